@@ -1,0 +1,165 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { join } from 'node:path';
+import { NeuroplastError } from '../util/errors.js';
+import { datasetInfo, datasetNames, getDatasetSpec, dataEnvFromProcess, inspectDataFile } from '../data/index.js';
+import { runExperiment, type RunResult } from '../experiments/index.js';
+import { writeRunReport } from '../viz/index.js';
+import { BENCHES } from '../bench/index.js';
+import { PACKAGE_ROOT, VERSION } from '../version.js';
+
+function parseSeed(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isInteger(n) || n > 0xffffffff) {
+    throw new InvalidArgumentError(`expected an integer in [0, 4294967295], found "${v}"`);
+  }
+  return n;
+}
+
+function parsePositiveInt(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, found "${v}"`);
+  return n;
+}
+
+function printRunResult(r: RunResult): void {
+  const s = r.summary;
+  console.log(`test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (${s.dataset}, ${s.testSamples} test images, ${s.trainSamples} trained on)`);
+  console.log(`run directory: ${r.runDir}`);
+  console.log(`report: ${r.reportPath}`);
+}
+
+export const QUICKSTART_EXPERIMENT = join(PACKAGE_ROOT, 'experiments', 'quickstart.yaml');
+
+function buildProgram(): Command {
+  const program = new Command('neuroplast')
+    .description('Neuroplasticity-inspired learning in TypeScript')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`neuroplast: ${str.replace(/^error: /, 'error: ').trim()}\n`) });
+
+  program
+    .command('run')
+    .description('run an experiment file into a run directory (the main job)')
+    .argument('[experiment]', 'experiment YAML file')
+    .option('--out <dir>', 'run directory (default: runs/<name>-<time>)')
+    .option('--seed <n>', 'override the experiment seed', parseSeed)
+    .option('--resume <dir>', 'continue a killed run from its last checkpoint')
+    .option('--quiet', 'no progress output')
+    .action(async (experiment: string | undefined, o: { out?: string; seed?: number; resume?: string; quiet?: boolean }) => {
+      if (o.resume && (experiment || o.out || o.seed !== undefined)) {
+        throw new NeuroplastError('run: --resume DIR takes no experiment file, --out or --seed (they come from DIR)', 2);
+      }
+      if (!o.resume && !experiment) throw new NeuroplastError('run: missing experiment file (or --resume DIR)', 2);
+      printRunResult(await runExperiment({ experimentPath: experiment, outDir: o.out, resumeDir: o.resume, seed: o.seed, quiet: o.quiet }));
+    });
+
+  program
+    .command('quickstart')
+    .description('train the bundled default experiment (an MLP on real MNIST) and print its test accuracy')
+    .option('--out <dir>', 'run directory')
+    .option('--seed <n>', 'override the seed', parseSeed)
+    .option('--quiet', 'no progress output')
+    .action(async (o: { out?: string; seed?: number; quiet?: boolean }) => {
+      console.log(`neuroplast ${VERSION} quickstart: ${QUICKSTART_EXPERIMENT}`);
+      printRunResult(await runExperiment({ experimentPath: QUICKSTART_EXPERIMENT, outDir: o.out, seed: o.seed, quiet: o.quiet }));
+    });
+
+  const data = program.command('data').description('datasets: info, inspect, download');
+  data
+    .command('list')
+    .description('list known datasets')
+    .action(() => {
+      for (const n of datasetNames()) console.log(`${n}\t${getDatasetSpec(n).title}`);
+    });
+  data
+    .command('info')
+    .description('load a dataset and print its real counts, shape, classes and source')
+    .argument('<name>', `dataset (${datasetNames().join(', ')})`)
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
+      getDatasetSpec(name);
+      const info = await datasetInfo(name);
+      if (o.json) console.log(JSON.stringify(info));
+      else {
+        console.log(`${info.name}: train ${info.train}, test ${info.test}, shape [${info.shape.join(', ')}], ${info.classes.length} classes`);
+        console.log(`source: ${info.source}`);
+        for (const n of info.notes) console.log(`note: ${n}`);
+      }
+    });
+  data
+    .command('inspect')
+    .description('read any IDX or CIFAR binary file and say what it is, or exactly why it is invalid')
+    .argument('<file>', 'IDX (.gz or raw) or CIFAR .bin file')
+    .option('--json', 'print JSON')
+    .action(async (file: string, o: { json?: boolean }) => {
+      const r = await inspectDataFile(file);
+      if (o.json) console.log(JSON.stringify(r));
+      else {
+        console.log(`${r.file}: ${r.format}${r.gzip ? ' (gzip)' : ''}, ${r.kind}, dtype ${r.dtype}, dims ${r.dims.join('x')}`);
+        if (r.labelCounts) console.log(`label counts: ${r.labelCounts.join(' ')}`);
+      }
+    });
+  data
+    .command('download')
+    .description('download a dataset into the cache, verifying SHA-256')
+    .argument('<name>', 'dataset name')
+    .option('--mirror <url>', 'base URL to fetch <url>/<name>/<file> from instead of upstream')
+    .action(async (name: string, o: { mirror?: string }) => {
+      const env = dataEnvFromProcess();
+      if (o.mirror) env.mirror = o.mirror;
+      const dir = await getDatasetSpec(name).download({ ...env, offline: false });
+      console.log(`${name}: verified files in ${dir}`);
+    });
+
+  program
+    .command('bench')
+    .description(`run a benchmark (${Object.keys(BENCHES).join(', ')})`)
+    .argument('<name>', 'benchmark name, or "all"')
+    .option('--json', 'print one JSON object')
+    .addOption(new Option('--n <size>', 'problem size').argParser(parsePositiveInt))
+    .action(async (name: string, o: { json?: boolean; n?: number }) => {
+      const names = name === 'all' ? Object.keys(BENCHES) : [name];
+      const results: Record<string, unknown> = {};
+      for (const b of names) {
+        const bench = BENCHES[b];
+        if (!bench) throw new NeuroplastError(`unknown benchmark "${b}" (known: ${Object.keys(BENCHES).join(', ')}, all)`, 2);
+        results[b] = await bench.run({ n: o.n });
+      }
+      const out = name === 'all' ? results : results[name];
+      console.log(o.json ? JSON.stringify(out) : JSON.stringify(out, null, 2));
+    });
+
+  program
+    .command('report')
+    .description('(re)write the self-contained HTML report of a run directory')
+    .argument('<runDir>', 'run directory')
+    .action(async (dir: string) => {
+      console.log(`report: ${await writeRunReport(dir)}`);
+    });
+
+  for (const cmd of [program, ...program.commands, ...data.commands]) {
+    cmd.exitOverride();
+    cmd.configureOutput({ outputError: (str, write) => write(`neuroplast: ${str.trim()}\n`) });
+  }
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors print one line naming the problem. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; parse errors were already printed by commander.
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : err.exitCode || 2;
+    }
+    if (err instanceof NeuroplastError) {
+      console.error(`neuroplast: error: ${err.message}`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,96 @@
+import type { Kernels } from './types.js';
+
+/** Scratch buffers reused across calls so the hot path does not allocate. */
+let packA: Float32Array = new Float32Array(0);
+let packB: Float32Array = new Float32Array(0);
+
+function scratch(buf: Float32Array, n: number): Float32Array {
+  return buf.length >= n ? buf : new Float32Array(Math.max(n, buf.length * 2));
+}
+
+/**
+ * Portable TypeScript GEMM. Transposed operands are first copied to row-major (O(MK + KN), small next to
+ * the O(MNK) product), then an i-k-j loop streams rows of B through a row of C, which V8 compiles to tight
+ * scalar code. Blocking over k keeps the B panel in cache for large sizes.
+ */
+function gemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  ldc: number,
+): void {
+  checkGemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+  // Scale C by beta first (beta = 0 must overwrite NaN/garbage, as BLAS does).
+  for (let i = 0; i < m; i++) {
+    const row = i * ldc;
+    if (beta === 0) c.fill(0, row, row + n);
+    else if (beta !== 1) for (let j = 0; j < n; j++) c[row + j] *= beta;
+  }
+  if (k === 0 || alpha === 0) return;
+  let A = a;
+  let strideA = lda;
+  if (transA) {
+    packA = scratch(packA, m * k);
+    A = packA;
+    strideA = k;
+    for (let p = 0; p < k; p++) for (let i = 0; i < m; i++) A[i * k + p] = a[p * lda + i];
+  }
+  let B = b;
+  let strideB = ldb;
+  if (transB) {
+    packB = scratch(packB, k * n);
+    B = packB;
+    strideB = n;
+    for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) B[p * n + j] = b[j * ldb + p];
+  }
+  const KB = 256;
+  for (let p0 = 0; p0 < k; p0 += KB) {
+    const p1 = Math.min(k, p0 + KB);
+    for (let i = 0; i < m; i++) {
+      const crow = i * ldc;
+      const arow = i * strideA;
+      for (let p = p0; p < p1; p++) {
+        const av = alpha * A[arow + p];
+        if (av === 0) continue;
+        const brow = p * strideB;
+        for (let j = 0; j < n; j++) c[crow + j] += av * B[brow + j];
+      }
+    }
+  }
+}
+
+export function checkGemmArgs(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  c: Float32Array,
+  ldc: number,
+): void {
+  const rowsA = transA ? k : m;
+  const colsA = transA ? m : k;
+  const rowsB = transB ? n : k;
+  const colsB = transB ? k : n;
+  if (lda < colsA || ldb < colsB || ldc < n) {
+    throw new RangeError(`gemm: leading dimension too small (lda ${lda}/${colsA}, ldb ${ldb}/${colsB}, ldc ${ldc}/${n})`);
+  }
+  if (rowsA > 0 && a.length < (rowsA - 1) * lda + colsA) throw new RangeError(`gemm: A has ${a.length} elements, needs ${(rowsA - 1) * lda + colsA}`);
+  if (rowsB > 0 && b.length < (rowsB - 1) * ldb + colsB) throw new RangeError(`gemm: B has ${b.length} elements, needs ${(rowsB - 1) * ldb + colsB}`);
+  if (m > 0 && c.length < (m - 1) * ldc + n) throw new RangeError(`gemm: C has ${c.length} elements, needs ${(m - 1) * ldc + n}`);
+}
+
+export const referenceKernels: Kernels = { name: 'reference', gemm };

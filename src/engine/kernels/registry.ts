@@ -1,0 +1,35 @@
+import type { Kernels } from './types.js';
+import { referenceKernels } from './reference.js';
+
+const backends = new Map<string, Kernels>([[referenceKernels.name, referenceKernels]]);
+let active: Kernels = referenceKernels;
+
+export function registerBackend(k: Kernels): void {
+  backends.set(k.name, k);
+}
+
+export function setBackend(name: string): Kernels {
+  const k = backends.get(name);
+  if (!k) throw new Error(`unknown kernel backend "${name}" (available: ${[...backends.keys()].join(', ')})`);
+  active = k;
+  return k;
+}
+
+export function getBackend(name?: string): Kernels {
+  if (name === undefined) return active;
+  const k = backends.get(name);
+  if (!k) throw new Error(`unknown kernel backend "${name}"`);
+  return k;
+}
+
+export function backendNames(): string[] {
+  return [...backends.keys()];
+}
+
+/** The active backend's kernels; layers call through this so the backend can be switched at runtime. */
+export const kernels: Kernels = {
+  get name() {
+    return active.name;
+  },
+  gemm: (...args) => active.gemm(...args),
+};

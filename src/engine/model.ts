@@ -1,0 +1,68 @@
+import type { Layer } from './layers/layer.js';
+import type { Param, Tensor } from './tensor.js';
+import { formatShape } from './tensor.js';
+import type { Rng } from '../util/rng.js';
+
+/** A feed-forward stack of layers with a fixed per-sample input shape. */
+export class Sequential {
+  constructor(
+    readonly layers: Layer[],
+    readonly inputShape: number[],
+  ) {
+    // Validate the whole chain of shapes up front so a mismatch names the layer before any data flows.
+    let shape = inputShape;
+    for (const l of layers) shape = l.outputShape(shape);
+    this.outputShape = shape;
+    const names = new Set<string>();
+    for (const p of this.params()) {
+      if (names.has(p.name)) throw new Error(`duplicate parameter name ${p.name}`);
+      names.add(p.name);
+    }
+  }
+
+  readonly outputShape: number[];
+
+  init(rng: Rng): this {
+    for (const l of this.layers) l.init(rng);
+    return this;
+  }
+
+  params(): Param[] {
+    return this.layers.flatMap((l) => l.params());
+  }
+
+  /** Maps each parameter to the layer that owns it (for activity-aware optimizers). */
+  paramOwners(): Map<Param, Layer> {
+    const m = new Map<Param, Layer>();
+    for (const l of this.layers) for (const p of l.params()) m.set(p, l);
+    return m;
+  }
+
+  forward(x: Tensor, training: boolean): Tensor {
+    const per = x.shape.slice(1);
+    if (per.length !== this.inputShape.length || per.some((d, i) => d !== this.inputShape[i])) {
+      throw new RangeError(`model input: expected [batch, ${this.inputShape.join(', ')}], found ${formatShape(x.shape)}`);
+    }
+    let h = x;
+    for (const l of this.layers) h = l.forward(h, training);
+    return h;
+  }
+
+  backward(dy: Tensor): Tensor {
+    let g = dy;
+    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
+    return g;
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params()) p.grad.fill(0);
+  }
+
+  parameterCount(): number {
+    return this.params().reduce((s, p) => s + p.value.length, 0);
+  }
+
+  describe(): Record<string, unknown>[] {
+    return this.layers.map((l) => l.config());
+  }
+}

@@ -1,0 +1,41 @@
+/** A dense float32 tensor: row-major data with its shape (batch first for activations). */
+export interface Tensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function tensor(shape: number[], data?: Float32Array): Tensor {
+  const n = sizeOf(shape);
+  if (data && data.length !== n) throw new RangeError(`tensor: shape [${shape}] needs ${n} values, got ${data.length}`);
+  return { shape, data: data ?? new Float32Array(n) };
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** A trainable parameter with its gradient buffer (same length). */
+export interface Param {
+  /** Unique within a model, e.g. "fc1.weight". */
+  name: string;
+  shape: number[];
+  value: Float32Array;
+  grad: Float32Array;
+}
+
+export function param(name: string, shape: number[]): Param {
+  const n = sizeOf(shape);
+  return { name, shape, value: new Float32Array(n), grad: new Float32Array(n) };
+}
+
+/** Reuses `t` when it already has the wanted shape, so steady-state training does not allocate. */
+export function ensureTensor(t: Tensor | null, shape: number[]): Tensor {
+  if (t && t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i])) return t;
+  return tensor(shape);
+}

@@ -1,0 +1,233 @@
+import {
+  loadDataset,
+  stratifiedSubset,
+  trainValidationSplit,
+  gatherBatch,
+  channelStats,
+  type ImageSplit,
+  type LabeledImageDataset,
+} from '../data/index.js';
+import { buildModel, softmaxCrossEntropy, tensor, type Sequential, type Tensor } from '../engine/index.js';
+import { createOptimizer, type Optimizer } from '../optim/index.js';
+import { Rng, type RngState } from '../util/rng.js';
+import { NeuroplastError } from '../util/errors.js';
+import { Progress } from '../util/progress.js';
+import type { ExperimentConfig } from './config.js';
+import { RunDir } from './run-dir.js';
+import { loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
+
+export interface TrainOptions {
+  runDir: RunDir;
+  resume: boolean;
+  quiet?: boolean;
+  /** Called after each checkpoint (tests use it to kill a run at a known point). */
+  onCheckpoint?: (step: number) => void;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  evalSplit: 'validation' | 'test';
+  evalLoss: number;
+  evalAccuracy: number;
+}
+
+export interface ClassificationSummary {
+  name: string;
+  seed: number;
+  dataset: string;
+  datasetSource: string;
+  datasetNotes: string[];
+  model: ExperimentConfig['model'];
+  parameters: number;
+  optimizer: string;
+  trainSamples: number;
+  validationSamples: number;
+  testSamples: number;
+  epochs: number;
+  steps: number;
+  history: EpochRecord[];
+  testLoss: number;
+  testAccuracy: number;
+}
+
+interface LoopState {
+  epoch: number;
+  batchInEpoch: number;
+  step: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  history: EpochRecord[];
+  metricsLines: number;
+  trainRng: RngState;
+}
+
+/** Evaluates mean loss and accuracy of `model` over `indices` of `split`. */
+export function evaluate(
+  model: Sequential,
+  ds: LabeledImageDataset,
+  split: ImageSplit,
+  indices: ArrayLike<number>,
+  batchSize: number,
+  norm?: { mean: number[]; std: number[] },
+): { loss: number; accuracy: number } {
+  const per = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  let lossSum = 0;
+  let correct = 0;
+  const x = new Float32Array(batchSize * per);
+  const y = new Int32Array(batchSize);
+  for (let from = 0; from < indices.length; from += batchSize) {
+    const to = Math.min(indices.length, from + batchSize);
+    const b = to - from;
+    gatherBatch(split, ds.shape, indices, from, to, x, y, norm);
+    const xb: Tensor = { shape: [b, ...ds.shape], data: b === batchSize ? x : x.subarray(0, b * per) };
+    const out = model.forward(xb, false);
+    const r = softmaxCrossEntropy(out, b === batchSize ? y : y.subarray(0, b));
+    lossSum += r.loss * b;
+    correct += r.correct;
+  }
+  return { loss: lossSum / indices.length, accuracy: correct / indices.length };
+}
+
+function allIndices(n: number): Uint32Array {
+  return Uint32Array.from({ length: n }, (_, i) => i);
+}
+
+/** Trains a classifier as the experiment says, logging into the run directory; resumable from checkpoints. */
+export async function runClassification(cfg: ExperimentConfig, opts: TrainOptions): Promise<ClassificationSummary> {
+  const { runDir } = opts;
+  const ds = await loadDataset(cfg.task.dataset);
+  const numClasses = ds.classes.length;
+  const base = cfg.task.trainFraction < 1 ? stratifiedSubset(ds.train.labels, numClasses, cfg.task.trainFraction, cfg.seed) : allIndices(ds.train.count);
+  const { train: trainIdx, validation: valIdx } =
+    cfg.task.validationFraction > 0
+      ? trainValidationSplit(ds.train.labels, numClasses, cfg.task.validationFraction, cfg.seed, base)
+      : { train: base, validation: new Uint32Array(0) };
+  const testIdx = allIndices(ds.test.count);
+  const norm = cfg.task.normalize === 'standardize' ? channelStats(ds.train, ds.shape, trainIdx) : undefined;
+
+  const model = buildModel(cfg.model, ds.shape, numClasses).init(new Rng(cfg.seed, 1));
+  const optimizer: Optimizer = createOptimizer(cfg.learner.optimizer);
+  const { batchSize, epochs, evalBatchSize } = cfg.learner;
+  const batchesPerEpoch = Math.ceil(trainIdx.length / batchSize);
+
+  let state: LoopState = {
+    epoch: 0,
+    batchInEpoch: 0,
+    step: 0,
+    lossSum: 0,
+    correct: 0,
+    seen: 0,
+    history: [],
+    metricsLines: 0,
+    trainRng: new Rng(cfg.seed, 2).getState(),
+  };
+  if (opts.resume) {
+    state = (await loadCheckpoint(runDir.checkpointPath, model, optimizer)) as unknown as LoopState;
+    let n = 0;
+    await runDir.trimMetrics(() => n++ < state.metricsLines);
+  }
+  const trainRng = Rng.fromState(state.trainRng);
+  let metricsLines = state.metricsLines;
+  const log = (r: Record<string, unknown>) => {
+    runDir.appendMetric(r);
+    metricsLines++;
+  };
+  const checkpoint = async () => {
+    const s: LoopState = { ...state, metricsLines, trainRng: trainRng.getState() };
+    await saveCheckpoint(runDir.checkpointPath, model, optimizer, s as unknown as Record<string, unknown>);
+    opts.onCheckpoint?.(state.step);
+  };
+
+  const per = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const x = new Float32Array(batchSize * per);
+  const y = new Int32Array(batchSize);
+  const dlogits = new Float32Array(batchSize * numClasses);
+  const params = model.params();
+  const owners = model.paramOwners();
+
+  for (; state.epoch < epochs; state.epoch++) {
+    // The epoch's order depends only on seed and epoch, so a resumed run replays it exactly.
+    const order = new Rng(cfg.seed, 1000 + state.epoch).permutation(trainIdx.length);
+    const epochIdx = Uint32Array.from(order, (o) => trainIdx[o]);
+    const progress = new Progress({ label: `epoch ${state.epoch + 1}/${epochs}`, total: batchesPerEpoch, quiet: opts.quiet });
+    for (; state.batchInEpoch < batchesPerEpoch; state.batchInEpoch++) {
+      const from = state.batchInEpoch * batchSize;
+      const to = Math.min(epochIdx.length, from + batchSize);
+      const b = to - from;
+      gatherBatch(ds.train, ds.shape, epochIdx, from, to, x, y, norm);
+      const xb = tensor([b, ...ds.shape], b === batchSize ? x : x.subarray(0, b * per));
+      model.zeroGrad();
+      const out = model.forward(xb, true);
+      const g = b === batchSize ? dlogits : dlogits.subarray(0, b * numClasses);
+      const r = softmaxCrossEntropy(out, b === batchSize ? y : y.subarray(0, b), g);
+      if (!Number.isFinite(r.loss)) {
+        throw new NeuroplastError(
+          `training diverged: loss is ${r.loss} at epoch ${state.epoch + 1}, step ${state.step + 1}; ` +
+            `the last good checkpoint is kept at ${runDir.checkpointPath} (try a smaller learning rate)`,
+        );
+      }
+      model.backward({ shape: out.shape, data: g });
+      optimizer.step(params, {
+        activity: (p) => owners.get(p)?.activity(),
+        epoch: state.epoch + state.batchInEpoch / batchesPerEpoch,
+      });
+      state.step++;
+      state.lossSum += r.loss * b;
+      state.correct += r.correct;
+      state.seen += b;
+      if (state.step % cfg.log.everySteps === 0) {
+        log({ type: 'train', epoch: state.epoch + 1, step: state.step, loss: r.loss, accuracy: r.correct / b, lr: optimizer.lr });
+      }
+      progress.update(state.batchInEpoch + 1, `loss ${(state.lossSum / state.seen).toFixed(4)}`);
+      if (cfg.checkpoint.everySteps > 0 && state.step % cfg.checkpoint.everySteps === 0 && state.batchInEpoch + 1 < batchesPerEpoch) {
+        state.batchInEpoch++;
+        await checkpoint();
+        state.batchInEpoch--;
+      }
+    }
+    const useVal = valIdx.length > 0;
+    const ev = evaluate(model, ds, useVal ? ds.train : ds.test, useVal ? valIdx : testIdx, evalBatchSize, norm);
+    const rec: EpochRecord = {
+      epoch: state.epoch + 1,
+      trainLoss: state.lossSum / state.seen,
+      trainAccuracy: state.correct / state.seen,
+      evalSplit: useVal ? 'validation' : 'test',
+      evalLoss: ev.loss,
+      evalAccuracy: ev.accuracy,
+    };
+    state.history.push(rec);
+    log({ type: 'epoch', step: state.step, ...rec });
+    progress.finish(`loss ${rec.trainLoss.toFixed(4)} ${rec.evalSplit} acc ${(100 * rec.evalAccuracy).toFixed(2)}%`);
+    state.batchInEpoch = 0;
+    state.lossSum = 0;
+    state.correct = 0;
+    state.seen = 0;
+    state.epoch++;
+    await checkpoint();
+    state.epoch--;
+  }
+
+  const test = evaluate(model, ds, ds.test, testIdx, evalBatchSize, norm);
+  await saveModel(`${runDir.path}/model.nptb`, model, { experiment: cfg.name, normalization: norm ?? null });
+  return {
+    name: cfg.name,
+    seed: cfg.seed,
+    dataset: ds.name,
+    datasetSource: ds.source,
+    datasetNotes: ds.notes,
+    model: cfg.model,
+    parameters: model.parameterCount(),
+    optimizer: optimizer.kind,
+    trainSamples: trainIdx.length,
+    validationSamples: valIdx.length,
+    testSamples: testIdx.length,
+    epochs,
+    steps: state.step,
+    history: state.history,
+    testLoss: test.loss,
+    testAccuracy: test.accuracy,
+  };
+}

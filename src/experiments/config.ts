@@ -1,0 +1,121 @@
+import { promises as fsp } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, NeuroplastError } from '../util/errors.js';
+import { datasetNames } from '../data/index.js';
+
+const positiveInt = z.number().int().positive();
+const fraction = z.number().gt(0).lte(1);
+const decay = z.number().gte(0).lt(1);
+
+const sgdSpec = z.strictObject({
+  name: z.literal('sgd'),
+  lr: z.number().positive(),
+  momentum: decay.default(0),
+  dampening: decay.default(0),
+  nesterov: z.boolean().default(false),
+  weightDecay: z.number().nonnegative().default(0),
+});
+const adamSpec = z.strictObject({
+  name: z.enum(['adam', 'adamw']),
+  lr: z.number().positive(),
+  beta1: decay.default(0.9),
+  beta2: decay.default(0.999),
+  eps: z.number().positive().default(1e-8),
+  weightDecay: z.number().nonnegative().optional(),
+});
+
+const taskSpec = z.strictObject({
+  kind: z.literal('classification'),
+  dataset: z.string().refine((s) => datasetNames().includes(s), {
+    error: (iss) => `unknown dataset ${JSON.stringify(iss.input)} (known: ${datasetNames().join(', ')})`,
+  }),
+  /** Stratified, seeded fraction of the training set to train on. */
+  trainFraction: fraction.default(1),
+  /** Stratified fraction of the (sub)set held out for validation; 0 evaluates on the test set each epoch. */
+  validationFraction: z.number().gte(0).lt(1).default(0),
+  /** "scale" maps pixels to [0,1]; "standardize" also subtracts the training mean and divides by the std per channel. */
+  normalize: z.enum(['scale', 'standardize']).default('scale'),
+});
+
+const modelSpec = z.strictObject({
+  type: z.literal('mlp'),
+  hidden: z.array(positiveInt).default([128]),
+});
+
+const learnerSpec = z.strictObject({
+  optimizer: z.discriminatedUnion('name', [sgdSpec, adamSpec]),
+  batchSize: positiveInt.default(64),
+  epochs: positiveInt.default(1),
+  evalBatchSize: positiveInt.default(1000),
+});
+
+export const experimentSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"'),
+  description: z.string().optional(),
+  seed: z.number().int().min(0).max(0xffffffff).default(0),
+  task: taskSpec,
+  model: modelSpec,
+  learner: learnerSpec,
+  log: z.strictObject({ everySteps: positiveInt.default(100) }).default({ everySteps: 100 }),
+  checkpoint: z
+    .strictObject({
+      /** Also checkpoint every N steps within an epoch (0: only at epoch ends). */
+      everySteps: z.number().int().nonnegative().default(0),
+    })
+    .default({ everySteps: 0 }),
+});
+
+export type ExperimentConfig = z.output<typeof experimentSchema>;
+
+function describeFound(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s && s.length > 40 ? `${s.slice(0, 37)}...` : String(s);
+}
+
+function lookup(obj: unknown, path: PropertyKey[]): unknown {
+  let cur = obj;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+/** Validates a parsed experiment; on failure throws one line naming the source, field path, expected and found. */
+export function validateExperiment(raw: unknown, source: string): ExperimentConfig {
+  const result = experimentSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+  const found = lookup(raw, issue.path);
+  let msg = issue.message;
+  if (issue.code === 'unrecognized_keys') msg = `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  else if (!/received|found/.test(msg)) msg = `${msg}; found ${describeFound(found)}`;
+  const more = result.error.issues.length > 1 ? ` (+${result.error.issues.length - 1} more)` : '';
+  throw new ConfigError(`${source}: ${path}`, `${msg}${more}`);
+}
+
+/** Reads and validates an experiment YAML (or JSON) file. */
+export async function loadExperimentFile(path: string): Promise<ExperimentConfig> {
+  let text: string;
+  try {
+    text = await fsp.readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new NeuroplastError(`${path}: cannot read experiment file (${code === 'ENOENT' ? 'file not found' : code})`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: false });
+  } catch (e) {
+    const err = e as YAMLParseError;
+    const line = err.linePos?.[0];
+    throw new ConfigError(path + (line ? `:${line.line}:${line.col}` : ''), `invalid YAML: ${err.message.split('\n')[0]}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(path, `expected a mapping with name, task, model and learner; found ${Array.isArray(raw) ? 'a list' : typeof raw}`);
+  }
+  return validateExperiment(raw, path);
+}

@@ -1,0 +1,19 @@
+import { Adam, AdamW } from './adam.js';
+import { SGD } from './sgd.js';
+import type { Optimizer } from './optimizer.js';
+
+export type OptimizerSpec =
+  | { name: 'sgd'; lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number }
+  | { name: 'adam'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
+  | { name: 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number };
+
+export function createOptimizer(spec: OptimizerSpec): Optimizer {
+  switch (spec.name) {
+    case 'sgd':
+      return new SGD(spec);
+    case 'adam':
+      return new Adam(spec);
+    case 'adamw':
+      return new AdamW(spec);
+  }
+}

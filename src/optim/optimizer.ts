@@ -1,0 +1,77 @@
+import type { Param } from '../engine/tensor.js';
+import type { LayerActivity } from '../engine/layers/layer.js';
+import { ConfigError } from '../util/errors.js';
+
+/** What an optimizer sees at each step: parameters, their gradients, and their layers' activity. */
+export interface StepContext {
+  /** Activity of the layer owning each parameter (absent for optimizers that do not need it). */
+  activity?: (p: Param) => LayerActivity | undefined;
+  /** Fractional epoch (for warm-up gates). */
+  epoch?: number;
+}
+
+/**
+ * One interface for every optimizer. Per-parameter state lives in named Float32Arrays so that it can be
+ * checkpointed and restored exactly; `lr` may be changed between steps by a schedule.
+ */
+export abstract class Optimizer {
+  abstract readonly kind: string;
+  lr: number;
+  stepCount = 0;
+  protected state = new Map<string, Record<string, Float32Array>>();
+
+  constructor(lr: number) {
+    checkPositive('lr', lr);
+    this.lr = lr;
+  }
+
+  step(params: Param[], ctx: StepContext = {}): void {
+    this.stepCount++;
+    for (const p of params) this.update(p, ctx);
+  }
+
+  protected abstract update(p: Param, ctx: StepContext): void;
+
+  protected slot(p: Param, key: string): Float32Array {
+    let s = this.state.get(p.name);
+    if (!s) this.state.set(p.name, (s = {}));
+    return (s[key] ??= new Float32Array(p.value.length));
+  }
+
+  protected hasSlot(p: Param, key: string): boolean {
+    return this.state.get(p.name)?.[key] !== undefined;
+  }
+
+  /** State tensors keyed "param/slot", plus scalar state, for checkpoints. */
+  exportState(): { scalars: Record<string, number>; tensors: Map<string, Float32Array> } {
+    const tensors = new Map<string, Float32Array>();
+    for (const [name, slots] of this.state) for (const [k, v] of Object.entries(slots)) tensors.set(`${name}/${k}`, v);
+    return { scalars: { stepCount: this.stepCount, lr: this.lr }, tensors };
+  }
+
+  importState(s: { scalars: Record<string, number>; tensors: Map<string, Float32Array> }): void {
+    this.stepCount = s.scalars.stepCount ?? 0;
+    if (s.scalars.lr !== undefined) this.lr = s.scalars.lr;
+    this.state.clear();
+    for (const [key, v] of s.tensors) {
+      const cut = key.lastIndexOf('/');
+      const name = key.slice(0, cut);
+      let slots = this.state.get(name);
+      if (!slots) this.state.set(name, (slots = {}));
+      slots[key.slice(cut + 1)] = Float32Array.from(v);
+    }
+  }
+}
+
+export function checkPositive(name: string, v: number): void {
+  if (!Number.isFinite(v) || v <= 0) throw new ConfigError(name, `expected a positive number, found ${v}`);
+}
+
+export function checkNonNegative(name: string, v: number): void {
+  if (!Number.isFinite(v) || v < 0) throw new ConfigError(name, `expected a number >= 0, found ${v}`);
+}
+
+/** Decay rates (momentum, betas) must lie in [0, 1). */
+export function checkDecay(name: string, v: number): void {
+  if (!Number.isFinite(v) || v < 0 || v >= 1) throw new ConfigError(name, `expected a decay in [0, 1), found ${v}`);
+}
