@@ -5,6 +5,12 @@ export interface BenchArgs {
   n?: number;
 }
 
-export const BENCHES: Record<string, { describe: string; run: (a: BenchArgs) => Promise<Record<string, unknown>> | Record<string, unknown> }> = {
-  gemm: { describe: 'float32 GEMM n x n (default 1024), GFLOP/s per backend', run: (a) => benchGemm(a.n ?? 1024) },
+export const BENCHES: Record<
+  string,
+  { describe: string; run: (a: BenchArgs) => Promise<Record<string, unknown>> | Record<string, unknown> }
+> = {
+  gemm: {
+    describe: 'float32 GEMM n x n (default 1024), GFLOP/s per backend',
+    run: (a) => benchGemm(a.n ?? 1024),
+  },
 };

@@ -1,7 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { join } from 'node:path';
 import { NeuroplastError } from '../util/errors.js';
-import { datasetInfo, datasetNames, getDatasetSpec, dataEnvFromProcess, inspectDataFile } from '../data/index.js';
+import {
+  datasetInfo,
+  datasetNames,
+  getDatasetSpec,
+  dataEnvFromProcess,
+  inspectDataFile,
+} from '../data/index.js';
 import { runExperiment, type RunResult } from '../experiments/index.js';
 import { writeRunReport } from '../viz/index.js';
 import { BENCHES } from '../bench/index.js';
@@ -23,7 +29,9 @@ function parsePositiveInt(v: string): number {
 
 function printRunResult(r: RunResult): void {
   const s = r.summary;
-  console.log(`test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (${s.dataset}, ${s.testSamples} test images, ${s.trainSamples} trained on)`);
+  console.log(
+    `test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (${s.dataset}, ${s.testSamples} test images, ${s.trainSamples} trained on)`,
+  );
   console.log(`run directory: ${r.runDir}`);
   console.log(`report: ${r.reportPath}`);
 }
@@ -33,10 +41,7 @@ export const QUICKSTART_EXPERIMENT = join(PACKAGE_ROOT, 'experiments', 'quicksta
 function buildProgram(): Command {
   const program = new Command('neuroplast')
     .description('Neuroplasticity-inspired learning in TypeScript')
-    .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(`neuroplast: ${str.replace(/^error: /, 'error: ').trim()}\n`) });
+    .version(VERSION);
 
   program
     .command('run')
@@ -46,13 +51,30 @@ function buildProgram(): Command {
     .option('--seed <n>', 'override the experiment seed', parseSeed)
     .option('--resume <dir>', 'continue a killed run from its last checkpoint')
     .option('--quiet', 'no progress output')
-    .action(async (experiment: string | undefined, o: { out?: string; seed?: number; resume?: string; quiet?: boolean }) => {
-      if (o.resume && (experiment || o.out || o.seed !== undefined)) {
-        throw new NeuroplastError('run: --resume DIR takes no experiment file, --out or --seed (they come from DIR)', 2);
-      }
-      if (!o.resume && !experiment) throw new NeuroplastError('run: missing experiment file (or --resume DIR)', 2);
-      printRunResult(await runExperiment({ experimentPath: experiment, outDir: o.out, resumeDir: o.resume, seed: o.seed, quiet: o.quiet }));
-    });
+    .action(
+      async (
+        experiment: string | undefined,
+        o: { out?: string; seed?: number; resume?: string; quiet?: boolean },
+      ) => {
+        if (o.resume && (experiment || o.out || o.seed !== undefined)) {
+          throw new NeuroplastError(
+            'run: --resume DIR takes no experiment file, --out or --seed (they come from DIR)',
+            2,
+          );
+        }
+        if (!o.resume && !experiment)
+          throw new NeuroplastError('run: missing experiment file (or --resume DIR)', 2);
+        printRunResult(
+          await runExperiment({
+            experimentPath: experiment,
+            outDir: o.out,
+            resumeDir: o.resume,
+            seed: o.seed,
+            quiet: o.quiet,
+          }),
+        );
+      },
+    );
 
   program
     .command('quickstart')
@@ -62,7 +84,14 @@ function buildProgram(): Command {
     .option('--quiet', 'no progress output')
     .action(async (o: { out?: string; seed?: number; quiet?: boolean }) => {
       console.log(`neuroplast ${VERSION} quickstart: ${QUICKSTART_EXPERIMENT}`);
-      printRunResult(await runExperiment({ experimentPath: QUICKSTART_EXPERIMENT, outDir: o.out, seed: o.seed, quiet: o.quiet }));
+      printRunResult(
+        await runExperiment({
+          experimentPath: QUICKSTART_EXPERIMENT,
+          outDir: o.out,
+          seed: o.seed,
+          quiet: o.quiet,
+        }),
+      );
     });
 
   const data = program.command('data').description('datasets: info, inspect, download');
@@ -82,7 +111,9 @@ function buildProgram(): Command {
       const info = await datasetInfo(name);
       if (o.json) console.log(JSON.stringify(info));
       else {
-        console.log(`${info.name}: train ${info.train}, test ${info.test}, shape [${info.shape.join(', ')}], ${info.classes.length} classes`);
+        console.log(
+          `${info.name}: train ${info.train}, test ${info.test}, shape [${info.shape.join(', ')}], ${info.classes.length} classes`,
+        );
         console.log(`source: ${info.source}`);
         for (const n of info.notes) console.log(`note: ${n}`);
       }
@@ -96,7 +127,9 @@ function buildProgram(): Command {
       const r = await inspectDataFile(file);
       if (o.json) console.log(JSON.stringify(r));
       else {
-        console.log(`${r.file}: ${r.format}${r.gzip ? ' (gzip)' : ''}, ${r.kind}, dtype ${r.dtype}, dims ${r.dims.join('x')}`);
+        console.log(
+          `${r.file}: ${r.format}${r.gzip ? ' (gzip)' : ''}, ${r.kind}, dtype ${r.dtype}, dims ${r.dims.join('x')}`,
+        );
         if (r.labelCounts) console.log(`label counts: ${r.labelCounts.join(' ')}`);
       }
     });
@@ -123,7 +156,11 @@ function buildProgram(): Command {
       const results: Record<string, unknown> = {};
       for (const b of names) {
         const bench = BENCHES[b];
-        if (!bench) throw new NeuroplastError(`unknown benchmark "${b}" (known: ${Object.keys(BENCHES).join(', ')}, all)`, 2);
+        if (!bench)
+          throw new NeuroplastError(
+            `unknown benchmark "${b}" (known: ${Object.keys(BENCHES).join(', ')}, all)`,
+            2,
+          );
         results[b] = await bench.run({ n: o.n });
       }
       const out = name === 'all' ? results : results[name];
@@ -140,7 +177,9 @@ function buildProgram(): Command {
 
   for (const cmd of [program, ...program.commands, ...data.commands]) {
     cmd.exitOverride();
-    cmd.configureOutput({ outputError: (str, write) => write(`neuroplast: ${str.trim()}\n`) });
+    cmd.configureOutput({
+      outputError: (str, write) => write(`neuroplast: ${str.trim().replace(/\s*\n\s*/g, ' ')}\n`),
+    });
   }
   return program;
 }
@@ -154,7 +193,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version exit 0; parse errors were already printed by commander.
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : err.exitCode || 2;
+      return err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+        ? 0
+        : err.exitCode || 2;
     }
     if (err instanceof NeuroplastError) {
       console.error(`neuroplast: error: ${err.message}`);

@@ -44,8 +44,16 @@ export async function readCifarBatch(path: string, variant: CifarVariant = CIFAR
         `${Math.floor(size / recordBytes)} records and ${size % recordBytes} bytes left over (truncated?)`,
     );
   }
-  const { body, gzip } = await readHeaderAndBody(path, () => ({ header: null, headerBytes: 0, bodyBytes: size }));
-  if (gzip) throw new DataFormatError(path, 'gzip-compressed: CIFAR batches are read uncompressed (extract the archive first)');
+  const { body, gzip } = await readHeaderAndBody(path, () => ({
+    header: null,
+    headerBytes: 0,
+    bodyBytes: size,
+  }));
+  if (gzip)
+    throw new DataFormatError(
+      path,
+      'gzip-compressed: CIFAR batches are read uncompressed (extract the archive first)',
+    );
   const count = size / recordBytes;
   const images = new Uint8Array(count * CIFAR_PIXELS);
   const labels = new Uint8Array(count);
@@ -53,7 +61,10 @@ export async function readCifarBatch(path: string, variant: CifarVariant = CIFAR
     const off = r * recordBytes;
     const label = body[off + variant.labelIndex];
     if (label >= variant.numClasses) {
-      throw new DataFormatError(path, `record ${r}: label ${label} is out of range [0, ${variant.numClasses})`);
+      throw new DataFormatError(
+        path,
+        `record ${r}: label ${label} is out of range [0, ${variant.numClasses})`,
+      );
     }
     labels[r] = label;
     images.set(body.subarray(off + variant.labelBytes, off + recordBytes), r * CIFAR_PIXELS);
@@ -62,7 +73,11 @@ export async function readCifarBatch(path: string, variant: CifarVariant = CIFAR
 }
 
 /** Concatenates batches (e.g. data_batch_1..5 into the 50000-image training set). */
-export function concatBatches(batches: CifarBatch[]): { images: Uint8Array; labels: Uint8Array; count: number } {
+export function concatBatches(batches: CifarBatch[]): {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+} {
   const count = batches.reduce((s, b) => s + b.count, 0);
   const images = new Uint8Array(count * CIFAR_PIXELS);
   const labels = new Uint8Array(count);

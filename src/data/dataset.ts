@@ -36,7 +36,12 @@ function checkFraction(field: string, f: number, allowZero: boolean): void {
 }
 
 /** Indices grouped by class, each group in a seeded random order. */
-function shuffledByClass(labels: Uint8Array, indices: ArrayLike<number>, numClasses: number, rng: Rng): number[][] {
+function shuffledByClass(
+  labels: Uint8Array,
+  indices: ArrayLike<number>,
+  numClasses: number,
+  rng: Rng,
+): number[][] {
   const groups: number[][] = Array.from({ length: numClasses }, () => []);
   for (let i = 0; i < indices.length; i++) groups[labels[indices[i]]].push(indices[i]);
   for (const g of groups) rng.shuffle(g);

@@ -14,7 +14,15 @@ export interface DownloadOptions {
   idleTimeoutMs?: number;
 }
 
-const NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT']);
+const NETWORK_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+]);
 
 function networkCause(err: unknown): string | null {
   let e = err as { code?: string; cause?: unknown; message?: string } | undefined;
@@ -74,14 +82,18 @@ export async function downloadVerified(
     try {
       await pipeline(Readable.fromWeb(res.body as never), meter, createWriteStream(tmp));
     } catch (err) {
-      throw new NeuroplastError(`download of ${url} failed after ${received} bytes: ${(err as Error).message}`);
+      throw new NeuroplastError(
+        `download of ${url} failed after ${received} bytes: ${(err as Error).message}`,
+      );
     }
     if (expected.bytes !== undefined && received !== expected.bytes) {
       throw new NeuroplastError(`download of ${url}: expected ${expected.bytes} bytes, received ${received}`);
     }
     const digest = hash.digest('hex');
     if (digest !== expected.sha256.toLowerCase()) {
-      throw new NeuroplastError(`download of ${url}: SHA-256 mismatch: expected ${expected.sha256}, found ${digest}`);
+      throw new NeuroplastError(
+        `download of ${url}: SHA-256 mismatch: expected ${expected.sha256}, found ${digest}`,
+      );
     }
     await fsp.rename(tmp, dest);
   } finally {

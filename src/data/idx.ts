@@ -38,17 +38,24 @@ export interface IdxExpectation {
 
 const MAX_ELEMENTS = 2 ** 31 - 1;
 
-function parseIdxHeader(path: string, head: Buffer): { header: IdxHeader; headerBytes: number; bodyBytes: number } | null {
-  if (head.length < 4) return null;
-  if (head[0] !== 0 || head[1] !== 0) {
+function parseIdxHeader(
+  path: string,
+  head: Buffer,
+): { header: IdxHeader; headerBytes: number; bodyBytes: number } | null {
+  if ((head.length >= 1 && head[0] !== 0) || (head.length >= 2 && head[1] !== 0)) {
+    const shown = head.subarray(0, 4).toString('hex').padEnd(8, '.');
     throw new DataFormatError(
       path,
-      `not an IDX file: magic number must start with two zero bytes, found 0x${head.readUInt32BE(0).toString(16).padStart(8, '0')}`,
+      `not an IDX file: magic number must start with two zero bytes, found 0x${shown}`,
     );
   }
+  if (head.length < 4) return null;
   const type = IDX_TYPES[head[2]];
   if (!type) {
-    throw new DataFormatError(path, `unknown IDX element type 0x${head[2].toString(16)} (expected one of 08,09,0b,0c,0d,0e)`);
+    throw new DataFormatError(
+      path,
+      `unknown IDX element type 0x${head[2].toString(16)} (expected one of 08,09,0b,0c,0d,0e)`,
+    );
   }
   const ndim = head[3];
   if (ndim === 0) throw new DataFormatError(path, 'IDX header declares 0 dimensions');
@@ -61,7 +68,8 @@ function parseIdxHeader(path: string, head: Buffer): { header: IdxHeader; header
     dims.push(d);
     count *= d;
   }
-  if (count > MAX_ELEMENTS) throw new DataFormatError(path, `IDX dims ${dims.join('x')} are implausibly large`);
+  if (count > MAX_ELEMENTS)
+    throw new DataFormatError(path, `IDX dims ${dims.join('x')} are implausibly large`);
   return {
     header: { magic: head.readUInt32BE(0), dtype: type.name, dims },
     headerBytes,
@@ -109,7 +117,10 @@ export async function readIdx(path: string, expect: IdxExpectation = {}): Promis
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
       if (v < 0 || v >= expect.maxLabelExclusive) {
-        throw new DataFormatError(path, `label ${v} at index ${i} is out of range [0, ${expect.maxLabelExclusive})`);
+        throw new DataFormatError(
+          path,
+          `label ${v} at index ${i} is out of range [0, ${expect.maxLabelExclusive})`,
+        );
       }
     }
   }

@@ -35,7 +35,8 @@ export async function inspectDataFile(path: string): Promise<InspectReport> {
   const name = basename(path);
   const looksCifar = !gzip && /\.bin$/i.test(name);
   if (looksCifar) {
-    const variant = stat.size % (CIFAR_PIXELS + 2) === 0 && stat.size % (CIFAR_PIXELS + 1) !== 0 ? CIFAR100 : CIFAR10;
+    const variant =
+      stat.size % (CIFAR_PIXELS + 2) === 0 && stat.size % (CIFAR_PIXELS + 1) !== 0 ? CIFAR100 : CIFAR10;
     const batch = await readCifarBatch(path, variant);
     return {
       file: path,
@@ -57,7 +58,8 @@ export async function inspectDataFile(path: string): Promise<InspectReport> {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  if (idx.magic === 2051 && idx.dims.length === 3) kind = `${idx.dims[0]} greyscale images ${idx.dims[1]}x${idx.dims[2]}`;
+  if (idx.magic === 2051 && idx.dims.length === 3)
+    kind = `${idx.dims[0]} greyscale images ${idx.dims[1]}x${idx.dims[2]}`;
   if (idx.magic === 2049 && idx.dims.length === 1) {
     kind = `${idx.dims[0]} labels`;
     if (idx.dtype === 'uint8') counts = labelCounts(idx.data as Uint8Array, max + 1);

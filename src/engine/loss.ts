@@ -13,14 +13,16 @@ export interface LossResult {
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array, grad?: Float32Array): LossResult {
   const [batch, classes] = logits.shape;
-  if (logits.shape.length !== 2) throw new RangeError(`softmaxCrossEntropy: expected logits [batch, classes], found [${logits.shape}]`);
+  if (logits.shape.length !== 2)
+    throw new RangeError(`softmaxCrossEntropy: expected logits [batch, classes], found [${logits.shape}]`);
   const z = logits.data;
   let total = 0;
   let correct = 0;
   for (let i = 0; i < batch; i++) {
     const row = i * classes;
     const label = labels[i];
-    if (label < 0 || label >= classes) throw new RangeError(`softmaxCrossEntropy: label ${label} at row ${i} outside [0, ${classes})`);
+    if (label < 0 || label >= classes)
+      throw new RangeError(`softmaxCrossEntropy: label ${label} at row ${i} outside [0, ${classes})`);
     let max = -Infinity;
     let arg = 0;
     for (let j = 0; j < classes; j++) {

@@ -41,7 +41,9 @@ export class Sequential {
   forward(x: Tensor, training: boolean): Tensor {
     const per = x.shape.slice(1);
     if (per.length !== this.inputShape.length || per.some((d, i) => d !== this.inputShape[i])) {
-      throw new RangeError(`model input: expected [batch, ${this.inputShape.join(', ')}], found ${formatShape(x.shape)}`);
+      throw new RangeError(
+        `model input: expected [batch, ${this.inputShape.join(', ')}], found ${formatShape(x.shape)}`,
+      );
     }
     let h = x;
     for (const l of this.layers) h = l.forward(h, training);

@@ -46,12 +46,21 @@ export function decodeBundle(buf: Uint8Array, file: string): Bundle {
   if (buf.length < 12) throw new DataFormatError(file, `too short for a tensor bundle (${buf.length} bytes)`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = view.getUint32(0, true);
-  if (magic !== MAGIC) throw new DataFormatError(file, `not a neuroplast tensor bundle: magic 0x${magic.toString(16)}, expected 0x${MAGIC.toString(16)}`);
+  if (magic !== MAGIC)
+    throw new DataFormatError(
+      file,
+      `not a neuroplast tensor bundle: magic 0x${magic.toString(16)}, expected 0x${MAGIC.toString(16)}`,
+    );
   const version = view.getUint32(4, true);
-  if (version !== VERSION) throw new DataFormatError(file, `unsupported bundle version ${version}, expected ${VERSION}`);
+  if (version !== VERSION)
+    throw new DataFormatError(file, `unsupported bundle version ${version}, expected ${VERSION}`);
   const headerLen = view.getUint32(8, true);
-  if (12 + headerLen > buf.length) throw new DataFormatError(file, `truncated header: needs ${headerLen} bytes`);
-  let header: { meta: Record<string, unknown>; tensors: { name: string; shape: number[]; offset: number; length: number }[] };
+  if (12 + headerLen > buf.length)
+    throw new DataFormatError(file, `truncated header: needs ${headerLen} bytes`);
+  let header: {
+    meta: Record<string, unknown>;
+    tensors: { name: string; shape: number[]; offset: number; length: number }[];
+  };
   try {
     header = JSON.parse(Buffer.from(buf.subarray(12, 12 + headerLen)).toString('utf8'));
   } catch (e) {
@@ -61,7 +70,11 @@ export function decodeBundle(buf: Uint8Array, file: string): Bundle {
   const tensors = new Map<string, NamedTensor>();
   for (const e of header.tensors) {
     const end = base + 4 * (e.offset + e.length);
-    if (end > buf.length) throw new DataFormatError(file, `truncated: tensor ${e.name} needs bytes up to ${end}, file has ${buf.length}`);
+    if (end > buf.length)
+      throw new DataFormatError(
+        file,
+        `truncated: tensor ${e.name} needs bytes up to ${end}, file has ${buf.length}`,
+      );
     const data = new Float32Array(e.length);
     for (let i = 0; i < e.length; i++) data[i] = view.getFloat32(base + 4 * (e.offset + i), true);
     tensors.set(e.name, { shape: e.shape, data });

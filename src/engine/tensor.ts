@@ -12,7 +12,8 @@ export function sizeOf(shape: readonly number[]): number {
 
 export function tensor(shape: number[], data?: Float32Array): Tensor {
   const n = sizeOf(shape);
-  if (data && data.length !== n) throw new RangeError(`tensor: shape [${shape}] needs ${n} values, got ${data.length}`);
+  if (data && data.length !== n)
+    throw new RangeError(`tensor: shape [${shape}] needs ${n} values, got ${data.length}`);
   return { shape, data: data ?? new Float32Array(n) };
 }
 

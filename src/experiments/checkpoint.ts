@@ -16,7 +16,11 @@ export async function saveCheckpoint(
   for (const p of model.params()) tensors.set(`model/${p.name}`, { shape: p.shape, data: p.value });
   const opt = optimizer.exportState();
   for (const [k, v] of opt.tensors) tensors.set(`optim/${k}`, { shape: [v.length], data: v });
-  const meta = { format: 'neuroplast-checkpoint', optimizer: { kind: optimizer.kind, scalars: opt.scalars }, loop: loopState };
+  const meta = {
+    format: 'neuroplast-checkpoint',
+    optimizer: { kind: optimizer.kind, scalars: opt.scalars },
+    loop: loopState,
+  };
   await writeFileAtomic(path, encodeBundle({ meta, tensors }));
 }
 
@@ -29,21 +33,28 @@ export async function loadCheckpoint(
   try {
     buf = await fsp.readFile(path);
   } catch {
-    throw new NeuroplastError(`${path}: no checkpoint to resume from (the run was killed before its first checkpoint)`);
+    throw new NeuroplastError(
+      `${path}: no checkpoint to resume from (the run was killed before its first checkpoint)`,
+    );
   }
   const bundle = decodeBundle(buf, path);
-  if (bundle.meta.format !== 'neuroplast-checkpoint') throw new NeuroplastError(`${path}: not a neuroplast checkpoint`);
+  if (bundle.meta.format !== 'neuroplast-checkpoint')
+    throw new NeuroplastError(`${path}: not a neuroplast checkpoint`);
   for (const p of model.params()) {
     const t = bundle.tensors.get(`model/${p.name}`);
     if (!t) throw new NeuroplastError(`${path}: missing parameter ${p.name}`);
     if (t.data.length !== p.value.length) {
-      throw new NeuroplastError(`${path}: parameter ${p.name} has ${t.data.length} values, model expects ${p.value.length}`);
+      throw new NeuroplastError(
+        `${path}: parameter ${p.name} has ${t.data.length} values, model expects ${p.value.length}`,
+      );
     }
     p.value.set(t.data);
   }
   const optMeta = bundle.meta.optimizer as { kind: string; scalars: Record<string, number> };
   if (optMeta.kind !== optimizer.kind) {
-    throw new NeuroplastError(`${path}: checkpoint optimizer is ${optMeta.kind}, config says ${optimizer.kind}`);
+    throw new NeuroplastError(
+      `${path}: checkpoint optimizer is ${optMeta.kind}, config says ${optimizer.kind}`,
+    );
   }
   const optTensors = new Map<string, Float32Array>();
   for (const [k, v] of bundle.tensors) if (k.startsWith('optim/')) optTensors.set(k.slice(6), v.data);
@@ -52,8 +63,18 @@ export async function loadCheckpoint(
 }
 
 /** Saves a trained model alone (JSON header + binary weights). */
-export async function saveModel(path: string, model: Sequential, meta: Record<string, unknown> = {}): Promise<void> {
+export async function saveModel(
+  path: string,
+  model: Sequential,
+  meta: Record<string, unknown> = {},
+): Promise<void> {
   const tensors = new Map<string, NamedTensor>();
   for (const p of model.params()) tensors.set(p.name, { shape: p.shape, data: p.value });
-  await writeFileAtomic(path, encodeBundle({ meta: { format: 'neuroplast-model', layers: model.describe(), inputShape: model.inputShape, ...meta }, tensors }));
+  await writeFileAtomic(
+    path,
+    encodeBundle({
+      meta: { format: 'neuroplast-model', layers: model.describe(), inputShape: model.inputShape, ...meta },
+      tensors,
+    }),
+  );
 }

@@ -96,11 +96,17 @@ function allIndices(n: number): Uint32Array {
 }
 
 /** Trains a classifier as the experiment says, logging into the run directory; resumable from checkpoints. */
-export async function runClassification(cfg: ExperimentConfig, opts: TrainOptions): Promise<ClassificationSummary> {
+export async function runClassification(
+  cfg: ExperimentConfig,
+  opts: TrainOptions,
+): Promise<ClassificationSummary> {
   const { runDir } = opts;
   const ds = await loadDataset(cfg.task.dataset);
   const numClasses = ds.classes.length;
-  const base = cfg.task.trainFraction < 1 ? stratifiedSubset(ds.train.labels, numClasses, cfg.task.trainFraction, cfg.seed) : allIndices(ds.train.count);
+  const base =
+    cfg.task.trainFraction < 1
+      ? stratifiedSubset(ds.train.labels, numClasses, cfg.task.trainFraction, cfg.seed)
+      : allIndices(ds.train.count);
   const { train: trainIdx, validation: valIdx } =
     cfg.task.validationFraction > 0
       ? trainValidationSplit(ds.train.labels, numClasses, cfg.task.validationFraction, cfg.seed, base)
@@ -152,7 +158,11 @@ export async function runClassification(cfg: ExperimentConfig, opts: TrainOption
     // The epoch's order depends only on seed and epoch, so a resumed run replays it exactly.
     const order = new Rng(cfg.seed, 1000 + state.epoch).permutation(trainIdx.length);
     const epochIdx = Uint32Array.from(order, (o) => trainIdx[o]);
-    const progress = new Progress({ label: `epoch ${state.epoch + 1}/${epochs}`, total: batchesPerEpoch, quiet: opts.quiet });
+    const progress = new Progress({
+      label: `epoch ${state.epoch + 1}/${epochs}`,
+      total: batchesPerEpoch,
+      quiet: opts.quiet,
+    });
     for (; state.batchInEpoch < batchesPerEpoch; state.batchInEpoch++) {
       const from = state.batchInEpoch * batchSize;
       const to = Math.min(epochIdx.length, from + batchSize);
@@ -179,17 +189,35 @@ export async function runClassification(cfg: ExperimentConfig, opts: TrainOption
       state.correct += r.correct;
       state.seen += b;
       if (state.step % cfg.log.everySteps === 0) {
-        log({ type: 'train', epoch: state.epoch + 1, step: state.step, loss: r.loss, accuracy: r.correct / b, lr: optimizer.lr });
+        log({
+          type: 'train',
+          epoch: state.epoch + 1,
+          step: state.step,
+          loss: r.loss,
+          accuracy: r.correct / b,
+          lr: optimizer.lr,
+        });
       }
       progress.update(state.batchInEpoch + 1, `loss ${(state.lossSum / state.seen).toFixed(4)}`);
-      if (cfg.checkpoint.everySteps > 0 && state.step % cfg.checkpoint.everySteps === 0 && state.batchInEpoch + 1 < batchesPerEpoch) {
+      if (
+        cfg.checkpoint.everySteps > 0 &&
+        state.step % cfg.checkpoint.everySteps === 0 &&
+        state.batchInEpoch + 1 < batchesPerEpoch
+      ) {
         state.batchInEpoch++;
         await checkpoint();
         state.batchInEpoch--;
       }
     }
     const useVal = valIdx.length > 0;
-    const ev = evaluate(model, ds, useVal ? ds.train : ds.test, useVal ? valIdx : testIdx, evalBatchSize, norm);
+    const ev = evaluate(
+      model,
+      ds,
+      useVal ? ds.train : ds.test,
+      useVal ? valIdx : testIdx,
+      evalBatchSize,
+      norm,
+    );
     const rec: EpochRecord = {
       epoch: state.epoch + 1,
       trainLoss: state.lossSum / state.seen,
@@ -200,7 +228,9 @@ export async function runClassification(cfg: ExperimentConfig, opts: TrainOption
     };
     state.history.push(rec);
     log({ type: 'epoch', step: state.step, ...rec });
-    progress.finish(`loss ${rec.trainLoss.toFixed(4)} ${rec.evalSplit} acc ${(100 * rec.evalAccuracy).toFixed(2)}%`);
+    progress.finish(
+      `loss ${rec.trainLoss.toFixed(4)} ${rec.evalSplit} acc ${(100 * rec.evalAccuracy).toFixed(2)}%`,
+    );
     state.batchInEpoch = 0;
     state.lossSum = 0;
     state.correct = 0;

@@ -91,7 +91,8 @@ export function validateExperiment(raw: unknown, source: string): ExperimentConf
   const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
   const found = lookup(raw, issue.path);
   let msg = issue.message;
-  if (issue.code === 'unrecognized_keys') msg = `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    msg = `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
   else if (!/received|found/.test(msg)) msg = `${msg}; found ${describeFound(found)}`;
   const more = result.error.issues.length > 1 ? ` (+${result.error.issues.length - 1} more)` : '';
   throw new ConfigError(`${source}: ${path}`, `${msg}${more}`);
@@ -104,7 +105,9 @@ export async function loadExperimentFile(path: string): Promise<ExperimentConfig
     text = await fsp.readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new NeuroplastError(`${path}: cannot read experiment file (${code === 'ENOENT' ? 'file not found' : code})`);
+    throw new NeuroplastError(
+      `${path}: cannot read experiment file (${code === 'ENOENT' ? 'file not found' : code})`,
+    );
   }
   let raw: unknown;
   try {
@@ -112,10 +115,16 @@ export async function loadExperimentFile(path: string): Promise<ExperimentConfig
   } catch (e) {
     const err = e as YAMLParseError;
     const line = err.linePos?.[0];
-    throw new ConfigError(path + (line ? `:${line.line}:${line.col}` : ''), `invalid YAML: ${err.message.split('\n')[0]}`);
+    throw new ConfigError(
+      path + (line ? `:${line.line}:${line.col}` : ''),
+      `invalid YAML: ${err.message.split('\n')[0]}`,
+    );
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(path, `expected a mapping with name, task, model and learner; found ${Array.isArray(raw) ? 'a list' : typeof raw}`);
+    throw new ConfigError(
+      path,
+      `expected a mapping with name, task, model and learner; found ${Array.isArray(raw) ? 'a list' : typeof raw}`,
+    );
   }
   return validateExperiment(raw, path);
 }

@@ -2,5 +2,10 @@
 export { experimentSchema, validateExperiment, loadExperimentFile, type ExperimentConfig } from './config.js';
 export { RunDir } from './run-dir.js';
 export { runExperiment, type RunRequest, type RunResult } from './runner.js';
-export { runClassification, evaluate, type ClassificationSummary, type EpochRecord } from './classification.js';
+export {
+  runClassification,
+  evaluate,
+  type ClassificationSummary,
+  type EpochRecord,
+} from './classification.js';
 export { saveCheckpoint, loadCheckpoint, saveModel } from './checkpoint.js';

@@ -40,7 +40,9 @@ export class RunDir {
   /** Creates a fresh run directory; refuses to overwrite one that already holds a run. */
   async create(): Promise<void> {
     if (await exists(this.configPath)) {
-      throw new NeuroplastError(`${this.path}: already holds a run (config.json exists); use --resume ${this.path} or another --out`);
+      throw new NeuroplastError(
+        `${this.path}: already holds a run (config.json exists); use --resume ${this.path} or another --out`,
+      );
     }
     await fsp.mkdir(this.checkpointDir, { recursive: true });
     await fsp.writeFile(this.metricsPath, '');

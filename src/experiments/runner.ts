@@ -41,8 +41,11 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     runDir = new RunDir(req.resumeDir!);
     const raw = await runDir.readJson<unknown>(runDir.configPath);
     cfg = validateExperiment(raw, runDir.configPath);
-    const status = await runDir.readJson<{ status: string }>(runDir.statusPath).catch(() => ({ status: 'unknown' }));
-    if (status.status === 'completed') throw new NeuroplastError(`${runDir.path}: run already completed; nothing to resume`);
+    const status = await runDir
+      .readJson<{ status: string }>(runDir.statusPath)
+      .catch(() => ({ status: 'unknown' }));
+    if (status.status === 'completed')
+      throw new NeuroplastError(`${runDir.path}: run already completed; nothing to resume`);
   } else {
     if (req.config) cfg = req.config;
     else if (req.experimentPath) cfg = await loadExperimentFile(req.experimentPath);
@@ -53,13 +56,30 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     await runDir.writeJson(runDir.configPath, cfg);
   }
   const started = Date.now();
-  const status = { status: 'running', neuroplastVersion: VERSION, host: hostname(), pid: process.pid, startedAt: new Date(started).toISOString(), resumed: resume };
+  const status = {
+    status: 'running',
+    neuroplastVersion: VERSION,
+    host: hostname(),
+    pid: process.pid,
+    startedAt: new Date(started).toISOString(),
+    resumed: resume,
+  };
   await runDir.writeJson(runDir.statusPath, status);
   let summary: ClassificationSummary;
   try {
-    summary = await runClassification(cfg, { runDir, resume, quiet: req.quiet, onCheckpoint: req.onCheckpoint });
+    summary = await runClassification(cfg, {
+      runDir,
+      resume,
+      quiet: req.quiet,
+      onCheckpoint: req.onCheckpoint,
+    });
   } catch (err) {
-    await runDir.writeJson(runDir.statusPath, { ...status, status: 'failed', error: (err as Error).message, finishedAt: new Date().toISOString() });
+    await runDir.writeJson(runDir.statusPath, {
+      ...status,
+      status: 'failed',
+      error: (err as Error).message,
+      finishedAt: new Date().toISOString(),
+    });
     throw err;
   }
   await runDir.writeJson(runDir.summaryPath, summary);

@@ -3,7 +3,14 @@ import { SGD } from './sgd.js';
 import type { Optimizer } from './optimizer.js';
 
 export type OptimizerSpec =
-  | { name: 'sgd'; lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number }
+  | {
+      name: 'sgd';
+      lr: number;
+      momentum?: number;
+      dampening?: number;
+      nesterov?: boolean;
+      weightDecay?: number;
+    }
   | { name: 'adam'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
   | { name: 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number };
 

@@ -45,7 +45,8 @@ export abstract class Optimizer {
   /** State tensors keyed "param/slot", plus scalar state, for checkpoints. */
   exportState(): { scalars: Record<string, number>; tensors: Map<string, Float32Array> } {
     const tensors = new Map<string, Float32Array>();
-    for (const [name, slots] of this.state) for (const [k, v] of Object.entries(slots)) tensors.set(`${name}/${k}`, v);
+    for (const [name, slots] of this.state)
+      for (const [k, v] of Object.entries(slots)) tensors.set(`${name}/${k}`, v);
     return { scalars: { stepCount: this.stepCount, lr: this.lr }, tensors };
   }
 
@@ -73,5 +74,6 @@ export function checkNonNegative(name: string, v: number): void {
 
 /** Decay rates (momentum, betas) must lie in [0, 1). */
 export function checkDecay(name: string, v: number): void {
-  if (!Number.isFinite(v) || v < 0 || v >= 1) throw new ConfigError(name, `expected a decay in [0, 1), found ${v}`);
+  if (!Number.isFinite(v) || v < 0 || v >= 1)
+    throw new ConfigError(name, `expected a decay in [0, 1), found ${v}`);
 }

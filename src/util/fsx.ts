@@ -1,10 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp, renameSync, writeFileSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import {
+  promises as fsp,
+  renameSync,
+  writeFileSync,
+  unlinkSync,
+  openSync,
+  fsyncSync,
+  closeSync,
+} from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
 /** A temp path in the same directory (same filesystem), so rename is atomic. */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.neuroplast-tmp-${basename(target)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(
+    dirname(target),
+    `.neuroplast-tmp-${basename(target)}-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
 }
 
 /** Write the whole file to a temp path, fsync, then rename over the target: readers never see half a file. */

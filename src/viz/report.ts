@@ -25,15 +25,21 @@ export async function writeRunReport(runPath: string): Promise<string> {
   const train = metrics.filter((r) => r.type === 'train');
   const epochs = metrics.filter((r) => r.type === 'epoch');
   const charts = [
-    lineChart([{ label: 'training loss (batch)', points: train.map((r) => [Number(r.step), Number(r.loss)]) }], {
-      title: 'Training loss',
-      xLabel: 'step',
-      yLabel: 'loss',
-    }),
+    lineChart(
+      [{ label: 'training loss (batch)', points: train.map((r) => [Number(r.step), Number(r.loss)]) }],
+      {
+        title: 'Training loss',
+        xLabel: 'step',
+        yLabel: 'loss',
+      },
+    ),
     lineChart(
       [
         { label: 'train accuracy', points: epochs.map((r) => [Number(r.epoch), Number(r.trainAccuracy)]) },
-        { label: `${epochs[0]?.evalSplit ?? 'eval'} accuracy`, points: epochs.map((r) => [Number(r.epoch), Number(r.evalAccuracy)]) },
+        {
+          label: `${epochs[0]?.evalSplit ?? 'eval'} accuracy`,
+          points: epochs.map((r) => [Number(r.epoch), Number(r.evalAccuracy)]),
+        },
       ],
       { title: 'Accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy' },
     ),

@@ -86,11 +86,16 @@ export function checkGemmArgs(
   const rowsB = transB ? n : k;
   const colsB = transB ? k : n;
   if (lda < colsA || ldb < colsB || ldc < n) {
-    throw new RangeError(`gemm: leading dimension too small (lda ${lda}/${colsA}, ldb ${ldb}/${colsB}, ldc ${ldc}/${n})`);
+    throw new RangeError(
+      `gemm: leading dimension too small (lda ${lda}/${colsA}, ldb ${ldb}/${colsB}, ldc ${ldc}/${n})`,
+    );
   }
-  if (rowsA > 0 && a.length < (rowsA - 1) * lda + colsA) throw new RangeError(`gemm: A has ${a.length} elements, needs ${(rowsA - 1) * lda + colsA}`);
-  if (rowsB > 0 && b.length < (rowsB - 1) * ldb + colsB) throw new RangeError(`gemm: B has ${b.length} elements, needs ${(rowsB - 1) * ldb + colsB}`);
-  if (m > 0 && c.length < (m - 1) * ldc + n) throw new RangeError(`gemm: C has ${c.length} elements, needs ${(m - 1) * ldc + n}`);
+  if (rowsA > 0 && a.length < (rowsA - 1) * lda + colsA)
+    throw new RangeError(`gemm: A has ${a.length} elements, needs ${(rowsA - 1) * lda + colsA}`);
+  if (rowsB > 0 && b.length < (rowsB - 1) * ldb + colsB)
+    throw new RangeError(`gemm: B has ${b.length} elements, needs ${(rowsB - 1) * ldb + colsB}`);
+  if (m > 0 && c.length < (m - 1) * ldc + n)
+    throw new RangeError(`gemm: C has ${c.length} elements, needs ${(m - 1) * ldc + n}`);
 }
 
 export const referenceKernels: Kernels = { name: 'reference', gemm };

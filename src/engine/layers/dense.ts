@@ -18,15 +18,23 @@ export class Dense extends Layer {
     useBias = true,
   ) {
     super(name);
-    if (!Number.isInteger(inFeatures) || inFeatures <= 0 || !Number.isInteger(outFeatures) || outFeatures <= 0) {
-      throw new RangeError(`layer ${name} (dense): features must be positive integers, found ${inFeatures} -> ${outFeatures}`);
+    if (
+      !Number.isInteger(inFeatures) ||
+      inFeatures <= 0 ||
+      !Number.isInteger(outFeatures) ||
+      outFeatures <= 0
+    ) {
+      throw new RangeError(
+        `layer ${name} (dense): features must be positive integers, found ${inFeatures} -> ${outFeatures}`,
+      );
     }
     this.weight = param(`${name}.weight`, [inFeatures, outFeatures]);
     this.bias = useBias ? param(`${name}.bias`, [outFeatures]) : null;
   }
 
   outputShape(inputShape: number[]): number[] {
-    if (inputShape.length !== 1 || inputShape[0] !== this.inFeatures) throw this.shapeError(`[${this.inFeatures}]`, inputShape);
+    if (inputShape.length !== 1 || inputShape[0] !== this.inFeatures)
+      throw this.shapeError(`[${this.inFeatures}]`, inputShape);
     return [this.outFeatures];
   }
 
@@ -42,7 +50,8 @@ export class Dense extends Layer {
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
-    if (x.shape.length !== 2 || x.shape[1] !== this.inFeatures) throw this.shapeError(`[batch, ${this.inFeatures}]`, x.shape);
+    if (x.shape.length !== 2 || x.shape[1] !== this.inFeatures)
+      throw this.shapeError(`[batch, ${this.inFeatures}]`, x.shape);
     const batch = x.shape[0];
     const n = this.outFeatures;
     const y = (this.out = ensureTensor(this.out, [batch, n]));
@@ -50,7 +59,21 @@ export class Dense extends Layer {
       const b = this.bias.value;
       for (let i = 0; i < batch; i++) y.data.set(b, i * n);
     }
-    kernels.gemm(false, false, batch, n, this.inFeatures, 1, x.data, this.inFeatures, this.weight.value, n, this.bias ? 1 : 0, y.data, n);
+    kernels.gemm(
+      false,
+      false,
+      batch,
+      n,
+      this.inFeatures,
+      1,
+      x.data,
+      this.inFeatures,
+      this.weight.value,
+      n,
+      this.bias ? 1 : 0,
+      y.data,
+      n,
+    );
     this.lastInput = x;
     this.lastOutput = y;
     return y;
@@ -77,6 +100,12 @@ export class Dense extends Layer {
   }
 
   config(): Record<string, unknown> {
-    return { kind: this.kind, name: this.name, inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null };
+    return {
+      kind: this.kind,
+      name: this.name,
+      inFeatures: this.inFeatures,
+      outFeatures: this.outFeatures,
+      bias: this.bias !== null,
+    };
   }
 }

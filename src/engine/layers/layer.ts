@@ -42,6 +42,8 @@ export abstract class Layer {
   abstract config(): Record<string, unknown>;
 
   protected shapeError(expected: string, found: readonly number[]): Error {
-    return new RangeError(`layer ${this.name} (${this.kind}): expected input ${expected}, found ${formatShape(found)}`);
+    return new RangeError(
+      `layer ${this.name} (${this.kind}): expected input ${expected}, found ${formatShape(found)}`,
+    );
   }
 }

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadExperimentFile, validateExperiment } from '../src/experiments/index.js';
+import { tempDir, REPO_ROOT } from './helpers.js';
+
+const base = () => ({
+  name: 'x',
+  task: { kind: 'classification', dataset: 'mnist' },
+  model: { type: 'mlp', hidden: [16] },
+  learner: { optimizer: { name: 'adam', lr: 0.001 } },
+});
+
+test('a valid experiment gets its defaults filled in', () => {
+  const c = validateExperiment(base(), 'e.yaml');
+  assert.equal(c.seed, 0);
+  assert.equal(c.task.trainFraction, 1);
+  assert.equal(c.learner.batchSize, 64);
+  assert.equal(c.log.everySteps, 100);
+});
+
+test('invalid fields name the file, the field path, what was expected and what was found', () => {
+  const cases: [(c: ReturnType<typeof base>) => void, RegExp][] = [
+    [
+      (c) => ((c.learner.optimizer as Record<string, unknown>).lr = -1),
+      /^e\.yaml: learner\.optimizer\.lr: .*>0.*found -1$/,
+    ],
+    [
+      (c) => ((c.learner.optimizer as Record<string, unknown>).lr = 'fast'),
+      /^e\.yaml: learner\.optimizer\.lr: .*expected number, received string/,
+    ],
+    [
+      (c) => (c.task.dataset = 'imagenet'),
+      /^e\.yaml: task\.dataset: unknown dataset "imagenet" \(known: mnist, fashion-mnist, cifar10\)/,
+    ],
+    [
+      (c) => ((c.learner.optimizer as Record<string, unknown>).beta1 = 1),
+      /learner\.optimizer\.beta1: .*<1.*found 1/,
+    ],
+    [
+      (c) => ((c.model as Record<string, unknown>).hiden = [3]),
+      /^e\.yaml: model: unknown field\(s\) "hiden"/,
+    ],
+    [(c) => ((c.learner.optimizer as Record<string, unknown>).name = 'rmsprop'), /learner\.optimizer\.name/],
+    [(c) => ((c.task as Record<string, unknown>).trainFraction = 0), /task\.trainFraction: .*found 0/],
+  ];
+  for (const [mutate, re] of cases) {
+    const c = base();
+    mutate(c);
+    assert.throws(
+      () => validateExperiment(c, 'e.yaml'),
+      (e: Error) => re.test(e.message) && !e.message.includes('\n'),
+      `expected ${re}`,
+    );
+  }
+});
+
+test('YAML syntax errors and non-mapping files are reported with the file name', async () => {
+  const dir = tempDir();
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'name: x\ntask: [unclosed\n');
+  await assert.rejects(
+    loadExperimentFile(bad),
+    (e: Error) => e.message.startsWith(bad) && /invalid YAML/.test(e.message),
+  );
+  const list = join(dir, 'list.yaml');
+  writeFileSync(list, '- 1\n- 2\n');
+  await assert.rejects(loadExperimentFile(list), /expected a mapping .* found a list/);
+  await assert.rejects(
+    loadExperimentFile(join(dir, 'missing.yaml')),
+    /missing\.yaml: cannot read experiment file \(file not found\)/,
+  );
+});
+
+test('every bundled experiment file validates', async () => {
+  const c = await loadExperimentFile(join(REPO_ROOT, 'experiments', 'quickstart.yaml'));
+  assert.equal(c.task.dataset, 'mnist');
+});

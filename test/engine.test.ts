@@ -1,0 +1,226 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../src/util/rng.js';
+import {
+  backendNames,
+  getBackend,
+  Dense,
+  ReLU,
+  Flatten,
+  mlp,
+  softmaxCrossEntropy,
+  encodeBundle,
+  decodeBundle,
+  tensor,
+  type Layer,
+  type Tensor,
+} from '../src/engine/index.js';
+
+/** Textbook triple loop in float64: the independent oracle for every GEMM backend. */
+function naiveGemm(
+  tA: boolean,
+  tB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  ldc: number,
+): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++)
+        s += (tA ? a[p * lda + i] : a[i * lda + p]) * (tB ? b[j * ldb + p] : b[p * ldb + j]);
+      out[i * n + j] = alpha * s + (beta === 0 ? 0 : beta * c[i * ldc + j]);
+    }
+  return out;
+}
+
+test('every GEMM backend agrees with a float64 triple loop on random and odd shapes, all transposes', () => {
+  const rng = new Rng(11);
+  const shapes = [
+    [1, 1, 1],
+    [3, 5, 7],
+    [17, 1, 9],
+    [33, 65, 31],
+    [64, 64, 64],
+    [5, 130, 257],
+    [129, 7, 3],
+  ];
+  for (const name of backendNames()) {
+    const kern = getBackend(name);
+    for (const [m, n, k] of shapes)
+      for (const tA of [false, true])
+        for (const tB of [false, true])
+          for (const [alpha, beta] of [
+            [1, 0],
+            [0.5, 1],
+            [-1.25, 0.3],
+          ]) {
+            const lda = (tA ? m : k) + (m % 3);
+            const ldb = (tB ? k : n) + 1;
+            const ldc = n + 2;
+            const a = rng.fillUniform(new Float32Array((tA ? k : m) * lda), -1, 1);
+            const b = rng.fillUniform(new Float32Array((tB ? n : k) * ldb), -1, 1);
+            const c = rng.fillUniform(new Float32Array(m * ldc), -1, 1);
+            const want = naiveGemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            const got = Float32Array.from(c);
+            kern.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, got, ldc);
+            for (let i = 0; i < m; i++)
+              for (let j = 0; j < n; j++) {
+                const w = want[i * n + j];
+                const g = got[i * ldc + j];
+                assert.ok(
+                  Math.abs(g - w) <= 1e-5 * (1 + Math.sqrt(k)) * (1 + Math.abs(w)),
+                  `${name} ${m}x${n}x${k} tA=${tA} tB=${tB}: [${i},${j}] ${g} vs ${w}`,
+                );
+              }
+            // Padding columns of C beyond n must be untouched.
+            for (let i = 0; i < m; i++)
+              for (let j = n; j < ldc; j++) assert.equal(got[i * ldc + j], c[i * ldc + j]);
+          }
+  }
+});
+
+test('GEMM rejects buffers that are too small', () => {
+  const k = getBackend('reference');
+  assert.throws(
+    () =>
+      k.gemm(
+        false,
+        false,
+        4,
+        4,
+        4,
+        1,
+        new Float32Array(15),
+        4,
+        new Float32Array(16),
+        4,
+        0,
+        new Float32Array(16),
+        4,
+      ),
+    /A has 15 elements, needs 16/,
+  );
+});
+
+/** Central finite differences of the scalar loss L = sum(w_out * layer(x)) against the layer's backward. */
+function checkLayerGradients(layer: Layer, x: Tensor, rng: Rng, tol = 2e-2): void {
+  const y0 = layer.forward(x, true);
+  const wOut = rng.fillUniform(new Float32Array(y0.data.length), -1, 1);
+  const loss = () => {
+    const y = layer.forward(x, true);
+    let s = 0;
+    for (let i = 0; i < y.data.length; i++) s += wOut[i] * y.data[i];
+    return s;
+  };
+  for (const p of layer.params()) p.grad.fill(0);
+  layer.forward(x, true);
+  const dx = Float32Array.from(layer.backward(tensor(y0.shape, Float32Array.from(wOut))).data);
+  const eps = 1e-2;
+  const check = (arr: Float32Array, analytic: Float32Array, what: string) => {
+    for (let t = 0; t < Math.min(arr.length, 40); t++) {
+      const i = rng.int(arr.length);
+      const orig = arr[i];
+      arr[i] = orig + eps;
+      const lp = loss();
+      arr[i] = orig - eps;
+      const lm = loss();
+      arr[i] = orig;
+      const num = (lp - lm) / (2 * eps);
+      assert.ok(
+        Math.abs(num - analytic[i]) <= tol * (1 + Math.abs(num)),
+        `${layer.name} ${what}[${i}]: numeric ${num} vs analytic ${analytic[i]}`,
+      );
+    }
+  };
+  check(x.data, dx, 'input');
+  for (const p of layer.params()) check(p.value, Float32Array.from(p.grad), p.name);
+}
+
+test('Dense backward matches finite differences', () => {
+  const rng = new Rng(3);
+  const d = new Dense('fc', 13, 7);
+  d.init(rng);
+  checkLayerGradients(d, tensor([5, 13], rng.fillUniform(new Float32Array(65), -1, 1)), rng);
+});
+
+test('ReLU and Flatten backward match finite differences', () => {
+  const rng = new Rng(4);
+  // Keep inputs away from the kink at 0, where the derivative is undefined.
+  const x = rng.fillUniform(new Float32Array(24), 0.05, 1).map((v, i) => (i % 2 ? -v : v));
+  checkLayerGradients(new ReLU('relu'), tensor([4, 6], x), rng);
+  checkLayerGradients(
+    new Flatten('flat'),
+    tensor([2, 3, 4], rng.fillUniform(new Float32Array(24), -1, 1)),
+    rng,
+  );
+});
+
+test('softmax cross-entropy: value, accuracy and gradient against finite differences', () => {
+  const rng = new Rng(5);
+  const logits = tensor([6, 4], rng.fillUniform(new Float32Array(24), -3, 3));
+  const labels = Int32Array.from([0, 1, 2, 3, 1, 2]);
+  const grad = new Float32Array(24);
+  const r = softmaxCrossEntropy(logits, labels, grad);
+  // Direct formula in float64 as the oracle.
+  let want = 0;
+  for (let i = 0; i < 6; i++) {
+    const row = Array.from(logits.data.subarray(4 * i, 4 * i + 4));
+    want += Math.log(row.reduce((s, v) => s + Math.exp(v), 0)) - row[labels[i]];
+  }
+  assert.ok(Math.abs(r.loss - want / 6) < 1e-6);
+  const eps = 1e-3;
+  for (let i = 0; i < 24; i++) {
+    const o = logits.data[i];
+    logits.data[i] = o + eps;
+    const lp = softmaxCrossEntropy(logits, labels).loss;
+    logits.data[i] = o - eps;
+    const lm = softmaxCrossEntropy(logits, labels).loss;
+    logits.data[i] = o;
+    assert.ok(Math.abs((lp - lm) / (2 * eps) - grad[i]) < 1e-3);
+  }
+  assert.throws(
+    () => softmaxCrossEntropy(logits, Int32Array.from([0, 1, 2, 9, 1, 2])),
+    /label 9 at row 3 outside \[0, 4\)/,
+  );
+});
+
+test('model shape mismatches name the layer and both shapes', () => {
+  const m = mlp([1, 28, 28], [32], 10);
+  assert.throws(
+    () => m.forward(tensor([2, 1, 32, 32]), false),
+    /model input: expected \[batch, 1, 28, 28\], found \[2, 1, 32, 32\]/,
+  );
+  const d = new Dense('fc9', 10, 3);
+  assert.throws(
+    () => d.forward(tensor([2, 11]), false),
+    /layer fc9 \(dense\): expected input \[batch, 10\], found \[2, 11\]/,
+  );
+});
+
+test('tensor bundles round-trip exactly and reject corrupt input', () => {
+  const rng = new Rng(9);
+  const a = rng.fillNormal(new Float32Array(37));
+  const buf = encodeBundle({
+    meta: { hello: 'world', n: 3 },
+    tensors: new Map([
+      ['a', { shape: [37], data: a }],
+      ['b', { shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) }],
+    ]),
+  });
+  const back = decodeBundle(buf, 'x.nptb');
+  assert.deepEqual(back.meta, { hello: 'world', n: 3 });
+  assert.deepEqual(back.tensors.get('a')!.data, a);
+  assert.deepEqual(back.tensors.get('b')!.shape, [2, 2]);
+  assert.throws(() => decodeBundle(buf.subarray(0, buf.length - 4), 'x.nptb'), /x.nptb: truncated: tensor b/);
+  assert.throws(() => decodeBundle(new Uint8Array(20), 'y.nptb'), /y.nptb: not a neuroplast tensor bundle/);
+});
