@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Rng } from '../src/util/rng.js';
+import { REPO_ROOT, tempDir } from './helpers.js';
 import {
   backendNames,
   getBackend,
@@ -15,6 +19,11 @@ import {
   type Layer,
   type Tensor,
 } from '../src/engine/index.js';
+
+/** The AssemblyScript flags scripts/build-wasm.sh uses. */
+const ASC_FLAGS = readFileSync(join(REPO_ROOT, 'scripts', 'asc-flags.txt'), 'utf8')
+  .trim()
+  .split(/\s+/);
 
 /** Textbook triple loop in float64: the independent oracle for every GEMM backend. */
 function naiveGemm(
@@ -223,4 +232,29 @@ test('tensor bundles round-trip exactly and reject corrupt input', () => {
   assert.deepEqual(back.tensors.get('b')!.shape, [2, 2]);
   assert.throws(() => decodeBundle(buf.subarray(0, buf.length - 4), 'x.nptb'), /x.nptb: truncated: tensor b/);
   assert.throws(() => decodeBundle(new Uint8Array(20), 'y.nptb'), /y.nptb: not a neuroplast tensor bundle/);
+});
+
+test('the WASM SIMD backend is registered and is the default', () => {
+  assert.ok(backendNames().includes('wasm-simd'), `backends: ${backendNames()}`);
+  assert.equal(getBackend().name, process.env.NEUROPLAST_BACKEND ?? 'wasm-simd');
+});
+
+test('the committed wasm/gemm.wasm is reproducible from assembly/gemm.ts', () => {
+  const dir = tempDir();
+  const out = join(dir, 'gemm.wasm');
+  execFileSync(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js'),
+      join(REPO_ROOT, 'assembly', 'gemm.ts'),
+      '--outFile',
+      out,
+      ...ASC_FLAGS,
+    ],
+    { cwd: REPO_ROOT, stdio: 'pipe' },
+  );
+  assert.ok(
+    readFileSync(out).equals(readFileSync(join(REPO_ROOT, 'wasm', 'gemm.wasm'))),
+    'rebuild with scripts/build-wasm.sh and commit',
+  );
 });

@@ -1,8 +1,12 @@
 import type { Kernels } from './types.js';
 import { referenceKernels } from './reference.js';
+import { tryCreateWasmKernels } from './wasm.js';
 
 const backends = new Map<string, Kernels>([[referenceKernels.name, referenceKernels]]);
-let active: Kernels = referenceKernels;
+const wasm = tryCreateWasmKernels();
+if (wasm) backends.set(wasm.name, wasm);
+/** The fastest available backend is the default; NEUROPLAST_BACKEND=reference forces the portable one. */
+let active: Kernels = backends.get(process.env.NEUROPLAST_BACKEND ?? '') ?? wasm ?? referenceKernels;
 
 export function registerBackend(k: Kernels): void {
   backends.set(k.name, k);
