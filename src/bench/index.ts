@@ -1,5 +1,6 @@
 /** Benchmarks behind `neuroplast bench NAME --json`: each compares against its named anchor and prints ratios. */
 import { benchGemm } from './gemm.js';
+import { benchTrainMlp } from './train.js';
 
 export interface BenchArgs {
   n?: number;
@@ -12,5 +13,9 @@ export const BENCHES: Record<
   gemm: {
     describe: 'float32 GEMM n x n (default 1024), GFLOP/s per backend',
     run: (a) => benchGemm(a.n ?? 1024),
+  },
+  'train-mlp': {
+    describe: 'MLP 784-256-10 training samples/s (batch 128, Adam) vs PyTorch on one thread',
+    run: () => benchTrainMlp(),
   },
 };

@@ -44,12 +44,33 @@ export class Adam extends Optimizer {
     const stepSize = lr / bc1;
     const l2 = this.decoupled ? 0 : wd;
     const shrink = this.decoupled ? 1 - lr * wd : 1;
-    for (let i = 0; i < w.length; i++) {
-      const gi = g[i] + l2 * w[i];
-      const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
-      const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-      w[i] = w[i] * shrink - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
-    }
+    adamKernel(w, g, m, v, b1, b2, l2, shrink, stepSize, 1 / sqrtBc2, eps);
+  }
+}
+
+/** The elementwise Adam update, kept monomorphic (typed arrays and numbers only) so V8 compiles it tightly. */
+function adamKernel(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  b1: number,
+  b2: number,
+  l2: number,
+  shrink: number,
+  stepSize: number,
+  invSqrtBc2: number,
+  eps: number,
+): void {
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i] + l2 * w[i];
+    const mi = b1 * m[i] + c1 * gi;
+    const vi = b2 * v[i] + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = w[i] * shrink - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
   }
 }
 
