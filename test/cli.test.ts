@@ -11,7 +11,7 @@ name: small-mnist
 seed: 7
 task: { kind: classification, dataset: mnist, trainFraction: 0.02, validationFraction: 0.1 }
 model: { type: mlp, hidden: [32] }
-learner: { optimizer: { name: sgd, lr: 0.1, momentum: 0.9 }, batchSize: 32, epochs: 3 }
+learner: { optimizer: { name: sgd, lr: 0.1, momentum: 0.9 }, batchSize: 32, epochs: 3, schedule: { type: cosine, warmupSteps: 5 }, clipGradNorm: 5 }
 log: { everySteps: 5 }
 checkpoint: { everySteps: 10 }
 `;
@@ -104,6 +104,25 @@ test('an invalid experiment field fails before any work with file, field, expect
   assert.notEqual(r.code, 0);
   assert.match(oneLineError(r.stderr), /exp\.yaml: learner\.optimizer\.lr: .*>0.*found -0\.5/);
   assert.equal(existsSync(out), false, 'no run directory is created for an invalid experiment');
+});
+
+test('a NaN loss stops the run with a clear message and keeps the last good checkpoint', async () => {
+  const dir = tempDir();
+  const exp = join(dir, 'diverge.yaml');
+  writeFileSync(
+    exp,
+    SMALL.replace('lr: 0.1, momentum: 0.9', 'lr: 1.0e+30').replace('everySteps: 10', 'everySteps: 1'),
+  );
+  const out = join(dir, 'run');
+  const r = await runCli(['run', exp, '--out', out, '--quiet']);
+  assert.notEqual(r.code, 0);
+  assert.match(
+    oneLineError(r.stderr),
+    /training diverged: (loss is NaN at epoch 1, step \d+|parameter fc\d\.\w+ is not finite after step \d+); the last good checkpoint is kept at .*last\.nptb/,
+  );
+  assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status, 'failed');
+  assert.ok(existsSync(join(out, 'checkpoints', 'last.nptb')));
+  assert.equal(existsSync(join(out, 'summary.json')), false);
 });
 
 /** Runs the experiment in a child process that SIGKILLs itself right after its `killAtStep` checkpoint. */

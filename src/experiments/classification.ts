@@ -8,7 +8,7 @@ import {
   type LabeledImageDataset,
 } from '../data/index.js';
 import { buildModel, softmaxCrossEntropy, tensor, type Sequential, type Tensor } from '../engine/index.js';
-import { createOptimizer, type Optimizer } from '../optim/index.js';
+import { createOptimizer, learningRateAt, clipGradNorm, type Optimizer } from '../optim/index.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { NeuroplastError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
@@ -142,6 +142,15 @@ export async function runClassification(
     metricsLines++;
   };
   const checkpoint = async () => {
+    // Never overwrite a good checkpoint with non-finite weights.
+    for (const p of model.params()) {
+      if (!p.value.every(Number.isFinite)) {
+        throw new NeuroplastError(
+          `training diverged: parameter ${p.name} is not finite after step ${state.step}; ` +
+            `the last good checkpoint is kept at ${runDir.checkpointPath} (try a smaller learning rate)`,
+        );
+      }
+    }
     const s: LoopState = { ...state, metricsLines, trainRng: trainRng.getState() };
     await saveCheckpoint(runDir.checkpointPath, model, optimizer, s as unknown as Record<string, unknown>);
     opts.onCheckpoint?.(state.step);
@@ -180,6 +189,14 @@ export async function runClassification(
         );
       }
       model.backward({ shape: out.shape, data: g });
+      if (cfg.learner.clipGradNorm !== undefined) clipGradNorm(params, cfg.learner.clipGradNorm);
+      optimizer.lr = learningRateAt(
+        cfg.learner.schedule,
+        cfg.learner.optimizer.lr,
+        state.step,
+        batchesPerEpoch,
+        batchesPerEpoch * epochs,
+      );
       optimizer.step(params, {
         activity: (p) => owners.get(p)?.activity(),
         epoch: state.epoch + state.batchInEpoch / batchesPerEpoch,

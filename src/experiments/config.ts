@@ -43,8 +43,24 @@ const modelSpec = z.strictObject({
   hidden: z.array(positiveInt).default([128]),
 });
 
+const warmupSteps = z.number().int().nonnegative().optional();
+const scheduleSpec = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('constant'), warmupSteps }),
+  z.strictObject({
+    type: z.literal('step'),
+    stepEpochs: positiveInt,
+    gamma: z.number().gt(0).lte(1),
+    warmupSteps,
+  }),
+  z.strictObject({ type: z.literal('cosine'), minLr: z.number().nonnegative().optional(), warmupSteps }),
+]);
+
 const learnerSpec = z.strictObject({
   optimizer: z.discriminatedUnion('name', [sgdSpec, adamSpec]),
+  /** Learning-rate schedule over global steps (default constant). */
+  schedule: scheduleSpec.default({ type: 'constant' }),
+  /** Clip the global gradient L2 norm to this value before each step. */
+  clipGradNorm: z.number().positive().optional(),
   batchSize: positiveInt.default(64),
   epochs: positiveInt.default(1),
   evalBatchSize: positiveInt.default(1000),

@@ -3,3 +3,4 @@ export { Optimizer, type StepContext } from './optimizer.js';
 export { SGD, type SgdOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { createOptimizer, type OptimizerSpec } from './factory.js';
+export { learningRateAt, validateSchedule, clipGradNorm, type ScheduleSpec } from './schedule.js';
