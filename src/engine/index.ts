@@ -1,5 +1,5 @@
 /** Compute engine: Float32 kernels behind a backend registry, layers with forward/backward, models, losses. */
-export type { Kernels } from './kernels/types.js';
+export type { Kernels, Gemm } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
 export { kernels, registerBackend, setBackend, getBackend, backendNames } from './kernels/registry.js';
 export { tensor, param, sizeOf, formatShape, type Tensor, type Param } from './tensor.js';

@@ -1,4 +1,4 @@
-import type { Kernels } from './types.js';
+import type { Gemm, Kernels } from './types.js';
 
 /** Scratch buffers reused across calls so the hot path does not allocate. */
 let packA: Float32Array = new Float32Array(0);
@@ -13,22 +13,8 @@ function scratch(buf: Float32Array, n: number): Float32Array {
  * the O(MNK) product), then an i-k-j loop streams rows of B through a row of C, which V8 compiles to tight
  * scalar code. Blocking over k keeps the B panel in cache for large sizes.
  */
-function gemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: Float32Array,
-  lda: number,
-  b: Float32Array,
-  ldb: number,
-  beta: number,
-  c: Float32Array,
-  ldc: number,
-): void {
-  checkGemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+const gemm: Gemm = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+  checkGemmArgs(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   // Scale C by beta first (beta = 0 must overwrite NaN/garbage, as BLAS does).
   for (let i = 0; i < m; i++) {
     const row = i * ldc;
@@ -66,20 +52,11 @@ function gemm(
       }
     }
   }
-}
+};
 
+/** Throws a RangeError if a leading dimension or buffer is too small for the GEMM it describes. */
 export function checkGemmArgs(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: Float32Array,
-  lda: number,
-  b: Float32Array,
-  ldb: number,
-  c: Float32Array,
-  ldc: number,
+  ...[transA, transB, m, n, k, , a, lda, b, ldb, , c, ldc]: Parameters<Gemm>
 ): void {
   const rowsA = transA ? k : m;
   const colsA = transA ? m : k;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../version.js';
-import type { Kernels } from './types.js';
+import type { Gemm, Kernels } from './types.js';
 import { checkGemmArgs, referenceKernels } from './reference.js';
 
 interface GemmExports {
@@ -56,22 +56,8 @@ export class WasmKernels implements Kernels {
     if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
   }
 
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    lda: number,
-    b: Float32Array,
-    ldb: number,
-    beta: number,
-    c: Float32Array,
-    ldc: number,
-  ): void {
-    checkGemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+  readonly gemm: Gemm = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+    checkGemmArgs(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     if (m === 0 || n === 0) return;
     if (m * n * k < SMALL_WORK) {
       referenceKernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -107,7 +93,7 @@ export class WasmKernels implements Kernels {
       work,
     );
     c.set(cView);
-  }
+  };
 }
 
 /** The WASM backend, or null where WebAssembly SIMD is unavailable (it is then simply not registered). */
