@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -104,7 +104,6 @@ export async function downloadVerified(
 
 /** SHA-256 of a file on disk, hex. */
 export async function sha256File(path: string): Promise<string> {
-  const { createReadStream } = await import('node:fs');
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
