@@ -141,7 +141,8 @@ export async function runClassification(
     runDir.appendMetric(r);
     metricsLines++;
   };
-  const checkpoint = async () => {
+  /** Saves where the loop resumes: `resumeAt` is the position of the next batch to train on. */
+  const checkpoint = async (resumeAt: { epoch: number; batchInEpoch: number }) => {
     // Never overwrite a good checkpoint with non-finite weights.
     for (const p of model.params()) {
       if (!p.value.every(Number.isFinite)) {
@@ -151,7 +152,7 @@ export async function runClassification(
         );
       }
     }
-    const s: LoopState = { ...state, metricsLines, trainRng: trainRng.getState() };
+    const s: LoopState = { ...state, ...resumeAt, metricsLines, trainRng: trainRng.getState() };
     await saveCheckpoint(runDir.checkpointPath, model, optimizer, s as unknown as Record<string, unknown>);
     opts.onCheckpoint?.(state.step);
   };
@@ -221,9 +222,7 @@ export async function runClassification(
         state.step % cfg.checkpoint.everySteps === 0 &&
         state.batchInEpoch + 1 < batchesPerEpoch
       ) {
-        state.batchInEpoch++;
-        await checkpoint();
-        state.batchInEpoch--;
+        await checkpoint({ epoch: state.epoch, batchInEpoch: state.batchInEpoch + 1 });
       }
     }
     const useVal = valIdx.length > 0;
@@ -252,9 +251,7 @@ export async function runClassification(
     state.lossSum = 0;
     state.correct = 0;
     state.seen = 0;
-    state.epoch++;
-    await checkpoint();
-    state.epoch--;
+    await checkpoint({ epoch: state.epoch + 1, batchInEpoch: 0 });
   }
 
   const test = evaluate(model, ds, ds.test, testIdx, evalBatchSize, norm);
