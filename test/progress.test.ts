@@ -14,7 +14,7 @@ test('on a TTY progress redraws one bar with percent and ETA', () => {
   p.update(5, 'loss 0.5');
   p.finish('done');
   const t = f.text();
-  assert.match(t, /\repoch 1\/2 \[#{12}-{12}\]  50% ETA \d+:\d\d loss 0\.5/);
+  assert.match(t, /\repoch 1\/2 \[#{12}-{12}\] {2}50% ETA \d+:\d\d loss 0\.5/);
   assert.match(t, /\[#{24}\] 100% \d+:\d\d elapsed done/);
   assert.equal(t.split('\n').length, 2, 'one final newline only');
 });
@@ -27,7 +27,7 @@ test('without a TTY progress prints plain periodic lines', () => {
   p.finish();
   const lines = f.text().trim().split('\n');
   assert.equal(lines.length, 2);
-  assert.match(lines[0], /^epoch 1\/1  25% \(1\/4\) ETA/);
+  assert.match(lines[0], /^epoch 1\/1 {2}25% \(1\/4\) ETA/);
   assert.match(lines[1], /^epoch 1\/1 100% \(4\/4\) \d+:\d\d elapsed/);
   assert.ok(!f.text().includes('\r'));
 });
