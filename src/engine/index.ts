@@ -1,12 +1,27 @@
 /** Compute engine: Float32 kernels behind a backend registry, layers with forward/backward, models, losses. */
-export type { Kernels, Gemm } from './kernels/types.js';
+export type { Kernels, Gemm, ConvGeometry, PoolGeometry } from './kernels/types.js';
+export { convGeometry, poolGeometry } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
 export { kernels, registerBackend, setBackend, getBackend, backendNames } from './kernels/registry.js';
 export { tensor, param, sizeOf, formatShape, type Tensor, type Param } from './tensor.js';
-export { Layer, type LayerActivity } from './layers/layer.js';
+export { Layer, type LayerActivity, type Buffer } from './layers/layer.js';
 export { Dense } from './layers/dense.js';
 export { ReLU, Flatten } from './layers/activations.js';
+export { Conv2D, type Conv2DOptions } from './layers/conv.js';
+export { MaxPool2D, AvgPool2D, GlobalAvgPool } from './layers/pool.js';
+export { BatchNorm, type BatchNormOptions } from './layers/batchnorm.js';
+export { Dropout } from './layers/dropout.js';
+export { BasicBlock } from './layers/residual.js';
 export { Sequential } from './model.js';
-export { buildModel, mlp, type ModelSpec, type MlpSpec } from './models.js';
+export {
+  buildModel,
+  mlp,
+  cnn,
+  resnet18,
+  type ModelSpec,
+  type MlpSpec,
+  type CnnSpec,
+  type ResNet18Spec,
+} from './models.js';
 export { softmaxCrossEntropy, type LossResult } from './loss.js';
 export { encodeBundle, decodeBundle, type Bundle, type NamedTensor } from './serialize.js';

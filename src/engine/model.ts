@@ -1,4 +1,4 @@
-import type { Layer } from './layers/layer.js';
+import type { Buffer, Layer } from './layers/layer.js';
 import type { Param, Tensor } from './tensor.js';
 import { formatShape } from './tensor.js';
 import type { Rng } from '../util/rng.js';
@@ -14,7 +14,7 @@ export class Sequential {
     for (const l of layers) shape = l.outputShape(shape);
     this.outputShape = shape;
     const names = new Set<string>();
-    for (const p of this.params()) {
+    for (const p of [...this.params(), ...this.buffers()]) {
       if (names.has(p.name)) throw new Error(`duplicate parameter name ${p.name}`);
       names.add(p.name);
     }
@@ -31,10 +31,27 @@ export class Sequential {
     return this.layers.flatMap((l) => l.params());
   }
 
-  /** Maps each parameter to the layer that owns it (for activity-aware optimizers). */
+  /** Non-trainable state (batch-norm statistics, dropout generators), saved alongside the parameters. */
+  buffers(): Buffer[] {
+    return this.layers.flatMap((l) => l.buffers());
+  }
+
+  /** Every leaf layer, depth first (composite layers such as residual blocks are opened). */
+  leaves(): Layer[] {
+    const out: Layer[] = [];
+    const visit = (l: Layer) => {
+      const kids = l.children();
+      if (kids.length === 0) out.push(l);
+      else kids.forEach(visit);
+    };
+    this.layers.forEach(visit);
+    return out;
+  }
+
+  /** Maps each parameter to the leaf layer that owns it (for activity-aware optimizers). */
   paramOwners(): Map<Param, Layer> {
     const m = new Map<Param, Layer>();
-    for (const l of this.layers) for (const p of l.params()) m.set(p, l);
+    for (const l of this.leaves()) for (const p of l.params()) m.set(p, l);
     return m;
   }
 
@@ -50,7 +67,14 @@ export class Sequential {
     return h;
   }
 
+  /**
+   * When false (the default for training), the first layer may skip its input gradient, and the returned
+   * tensor's values are then unspecified; set true to read d(loss)/d(input).
+   */
+  needsInputGradient = false;
+
   backward(dy: Tensor): Tensor {
+    if (this.layers.length > 0) this.layers[0].inputGradient = this.needsInputGradient;
     let g = dy;
     for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
     return g;

@@ -1,4 +1,5 @@
 import type { Gemm, Kernels } from './types.js';
+import * as nn from './reference-nn.js';
 
 /** Scratch buffers reused across calls so the hot path does not allocate. */
 let packA: Float32Array = new Float32Array(0);
@@ -75,4 +76,15 @@ export function checkGemmArgs(
     throw new RangeError(`gemm: C has ${c.length} elements, needs ${(m - 1) * ldc + n}`);
 }
 
-export const referenceKernels: Kernels = { name: 'reference', gemm };
+export const referenceKernels: Kernels = {
+  name: 'reference',
+  gemm,
+  ...nn.referenceElementwise,
+  im2col: nn.im2col,
+  col2im: nn.col2im,
+  ...nn.convKernels(gemm, nn.im2col, nn.col2im),
+  maxPool2dForward: nn.maxPool2dForward,
+  maxPool2dBackward: nn.maxPool2dBackward,
+  avgPool2dForward: nn.avgPool2dForward,
+  avgPool2dBackward: nn.avgPool2dBackward,
+};

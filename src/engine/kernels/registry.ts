@@ -31,9 +31,17 @@ export function backendNames(): string[] {
 }
 
 /** The active backend's kernels; layers call through this so the backend can be switched at runtime. */
-export const kernels: Kernels = {
-  get name() {
-    return active.name;
-  },
-  gemm: (...args) => active.gemm(...args),
-};
+export const kernels: Kernels = Object.defineProperties({} as Kernels, {
+  name: { get: () => active.name, enumerable: true },
+  ...Object.fromEntries(
+    (Object.keys(referenceKernels) as (keyof Kernels)[])
+      .filter((k) => k !== 'name')
+      .map((k) => [
+        k,
+        {
+          value: (...args: unknown[]) => (active[k] as (...a: unknown[]) => unknown)(...args),
+          enumerable: true,
+        },
+      ]),
+  ),
+});

@@ -1,11 +1,90 @@
 /**
  * The kernel interface every backend implements (tfjs-core style): the TypeScript reference defines the
  * answer; faster backends must agree with it to float32 rounding and are tested against it.
- * All matrices are row-major Float32Array with explicit leading dimensions.
+ * All matrices are row-major Float32Array with explicit leading dimensions; images are NCHW.
  */
 export interface Kernels {
   readonly name: string;
   gemm: Gemm;
+  /** y = alpha * op(A) x + beta * y, A stored m x n (op = transpose when `trans`). */
+  gemv(
+    trans: boolean,
+    m: number,
+    n: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    x: Float32Array,
+    beta: number,
+    y: Float32Array,
+  ): void;
+  /** Rank-1 update A += alpha * x y^T (A m x n): the Hebbian outer product. */
+  ger(
+    m: number,
+    n: number,
+    alpha: number,
+    x: Float32Array,
+    y: Float32Array,
+    a: Float32Array,
+    lda: number,
+  ): void;
+  /** Unfolds one image (at `xOffset` in x) into cols [inChannels*kernelH*kernelW, outH*outW]. */
+  im2col(g: ConvGeometry, x: Float32Array, xOffset: number, cols: Float32Array): void;
+  /** Folds cols back, accumulating into one image of dx at `dxOffset` (the adjoint of im2col). */
+  col2im(g: ConvGeometry, cols: Float32Array, dx: Float32Array, dxOffset: number): void;
+  /** y = conv(x, weight) + bias over a batch; weight is [outChannels, inChannels, kernelH, kernelW]. */
+  conv2dForward(
+    g: ConvGeometry,
+    batch: number,
+    x: Float32Array,
+    weight: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+  ): void;
+  /** Accumulates dWeight and dBias; overwrites dx unless it is null (first layer). */
+  conv2dBackward(
+    g: ConvGeometry,
+    batch: number,
+    x: Float32Array,
+    weight: Float32Array,
+    dy: Float32Array,
+    dWeight: Float32Array,
+    dBias: Float32Array | null,
+    dx: Float32Array | null,
+  ): void;
+  /** Max pooling; `argmax` receives the flat input index (within the image) each output came from. */
+  maxPool2dForward(
+    g: PoolGeometry,
+    batch: number,
+    x: Float32Array,
+    y: Float32Array,
+    argmax: Int32Array,
+  ): void;
+  /** Overwrites dx with dy scattered to the argmax positions. */
+  maxPool2dBackward(
+    g: PoolGeometry,
+    batch: number,
+    dy: Float32Array,
+    argmax: Int32Array,
+    dx: Float32Array,
+  ): void;
+  /** Average pooling, padding counted in the divisor (PyTorch's count_include_pad default). */
+  avgPool2dForward(g: PoolGeometry, batch: number, x: Float32Array, y: Float32Array): void;
+  avgPool2dBackward(g: PoolGeometry, batch: number, dy: Float32Array, dx: Float32Array): void;
+  /** y[i] = max(x[i], 0). */
+  relu(n: number, x: Float32Array, y: Float32Array): void;
+  /** dx[i] = y[i] > 0 ? dy[i] : 0, from the ReLU's output y. */
+  reluBackward(n: number, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** y += alpha * x. */
+  axpy(n: number, alpha: number, x: Float32Array, y: Float32Array): void;
+  /** x *= alpha. */
+  scale(n: number, alpha: number, x: Float32Array): void;
+  /** Sum of x[i] * y[i], accumulated in float64. */
+  dot(n: number, x: Float32Array, y: Float32Array): number;
+  /** Sum of x[i], accumulated in float64. */
+  sum(n: number, x: Float32Array): number;
+  /** out[c] += sum over batch and spatial of x[b, c, s] (bias gradients, batch-norm statistics). */
+  channelSum(batch: number, channels: number, spatial: number, x: Float32Array, out: Float32Array): void;
 }
 
 /**
@@ -27,3 +106,101 @@ export type Gemm = (
   c: Float32Array,
   ldc: number,
 ) => void;
+
+/** A 2-D convolution's shapes (per image; zero padding). */
+export interface ConvGeometry {
+  inChannels: number;
+  inH: number;
+  inW: number;
+  outChannels: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  outH: number;
+  outW: number;
+}
+
+/** A 2-D pooling window's shapes (per image; square window, floor mode as in PyTorch). */
+export interface PoolGeometry {
+  channels: number;
+  inH: number;
+  inW: number;
+  kernel: number;
+  stride: number;
+  pad: number;
+  outH: number;
+  outW: number;
+}
+
+const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
+
+/** Output size of a strided, padded window along one axis (floor mode), or throws naming the axis. */
+function outSize(
+  what: string,
+  axis: string,
+  input: number,
+  kernel: number,
+  stride: number,
+  pad: number,
+): number {
+  if (!positiveInt(kernel) || !positiveInt(stride) || !Number.isInteger(pad) || pad < 0)
+    throw new RangeError(
+      `${what}: kernel and stride must be positive integers and padding >= 0, found kernel ${kernel}, stride ${stride}, padding ${pad}`,
+    );
+  const out = Math.floor((input + 2 * pad - kernel) / stride) + 1;
+  if (out < 1)
+    throw new RangeError(
+      `${what}: input ${axis} ${input} (padding ${pad}) is smaller than the kernel ${kernel}`,
+    );
+  return out;
+}
+
+export function convGeometry(
+  what: string,
+  input: readonly number[],
+  outChannels: number,
+  kernel: [number, number],
+  stride: [number, number],
+  pad: [number, number],
+): ConvGeometry {
+  const [inChannels, inH, inW] = input;
+  return {
+    inChannels,
+    inH,
+    inW,
+    outChannels,
+    kernelH: kernel[0],
+    kernelW: kernel[1],
+    strideH: stride[0],
+    strideW: stride[1],
+    padH: pad[0],
+    padW: pad[1],
+    outH: outSize(what, 'height', inH, kernel[0], stride[0], pad[0]),
+    outW: outSize(what, 'width', inW, kernel[1], stride[1], pad[1]),
+  };
+}
+
+export function poolGeometry(
+  what: string,
+  input: readonly number[],
+  kernel: number,
+  stride: number,
+  pad: number,
+): PoolGeometry {
+  const [channels, inH, inW] = input;
+  if (2 * pad > kernel)
+    throw new RangeError(`${what}: padding ${pad} must be at most half the kernel ${kernel}`);
+  return {
+    channels,
+    inH,
+    inW,
+    kernel,
+    stride,
+    pad,
+    outH: outSize(what, 'height', inH, kernel, stride, pad),
+    outW: outSize(what, 'width', inW, kernel, stride, pad),
+  };
+}

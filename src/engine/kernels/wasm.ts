@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../version.js';
 import type { Gemm, Kernels } from './types.js';
 import { checkGemmArgs, referenceKernels } from './reference.js';
+import { col2im, convKernels, im2col } from './reference-nn.js';
 
 interface GemmExports {
   sgemm(
@@ -37,8 +38,7 @@ const align16 = (n: number) => (n + 15) & ~15;
  * copied into the module's linear memory, multiplied there with a packed 4x8 SIMD micro-kernel, and C is
  * copied back. Tested against the reference on random and odd shapes.
  */
-export class WasmKernels implements Kernels {
-  readonly name = 'wasm-simd';
+export class WasmGemm {
   private readonly memory: WebAssembly.Memory;
   private readonly exports: GemmExports;
   private readonly workBytes: number;
@@ -97,10 +97,13 @@ export class WasmKernels implements Kernels {
 }
 
 /** The WASM backend, or null where WebAssembly SIMD is unavailable (it is then simply not registered). */
-export function tryCreateWasmKernels(): WasmKernels | null {
+export function tryCreateWasmKernels(): Kernels | null {
+  let runtime: WasmGemm;
   try {
-    return new WasmKernels();
+    runtime = new WasmGemm();
   } catch {
     return null;
   }
+  const gemm = runtime.gemm;
+  return { ...referenceKernels, name: 'wasm-simd', gemm, ...convKernels(gemm, im2col, col2im) };
 }

@@ -1,3 +1,4 @@
+import { kernels } from '../kernels/registry.js';
 import { ensureTensor, sizeOf, type Tensor } from '../tensor.js';
 import { Layer } from './layer.js';
 
@@ -13,9 +14,7 @@ export class ReLU extends Layer {
 
   forward(x: Tensor, _training: boolean): Tensor {
     const y = (this.out = ensureTensor(this.out, x.shape));
-    const a = x.data;
-    const o = y.data;
-    for (let i = 0; i < a.length; i++) o[i] = a[i] > 0 ? a[i] : 0;
+    kernels.relu(x.data.length, x.data, y.data);
     this.lastInput = x;
     this.lastOutput = y;
     return y;
@@ -24,7 +23,7 @@ export class ReLU extends Layer {
   backward(dy: Tensor): Tensor {
     const y = this.lastOutput!;
     const dx = (this.dx = ensureTensor(this.dx, dy.shape));
-    for (let i = 0; i < dy.data.length; i++) dx.data[i] = y.data[i] > 0 ? dy.data[i] : 0;
+    kernels.reluBackward(dy.data.length, y.data, dy.data, dx.data);
     return dx;
   }
 

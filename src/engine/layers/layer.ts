@@ -2,6 +2,13 @@ import type { Param, Tensor } from '../tensor.js';
 import { formatShape } from '../tensor.js';
 import type { Rng } from '../../util/rng.js';
 
+/** A named, non-trainable state tensor of a layer. */
+export interface Buffer {
+  name: string;
+  shape: number[];
+  value: Float32Array;
+}
+
 /** What a layer last saw and produced: the pre- and post-synaptic activity that activity-aware optimizers read. */
 export interface LayerActivity {
   input: Tensor | null;
@@ -17,6 +24,8 @@ export abstract class Layer {
   name: string;
   protected lastInput: Tensor | null = null;
   protected lastOutput: Tensor | null = null;
+  /** False for a model's first layer, whose input gradient nobody reads; layers may then skip computing it. */
+  inputGradient = true;
 
   constructor(name: string) {
     this.name = name;
@@ -28,6 +37,16 @@ export abstract class Layer {
   abstract backward(dy: Tensor): Tensor;
 
   params(): Param[] {
+    return [];
+  }
+
+  /** Non-trainable state saved with the model (batch-norm running statistics, dropout's generator). */
+  buffers(): Buffer[] {
+    return [];
+  }
+
+  /** Sub-layers of a composite layer (a residual block); leaves return none. */
+  children(): Layer[] {
     return [];
   }
 

@@ -1,0 +1,299 @@
+import type { ConvGeometry, Gemm, Kernels, PoolGeometry } from './types.js';
+
+/** The reference network kernels (everything but GEMM), in plain TypeScript; they define the answer. */
+
+export function im2col(g: ConvGeometry, x: Float32Array, xOffset: number, cols: Float32Array): void {
+  const { inH, inW, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW } = g;
+  const spatial = outH * outW;
+  let row = 0;
+  for (let c = 0; c < g.inChannels; c++) {
+    const plane = xOffset + c * inH * inW;
+    for (let ki = 0; ki < kernelH; ki++) {
+      for (let kj = 0; kj < kernelW; kj++, row++) {
+        let at = row * spatial;
+        for (let oy = 0; oy < outH; oy++) {
+          const iy = oy * strideH - padH + ki;
+          if (iy < 0 || iy >= inH) {
+            cols.fill(0, at, at + outW);
+            at += outW;
+            continue;
+          }
+          const line = plane + iy * inW;
+          for (let ox = 0; ox < outW; ox++, at++) {
+            const ix = ox * strideW - padW + kj;
+            cols[at] = ix >= 0 && ix < inW ? x[line + ix] : 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+export function col2im(g: ConvGeometry, cols: Float32Array, dx: Float32Array, dxOffset: number): void {
+  const { inH, inW, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW } = g;
+  const spatial = outH * outW;
+  let row = 0;
+  for (let c = 0; c < g.inChannels; c++) {
+    const plane = dxOffset + c * inH * inW;
+    for (let ki = 0; ki < kernelH; ki++) {
+      for (let kj = 0; kj < kernelW; kj++, row++) {
+        let at = row * spatial;
+        for (let oy = 0; oy < outH; oy++) {
+          const iy = oy * strideH - padH + ki;
+          if (iy < 0 || iy >= inH) {
+            at += outW;
+            continue;
+          }
+          const line = plane + iy * inW;
+          for (let ox = 0; ox < outW; ox++, at++) {
+            const ix = ox * strideW - padW + kj;
+            if (ix >= 0 && ix < inW) dx[line + ix] += cols[at];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** A 1x1, stride-1, unpadded convolution reads the image itself as its column matrix. */
+export function isPointwise(g: ConvGeometry): boolean {
+  return (
+    g.kernelH === 1 && g.kernelW === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0
+  );
+}
+
+/**
+ * Convolution as im2col + GEMM per image (Caffe's scheme), given a backend's GEMM and im2col/col2im:
+ * y_n[Cout, HW] = W[Cout, C*kh*kw] cols_n; dW += dy_n cols_n^T; dcols = W^T dy_n, folded by col2im.
+ */
+export function convKernels(
+  gemm: Gemm,
+  unfold: typeof im2col,
+  fold: typeof col2im,
+): Pick<Kernels, 'conv2dForward' | 'conv2dBackward'> {
+  let cols = new Float32Array(0);
+  const colsFor = (n: number) => (cols.length >= n ? cols : (cols = new Float32Array(n)));
+  return {
+    conv2dForward(g, batch, x, weight, bias, y) {
+      const kdim = g.inChannels * g.kernelH * g.kernelW;
+      const spatial = g.outH * g.outW;
+      const inSize = g.inChannels * g.inH * g.inW;
+      const outSize = g.outChannels * spatial;
+      const pointwise = isPointwise(g);
+      const buf = pointwise ? cols : colsFor(kdim * spatial);
+      for (let b = 0; b < batch; b++) {
+        const yn = y.subarray(b * outSize, (b + 1) * outSize);
+        if (bias) for (let o = 0; o < g.outChannels; o++) yn.fill(bias[o], o * spatial, (o + 1) * spatial);
+        let src: Float32Array = buf;
+        if (pointwise) src = x.subarray(b * inSize, (b + 1) * inSize);
+        else unfold(g, x, b * inSize, buf);
+        gemm(
+          false,
+          false,
+          g.outChannels,
+          spatial,
+          kdim,
+          1,
+          weight,
+          kdim,
+          src,
+          spatial,
+          bias ? 1 : 0,
+          yn,
+          spatial,
+        );
+      }
+    },
+    conv2dBackward(g, batch, x, weight, dy, dWeight, dBias, dx) {
+      const kdim = g.inChannels * g.kernelH * g.kernelW;
+      const spatial = g.outH * g.outW;
+      const inSize = g.inChannels * g.inH * g.inW;
+      const outSize = g.outChannels * spatial;
+      const pointwise = isPointwise(g);
+      const buf = colsFor(kdim * spatial);
+      if (dBias) channelSum(batch, g.outChannels, spatial, dy, dBias);
+      if (dx) dx.fill(0, 0, batch * inSize);
+      for (let b = 0; b < batch; b++) {
+        const dyn = dy.subarray(b * outSize, (b + 1) * outSize);
+        let src: Float32Array = buf;
+        if (pointwise) src = x.subarray(b * inSize, (b + 1) * inSize);
+        else unfold(g, x, b * inSize, buf);
+        gemm(false, true, g.outChannels, kdim, spatial, 1, dyn, spatial, src, spatial, 1, dWeight, kdim);
+        if (!dx) continue;
+        if (pointwise) {
+          const dxn = dx.subarray(b * inSize, (b + 1) * inSize);
+          gemm(true, false, kdim, spatial, g.outChannels, 1, weight, kdim, dyn, spatial, 0, dxn, spatial);
+        } else {
+          gemm(true, false, kdim, spatial, g.outChannels, 1, weight, kdim, dyn, spatial, 0, buf, spatial);
+          fold(g, buf, dx, b * inSize);
+        }
+      }
+    },
+  };
+}
+
+export function maxPool2dForward(
+  g: PoolGeometry,
+  batch: number,
+  x: Float32Array,
+  y: Float32Array,
+  argmax: Int32Array,
+): void {
+  const { inH, inW, kernel, stride, pad, outH, outW } = g;
+  let o = 0;
+  for (let plane = 0; plane < batch * g.channels; plane++) {
+    const base = plane * inH * inW;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = Math.max(oy * stride - pad, 0);
+      const y1 = Math.min(oy * stride - pad + kernel, inH);
+      for (let ox = 0; ox < outW; ox++, o++) {
+        const x0 = Math.max(ox * stride - pad, 0);
+        const x1 = Math.min(ox * stride - pad + kernel, inW);
+        let best = -Infinity;
+        let at = y0 * inW + x0;
+        for (let iy = y0; iy < y1; iy++) {
+          for (let ix = x0; ix < x1; ix++) {
+            const v = x[base + iy * inW + ix];
+            // `!(v <= best)` lets NaN win, so a NaN input propagates as it does in PyTorch.
+            if (!(v <= best)) {
+              best = v;
+              at = iy * inW + ix;
+            }
+          }
+        }
+        y[o] = best;
+        argmax[o] = at;
+      }
+    }
+  }
+}
+
+export function maxPool2dBackward(
+  g: PoolGeometry,
+  batch: number,
+  dy: Float32Array,
+  argmax: Int32Array,
+  dx: Float32Array,
+): void {
+  const inPlane = g.inH * g.inW;
+  const outPlane = g.outH * g.outW;
+  dx.fill(0, 0, batch * g.channels * inPlane);
+  for (let plane = 0; plane < batch * g.channels; plane++) {
+    const ib = plane * inPlane;
+    const ob = plane * outPlane;
+    for (let o = 0; o < outPlane; o++) dx[ib + argmax[ob + o]] += dy[ob + o];
+  }
+}
+
+export function avgPool2dForward(g: PoolGeometry, batch: number, x: Float32Array, y: Float32Array): void {
+  const { inH, inW, kernel, stride, pad, outH, outW } = g;
+  const inv = 1 / (kernel * kernel);
+  let o = 0;
+  for (let plane = 0; plane < batch * g.channels; plane++) {
+    const base = plane * inH * inW;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = Math.max(oy * stride - pad, 0);
+      const y1 = Math.min(oy * stride - pad + kernel, inH);
+      for (let ox = 0; ox < outW; ox++, o++) {
+        const x0 = Math.max(ox * stride - pad, 0);
+        const x1 = Math.min(ox * stride - pad + kernel, inW);
+        let s = 0;
+        for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) s += x[base + iy * inW + ix];
+        y[o] = s * inv;
+      }
+    }
+  }
+}
+
+export function avgPool2dBackward(g: PoolGeometry, batch: number, dy: Float32Array, dx: Float32Array): void {
+  const { inH, inW, kernel, stride, pad, outH, outW } = g;
+  const inv = 1 / (kernel * kernel);
+  dx.fill(0, 0, batch * g.channels * inH * inW);
+  let o = 0;
+  for (let plane = 0; plane < batch * g.channels; plane++) {
+    const base = plane * inH * inW;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = Math.max(oy * stride - pad, 0);
+      const y1 = Math.min(oy * stride - pad + kernel, inH);
+      for (let ox = 0; ox < outW; ox++, o++) {
+        const x0 = Math.max(ox * stride - pad, 0);
+        const x1 = Math.min(ox * stride - pad + kernel, inW);
+        const share = dy[o] * inv;
+        for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) dx[base + iy * inW + ix] += share;
+      }
+    }
+  }
+}
+
+export function channelSum(
+  batch: number,
+  channels: number,
+  spatial: number,
+  x: Float32Array,
+  out: Float32Array,
+): void {
+  for (let c = 0; c < channels; c++) {
+    let s = 0;
+    for (let b = 0; b < batch; b++) {
+      const at = (b * channels + c) * spatial;
+      for (let i = 0; i < spatial; i++) s += x[at + i];
+    }
+    out[c] += s;
+  }
+}
+
+export const referenceElementwise: Pick<
+  Kernels,
+  'gemv' | 'ger' | 'relu' | 'reluBackward' | 'axpy' | 'scale' | 'dot' | 'sum' | 'channelSum'
+> = {
+  gemv(trans, m, n, alpha, a, lda, x, beta, y) {
+    const outLen = trans ? n : m;
+    for (let i = 0; i < outLen; i++) y[i] = beta === 0 ? 0 : beta * y[i];
+    if (alpha === 0) return;
+    if (!trans) {
+      for (let i = 0; i < m; i++) {
+        let s = 0;
+        const row = i * lda;
+        for (let j = 0; j < n; j++) s += a[row + j] * x[j];
+        y[i] += alpha * s;
+      }
+    } else {
+      for (let i = 0; i < m; i++) {
+        const av = alpha * x[i];
+        const row = i * lda;
+        for (let j = 0; j < n; j++) y[j] += av * a[row + j];
+      }
+    }
+  },
+  ger(m, n, alpha, x, y, a, lda) {
+    for (let i = 0; i < m; i++) {
+      const xv = alpha * x[i];
+      if (xv === 0) continue;
+      const row = i * lda;
+      for (let j = 0; j < n; j++) a[row + j] += xv * y[j];
+    }
+  },
+  relu(n, x, y) {
+    for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
+  },
+  reluBackward(n, y, dy, dx) {
+    for (let i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+  },
+  axpy(n, alpha, x, y) {
+    for (let i = 0; i < n; i++) y[i] += alpha * x[i];
+  },
+  scale(n, alpha, x) {
+    for (let i = 0; i < n; i++) x[i] *= alpha;
+  },
+  dot(n, x, y) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[i] * y[i];
+    return s;
+  },
+  sum(n, x) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[i];
+    return s;
+  },
+  channelSum,
+};
