@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, tempDir, REPO_ROOT, SHARED_DATASETS } from './helpers.js';
+import { runAndKill, runCli, tempDir, SHARED_DATASETS } from './helpers.js';
 
 /** A small but real experiment: 2% of MNIST, stratified; checkpoints every 10 steps. */
 const SMALL = `
@@ -124,23 +123,6 @@ test('a NaN loss stops the run with a clear message and keeps the last good chec
   assert.ok(existsSync(join(out, 'checkpoints', 'last.nptb')));
   assert.equal(existsSync(join(out, 'summary.json')), false);
 });
-
-/** Runs the experiment in a child process that SIGKILLs itself right after its `killAtStep` checkpoint. */
-function runAndKill(
-  expPath: string,
-  out: string,
-  killAtStep: number,
-): Promise<{ signal: NodeJS.Signals | null }> {
-  const script = `
-    import { runExperiment } from ${JSON.stringify(join(REPO_ROOT, 'build', 'src', 'experiments', 'index.js'))};
-    await runExperiment({ experimentPath: ${JSON.stringify(expPath)}, outDir: ${JSON.stringify(out)}, quiet: true,
-      onCheckpoint: (step) => { if (step === ${killAtStep}) process.kill(process.pid, 'SIGKILL'); } });
-  `;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
-    child.on('close', (_code, signal) => resolve({ signal }));
-  });
-}
 
 test('a killed run resumes with --resume and ends with exactly the summary of an uninterrupted run', async () => {
   const dir = tempDir();

@@ -50,3 +50,20 @@ export function runCli(
     });
   });
 }
+
+/** Runs the experiment in a child process that SIGKILLs itself right after its `killAtStep` checkpoint. */
+export function runAndKill(
+  expPath: string,
+  out: string,
+  killAtStep: number,
+): Promise<{ signal: NodeJS.Signals | null }> {
+  const script = `
+    import { runExperiment } from ${JSON.stringify(join(REPO_ROOT, 'build', 'src', 'experiments', 'index.js'))};
+    await runExperiment({ experimentPath: ${JSON.stringify(expPath)}, outDir: ${JSON.stringify(out)}, quiet: true,
+      onCheckpoint: (step) => { if (step === ${killAtStep}) process.kill(process.pid, 'SIGKILL'); } });
+  `;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    child.on('close', (_code, signal) => resolve({ signal }));
+  });
+}

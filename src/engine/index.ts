@@ -25,3 +25,12 @@ export {
 } from './models.js';
 export { softmaxCrossEntropy, type LossResult } from './loss.js';
 export { encodeBundle, decodeBundle, type Bundle, type NamedTensor } from './serialize.js';
+export {
+  modelState,
+  restoreModelState,
+  layerFromConfig,
+  encodeModel,
+  decodeModel,
+  saveModel,
+  loadModel,
+} from './model-io.js';

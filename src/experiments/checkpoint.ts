@@ -1,11 +1,17 @@
 import { promises as fsp } from 'node:fs';
-import { decodeBundle, encodeBundle, type NamedTensor } from '../engine/index.js';
-import type { Sequential } from '../engine/index.js';
+import {
+  decodeBundle,
+  encodeBundle,
+  modelState,
+  restoreModelState,
+  type NamedTensor,
+  type Sequential,
+} from '../engine/index.js';
 import type { Optimizer } from '../optim/index.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { NeuroplastError } from '../util/errors.js';
 
-/** Model parameters, optimizer state and loop state in one bundle, written atomically. */
+/** Model state (parameters and buffers), optimizer state and loop state in one bundle, written atomically. */
 export async function saveCheckpoint(
   path: string,
   model: Sequential,
@@ -13,7 +19,7 @@ export async function saveCheckpoint(
   loopState: Record<string, unknown>,
 ): Promise<void> {
   const tensors = new Map<string, NamedTensor>();
-  for (const p of model.params()) tensors.set(`model/${p.name}`, { shape: p.shape, data: p.value });
+  for (const t of modelState(model)) tensors.set(`model/${t.name}`, { shape: t.shape, data: t.value });
   const opt = optimizer.exportState();
   for (const [k, v] of opt.tensors) tensors.set(`optim/${k}`, { shape: [v.length], data: v });
   const meta = {
@@ -40,16 +46,7 @@ export async function loadCheckpoint(
   const bundle = decodeBundle(buf, path);
   if (bundle.meta.format !== 'neuroplast-checkpoint')
     throw new NeuroplastError(`${path}: not a neuroplast checkpoint`);
-  for (const p of model.params()) {
-    const t = bundle.tensors.get(`model/${p.name}`);
-    if (!t) throw new NeuroplastError(`${path}: missing parameter ${p.name}`);
-    if (t.data.length !== p.value.length) {
-      throw new NeuroplastError(
-        `${path}: parameter ${p.name} has ${t.data.length} values, model expects ${p.value.length}`,
-      );
-    }
-    p.value.set(t.data);
-  }
+  restoreModelState(model, bundle.tensors, path, 'model/');
   const optMeta = bundle.meta.optimizer as { kind: string; scalars: Record<string, number> };
   if (optMeta.kind !== optimizer.kind) {
     throw new NeuroplastError(
@@ -60,21 +57,4 @@ export async function loadCheckpoint(
   for (const [k, v] of bundle.tensors) if (k.startsWith('optim/')) optTensors.set(k.slice(6), v.data);
   optimizer.importState({ scalars: optMeta.scalars, tensors: optTensors });
   return bundle.meta.loop as Record<string, unknown>;
-}
-
-/** Saves a trained model alone (JSON header + binary weights). */
-export async function saveModel(
-  path: string,
-  model: Sequential,
-  meta: Record<string, unknown> = {},
-): Promise<void> {
-  const tensors = new Map<string, NamedTensor>();
-  for (const p of model.params()) tensors.set(p.name, { shape: p.shape, data: p.value });
-  await writeFileAtomic(
-    path,
-    encodeBundle({
-      meta: { format: 'neuroplast-model', layers: model.describe(), inputShape: model.inputShape, ...meta },
-      tensors,
-    }),
-  );
 }

@@ -7,14 +7,23 @@ import {
   type ImageSplit,
   type LabeledImageDataset,
 } from '../data/index.js';
-import { buildModel, softmaxCrossEntropy, tensor, type Sequential, type Tensor } from '../engine/index.js';
+import {
+  buildModel,
+  loadModel,
+  modelState,
+  saveModel,
+  softmaxCrossEntropy,
+  tensor,
+  type Sequential,
+  type Tensor,
+} from '../engine/index.js';
 import { createOptimizer, learningRateAt, clipGradNorm, type Optimizer } from '../optim/index.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { NeuroplastError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import type { ExperimentConfig } from './config.js';
 import { RunDir } from './run-dir.js';
-import { loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 
 export interface TrainOptions {
   runDir: RunDir;
@@ -50,6 +59,13 @@ export interface ClassificationSummary {
   history: EpochRecord[];
   testLoss: number;
   testAccuracy: number;
+  /** Present when early stopping is configured: the epoch whose weights were kept, and whether it stopped early. */
+  earlyStopping?: {
+    bestEpoch: number;
+    bestEvalLoss: number;
+    stoppedAfterEpoch: number | null;
+    restoredBest: boolean;
+  };
 }
 
 interface LoopState {
@@ -62,6 +78,8 @@ interface LoopState {
   history: EpochRecord[];
   metricsLines: number;
   trainRng: RngState;
+  /** Early stopping: best evaluation loss so far, its epoch (1-based), and whether patience ran out. */
+  best?: { loss: number; epoch: number; stopped: boolean };
 }
 
 /** Evaluates mean loss and accuracy of `model` over `indices` of `split`. */
@@ -164,7 +182,10 @@ export async function runClassification(
   const params = model.params();
   const owners = model.paramOwners();
 
-  for (; state.epoch < epochs; state.epoch++) {
+  const stopping = cfg.learner.earlyStopping;
+  const bestPath = `${runDir.path}/checkpoints/best.nptb`;
+
+  for (; state.epoch < epochs && !state.best?.stopped; state.epoch++) {
     // The epoch's order depends only on seed and epoch, so a resumed run replays it exactly.
     const order = new Rng(cfg.seed, 1000 + state.epoch).permutation(trainIdx.length);
     const epochIdx = Uint32Array.from(order, (o) => trainIdx[o]);
@@ -251,7 +272,30 @@ export async function runClassification(
     state.lossSum = 0;
     state.correct = 0;
     state.seen = 0;
+    if (stopping) {
+      const best = state.best;
+      if (!best || rec.evalLoss < best.loss - stopping.minDelta) {
+        state.best = { loss: rec.evalLoss, epoch: rec.epoch, stopped: false };
+        if (stopping.restoreBest) await saveModel(bestPath, model, { epoch: rec.epoch });
+      } else if (rec.epoch - best.epoch >= stopping.patience) {
+        best.stopped = true;
+        log({
+          type: 'early-stop',
+          step: state.step,
+          epoch: rec.epoch,
+          bestEpoch: best.epoch,
+          bestEvalLoss: best.loss,
+        });
+      }
+    }
     await checkpoint({ epoch: state.epoch + 1, batchInEpoch: 0 });
+  }
+
+  if (stopping?.restoreBest && state.best && state.best.epoch !== state.history.length) {
+    // Keep the best epoch's weights and statistics, not the last ones.
+    const { model: best } = await loadModel(bestPath);
+    const saved = new Map(modelState(best).map((t) => [t.name, t.value]));
+    for (const t of modelState(model)) t.value.set(saved.get(t.name)!);
   }
 
   const test = evaluate(model, ds, ds.test, testIdx, evalBatchSize, norm);
@@ -273,5 +317,15 @@ export async function runClassification(
     history: state.history,
     testLoss: test.loss,
     testAccuracy: test.accuracy,
+    ...(stopping && state.best
+      ? {
+          earlyStopping: {
+            bestEpoch: state.best.epoch,
+            bestEvalLoss: state.best.loss,
+            stoppedAfterEpoch: state.best.stopped ? state.history.length : null,
+            restoredBest: stopping.restoreBest,
+          },
+        }
+      : {}),
   };
 }

@@ -38,10 +38,32 @@ const taskSpec = z.strictObject({
   normalize: z.enum(['scale', 'standardize']).default('scale'),
 });
 
-const modelSpec = z.strictObject({
-  type: z.literal('mlp'),
-  hidden: z.array(positiveInt).default([128]),
-});
+const dropout = z.number().gte(0).lt(1).optional();
+const modelSpec = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('mlp'),
+    hidden: z.array(positiveInt).default([128]),
+    dropout,
+  }),
+  /** Conv(3x3)+ReLU+MaxPool(2) per entry of `channels`, then Dense layers: [32, 64] is the small CNN. */
+  z.strictObject({
+    type: z.literal('cnn'),
+    channels: z.array(positiveInt).min(1).default([32, 64]),
+    kernelSize: z
+      .number()
+      .int()
+      .positive()
+      .refine((k) => k % 2 === 1, 'expected an odd kernel size')
+      .default(3),
+    hidden: z.array(positiveInt).default([]),
+    batchNorm: z.boolean().default(false),
+    dropout,
+  }),
+  z.strictObject({
+    type: z.literal('resnet18'),
+    widthMultiplier: z.number().positive().default(1),
+  }),
+]);
 
 const warmupSteps = z.number().int().nonnegative().optional();
 const scheduleSpec = z.discriminatedUnion('type', [
@@ -64,6 +86,16 @@ const learnerSpec = z.strictObject({
   batchSize: positiveInt.default(64),
   epochs: positiveInt.default(1),
   evalBatchSize: positiveInt.default(1000),
+  /** Stop when the validation (or test, without a validation split) loss has not improved for this many epochs. */
+  earlyStopping: z
+    .strictObject({
+      patience: positiveInt,
+      /** The smallest decrease in loss that counts as an improvement. */
+      minDelta: z.number().nonnegative().default(0),
+      /** Keep the best epoch's weights as the final model (default true). */
+      restoreBest: z.boolean().default(true),
+    })
+    .optional(),
 });
 
 export const experimentSchema = z.strictObject({

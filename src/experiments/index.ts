@@ -8,4 +8,4 @@ export {
   type ClassificationSummary,
   type EpochRecord,
 } from './classification.js';
-export { saveCheckpoint, loadCheckpoint, saveModel } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
