@@ -2,6 +2,7 @@
 // 8-column strips and an MC x KC block of op(A) into 4-row strips, then a 4x8 register-blocked micro-kernel
 // (8 f32x4 accumulators) streams both strips. WASM SIMD has no FMA, so each step is a mul then an add.
 // Pointers are byte offsets into linear memory, managed by the TypeScript side (src/engine/kernels/wasm.ts).
+// Nothing here touches fixed addresses, so several threads can run it at once on disjoint workspaces.
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -68,6 +69,7 @@ function kernel4x8(
   ldc: i32,
   rows: i32,
   cols: i32,
+  scratch: usize,
 ): void {
   let c00 = f32x4.splat(0),
     c01 = f32x4.splat(0);
@@ -112,27 +114,29 @@ function kernel4x8(
     v128.store(p, f32x4.add(v128.load(p, 16), f32x4.mul(al, c31)), 16);
     return;
   }
-  // Edge tile: spill to a 32-float scratch at address 0..127 (reserved by the host), then add the valid part.
-  v128.store(0, f32x4.mul(al, c00));
-  v128.store(16, f32x4.mul(al, c01));
-  v128.store(32, f32x4.mul(al, c10));
-  v128.store(48, f32x4.mul(al, c11));
-  v128.store(64, f32x4.mul(al, c20));
-  v128.store(80, f32x4.mul(al, c21));
-  v128.store(96, f32x4.mul(al, c30));
-  v128.store(112, f32x4.mul(al, c31));
+  // Edge tile: spill to the caller's 32-float scratch (per thread), then add the valid part.
+  v128.store(scratch, f32x4.mul(al, c00));
+  v128.store(scratch, f32x4.mul(al, c01), 16);
+  v128.store(scratch, f32x4.mul(al, c10), 32);
+  v128.store(scratch, f32x4.mul(al, c11), 48);
+  v128.store(scratch, f32x4.mul(al, c20), 64);
+  v128.store(scratch, f32x4.mul(al, c21), 80);
+  v128.store(scratch, f32x4.mul(al, c30), 96);
+  v128.store(scratch, f32x4.mul(al, c31), 112);
   for (let r: i32 = 0; r < rows; r++) {
     const crow = c + <usize>r * rowStride;
     for (let j: i32 = 0; j < cols; j++) {
       const addr = crow + <usize>j * 4;
-      store<f32>(addr, load<f32>(addr) + load<f32>(<usize>(r * NR + j) * 4));
+      store<f32>(addr, load<f32>(addr) + load<f32>(scratch + <usize>(r * NR + j) * 4));
     }
   }
 }
 
-/** Bytes of packing workspace `sgemm` needs. */
+const PACK_BYTES: i32 = (MC * KC + KC * NC) * 4;
+
+/** Bytes of per-thread workspace `sgemm` needs: packed panels plus a 128-byte edge-tile scratch. */
 export function workspaceBytes(): i32 {
-  return (MC * KC + KC * NC) * 4;
+  return PACK_BYTES + 128;
 }
 
 /**
@@ -166,6 +170,7 @@ export function sgemm(
   if (k == 0 || alpha == 0) return;
   const pa = work;
   const pb = work + <usize>(MC * KC) * 4;
+  const scratch = work + <usize>PACK_BYTES;
   for (let jc: i32 = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc: i32 = 0; pc < k; pc += KC) {
@@ -180,7 +185,7 @@ export function sgemm(
           for (let ir: i32 = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
             const cptr = c + <usize>((ic + ir) * ldc + jc + jr) * 4;
-            kernel4x8(kc, pa + <usize>(ir * kc) * 4, pbs, alpha, cptr, ldc, rows, cols);
+            kernel4x8(kc, pa + <usize>(ir * kc) * 4, pbs, alpha, cptr, ldc, rows, cols, scratch);
           }
         }
       }

@@ -239,14 +239,14 @@ test('the WASM SIMD backend is registered and is the default', () => {
   assert.equal(getBackend().name, process.env.NEUROPLAST_BACKEND ?? 'wasm-simd');
 });
 
-test('the committed wasm/gemm.wasm is reproducible from assembly/gemm.ts', () => {
+test('the committed wasm/kernels.wasm is reproducible from assembly/*.ts', () => {
   const dir = tempDir();
-  const out = join(dir, 'gemm.wasm');
+  const out = join(dir, 'kernels.wasm');
   execFileSync(
     process.execPath,
     [
       join(REPO_ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js'),
-      join(REPO_ROOT, 'assembly', 'gemm.ts'),
+      join(REPO_ROOT, 'assembly', 'index.ts'),
       '--outFile',
       out,
       ...ASC_FLAGS,
@@ -254,7 +254,7 @@ test('the committed wasm/gemm.wasm is reproducible from assembly/gemm.ts', () =>
     { cwd: REPO_ROOT, stdio: 'pipe' },
   );
   assert.ok(
-    readFileSync(out).equals(readFileSync(join(REPO_ROOT, 'wasm', 'gemm.wasm'))),
+    readFileSync(out).equals(readFileSync(join(REPO_ROOT, 'wasm', 'kernels.wasm'))),
     'rebuild with scripts/build-wasm.sh and commit',
   );
 });

@@ -1,6 +1,6 @@
 /** Benchmarks behind `neuroplast bench NAME --json`: each compares against its named anchor and prints ratios. */
 import { benchGemm } from './gemm.js';
-import { benchTrainMlp } from './train.js';
+import { benchTrainCnn, benchTrainMlp } from './train.js';
 
 export interface BenchArgs {
   n?: number;
@@ -17,5 +17,10 @@ export const BENCHES: Record<
   'train-mlp': {
     describe: 'MLP 784-256-10 training samples/s (batch 128, Adam) vs PyTorch on one thread',
     run: () => benchTrainMlp(),
+  },
+  'train-cnn': {
+    describe:
+      'small CNN conv32-pool-conv64-pool-dense10 training samples/s (batch 64, Adam) vs PyTorch on one thread',
+    run: () => benchTrainCnn(),
   },
 };

@@ -65,6 +65,7 @@ export function layerFromConfig(cfg: LayerConfig, file = 'model'): Layer {
         padding: n('padding'),
         bias: cfg.bias !== false,
         init: cfg.init as Conv2DOptions['init'],
+        activation: cfg.activation as Conv2DOptions['activation'],
       });
     case 'maxpool2d':
       return new MaxPool2D(cfg.name, n('kernelSize'), n('stride'), n('padding'));

@@ -77,9 +77,15 @@ export function cnn(inputShape: number[], spec: Omit<CnnSpec, 'type'>, numClasse
   let channels = inputShape[0];
   spec.channels.forEach((c, i) => {
     const n = i + 1;
-    layers.push(new Conv2D(`conv${n}`, channels, c, { kernelSize: k, padding: Math.floor(k / 2) }));
-    if (spec.batchNorm) layers.push(new BatchNorm(`bn${n}`, c));
-    layers.push(new ReLU(`relu${n}`), new MaxPool2D(`pool${n}`, 2));
+    const padding = Math.floor(k / 2);
+    if (spec.batchNorm) {
+      layers.push(new Conv2D(`conv${n}`, channels, c, { kernelSize: k, padding }));
+      layers.push(new BatchNorm(`bn${n}`, c), new ReLU(`relu${n}`));
+    } else {
+      // Without batch norm the ReLU directly follows the convolution and is fused into it.
+      layers.push(new Conv2D(`conv${n}`, channels, c, { kernelSize: k, padding, activation: 'relu' }));
+    }
+    layers.push(new MaxPool2D(`pool${n}`, 2));
     channels = c;
   });
   layers.push(new Flatten('flatten'));

@@ -74,7 +74,7 @@ export function convKernels(
   let cols = new Float32Array(0);
   const colsFor = (n: number) => (cols.length >= n ? cols : (cols = new Float32Array(n)));
   return {
-    conv2dForward(g, batch, x, weight, bias, y) {
+    conv2dForward(g, batch, x, weight, bias, y, relu = false) {
       const kdim = g.inChannels * g.kernelH * g.kernelW;
       const spatial = g.outH * g.outW;
       const inSize = g.inChannels * g.inH * g.inW;
@@ -103,6 +103,7 @@ export function convKernels(
           spatial,
         );
       }
+      if (relu) for (let i = 0; i < batch * outSize; i++) y[i] = y[i] > 0 ? y[i] : 0;
     },
     conv2dBackward(g, batch, x, weight, dy, dWeight, dBias, dx) {
       const kdim = g.inChannels * g.kernelH * g.kernelW;
@@ -140,6 +141,10 @@ export function maxPool2dForward(
   argmax: Int32Array,
 ): void {
   const { inH, inW, kernel, stride, pad, outH, outW } = g;
+  if (kernel === 2 && stride === 2 && pad === 0) {
+    maxPool2x2(batch * g.channels, inH, inW, outH, outW, x, y, argmax);
+    return;
+  }
   let o = 0;
   for (let plane = 0; plane < batch * g.channels; plane++) {
     const base = plane * inH * inW;
@@ -154,12 +159,55 @@ export function maxPool2dForward(
         for (let iy = y0; iy < y1; iy++) {
           for (let ix = x0; ix < x1; ix++) {
             const v = x[base + iy * inW + ix];
-            // `!(v <= best)` lets NaN win, so a NaN input propagates as it does in PyTorch.
-            if (!(v <= best)) {
+            // PyTorch's rule: a larger value or a NaN takes over, so a NaN in the window propagates.
+            if (v > best || v !== v) {
               best = v;
               at = iy * inW + ix;
             }
           }
+        }
+        y[o] = best;
+        argmax[o] = at;
+      }
+    }
+  }
+}
+
+/** The common 2x2, stride-2 window without padding, unrolled; same rule and tie-breaking as the general loop. */
+function maxPool2x2(
+  planes: number,
+  inH: number,
+  inW: number,
+  outH: number,
+  outW: number,
+  x: Float32Array,
+  y: Float32Array,
+  argmax: Int32Array,
+): void {
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * inH * inW;
+    for (let oy = 0; oy < outH; oy++) {
+      const r0 = 2 * oy * inW;
+      const r1 = r0 + inW;
+      for (let ox = 0; ox < outW; ox++, o++) {
+        const c = 2 * ox;
+        let at = r0 + c;
+        let best = x[base + at];
+        let v = x[base + r0 + c + 1];
+        if (v > best || v !== v) {
+          best = v;
+          at = r0 + c + 1;
+        }
+        v = x[base + r1 + c];
+        if (v > best || v !== v) {
+          best = v;
+          at = r1 + c;
+        }
+        v = x[base + r1 + c + 1];
+        if (v > best || v !== v) {
+          best = v;
+          at = r1 + c + 1;
         }
         y[o] = best;
         argmax[o] = at;

@@ -32,7 +32,10 @@ export interface Kernels {
   im2col(g: ConvGeometry, x: Float32Array, xOffset: number, cols: Float32Array): void;
   /** Folds cols back, accumulating into one image of dx at `dxOffset` (the adjoint of im2col). */
   col2im(g: ConvGeometry, cols: Float32Array, dx: Float32Array, dxOffset: number): void;
-  /** y = conv(x, weight) + bias over a batch; weight is [outChannels, inChannels, kernelH, kernelW]. */
+  /**
+   * y = act(conv(x, weight) + bias) over a batch; weight is [outChannels, inChannels, kernelH, kernelW], and
+   * act is the identity or, fused while the output is hot in cache, max(., 0).
+   */
   conv2dForward(
     g: ConvGeometry,
     batch: number,
@@ -40,6 +43,7 @@ export interface Kernels {
     weight: Float32Array,
     bias: Float32Array | null,
     y: Float32Array,
+    relu?: boolean,
   ): void;
   /** Accumulates dWeight and dBias; overwrites dx unless it is null (first layer). */
   conv2dBackward(

@@ -1,109 +1,315 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PACKAGE_ROOT } from '../../version.js';
-import type { Gemm, Kernels } from './types.js';
+import type { ConvGeometry, Gemm, Kernels } from './types.js';
 import { checkGemmArgs, referenceKernels } from './reference.js';
-import { col2im, convKernels, im2col } from './reference-nn.js';
+import { CTRL } from './wasm-control.js';
 
-interface GemmExports {
-  sgemm(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-    work: number,
-  ): void;
-  workspaceBytes(): number;
-}
+type Fn = (...args: number[]) => number;
+const FUNCTIONS = [
+  'sgemm',
+  'im2col',
+  'col2im',
+  'conv2dForward',
+  'conv2dBackward',
+  'relu',
+  'reluBackward',
+  'axpy',
+  'scale',
+  'dot',
+  'channelSum',
+  'gemv',
+  'ger',
+] as const;
+type FnName = (typeof FUNCTIONS)[number];
 
-/** Bytes below this are the module's own (edge-tile scratch and statics); host buffers start here. */
-const HOST_BASE = 64 * 1024;
+/** Linear memory map: control block, two conv geometry blocks, two per-thread workspaces, then operands. */
+const CONTROL = 1024;
+const GEOMETRY = 2048;
+const WORK_BASE = 4096;
 const PAGE = 64 * 1024;
+const MAX_PAGES = 65536;
 /** Below this many multiply-adds the copy in and out of linear memory costs more than it saves. */
 const SMALL_WORK = 8 * 8 * 8;
+/** GEMMs and convolutions above this many multiply-adds are split across two threads. */
+const PARALLEL_WORK = 1 << 21;
 
 const align16 = (n: number) => (n + 15) & ~15;
 
+/** Threads: THREADS env (1 disables the kernel thread), else all cores up to two. */
+function threadCount(): number {
+  const env = Number(process.env.NEUROPLAST_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 2);
+  return Math.min(availableParallelism(), 2);
+}
+
 /**
- * The WASM SIMD backend (assembly/gemm.ts, built by scripts/build-wasm.sh into wasm/gemm.wasm). Operands are
- * copied into the module's linear memory, multiplied there with a packed 4x8 SIMD micro-kernel, and C is
- * copied back. Tested against the reference on random and odd shapes.
+ * The WASM module (assembly/*.ts, built by scripts/build-wasm.sh into wasm/kernels.wasm) over shared memory,
+ * with an optional second thread. Work is always cut the same way, whether or not the thread runs its half,
+ * so results do not depend on the machine's core count.
  */
-export class WasmGemm {
-  private readonly memory: WebAssembly.Memory;
-  private readonly exports: GemmExports;
-  private readonly workBytes: number;
+class WasmRuntime {
+  readonly memory: WebAssembly.Memory;
+  private readonly exports: Record<FnName, Fn>;
+  readonly workBytes: number;
+  private worker: Worker | null = null;
+  private readonly ctrl: Int32Array;
+  private readonly args: Float64Array;
+  private top = 0;
 
-  constructor(wasmPath = join(PACKAGE_ROOT, 'wasm', 'gemm.wasm')) {
+  constructor(wasmPath = join(PACKAGE_ROOT, 'wasm', 'kernels.wasm')) {
     const module = new WebAssembly.Module(readFileSync(wasmPath));
-    this.memory = new WebAssembly.Memory({ initial: 32 });
+    this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
-    this.exports = instance.exports as unknown as GemmExports;
-    this.workBytes = align16(this.exports.workspaceBytes());
+    this.exports = instance.exports as unknown as Record<FnName, Fn>;
+    this.workBytes = align16((instance.exports.workspaceBytes as Fn)());
+    this.ctrl = new Int32Array(this.memory.buffer, CONTROL, CTRL.INTS);
+    this.args = new Float64Array(this.memory.buffer, CONTROL + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
+    if (threadCount() > 1) {
+      try {
+        this.worker = new Worker(new URL('./wasm-worker.js', import.meta.url), {
+          workerData: { module, memory: this.memory, control: CONTROL, functions: FUNCTIONS },
+        });
+        this.worker.unref();
+        this.worker.on('error', () => (this.worker = null));
+      } catch {
+        this.worker = null;
+      }
+    }
   }
 
-  private ensure(bytes: number): void {
+  get threads(): number {
+    return this.worker && Atomics.load(this.ctrl, CTRL.READY) === 1 ? 2 : 1;
+  }
+
+  /** Start of the operand region, after both threads' workspaces. */
+  reset(): void {
+    this.top = WORK_BASE + 2 * this.workBytes;
+  }
+
+  work(thread: number): number {
+    return WORK_BASE + thread * this.workBytes;
+  }
+
+  /** Reserves `floats` floats of linear memory (16-byte aligned), growing the memory when needed. */
+  reserve(floats: number): number {
+    const at = align16(this.top);
+    this.top = at + 4 * floats;
     const have = this.memory.buffer.byteLength;
-    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE));
+    return at;
   }
 
-  readonly gemm: Gemm = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+  view(at: number, floats: number): Float32Array {
+    return new Float32Array(this.memory.buffer, at, floats);
+  }
+
+  /** Copies `src[0, floats)` in and returns its address. */
+  put(src: Float32Array | Int32Array, floats = src.length): number {
+    const at = this.reserve(floats);
+    const heap =
+      src instanceof Int32Array ? new Int32Array(this.memory.buffer, at, floats) : this.view(at, floats);
+    heap.set(src.subarray(0, floats));
+    return at;
+  }
+
+  geometry(slot: number, g: ConvGeometry): number {
+    const at = GEOMETRY + 64 * slot;
+    new Int32Array(this.memory.buffer, at, 12).set([
+      g.inChannels,
+      g.inH,
+      g.inW,
+      g.outChannels,
+      g.kernelH,
+      g.kernelW,
+      g.strideH,
+      g.strideW,
+      g.padH,
+      g.padW,
+      g.outH,
+      g.outW,
+    ]);
+    return at;
+  }
+
+  call(fn: FnName, ...args: number[]): number {
+    return this.exports[fn](...args);
+  }
+
+  /** Runs two calls of `fn`: the second on the kernel thread when it is up, else both here, in order. */
+  parallel(fn: FnName, first: number[], second: number[]): void {
+    if (this.threads < 2) {
+      this.call(fn, ...first);
+      this.call(fn, ...second);
+      return;
+    }
+    const { ctrl } = this;
+    this.args.set(second);
+    ctrl[CTRL.FUNCTION] = FUNCTIONS.indexOf(fn);
+    ctrl[CTRL.ARGC] = second.length;
+    const request = Atomics.add(ctrl, CTRL.REQUEST, 1) + 1;
+    Atomics.notify(ctrl, CTRL.REQUEST);
+    this.call(fn, ...first);
+    for (let done = Atomics.load(ctrl, CTRL.DONE); done !== request; done = Atomics.load(ctrl, CTRL.DONE))
+      Atomics.wait(ctrl, CTRL.DONE, done);
+    if (Atomics.exchange(ctrl, CTRL.FAILED, 0) !== 0) throw new Error(`wasm kernel thread failed in ${fn}`);
+  }
+}
+
+/** Float count an operand spans given its rows, columns and leading dimension. */
+const span = (rows: number, cols: number, ld: number) =>
+  rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+
+function wasmKernels(rt: WasmRuntime): Kernels {
+  const gemm: Gemm = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
     checkGemmArgs(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     if (m === 0 || n === 0) return;
     if (m * n * k < SMALL_WORK) {
       referenceKernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
       return;
     }
-    const lenA = k === 0 ? 0 : ((transA ? k : m) - 1) * lda + (transA ? m : k);
-    const lenB = k === 0 ? 0 : ((transB ? n : k) - 1) * ldb + (transB ? k : n);
-    const lenC = (m - 1) * ldc + n;
-    const work = HOST_BASE;
-    const offA = align16(work + this.workBytes);
-    const offB = align16(offA + 4 * lenA);
-    const offC = align16(offB + 4 * lenB);
-    this.ensure(offC + 4 * lenC);
-    const heap = this.memory.buffer;
-    new Float32Array(heap, offA, lenA).set(a.subarray(0, lenA));
-    new Float32Array(heap, offB, lenB).set(b.subarray(0, lenB));
-    const cView = new Float32Array(heap, offC, lenC);
-    cView.set(c.subarray(0, lenC));
-    this.exports.sgemm(
+    rt.reset();
+    const pa = rt.put(a, span(transA ? k : m, transA ? m : k, lda));
+    const pb = rt.put(b, span(transB ? n : k, transB ? k : n, ldb));
+    const lenC = span(m, n, ldc);
+    const pc = rt.put(c, lenC);
+    const args = (i0: number, j0: number, mm: number, nn: number, thread: number) => [
       transA ? 1 : 0,
       transB ? 1 : 0,
-      m,
-      n,
+      mm,
+      nn,
       k,
       alpha,
-      offA,
+      pa + 4 * (transA ? i0 : i0 * lda),
       lda,
-      offB,
+      pb + 4 * (transB ? j0 * ldb : j0),
       ldb,
       beta,
-      offC,
+      pc + 4 * (i0 * ldc + j0),
       ldc,
-      work,
-    );
-    c.set(cView);
+      rt.work(thread),
+    ];
+    if (m * n * k < PARALLEL_WORK || (n < 16 && m < 8)) {
+      rt.call('sgemm', ...args(0, 0, m, n, 0));
+    } else if (n >= 16) {
+      // Column halves on 8-column (micro-kernel) boundaries: each C element is computed exactly as unsplit.
+      const h = Math.ceil(n / 16) * 8;
+      rt.parallel('sgemm', args(0, 0, m, h, 0), args(0, h, m, n - h, 1));
+    } else {
+      const h = Math.ceil(m / 8) * 4;
+      rt.parallel('sgemm', args(0, 0, h, n, 0), args(h, 0, m - h, n, 1));
+    }
+    c.set(rt.view(pc, lenC));
+  };
+
+  const colsFloats = (g: ConvGeometry) => g.inChannels * g.kernelH * g.kernelW * g.outH * g.outW;
+  const sizes = (g: ConvGeometry) => ({
+    inSize: g.inChannels * g.inH * g.inW,
+    outSize: g.outChannels * g.outH * g.outW,
+  });
+
+  return {
+    ...referenceKernels,
+    name: 'wasm-simd',
+    gemm,
+    im2col(g, x, xOffset, cols) {
+      rt.reset();
+      const px = rt.put(x.subarray(xOffset), g.inChannels * g.inH * g.inW);
+      const pc = rt.reserve(colsFloats(g));
+      rt.call('im2col', rt.geometry(0, g), px, pc);
+      cols.set(rt.view(pc, colsFloats(g)));
+    },
+    col2im(g, cols, dx, dxOffset) {
+      rt.reset();
+      const n = g.inChannels * g.inH * g.inW;
+      const pc = rt.put(cols, colsFloats(g));
+      const pd = rt.put(dx.subarray(dxOffset), n);
+      rt.call('col2im', rt.geometry(0, g), pc, pd);
+      dx.set(rt.view(pd, n), dxOffset);
+    },
+    conv2dForward(g, batch, x, weight, bias, y, relu = false) {
+      const { inSize, outSize } = sizes(g);
+      rt.reset();
+      const geo = rt.geometry(0, g);
+      const cols0 = rt.reserve(colsFloats(g));
+      const cols1 = rt.reserve(colsFloats(g));
+      const px = rt.put(x, batch * inSize);
+      const pw = rt.put(weight, g.outChannels * inSize === 0 ? 0 : weight.length);
+      const pb = bias ? rt.put(bias, g.outChannels) : 0;
+      const py = rt.reserve(batch * outSize);
+      const run = (b0: number, b1: number, t: number) => [
+        geo,
+        b0,
+        b1,
+        px,
+        pw,
+        pb,
+        py,
+        rt.work(t),
+        t ? cols1 : cols0,
+        relu ? 1 : 0,
+      ];
+      const macs = batch * outSize * (colsFloats(g) / (g.outH * g.outW));
+      if (batch >= 2 && macs >= PARALLEL_WORK) {
+        const h = batch >> 1;
+        rt.parallel('conv2dForward', run(0, h, 0), run(h, batch, 1));
+      } else rt.call('conv2dForward', ...run(0, batch, 0));
+      y.set(rt.view(py, batch * outSize));
+    },
+    conv2dBackward(g, batch, x, weight, dy, dWeight, dBias, dx) {
+      const { inSize, outSize } = sizes(g);
+      if (dBias) referenceKernels.channelSum(batch, g.outChannels, g.outH * g.outW, dy, dBias);
+      rt.reset();
+      const geo = rt.geometry(0, g);
+      const cols0 = rt.reserve(colsFloats(g));
+      const cols1 = rt.reserve(colsFloats(g));
+      const px = rt.put(x, batch * inSize);
+      const pw = rt.put(weight, weight.length);
+      const pdy = rt.put(dy, batch * outSize);
+      const pdw = rt.put(dWeight, dWeight.length);
+      const pdx = dx ? rt.reserve(batch * inSize) : 0;
+      // The second half of the batch always accumulates into its own zeroed dW, added afterwards, so the
+      // summation order (and so every bit of the result) is the same with one thread or two.
+      const split = batch >= 2;
+      const pdw1 = split ? rt.reserve(dWeight.length) : 0;
+      if (split) rt.view(pdw1, dWeight.length).fill(0);
+      const run = (b0: number, b1: number, t: number) => [
+        geo,
+        b0,
+        b1,
+        px,
+        pw,
+        pdy,
+        t ? pdw1 : pdw,
+        pdx,
+        rt.work(t),
+        t ? cols1 : cols0,
+      ];
+      if (split) {
+        const h = batch >> 1;
+        const macs = batch * outSize * (colsFloats(g) / (g.outH * g.outW));
+        if (macs >= PARALLEL_WORK) rt.parallel('conv2dBackward', run(0, h, 0), run(h, batch, 1));
+        else {
+          rt.call('conv2dBackward', ...run(0, h, 0));
+          rt.call('conv2dBackward', ...run(h, batch, 1));
+        }
+        rt.call('axpy', dWeight.length, 1, pdw1, pdw);
+      } else rt.call('conv2dBackward', ...run(0, batch, 0));
+      dWeight.set(rt.view(pdw, dWeight.length));
+      if (dx) dx.set(rt.view(pdx, batch * inSize));
+    },
   };
 }
 
-/** The WASM backend, or null where WebAssembly SIMD is unavailable (it is then simply not registered). */
+/** The WASM backend, or null where WebAssembly SIMD or shared memory is unavailable (then it is not registered). */
 export function tryCreateWasmKernels(): Kernels | null {
-  let runtime: WasmGemm;
+  let runtime: WasmRuntime;
   try {
-    runtime = new WasmGemm();
+    runtime = new WasmRuntime();
   } catch {
     return null;
   }
-  const gemm = runtime.gemm;
-  return { ...referenceKernels, name: 'wasm-simd', gemm, ...convKernels(gemm, im2col, col2im) };
+  return wasmKernels(runtime);
 }

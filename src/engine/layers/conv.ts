@@ -11,6 +11,8 @@ export interface Conv2DOptions {
   bias?: boolean;
   /** 'uniform': PyTorch's default U(+-1/sqrt(fanIn)); 'kaiming-normal': N(0, 2/fanOut), as torchvision's ResNet. */
   init?: 'uniform' | 'kaiming-normal';
+  /** 'relu' fuses max(., 0) into the convolution (one pass fewer over the output than a separate ReLU layer). */
+  activation?: 'none' | 'relu';
 }
 
 /** 2-D convolution over NCHW input, weight [out, in, k, k], computed by the backend's im2col + GEMM kernels. */
@@ -22,6 +24,8 @@ export class Conv2D extends Layer {
   readonly stride: number;
   readonly padding: number;
   readonly initMode: 'uniform' | 'kaiming-normal';
+  readonly activation: 'none' | 'relu';
+  private dyMasked: Tensor | null = null;
   private geometry: ConvGeometry | null = null;
   private out: Tensor | null = null;
   private dx: Tensor | null = null;
@@ -37,6 +41,7 @@ export class Conv2D extends Layer {
     this.stride = options.stride ?? 1;
     this.padding = options.padding ?? 0;
     this.initMode = options.init ?? 'uniform';
+    this.activation = options.activation ?? 'none';
     for (const [what, v] of [
       ['inChannels', inChannels],
       ['outChannels', outChannels],
@@ -95,7 +100,15 @@ export class Conv2D extends Layer {
     this.geometry = g;
     const batch = x.shape[0];
     const y = (this.out = ensureTensor(this.out, [batch, g.outChannels, g.outH, g.outW]));
-    kernels.conv2dForward(g, batch, x.data, this.weight.value, this.bias?.value ?? null, y.data);
+    kernels.conv2dForward(
+      g,
+      batch,
+      x.data,
+      this.weight.value,
+      this.bias?.value ?? null,
+      y.data,
+      this.activation === 'relu',
+    );
     this.lastInput = x;
     this.lastOutput = y;
     return y;
@@ -106,6 +119,11 @@ export class Conv2D extends Layer {
     const g = this.geometry;
     if (!x || !g) throw new Error(`layer ${this.name}: backward before forward`);
     const dx = (this.dx = ensureTensor(this.dx, x.shape));
+    if (this.activation === 'relu') {
+      const masked = (this.dyMasked = ensureTensor(this.dyMasked, dy.shape));
+      kernels.reluBackward(dy.data.length, this.lastOutput!.data, dy.data, masked.data);
+      dy = masked;
+    }
     kernels.conv2dBackward(
       g,
       x.shape[0],
@@ -130,6 +148,7 @@ export class Conv2D extends Layer {
       padding: this.padding,
       bias: this.bias !== null,
       init: this.initMode,
+      activation: this.activation,
     };
   }
 }

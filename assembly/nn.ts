@@ -1,0 +1,284 @@
+// Network kernels beside the GEMM (AssemblyScript, WASM SIMD): im2col/col2im, whole-batch convolution forward and
+// backward over a range of images (so two threads can split a batch), and vector kernels. Geometry arrives as a
+// pointer to i32 fields laid out as in src/engine/kernels/wasm.ts; all other pointers are byte offsets.
+import { sgemm } from './gemm';
+
+// Conv geometry fields (i32 each).
+const IN_C = 0, IN_H = 4, IN_W = 8, OUT_C = 12, K_H = 16, K_W = 20, S_H = 24, S_W = 28, P_H = 32, P_W = 36;
+const OUT_H = 40, OUT_W = 44;
+
+@inline function geo(g: usize, field: usize): i32 {
+  return load<i32>(g + field);
+}
+
+/** Unfolds one image at x into cols [inC*kH*kW, outH*outW]. */
+export function im2col(g: usize, x: usize, cols: usize): void {
+  const inC = geo(g, IN_C), inH = geo(g, IN_H), inW = geo(g, IN_W), kH = geo(g, K_H), kW = geo(g, K_W);
+  const sH = geo(g, S_H), sW = geo(g, S_W), pH = geo(g, P_H), pW = geo(g, P_W);
+  const outH = geo(g, OUT_H), outW = geo(g, OUT_W);
+  let at = cols;
+  for (let c: i32 = 0; c < inC; c++) {
+    const plane = x + <usize>(c * inH * inW) * 4;
+    for (let ki: i32 = 0; ki < kH; ki++) {
+      for (let kj: i32 = 0; kj < kW; kj++) {
+        // Output columns whose input column falls inside the image: [lo, hi).
+        let lo = 0, hi = outW;
+        if (sW == 1) {
+          lo = max(0, pW - kj);
+          hi = min(outW, inW + pW - kj);
+        }
+        for (let oy: i32 = 0; oy < outH; oy++) {
+          const iy = oy * sH - pH + ki;
+          if (iy < 0 || iy >= inH) {
+            memory.fill(at, 0, <usize>outW * 4);
+            at += <usize>outW * 4;
+            continue;
+          }
+          const line = plane + <usize>(iy * inW) * 4;
+          if (sW == 1) {
+            if (lo > 0) memory.fill(at, 0, <usize>lo * 4);
+            if (hi > lo) memory.copy(at + <usize>lo * 4, line + <usize>(lo - pW + kj) * 4, <usize>(hi - lo) * 4);
+            if (hi < outW) memory.fill(at + <usize>max(hi, 0) * 4, 0, <usize>(outW - max(hi, 0)) * 4);
+          } else {
+            for (let ox: i32 = 0; ox < outW; ox++) {
+              const ix = ox * sW - pW + kj;
+              store<f32>(at + <usize>ox * 4, ix >= 0 && ix < inW ? load<f32>(line + <usize>ix * 4) : 0);
+            }
+          }
+          at += <usize>outW * 4;
+        }
+      }
+    }
+  }
+}
+
+/** dx[i] += src[i] for n floats, four at a time. */
+@inline function addInto(dst: usize, src: usize, n: i32): void {
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
+/** Folds cols back, accumulating into one image at dx (the adjoint of im2col). */
+export function col2im(g: usize, cols: usize, dx: usize): void {
+  const inC = geo(g, IN_C), inH = geo(g, IN_H), inW = geo(g, IN_W), kH = geo(g, K_H), kW = geo(g, K_W);
+  const sH = geo(g, S_H), sW = geo(g, S_W), pH = geo(g, P_H), pW = geo(g, P_W);
+  const outH = geo(g, OUT_H), outW = geo(g, OUT_W);
+  let at = cols;
+  for (let c: i32 = 0; c < inC; c++) {
+    const plane = dx + <usize>(c * inH * inW) * 4;
+    for (let ki: i32 = 0; ki < kH; ki++) {
+      for (let kj: i32 = 0; kj < kW; kj++) {
+        const lo = max(0, pW - kj);
+        const hi = min(outW, inW + pW - kj);
+        for (let oy: i32 = 0; oy < outH; oy++) {
+          const iy = oy * sH - pH + ki;
+          if (iy >= 0 && iy < inH) {
+            const line = plane + <usize>(iy * inW) * 4;
+            if (sW == 1) {
+              if (hi > lo) addInto(line + <usize>(lo - pW + kj) * 4, at + <usize>lo * 4, hi - lo);
+            } else {
+              for (let ox: i32 = 0; ox < outW; ox++) {
+                const ix = ox * sW - pW + kj;
+                if (ix >= 0 && ix < inW) {
+                  const d = line + <usize>ix * 4;
+                  store<f32>(d, load<f32>(d) + load<f32>(at + <usize>ox * 4));
+                }
+              }
+            }
+          }
+          at += <usize>outW * 4;
+        }
+      }
+    }
+  }
+}
+
+@inline function pointwise(g: usize): bool {
+  return (
+    geo(g, K_H) == 1 && geo(g, K_W) == 1 && geo(g, S_H) == 1 && geo(g, S_W) == 1 && geo(g, P_H) == 0 && geo(g, P_W) == 0
+  );
+}
+
+/**
+ * y[b] = W cols(x[b]) (+ bias), then max(., 0) when `fuseRelu`, for images b in [b0, b1).
+ * `cols` holds inC*kH*kW*outH*outW floats.
+ */
+export function conv2dForward(
+  g: usize, b0: i32, b1: i32, x: usize, w: usize, bias: usize, y: usize, work: usize, cols: usize, fuseRelu: bool,
+): void {
+  const cout = geo(g, OUT_C);
+  const kdim = geo(g, IN_C) * geo(g, K_H) * geo(g, K_W);
+  const spatial = geo(g, OUT_H) * geo(g, OUT_W);
+  const inSize = <usize>(geo(g, IN_C) * geo(g, IN_H) * geo(g, IN_W)) * 4;
+  const outSize = <usize>(cout * spatial) * 4;
+  const pw = pointwise(g);
+  for (let b = b0; b < b1; b++) {
+    const xn = x + <usize>b * inSize;
+    const yn = y + <usize>b * outSize;
+    if (bias != 0) {
+      for (let o: i32 = 0; o < cout; o++) {
+        const v = f32x4.splat(load<f32>(bias + <usize>o * 4));
+        const row = yn + <usize>(o * spatial) * 4;
+        let i: i32 = 0;
+        for (; i + 4 <= spatial; i += 4) v128.store(row + <usize>i * 4, v);
+        for (; i < spatial; i++) store<f32>(row + <usize>i * 4, load<f32>(bias + <usize>o * 4));
+      }
+    }
+    let src = cols;
+    if (pw) src = xn;
+    else im2col(g, xn, cols);
+    sgemm(false, false, cout, spatial, kdim, 1, w, kdim, src, spatial, bias != 0 ? 1 : 0, yn, spatial, work);
+    if (fuseRelu) relu(cout * spatial, yn, yn);
+  }
+}
+
+/**
+ * For images b in [b0, b1): dW += dy[b] cols(x[b])^T, and (when dx != 0) dx[b] = col2im(W^T dy[b]), overwriting.
+ */
+export function conv2dBackward(
+  g: usize, b0: i32, b1: i32, x: usize, w: usize, dy: usize, dw: usize, dx: usize, work: usize, cols: usize,
+): void {
+  const cout = geo(g, OUT_C);
+  const kdim = geo(g, IN_C) * geo(g, K_H) * geo(g, K_W);
+  const spatial = geo(g, OUT_H) * geo(g, OUT_W);
+  const inSize = <usize>(geo(g, IN_C) * geo(g, IN_H) * geo(g, IN_W)) * 4;
+  const outSize = <usize>(cout * spatial) * 4;
+  const pw = pointwise(g);
+  for (let b = b0; b < b1; b++) {
+    const xn = x + <usize>b * inSize;
+    const dyn = dy + <usize>b * outSize;
+    let src = cols;
+    if (pw) src = xn;
+    else im2col(g, xn, cols);
+    sgemm(false, true, cout, kdim, spatial, 1, dyn, spatial, src, spatial, 1, dw, kdim, work);
+    if (dx == 0) continue;
+    const dxn = dx + <usize>b * inSize;
+    if (pw) {
+      sgemm(true, false, kdim, spatial, cout, 1, w, kdim, dyn, spatial, 0, dxn, spatial, work);
+    } else {
+      sgemm(true, false, kdim, spatial, cout, 1, w, kdim, dyn, spatial, 0, cols, spatial, work);
+      memory.fill(dxn, 0, inSize);
+      col2im(g, cols, dxn);
+    }
+  }
+}
+
+export function relu(n: i32, x: usize, y: usize): void {
+  const zero = f32x4.splat(0);
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    // pmax keeps NaN as the reference's `x > 0 ? x : 0` does not: both give 0 for NaN (pmax(0, NaN) = 0).
+    v128.store(y + o, f32x4.pmax(zero, v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + <usize>i * 4);
+    store<f32>(y + <usize>i * 4, v > 0 ? v : 0);
+  }
+}
+
+export function reluBackward(n: i32, y: usize, dy: usize, dx: usize): void {
+  const zero = f32x4.splat(0);
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), zero)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
+  }
+}
+
+export function axpy(n: i32, alpha: f32, x: usize, y: usize): void {
+  const a = f32x4.splat(alpha);
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(a, v128.load(x + o))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
+  }
+}
+
+export function scale(n: i32, alpha: f32, x: usize): void {
+  const a = f32x4.splat(alpha);
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    v128.store(x + o, f32x4.mul(a, v128.load(x + o)));
+  }
+  for (; i < n; i++) store<f32>(x + <usize>i * 4, alpha * load<f32>(x + <usize>i * 4));
+}
+
+/** Sum of x[i]*y[i] (or of x[i] when y == 0); products are exact in f64, summed in two f64x2 lanes. */
+export function dot(n: i32, x: usize, y: usize): f64 {
+  let lo = f64x2.splat(0), hi = f64x2.splat(0);
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    const a = v128.load(x + o);
+    if (y == 0) {
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(a));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<u32>(a, a, 2, 3, 0, 1)));
+    } else {
+      const b = v128.load(y + o);
+      lo = f64x2.add(lo, f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)));
+      hi = f64x2.add(
+        hi,
+        f64x2.mul(
+          f64x2.promote_low_f32x4(v128.shuffle<u32>(a, a, 2, 3, 0, 1)),
+          f64x2.promote_low_f32x4(v128.shuffle<u32>(b, b, 2, 3, 0, 1)),
+        ),
+      );
+    }
+  }
+  let s = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1);
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    s += y == 0 ? <f64>load<f32>(x + o) : <f64>load<f32>(x + o) * <f64>load<f32>(y + o);
+  }
+  return s;
+}
+
+/** out[c] += sum over b, s of x[b, c, s]. */
+export function channelSum(batch: i32, channels: i32, spatial: i32, x: usize, out: usize): void {
+  for (let c: i32 = 0; c < channels; c++) {
+    let s: f64 = 0;
+    for (let b: i32 = 0; b < batch; b++) s += dot(spatial, x + <usize>((b * channels + c) * spatial) * 4, 0);
+    store<f32>(out + <usize>c * 4, <f32>(<f64>load<f32>(out + <usize>c * 4) + s));
+  }
+}
+
+/** y = alpha op(A) x + beta y with A m x n (row stride lda floats). */
+export function gemv(trans: bool, m: i32, n: i32, alpha: f32, a: usize, lda: i32, x: usize, beta: f32, y: usize): void {
+  const len = trans ? n : m;
+  if (beta == 0) memory.fill(y, 0, <usize>len * 4);
+  else if (beta != 1) scale(len, beta, y);
+  if (alpha == 0) return;
+  for (let i: i32 = 0; i < m; i++) {
+    const row = a + <usize>(i * lda) * 4;
+    if (trans) axpy(n, alpha * load<f32>(x + <usize>i * 4), row, y);
+    else {
+      const p = y + <usize>i * 4;
+      store<f32>(p, load<f32>(p) + alpha * <f32>dot(n, row, x));
+    }
+  }
+}
+
+/** A += alpha x y^T (A m x n, row stride lda floats). */
+export function ger(m: i32, n: i32, alpha: f32, x: usize, y: usize, a: usize, lda: i32): void {
+  for (let i: i32 = 0; i < m; i++) {
+    const xv = alpha * load<f32>(x + <usize>i * 4);
+    if (xv != 0) axpy(n, xv, y, a + <usize>(i * lda) * 4);
+  }
+}

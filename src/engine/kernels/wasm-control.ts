@@ -1,0 +1,13 @@
+/** Layout of the control block the main thread and the kernel thread share (Int32 slots, then float64 args). */
+export const CTRL = {
+  INTS: 16,
+  REQUEST: 0,
+  DONE: 1,
+  FUNCTION: 2,
+  ARGC: 3,
+  READY: 4,
+  FAILED: 5,
+  ARGS_BYTE: 64,
+  MAX_ARGS: 24,
+  BYTES: 64 + 24 * 8,
+} as const;

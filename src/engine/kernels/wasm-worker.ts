@@ -1,0 +1,33 @@
+/**
+ * A kernel thread: instantiates the WASM kernels over the shared memory it is given and runs the calls the main
+ * thread posts in the control block (see WasmThreads in wasm.ts). Synchronisation is by Atomics on that block,
+ * so the main thread's kernel calls stay synchronous.
+ */
+import { workerData } from 'node:worker_threads';
+import { CTRL } from './wasm-control.js';
+
+const { module, memory, control, functions } = workerData as {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: number;
+  functions: string[];
+};
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<
+  string,
+  (...args: number[]) => number
+>;
+const ctrl = new Int32Array(memory.buffer, control, CTRL.INTS);
+const args = new Float64Array(memory.buffer, control + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
+Atomics.store(ctrl, CTRL.READY, 1);
+let seen = Atomics.load(ctrl, CTRL.REQUEST);
+for (;;) {
+  Atomics.wait(ctrl, CTRL.REQUEST, seen);
+  seen = Atomics.load(ctrl, CTRL.REQUEST);
+  try {
+    exports[functions[ctrl[CTRL.FUNCTION]]](...args.subarray(0, ctrl[CTRL.ARGC]));
+  } catch {
+    Atomics.store(ctrl, CTRL.FAILED, 1);
+  }
+  Atomics.store(ctrl, CTRL.DONE, seen);
+  Atomics.notify(ctrl, CTRL.DONE);
+}
