@@ -4,25 +4,44 @@
 import { sgemm } from './gemm';
 
 // Conv geometry fields (i32 each).
-const IN_C = 0, IN_H = 4, IN_W = 8, OUT_C = 12, K_H = 16, K_W = 20, S_H = 24, S_W = 28, P_H = 32, P_W = 36;
-const OUT_H = 40, OUT_W = 44;
+const IN_C = 0,
+  IN_H = 4,
+  IN_W = 8,
+  OUT_C = 12,
+  K_H = 16,
+  K_W = 20,
+  S_H = 24,
+  S_W = 28,
+  P_H = 32,
+  P_W = 36;
+const OUT_H = 40,
+  OUT_W = 44;
 
-@inline function geo(g: usize, field: usize): i32 {
+function geo(g: usize, field: usize): i32 {
   return load<i32>(g + field);
 }
 
 /** Unfolds one image at x into cols [inC*kH*kW, outH*outW]. */
 export function im2col(g: usize, x: usize, cols: usize): void {
-  const inC = geo(g, IN_C), inH = geo(g, IN_H), inW = geo(g, IN_W), kH = geo(g, K_H), kW = geo(g, K_W);
-  const sH = geo(g, S_H), sW = geo(g, S_W), pH = geo(g, P_H), pW = geo(g, P_W);
-  const outH = geo(g, OUT_H), outW = geo(g, OUT_W);
+  const inC = geo(g, IN_C),
+    inH = geo(g, IN_H),
+    inW = geo(g, IN_W),
+    kH = geo(g, K_H),
+    kW = geo(g, K_W);
+  const sH = geo(g, S_H),
+    sW = geo(g, S_W),
+    pH = geo(g, P_H),
+    pW = geo(g, P_W);
+  const outH = geo(g, OUT_H),
+    outW = geo(g, OUT_W);
   let at = cols;
   for (let c: i32 = 0; c < inC; c++) {
     const plane = x + <usize>(c * inH * inW) * 4;
     for (let ki: i32 = 0; ki < kH; ki++) {
       for (let kj: i32 = 0; kj < kW; kj++) {
         // Output columns whose input column falls inside the image: [lo, hi).
-        let lo = 0, hi = outW;
+        let lo = 0,
+          hi = outW;
         if (sW == 1) {
           lo = max(0, pW - kj);
           hi = min(outW, inW + pW - kj);
@@ -37,7 +56,8 @@ export function im2col(g: usize, x: usize, cols: usize): void {
           const line = plane + <usize>(iy * inW) * 4;
           if (sW == 1) {
             if (lo > 0) memory.fill(at, 0, <usize>lo * 4);
-            if (hi > lo) memory.copy(at + <usize>lo * 4, line + <usize>(lo - pW + kj) * 4, <usize>(hi - lo) * 4);
+            if (hi > lo)
+              memory.copy(at + <usize>lo * 4, line + <usize>(lo - pW + kj) * 4, <usize>(hi - lo) * 4);
             if (hi < outW) memory.fill(at + <usize>max(hi, 0) * 4, 0, <usize>(outW - max(hi, 0)) * 4);
           } else {
             for (let ox: i32 = 0; ox < outW; ox++) {
@@ -53,7 +73,7 @@ export function im2col(g: usize, x: usize, cols: usize): void {
 }
 
 /** dx[i] += src[i] for n floats, four at a time. */
-@inline function addInto(dst: usize, src: usize, n: i32): void {
+function addInto(dst: usize, src: usize, n: i32): void {
   let i: i32 = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i * 4;
@@ -67,9 +87,17 @@ export function im2col(g: usize, x: usize, cols: usize): void {
 
 /** Folds cols back, accumulating into one image at dx (the adjoint of im2col). */
 export function col2im(g: usize, cols: usize, dx: usize): void {
-  const inC = geo(g, IN_C), inH = geo(g, IN_H), inW = geo(g, IN_W), kH = geo(g, K_H), kW = geo(g, K_W);
-  const sH = geo(g, S_H), sW = geo(g, S_W), pH = geo(g, P_H), pW = geo(g, P_W);
-  const outH = geo(g, OUT_H), outW = geo(g, OUT_W);
+  const inC = geo(g, IN_C),
+    inH = geo(g, IN_H),
+    inW = geo(g, IN_W),
+    kH = geo(g, K_H),
+    kW = geo(g, K_W);
+  const sH = geo(g, S_H),
+    sW = geo(g, S_W),
+    pH = geo(g, P_H),
+    pW = geo(g, P_W);
+  const outH = geo(g, OUT_H),
+    outW = geo(g, OUT_W);
   let at = cols;
   for (let c: i32 = 0; c < inC; c++) {
     const plane = dx + <usize>(c * inH * inW) * 4;
@@ -100,9 +128,14 @@ export function col2im(g: usize, cols: usize, dx: usize): void {
   }
 }
 
-@inline function pointwise(g: usize): bool {
+function pointwise(g: usize): bool {
   return (
-    geo(g, K_H) == 1 && geo(g, K_W) == 1 && geo(g, S_H) == 1 && geo(g, S_W) == 1 && geo(g, P_H) == 0 && geo(g, P_W) == 0
+    geo(g, K_H) == 1 &&
+    geo(g, K_W) == 1 &&
+    geo(g, S_H) == 1 &&
+    geo(g, S_W) == 1 &&
+    geo(g, P_H) == 0 &&
+    geo(g, P_W) == 0
   );
 }
 
@@ -111,7 +144,16 @@ export function col2im(g: usize, cols: usize, dx: usize): void {
  * `cols` holds inC*kH*kW*outH*outW floats.
  */
 export function conv2dForward(
-  g: usize, b0: i32, b1: i32, x: usize, w: usize, bias: usize, y: usize, work: usize, cols: usize, fuseRelu: bool,
+  g: usize,
+  b0: i32,
+  b1: i32,
+  x: usize,
+  w: usize,
+  bias: usize,
+  y: usize,
+  work: usize,
+  cols: usize,
+  fuseRelu: bool,
 ): void {
   const cout = geo(g, OUT_C);
   const kdim = geo(g, IN_C) * geo(g, K_H) * geo(g, K_W);
@@ -143,7 +185,16 @@ export function conv2dForward(
  * For images b in [b0, b1): dW += dy[b] cols(x[b])^T, and (when dx != 0) dx[b] = col2im(W^T dy[b]), overwriting.
  */
 export function conv2dBackward(
-  g: usize, b0: i32, b1: i32, x: usize, w: usize, dy: usize, dw: usize, dx: usize, work: usize, cols: usize,
+  g: usize,
+  b0: i32,
+  b1: i32,
+  x: usize,
+  w: usize,
+  dy: usize,
+  dw: usize,
+  dx: usize,
+  work: usize,
+  cols: usize,
 ): void {
   const cout = geo(g, OUT_C);
   const kdim = geo(g, IN_C) * geo(g, K_H) * geo(g, K_W);
@@ -222,7 +273,8 @@ export function scale(n: i32, alpha: f32, x: usize): void {
 
 /** Sum of x[i]*y[i] (or of x[i] when y == 0); products are exact in f64, summed in two f64x2 lanes. */
 export function dot(n: i32, x: usize, y: usize): f64 {
-  let lo = f64x2.splat(0), hi = f64x2.splat(0);
+  let lo = f64x2.splat(0),
+    hi = f64x2.splat(0);
   let i: i32 = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i * 4;
@@ -242,7 +294,11 @@ export function dot(n: i32, x: usize, y: usize): f64 {
       );
     }
   }
-  let s = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1);
+  let s =
+    f64x2.extract_lane(lo, 0) +
+    f64x2.extract_lane(lo, 1) +
+    f64x2.extract_lane(hi, 0) +
+    f64x2.extract_lane(hi, 1);
   for (; i < n; i++) {
     const o = <usize>i * 4;
     s += y == 0 ? <f64>load<f32>(x + o) : <f64>load<f32>(x + o) * <f64>load<f32>(y + o);
@@ -260,7 +316,17 @@ export function channelSum(batch: i32, channels: i32, spatial: i32, x: usize, ou
 }
 
 /** y = alpha op(A) x + beta y with A m x n (row stride lda floats). */
-export function gemv(trans: bool, m: i32, n: i32, alpha: f32, a: usize, lda: i32, x: usize, beta: f32, y: usize): void {
+export function gemv(
+  trans: bool,
+  m: i32,
+  n: i32,
+  alpha: f32,
+  a: usize,
+  lda: i32,
+  x: usize,
+  beta: f32,
+  y: usize,
+): void {
   const len = trans ? n : m;
   if (beta == 0) memory.fill(y, 0, <usize>len * 4);
   else if (beta != 1) scale(len, beta, y);
