@@ -1,7 +1,7 @@
 import { getBackend, backendNames } from '../engine/index.js';
 import { Rng } from '../util/rng.js';
 
-/** GFLOP/s of C = A*B for n x n float32 matrices on each available backend (best of `reps`). */
+/** GFLOP/s of C = A*B for n x n float32 matrices on each available backend and thread count (best of `reps`). */
 export function benchGemm(n = 1024, reps = 5): Record<string, unknown> {
   const rng = new Rng(0);
   const a = rng.fillUniform(new Float32Array(n * n), -1, 1);
@@ -11,7 +11,7 @@ export function benchGemm(n = 1024, reps = 5): Record<string, unknown> {
   const results: Record<string, number> = {};
   // The reference last and timed once: it is ~40x slower and only reported for the ratio.
   const names = backendNames().sort((x, y) => Number(x === 'reference') - Number(y === 'reference'));
-  for (const name of names) {
+  const time = (name: string) => {
     const k = getBackend(name);
     k.gemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n); // warm-up (JIT, WASM memory growth)
     let best = Infinity;
@@ -20,14 +20,27 @@ export function benchGemm(n = 1024, reps = 5): Record<string, unknown> {
       k.gemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
       best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
     }
-    results[name] = flops / best / 1e9;
+    return flops / best / 1e9;
+  };
+  const perThread: Record<string, number> = {};
+  for (const name of names) {
+    const k = getBackend(name);
+    results[name] = time(name);
+    if (k.setThreads && (k.threads ?? 1) > 1) {
+      k.setThreads(1);
+      perThread[`${name}_1_thread`] = time(name);
+      k.setThreads(2);
+    }
   }
   const fastest = Object.entries(results).sort((x, y) => y[1] - x[1])[0];
   return {
     n,
     gflops: Number(fastest[1].toFixed(3)),
     backend: fastest[0],
-    by_backend: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Number(v.toFixed(3))])),
+    threads: getBackend(fastest[0]).threads ?? 1,
+    by_backend: Object.fromEntries(
+      Object.entries({ ...results, ...perThread }).map(([k, v]) => [k, Number(v.toFixed(3))]),
+    ),
     anchor: { name: 'tfjs-wasm-simd (shared/README.md figure)', gflops: 18.5 },
     ratio_vs_tfjs_wasm: Number((fastest[1] / 18.5).toFixed(3)),
   };

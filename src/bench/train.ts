@@ -38,30 +38,43 @@ async function benchTrain(spec: TrainBenchSpec, seconds: number): Promise<Record
     model.backward({ shape: out.shape, data: g });
     opt.step(params);
   };
-  const warmup = performance.now();
-  for (let i = 0; i < 5 || performance.now() - warmup < 300; i++) step();
-  let steps = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) {
-    step();
-    steps++;
-  }
-  const dt = (performance.now() - t0) / 1000;
+  const measure = () => {
+    const warmup = performance.now();
+    for (let i = 0; i < 5 || performance.now() - warmup < 300; i++) step();
+    let steps = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < seconds * 1000) {
+      step();
+      steps++;
+    }
+    return { dt: (performance.now() - t0) / 1000, steps };
+  };
+  const backend = getBackend();
+  const { dt, steps } = measure();
   const samplesPerS = (steps * batch) / dt;
   const out: Record<string, unknown> = {
     model: spec.describe,
     batch,
     optimizer: 'adam',
-    backend: getBackend().name,
+    backend: backend.name,
+    threads: backend.threads ?? 1,
     samples_per_s: Math.round(samplesPerS),
     step_ms: Number(((1000 * dt) / steps).toFixed(3)),
   };
+  if (backend.setThreads && (backend.threads ?? 1) > 1) {
+    backend.setThreads(1);
+    const one = measure();
+    backend.setThreads(2);
+    out.samples_per_s_1_thread = Math.round((one.steps * batch) / one.dt);
+  }
   const torch = runPythonAnchor('torch_bench.py', [spec.anchor, String(seconds)]);
   if (torch.result) {
     const t = Number(torch.result.samples_per_s);
     out.torch_samples_per_s = Math.round(t);
     out.torch_version = torch.result.torch;
     out.ratio_vs_torch = Number((samplesPerS / t).toFixed(3));
+    if (out.samples_per_s_1_thread !== undefined)
+      out.ratio_vs_torch_1_thread = Number((Number(out.samples_per_s_1_thread) / t).toFixed(3));
   } else {
     out.torch = `not run: ${torch.reason}`;
   }

@@ -33,9 +33,10 @@ export function backendNames(): string[] {
 /** The active backend's kernels; layers call through this so the backend can be switched at runtime. */
 export const kernels: Kernels = Object.defineProperties({} as Kernels, {
   name: { get: () => active.name, enumerable: true },
+  threads: { get: () => active.threads ?? 1, enumerable: true },
   ...Object.fromEntries(
     (Object.keys(referenceKernels) as (keyof Kernels)[])
-      .filter((k) => k !== 'name')
+      .filter((k) => k !== 'name' && k !== 'threads' && k !== 'setThreads')
       .map((k) => [
         k,
         {

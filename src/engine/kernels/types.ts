@@ -5,6 +5,10 @@
  */
 export interface Kernels {
   readonly name: string;
+  /** Threads the backend computes large kernels on (1 when absent). */
+  readonly threads?: number;
+  /** Caps the threads (1 keeps all work on the calling thread); results do not change, only speed. */
+  setThreads?(n: number): void;
   gemm: Gemm;
   /** y = alpha * op(A) x + beta * y, A stored m x n (op = transpose when `trans`). */
   gemv(

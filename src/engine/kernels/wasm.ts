@@ -33,12 +33,17 @@ const PAGE = 64 * 1024;
 const MAX_PAGES = 65536;
 /** Below this many multiply-adds the copy in and out of linear memory costs more than it saves. */
 const SMALL_WORK = 8 * 8 * 8;
+/**
+ * Vector kernels on fewer elements run in TypeScript: measured here, copying in and out of linear memory loses
+ * below about 10^4 elements and wins 1.2-4x above (scripts in docs/benchmarks.md).
+ */
+const VECTOR_MIN = 4096;
 /** GEMMs and convolutions above this many multiply-adds are split across two threads. */
 const PARALLEL_WORK = 1 << 21;
 
 const align16 = (n: number) => (n + 15) & ~15;
 
-/** Threads: THREADS env (1 disables the kernel thread), else all cores up to two. */
+/** Threads: NEUROPLAST_THREADS (1 disables the kernel thread), else all cores up to two. */
 function threadCount(): number {
   const env = Number(process.env.NEUROPLAST_THREADS);
   if (Number.isInteger(env) && env >= 1) return Math.min(env, 2);
@@ -58,6 +63,8 @@ class WasmRuntime {
   private readonly ctrl: Int32Array;
   private readonly args: Float64Array;
   private top = 0;
+  /** At most this many threads are used (setThreads). */
+  maxThreads = 2;
 
   constructor(wasmPath = join(PACKAGE_ROOT, 'wasm', 'kernels.wasm')) {
     const module = new WebAssembly.Module(readFileSync(wasmPath));
@@ -81,7 +88,7 @@ class WasmRuntime {
   }
 
   get threads(): number {
-    return this.worker && Atomics.load(this.ctrl, CTRL.READY) === 1 ? 2 : 1;
+    return this.maxThreads > 1 && this.worker && Atomics.load(this.ctrl, CTRL.READY) === 1 ? 2 : 1;
   }
 
   /** Start of the operand region, after both threads' workspaces. */
@@ -163,6 +170,7 @@ const span = (rows: number, cols: number, ld: number) =>
   rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
 
 function wasmKernels(rt: WasmRuntime): Kernels {
+  const ref = referenceKernels;
   const gemm: Gemm = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
     checkGemmArgs(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     if (m === 0 || n === 0) return;
@@ -210,10 +218,76 @@ function wasmKernels(rt: WasmRuntime): Kernels {
     outSize: g.outChannels * g.outH * g.outW,
   });
 
+  /** Runs a vector kernel in linear memory: inputs copied in, `out` (when given) copied back. */
+  const vec = (
+    fn: FnName,
+    n: number,
+    scalars: number[],
+    inputs: Float32Array[],
+    out?: Float32Array,
+  ): number => {
+    rt.reset();
+    const ptrs = inputs.map((a) => rt.put(a, n));
+    const po = out ? rt.put(out, n) : 0;
+    const r = rt.call(fn, n, ...scalars, ...ptrs, ...(out ? [po] : []));
+    if (out) out.set(rt.view(po, n));
+    return r;
+  };
+
   return {
     ...referenceKernels,
     name: 'wasm-simd',
+    get threads() {
+      return rt.threads;
+    },
+    setThreads(n: number) {
+      rt.maxThreads = n;
+    },
     gemm,
+    relu: (n, x, y) => (n < VECTOR_MIN ? ref.relu(n, x, y) : void vec('relu', n, [], [x], y)),
+    reluBackward: (n, y, dy, dx) =>
+      n < VECTOR_MIN ? ref.reluBackward(n, y, dy, dx) : void vec('reluBackward', n, [], [y, dy], dx),
+    axpy: (n, alpha, x, y) =>
+      n < VECTOR_MIN ? ref.axpy(n, alpha, x, y) : void vec('axpy', n, [alpha], [x], y),
+    scale(n, alpha, x) {
+      if (n < VECTOR_MIN) return ref.scale(n, alpha, x);
+      rt.reset();
+      const px = rt.put(x, n);
+      rt.call('scale', n, alpha, px);
+      x.set(rt.view(px, n));
+    },
+    dot: (n, x, y) => (n < VECTOR_MIN ? ref.dot(n, x, y) : vec('dot', n, [], [x, y])),
+    sum(n, x) {
+      if (n < VECTOR_MIN) return ref.sum(n, x);
+      rt.reset();
+      return rt.call('dot', n, rt.put(x, n), 0);
+    },
+    channelSum(batch, channels, spatial, x, out) {
+      if (batch * channels * spatial < VECTOR_MIN) return ref.channelSum(batch, channels, spatial, x, out);
+      rt.reset();
+      const px = rt.put(x, batch * channels * spatial);
+      const po = rt.put(out, channels);
+      rt.call('channelSum', batch, channels, spatial, px, po);
+      out.set(rt.view(po, channels));
+    },
+    gemv(trans, m, n, alpha, a, lda, x, beta, y) {
+      if (m * n < VECTOR_MIN) return ref.gemv(trans, m, n, alpha, a, lda, x, beta, y);
+      rt.reset();
+      const pa = rt.put(a, span(m, n, lda));
+      const px = rt.put(x, trans ? m : n);
+      const py = rt.put(y, trans ? n : m);
+      rt.call('gemv', trans ? 1 : 0, m, n, alpha, pa, lda, px, beta, py);
+      y.set(rt.view(py, trans ? n : m));
+    },
+    ger(m, n, alpha, x, y, a, lda) {
+      if (m * n < VECTOR_MIN) return ref.ger(m, n, alpha, x, y, a, lda);
+      rt.reset();
+      const px = rt.put(x, m);
+      const py = rt.put(y, n);
+      const pa = rt.put(a, span(m, n, lda));
+      rt.call('ger', m, n, alpha, px, py, pa, lda);
+      a.set(rt.view(pa, span(m, n, lda)));
+    },
     im2col(g, x, xOffset, cols) {
       rt.reset();
       const px = rt.put(x.subarray(xOffset), g.inChannels * g.inH * g.inW);
@@ -260,7 +334,6 @@ function wasmKernels(rt: WasmRuntime): Kernels {
     },
     conv2dBackward(g, batch, x, weight, dy, dWeight, dBias, dx) {
       const { inSize, outSize } = sizes(g);
-      if (dBias) referenceKernels.channelSum(batch, g.outChannels, g.outH * g.outW, dy, dBias);
       rt.reset();
       const geo = rt.geometry(0, g);
       const cols0 = rt.reserve(colsFloats(g));
@@ -270,6 +343,12 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const pdy = rt.put(dy, batch * outSize);
       const pdw = rt.put(dWeight, dWeight.length);
       const pdx = dx ? rt.reserve(batch * inSize) : 0;
+      if (dBias) {
+        // dy is already in linear memory: sum it there.
+        const pdb = rt.put(dBias, g.outChannels);
+        rt.call('channelSum', batch, g.outChannels, g.outH * g.outW, pdy, pdb);
+        dBias.set(rt.view(pdb, g.outChannels));
+      }
       // The second half of the batch always accumulates into its own zeroed dW, added afterwards, so the
       // summation order (and so every bit of the result) is the same with one thread or two.
       const split = batch >= 2;
