@@ -1,6 +1,7 @@
 import { Adam, AdamW } from './adam.js';
 import { SGD } from './sgd.js';
 import type { Optimizer } from './optimizer.js';
+import { NeuroPlastic, type NeuroPlasticOptions } from './neuroplastic.js';
 
 export type OptimizerSpec =
   | {
@@ -12,7 +13,8 @@ export type OptimizerSpec =
       weightDecay?: number;
     }
   | { name: 'adam'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
-  | { name: 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number };
+  | { name: 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
+  | ({ name: 'neuroplastic' | 'neuroplastic-aa' } & NeuroPlasticOptions);
 
 export function createOptimizer(spec: OptimizerSpec): Optimizer {
   switch (spec.name) {
@@ -22,5 +24,17 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
       return new Adam(spec);
     case 'adamw':
       return new AdamW(spec);
+    case 'neuroplastic': {
+      const { name: _name, ...o } = spec;
+      return new NeuroPlastic(o);
+    }
+    case 'neuroplastic-aa': {
+      // The activity-aware variant: real layer activity and synaptic-intelligence consolidation.
+      const { name: _name, ...o } = spec;
+      return new NeuroPlastic(
+        { activitySource: 'layer', memorySource: 'importance', ...o },
+        'neuroplastic-aa',
+      );
+    }
   }
 }

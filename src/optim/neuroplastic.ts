@@ -1,0 +1,495 @@
+import type { Param, Tensor } from '../engine/tensor.js';
+import { Optimizer, checkDecay, checkNonNegative, checkPositive, type StepContext } from './optimizer.js';
+import { ConfigError } from '../util/errors.js';
+
+export const NEUROPLASTIC_ABLATIONS = [
+  'none',
+  'grad-only',
+  'no-activity',
+  'no-memory',
+  'no-homeostasis',
+] as const;
+export type NeuroPlasticAblation = (typeof NEUROPLASTIC_ABLATIONS)[number];
+
+export interface NeuroPlasticOptions {
+  lr: number;
+  weightDecay?: number;
+  /** Decay theta directly (theta -= lr*wd*theta) instead of adding wd*theta to the update (classic base only). */
+  decoupledWeightDecay?: boolean;
+  /**
+   * 'classic': theta -= lr * stabilize(alpha*g + wd*theta), as published. 'adamw' / 'sgd-momentum': that base
+   * optimizer's update, plus modulationStrength*(alpha - 1)*update, bounded to modulationMaxRatio of its norm.
+   */
+  base?: 'classic' | 'adamw' | 'sgd-momentum';
+  ablation?: NeuroPlasticAblation;
+  activityWeight?: number;
+  gradientWeight?: number;
+  memoryWeight?: number;
+  /** Decay of the activity trace EMA. */
+  activityDecay?: number;
+  /**
+   * The trace's first value: 'signal' (the first |g|, as the issue specifies) or 'zero' (an EMA started from 0,
+   * giving (1 - decay)|g| first: what the reference code's zero-initialised state does).
+   */
+  activityInit?: 'signal' | 'zero';
+  /** Decays of the memory EMAs m (of g) and v (of g^2). */
+  momentumDecay?: number;
+  varianceDecay?: number;
+  /** Multiplies (alpha_full - alpha_grad); gated in linearly over warmupEpochs. */
+  plasticityScale?: number;
+  warmupEpochs?: number;
+  alphaMin?: number;
+  alphaMax?: number;
+  /** false collapses alpha to its tensor mean (the reference's earlier "layerwise" form; see docs). */
+  parameterwise?: boolean;
+  eps?: number;
+  maxUpdateNorm?: number;
+  targetRms?: number;
+  adaptationRate?: number;
+  modulationStrength?: number;
+  modulationMaxRatio?: number;
+  baseMomentum?: number;
+  baseBeta2?: number;
+  baseEps?: number;
+  /**
+   * Where the activity signal comes from: 'gradient' (the published proxy, an EMA of |g|) or 'layer' (real
+   * pre- and post-synaptic activity of the owning layer: an EMA of mean|pre| x mean|post| per weight).
+   */
+  activitySource?: 'gradient' | 'layer';
+  /**
+   * The memory signal: 'moments' (|m| / (sqrt(v) + eps), as published) or 'importance' (consolidation: weights
+   * with a large synaptic-intelligence path integral of -g * dtheta get less plasticity).
+   */
+  memorySource?: 'moments' | 'importance';
+}
+
+/** Per-step statistics of the modulation, over all parameters (collected when asked for). */
+export interface NeuroPlasticDiagnostics {
+  step: number;
+  alphaMean: number;
+  alphaStd: number;
+  alphaMin: number;
+  alphaMax: number;
+  /** Fraction of alphas within 5% of the clip range of each bound. */
+  fractionNearMin: number;
+  fractionNearMax: number;
+  /** Counts over HISTOGRAM_BINS equal bins spanning [alphaMin, alphaMax]. */
+  histogram: number[];
+  /** ||applied update|| / ||gradient|| over all parameters (lr excluded). */
+  updateToGradientNorm: number;
+  gate: number;
+}
+
+export const HISTOGRAM_BINS = 20;
+
+/**
+ * NeuroPlastic (Jiang et al., arXiv 2604.26297; reference code Sunnylincc/NeuroPlastic-Optimizer): each
+ * gradient is scaled by a plasticity modulation alpha built from per-parameter gradient, activity and memory
+ * signals, each divided by its tensor mean:
+ *   g_hat = |g| / mean|g|;  a = EMA_0.95(|g|) / mean;  m_hat = (|m| / (sqrt(v) + eps)) / mean
+ *   alpha_full = clip(0.4 a + 0.4 g_hat + 0.2 m_hat, 0.2, 2);  alpha_grad = clip(g_hat, 0.2, 2)
+ *   alpha = alpha_grad + gate * plasticityScale * (alpha_full - alpha_grad),  gate = min(epoch / warmup, 1)
+ *   theta <- theta - lr * stabilize(alpha * g + wd * theta)
+ * where stabilize clips the update's L2 norm to 1 and multiplies by clamp(1 + 0.01 (0.02 - rms), 0.5, 1.5).
+ */
+export class NeuroPlastic extends Optimizer {
+  readonly kind: string;
+  readonly o: Required<NeuroPlasticOptions>;
+  /** Signal weights after the ablation (renormalised to sum to 1 when one is removed). */
+  readonly weights: { activity: number; gradient: number; memory: number };
+  private scratch = new Float32Array(0);
+  private gate = 0;
+  private collect = false;
+  private diag = newDiagAccumulator();
+  /** The last step's diagnostics, when they were collected (`step(params, { diagnostics: true })`). */
+  lastDiagnostics: NeuroPlasticDiagnostics | null = null;
+
+  constructor(options: NeuroPlasticOptions, kind = 'neuroplastic') {
+    super(options.lr);
+    this.kind = kind;
+    const o = (this.o = {
+      weightDecay: 0,
+      decoupledWeightDecay: false,
+      base: 'classic',
+      ablation: 'none',
+      activityWeight: 0.4,
+      gradientWeight: 0.4,
+      memoryWeight: 0.2,
+      activityDecay: 0.95,
+      activityInit: 'signal',
+      momentumDecay: 0.9,
+      varianceDecay: 0.99,
+      plasticityScale: 1,
+      warmupEpochs: 0,
+      alphaMin: 0.2,
+      alphaMax: 2,
+      parameterwise: true,
+      eps: 1e-8,
+      maxUpdateNorm: 1,
+      targetRms: 0.02,
+      adaptationRate: 0.01,
+      modulationStrength: 0.15,
+      modulationMaxRatio: 0.25,
+      baseMomentum: 0.9,
+      baseBeta2: 0.999,
+      baseEps: 1e-8,
+      activitySource: 'gradient',
+      memorySource: 'moments',
+      ...stripUndefined(options),
+    } as Required<NeuroPlasticOptions>);
+    validateNeuroPlastic(o);
+    let { activityWeight: wa, gradientWeight: wg, memoryWeight: wm } = o;
+    if (o.ablation === 'no-activity') wa = 0;
+    if (o.ablation === 'no-memory') wm = 0;
+    const total = wa + wg + wm;
+    const removed = o.ablation === 'no-activity' || o.ablation === 'no-memory';
+    this.weights = removed
+      ? { activity: wa / total, gradient: wg / total, memory: wm / total }
+      : { activity: wa, gradient: wg, memory: wm };
+  }
+
+  override step(params: Param[], ctx: StepContext & { diagnostics?: boolean } = {}): void {
+    const { warmupEpochs } = this.o;
+    // The reference sets a 1-based epoch once per epoch: the gate is 0 in the first epoch, 1 after warmupEpochs.
+    const completed = Math.floor(ctx.epoch ?? 0);
+    this.gate =
+      this.o.ablation === 'grad-only' ? 0 : warmupEpochs <= 0 ? 1 : Math.min(completed / warmupEpochs, 1);
+    this.collect = ctx.diagnostics === true;
+    if (this.collect) this.diag = newDiagAccumulator();
+    super.step(params, ctx);
+    this.lastDiagnostics = this.collect ? finishDiagnostics(this.diag, this.stepCount, this.gate) : null;
+  }
+
+  protected update(p: Param, ctx: StepContext): void {
+    const n = p.value.length;
+    const o = this.o;
+    const g = p.grad;
+    const w = p.value;
+    const first = !this.hasSlot(p, 'activity');
+    const act = this.slot(p, 'activity');
+    const m = this.slot(p, 'momentum');
+    const v = this.slot(p, 'variance');
+    if (this.scratch.length < 2 * n) this.scratch = new Float32Array(2 * n);
+    const mem = this.scratch.subarray(0, n);
+    const upd = this.scratch.subarray(n, 2 * n);
+    const eps = o.eps;
+
+    // Pass 1: traces and memories, and the sums the mean-normalisations need.
+    const layerActivity = o.activitySource === 'layer' ? this.layerActivity(p, ctx) : null;
+    const bm = o.momentumDecay;
+    const bv = o.varianceDecay;
+    const ba = o.activityDecay;
+    const startFromSignal = o.activityInit === 'signal';
+    let sumG = 0;
+    let sumA = 0;
+    let sumM = 0;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const ag = Math.abs(gi);
+      const source = layerActivity ? layerActivity[i] : ag;
+      const ai = first && startFromSignal ? source : ba * act[i] + (1 - ba) * source;
+      act[i] = ai;
+      const mi = bm * m[i] + (1 - bm) * gi;
+      const vi = bv * v[i] + (1 - bv) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      sumG += ag;
+      sumA += ai;
+      if (o.memorySource === 'moments') {
+        const mm = Math.abs(mi) / (Math.sqrt(vi) + eps);
+        mem[i] = mm;
+        sumM += mm;
+      }
+    }
+    if (o.memorySource === 'importance') sumM = this.consolidation(p, mem);
+    const invG = 1 / (sumG / n + eps);
+    const invA = 1 / (sumA / n + eps);
+    const invM = 1 / (sumM / n + eps);
+
+    // Pass 2: alpha per parameter and the update before stabilisation.
+    const { alphaMin: lo, alphaMax: hi } = o;
+    const mix = this.gate * o.plasticityScale;
+    const { activity: wa, gradient: wg, memory: wm } = this.weights;
+    const classic = o.base === 'classic';
+    const l2 = classic && !o.decoupledWeightDecay ? o.weightDecay : 0;
+    let alphaGradMean = 0;
+    let alphaFullMean = 0;
+    if (!o.parameterwise) {
+      // The collapse: every signal was divided by its own mean, so these means are ~1 and alpha ~ 1 everywhere.
+      alphaGradMean = clamp((sumG / n) * invG, lo, hi);
+      alphaFullMean = clamp(wa * (sumA / n) * invA + wg * (sumG / n) * invG + wm * (sumM / n) * invM, lo, hi);
+    }
+    const base = classic ? g : this.baseUpdate(p);
+    let sumUpdSq = 0;
+    let sumBaseSq = 0;
+    let sumDeltaSq = 0;
+    for (let i = 0; i < n; i++) {
+      let alpha: number;
+      if (o.parameterwise) {
+        const gh = Math.abs(g[i]) * invG;
+        const ag = gh < lo ? lo : gh > hi ? hi : gh;
+        let af = wa * act[i] * invA + wg * gh + wm * mem[i] * invM;
+        af = af < lo ? lo : af > hi ? hi : af;
+        alpha = ag + mix * (af - ag);
+      } else alpha = alphaGradMean + mix * (alphaFullMean - alphaGradMean);
+      if (this.collect) recordAlpha(this.diag, alpha, o);
+      if (classic) {
+        const u = alpha * g[i] + l2 * w[i];
+        upd[i] = u;
+        sumUpdSq += u * u;
+      } else {
+        // Hybrid: keep the base update, and put the modulation in a bounded residual (scaled below).
+        const b = base[i];
+        const d = o.modulationStrength * (alpha - 1) * b;
+        upd[i] = d;
+        sumBaseSq += b * b;
+        sumDeltaSq += d * d;
+      }
+    }
+    if (!classic) {
+      const limit = o.modulationMaxRatio * Math.sqrt(sumBaseSq);
+      const dn = Math.sqrt(sumDeltaSq);
+      const k = dn > limit ? limit / (dn + 1e-12) : 1;
+      sumUpdSq = 0;
+      for (let i = 0; i < n; i++) {
+        const u = base[i] + k * upd[i];
+        upd[i] = u;
+        sumUpdSq += u * u;
+      }
+    }
+
+    // Homeostatic stabiliser: clip the update norm, then nudge its RMS toward the target.
+    let scale = 1;
+    if (o.ablation !== 'no-homeostasis') {
+      let norm = Math.sqrt(sumUpdSq);
+      if (norm > o.maxUpdateNorm) {
+        scale = o.maxUpdateNorm / (norm + eps);
+        norm *= scale;
+      }
+      const rms = Math.sqrt((norm * norm) / n + eps);
+      scale *= clamp(1 + o.adaptationRate * (o.targetRms - rms), 0.5, 1.5);
+    }
+
+    // Pass 3: apply (decoupled decay first, as the reference does).
+    const shrink = o.weightDecay > 0 && !l2 && o.base !== 'sgd-momentum' ? 1 - this.lr * o.weightDecay : 1;
+    const stepSize = this.lr * scale;
+    if (o.memorySource === 'importance') {
+      const omega = this.slot(p, 'si_omega');
+      for (let i = 0; i < n; i++) {
+        const before = w[i];
+        const after = before * shrink - stepSize * upd[i];
+        w[i] = after;
+        // Synaptic intelligence's path integral: the loss decrease this step attributes to the weight.
+        const contribution = -g[i] * (after - before);
+        if (contribution > 0) omega[i] += contribution;
+      }
+    } else {
+      for (let i = 0; i < n; i++) w[i] = w[i] * shrink - stepSize * upd[i];
+    }
+    if (this.collect) {
+      let gSq = 0;
+      for (let i = 0; i < n; i++) gSq += g[i] * g[i];
+      this.diag.gradSq += gSq;
+      this.diag.updateSq += scale * scale * sumUpdSq;
+    }
+  }
+
+  /** The hybrid bases' unmodulated update direction (AdamW's m_hat / (sqrt(v_hat) + eps), or SGD momentum). */
+  private baseUpdate(p: Param): Float32Array {
+    const o = this.o;
+    const n = p.value.length;
+    const g = p.grad;
+    const buf = this.slot(p, 'base_momentum');
+    const out = this.slot(p, 'base_update');
+    if (o.base === 'adamw') {
+      const v2 = this.slot(p, 'base_variance');
+      const b1 = o.baseMomentum;
+      const b2 = o.baseBeta2;
+      const bc1 = 1 - Math.pow(b1, this.stepCount);
+      const bc2 = 1 - Math.pow(b2, this.stepCount);
+      for (let i = 0; i < n; i++) {
+        const mi = (buf[i] = b1 * buf[i] + (1 - b1) * g[i]);
+        const vi = (v2[i] = b2 * v2[i] + (1 - b2) * g[i] * g[i]);
+        out[i] = mi / bc1 / (Math.sqrt(vi / bc2) + o.baseEps);
+      }
+    } else {
+      const wd = o.weightDecay;
+      for (let i = 0; i < n; i++) out[i] = buf[i] = o.baseMomentum * buf[i] + g[i] + wd * p.value[i];
+    }
+    return out;
+  }
+
+  /**
+   * Instantaneous activity per parameter from the owning layer: mean|pre_i| * mean|post_j| for a weight joining
+   * input unit (or channel) i to output j, mean|post_j| for per-output parameters (bias, batch-norm scale/shift).
+   * Null (gradient proxy used) when the layer's activity does not match the parameter's shape.
+   */
+  private layerActivity(p: Param, ctx: StepContext): Float32Array | null {
+    const act = ctx.activity?.(p);
+    if (!act?.input || !act.output) return null;
+    const pre = unitMeans(act.input);
+    const post = unitMeans(act.output);
+    const out = this.slot(p, 'activity_now');
+    const s = p.shape;
+    if (s.length === 2 && s[0] === pre.length && s[1] === post.length) {
+      // Dense weight [in, out]: the Hebbian outer product of mean activities.
+      for (let i = 0; i < s[0]; i++) for (let j = 0; j < s[1]; j++) out[i * s[1] + j] = pre[i] * post[j];
+    } else if (s.length === 4 && s[0] === post.length && s[1] === pre.length) {
+      // Conv weight [out, in, kh, kw]: channel activities, shared over the kernel window.
+      const k = s[2] * s[3];
+      for (let o = 0; o < s[0]; o++)
+        for (let i = 0; i < s[1]; i++) out.fill(post[o] * pre[i], (o * s[1] + i) * k, (o * s[1] + i + 1) * k);
+    } else if (s.length === 1 && s[0] === post.length) {
+      out.set(post);
+    } else return null;
+    return out;
+  }
+
+  /** Fills `signal` with 1 / (1 + omega / mean(omega)) (important weights consolidate) and returns its sum. */
+  private consolidation(p: Param, signal: Float32Array): number {
+    const omega = this.slot(p, 'si_omega');
+    const n = omega.length;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += omega[i];
+    const inv = sum > 0 ? n / sum : 0;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const s = 1 / (1 + omega[i] * inv);
+      signal[i] = s;
+      total += s;
+    }
+    return total;
+  }
+}
+
+/** Mean |x| per unit: per feature of [batch, F], per channel of [batch, C, H, W]. */
+function unitMeans(t: Tensor): Float32Array {
+  const batch = t.shape[0];
+  const units = t.shape[1] ?? 1;
+  const spatial = t.data.length / (batch * units);
+  const out = new Float32Array(units);
+  for (let b = 0; b < batch; b++)
+    for (let u = 0; u < units; u++) {
+      const at = (b * units + u) * spatial;
+      let s = 0;
+      for (let i = 0; i < spatial; i++) s += Math.abs(t.data[at + i]);
+      out[u] += s;
+    }
+  for (let u = 0; u < units; u++) out[u] /= batch * spatial;
+  return out;
+}
+
+const clamp = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Rejects invalid settings before training, naming the setting. */
+export function validateNeuroPlastic(o: Required<NeuroPlasticOptions>): void {
+  checkNonNegative('weightDecay', o.weightDecay);
+  for (const k of ['activityWeight', 'gradientWeight', 'memoryWeight', 'plasticityScale'] as const)
+    checkNonNegative(k, o[k]);
+  for (const k of ['activityDecay', 'momentumDecay', 'varianceDecay', 'baseMomentum', 'baseBeta2'] as const)
+    checkDecay(k, o[k]);
+  for (const k of ['eps', 'maxUpdateNorm', 'baseEps', 'alphaMax'] as const) checkPositive(k, o[k]);
+  checkNonNegative('alphaMin', o.alphaMin);
+  checkNonNegative('targetRms', o.targetRms);
+  checkNonNegative('adaptationRate', o.adaptationRate);
+  checkNonNegative('modulationStrength', o.modulationStrength);
+  checkNonNegative('modulationMaxRatio', o.modulationMaxRatio);
+  if (!(o.alphaMin < o.alphaMax))
+    throw new ConfigError(
+      'alphaMin',
+      `must be below alphaMax, found alphaMin ${o.alphaMin} >= alphaMax ${o.alphaMax}`,
+    );
+  if (!Number.isInteger(o.warmupEpochs) || o.warmupEpochs < 0)
+    throw new ConfigError('warmupEpochs', `expected an integer >= 0, found ${o.warmupEpochs}`);
+  if (!NEUROPLASTIC_ABLATIONS.includes(o.ablation))
+    throw new ConfigError(
+      'ablation',
+      `unknown ablation ${JSON.stringify(o.ablation)} (known: ${NEUROPLASTIC_ABLATIONS.join(', ')})`,
+    );
+  if (!['classic', 'adamw', 'sgd-momentum'].includes(o.base))
+    throw new ConfigError('base', `expected classic, adamw or sgd-momentum, found ${JSON.stringify(o.base)}`);
+  if (!['signal', 'zero'].includes(o.activityInit))
+    throw new ConfigError('activityInit', `expected signal or zero, found ${JSON.stringify(o.activityInit)}`);
+  if (!['gradient', 'layer'].includes(o.activitySource))
+    throw new ConfigError(
+      'activitySource',
+      `expected gradient or layer, found ${JSON.stringify(o.activitySource)}`,
+    );
+  if (!['moments', 'importance'].includes(o.memorySource))
+    throw new ConfigError(
+      'memorySource',
+      `expected moments or importance, found ${JSON.stringify(o.memorySource)}`,
+    );
+  if (o.activityWeight + o.gradientWeight + o.memoryWeight <= 0)
+    throw new ConfigError('activityWeight', 'the three signal weights must not all be 0');
+  const remaining =
+    o.gradientWeight +
+    (o.ablation === 'no-activity' ? 0 : o.activityWeight) +
+    (o.ablation === 'no-memory' ? 0 : o.memoryWeight);
+  if (remaining <= 0)
+    throw new ConfigError('ablation', `${o.ablation} leaves no signal with a positive weight`);
+}
+
+interface DiagAccumulator {
+  count: number;
+  sum: number;
+  sumSq: number;
+  min: number;
+  max: number;
+  nearMin: number;
+  nearMax: number;
+  histogram: number[];
+  gradSq: number;
+  updateSq: number;
+}
+
+function newDiagAccumulator(): DiagAccumulator {
+  return {
+    count: 0,
+    sum: 0,
+    sumSq: 0,
+    min: Infinity,
+    max: -Infinity,
+    nearMin: 0,
+    nearMax: 0,
+    histogram: new Array<number>(HISTOGRAM_BINS).fill(0),
+    gradSq: 0,
+    updateSq: 0,
+  };
+}
+
+function recordAlpha(d: DiagAccumulator, a: number, o: Required<NeuroPlasticOptions>): void {
+  const range = o.alphaMax - o.alphaMin;
+  d.count++;
+  d.sum += a;
+  d.sumSq += a * a;
+  if (a < d.min) d.min = a;
+  if (a > d.max) d.max = a;
+  if (a <= o.alphaMin + 0.05 * range + 1e-6) d.nearMin++;
+  if (a >= o.alphaMax - 0.05 * range - 1e-6) d.nearMax++;
+  const bin = Math.min(
+    HISTOGRAM_BINS - 1,
+    Math.max(0, Math.floor(((a - o.alphaMin) / range) * HISTOGRAM_BINS)),
+  );
+  d.histogram[bin]++;
+}
+
+function finishDiagnostics(d: DiagAccumulator, step: number, gate: number): NeuroPlasticDiagnostics {
+  const mean = d.count ? d.sum / d.count : 0;
+  return {
+    step,
+    alphaMean: mean,
+    alphaStd: d.count ? Math.sqrt(Math.max(0, d.sumSq / d.count - mean * mean)) : 0,
+    alphaMin: d.count ? d.min : 0,
+    alphaMax: d.count ? d.max : 0,
+    fractionNearMin: d.count ? d.nearMin / d.count : 0,
+    fractionNearMax: d.count ? d.nearMax / d.count : 0,
+    histogram: d.histogram,
+    updateToGradientNorm: d.gradSq > 0 ? Math.sqrt(d.updateSq / d.gradSq) : 0,
+    gate,
+  };
+}

@@ -1,0 +1,201 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './helpers.js';
+import { param, type Param } from '../src/engine/index.js';
+import { NeuroPlastic, createOptimizer, type NeuroPlasticOptions } from '../src/optim/index.js';
+import { Rng } from '../src/util/rng.js';
+
+interface Golden {
+  steps_per_epoch: number;
+  shapes: number[][];
+  init: number[][];
+  target: number[][];
+  curvature: number[][];
+  noise: number[][][];
+  cases: { name: string; ours: NeuroPlasticOptions & { gradScale?: number }; trajectory: number[][][] }[];
+}
+
+const golden = JSON.parse(
+  readFileSync(join(REPO_ROOT, 'test', 'golden', 'neuroplastic-reference.json'), 'utf8'),
+) as Golden;
+
+test('NeuroPlastic follows the reference implementation step for step (9 configurations, 12 steps)', () => {
+  assert.equal(golden.cases.length, 9);
+  for (const c of golden.cases) {
+    const params: Param[] = golden.shapes.map((s, i) => {
+      const p = param(`p${i}`, s);
+      p.value.set(golden.init[i]);
+      return p;
+    });
+    // The reference starts its activity EMA from zero; see activityInit.
+    const opt = new NeuroPlastic({ ...c.ours, activityInit: 'zero' });
+    const scale = c.name === 'clipped-l2' ? 50 : 1;
+    c.trajectory.forEach((want, t) => {
+      params.forEach((p, i) => {
+        for (let j = 0; j < p.value.length; j++)
+          p.grad[j] =
+            scale * (golden.curvature[i][j] * (p.value[j] - golden.target[i][j]) + golden.noise[t][i][j]);
+      });
+      opt.step(params, { epoch: Math.floor(t / golden.steps_per_epoch) });
+      params.forEach((p, i) => {
+        for (let j = 0; j < p.value.length; j++) {
+          const w = want[i][j];
+          assert.ok(
+            Math.abs(p.value[j] - w) <= 2e-5 * (1 + Math.abs(w)),
+            `${c.name} step ${t + 1} ${p.name}[${j}]: ${p.value[j]} vs reference ${w}`,
+          );
+        }
+      });
+    });
+  }
+});
+
+function randomParams(rng: Rng): Param[] {
+  return [[64, 32], [32]].map((s, i) => {
+    const p = param(`w${i}`, s);
+    rng.fillNormal(p.value, 0, 0.5);
+    return p;
+  });
+}
+
+test('parameterwise: false collapses alpha to ~1, making the rule the same as its grad-only ablation', () => {
+  // Each signal is divided by its own tensor mean, so averaging them over the tensor gives ~1 whatever the weights:
+  // the published "layerwise" flaw that the reference fixed upstream.
+  const run = (o: NeuroPlasticOptions) => {
+    const rng = new Rng(3);
+    const params = randomParams(rng);
+    const opt = new NeuroPlastic(o);
+    const alphas: number[] = [];
+    for (let t = 0; t < 20; t++) {
+      for (const p of params) rng.fillNormal(p.grad, 0, 1).forEach((_, j) => (p.grad[j] *= 1 + (j % 7)));
+      opt.step(params, { epoch: 5, diagnostics: true });
+      alphas.push(opt.lastDiagnostics!.alphaMean, opt.lastDiagnostics!.alphaStd);
+    }
+    return { values: params.map((p) => Float32Array.from(p.value)), alphas };
+  };
+  const collapsed = run({ lr: 0.1, parameterwise: false, plasticityScale: 2 });
+  const collapsedGradOnly = run({ lr: 0.1, parameterwise: false, ablation: 'grad-only' });
+  for (let i = 0; i < collapsed.alphas.length; i += 2) {
+    assert.ok(Math.abs(collapsed.alphas[i] - 1) < 1e-5, `alpha mean ${collapsed.alphas[i]}`);
+    assert.ok(collapsed.alphas[i + 1] < 1e-5, `alpha std ${collapsed.alphas[i + 1]}`);
+  }
+  collapsed.values.forEach((v, i) =>
+    v.forEach((x, j) =>
+      assert.ok(Math.abs(x - collapsedGradOnly.values[i][j]) < 1e-5, `collapsed differs at ${i}/${j}`),
+    ),
+  );
+  // Parameterwise, the full rule really differs from its ablation.
+  const full = run({ lr: 0.1, plasticityScale: 2 });
+  const gradOnly = run({ lr: 0.1, ablation: 'grad-only' });
+  let diff = 0;
+  full.values.forEach((v, i) =>
+    v.forEach((x, j) => (diff = Math.max(diff, Math.abs(x - gradOnly.values[i][j])))),
+  );
+  assert.ok(diff > 1e-3, `full and grad-only should differ, max diff ${diff}`);
+  assert.ok(full.alphas[1] > 0.1, 'parameterwise alphas spread');
+});
+
+test('diagnostics: alpha statistics, histogram, clip fractions and the update-to-gradient ratio are consistent', () => {
+  const rng = new Rng(4);
+  const params = randomParams(rng);
+  const opt = new NeuroPlastic({ lr: 0.1, plasticityScale: 2 });
+  for (const p of params) rng.fillNormal(p.grad, 0, 1);
+  opt.step(params, { epoch: 3, diagnostics: true });
+  const d = opt.lastDiagnostics!;
+  const n = 64 * 32 + 32;
+  assert.equal(
+    d.histogram.reduce((a, b) => a + b, 0),
+    n,
+  );
+  assert.ok(
+    d.alphaMin >= 0.2 - 1e-6 &&
+      d.alphaMax <= 2 + 1e-6 &&
+      d.alphaMin <= d.alphaMean &&
+      d.alphaMean <= d.alphaMax,
+  );
+  assert.ok(d.fractionNearMin >= 0 && d.fractionNearMin <= 1 && d.fractionNearMax >= 0);
+  assert.ok(d.updateToGradientNorm > 0 && Number.isFinite(d.updateToGradientNorm));
+  assert.equal(d.gate, 1);
+  opt.step(params, { epoch: 3 });
+  assert.equal(opt.lastDiagnostics, null);
+});
+
+test('the activity-aware variant reads layer activity and consolidates important weights', () => {
+  const rng = new Rng(5);
+  const w = param('fc.weight', [3, 2]);
+  const b = param('fc.bias', [2]);
+  rng.fillNormal(w.value);
+  const input = { shape: [2, 3], data: Float32Array.from([1, 0, 2, 1, 0, 2]) };
+  const output = { shape: [2, 2], data: Float32Array.from([1, -3, 1, 1]) };
+  const opt = new NeuroPlastic({
+    lr: 0.1,
+    activitySource: 'layer',
+    memorySource: 'importance',
+    activityWeight: 1,
+    gradientWeight: 0,
+    memoryWeight: 0,
+    ablation: 'no-homeostasis',
+  });
+  w.grad.fill(1);
+  b.grad.fill(1);
+  const before = Float32Array.from(w.value);
+  opt.step([w, b], { epoch: 1, activity: () => ({ input, output }) });
+  // mean|pre| = [1, 0, 2], mean|post| = [1, 2]: activity [[1,2],[0,0],[2,4]], mean 1.5 -> alpha = act / 1.5, clipped.
+  const act = [1, 2, 0, 0, 2, 4].map((a) => Math.min(Math.max(a / 1.5, 0.2), 2));
+  act.forEach((a, i) => assert.ok(Math.abs(before[i] - w.value[i] - 0.1 * a) < 1e-6, `weight ${i}`));
+  // Importance accumulates where the weights moved against the gradient.
+  const omega = opt.exportState().tensors.get('fc.weight/si_omega')!;
+  assert.ok(omega[0] > 0 && Math.abs(omega[4] - 0.1 * act[4]) < 1e-6);
+});
+
+test('invalid NeuroPlastic settings are rejected before training, naming the setting', () => {
+  const cases: [NeuroPlasticOptions, RegExp][] = [
+    [
+      { lr: 0.1, alphaMin: 2, alphaMax: 1 },
+      /alphaMin: must be below alphaMax, found alphaMin 2 >= alphaMax 1/,
+    ],
+    [{ lr: 0.1, activityWeight: -0.4 }, /activityWeight: expected a number >= 0, found -0.4/],
+    [{ lr: 0.1, momentumDecay: 1 }, /momentumDecay: expected a decay in \[0, 1\), found 1/],
+    [{ lr: 0.1, ablation: 'no-gradient' as never }, /ablation: unknown ablation "no-gradient"/],
+    [{ lr: -1 }, /lr: expected a positive number, found -1/],
+    [{ lr: 0.1, warmupEpochs: 1.5 }, /warmupEpochs: expected an integer >= 0, found 1.5/],
+    [{ lr: 0.1, activityWeight: 0, gradientWeight: 0, memoryWeight: 0 }, /must not all be 0/],
+  ];
+  for (const [o, re] of cases) assert.throws(() => new NeuroPlastic(o), re);
+  assert.equal(createOptimizer({ name: 'neuroplastic', lr: 0.1 }).kind, 'neuroplastic');
+});
+
+test('NeuroPlastic state survives export/import: a restored optimizer continues identically', () => {
+  const make = () => new NeuroPlastic({ lr: 0.1, warmupEpochs: 1, memorySource: 'importance' });
+  const rng = new Rng(6);
+  const a = randomParams(rng);
+  const b = a.map((p) => ({
+    ...p,
+    value: Float32Array.from(p.value),
+    grad: new Float32Array(p.grad.length),
+  }));
+  const o1 = make();
+  const grads = Array.from({ length: 6 }, () =>
+    a.map((p) => rng.fillNormal(new Float32Array(p.value.length))),
+  );
+  for (let t = 0; t < 3; t++) {
+    a.forEach((p, i) => p.grad.set(grads[t][i]));
+    o1.step(a, { epoch: t });
+  }
+  const o2 = make();
+  const s = o1.exportState();
+  o2.importState({
+    scalars: s.scalars,
+    tensors: new Map([...s.tensors].map(([k, v]) => [k, Float32Array.from(v)])),
+  });
+  b.forEach((p, i) => p.value.set(a[i].value));
+  for (let t = 3; t < 6; t++) {
+    a.forEach((p, i) => p.grad.set(grads[t][i]));
+    b.forEach((p, i) => p.grad.set(grads[t][i]));
+    o1.step(a, { epoch: t });
+    o2.step(b, { epoch: t });
+  }
+  a.forEach((p, i) => assert.deepEqual(p.value, b[i].value));
+});
