@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './helpers.js';
+import { REPO_ROOT, runCli, tempDir } from './helpers.js';
 import { param, type Param } from '../src/engine/index.js';
 import { NeuroPlastic, createOptimizer, type NeuroPlasticOptions } from '../src/optim/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -198,4 +198,46 @@ test('NeuroPlastic state survives export/import: a restored optimizer continues 
     o2.step(b, { epoch: t });
   }
   a.forEach((p, i) => assert.deepEqual(p.value, b[i].value));
+});
+
+test('neuroplastic runs from an experiment file, logs its diagnostics, and bad settings name the field', async () => {
+  const dir = tempDir();
+  const exp = join(dir, 'np.yaml');
+  writeFileSync(
+    exp,
+    `
+name: np-small
+seed: 4
+task: { kind: classification, dataset: fashion-mnist, trainFraction: 0.02 }
+model: { type: mlp, hidden: [64] }
+learner: { optimizer: { name: neuroplastic, lr: 0.1, warmupEpochs: 1, plasticityScale: 2 }, batchSize: 32, epochs: 2 }
+log: { everySteps: 10 }
+`,
+  );
+  const out = join(dir, 'run');
+  const r = await runCli(['run', exp, '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(s.optimizer, 'neuroplastic');
+  assert.ok(s.testAccuracy > 0.6, `test accuracy ${s.testAccuracy}`);
+  const diag = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.type === 'optimizer');
+  assert.ok(diag.length >= 6);
+  assert.equal(diag[0].gate, 0);
+  assert.equal(diag.at(-1).gate, 1);
+  assert.equal(diag[0].histogram.length, 20);
+
+  writeFileSync(exp, readFileSync(exp, 'utf8').replace('plasticityScale: 2', 'alphaMin: 3'));
+  const bad = await runCli(['run', exp, '--out', join(dir, 'bad')]);
+  assert.notEqual(bad.code, 0);
+  assert.match(
+    bad.stderr,
+    /learner\.optimizer\.alphaMin: alphaMin must be below alphaMax, found alphaMin 3 >= alphaMax 2/,
+  );
+  writeFileSync(exp, readFileSync(exp, 'utf8').replace('alphaMin: 3', 'ablation: no-gradient'));
+  const bad2 = await runCli(['run', exp, '--out', join(dir, 'bad2')]);
+  assert.match(bad2.stderr, /learner\.optimizer\.ablation: .*no-activity.*found "no-gradient"/);
 });

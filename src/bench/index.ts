@@ -1,6 +1,7 @@
 /** Benchmarks behind `neuroplast bench NAME --json`: each compares against its named anchor and prints ratios. */
 import { benchGemm } from './gemm.js';
 import { benchTrainCnn, benchTrainMlp } from './train.js';
+import { benchOptimStep } from './optim.js';
 
 export interface BenchArgs {
   n?: number;
@@ -22,5 +23,9 @@ export const BENCHES: Record<
     describe:
       'small CNN conv32-pool-conv64-pool-dense10 training samples/s (batch 64, Adam) vs PyTorch on one thread',
     run: () => benchTrainCnn(),
+  },
+  'optim-step': {
+    describe: 'optimizer step time on the MLP 784-256-10 parameters: NeuroPlastic vs Adam',
+    run: () => benchOptimStep(),
   },
 };

@@ -219,9 +219,11 @@ export async function runClassification(
         batchesPerEpoch,
         batchesPerEpoch * epochs,
       );
+      const logNow = (state.step + 1) % cfg.log.everySteps === 0;
       optimizer.step(params, {
         activity: (p) => owners.get(p)?.activity(),
         epoch: state.epoch + state.batchInEpoch / batchesPerEpoch,
+        diagnostics: logNow,
       });
       state.step++;
       state.lossSum += r.loss * b;
@@ -236,6 +238,8 @@ export async function runClassification(
           accuracy: r.correct / b,
           lr: optimizer.lr,
         });
+        const diagnostics = (optimizer as { lastDiagnostics?: unknown }).lastDiagnostics;
+        if (diagnostics) log({ type: 'optimizer', epoch: state.epoch + 1, ...diagnostics });
       }
       progress.update(state.batchInEpoch + 1, `loss ${(state.lossSum / state.seen).toFixed(4)}`);
       if (

@@ -3,6 +3,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { datasetNames } from '../data/index.js';
+import { NEUROPLASTIC_ABLATIONS } from '../optim/index.js';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().gt(0).lte(1);
@@ -24,6 +25,48 @@ const adamSpec = z.strictObject({
   eps: z.number().positive().default(1e-8),
   weightDecay: z.number().nonnegative().optional(),
 });
+
+const nonNegative = z.number().nonnegative();
+/** NeuroPlastic and its activity-aware variant; semantics and defaults in src/optim/neuroplastic.ts. */
+const neuroplasticSpec = z
+  .strictObject({
+    name: z.enum(['neuroplastic', 'neuroplastic-aa']),
+    lr: z.number().positive(),
+    weightDecay: nonNegative.optional(),
+    decoupledWeightDecay: z.boolean().optional(),
+    base: z.enum(['classic', 'adamw', 'sgd-momentum']).optional(),
+    ablation: z.enum(NEUROPLASTIC_ABLATIONS).optional(),
+    activityWeight: nonNegative.optional(),
+    gradientWeight: nonNegative.optional(),
+    memoryWeight: nonNegative.optional(),
+    activityDecay: decay.optional(),
+    activityInit: z.enum(['signal', 'zero']).optional(),
+    momentumDecay: decay.optional(),
+    varianceDecay: decay.optional(),
+    plasticityScale: nonNegative.optional(),
+    warmupEpochs: z.number().int().nonnegative().optional(),
+    alphaMin: nonNegative.optional(),
+    alphaMax: z.number().positive().optional(),
+    parameterwise: z.boolean().optional(),
+    eps: z.number().positive().optional(),
+    maxUpdateNorm: z.number().positive().optional(),
+    targetRms: nonNegative.optional(),
+    adaptationRate: nonNegative.optional(),
+    modulationStrength: nonNegative.optional(),
+    modulationMaxRatio: nonNegative.optional(),
+    baseMomentum: decay.optional(),
+    baseBeta2: decay.optional(),
+    baseEps: z.number().positive().optional(),
+    activitySource: z.enum(['gradient', 'layer']).optional(),
+    memorySource: z.enum(['moments', 'importance']).optional(),
+  })
+  .refine((o) => (o.alphaMin ?? 0.2) < (o.alphaMax ?? 2), {
+    error: (iss) => {
+      const o = iss.input as { alphaMin?: number; alphaMax?: number };
+      return `alphaMin must be below alphaMax, found alphaMin ${o.alphaMin ?? 0.2} >= alphaMax ${o.alphaMax ?? 2}`;
+    },
+    path: ['alphaMin'],
+  });
 
 const taskSpec = z.strictObject({
   kind: z.literal('classification'),
@@ -78,7 +121,7 @@ const scheduleSpec = z.discriminatedUnion('type', [
 ]);
 
 const learnerSpec = z.strictObject({
-  optimizer: z.discriminatedUnion('name', [sgdSpec, adamSpec]),
+  optimizer: z.discriminatedUnion('name', [sgdSpec, adamSpec, neuroplasticSpec]),
   /** Learning-rate schedule over global steps (default constant). */
   schedule: scheduleSpec.default({ type: 'constant' }),
   /** Clip the global gradient L2 norm to this value before each step. */

@@ -98,6 +98,7 @@ export class NeuroPlastic extends Optimizer {
   /** Signal weights after the ablation (renormalised to sum to 1 when one is removed). */
   readonly weights: { activity: number; gradient: number; memory: number };
   private scratch = new Float32Array(0);
+  private readonly sums = new Float64Array(3);
   private gate = 0;
   private collect = false;
   private diag = newDiagAccumulator();
@@ -148,7 +149,7 @@ export class NeuroPlastic extends Optimizer {
       : { activity: wa, gradient: wg, memory: wm };
   }
 
-  override step(params: Param[], ctx: StepContext & { diagnostics?: boolean } = {}): void {
+  override step(params: Param[], ctx: StepContext = {}): void {
     const { warmupEpochs } = this.o;
     // The reference sets a 1-based epoch once per epoch: the gate is 0 in the first epoch, 1 after warmupEpochs.
     const completed = Math.floor(ctx.epoch ?? 0);
@@ -176,31 +177,26 @@ export class NeuroPlastic extends Optimizer {
 
     // Pass 1: traces and memories, and the sums the mean-normalisations need.
     const layerActivity = o.activitySource === 'layer' ? this.layerActivity(p, ctx) : null;
-    const bm = o.momentumDecay;
-    const bv = o.varianceDecay;
-    const ba = o.activityDecay;
-    const startFromSignal = o.activityInit === 'signal';
-    let sumG = 0;
-    let sumA = 0;
-    let sumM = 0;
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      const ag = Math.abs(gi);
-      const source = layerActivity ? layerActivity[i] : ag;
-      const ai = first && startFromSignal ? source : ba * act[i] + (1 - ba) * source;
-      act[i] = ai;
-      const mi = bm * m[i] + (1 - bm) * gi;
-      const vi = bv * v[i] + (1 - bv) * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      sumG += ag;
-      sumA += ai;
-      if (o.memorySource === 'moments') {
-        const mm = Math.abs(mi) / (Math.sqrt(vi) + eps);
-        mem[i] = mm;
-        sumM += mm;
-      }
-    }
+    const sums = this.sums;
+    tracesKernel(
+      g,
+      layerActivity ?? g,
+      layerActivity !== null,
+      act,
+      m,
+      v,
+      mem,
+      first && o.activityInit === 'signal',
+      o.activityDecay,
+      o.momentumDecay,
+      o.varianceDecay,
+      o.memorySource === 'moments',
+      eps,
+      sums,
+    );
+    const sumG = sums[0];
+    const sumA = sums[1];
+    let sumM = sums[2];
     if (o.memorySource === 'importance') sumM = this.consolidation(p, mem);
     const invG = 1 / (sumG / n + eps);
     const invA = 1 / (sumA / n + eps);
@@ -223,27 +219,31 @@ export class NeuroPlastic extends Optimizer {
     let sumUpdSq = 0;
     let sumBaseSq = 0;
     let sumDeltaSq = 0;
-    for (let i = 0; i < n; i++) {
-      let alpha: number;
-      if (o.parameterwise) {
-        const gh = Math.abs(g[i]) * invG;
-        const ag = gh < lo ? lo : gh > hi ? hi : gh;
-        let af = wa * act[i] * invA + wg * gh + wm * mem[i] * invM;
-        af = af < lo ? lo : af > hi ? hi : af;
-        alpha = ag + mix * (af - ag);
-      } else alpha = alphaGradMean + mix * (alphaFullMean - alphaGradMean);
-      if (this.collect) recordAlpha(this.diag, alpha, o);
-      if (classic) {
-        const u = alpha * g[i] + l2 * w[i];
-        upd[i] = u;
-        sumUpdSq += u * u;
-      } else {
-        // Hybrid: keep the base update, and put the modulation in a bounded residual (scaled below).
-        const b = base[i];
-        const d = o.modulationStrength * (alpha - 1) * b;
-        upd[i] = d;
-        sumBaseSq += b * b;
-        sumDeltaSq += d * d;
+    if (o.parameterwise && classic && !this.collect) {
+      sumUpdSq = alphaUpdateKernel(g, w, act, mem, upd, invG, invA, invM, wa, wg, wm, lo, hi, mix, l2);
+    } else {
+      for (let i = 0; i < n; i++) {
+        let alpha: number;
+        if (o.parameterwise) {
+          const gh = Math.abs(g[i]) * invG;
+          const ag = gh < lo ? lo : gh > hi ? hi : gh;
+          let af = wa * act[i] * invA + wg * gh + wm * mem[i] * invM;
+          af = af < lo ? lo : af > hi ? hi : af;
+          alpha = ag + mix * (af - ag);
+        } else alpha = alphaGradMean + mix * (alphaFullMean - alphaGradMean);
+        if (this.collect) recordAlpha(this.diag, alpha, o);
+        if (classic) {
+          const u = alpha * g[i] + l2 * w[i];
+          upd[i] = u;
+          sumUpdSq += u * u;
+        } else {
+          // Hybrid: keep the base update, and put the modulation in a bounded residual (scaled below).
+          const b = base[i];
+          const d = o.modulationStrength * (alpha - 1) * b;
+          upd[i] = d;
+          sumBaseSq += b * b;
+          sumDeltaSq += d * d;
+        }
       }
     }
     if (!classic) {
@@ -283,9 +283,7 @@ export class NeuroPlastic extends Optimizer {
         const contribution = -g[i] * (after - before);
         if (contribution > 0) omega[i] += contribution;
       }
-    } else {
-      for (let i = 0; i < n; i++) w[i] = w[i] * shrink - stepSize * upd[i];
-    }
+    } else applyKernel(w, upd, shrink, stepSize);
     if (this.collect) {
       let gSq = 0;
       for (let i = 0; i < n; i++) gSq += g[i] * g[i];
@@ -360,6 +358,95 @@ export class NeuroPlastic extends Optimizer {
     }
     return total;
   }
+}
+
+/**
+ * Pass 1, kept monomorphic (typed arrays and numbers) so V8 compiles it tightly: activity trace, moment EMAs and
+ * the memory signal, with their sums in `sums` [|g|, trace, memory].
+ */
+function tracesKernel(
+  g: Float32Array,
+  source: Float32Array,
+  sourceIsLayer: boolean,
+  act: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  mem: Float32Array,
+  startFromSignal: boolean,
+  ba: number,
+  bm: number,
+  bv: number,
+  moments: boolean,
+  eps: number,
+  sums: Float64Array,
+): void {
+  let sumG = 0;
+  let sumA = 0;
+  let sumM = 0;
+  const ca = 1 - ba;
+  const cm = 1 - bm;
+  const cv = 1 - bv;
+  const n = g.length;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i];
+    const ag = Math.abs(gi);
+    const s = sourceIsLayer ? source[i] : ag;
+    const ai = startFromSignal ? s : ba * act[i] + ca * s;
+    act[i] = ai;
+    const mi = bm * m[i] + cm * gi;
+    const vi = bv * v[i] + cv * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    sumG += ag;
+    sumA += ai;
+    if (moments) {
+      const mm = Math.abs(mi) / (Math.sqrt(vi) + eps);
+      mem[i] = mm;
+      sumM += mm;
+    }
+  }
+  sums[0] = sumG;
+  sums[1] = sumA;
+  sums[2] = sumM;
+}
+
+/** Pass 2 for the common case (parameterwise, classic base, no diagnostics): alpha, the update, its squared norm. */
+function alphaUpdateKernel(
+  g: Float32Array,
+  w: Float32Array,
+  act: Float32Array,
+  mem: Float32Array,
+  upd: Float32Array,
+  invG: number,
+  invA: number,
+  invM: number,
+  wa: number,
+  wg: number,
+  wm: number,
+  lo: number,
+  hi: number,
+  mix: number,
+  l2: number,
+): number {
+  let sq = 0;
+  const n = g.length;
+  const ka = wa * invA;
+  const km = wm * invM;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i];
+    const gh = Math.abs(gi) * invG;
+    const ag = Math.min(Math.max(gh, lo), hi);
+    const af = Math.min(Math.max(ka * act[i] + wg * gh + km * mem[i], lo), hi);
+    const u = (ag + mix * (af - ag)) * gi + l2 * w[i];
+    upd[i] = u;
+    sq += u * u;
+  }
+  return sq;
+}
+
+function applyKernel(w: Float32Array, upd: Float32Array, shrink: number, stepSize: number): void {
+  const n = w.length;
+  for (let i = 0; i < n; i++) w[i] = w[i] * shrink - stepSize * upd[i];
 }
 
 /** Mean |x| per unit: per feature of [batch, F], per channel of [batch, C, H, W]. */

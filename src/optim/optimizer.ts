@@ -8,6 +8,8 @@ export interface StepContext {
   activity?: (p: Param) => LayerActivity | undefined;
   /** Fractional epoch (for warm-up gates). */
   epoch?: number;
+  /** Collect per-step diagnostics this step (optimizers that have them expose `lastDiagnostics`). */
+  diagnostics?: boolean;
 }
 
 /**
