@@ -24,17 +24,19 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
       return new Adam(spec);
     case 'adamw':
       return new AdamW(spec);
-    case 'neuroplastic': {
-      const { name: _name, ...o } = spec;
-      return new NeuroPlastic(o);
-    }
-    case 'neuroplastic-aa': {
+    case 'neuroplastic':
+      return new NeuroPlastic(withoutName(spec));
+    case 'neuroplastic-aa':
       // The activity-aware variant: real layer activity and synaptic-intelligence consolidation.
-      const { name: _name, ...o } = spec;
       return new NeuroPlastic(
-        { activitySource: 'layer', memorySource: 'importance', ...o },
+        { activitySource: 'layer', memorySource: 'importance', ...withoutName(spec) },
         'neuroplastic-aa',
       );
-    }
   }
+}
+
+function withoutName<T extends { name: string }>(spec: T): Omit<T, 'name'> {
+  const copy: Partial<T> = { ...spec };
+  delete copy.name;
+  return copy as Omit<T, 'name'>;
 }

@@ -139,7 +139,8 @@ export class NeuroPlastic extends Optimizer {
       ...stripUndefined(options),
     } as Required<NeuroPlasticOptions>);
     validateNeuroPlastic(o);
-    let { activityWeight: wa, gradientWeight: wg, memoryWeight: wm } = o;
+    let { activityWeight: wa, memoryWeight: wm } = o;
+    const wg = o.gradientWeight;
     if (o.ablation === 'no-activity') wa = 0;
     if (o.ablation === 'no-memory') wm = 0;
     const total = wa + wg + wm;
