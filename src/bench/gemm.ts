@@ -2,7 +2,7 @@ import { getBackend, backendNames } from '../engine/index.js';
 import { Rng } from '../util/rng.js';
 
 /** GFLOP/s of C = A*B for n x n float32 matrices on each available backend and thread count (best of `reps`). */
-export function benchGemm(n = 1024, reps = 5): Record<string, unknown> {
+export async function benchGemm(n = 1024, reps = 5): Promise<Record<string, unknown>> {
   const rng = new Rng(0);
   const a = rng.fillUniform(new Float32Array(n * n), -1, 1);
   const b = rng.fillUniform(new Float32Array(n * n), -1, 1);
@@ -25,6 +25,7 @@ export function benchGemm(n = 1024, reps = 5): Record<string, unknown> {
   const perThread: Record<string, number> = {};
   for (const name of names) {
     const k = getBackend(name);
+    await k.prepare?.();
     results[name] = time(name);
     if (k.setThreads && (k.threads ?? 1) > 1) {
       k.setThreads(1);

@@ -50,6 +50,7 @@ async function benchTrain(spec: TrainBenchSpec, seconds: number): Promise<Record
     return { dt: (performance.now() - t0) / 1000, steps };
   };
   const backend = getBackend();
+  await backend.prepare?.();
   const { dt, steps } = measure();
   const samplesPerS = (steps * batch) / dt;
   const out: Record<string, unknown> = {

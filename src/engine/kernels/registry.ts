@@ -36,7 +36,7 @@ export const kernels: Kernels = Object.defineProperties({} as Kernels, {
   threads: { get: () => active.threads ?? 1, enumerable: true },
   ...Object.fromEntries(
     (Object.keys(referenceKernels) as (keyof Kernels)[])
-      .filter((k) => k !== 'name' && k !== 'threads' && k !== 'setThreads')
+      .filter((k) => !['name', 'threads', 'setThreads', 'prepare'].includes(k))
       .map((k) => [
         k,
         {

@@ -9,6 +9,8 @@ export interface Kernels {
   readonly threads?: number;
   /** Caps the threads (1 keeps all work on the calling thread); results do not change, only speed. */
   setThreads?(n: number): void;
+  /** Starts helper threads now and resolves when they are up (benchmarks call it before timing). */
+  prepare?(): Promise<void>;
   gemm: Gemm;
   /** y = alpha * op(A) x + beta * y, A stored m x n (op = transpose when `trans`). */
   gemv(

@@ -60,6 +60,8 @@ class WasmRuntime {
   private readonly exports: Record<FnName, Fn>;
   readonly workBytes: number;
   private worker: Worker | null = null;
+  private workerStarted = false;
+  private readonly module: WebAssembly.Module;
   private readonly ctrl: Int32Array;
   private readonly args: Float64Array;
   private top = 0;
@@ -74,17 +76,30 @@ class WasmRuntime {
     this.workBytes = align16((instance.exports.workspaceBytes as Fn)());
     this.ctrl = new Int32Array(this.memory.buffer, CONTROL, CTRL.INTS);
     this.args = new Float64Array(this.memory.buffer, CONTROL + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
-    if (threadCount() > 1) {
-      try {
-        this.worker = new Worker(new URL('./wasm-worker.js', import.meta.url), {
-          workerData: { module, memory: this.memory, control: CONTROL, functions: FUNCTIONS },
-        });
-        this.worker.unref();
-        this.worker.on('error', () => (this.worker = null));
-      } catch {
-        this.worker = null;
-      }
+    this.module = module;
+  }
+
+  /** Starts the kernel thread on first use, so commands that never run a large kernel never pay for it. */
+  private startWorker(): void {
+    this.workerStarted = true;
+    if (threadCount() < 2) return;
+    try {
+      this.worker = new Worker(new URL('./wasm-worker.js', import.meta.url), {
+        workerData: { module: this.module, memory: this.memory, control: CONTROL, functions: FUNCTIONS },
+      });
+      this.worker.unref();
+      this.worker.on('error', () => (this.worker = null));
+    } catch {
+      this.worker = null;
     }
+  }
+
+  /** Starts the kernel thread if it is not running and waits (up to 5 s) until it is ready. */
+  async prepare(): Promise<void> {
+    if (!this.workerStarted) this.startWorker();
+    const deadline = Date.now() + 5000;
+    while (this.worker && Atomics.load(this.ctrl, CTRL.READY) !== 1 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
   }
 
   get threads(): number {
@@ -147,6 +162,7 @@ class WasmRuntime {
 
   /** Runs two calls of `fn`: the second on the kernel thread when it is up, else both here, in order. */
   parallel(fn: FnName, first: number[], second: number[]): void {
+    if (!this.workerStarted) this.startWorker();
     if (this.threads < 2) {
       this.call(fn, ...first);
       this.call(fn, ...second);
@@ -243,6 +259,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
     setThreads(n: number) {
       rt.maxThreads = n;
     },
+    prepare: () => rt.prepare(),
     gemm,
     relu: (n, x, y) => (n < VECTOR_MIN ? ref.relu(n, x, y) : void vec('relu', n, [], [x], y)),
     reluBackward: (n, y, dy, dx) =>
@@ -310,7 +327,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const cols0 = rt.reserve(colsFloats(g));
       const cols1 = rt.reserve(colsFloats(g));
       const px = rt.put(x, batch * inSize);
-      const pw = rt.put(weight, g.outChannels * inSize === 0 ? 0 : weight.length);
+      const pw = rt.put(weight, g.outChannels * g.inChannels * g.kernelH * g.kernelW);
       const pb = bias ? rt.put(bias, g.outChannels) : 0;
       const py = rt.reserve(batch * outSize);
       const run = (b0: number, b1: number, t: number) => [
