@@ -29,9 +29,25 @@ function parsePositiveInt(v: string): number {
 
 function printRunResult(r: RunResult): void {
   const s = r.summary;
-  console.log(
-    `test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (${s.dataset}, ${s.testSamples} test images, ${s.trainSamples} trained on)`,
-  );
+  if ('kind' in s) {
+    console.log(`test accuracy, mean +- std over ${s.seeds.length} seeds (${s.dataset}):`);
+    console.log(['fraction', ...s.optimizers].join('\t'));
+    for (const f of s.trainFractions) {
+      const cells = s.optimizers.map((o) => {
+        const c = s.acc[String(f)][o];
+        return `${(100 * c.mean).toFixed(2)} +- ${(100 * c.std).toFixed(2)}`;
+      });
+      console.log([String(f), ...cells].join('\t'));
+    }
+    for (const p of s.paired)
+      console.log(
+        `fraction ${p.fraction}: ${p.a} - ${p.b} = ${(100 * p.meanDiff).toFixed(2)} points, paired t p = ${p.p === null ? 'n/a' : p.p.toPrecision(3)} (${p.winsA}/${p.n} seeds won)`,
+      );
+  } else {
+    console.log(
+      `test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (${s.dataset}, ${s.testSamples} test images, ${s.trainSamples} trained on)`,
+    );
+  }
   console.log(`run directory: ${r.runDir}`);
   console.log(`report: ${r.reportPath}`);
 }
@@ -50,15 +66,16 @@ function buildProgram(): Command {
     .option('--out <dir>', 'run directory (default: runs/<name>-<time>)')
     .option('--seed <n>', 'override the experiment seed', parseSeed)
     .option('--resume <dir>', 'continue a killed run from its last checkpoint')
+    .option('--quick', "run a grid experiment's reduced grid (its grid.quick settings)")
     .option('--quiet', 'no progress output')
     .action(
       async (
         experiment: string | undefined,
-        o: { out?: string; seed?: number; resume?: string; quiet?: boolean },
+        o: { out?: string; seed?: number; resume?: string; quiet?: boolean; quick?: boolean },
       ) => {
-        if (o.resume && (experiment || o.out || o.seed !== undefined)) {
+        if (o.resume && (experiment || o.out || o.seed !== undefined || o.quick)) {
           throw new NeuroplastError(
-            'run: --resume DIR takes no experiment file, --out or --seed (they come from DIR)',
+            'run: --resume DIR takes no experiment file, --out, --seed or --quick (they come from DIR)',
             2,
           );
         }
@@ -71,6 +88,7 @@ function buildProgram(): Command {
             resumeDir: o.resume,
             seed: o.seed,
             quiet: o.quiet,
+            quick: o.quick,
           }),
         );
       },

@@ -120,8 +120,35 @@ const scheduleSpec = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('cosine'), minLr: z.number().nonnegative().optional(), warmupSteps }),
 ]);
 
+const optimizerSpec = z.discriminatedUnion('name', [sgdSpec, adamSpec, neuroplasticSpec]);
+const cellName = z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"');
+const seedValue = z.number().int().min(0).max(0xffffffff);
+
+/**
+ * A grid of runs: every training fraction x optimizer x seed, each a full run of the experiment with those
+ * three settings replaced; the summary aggregates test accuracy per cell and pairs optimizers by seed.
+ */
+const gridSpec = z.strictObject({
+  trainFractions: z.array(fraction).min(1),
+  seeds: z.array(seedValue).min(1),
+  optimizers: z
+    .record(cellName, optimizerSpec)
+    .refine((o) => Object.keys(o).length > 0, 'expected at least one optimizer'),
+  /** Pairs [a, b] to compare with a seed-matched paired t-test in every fraction. */
+  compare: z.array(z.tuple([cellName, cellName])).default([]),
+  /** What `neuroplast run --quick` keeps: a reduced grid. */
+  quick: z
+    .strictObject({
+      trainFractions: z.array(fraction).min(1).optional(),
+      seeds: z.array(seedValue).min(1).optional(),
+      optimizers: z.array(cellName).min(1).optional(),
+      epochs: positiveInt.optional(),
+    })
+    .optional(),
+});
+
 const learnerSpec = z.strictObject({
-  optimizer: z.discriminatedUnion('name', [sgdSpec, adamSpec, neuroplasticSpec]),
+  optimizer: optimizerSpec,
   /** Learning-rate schedule over global steps (default constant). */
   schedule: scheduleSpec.default({ type: 'constant' }),
   /** Clip the global gradient L2 norm to this value before each step. */
@@ -141,21 +168,36 @@ const learnerSpec = z.strictObject({
     .optional(),
 });
 
-export const experimentSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"'),
-  description: z.string().optional(),
-  seed: z.number().int().min(0).max(0xffffffff).default(0),
-  task: taskSpec,
-  model: modelSpec,
-  learner: learnerSpec,
-  log: z.strictObject({ everySteps: positiveInt.default(100) }).default({ everySteps: 100 }),
-  checkpoint: z
-    .strictObject({
-      /** Also checkpoint every N steps within an epoch (0: only at epoch ends). */
-      everySteps: z.number().int().nonnegative().default(0),
-    })
-    .default({ everySteps: 0 }),
-});
+export const experimentSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"'),
+    description: z.string().optional(),
+    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    task: taskSpec,
+    model: modelSpec,
+    learner: learnerSpec,
+    log: z.strictObject({ everySteps: positiveInt.default(100) }).default({ everySteps: 100 }),
+    checkpoint: z
+      .strictObject({
+        /** Also checkpoint every N steps within an epoch (0: only at epoch ends). */
+        everySteps: z.number().int().nonnegative().default(0),
+      })
+      .default({ everySteps: 0 }),
+    grid: gridSpec.optional(),
+  })
+  .superRefine((cfg, ctx) => {
+    const names = Object.keys(cfg.grid?.optimizers ?? {});
+    const check = (name: string, path: PropertyKey[]) => {
+      if (!names.includes(name))
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `unknown optimizer ${JSON.stringify(name)} (grid has: ${names.join(', ')})`,
+        });
+    };
+    cfg.grid?.compare.forEach((pair, i) => pair.forEach((n, j) => check(n, ['grid', 'compare', i, j])));
+    cfg.grid?.quick?.optimizers?.forEach((n, i) => check(n, ['grid', 'quick', 'optimizers', i]));
+  });
 
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 

@@ -5,6 +5,7 @@ import { writeRunReport } from '../viz/index.js';
 import { loadExperimentFile, validateExperiment, type ExperimentConfig } from './config.js';
 import { RunDir } from './run-dir.js';
 import { runClassification, type ClassificationSummary, type TrainOptions } from './classification.js';
+import { quickConfig, runGrid, type GridSummary } from './grid.js';
 import { VERSION } from '../version.js';
 
 export interface RunRequest {
@@ -17,6 +18,8 @@ export interface RunRequest {
   resumeDir?: string;
   /** Overrides the config's seed. */
   seed?: number;
+  /** Runs the grid's reduced `quick` form (grid experiments only). */
+  quick?: boolean;
   quiet?: boolean;
   onCheckpoint?: TrainOptions['onCheckpoint'];
 }
@@ -24,7 +27,7 @@ export interface RunRequest {
 export interface RunResult {
   runDir: string;
   reportPath: string;
-  summary: ClassificationSummary;
+  summary: ClassificationSummary | GridSummary;
 }
 
 function defaultRunDir(name: string): string {
@@ -51,6 +54,7 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     else if (req.experimentPath) cfg = await loadExperimentFile(req.experimentPath);
     else throw new NeuroplastError('run: an experiment file is required');
     if (req.seed !== undefined) cfg = { ...cfg, seed: req.seed };
+    if (req.quick) cfg = quickConfig(cfg);
     runDir = new RunDir(req.outDir ?? defaultRunDir(cfg.name));
     await runDir.create();
     await runDir.writeJson(runDir.configPath, cfg);
@@ -65,14 +69,29 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     resumed: resume,
   };
   await runDir.writeJson(runDir.statusPath, status);
-  let summary: ClassificationSummary;
+  let summary: ClassificationSummary | GridSummary;
   try {
-    summary = await runClassification(cfg, {
-      runDir,
-      resume,
-      quiet: req.quiet,
-      onCheckpoint: req.onCheckpoint,
-    });
+    summary = cfg.grid
+      ? await runGrid(
+          cfg,
+          runDir,
+          async (cell) =>
+            (
+              await runExperiment({
+                config: cell.config,
+                outDir: cell.resume ? undefined : cell.dir,
+                resumeDir: cell.resume ? cell.dir : undefined,
+                quiet: true,
+              })
+            ).summary as ClassificationSummary,
+          req.quiet,
+        )
+      : await runClassification(cfg, {
+          runDir,
+          resume,
+          quiet: req.quiet,
+          onCheckpoint: req.onCheckpoint,
+        });
   } catch (err) {
     await runDir.writeJson(runDir.statusPath, {
       ...status,

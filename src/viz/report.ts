@@ -22,6 +22,7 @@ export async function writeRunReport(runPath: string): Promise<string> {
       }
     })
     .filter((r): r is Record<string, number | string> => r !== null);
+  if (summary.kind === 'grid') return writeGridReport(runPath, config, summary as unknown as GridReportData);
   const train = metrics.filter((r) => r.type === 'train');
   const epochs = metrics.filter((r) => r.type === 'epoch');
   const charts = [
@@ -55,6 +56,86 @@ export async function writeRunReport(runPath: string): Promise<string> {
 </head><body>
 <h1>${escapeXml(title)}</h1>
 <h2>Summary</h2><table>${rows}</table>
+<h2>Learning curves</h2>${charts.join('\n')}
+<h2>Resolved configuration</h2><pre>${escapeXml(JSON.stringify(config, null, 2))}</pre>
+</body></html>
+`;
+  const out = join(runPath, 'report.html');
+  await writeFileAtomic(out, html);
+  return out;
+}
+
+interface GridReportData {
+  name: string;
+  dataset: string;
+  seeds: number[];
+  trainFractions: number[];
+  optimizers: string[];
+  acc: Record<string, Record<string, { mean: number; std: number; n: number }>>;
+  paired: {
+    fraction: number;
+    a: string;
+    b: string;
+    n: number;
+    meanDiff: number;
+    p: number | null;
+    winsA: number;
+  }[];
+  curves: Record<string, Record<string, number[]>>;
+}
+
+const pct = (x: number) => (100 * x).toFixed(2);
+
+/** The report of a grid run: accuracy table (mean +- std over seeds), paired tests, mean learning curves. */
+async function writeGridReport(
+  runPath: string,
+  config: Record<string, unknown>,
+  s: GridReportData,
+): Promise<string> {
+  const head = `<tr><th>train fraction</th>${s.optimizers.map((o) => `<th>${escapeXml(o)}</th>`).join('')}</tr>`;
+  const body = s.trainFractions
+    .map((f) => {
+      const row = s.acc[String(f)];
+      const best = Math.max(...s.optimizers.map((o) => row[o].mean));
+      const cells = s.optimizers.map((o) => {
+        const c = row[o];
+        const text = `${pct(c.mean)} &plusmn; ${pct(c.std)} (n=${c.n})`;
+        return `<td>${c.mean === best ? `<b>${text}</b>` : text}</td>`;
+      });
+      return `<tr><th>${f}</th>${cells.join('')}</tr>`;
+    })
+    .join('');
+  const paired = s.paired
+    .map(
+      (p) =>
+        `<tr><td>${p.fraction}</td><td>${escapeXml(p.a)} &minus; ${escapeXml(p.b)}</td><td>${pct(p.meanDiff)}</td><td>${
+          p.p === null ? 'n/a' : p.p.toPrecision(3)
+        }</td><td>${p.winsA}/${p.n}</td></tr>`,
+    )
+    .join('');
+  const charts = s.trainFractions.map((f) =>
+    lineChart(
+      s.optimizers.map((o) => ({
+        label: o,
+        points: (s.curves[String(f)]?.[o] ?? []).map((a, e) => [e + 1, a] as [number, number]),
+      })),
+      {
+        title: `Mean evaluation accuracy per epoch, train fraction ${f}`,
+        xLabel: 'epoch',
+        yLabel: 'accuracy',
+      },
+    ),
+  );
+  const title = `neuroplast grid: ${s.name}`;
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
+<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}pre{background:#f6f6f6;padding:8px;overflow:auto}</style>
+</head><body>
+<h1>${escapeXml(title)}</h1>
+<p>${escapeXml(s.dataset)}; test accuracy in percent, mean &plusmn; sample std over seeds ${escapeXml(s.seeds.join(', '))}; best per row in bold.</p>
+<table>${head}${body}</table>
+<h2>Paired tests (seed-matched, two-sided t)</h2>
+<table><tr><th>fraction</th><th>difference</th><th>mean (points)</th><th>p</th><th>seeds won</th></tr>${paired}</table>
 <h2>Learning curves</h2>${charts.join('\n')}
 <h2>Resolved configuration</h2><pre>${escapeXml(JSON.stringify(config, null, 2))}</pre>
 </body></html>

@@ -1,0 +1,145 @@
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { mean, pairedTTest, sampleStd, type PairedTest } from '../util/stats.js';
+import { exists } from '../util/fsx.js';
+import { NeuroplastError } from '../util/errors.js';
+import type { ExperimentConfig } from './config.js';
+import type { ClassificationSummary } from './classification.js';
+import type { RunDir } from './run-dir.js';
+
+/** One aggregated cell: test accuracy over seeds. */
+export interface CellStats {
+  mean: number;
+  std: number;
+  n: number;
+  /** Per seed, in the order of `seeds`. */
+  values: number[];
+}
+
+export interface GridSummary {
+  kind: 'grid';
+  name: string;
+  dataset: string;
+  model: ExperimentConfig['model'];
+  epochs: number;
+  trainFractions: number[];
+  optimizers: string[];
+  seeds: number[];
+  /** acc[fraction][optimizer]: test accuracy over seeds. */
+  acc: Record<string, Record<string, CellStats>>;
+  /** Seed-matched paired t-tests of a - b per fraction, for each configured pair. */
+  paired: ({ fraction: number; a: string; b: string } & PairedTest)[];
+  /** Mean evaluation accuracy per epoch, curves[fraction][optimizer]. */
+  curves: Record<string, Record<string, number[]>>;
+}
+
+/** The reduced grid `run --quick` runs; the result is an ordinary grid config (stored so --resume repeats it). */
+export function quickConfig(cfg: ExperimentConfig): ExperimentConfig {
+  const grid = cfg.grid;
+  if (!grid) throw new NeuroplastError(`--quick: experiment ${cfg.name} has no grid to reduce`, 2);
+  const q = grid.quick ?? {};
+  const keep = q.optimizers ?? Object.keys(grid.optimizers);
+  return {
+    ...cfg,
+    name: `${cfg.name}-quick`,
+    learner: { ...cfg.learner, epochs: q.epochs ?? cfg.learner.epochs },
+    grid: {
+      trainFractions: q.trainFractions ?? grid.trainFractions,
+      seeds: q.seeds ?? grid.seeds,
+      optimizers: Object.fromEntries(keep.map((k) => [k, grid.optimizers[k]])),
+      compare: grid.compare.filter(([a, b]) => keep.includes(a) && keep.includes(b)),
+    },
+  };
+}
+
+export type CellRunner = (cell: {
+  config: ExperimentConfig;
+  dir: string;
+  resume: boolean;
+}) => Promise<ClassificationSummary>;
+
+/**
+ * Runs every (fraction, optimizer, seed) cell into DIR/cells/<cell>/ (each a complete, resumable run) and
+ * aggregates. Completed cells are read back, a killed cell resumes from its checkpoint, so a grid killed at any
+ * point continues where it stopped.
+ */
+export async function runGrid(
+  cfg: ExperimentConfig,
+  runDir: RunDir,
+  runCell: CellRunner,
+  quiet = false,
+): Promise<GridSummary> {
+  const grid = cfg.grid!;
+  const optimizers = Object.keys(grid.optimizers);
+  const total = grid.trainFractions.length * optimizers.length * grid.seeds.length;
+  const results = new Map<string, ClassificationSummary>();
+  const key = (f: number, o: string, s: number) => `f${f}-${o}-s${s}`;
+  let done = 0;
+  for (const fraction of grid.trainFractions) {
+    for (const opt of optimizers) {
+      for (const seed of grid.seeds) {
+        const name = key(fraction, opt, seed);
+        const dir = join(runDir.path, 'cells', name);
+        let summary: ClassificationSummary;
+        if (await exists(join(dir, 'summary.json'))) {
+          summary = JSON.parse(await fsp.readFile(join(dir, 'summary.json'), 'utf8'));
+        } else {
+          const resumable = await exists(join(dir, 'checkpoints', 'last.nptb'));
+          if (!resumable) await fsp.rm(dir, { recursive: true, force: true });
+          const config: ExperimentConfig = {
+            ...cfg,
+            grid: undefined,
+            name: `${cfg.name}.${name}`,
+            seed,
+            task: { ...cfg.task, trainFraction: fraction },
+            learner: { ...cfg.learner, optimizer: grid.optimizers[opt] },
+          };
+          summary = await runCell({ config, dir, resume: resumable });
+        }
+        results.set(name, summary);
+        done++;
+        if (!quiet)
+          process.stderr.write(
+            `[${done}/${total}] fraction ${fraction} ${opt} seed ${seed}: test accuracy ${(100 * summary.testAccuracy).toFixed(2)}%\n`,
+          );
+      }
+    }
+  }
+  const acc: GridSummary['acc'] = {};
+  const curves: GridSummary['curves'] = {};
+  for (const f of grid.trainFractions) {
+    acc[String(f)] = {};
+    curves[String(f)] = {};
+    for (const o of optimizers) {
+      const runs = grid.seeds.map((s) => results.get(key(f, o, s))!);
+      const values = runs.map((r) => r.testAccuracy);
+      acc[String(f)][o] = { mean: mean(values), std: sampleStd(values), n: values.length, values };
+      const epochs = Math.max(...runs.map((r) => r.history.length));
+      curves[String(f)][o] = Array.from({ length: epochs }, (_, e) =>
+        mean(runs.filter((r) => r.history[e]).map((r) => r.history[e].evalAccuracy)),
+      );
+    }
+  }
+  const paired = grid.trainFractions.flatMap((f) =>
+    grid.compare.map(([a, b]) => ({
+      fraction: f,
+      a,
+      b,
+      ...pairedTTest(acc[String(f)][a].values, acc[String(f)][b].values),
+    })),
+  );
+  const first = results.values().next().value as ClassificationSummary;
+  return {
+    kind: 'grid',
+    name: cfg.name,
+    dataset: first.dataset,
+    model: cfg.model,
+    epochs: cfg.learner.epochs,
+    trainFractions: grid.trainFractions,
+    optimizers,
+    seeds: grid.seeds,
+    acc,
+    paired,
+    curves,
+  };
+}
