@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempDir } from './helpers.js';
+
+const GRID = `
+name: tiny-grid
+seed: 0
+task: { kind: classification, dataset: mnist }
+model: { type: mlp, hidden: [16] }
+learner: { optimizer: { name: adam, lr: 0.001 }, batchSize: 64, epochs: 3 }
+grid:
+  trainFractions: [0.01, 0.02]
+  seeds: [0, 1, 2]
+  optimizers:
+    np: { name: neuroplastic, lr: 0.1 }
+    adam: { name: adam, lr: 0.003 }
+  compare: [[np, adam]]
+  quick: { trainFractions: [0.01], seeds: [0, 1], epochs: 1 }
+`;
+
+test('a grid runs every cell, aggregates acc[fraction][optimizer] with paired tests, and resumes', async () => {
+  const dir = tempDir();
+  const exp = join(dir, 'grid.yaml');
+  writeFileSync(exp, GRID);
+  const out = join(dir, 'quick');
+  const r = await runCli(['run', exp, '--quick', '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /fraction 0\.01: np - adam = -?\d+\.\d+ points, paired t p = /);
+  const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(s.kind, 'grid');
+  assert.deepEqual(Object.keys(s.acc), ['0.01']);
+  assert.deepEqual(Object.keys(s.acc['0.01']), ['np', 'adam']);
+  for (const o of ['np', 'adam']) {
+    const c = s.acc['0.01'][o];
+    assert.equal(c.n, 2);
+    // mean and std are those of the cells' own summaries.
+    const cells = [0, 1].map(
+      (seed) =>
+        JSON.parse(readFileSync(join(out, 'cells', `f0.01-${o}-s${seed}`, 'summary.json'), 'utf8'))
+          .testAccuracy,
+    );
+    assert.deepEqual(c.values, cells);
+    assert.ok(Math.abs(c.mean - (cells[0] + cells[1]) / 2) < 1e-12);
+    assert.ok(Math.abs(c.std - Math.abs(cells[0] - cells[1]) / Math.SQRT2) < 1e-12);
+  }
+  assert.equal(s.paired.length, 1);
+  assert.equal(s.paired[0].n, 2);
+  assert.equal(s.curves['0.01'].np.length, 1);
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Paired tests/);
+  // The stored config is the reduced one, so a resume repeats exactly the quick grid.
+  assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).learner.epochs, 1);
+
+  // Simulate a kill: the grid's summary and one cell's summary are gone, the grid is marked running.
+  rmSync(join(out, 'summary.json'));
+  rmSync(join(out, 'cells', 'f0.01-adam-s1', 'summary.json'));
+  const status = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+  writeFileSync(join(out, 'run.json'), JSON.stringify({ ...status, status: 'running' }));
+  writeFileSync(
+    join(out, 'cells', 'f0.01-adam-s1', 'run.json'),
+    JSON.stringify({ ...status, status: 'running' }),
+  );
+  const res = await runCli(['run', '--resume', out, '--quiet']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), s);
+});
+
+test('grid settings are validated: unknown optimizers in compare or quick are named; --quick needs a grid', async () => {
+  const dir = tempDir();
+  const exp = join(dir, 'grid.yaml');
+  writeFileSync(exp, GRID.replace('compare: [[np, adam]]', 'compare: [[np, adamx]]'));
+  const r = await runCli(['run', exp, '--out', join(dir, 'x')]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /grid\.compare\.0\.1: unknown optimizer "adamx" \(grid has: np, adam\)/);
+  writeFileSync(exp, GRID.replace('grid:', 'gridx:'));
+  const r2 = await runCli(['run', exp, '--out', join(dir, 'y')]);
+  assert.match(r2.stderr, /unknown field\(s\) "gridx"/);
+  const plain = join(dir, 'plain.yaml');
+  writeFileSync(plain, GRID.slice(0, GRID.indexOf('grid:')));
+  const r3 = await runCli(['run', plain, '--quick', '--out', join(dir, 'z')]);
+  assert.match(r3.stderr, /--quick: experiment tiny-grid has no grid to reduce/);
+});
