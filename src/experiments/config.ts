@@ -143,6 +143,8 @@ const gridSpec = z.strictObject({
       seeds: z.array(seedValue).min(1).optional(),
       optimizers: z.array(cellName).min(1).optional(),
       epochs: positiveInt.optional(),
+      /** A smaller model for the reduced grid (e.g. a narrower ResNet-18). */
+      model: modelSpec.optional(),
     })
     .optional(),
 });

@@ -42,6 +42,7 @@ export function quickConfig(cfg: ExperimentConfig): ExperimentConfig {
   return {
     ...cfg,
     name: `${cfg.name}-quick`,
+    model: q.model ?? cfg.model,
     learner: { ...cfg.learner, epochs: q.epochs ?? cfg.learner.epochs },
     grid: {
       trainFractions: q.trainFractions ?? grid.trainFractions,
