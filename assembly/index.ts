@@ -1,5 +1,6 @@
-// Entry point of the WASM kernels module (wasm/kernels.wasm): the GEMM and the network kernels.
+// Entry point of the WASM kernels module (wasm/kernels.wasm): the GEMM, the network and the optimizer kernels.
 export { sgemm, workspaceBytes } from './gemm';
+export { neuroplasticTraces, neuroplasticUpdate, applyUpdate, adamUpdate } from './optim';
 export {
   im2col,
   col2im,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli, tempDir } from './helpers.js';
-import { param, type Param } from '../src/engine/index.js';
+import { backendNames, getBackend, param, type Param } from '../src/engine/index.js';
 import { NeuroPlastic, createOptimizer, type NeuroPlasticOptions } from '../src/optim/index.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -240,4 +240,60 @@ log: { everySteps: 10 }
   writeFileSync(exp, readFileSync(exp, 'utf8').replace('alphaMin: 3', 'ablation: no-gradient'));
   const bad2 = await runCli(['run', exp, '--out', join(dir, 'bad2')]);
   assert.match(bad2.stderr, /learner\.optimizer\.ablation: .*no-activity.*found "no-gradient"/);
+});
+
+test('every backend’s optimizer kernels agree with the reference, on its own state storage and on plain arrays', () => {
+  const ref = getBackend('reference');
+  for (const name of backendNames()) {
+    const k = getBackend(name);
+    for (const n of [7, 5000]) {
+      for (const storage of ['backend', 'plain'] as const) {
+        const alloc = (src: Float32Array) => {
+          const a = storage === 'backend' ? k.allocState(src.length) : new Float32Array(src.length);
+          a.set(src);
+          return a;
+        };
+        const rng = new Rng(n);
+        const init = Array.from({ length: 6 }, () => rng.fillNormal(new Float32Array(n)));
+        const run = (kk: typeof ref, mk: (s: Float32Array) => Float32Array) => {
+          const [g, act, m, v0, w] = init.map(mk);
+          const v = v0.map(Math.abs);
+          const mem = mk(new Float32Array(n));
+          const sums = new Float64Array(3);
+          kk.neuroplasticTraces(n, g, act, m, v, mem, false, 0.95, 0.9, 0.99, 1e-8, sums);
+          const sq = kk.neuroplasticUpdate(
+            n,
+            g,
+            w,
+            act,
+            mem,
+            mem,
+            1 / (sums[0] / n),
+            0.4 / (sums[1] / n),
+            0.4,
+            0.2 / (sums[2] / n),
+            0.2,
+            2,
+            1.5,
+            0.01,
+          );
+          kk.applyUpdate(n, w, mem, 0.999, 0.05);
+          const am = mk(init[1]);
+          const av = mk(init[2].map(Math.abs));
+          const aw = mk(init[3]);
+          kk.adamUpdate(n, aw, g, am, av, 0.9, 0.999, 0.01, 1, 1e-3, 1.2, 1e-8);
+          return [act, m, v, w, Float32Array.from([...sums, sq]), aw, am, av];
+        };
+        const want = run(ref, (s) => Float32Array.from(s));
+        run(k, alloc).forEach((got, i) =>
+          got.forEach((x, j) =>
+            assert.ok(
+              Math.abs(x - want[i][j]) <= 2e-5 * (1 + Math.abs(want[i][j])),
+              `${name} ${storage} n=${n} output ${i}[${j}]: ${x} vs ${want[i][j]}`,
+            ),
+          ),
+        );
+      }
+    }
+  }
 });

@@ -1,3 +1,5 @@
+import { kernels } from './kernels/registry.js';
+
 /** A dense float32 tensor: row-major data with its shape (batch first for activations). */
 export interface Tensor {
   shape: number[];
@@ -30,9 +32,13 @@ export interface Param {
   grad: Float32Array;
 }
 
+/**
+ * Parameters live where the active backend's kernels use them in place (linear memory for WASM), so optimizer
+ * steps and GEMMs on them copy nothing.
+ */
 export function param(name: string, shape: number[]): Param {
   const n = sizeOf(shape);
-  return { name, shape, value: new Float32Array(n), grad: new Float32Array(n) };
+  return { name, shape, value: kernels.allocState(n), grad: kernels.allocState(n) };
 }
 
 /** Reuses `t` when it already has the wanted shape, so steady-state training does not allocate. */

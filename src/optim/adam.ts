@@ -1,4 +1,5 @@
 import type { Param } from '../engine/tensor.js';
+import { kernels } from '../engine/kernels/registry.js';
 import { Optimizer, checkDecay, checkNonNegative, checkPositive } from './optimizer.js';
 
 export interface AdamOptions {
@@ -44,33 +45,7 @@ export class Adam extends Optimizer {
     const stepSize = lr / bc1;
     const l2 = this.decoupled ? 0 : wd;
     const shrink = this.decoupled ? 1 - lr * wd : 1;
-    adamKernel(w, g, m, v, b1, b2, l2, shrink, stepSize, 1 / sqrtBc2, eps);
-  }
-}
-
-/** The elementwise Adam update, kept monomorphic (typed arrays and numbers only) so V8 compiles it tightly. */
-function adamKernel(
-  w: Float32Array,
-  g: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  b1: number,
-  b2: number,
-  l2: number,
-  shrink: number,
-  stepSize: number,
-  invSqrtBc2: number,
-  eps: number,
-): void {
-  const c1 = 1 - b1;
-  const c2 = 1 - b2;
-  for (let i = 0; i < w.length; i++) {
-    const gi = g[i] + l2 * w[i];
-    const mi = b1 * m[i] + c1 * gi;
-    const vi = b2 * v[i] + c2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    w[i] = w[i] * shrink - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+    kernels.adamUpdate(w.length, w, g, m, v, b1, b2, l2, shrink, stepSize, 1 / sqrtBc2, eps);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Param, Tensor } from '../engine/tensor.js';
 import { Optimizer, checkDecay, checkNonNegative, checkPositive, type StepContext } from './optimizer.js';
 import { ConfigError } from '../util/errors.js';
+import { kernels } from '../engine/kernels/registry.js';
 
 export const NEUROPLASTIC_ABLATIONS = [
   'none',
@@ -98,6 +99,7 @@ export class NeuroPlastic extends Optimizer {
   /** Signal weights after the ablation (renormalised to sum to 1 when one is removed). */
   readonly weights: { activity: number; gradient: number; memory: number };
   private scratch = new Float32Array(0);
+  private stage: Float32Array = new Float32Array(0);
   private readonly sums = new Float64Array(3);
   private gate = 0;
   private collect = false;
@@ -176,6 +178,11 @@ export class NeuroPlastic extends Optimizer {
     const upd = this.scratch.subarray(n, 2 * n);
     const eps = o.eps;
 
+    if (this.fastPath()) {
+      this.fastUpdate(p, first, act, m, v);
+      return;
+    }
+
     // Pass 1: traces and memories, and the sums the mean-normalisations need.
     const layerActivity = o.activitySource === 'layer' ? this.layerActivity(p, ctx) : null;
     const sums = this.sums;
@@ -221,7 +228,22 @@ export class NeuroPlastic extends Optimizer {
     let sumBaseSq = 0;
     let sumDeltaSq = 0;
     if (o.parameterwise && classic && !this.collect) {
-      sumUpdSq = alphaUpdateKernel(g, w, act, mem, upd, invG, invA, invM, wa, wg, wm, lo, hi, mix, l2);
+      sumUpdSq = kernels.neuroplasticUpdate(
+        n,
+        g,
+        w,
+        act,
+        mem,
+        upd,
+        invG,
+        wa * invA,
+        wg,
+        wm * invM,
+        lo,
+        hi,
+        mix,
+        l2,
+      );
     } else {
       for (let i = 0; i < n; i++) {
         let alpha: number;
@@ -260,16 +282,7 @@ export class NeuroPlastic extends Optimizer {
     }
 
     // Homeostatic stabiliser: clip the update norm, then nudge its RMS toward the target.
-    let scale = 1;
-    if (o.ablation !== 'no-homeostasis') {
-      let norm = Math.sqrt(sumUpdSq);
-      if (norm > o.maxUpdateNorm) {
-        scale = o.maxUpdateNorm / (norm + eps);
-        norm *= scale;
-      }
-      const rms = Math.sqrt((norm * norm) / n + eps);
-      scale *= clamp(1 + o.adaptationRate * (o.targetRms - rms), 0.5, 1.5);
-    }
+    const scale = this.stabilizerScale(sumUpdSq, n);
 
     // Pass 3: apply (decoupled decay first, as the reference does).
     const shrink = o.weightDecay > 0 && !l2 && o.base !== 'sgd-momentum' ? 1 - this.lr * o.weightDecay : 1;
@@ -284,13 +297,87 @@ export class NeuroPlastic extends Optimizer {
         const contribution = -g[i] * (after - before);
         if (contribution > 0) omega[i] += contribution;
       }
-    } else applyKernel(w, upd, shrink, stepSize);
+    } else kernels.applyUpdate(n, w, upd, shrink, stepSize);
     if (this.collect) {
       let gSq = 0;
       for (let i = 0; i < n; i++) gSq += g[i] * g[i];
       this.diag.gradSq += gSq;
       this.diag.updateSq += scale * scale * sumUpdSq;
     }
+  }
+
+  /** The published rule without diagnostics runs as three backend kernels (WASM SIMD where available). */
+  private fastPath(): boolean {
+    const o = this.o;
+    return (
+      o.parameterwise &&
+      o.base === 'classic' &&
+      o.activitySource === 'gradient' &&
+      o.memorySource === 'moments' &&
+      !this.collect
+    );
+  }
+
+  private fastUpdate(p: Param, first: boolean, act: Float32Array, m: Float32Array, v: Float32Array): void {
+    const o = this.o;
+    const n = p.value.length;
+    const g = p.grad;
+    const w = p.value;
+    if (this.stage.length < n) this.stage = kernels.allocState(n);
+    const upd = this.stage.subarray(0, n);
+    const sums = this.sums;
+    kernels.neuroplasticTraces(
+      n,
+      g,
+      act,
+      m,
+      v,
+      upd,
+      first && o.activityInit === 'signal',
+      o.activityDecay,
+      o.momentumDecay,
+      o.varianceDecay,
+      o.eps,
+      sums,
+    );
+    const invG = 1 / (sums[0] / n + o.eps);
+    const invA = 1 / (sums[1] / n + o.eps);
+    const invM = 1 / (sums[2] / n + o.eps);
+    const l2 = o.decoupledWeightDecay ? 0 : o.weightDecay;
+    const { activity: wa, gradient: wg, memory: wm } = this.weights;
+    const sumSq = kernels.neuroplasticUpdate(
+      n,
+      g,
+      w,
+      act,
+      upd,
+      upd,
+      invG,
+      wa * invA,
+      wg,
+      wm * invM,
+      o.alphaMin,
+      o.alphaMax,
+      this.gate * o.plasticityScale,
+      l2,
+    );
+    const scale = this.stabilizerScale(sumSq, n);
+    const shrink = o.weightDecay > 0 && !l2 ? 1 - this.lr * o.weightDecay : 1;
+    kernels.applyUpdate(n, w, upd, shrink, this.lr * scale);
+  }
+
+  /** The homeostatic stabiliser's factor for an update with squared norm `sumSq` over `n` values. */
+  private stabilizerScale(sumSq: number, n: number): number {
+    const o = this.o;
+    if (o.ablation === 'no-homeostasis') return 1;
+    let scale = 1;
+    let norm = Math.sqrt(sumSq);
+    if (norm > o.maxUpdateNorm) {
+      scale = o.maxUpdateNorm / (norm + o.eps);
+      norm *= scale;
+    }
+    const rms = Math.sqrt((norm * norm) / n + o.eps);
+    return scale * clamp(1 + o.adaptationRate * (o.targetRms - rms), 0.5, 1.5);
   }
 
   /** The hybrid bases' unmodulated update direction (AdamW's m_hat / (sqrt(v_hat) + eps), or SGD momentum). */
@@ -409,45 +496,6 @@ function tracesKernel(
   sums[0] = sumG;
   sums[1] = sumA;
   sums[2] = sumM;
-}
-
-/** Pass 2 for the common case (parameterwise, classic base, no diagnostics): alpha, the update, its squared norm. */
-function alphaUpdateKernel(
-  g: Float32Array,
-  w: Float32Array,
-  act: Float32Array,
-  mem: Float32Array,
-  upd: Float32Array,
-  invG: number,
-  invA: number,
-  invM: number,
-  wa: number,
-  wg: number,
-  wm: number,
-  lo: number,
-  hi: number,
-  mix: number,
-  l2: number,
-): number {
-  let sq = 0;
-  const n = g.length;
-  const ka = wa * invA;
-  const km = wm * invM;
-  for (let i = 0; i < n; i++) {
-    const gi = g[i];
-    const gh = Math.abs(gi) * invG;
-    const ag = Math.min(Math.max(gh, lo), hi);
-    const af = Math.min(Math.max(ka * act[i] + wg * gh + km * mem[i], lo), hi);
-    const u = (ag + mix * (af - ag)) * gi + l2 * w[i];
-    upd[i] = u;
-    sq += u * u;
-  }
-  return sq;
-}
-
-function applyKernel(w: Float32Array, upd: Float32Array, shrink: number, stepSize: number): void {
-  const n = w.length;
-  for (let i = 0; i < n; i++) w[i] = w[i] * shrink - stepSize * upd[i];
 }
 
 /** Mean |x| per unit: per feature of [batch, F], per channel of [batch, C, H, W]. */

@@ -1,4 +1,5 @@
 import type { Param } from '../engine/tensor.js';
+import { kernels } from '../engine/kernels/registry.js';
 import type { LayerActivity } from '../engine/layers/layer.js';
 import { ConfigError } from '../util/errors.js';
 
@@ -37,7 +38,8 @@ export abstract class Optimizer {
   protected slot(p: Param, key: string): Float32Array {
     let s = this.state.get(p.name);
     if (!s) this.state.set(p.name, (s = {}));
-    return (s[key] ??= new Float32Array(p.value.length));
+    // allocState: with the WASM backend the state lives where its optimizer kernels use it without copying.
+    return (s[key] ??= kernels.allocState(p.value.length));
   }
 
   protected hasSlot(p: Param, key: string): boolean {
@@ -61,7 +63,9 @@ export abstract class Optimizer {
       const name = key.slice(0, cut);
       let slots = this.state.get(name);
       if (!slots) this.state.set(name, (slots = {}));
-      slots[key.slice(cut + 1)] = Float32Array.from(v);
+      const slot = kernels.allocState(v.length);
+      slot.set(v);
+      slots[key.slice(cut + 1)] = slot;
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Gemm, Kernels } from './types.js';
 import * as nn from './reference-nn.js';
+import { referenceOptim } from './reference-optim.js';
 
 /** Scratch buffers reused across calls so the hot path does not allocate. */
 let packA: Float32Array = new Float32Array(0);
@@ -80,6 +81,7 @@ export const referenceKernels: Kernels = {
   name: 'reference',
   gemm,
   ...nn.referenceElementwise,
+  ...referenceOptim,
   im2col: nn.im2col,
   col2im: nn.col2im,
   ...nn.convKernels(gemm, nn.im2col, nn.col2im),

@@ -95,6 +95,69 @@ export interface Kernels {
   sum(n: number, x: Float32Array): number;
   /** out[c] += sum over batch and spatial of x[b, c, s] (bias gradients, batch-norm statistics). */
   channelSum(batch: number, channels: number, spatial: number, x: Float32Array, out: Float32Array): void;
+  /**
+   * Zeroed storage for optimizer state. The WASM backend places it in its linear memory, where its optimizer
+   * kernels read and write it without copying; any Float32Array still works with every kernel.
+   */
+  allocState(n: number): Float32Array;
+  /**
+   * NeuroPlastic pass 1: activity trace (EMA of |g|, or |g| itself on the first step), moment EMAs m and v, and the
+   * memory signal |m| / (sqrt(v) + eps) into `mem`; sums[0..2] = sum |g|, sum trace, sum memory.
+   */
+  neuroplasticTraces(
+    n: number,
+    g: Float32Array,
+    act: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    mem: Float32Array,
+    startFromSignal: boolean,
+    activityDecay: number,
+    momentumDecay: number,
+    varianceDecay: number,
+    eps: number,
+    sums: Float64Array,
+  ): void;
+  /**
+   * NeuroPlastic pass 2: alpha = clip(g_hat) + mix (clip(ka act + wg g_hat + km mem) - clip(g_hat)) with
+   * g_hat = |g| invG, and upd = alpha g + l2 w (`upd` may be `mem`); returns sum(upd^2).
+   */
+  neuroplasticUpdate(
+    n: number,
+    g: Float32Array,
+    w: Float32Array,
+    act: Float32Array,
+    mem: Float32Array,
+    upd: Float32Array,
+    invG: number,
+    ka: number,
+    wg: number,
+    km: number,
+    lo: number,
+    hi: number,
+    mix: number,
+    l2: number,
+  ): number;
+  /** w = w * shrink - stepSize * upd. */
+  applyUpdate(n: number, w: Float32Array, upd: Float32Array, shrink: number, stepSize: number): void;
+  /**
+   * One Adam step with PyTorch's semantics: g' = g + l2 w; m, v EMAs of g' and g'^2;
+   * w = w * shrink - stepSize m / (sqrt(v) invSqrtBc2 + eps).
+   */
+  adamUpdate(
+    n: number,
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    beta1: number,
+    beta2: number,
+    l2: number,
+    shrink: number,
+    stepSize: number,
+    invSqrtBc2: number,
+    eps: number,
+  ): void;
 }
 
 /**

@@ -22,6 +22,10 @@ const FUNCTIONS = [
   'channelSum',
   'gemv',
   'ger',
+  'neuroplasticTraces',
+  'neuroplasticUpdate',
+  'applyUpdate',
+  'adamUpdate',
 ] as const;
 type FnName = (typeof FUNCTIONS)[number];
 
@@ -65,6 +69,16 @@ class WasmRuntime {
   private readonly ctrl: Int32Array;
   private readonly args: Float64Array;
   private top = 0;
+  /** Persistent state (allocState) lies between the workspaces and the per-call operand region. */
+  private persistTop = 0;
+  private readonly freeBlocks = new Map<number, number[]>();
+  private readonly freed = new FinalizationRegistry<{ at: number; bytes: number }>(({ at, bytes }) => {
+    const list = this.freeBlocks.get(bytes) ?? [];
+    list.push(at);
+    this.freeBlocks.set(bytes, list);
+  });
+  /** Every SharedArrayBuffer object the memory has been seen through (one per growth). */
+  private readonly buffers = new Set<ArrayBufferLike>();
   /** At most this many threads are used (setThreads). */
   maxThreads = 2;
 
@@ -77,6 +91,37 @@ class WasmRuntime {
     this.ctrl = new Int32Array(this.memory.buffer, CONTROL, CTRL.INTS);
     this.args = new Float64Array(this.memory.buffer, CONTROL + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
     this.module = module;
+    this.persistTop = WORK_BASE + 2 * this.workBytes;
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /** Whether `a` is a view of this module's linear memory (so kernels can use it in place). */
+  holds(a: Float32Array): boolean {
+    return this.buffers.has(a.buffer);
+  }
+
+  /**
+   * Zeroed persistent storage in linear memory. Blocks return to a free list when their array is garbage
+   * collected; shared memory never detaches, so the views stay valid as the memory grows.
+   */
+  allocState(n: number): Float32Array {
+    const bytes = align16(4 * Math.max(n, 1));
+    let at = this.freeBlocks.get(bytes)?.pop();
+    if (at === undefined) {
+      at = this.persistTop;
+      this.persistTop += bytes;
+      this.grow(this.persistTop);
+    }
+    const view = new Float32Array(this.memory.buffer, at, n);
+    view.fill(0);
+    this.freed.register(view, { at, bytes });
+    return view;
+  }
+
+  private grow(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    this.buffers.add(this.memory.buffer);
   }
 
   /** Starts the kernel thread on first use, so commands that never run a large kernel never pay for it. */
@@ -108,7 +153,7 @@ class WasmRuntime {
 
   /** Start of the operand region, after both threads' workspaces. */
   reset(): void {
-    this.top = WORK_BASE + 2 * this.workBytes;
+    this.top = this.persistTop;
   }
 
   work(thread: number): number {
@@ -119,13 +164,17 @@ class WasmRuntime {
   reserve(floats: number): number {
     const at = align16(this.top);
     this.top = at + 4 * floats;
-    const have = this.memory.buffer.byteLength;
-    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE));
+    this.grow(this.top);
     return at;
   }
 
   view(at: number, floats: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, floats);
+  }
+
+  /** The address of `a` when it lives in linear memory, else of a copy of its first `floats` values. */
+  address(a: Float32Array, floats: number): number {
+    return this.holds(a) ? a.byteOffset : this.put(a, floats);
   }
 
   /** Copies `src[0, floats)` in and returns its address. */
@@ -195,10 +244,10 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       return;
     }
     rt.reset();
-    const pa = rt.put(a, span(transA ? k : m, transA ? m : k, lda));
-    const pb = rt.put(b, span(transB ? n : k, transB ? k : n, ldb));
+    const pa = rt.address(a, span(transA ? k : m, transA ? m : k, lda));
+    const pb = rt.address(b, span(transB ? n : k, transB ? k : n, ldb));
     const lenC = span(m, n, ldc);
-    const pc = rt.put(c, lenC);
+    const pc = rt.address(c, lenC);
     const args = (i0: number, j0: number, mm: number, nn: number, thread: number) => [
       transA ? 1 : 0,
       transB ? 1 : 0,
@@ -225,7 +274,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const h = Math.ceil(m / 8) * 4;
       rt.parallel('sgemm', args(0, 0, h, n, 0), args(h, 0, m - h, n, 1));
     }
-    c.set(rt.view(pc, lenC));
+    if (!rt.holds(c)) c.set(rt.view(pc, lenC));
   };
 
   const colsFloats = (g: ConvGeometry) => g.inChannels * g.kernelH * g.kernelW * g.outH * g.outW;
@@ -261,6 +310,47 @@ function wasmKernels(rt: WasmRuntime): Kernels {
     },
     prepare: () => rt.prepare(),
     gemm,
+    allocState: (n) => rt.allocState(n),
+    neuroplasticTraces(n, g, act, m, v, mem, startFromSignal, ba, bm, bv, eps, sums) {
+      if (n < VECTOR_MIN)
+        return ref.neuroplasticTraces(n, g, act, m, v, mem, startFromSignal, ba, bm, bv, eps, sums);
+      rt.reset();
+      const outs = [act, m, v, mem];
+      const ptrs = outs.map((a) => rt.address(a, n));
+      const pg = rt.address(g, n);
+      const ps = rt.reserve(6);
+      rt.call('neuroplasticTraces', n, pg, ...ptrs, startFromSignal ? 1 : 0, ba, bm, bv, eps, ps);
+      outs.forEach((a, i) => {
+        if (!rt.holds(a)) a.set(rt.view(ptrs[i], n));
+      });
+      sums.set(new Float64Array(rt.memory.buffer, ps, 3));
+    },
+    neuroplasticUpdate(n, g, w, act, mem, upd, invG, ka, wg, km, lo, hi, mix, l2) {
+      if (n < VECTOR_MIN)
+        return ref.neuroplasticUpdate(n, g, w, act, mem, upd, invG, ka, wg, km, lo, hi, mix, l2);
+      rt.reset();
+      const [pg, pw, pa, pm] = [g, w, act, mem].map((a) => rt.address(a, n));
+      const pu = upd === mem ? pm : rt.address(upd, n);
+      const sq = rt.call('neuroplasticUpdate', n, pg, pw, pa, pm, pu, invG, ka, wg, km, lo, hi, mix, l2);
+      if (!rt.holds(upd)) upd.set(rt.view(pu, n));
+      return sq;
+    },
+    applyUpdate(n, w, upd, shrink, stepSize) {
+      if (n < VECTOR_MIN) return ref.applyUpdate(n, w, upd, shrink, stepSize);
+      rt.reset();
+      const pw = rt.address(w, n);
+      rt.call('applyUpdate', n, pw, rt.address(upd, n), shrink, stepSize);
+      if (!rt.holds(w)) w.set(rt.view(pw, n));
+    },
+    adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps) {
+      if (n < VECTOR_MIN) return ref.adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
+      rt.reset();
+      const [pw, pg, pm, pv] = [w, g, m, v].map((a) => rt.address(a, n));
+      rt.call('adamUpdate', n, pw, pg, pm, pv, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
+      [w, m, v].forEach((a, i) => {
+        if (!rt.holds(a)) a.set(rt.view([pw, pm, pv][i], n));
+      });
+    },
     relu: (n, x, y) => (n < VECTOR_MIN ? ref.relu(n, x, y) : void vec('relu', n, [], [x], y)),
     reluBackward: (n, y, dy, dx) =>
       n < VECTOR_MIN ? ref.reluBackward(n, y, dy, dx) : void vec('reluBackward', n, [], [y, dy], dx),
@@ -327,8 +417,8 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const cols0 = rt.reserve(colsFloats(g));
       const cols1 = rt.reserve(colsFloats(g));
       const px = rt.put(x, batch * inSize);
-      const pw = rt.put(weight, g.outChannels * g.inChannels * g.kernelH * g.kernelW);
-      const pb = bias ? rt.put(bias, g.outChannels) : 0;
+      const pw = rt.address(weight, g.outChannels * g.inChannels * g.kernelH * g.kernelW);
+      const pb = bias ? rt.address(bias, g.outChannels) : 0;
       const py = rt.reserve(batch * outSize);
       const run = (b0: number, b1: number, t: number) => [
         geo,
@@ -356,15 +446,15 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const cols0 = rt.reserve(colsFloats(g));
       const cols1 = rt.reserve(colsFloats(g));
       const px = rt.put(x, batch * inSize);
-      const pw = rt.put(weight, weight.length);
+      const pw = rt.address(weight, weight.length);
       const pdy = rt.put(dy, batch * outSize);
-      const pdw = rt.put(dWeight, dWeight.length);
+      const pdw = rt.address(dWeight, dWeight.length);
       const pdx = dx ? rt.reserve(batch * inSize) : 0;
       if (dBias) {
         // dy is already in linear memory: sum it there.
-        const pdb = rt.put(dBias, g.outChannels);
+        const pdb = rt.address(dBias, g.outChannels);
         rt.call('channelSum', batch, g.outChannels, g.outH * g.outW, pdy, pdb);
-        dBias.set(rt.view(pdb, g.outChannels));
+        if (!rt.holds(dBias)) dBias.set(rt.view(pdb, g.outChannels));
       }
       // The second half of the batch always accumulates into its own zeroed dW, added afterwards, so the
       // summation order (and so every bit of the result) is the same with one thread or two.
@@ -393,7 +483,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
         }
         rt.call('axpy', dWeight.length, 1, pdw1, pdw);
       } else rt.call('conv2dBackward', ...run(0, batch, 0));
-      dWeight.set(rt.view(pdw, dWeight.length));
+      if (!rt.holds(dWeight)) dWeight.set(rt.view(pdw, dWeight.length));
       if (dx) dx.set(rt.view(pdx, batch * inSize));
     },
   };

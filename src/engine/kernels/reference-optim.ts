@@ -1,0 +1,66 @@
+import type { Kernels } from './types.js';
+
+/**
+ * Reference optimizer kernels (the three NeuroPlastic passes and Adam's step), monomorphic so V8 compiles them tightly; the WASM
+ * backend's versions must agree with these.
+ */
+export const referenceOptim: Pick<
+  Kernels,
+  'allocState' | 'neuroplasticTraces' | 'neuroplasticUpdate' | 'applyUpdate' | 'adamUpdate'
+> = {
+  allocState: (n) => new Float32Array(n),
+  neuroplasticTraces(n, g, act, m, v, mem, startFromSignal, ba, bm, bv, eps, sums) {
+    let sumG = 0;
+    let sumA = 0;
+    let sumM = 0;
+    const ca = 1 - ba;
+    const cm = 1 - bm;
+    const cv = 1 - bv;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const ag = Math.abs(gi);
+      const ai = startFromSignal ? ag : ba * act[i] + ca * ag;
+      act[i] = ai;
+      const mi = bm * m[i] + cm * gi;
+      const vi = bv * v[i] + cv * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      const mm = Math.abs(mi) / (Math.sqrt(vi) + eps);
+      mem[i] = mm;
+      sumG += ag;
+      sumA += ai;
+      sumM += mm;
+    }
+    sums[0] = sumG;
+    sums[1] = sumA;
+    sums[2] = sumM;
+  },
+  neuroplasticUpdate(n, g, w, act, mem, upd, invG, ka, wg, km, lo, hi, mix, l2) {
+    let sq = 0;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const gh = Math.abs(gi) * invG;
+      const ag = Math.min(Math.max(gh, lo), hi);
+      const af = Math.min(Math.max(ka * act[i] + wg * gh + km * mem[i], lo), hi);
+      const u = (ag + mix * (af - ag)) * gi + l2 * w[i];
+      upd[i] = u;
+      sq += u * u;
+    }
+    return sq;
+  },
+  applyUpdate(n, w, upd, shrink, stepSize) {
+    for (let i = 0; i < n; i++) w[i] = w[i] * shrink - stepSize * upd[i];
+  },
+  adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps) {
+    const c1 = 1 - b1;
+    const c2 = 1 - b2;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i] + l2 * w[i];
+      const mi = b1 * m[i] + c1 * gi;
+      const vi = b2 * v[i] + c2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      w[i] = w[i] * shrink - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+    }
+  },
+};
