@@ -580,3 +580,47 @@ test('the WASM backend gives bit-identical results on one thread and on two (the
     k.setThreads!(2);
   }
 });
+
+test('kernels work in place on the backend’s own storage (aliasing in/out included) as on plain arrays', () => {
+  const ref = getBackend('reference');
+  for (const name of backendNames()) {
+    const k = getBackend(name);
+    const own = (src: Float32Array) => {
+      const a = k.allocState(src.length);
+      a.set(src);
+      return a;
+    };
+    const n = 6000;
+    const x = rand(new Rng(1), n);
+    const y = rand(new Rng(2), n);
+    const inPlace = own(x);
+    k.relu(n, inPlace, inPlace);
+    const want = new Float32Array(n);
+    ref.relu(n, x, want);
+    close(inPlace, want, `${name} relu in place`);
+    const acc = own(y);
+    k.axpy(n, 0.5, own(x), acc);
+    const accRef = Float32Array.from(y);
+    ref.axpy(n, 0.5, x, accRef);
+    close(acc, accRef, `${name} axpy on own storage`);
+    close([k.sum(n, own(x)), k.dot(n, own(x), own(y))], [ref.sum(n, x), ref.dot(n, x, y)], `${name} sum/dot`);
+    const m = 60;
+    const cols = 100;
+    const a = rand(new Rng(3), m * cols);
+    const ga = own(a);
+    k.ger(m, cols, 0.3, own(x.subarray(0, m)), own(y.subarray(0, cols)), ga, cols);
+    const gaRef = Float32Array.from(a);
+    ref.ger(m, cols, 0.3, x.subarray(0, m), y.subarray(0, cols), gaRef, cols);
+    close(ga, gaRef, `${name} ger on own storage`);
+    const gv = own(new Float32Array(m));
+    k.gemv(false, m, cols, 1, own(a), cols, own(y.subarray(0, cols)), 0, gv);
+    const gvRef = new Float32Array(m);
+    ref.gemv(false, m, cols, 1, a, cols, y.subarray(0, cols), 0, gvRef);
+    close(gv, gvRef, `${name} gemv on own storage`);
+    const c = own(new Float32Array(m * m));
+    k.gemm(false, true, m, m, cols, 1, own(a), cols, own(a), cols, 0, c, m);
+    const cRef = new Float32Array(m * m);
+    ref.gemm(false, true, m, m, cols, 1, a, cols, a, cols, 0, cRef, m);
+    close(c, cRef, `${name} gemm on own storage`);
+  }
+});

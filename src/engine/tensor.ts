@@ -16,7 +16,7 @@ export function tensor(shape: number[], data?: Float32Array): Tensor {
   const n = sizeOf(shape);
   if (data && data.length !== n)
     throw new RangeError(`tensor: shape [${shape}] needs ${n} values, got ${data.length}`);
-  return { shape, data: data ?? new Float32Array(n) };
+  return { shape, data: data ?? kernels.allocState(n) };
 }
 
 export function formatShape(shape: readonly number[]): string {

@@ -20,6 +20,8 @@ export interface GridSummary {
   kind: 'grid';
   name: string;
   dataset: string;
+  /** The loader's notes (e.g. a partial CIFAR-10 subset), so a reduced run says so. */
+  datasetNotes: string[];
   model: ExperimentConfig['model'];
   epochs: number;
   trainFractions: number[];
@@ -134,6 +136,7 @@ export async function runGrid(
     kind: 'grid',
     name: cfg.name,
     dataset: first.dataset,
+    datasetNotes: first.datasetNotes,
     model: cfg.model,
     epochs: cfg.learner.epochs,
     trainFractions: grid.trainFractions,

@@ -68,6 +68,7 @@ export async function writeRunReport(runPath: string): Promise<string> {
 interface GridReportData {
   name: string;
   dataset: string;
+  datasetNotes?: string[];
   seeds: number[];
   trainFractions: number[];
   optimizers: string[];
@@ -132,7 +133,7 @@ async function writeGridReport(
 <style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}pre{background:#f6f6f6;padding:8px;overflow:auto}</style>
 </head><body>
 <h1>${escapeXml(title)}</h1>
-<p>${escapeXml(s.dataset)}; test accuracy in percent, mean &plusmn; sample std over seeds ${escapeXml(s.seeds.join(', '))}; best per row in bold.</p>
+<p>${escapeXml([s.dataset, ...(s.datasetNotes ?? [])].join('; '))}; test accuracy in percent, mean &plusmn; sample std over seeds ${escapeXml(s.seeds.join(', '))}; best per row in bold.</p>
 <table>${head}${body}</table>
 <h2>Paired tests (seed-matched, two-sided t)</h2>
 <table><tr><th>fraction</th><th>difference</th><th>mean (points)</th><th>p</th><th>seeds won</th></tr>${paired}</table>

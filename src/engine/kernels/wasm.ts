@@ -292,10 +292,10 @@ function wasmKernels(rt: WasmRuntime): Kernels {
     out?: Float32Array,
   ): number => {
     rt.reset();
-    const ptrs = inputs.map((a) => rt.put(a, n));
-    const po = out ? rt.put(out, n) : 0;
+    const ptrs = inputs.map((a) => rt.address(a, n));
+    const po = out ? rt.address(out, n) : 0;
     const r = rt.call(fn, n, ...scalars, ...ptrs, ...(out ? [po] : []));
-    if (out) out.set(rt.view(po, n));
+    if (out && !rt.holds(out)) out.set(rt.view(po, n));
     return r;
   };
 
@@ -359,41 +359,41 @@ function wasmKernels(rt: WasmRuntime): Kernels {
     scale(n, alpha, x) {
       if (n < VECTOR_MIN) return ref.scale(n, alpha, x);
       rt.reset();
-      const px = rt.put(x, n);
+      const px = rt.address(x, n);
       rt.call('scale', n, alpha, px);
-      x.set(rt.view(px, n));
+      if (!rt.holds(x)) x.set(rt.view(px, n));
     },
     dot: (n, x, y) => (n < VECTOR_MIN ? ref.dot(n, x, y) : vec('dot', n, [], [x, y])),
     sum(n, x) {
       if (n < VECTOR_MIN) return ref.sum(n, x);
       rt.reset();
-      return rt.call('dot', n, rt.put(x, n), 0);
+      return rt.call('dot', n, rt.address(x, n), 0);
     },
     channelSum(batch, channels, spatial, x, out) {
       if (batch * channels * spatial < VECTOR_MIN) return ref.channelSum(batch, channels, spatial, x, out);
       rt.reset();
-      const px = rt.put(x, batch * channels * spatial);
-      const po = rt.put(out, channels);
+      const px = rt.address(x, batch * channels * spatial);
+      const po = rt.address(out, channels);
       rt.call('channelSum', batch, channels, spatial, px, po);
-      out.set(rt.view(po, channels));
+      if (!rt.holds(out)) out.set(rt.view(po, channels));
     },
     gemv(trans, m, n, alpha, a, lda, x, beta, y) {
       if (m * n < VECTOR_MIN) return ref.gemv(trans, m, n, alpha, a, lda, x, beta, y);
       rt.reset();
-      const pa = rt.put(a, span(m, n, lda));
-      const px = rt.put(x, trans ? m : n);
-      const py = rt.put(y, trans ? n : m);
+      const pa = rt.address(a, span(m, n, lda));
+      const px = rt.address(x, trans ? m : n);
+      const py = rt.address(y, trans ? n : m);
       rt.call('gemv', trans ? 1 : 0, m, n, alpha, pa, lda, px, beta, py);
-      y.set(rt.view(py, trans ? n : m));
+      if (!rt.holds(y)) y.set(rt.view(py, trans ? n : m));
     },
     ger(m, n, alpha, x, y, a, lda) {
       if (m * n < VECTOR_MIN) return ref.ger(m, n, alpha, x, y, a, lda);
       rt.reset();
-      const px = rt.put(x, m);
-      const py = rt.put(y, n);
-      const pa = rt.put(a, span(m, n, lda));
+      const px = rt.address(x, m);
+      const py = rt.address(y, n);
+      const pa = rt.address(a, span(m, n, lda));
       rt.call('ger', m, n, alpha, px, py, pa, lda);
-      a.set(rt.view(pa, span(m, n, lda)));
+      if (!rt.holds(a)) a.set(rt.view(pa, span(m, n, lda)));
     },
     im2col(g, x, xOffset, cols) {
       rt.reset();
@@ -416,10 +416,10 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const geo = rt.geometry(0, g);
       const cols0 = rt.reserve(colsFloats(g));
       const cols1 = rt.reserve(colsFloats(g));
-      const px = rt.put(x, batch * inSize);
+      const px = rt.address(x, batch * inSize);
       const pw = rt.address(weight, g.outChannels * g.inChannels * g.kernelH * g.kernelW);
       const pb = bias ? rt.address(bias, g.outChannels) : 0;
-      const py = rt.reserve(batch * outSize);
+      const py = rt.holds(y) ? y.byteOffset : rt.reserve(batch * outSize);
       const run = (b0: number, b1: number, t: number) => [
         geo,
         b0,
@@ -437,7 +437,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
         const h = batch >> 1;
         rt.parallel('conv2dForward', run(0, h, 0), run(h, batch, 1));
       } else rt.call('conv2dForward', ...run(0, batch, 0));
-      y.set(rt.view(py, batch * outSize));
+      if (!rt.holds(y)) y.set(rt.view(py, batch * outSize));
     },
     conv2dBackward(g, batch, x, weight, dy, dWeight, dBias, dx) {
       const { inSize, outSize } = sizes(g);
@@ -445,11 +445,11 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const geo = rt.geometry(0, g);
       const cols0 = rt.reserve(colsFloats(g));
       const cols1 = rt.reserve(colsFloats(g));
-      const px = rt.put(x, batch * inSize);
+      const px = rt.address(x, batch * inSize);
       const pw = rt.address(weight, weight.length);
-      const pdy = rt.put(dy, batch * outSize);
+      const pdy = rt.address(dy, batch * outSize);
       const pdw = rt.address(dWeight, dWeight.length);
-      const pdx = dx ? rt.reserve(batch * inSize) : 0;
+      const pdx = dx ? (rt.holds(dx) ? dx.byteOffset : rt.reserve(batch * inSize)) : 0;
       if (dBias) {
         // dy is already in linear memory: sum it there.
         const pdb = rt.address(dBias, g.outChannels);
@@ -484,7 +484,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
         rt.call('axpy', dWeight.length, 1, pdw1, pdw);
       } else rt.call('conv2dBackward', ...run(0, batch, 0));
       if (!rt.holds(dWeight)) dWeight.set(rt.view(pdw, dWeight.length));
-      if (dx) dx.set(rt.view(pdx, batch * inSize));
+      if (dx && !rt.holds(dx)) dx.set(rt.view(pdx, batch * inSize));
     },
   };
 }
