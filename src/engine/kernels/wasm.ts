@@ -108,9 +108,14 @@ class WasmRuntime {
     const bytes = align16(4 * Math.max(n, 1));
     let at = this.freeBlocks.get(bytes)?.pop();
     if (at === undefined) {
+      try {
+        this.grow(this.persistTop + bytes);
+      } catch {
+        // Linear memory is full (4 GiB): an ordinary array still works with every kernel, by copying.
+        return new Float32Array(n);
+      }
       at = this.persistTop;
       this.persistTop += bytes;
-      this.grow(this.persistTop);
     }
     const view = new Float32Array(this.memory.buffer, at, n);
     view.fill(0);
