@@ -1,0 +1,6 @@
+/** Spiking networks: LIF neurons, Poisson and spike-array inputs, sparse delayed projections, monitors. */
+export { LifGroup, validateLif, type LifParameters } from './neurons.js';
+export { PoissonGroup, SpikeSourceArray } from './inputs.js';
+export { Projection, type Connector, type ProjectionOptions } from './projection.js';
+export { Network, SpikeMonitor, StateMonitor, type SpikeSource } from './network.js';
+export { cobaNetwork, COBA_EXCITATORY, type CobaOptions } from './coba.js';

@@ -1,0 +1,206 @@
+import { ConfigError, NeuroplastError } from '../util/errors.js';
+import { requirePositive } from './params.js';
+import { LifGroup, type LifParameters } from './neurons.js';
+import { PoissonGroup, SpikeSourceArray } from './inputs.js';
+import { Projection, type ProjectionOptions } from './projection.js';
+
+export type SpikeSource = LifGroup | PoissonGroup | SpikeSourceArray;
+
+interface Wiring {
+  projection: Projection;
+  source: SpikeSource;
+  target: LifGroup;
+}
+
+/** Spikes of one group: parallel arrays of times (ms) and neuron indices. */
+export class SpikeMonitor {
+  times: number[] = [];
+  indices: number[] = [];
+  constructor(readonly group: SpikeSource) {}
+
+  record(tMs: number): void {
+    for (const i of this.group.spikes) {
+      this.times.push(tMs);
+      this.indices.push(i);
+    }
+  }
+
+  /** Mean firing rate over the group and `durationMs`, in Hz. */
+  meanRateHz(durationMs: number): number {
+    return (1000 * this.times.length) / (this.group.size * durationMs);
+  }
+
+  /** Coefficient of variation of inter-spike intervals, averaged over neurons with at least `minSpikes` spikes. */
+  meanCvIsi(minSpikes = 3): number {
+    const perNeuron = new Map<number, number[]>();
+    this.indices.forEach((i, k) => {
+      const list = perNeuron.get(i) ?? [];
+      list.push(this.times[k]);
+      perNeuron.set(i, list);
+    });
+    const cvs: number[] = [];
+    for (const t of perNeuron.values()) {
+      if (t.length < minSpikes) continue;
+      const isi = t.slice(1).map((x, k) => x - t[k]);
+      const m = isi.reduce((a, b) => a + b, 0) / isi.length;
+      const sd = Math.sqrt(isi.reduce((s, x) => s + (x - m) ** 2, 0) / isi.length);
+      cvs.push(sd / m);
+    }
+    return cvs.length ? cvs.reduce((a, b) => a + b, 0) / cvs.length : Number.NaN;
+  }
+}
+
+/** Samples a state variable of chosen neurons every `everySteps` steps. */
+export class StateMonitor {
+  readonly timesMs: number[] = [];
+  readonly values: Float32Array[] = [];
+  constructor(
+    readonly group: LifGroup,
+    readonly variable: 'v' | 'exc' | 'inh',
+    readonly neurons: number[],
+    readonly everySteps = 1,
+  ) {}
+
+  record(step: number, tMs: number): void {
+    if (step % this.everySteps !== 0) return;
+    const src = this.group[this.variable];
+    this.timesMs.push(tMs);
+    this.values.push(Float32Array.from(this.neurons, (i) => src[i]));
+  }
+}
+
+/**
+ * A clock-driven network with event-driven spike propagation (BindsNET's Network, Brian2's schedule): each step
+ * every LIF group integrates and thresholds, input groups emit, then the spikes of this step are scattered along
+ * their projections into per-target delay ring buffers, and each target takes in this step's slot.
+ */
+export class Network {
+  readonly groups: SpikeSource[] = [];
+  private readonly wiring: Wiring[] = [];
+  private ring = new Map<LifGroup, { exc: Float32Array; inh: Float32Array; slots: number }>();
+  readonly spikeMonitors: SpikeMonitor[] = [];
+  readonly stateMonitors: StateMonitor[] = [];
+  stepCount = 0;
+  /** Abort when any LIF group's rate over the last 100 ms exceeds this (runaway activity). */
+  maxRateHz = 1000;
+
+  constructor(readonly dtMs: number) {
+    requirePositive('network', 'dtMs', dtMs);
+  }
+
+  lif(name: string, size: number, params: LifParameters): LifGroup {
+    return this.add(new LifGroup(name, size, params, this.dtMs));
+  }
+
+  poisson(name: string, size: number, rateHz: number | Float32Array, seed: number): PoissonGroup {
+    return this.add(new PoissonGroup(name, size, rateHz, this.dtMs, seed));
+  }
+
+  spikeSource(
+    name: string,
+    size: number,
+    indices: ArrayLike<number>,
+    timesMs: ArrayLike<number>,
+  ): SpikeSourceArray {
+    return this.add(new SpikeSourceArray(name, size, indices, timesMs, this.dtMs));
+  }
+
+  private add<T extends SpikeSource>(g: T): T {
+    if (this.groups.some((x) => x.name === g.name))
+      throw new ConfigError(g.name, 'a group with this name exists');
+    this.groups.push(g);
+    return g;
+  }
+
+  connect(source: SpikeSource, target: LifGroup, options: ProjectionOptions & { name?: string }): Projection {
+    const name = options.name ?? `${source.name}->${target.name}`;
+    const projection = new Projection(name, source.size, target.size, this.dtMs, {
+      ...options,
+      recurrent: options.recurrent ?? source === target,
+    });
+    this.wiring.push({ projection, source, target });
+    this.ring.delete(target);
+    return projection;
+  }
+
+  monitorSpikes(group: SpikeSource): SpikeMonitor {
+    const m = new SpikeMonitor(group);
+    this.spikeMonitors.push(m);
+    return m;
+  }
+
+  monitorState(
+    group: LifGroup,
+    variable: 'v' | 'exc' | 'inh',
+    neurons: number[],
+    everySteps = 1,
+  ): StateMonitor {
+    const m = new StateMonitor(group, variable, neurons, everySteps);
+    this.stateMonitors.push(m);
+    return m;
+  }
+
+  private buffers(target: LifGroup) {
+    let b = this.ring.get(target);
+    if (!b) {
+      const maxDelay = Math.max(
+        0,
+        ...this.wiring.filter((w) => w.target === target).map((w) => w.projection.maxDelaySteps),
+      );
+      const slots = maxDelay + 1;
+      b = { exc: new Float32Array(slots * target.size), inh: new Float32Array(slots * target.size), slots };
+      this.ring.set(target, b);
+    }
+    return b;
+  }
+
+  /** Runs for `durationMs` of simulated time. */
+  run(durationMs: number): void {
+    const steps = Math.round(durationMs / this.dtMs);
+    const lifGroups = this.groups.filter((g): g is LifGroup => g instanceof LifGroup);
+    const window = Math.max(1, Math.round(100 / this.dtMs));
+    const windowSpikes = new Map<LifGroup, number>(lifGroups.map((g) => [g, 0]));
+    for (let s = 0; s < steps; s++) {
+      const t = this.stepCount;
+      for (const g of this.groups) g.step();
+      for (const { projection: p, source, target } of this.wiring) {
+        const b = this.buffers(target);
+        const buf = p.options.receptor === 'exc' ? b.exc : b.inh;
+        const n = target.size;
+        for (const i of source.spikes) {
+          for (let k = p.rowStart[i]; k < p.rowStart[i + 1]; k++) {
+            const slot = (t + p.delaySteps[k]) % b.slots;
+            buf[slot * n + p.post[k]] += p.weight[k];
+          }
+        }
+      }
+      for (const g of lifGroups) {
+        const b = this.ring.get(g);
+        if (b) {
+          const at = (t % b.slots) * g.size;
+          for (let i = 0; i < g.size; i++) {
+            g.exc[i] += b.exc[at + i];
+            g.inh[i] += b.inh[at + i];
+          }
+          b.exc.fill(0, at, at + g.size);
+          b.inh.fill(0, at, at + g.size);
+        }
+        windowSpikes.set(g, windowSpikes.get(g)! + g.spikes.length);
+      }
+      this.stepCount++;
+      const tMs = this.stepCount * this.dtMs;
+      for (const m of this.spikeMonitors) m.record(tMs);
+      for (const m of this.stateMonitors) m.record(this.stepCount, tMs);
+      if (this.stepCount % window === 0) {
+        for (const g of lifGroups) {
+          const rate = (1000 * windowSpikes.get(g)!) / (g.size * window * this.dtMs);
+          if (rate > this.maxRateHz)
+            throw new NeuroplastError(
+              `runaway activity: group ${g.name} fired at ${rate.toFixed(0)} Hz over the last 100 ms (limit maxRateHz ${this.maxRateHz}) at t = ${tMs.toFixed(1)} ms`,
+            );
+          windowSpikes.set(g, 0);
+        }
+      }
+    }
+  }
+}

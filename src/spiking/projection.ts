@@ -1,0 +1,149 @@
+import { Rng } from '../util/rng.js';
+import { ConfigError } from '../util/errors.js';
+import { requireNonNegative, requireProbability } from './params.js';
+
+/** How presynaptic neurons connect to postsynaptic ones. */
+export type Connector =
+  | { kind: 'all-to-all'; allowSelf?: boolean }
+  | { kind: 'one-to-one' }
+  | { kind: 'fixed-probability'; p: number; allowSelf?: boolean }
+  | { kind: 'fixed-in-degree'; k: number; allowSelf?: boolean }
+  | { kind: 'list'; pre: ArrayLike<number>; post: ArrayLike<number> };
+
+export interface ProjectionOptions {
+  connector: Connector;
+  /** Synaptic weight (nS for conductance targets, pA for current targets), one value or one per synapse. */
+  weight: number | ((rng: Rng) => number);
+  /** Transmission delay, rounded to whole steps; 0 delivers within the step the spike happens. */
+  delayMs?: number | ((rng: Rng) => number);
+  /** Which synaptic variable of the target the spikes increment. */
+  receptor: 'exc' | 'inh';
+  seed: number;
+  /** Whether source and target are the same group (self-connections are then excluded unless allowed). */
+  recurrent?: boolean;
+}
+
+/**
+ * A sparse projection in CSR form (rows = presynaptic neurons): for each source neuron, its targets, weights and
+ * integer delays. Spike propagation is event driven: only the rows of neurons that spiked are visited.
+ */
+export class Projection {
+  readonly rowStart: Int32Array;
+  readonly post: Int32Array;
+  readonly weight: Float32Array;
+  readonly delaySteps: Uint16Array;
+  readonly maxDelaySteps: number;
+
+  constructor(
+    readonly name: string,
+    readonly sourceSize: number,
+    readonly targetSize: number,
+    readonly dtMs: number,
+    readonly options: ProjectionOptions,
+  ) {
+    const rng = new Rng(options.seed, 11);
+    const rows: number[][] = Array.from({ length: sourceSize }, () => []);
+    const c = options.connector;
+    const self = (i: number, j: number) => options.recurrent && i === j && !('allowSelf' in c && c.allowSelf);
+    switch (c.kind) {
+      case 'all-to-all':
+        for (let i = 0; i < sourceSize; i++)
+          for (let j = 0; j < targetSize; j++) if (!self(i, j)) rows[i].push(j);
+        break;
+      case 'one-to-one':
+        if (sourceSize !== targetSize)
+          throw new ConfigError(
+            `${name}.connector`,
+            `one-to-one needs equal sizes, found ${sourceSize} -> ${targetSize}`,
+          );
+        for (let i = 0; i < sourceSize; i++) rows[i].push(i);
+        break;
+      case 'fixed-probability':
+        requireProbability(`${name}.connector`, 'p', c.p);
+        for (let i = 0; i < sourceSize; i++)
+          for (let j = 0; j < targetSize; j++) if (!self(i, j) && rng.float() < c.p) rows[i].push(j);
+        break;
+      case 'fixed-in-degree': {
+        const available = options.recurrent && !c.allowSelf ? sourceSize - 1 : sourceSize;
+        if (!Number.isInteger(c.k) || c.k < 0 || c.k > available)
+          throw new ConfigError(
+            `${name}.connector.k`,
+            `expected an integer in [0, ${available}], found ${c.k}`,
+          );
+        for (let j = 0; j < targetSize; j++) {
+          const chosen = new Set<number>();
+          while (chosen.size < c.k) {
+            const i = rng.int(sourceSize);
+            if (!self(i, j)) chosen.add(i);
+          }
+          for (const i of [...chosen].sort((a, b) => a - b)) rows[i].push(j);
+        }
+        break;
+      }
+      case 'list':
+        if (c.pre.length !== c.post.length)
+          throw new ConfigError(
+            `${name}.connector`,
+            `pre (${c.pre.length}) and post (${c.post.length}) differ in length`,
+          );
+        for (let k = 0; k < c.pre.length; k++) {
+          const i = c.pre[k];
+          const j = c.post[k];
+          if (
+            !Number.isInteger(i) ||
+            i < 0 ||
+            i >= sourceSize ||
+            !Number.isInteger(j) ||
+            j < 0 ||
+            j >= targetSize
+          )
+            throw new ConfigError(
+              `${name}.connector[${k}]`,
+              `synapse ${i} -> ${j} is outside ${sourceSize} x ${targetSize}`,
+            );
+          rows[i].push(j);
+        }
+        break;
+    }
+    const n = rows.reduce((s, r) => s + r.length, 0);
+    this.rowStart = new Int32Array(sourceSize + 1);
+    this.post = new Int32Array(n);
+    this.weight = new Float32Array(n);
+    this.delaySteps = new Uint16Array(n);
+    let at = 0;
+    let maxDelay = 0;
+    for (let i = 0; i < sourceSize; i++) {
+      this.rowStart[i] = at;
+      for (const j of rows[i]) {
+        this.post[at] = j;
+        const w = typeof options.weight === 'number' ? options.weight : options.weight(rng);
+        requireNonNegative(`${name}`, `weight[${at}] (the receptor gives the sign, Dale's law)`, w);
+        this.weight[at] = w;
+        const d =
+          options.delayMs === undefined
+            ? 0
+            : typeof options.delayMs === 'number'
+              ? options.delayMs
+              : options.delayMs(rng);
+        requireNonNegative(`${name}`, `delayMs[${at}]`, d);
+        const steps = Math.round(d / dtMs);
+        if (steps > 65535)
+          throw new ConfigError(`${name}.delayMs`, `delay of ${steps} steps exceeds the 65535-step buffer`);
+        this.delaySteps[at] = steps;
+        if (steps > maxDelay) maxDelay = steps;
+        at++;
+      }
+    }
+    this.rowStart[sourceSize] = at;
+    this.maxDelaySteps = maxDelay;
+  }
+
+  get synapseCount(): number {
+    return this.post.length;
+  }
+
+  /** Bytes this projection holds (for the memory estimate before building a network). */
+  static estimateBytes(synapses: number): number {
+    return synapses * (4 + 4 + 2);
+  }
+}

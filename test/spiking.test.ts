@@ -1,0 +1,184 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './helpers.js';
+import { LifGroup, Network, Projection, cobaNetwork, type LifParameters } from '../src/spiking/index.js';
+
+const CURRENT_LIF: LifParameters = {
+  cmPf: 250,
+  gLeakNs: 12.5, // tau 20 ms
+  eLeakMv: -70,
+  vThreshMv: -50,
+  vResetMv: -65,
+  refractoryMs: 2,
+  synapse: 'current',
+  tauExcMs: 5,
+  tauInhMs: 10,
+};
+
+test('LIF f-I curve matches its analytic formula (exact integration, refractoriness)', () => {
+  const dt = 0.01;
+  const currents = [200, 250, 300, 400, 600, 1000];
+  const net = new Network(dt);
+  const g = net.lif('lif', currents.length, CURRENT_LIF);
+  currents.forEach((c, i) => (g.inputPa[i] = c));
+  const mon = net.monitorSpikes(g);
+  net.run(2000);
+  currents.forEach((c, i) => {
+    const times = mon.times.filter((_, k) => mon.indices[k] === i);
+    const want = LifGroup.analyticRateHz(CURRENT_LIF, c);
+    if (want === 0) {
+      assert.equal(times.length, 0, `${c} pA is below rheobase (250 pA) and must not fire`);
+      return;
+    }
+    // Rate from the mean inter-spike interval (spike times quantised to dt).
+    const got = 1000 / ((times.at(-1)! - times[0]) / (times.length - 1));
+    assert.ok(
+      Math.abs(got - want) / want < 0.005,
+      `${c} pA: ${got.toFixed(3)} Hz vs analytic ${want.toFixed(3)} Hz`,
+    );
+  });
+  // The analytic curve itself: rheobase gL (vThresh - EL) = 250 pA, and the rate rises with current.
+  assert.equal(LifGroup.analyticRateHz(CURRENT_LIF, 250), 0);
+  assert.ok(LifGroup.analyticRateHz(CURRENT_LIF, 1000) > LifGroup.analyticRateHz(CURRENT_LIF, 400));
+});
+
+test('spikes arrive after their integer delay, on the receptor they target, event by event', () => {
+  const net = new Network(0.1);
+  const src = net.spikeSource('src', 2, [0, 1], [1.0, 2.0]);
+  const tgt = net.lif('tgt', 2, { ...CURRENT_LIF, tauExcMs: 1e6, tauInhMs: 1e6 });
+  net.connect(src, tgt, {
+    connector: { kind: 'one-to-one' },
+    weight: 7,
+    delayMs: 1.5,
+    receptor: 'exc',
+    seed: 1,
+  });
+  net.connect(src, tgt, {
+    connector: { kind: 'list', pre: [0], post: [1] },
+    weight: 3,
+    receptor: 'inh',
+    seed: 2,
+  });
+  const exc = net.monitorState(tgt, 'exc', [0, 1]);
+  const inh = net.monitorState(tgt, 'inh', [0, 1]);
+  net.run(5);
+  const at = (m: typeof exc, tMs: number) => m.values[Math.round(tMs / 0.1) - 1];
+  // Source 0 spikes at 1.0 ms: +7 on target 0 at 2.5 ms (15 steps later), +3 inhibitory on target 1 at once.
+  assert.equal(at(exc, 2.4)[0], 0);
+  assert.ok(Math.abs(at(exc, 2.6)[0] - 7) < 1e-3);
+  assert.ok(Math.abs(at(inh, 1.2)[1] - 3) < 1e-3);
+  assert.equal(at(exc, 3.4)[1], 0);
+  assert.ok(Math.abs(at(exc, 3.6)[1] - 7) < 1e-3);
+});
+
+test('connectors build the synapses they promise', () => {
+  const mk = (c: ConstructorParameters<typeof Projection>[4]['connector'], recurrent = false) =>
+    new Projection('p', 200, 100, 0.1, { connector: c, weight: 1, receptor: 'exc', seed: 3, recurrent });
+  assert.equal(mk({ kind: 'all-to-all' }).synapseCount, 20000);
+  const fp = mk({ kind: 'fixed-probability', p: 0.1 }).synapseCount;
+  assert.ok(Math.abs(fp - 2000) < 4 * Math.sqrt(2000 * 0.9), `fixed probability gave ${fp}`);
+  const indeg = mk({ kind: 'fixed-in-degree', k: 7 });
+  const counts = new Int32Array(100);
+  indeg.post.forEach((j) => counts[j]++);
+  assert.ok(counts.every((c) => c === 7));
+  const rec = new Projection('r', 50, 50, 0.1, {
+    connector: { kind: 'all-to-all' },
+    weight: 1,
+    receptor: 'exc',
+    seed: 1,
+    recurrent: true,
+  });
+  assert.equal(rec.synapseCount, 50 * 49, 'no self-connections by default in a recurrent projection');
+  assert.throws(() => mk({ kind: 'one-to-one' }), /one-to-one needs equal sizes, found 200 -> 100/);
+});
+
+test('invalid parameters are rejected with the parameter named', () => {
+  const net = new Network(0.1);
+  assert.throws(
+    () => net.lif('a', 10, { ...CURRENT_LIF, tauExcMs: 0 }),
+    /a\.tauExcMs: expected a positive number, found 0/,
+  );
+  assert.throws(
+    () => net.lif('b', 10, { ...CURRENT_LIF, tauInhMs: 0.05 }),
+    /b\.tauInhMs: time step dt 0\.1 ms is longer than the time constant 0\.05 ms/,
+  );
+  assert.throws(
+    () => net.lif('c', 10, { ...CURRENT_LIF, vResetMv: -40 }),
+    /c\.vResetMv: must be below vThreshMv/,
+  );
+  const g = net.lif('d', 10, CURRENT_LIF);
+  assert.throws(
+    () =>
+      net.connect(g, g, {
+        connector: { kind: 'fixed-probability', p: 1.5 },
+        weight: 1,
+        receptor: 'exc',
+        seed: 1,
+      }),
+    /p: expected a probability in \[0, 1\], found 1\.5/,
+  );
+  assert.throws(
+    () =>
+      net.connect(g, g, {
+        connector: { kind: 'all-to-all' },
+        weight: 1,
+        delayMs: 10000,
+        receptor: 'exc',
+        seed: 1,
+      }),
+    /delay of 100000 steps exceeds the 65535-step buffer/,
+  );
+  assert.throws(
+    () => net.connect(g, g, { connector: { kind: 'all-to-all' }, weight: -1, receptor: 'exc', seed: 1 }),
+    /Dale's law/,
+  );
+  assert.throws(() => net.poisson('p', 3, 20000, 1), /rate x dt = 2 > 1/);
+});
+
+test('runaway activity is reported, not simulated for hours', () => {
+  const net = new Network(0.1);
+  const g = net.lif('hot', 5, { ...CURRENT_LIF, refractoryMs: 0 });
+  g.inputPa.fill(1e6);
+  net.maxRateHz = 500;
+  assert.throws(
+    () => net.run(1000),
+    /runaway activity: group hot fired at \d+ Hz over the last 100 ms \(limit maxRateHz 500\)/,
+  );
+});
+
+test('the COBA network: same seed, same spikes; rate and ISI CV agree with Brian2 within 10%', (t) => {
+  const run = (seed: number) => {
+    const { net, spikes } = cobaNetwork({ seed });
+    net.run(1000);
+    const n = spikes[0].times.length + spikes[1].times.length;
+    const cv =
+      (spikes[0].meanCvIsi() * spikes[0].group.size + spikes[1].meanCvIsi() * spikes[1].group.size) / 4000;
+    return { rate: n / 4000, cv, first: spikes[0].indices.slice(0, 50) };
+  };
+  const a = run(1);
+  assert.deepEqual(run(1).first, a.first, 'same seed, same spikes');
+  const b = run(2);
+  const ours = { rate: (a.rate + b.rate) / 2, cv: (a.cv + b.cv) / 2 };
+  assert.ok(ours.rate > 5 && ours.rate < 50, `rate ${ours.rate}`);
+  const python = '/usr/bin/python3';
+  const probe = existsSync(python) ? spawnSync(python, ['-c', 'import brian2'], { encoding: 'utf8' }) : null;
+  if (!probe || probe.status !== 0) {
+    // Brian2 is installed by .ci/run; on a machine without it the side-by-side check cannot run.
+    t.skip('python3-brian not installed');
+    return;
+  }
+  const brian = [1, 2].map((seed) => {
+    const r = spawnSync(python, [join(REPO_ROOT, 'scripts', 'brian2_coba_stats.py'), String(seed)], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { rate: number; cv: number };
+  });
+  const ref = { rate: (brian[0].rate + brian[1].rate) / 2, cv: (brian[0].cv + brian[1].cv) / 2 };
+  assert.ok(Math.abs(ours.rate - ref.rate) / ref.rate < 0.1, `rate ${ours.rate} Hz vs Brian2 ${ref.rate} Hz`);
+  assert.ok(Math.abs(ours.cv - ref.cv) / ref.cv < 0.1, `ISI CV ${ours.cv} vs Brian2 ${ref.cv}`);
+});
