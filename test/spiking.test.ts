@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './helpers.js';
 import { LifGroup, Network, Projection, cobaNetwork, type LifParameters } from '../src/spiking/index.js';
+import { backendNames, getBackend } from '../src/engine/index.js';
+import { Rng } from '../src/util/rng.js';
 
 const CURRENT_LIF: LifParameters = {
   cmPf: 250,
@@ -181,4 +183,63 @@ test('the COBA network: same seed, same spikes; rate and ISI CV agree with Brian
   const ref = { rate: (brian[0].rate + brian[1].rate) / 2, cv: (brian[0].cv + brian[1].cv) / 2 };
   assert.ok(Math.abs(ours.rate - ref.rate) / ref.rate < 0.1, `rate ${ours.rate} Hz vs Brian2 ${ref.rate} Hz`);
   assert.ok(Math.abs(ours.cv - ref.cv) / ref.cv < 0.1, `ISI CV ${ours.cv} vs Brian2 ${ref.cv}`);
+});
+
+test('every backend’s LIF step agrees with the reference (conductance and current synapses, refractoriness)', () => {
+  const ref = getBackend('reference');
+  for (const name of backendNames()) {
+    const k = getBackend(name);
+    for (const conductance of [true, false]) {
+      const n = 1003;
+      const rng = new Rng(5);
+      const init = {
+        v: Float32Array.from({ length: n }, () => -60 + 12 * rng.float()),
+        exc: Float32Array.from({ length: n }, () => 30 * rng.float()),
+        inh: Float32Array.from({ length: n }, () => 100 * rng.float()),
+        input: Float32Array.from({ length: n }, () => 300 * rng.float()),
+        refr: Int32Array.from({ length: n }, () => (rng.float() < 0.2 ? 1 + rng.int(5) : 0)),
+      };
+      const prm = Float32Array.from([
+        10,
+        200,
+        -60,
+        0,
+        -80,
+        50,
+        -50,
+        -60,
+        0.1,
+        Math.exp(-0.02),
+        Math.exp(-0.01),
+        Math.exp(-0.005),
+      ]);
+      const run = (kk: typeof ref) => {
+        const s = {
+          v: Float32Array.from(init.v),
+          exc: Float32Array.from(init.exc),
+          inh: Float32Array.from(init.inh),
+        };
+        const refr = Int32Array.from(init.refr);
+        const spikes = new Int32Array(n);
+        const out: number[][] = [];
+        for (let step = 0; step < 3; step++) {
+          const c = kk.lifStep(n, s.v, s.exc, s.inh, init.input, refr, spikes, prm, conductance, 4);
+          out.push(Array.from(spikes.subarray(0, c)));
+        }
+        return { ...s, refr, out };
+      };
+      const want = run(ref);
+      const got = run(k);
+      assert.deepEqual(got.out, want.out, `${name} conductance=${conductance}: spikes`);
+      assert.deepEqual(got.refr, want.refr);
+      for (const key of ['v', 'exc', 'inh'] as const)
+        got[key].forEach((x, i) =>
+          assert.ok(
+            Math.abs(x - want[key][i]) <= 1e-4 * (1 + Math.abs(want[key][i])),
+            `${name} ${key}[${i}]: ${x} vs ${want[key][i]}`,
+          ),
+        );
+      assert.ok(want.out.flat().length > 0, 'some neurons fire, so threshold and reset are exercised');
+    }
+  }
 });

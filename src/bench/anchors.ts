@@ -13,18 +13,19 @@ const DEBIAN_PYTHON = '/usr/bin/python3';
 export function runPythonAnchor(
   script: string,
   args: string[],
+  timeoutMs = 120_000,
 ): { result: Record<string, unknown> | null; reason?: string } {
   if (!existsSync(DEBIAN_PYTHON)) return { result: null, reason: `${DEBIAN_PYTHON} not found` };
   const r = spawnSync(DEBIAN_PYTHON, [join(PACKAGE_ROOT, 'scripts', script), ...args], {
     encoding: 'utf8',
     env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
-    timeout: 120_000,
+    timeout: timeoutMs,
   });
   if (r.status !== 0) {
     const why = (r.stderr || '').trim().split('\n').pop() ?? `exit ${r.status}`;
     return {
       result: null,
-      reason: /No module named/.test(why) ? `${why} (apt-get install python3-torch)` : why,
+      reason: /No module named/.test(why) ? `${why} (apt-get install python3-torch python3-brian)` : why,
     };
   }
   try {

@@ -2,9 +2,11 @@
 import { benchGemm } from './gemm.js';
 import { benchTrainCnn, benchTrainMlp } from './train.js';
 import { benchOptimStep } from './optim.js';
+import { benchCoba } from './coba.js';
 
 export interface BenchArgs {
   n?: number;
+  seconds?: number;
 }
 
 export const BENCHES: Record<
@@ -27,5 +29,10 @@ export const BENCHES: Record<
   'optim-step': {
     describe: 'optimizer step time on the MLP 784-256-10 parameters: NeuroPlastic vs Adam',
     run: () => benchOptimStep(),
+  },
+  coba: {
+    describe:
+      'COBA network (4000 LIF, Vogels & Abbott 2005): wall s per simulated s vs Brian2 C++ standalone',
+    run: (a) => benchCoba(a.seconds ?? 1),
   },
 };

@@ -27,6 +27,13 @@ function parsePositiveInt(v: string): number {
   return n;
 }
 
+function parsePositiveNumber(v: string): number {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0))
+    throw new InvalidArgumentError(`expected a positive number, found "${v}"`);
+  return n;
+}
+
 function printRunResult(r: RunResult): void {
   const s = r.summary;
   if ('kind' in s) {
@@ -169,7 +176,8 @@ function buildProgram(): Command {
     .argument('<name>', 'benchmark name, or "all"')
     .option('--json', 'print one JSON object')
     .addOption(new Option('--n <size>', 'problem size').argParser(parsePositiveInt))
-    .action(async (name: string, o: { json?: boolean; n?: number }) => {
+    .addOption(new Option('--seconds <s>', 'simulated seconds (coba)').argParser(parsePositiveNumber))
+    .action(async (name: string, o: { json?: boolean; n?: number; seconds?: number }) => {
       const names = name === 'all' ? Object.keys(BENCHES) : [name];
       const results: Record<string, unknown> = {};
       for (const b of names) {
@@ -179,7 +187,7 @@ function buildProgram(): Command {
             `unknown benchmark "${b}" (known: ${Object.keys(BENCHES).join(', ')}, all)`,
             2,
           );
-        results[b] = await bench.run({ n: o.n });
+        results[b] = await bench.run({ n: o.n, seconds: o.seconds });
       }
       const out = name === 'all' ? results : results[name];
       console.log(o.json ? JSON.stringify(out) : JSON.stringify(out, null, 2));

@@ -164,19 +164,30 @@ export class Network {
       const t = this.stepCount;
       for (const g of this.groups) g.step();
       for (const { projection: p, source, target } of this.wiring) {
+        const spikes = source.spikes;
+        if (spikes.length === 0) continue;
+        const { rowStart, post, weight, delaySteps } = p;
+        if (p.maxDelaySteps === 0) {
+          // No delays: add straight into the target's synaptic variables (after its step, as Brian2 does).
+          const dst = p.options.receptor === 'exc' ? target.exc : target.inh;
+          for (let s = 0; s < spikes.length; s++) {
+            const i = spikes[s];
+            for (let k = rowStart[i]; k < rowStart[i + 1]; k++) dst[post[k]] += weight[k];
+          }
+          continue;
+        }
         const b = this.buffers(target);
         const buf = p.options.receptor === 'exc' ? b.exc : b.inh;
         const n = target.size;
-        for (const i of source.spikes) {
-          for (let k = p.rowStart[i]; k < p.rowStart[i + 1]; k++) {
-            const slot = (t + p.delaySteps[k]) % b.slots;
-            buf[slot * n + p.post[k]] += p.weight[k];
-          }
+        for (let s = 0; s < spikes.length; s++) {
+          const i = spikes[s];
+          for (let k = rowStart[i]; k < rowStart[i + 1]; k++)
+            buf[((t + delaySteps[k]) % b.slots) * n + post[k]] += weight[k];
         }
       }
       for (const g of lifGroups) {
         const b = this.ring.get(g);
-        if (b) {
+        if (b && b.slots > 1) {
           const at = (t % b.slots) * g.size;
           for (let i = 0; i < g.size; i++) {
             g.exc[i] += b.exc[at + i];

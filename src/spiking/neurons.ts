@@ -1,5 +1,7 @@
 import { requireFinite, requireNonNegative, requirePositive, requireTimeConstant } from './params.js';
 import { ConfigError } from '../util/errors.js';
+import { kernels } from '../engine/kernels/registry.js';
+import { LIF } from '../engine/kernels/reference-spiking.js';
 
 /**
  * Leaky integrate-and-fire neuron (units in the names):
@@ -64,6 +66,9 @@ export class LifGroup {
   /** Indices of the neurons that spiked in the last step. */
   spikes: Int32Array = new Int32Array(0);
   private readonly spikeBuf: Int32Array;
+  private readonly block = new Float32Array(LIF.SIZE);
+  /** Keeps the backend storage behind the Int32 views alive (it is reclaimed when its array is collected). */
+  private readonly storage: Float32Array[] = [];
 
   constructor(
     readonly name: string,
@@ -74,58 +79,52 @@ export class LifGroup {
     if (!Number.isInteger(size) || size <= 0)
       throw new ConfigError(`${name}.size`, `expected a positive integer, found ${size}`);
     validateLif(name, params, dtMs);
-    this.v = new Float32Array(size).fill(params.eLeakMv);
-    this.exc = new Float32Array(size);
-    this.inh = new Float32Array(size);
-    this.inputPa = new Float32Array(size);
-    this.refractory = new Int32Array(size);
-    this.spikeBuf = new Int32Array(size);
+    // State lives in the kernel backend's storage (WASM linear memory), so the step runs in place.
+    this.v = kernels.allocState(size).fill(params.eLeakMv);
+    this.exc = kernels.allocState(size);
+    this.inh = kernels.allocState(size);
+    this.inputPa = kernels.allocState(size);
+    this.refractory = this.int32(size);
+    this.spikeBuf = this.int32(size);
+    const p = params;
+    const b = this.block;
+    b[LIF.G_LEAK] = p.gLeakNs;
+    b[LIF.CM] = p.cmPf;
+    b[LIF.E_LEAK] = p.eLeakMv;
+    b[LIF.E_EXC] = p.eExcMv ?? 0;
+    b[LIF.E_INH] = p.eInhMv ?? 0;
+    b[LIF.BIAS] = p.biasCurrentPa ?? 0;
+    b[LIF.V_THRESH] = p.vThreshMv;
+    b[LIF.V_RESET] = p.vResetMv;
+    b[LIF.DT] = dtMs;
+    b[LIF.DECAY_EXC] = Math.exp(-dtMs / p.tauExcMs);
+    b[LIF.DECAY_INH] = Math.exp(-dtMs / p.tauInhMs);
+    // nS * mV = pA; pF / nS = ms.
+    b[LIF.LEAK_DECAY] = Math.exp((-dtMs * p.gLeakNs) / p.cmPf);
+  }
+
+  private int32(n: number): Int32Array {
+    const f = kernels.allocState(n);
+    this.storage.push(f);
+    return new Int32Array(f.buffer, f.byteOffset, n);
   }
 
   /** Advances one step and records which neurons crossed threshold (they are reset and become refractory). */
   step(): void {
-    const p = this.params;
-    const dt = this.dtMs;
-    const gL = p.gLeakNs;
-    const cm = p.cmPf;
-    const conductance = p.synapse === 'conductance';
-    const eE = p.eExcMv ?? 0;
-    const eI = p.eInhMv ?? 0;
-    const bias = p.biasCurrentPa ?? 0;
-    const decayE = Math.exp(-dt / p.tauExcMs);
-    const decayI = Math.exp(-dt / p.tauInhMs);
-    // nS * mV = pA; pF / nS = ms.
-    const leakDecay = Math.exp((-dt * gL) / cm);
     // Brian2's convention: refractory while t - lastspike < refractoryMs, i.e. for the next round(ref/dt) - 1 steps.
-    const refractorySteps = Math.max(0, Math.round(p.refractoryMs / dt) - 1);
-    const { v, exc, inh, refractory, inputPa } = this;
-    let count = 0;
-    for (let i = 0; i < this.size; i++) {
-      const ge = exc[i];
-      const gi = inh[i];
-      if (refractory[i] > 0) {
-        refractory[i]--;
-        v[i] = p.vResetMv;
-      } else {
-        let vi = v[i];
-        if (conductance) {
-          const gTot = gL + ge + gi;
-          const vInf = (gL * p.eLeakMv + ge * eE + gi * eI + bias + inputPa[i]) / gTot;
-          vi = vInf + (vi - vInf) * Math.exp((-dt * gTot) / cm);
-        } else {
-          const vInf = p.eLeakMv + (ge - gi + bias + inputPa[i]) / gL;
-          vi = vInf + (vi - vInf) * leakDecay;
-        }
-        if (vi > p.vThreshMv) {
-          this.spikeBuf[count++] = i;
-          vi = p.vResetMv;
-          refractory[i] = refractorySteps;
-        }
-        v[i] = vi;
-      }
-      exc[i] = ge * decayE;
-      inh[i] = gi * decayI;
-    }
+    const refractorySteps = Math.max(0, Math.round(this.params.refractoryMs / this.dtMs) - 1);
+    const count = kernels.lifStep(
+      this.size,
+      this.v,
+      this.exc,
+      this.inh,
+      this.inputPa,
+      this.refractory,
+      this.spikeBuf,
+      this.block,
+      this.params.synapse === 'conductance',
+      refractorySteps,
+    );
     this.spikes = this.spikeBuf.subarray(0, count);
   }
 

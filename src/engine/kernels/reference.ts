@@ -1,6 +1,7 @@
 import type { Gemm, Kernels } from './types.js';
 import * as nn from './reference-nn.js';
 import { referenceOptim } from './reference-optim.js';
+import { referenceSpiking } from './reference-spiking.js';
 
 /** Scratch buffers reused across calls so the hot path does not allocate. */
 let packA: Float32Array = new Float32Array(0);
@@ -82,6 +83,7 @@ export const referenceKernels: Kernels = {
   gemm,
   ...nn.referenceElementwise,
   ...referenceOptim,
+  ...referenceSpiking,
   im2col: nn.im2col,
   col2im: nn.col2im,
   ...nn.convKernels(gemm, nn.im2col, nn.col2im),

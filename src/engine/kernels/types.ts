@@ -141,6 +141,22 @@ export interface Kernels {
   /** w = w * shrink - stepSize * upd. */
   applyUpdate(n: number, w: Float32Array, upd: Float32Array, shrink: number, stepSize: number): void;
   /**
+   * One exponential-Euler step of n LIF neurons (parameter block laid out as LIF in reference-spiking.ts);
+   * writes the indices of the neurons that fired to `spikes` and returns how many.
+   */
+  lifStep(
+    n: number,
+    v: Float32Array,
+    exc: Float32Array,
+    inh: Float32Array,
+    input: Float32Array,
+    refractory: Int32Array,
+    spikes: Int32Array,
+    params: Float32Array,
+    conductance: boolean,
+    refractorySteps: number,
+  ): number;
+  /**
    * One Adam step with PyTorch's semantics: g' = g + l2 w; m, v EMAs of g' and g'^2;
    * w = w * shrink - stepSize m / (sqrt(v) invSqrtBc2 + eps).
    */

@@ -26,6 +26,7 @@ const FUNCTIONS = [
   'neuroplasticUpdate',
   'applyUpdate',
   'adamUpdate',
+  'lifStep',
 ] as const;
 type FnName = (typeof FUNCTIONS)[number];
 
@@ -96,7 +97,7 @@ class WasmRuntime {
   }
 
   /** Whether `a` is a view of this module's linear memory (so kernels can use it in place). */
-  holds(a: Float32Array): boolean {
+  holds(a: ArrayBufferView): boolean {
     return this.buffers.has(a.buffer);
   }
 
@@ -178,7 +179,7 @@ class WasmRuntime {
   }
 
   /** The address of `a` when it lives in linear memory, else of a copy of its first `floats` values. */
-  address(a: Float32Array, floats: number): number {
+  address(a: Float32Array | Int32Array, floats: number): number {
     return this.holds(a) ? a.byteOffset : this.put(a, floats);
   }
 
@@ -346,6 +347,22 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const pw = rt.address(w, n);
       rt.call('applyUpdate', n, pw, rt.address(upd, n), shrink, stepSize);
       if (!rt.holds(w)) w.set(rt.view(pw, n));
+    },
+    lifStep(n, v, exc, inh, input, refractory, spikes, prm, conductance, refractorySteps) {
+      if (n < 64)
+        return ref.lifStep(n, v, exc, inh, input, refractory, spikes, prm, conductance, refractorySteps);
+      rt.reset();
+      const arrays = [v, exc, inh, input, refractory];
+      const ptrs = arrays.map((a) => rt.address(a, n));
+      const ps = rt.holds(spikes) ? spikes.byteOffset : rt.reserve(n);
+      const count = rt.call('lifStep', n, ...ptrs, ps, rt.put(prm, 12), conductance ? 1 : 0, refractorySteps);
+      arrays.forEach((a, i) => {
+        if (rt.holds(a)) return;
+        if (a instanceof Int32Array) a.set(new Int32Array(rt.memory.buffer, ptrs[i], n));
+        else a.set(rt.view(ptrs[i], n));
+      });
+      if (!rt.holds(spikes)) spikes.set(new Int32Array(rt.memory.buffer, ps, count));
+      return count;
     },
     adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps) {
       if (n < VECTOR_MIN) return ref.adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
