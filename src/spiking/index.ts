@@ -4,3 +4,5 @@ export { PoissonGroup, SpikeSourceArray } from './inputs.js';
 export { Projection, type Connector, type ProjectionOptions } from './projection.js';
 export { Network, SpikeMonitor, StateMonitor, type SpikeSource } from './network.js';
 export { cobaNetwork, COBA_EXCITATORY, type CobaOptions } from './coba.js';
+export { PairStdp, type PairStdpParameters } from './stdp.js';
+export { Hebbian, Oja, Bcm, Covariance, type RateRule } from './rate-rules.js';

@@ -3,6 +3,7 @@ import { requirePositive } from './params.js';
 import { LifGroup, type LifParameters } from './neurons.js';
 import { PoissonGroup, SpikeSourceArray } from './inputs.js';
 import { Projection, type ProjectionOptions } from './projection.js';
+import type { PairStdp } from './stdp.js';
 
 export type SpikeSource = LifGroup | PoissonGroup | SpikeSourceArray;
 
@@ -10,6 +11,7 @@ interface Wiring {
   projection: Projection;
   source: SpikeSource;
   target: LifGroup;
+  plasticity?: PairStdp;
 }
 
 /** Spikes of one group: parallel arrays of times (ms) and neuron indices. */
@@ -112,13 +114,18 @@ export class Network {
     return g;
   }
 
-  connect(source: SpikeSource, target: LifGroup, options: ProjectionOptions & { name?: string }): Projection {
+  connect(
+    source: SpikeSource,
+    target: LifGroup,
+    options: ProjectionOptions & { name?: string; plasticity?: PairStdp },
+  ): Projection {
     const name = options.name ?? `${source.name}->${target.name}`;
     const projection = new Projection(name, source.size, target.size, this.dtMs, {
       ...options,
       recurrent: options.recurrent ?? source === target,
     });
-    this.wiring.push({ projection, source, target });
+    options.plasticity?.attach(projection);
+    this.wiring.push({ projection, source, target, plasticity: options.plasticity });
     this.ring.delete(target);
     return projection;
   }
@@ -185,6 +192,8 @@ export class Network {
             buf[((t + delaySteps[k]) % b.slots) * n + post[k]] += weight[k];
         }
       }
+      // Plasticity after propagation: a spike is transmitted with the weight it found (Brian2's on_pre order).
+      for (const w of this.wiring) w.plasticity?.step(w.source.spikes, w.target.spikes);
       for (const g of lifGroups) {
         const b = this.ring.get(g);
         if (b && b.slots > 1) {

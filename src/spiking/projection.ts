@@ -142,6 +142,17 @@ export class Projection {
     return this.post.length;
   }
 
+  private rowIndex: Int32Array | null = null;
+
+  /** The presynaptic neuron of synapse k (an index built on first use). */
+  rowOf(k: number): number {
+    if (!this.rowIndex) {
+      this.rowIndex = new Int32Array(this.synapseCount);
+      for (let i = 0; i < this.sourceSize; i++) this.rowIndex.fill(i, this.rowStart[i], this.rowStart[i + 1]);
+    }
+    return this.rowIndex[k];
+  }
+
   /** Bytes this projection holds (for the memory estimate before building a network). */
   static estimateBytes(synapses: number): number {
     return synapses * (4 + 4 + 2);

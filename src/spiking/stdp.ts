@@ -1,0 +1,100 @@
+import { requireNonNegative, requirePositive, requireTimeConstant } from './params.js';
+import { ConfigError } from '../util/errors.js';
+import type { Projection } from './projection.js';
+
+export interface PairStdpParameters {
+  /** Potentiation amplitude (weight units) for a post spike right after a pre spike. */
+  aPlus: number;
+  /** Depression amplitude for a pre spike right after a post spike. */
+  aMinus: number;
+  tauPlusMs: number;
+  tauMinusMs: number;
+  wMax: number;
+  /** 'additive': dw independent of w, clipped to [0, wMax]; 'multiplicative': soft bounds, dw+ ~ (wMax - w), dw- ~ w. */
+  bounds?: 'additive' | 'multiplicative';
+  /** 'all-to-all': every earlier spike counts (traces add); 'nearest': only the latest (traces reset to 1). */
+  pairing?: 'all-to-all' | 'nearest';
+}
+
+/**
+ * Pair-based spike-timing-dependent plasticity with exponential traces (Song, Miller & Abbott 2000; Morrison et al.
+ * 2008). Each presynaptic neuron keeps x_pre, each postsynaptic one x_post, decaying with tauPlusMs / tauMinusMs
+ * and bumped by spikes. On a pre spike: w -= aMinus * x_post (depression); on a post spike: w += aPlus * x_pre
+ * (potentiation). For one pair at dt = t_post - t_pre the weight change is the window
+ *   dw = aPlus exp(-dt / tauPlus) for dt > 0,   dw = -aMinus exp(dt / tauMinus) for dt < 0.
+ */
+export class PairStdp {
+  readonly kind = 'pair-stdp';
+  readonly p: Required<PairStdpParameters>;
+  private xPre = new Float32Array(0);
+  private xPost = new Float32Array(0);
+  private decayPre = 1;
+  private decayPost = 1;
+  /** Synapse indices grouped by postsynaptic neuron (CSC view of the CSR projection), built on attach. */
+  private colStart = new Int32Array(0);
+  private colSyn = new Int32Array(0);
+  private projection: Projection | null = null;
+
+  constructor(params: PairStdpParameters) {
+    this.p = { bounds: 'additive', pairing: 'all-to-all', ...params };
+    const where = 'stdp';
+    requireNonNegative(where, 'aPlus', this.p.aPlus);
+    requireNonNegative(where, 'aMinus', this.p.aMinus);
+    requirePositive(where, 'tauPlusMs', this.p.tauPlusMs);
+    requirePositive(where, 'tauMinusMs', this.p.tauMinusMs);
+    requirePositive(where, 'wMax', this.p.wMax);
+    if (!['additive', 'multiplicative'].includes(this.p.bounds))
+      throw new ConfigError(`${where}.bounds`, `expected additive or multiplicative, found ${this.p.bounds}`);
+    if (!['all-to-all', 'nearest'].includes(this.p.pairing))
+      throw new ConfigError(`${where}.pairing`, `expected all-to-all or nearest, found ${this.p.pairing}`);
+  }
+
+  attach(projection: Projection): void {
+    const dt = projection.dtMs;
+    requireTimeConstant('stdp', 'tauPlusMs', this.p.tauPlusMs, dt);
+    requireTimeConstant('stdp', 'tauMinusMs', this.p.tauMinusMs, dt);
+    this.projection = projection;
+    this.xPre = new Float32Array(projection.sourceSize);
+    this.xPost = new Float32Array(projection.targetSize);
+    this.decayPre = Math.exp(-dt / this.p.tauPlusMs);
+    this.decayPost = Math.exp(-dt / this.p.tauMinusMs);
+    const counts = new Int32Array(projection.targetSize + 1);
+    for (const j of projection.post) counts[j + 1]++;
+    for (let j = 0; j < projection.targetSize; j++) counts[j + 1] += counts[j];
+    this.colStart = counts;
+    this.colSyn = new Int32Array(projection.synapseCount);
+    const fill = counts.slice(0, projection.targetSize);
+    for (let k = 0; k < projection.synapseCount; k++) this.colSyn[fill[projection.post[k]]++] = k;
+  }
+
+  /** One step: decay traces, then depression on pre spikes and potentiation on post spikes. */
+  step(preSpikes: Int32Array, postSpikes: Int32Array): void {
+    const proj = this.projection;
+    if (!proj) throw new Error('PairStdp: not attached to a projection');
+    const { aPlus, aMinus, wMax, bounds, pairing } = this.p;
+    const w = proj.weight;
+    const { xPre, xPost } = this;
+    for (let i = 0; i < xPre.length; i++) xPre[i] *= this.decayPre;
+    for (let j = 0; j < xPost.length; j++) xPost[j] *= this.decayPost;
+    const soft = bounds === 'multiplicative';
+    for (let s = 0; s < preSpikes.length; s++) {
+      const i = preSpikes[s];
+      for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++) {
+        const dw = aMinus * xPost[proj.post[k]] * (soft ? w[k] / wMax : 1);
+        w[k] = Math.max(0, w[k] - dw);
+      }
+    }
+    for (let s = 0; s < postSpikes.length; s++) {
+      const j = postSpikes[s];
+      for (let c = this.colStart[j]; c < this.colStart[j + 1]; c++) {
+        const k = this.colSyn[c];
+        const dw = aPlus * xPre[proj.rowOf(k)] * (soft ? (wMax - w[k]) / wMax : 1);
+        w[k] = Math.min(wMax, w[k] + dw);
+      }
+    }
+    for (let s = 0; s < preSpikes.length; s++)
+      xPre[preSpikes[s]] = pairing === 'nearest' ? 1 : xPre[preSpikes[s]] + 1;
+    for (let s = 0; s < postSpikes.length; s++)
+      xPost[postSpikes[s]] = pairing === 'nearest' ? 1 : xPost[postSpikes[s]] + 1;
+  }
+}

@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Bcm,
+  Covariance,
+  Hebbian,
+  Network,
+  Oja,
+  PairStdp,
+  type LifParameters,
+} from '../src/spiking/index.js';
+import { Rng } from '../src/util/rng.js';
+
+const SLOW_LIF: LifParameters = {
+  cmPf: 1000,
+  gLeakNs: 1, // tau 1 s: v barely moves unless forced
+  eLeakMv: -70,
+  vThreshMv: -50,
+  vResetMv: -70,
+  refractoryMs: 0.1,
+  synapse: 'current',
+  tauExcMs: 1,
+  tauInhMs: 1,
+};
+
+/** Weight change of one pre/post pair at dt = t_post - t_pre, measured through a running network. */
+function pairChange(dtMs: number, stdp: ConstructorParameters<typeof PairStdp>[0], w0 = 0.5): number {
+  const dt = 0.1;
+  const tPre = 50 + Math.max(0, -dtMs);
+  const tPost = tPre + dtMs;
+  const net = new Network(dt);
+  // Pre spikes come from a spike array; the post neuron is forced over threshold at the chosen step.
+  const pre = net.spikeSource('pre', 1, [0], [tPre - dt]);
+  const post = net.lif('post', 1, SLOW_LIF);
+  const rule = new PairStdp(stdp);
+  const proj = net.connect(pre, post, {
+    connector: { kind: 'one-to-one' },
+    weight: w0,
+    receptor: 'inh', // inhibitory input only lowers v, so the pair stays one pre and one post spike
+    seed: 1,
+    plasticity: rule,
+  });
+  const postStep = Math.round(tPost / dt) - 1;
+  for (let s = 0; s < Math.round((Math.max(tPre, tPost) + 100) / dt); s++) {
+    if (s === postStep) post.v[0] = 1000;
+    net.run(dt);
+  }
+  return proj.weight[0] - w0;
+}
+
+test('pair STDP reproduces its window: aPlus exp(-dt/tauPlus) for dt > 0, -aMinus exp(dt/tauMinus) for dt < 0', () => {
+  const params = { aPlus: 0.01, aMinus: 0.012, tauPlusMs: 16.8, tauMinusMs: 33.7, wMax: 1 };
+  for (const dtMs of [-60, -30, -10, -3, -0.5, 0.5, 2, 10, 25, 60]) {
+    const got = pairChange(dtMs, params);
+    const want =
+      dtMs > 0
+        ? params.aPlus * Math.exp(-dtMs / params.tauPlusMs)
+        : -params.aMinus * Math.exp(dtMs / params.tauMinusMs);
+    assert.ok(Math.abs(got - want) < 1e-6 + 1e-4 * Math.abs(want), `dt ${dtMs} ms: ${got} vs window ${want}`);
+  }
+  // Soft bounds scale the change by the distance to the bound.
+  const soft = { ...params, bounds: 'multiplicative' as const };
+  const up = pairChange(10, soft, 0.8);
+  assert.ok(Math.abs(up - 0.01 * Math.exp(-10 / 16.8) * 0.2) < 1e-6, `soft potentiation ${up}`);
+  const down = pairChange(-10, soft, 0.8);
+  assert.ok(Math.abs(down + 0.012 * Math.exp(-10 / 33.7) * 0.8) < 1e-6, `soft depression ${down}`);
+  // Hard bounds clip.
+  assert.ok(Math.abs(pairChange(1, { ...params, aPlus: 5 }, 0.5) - 0.5) < 1e-6);
+  assert.throws(
+    () => new PairStdp({ ...params, tauPlusMs: 0 }),
+    /stdp\.tauPlusMs: expected a positive number, found 0/,
+  );
+});
+
+test("Oja's rule converges to the first principal component of its input", () => {
+  const rng = new Rng(8);
+  // x = R diag(2, 1, 0.5) z: covariance eigenvalues 4, 1, 0.25 along the rotated axes.
+  const c = Math.cos(0.7);
+  const s = Math.sin(0.7);
+  const R = [
+    [c, -s, 0],
+    [s * 0.6, c * 0.6, -0.8],
+    [s * 0.8, c * 0.8, 0.6],
+  ];
+  const scales = [2, 1, 0.5];
+  const pc1 = R.map((row) => row[0]);
+  const w = Float32Array.from([0.3, -0.2, 0.5]);
+  const rule = new Oja(0.005);
+  const x = new Float32Array(3);
+  const y = new Float32Array(1);
+  for (let t = 0; t < 20000; t++) {
+    const z = scales.map((k) => k * rng.normal());
+    for (let i = 0; i < 3; i++) x[i] = R[i][0] * z[0] + R[i][1] * z[1] + R[i][2] * z[2];
+    y[0] = w[0] * x[0] + w[1] * x[1] + w[2] * x[2];
+    rule.update(w, x, y);
+  }
+  const norm = Math.hypot(...w);
+  const cos = Math.abs(w[0] * pc1[0] + w[1] * pc1[1] + w[2] * pc1[2]) / norm;
+  assert.ok(Math.abs(norm - 1) < 0.05, `|w| = ${norm}`);
+  assert.ok(cos > 0.995, `cos(w, PC1) = ${cos}`);
+});
+
+test('Hebbian, anti-Hebbian, BCM and covariance rules apply their equations', () => {
+  const x = Float32Array.from([1, 2]);
+  const y = Float32Array.from([3]);
+  const w = Float32Array.from([0.5, 0.5]);
+  new Hebbian(0.1).update(w, x, y);
+  assert.deepEqual(
+    Array.from(w, (v) => +v.toFixed(6)),
+    [0.8, 1.1],
+  );
+  new Hebbian(-0.1).update(w, x, y);
+  assert.deepEqual(
+    Array.from(w, (v) => +v.toFixed(6)),
+    [0.5, 0.5],
+  );
+  const bcm = new Bcm(0.1, 10, 1, 4);
+  bcm.update(w, x, y); // y (y - theta) = 3 * (3 - 4) = -3: depression below threshold
+  assert.deepEqual(
+    Array.from(w, (v) => +v.toFixed(6)),
+    [0.2, -0.1],
+  );
+  assert.ok(Math.abs(bcm.theta[0] - (4 + (9 - 4) / 10)) < 1e-6, 'theta slides toward y^2');
+  const cov = new Covariance(0.1, 2);
+  const wc = new Float32Array(2);
+  cov.update(wc, x, y); // first sample defines the means: no change
+  assert.deepEqual(Array.from(wc), [0, 0]);
+  cov.update(wc, Float32Array.from([3, 2]), Float32Array.from([5])); // dx = [2, 0], dy = 2
+  assert.deepEqual(
+    Array.from(wc, (v) => +v.toFixed(6)),
+    [0.4, 0],
+  );
+});
