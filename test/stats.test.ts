@@ -33,3 +33,12 @@ test('paired t-test on a worked example', () => {
   assert.equal(sampleStd([5]), 0);
   assert.throws(() => pairedTTest([1], [1, 2]), /1 vs 2 values/);
 });
+
+test('the package root exposes one namespace per part', async () => {
+  const root = await import('../src/index.js');
+  for (const part of ['data', 'engine', 'optim', 'spiking', 'experiments', 'viz'])
+    assert.equal(typeof (root as Record<string, unknown>)[part], 'object', part);
+  assert.equal(typeof root.engine.Sequential, 'function');
+  assert.equal(typeof root.spiking.Network, 'function');
+  assert.match(root.VERSION, /^\d+\.\d+\.\d+/);
+});
