@@ -126,7 +126,7 @@ export function lifStep(
       if (conductance) {
         const gTot = gL + e + h;
         const vInf = (gL * eL + e * eE + h * eI + drive) / gTot;
-        vNew = vInf + (load<f32>(v + o) - vInf) * Mathf.exp((-dt * gTot) / cm);
+        vNew = vInf + (load<f32>(v + o) - vInf) * f32x4.extract_lane(exp4(f32x4.splat((-dt * gTot) / cm)), 0);
       } else {
         const vInf = eL + (e - h + drive) / gL;
         vNew = vInf + (load<f32>(v + o) - vInf) * leak;

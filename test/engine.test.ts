@@ -258,3 +258,33 @@ test('the committed wasm/kernels.wasm is reproducible from assembly/*.ts', () =>
     'rebuild with scripts/build-wasm.sh and commit',
   );
 });
+
+test('wasm/kernels.wasm has no data or start section (each thread instantiates it over the same shared memory)', () => {
+  // A data segment (AssemblyScript emits one for e.g. Mathf.exp's tables) would be rewritten by every instantiation,
+  // over memory the host uses; the kernels must therefore not use any static data.
+  const bytes = readFileSync(join(REPO_ROOT, 'wasm', 'kernels.wasm'));
+  const sections: number[] = [];
+  let at = 8;
+  const leb = () => {
+    let result = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = bytes[at++];
+      result |= (byte & 127) << shift;
+      shift += 7;
+    } while (byte & 128);
+    return result;
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const length = leb();
+    sections.push(id);
+    at += length;
+  }
+  assert.ok(sections.includes(10), 'has a code section');
+  assert.ok(
+    !sections.includes(11) && !sections.includes(8),
+    `sections ${sections}: data (11) or start (8) present`,
+  );
+});
