@@ -4,7 +4,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './helpers.js';
-import { LifGroup, Network, Projection, cobaNetwork, type LifParameters } from '../src/spiking/index.js';
+import {
+  AdaptiveLifGroup,
+  IZHIKEVICH_REGULAR_SPIKING,
+  IzhikevichGroup,
+  LifGroup,
+  Network,
+  Projection,
+  cobaNetwork,
+  type LifParameters,
+} from '../src/spiking/index.js';
 import { backendNames, getBackend } from '../src/engine/index.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -241,5 +250,80 @@ test('every backend’s LIF step agrees with the reference (conductance and curr
         );
       assert.ok(want.out.flat().length > 0, 'some neurons fire, so threshold and reset are exercised');
     }
+  }
+});
+
+test('adaptive LIF: the first interval is the plain LIF one, then intervals lengthen (spike-frequency adaptation)', () => {
+  const dt = 0.01;
+  const base = {
+    cmPf: 250,
+    gLeakNs: 12.5,
+    eLeakMv: -70,
+    vThreshMv: -50,
+    vResetMv: -70,
+    refractoryMs: 0,
+    tauSynMs: 5,
+  };
+  for (const adaptation of [
+    { deltaThetaMv: 2, tauThetaMs: 200 },
+    { aNs: 2, bPa: 40, tauAdaptMs: 150 },
+  ]) {
+    const net = new Network(dt);
+    const g = net.add(new AdaptiveLifGroup('alif', 1, { ...base, ...adaptation }, dt));
+    g.inputPa[0] = 400;
+    const mon = net.monitorSpikes(g);
+    net.run(600);
+    const t = mon.times;
+    // From rest at EL: T = tau ln((vInf - EL) / (vInf - vThresh)); vInf = EL + I / gL = -38 mV.
+    // With subthreshold adaptation a > 0 the first interval is a little longer, so only threshold adaptation is exact.
+    const first = 20 * Math.log(32 / 12);
+    if (!adaptation.aNs) assert.ok(Math.abs(t[0] - first) < 0.02, `first spike at ${t[0]} ms vs ${first} ms`);
+    const isi = t.slice(1).map((x, k) => x - t[k]);
+    assert.ok(isi.length > 5, 'it keeps firing');
+    assert.ok(isi[isi.length - 1] > 1.3 * isi[0], `intervals lengthen: ${isi[0]} -> ${isi[isi.length - 1]}`);
+    for (let k = 1; k < 4; k++) assert.ok(isi[k] >= isi[k - 1] - 1e-6, `interval ${k} shrank`);
+  }
+});
+
+test('Izhikevich regular-spiking neuron: spike count matches a float64 RK4 integration of the same equations', () => {
+  const net = new Network(0.1);
+  const g = net.add(new IzhikevichGroup('izh', 2, IZHIKEVICH_REGULAR_SPIKING, 0.1));
+  g.input[0] = 10;
+  g.input[1] = 4;
+  const mon = net.monitorSpikes(g);
+  net.run(1000);
+  const rk4Count = (current: number) => {
+    const { a, b, c, d } = IZHIKEVICH_REGULAR_SPIKING;
+    let v = c;
+    let u = b * c;
+    let n = 0;
+    const h = 0.001;
+    const f = (vv: number, uu: number) => [0.04 * vv * vv + 5 * vv + 140 - uu + current, a * (b * vv - uu)];
+    for (let t = 0; t < 1000; t += h) {
+      const [k1v, k1u] = f(v, u);
+      const [k2v, k2u] = f(v + (h / 2) * k1v, u + (h / 2) * k1u);
+      const [k3v, k3u] = f(v + (h / 2) * k2v, u + (h / 2) * k2u);
+      const [k4v, k4u] = f(v + h * k3v, u + h * k3u);
+      v += (h / 6) * (k1v + 2 * k2v + 2 * k3v + k4v);
+      u += (h / 6) * (k1u + 2 * k2u + 2 * k3u + k4u);
+      if (v >= 30) {
+        v = c;
+        u += d;
+        n++;
+      }
+    }
+    return n;
+  };
+  for (const [i, current] of [
+    [0, 10],
+    [1, 4],
+  ]) {
+    const ours = mon.indices.filter((x) => x === i).length;
+    const want = rk4Count(current);
+    assert.ok(want > 3, `reference fires (${want})`);
+    assert.ok(
+      Math.abs(ours - want) <= Math.max(1, 0.05 * want),
+      `I=${current}: ${ours} spikes vs RK4 ${want}`,
+    );
   }
 });

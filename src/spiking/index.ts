@@ -2,7 +2,15 @@
 export { LifGroup, validateLif, type LifParameters } from './neurons.js';
 export { PoissonGroup, SpikeSourceArray } from './inputs.js';
 export { Projection, type Connector, type ProjectionOptions } from './projection.js';
-export { Network, SpikeMonitor, StateMonitor, type SpikeSource } from './network.js';
+export { Network, SpikeMonitor, StateMonitor, type SpikeSource, type NeuronPopulation } from './network.js';
+export {
+  AdaptiveLifGroup,
+  IzhikevichGroup,
+  IZHIKEVICH_REGULAR_SPIKING,
+  IZHIKEVICH_FAST_SPIKING,
+  type AdaptiveLifParameters,
+  type IzhikevichParameters,
+} from './adaptive.js';
 export { cobaNetwork, COBA_EXCITATORY, type CobaOptions } from './coba.js';
 export { PairStdp, type PairStdpParameters } from './stdp.js';
 export { Hebbian, Oja, Bcm, Covariance, type RateRule } from './rate-rules.js';

@@ -5,12 +5,26 @@ import { PoissonGroup, SpikeSourceArray } from './inputs.js';
 import { Projection, type ProjectionOptions } from './projection.js';
 import type { PairStdp } from './stdp.js';
 
-export type SpikeSource = LifGroup | PoissonGroup | SpikeSourceArray;
+/** A population that integrates synaptic input (LIF, adaptive LIF, Izhikevich): what projections can target. */
+export interface NeuronPopulation {
+  readonly name: string;
+  readonly size: number;
+  readonly exc: Float32Array;
+  readonly inh: Float32Array;
+  readonly v: Float32Array;
+  readonly dtMs: number;
+  spikes: Int32Array;
+  step(): void;
+}
+
+export type SpikeSource = NeuronPopulation | PoissonGroup | SpikeSourceArray;
+
+const isPopulation = (g: SpikeSource): g is NeuronPopulation => 'exc' in g;
 
 interface Wiring {
   projection: Projection;
   source: SpikeSource;
-  target: LifGroup;
+  target: NeuronPopulation;
   plasticity?: PairStdp;
 }
 
@@ -57,7 +71,7 @@ export class StateMonitor {
   readonly timesMs: number[] = [];
   readonly values: Float32Array[] = [];
   constructor(
-    readonly group: LifGroup,
+    readonly group: NeuronPopulation,
     readonly variable: 'v' | 'exc' | 'inh',
     readonly neurons: number[],
     readonly everySteps = 1,
@@ -79,7 +93,7 @@ export class StateMonitor {
 export class Network {
   readonly groups: SpikeSource[] = [];
   private readonly wiring: Wiring[] = [];
-  private ring = new Map<LifGroup, { exc: Float32Array; inh: Float32Array; slots: number }>();
+  private ring = new Map<NeuronPopulation, { exc: Float32Array; inh: Float32Array; slots: number }>();
   readonly spikeMonitors: SpikeMonitor[] = [];
   readonly stateMonitors: StateMonitor[] = [];
   stepCount = 0;
@@ -107,7 +121,13 @@ export class Network {
     return this.add(new SpikeSourceArray(name, size, indices, timesMs, this.dtMs));
   }
 
-  private add<T extends SpikeSource>(g: T): T {
+  /** Adds any population or input (e.g. an AdaptiveLifGroup or IzhikevichGroup built with this network's dt). */
+  add<T extends SpikeSource>(g: T): T {
+    if (g.dtMs !== this.dtMs)
+      throw new ConfigError(
+        `${g.name}.dtMs`,
+        `group built for dt ${g.dtMs} ms, network steps ${this.dtMs} ms`,
+      );
     if (this.groups.some((x) => x.name === g.name))
       throw new ConfigError(g.name, 'a group with this name exists');
     this.groups.push(g);
@@ -116,7 +136,7 @@ export class Network {
 
   connect(
     source: SpikeSource,
-    target: LifGroup,
+    target: NeuronPopulation,
     options: ProjectionOptions & { name?: string; plasticity?: PairStdp },
   ): Projection {
     const name = options.name ?? `${source.name}->${target.name}`;
@@ -147,7 +167,7 @@ export class Network {
     return m;
   }
 
-  private buffers(target: LifGroup) {
+  private buffers(target: NeuronPopulation) {
     let b = this.ring.get(target);
     if (!b) {
       const maxDelay = Math.max(
@@ -164,9 +184,9 @@ export class Network {
   /** Runs for `durationMs` of simulated time. */
   run(durationMs: number): void {
     const steps = Math.round(durationMs / this.dtMs);
-    const lifGroups = this.groups.filter((g): g is LifGroup => g instanceof LifGroup);
+    const lifGroups = this.groups.filter(isPopulation);
     const window = Math.max(1, Math.round(100 / this.dtMs));
-    const windowSpikes = new Map<LifGroup, number>(lifGroups.map((g) => [g, 0]));
+    const windowSpikes = new Map<NeuronPopulation, number>(lifGroups.map((g) => [g, 0]));
     for (let s = 0; s < steps; s++) {
       const t = this.stepCount;
       for (const g of this.groups) g.step();

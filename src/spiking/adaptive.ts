@@ -1,0 +1,176 @@
+import { ConfigError } from '../util/errors.js';
+import { requireFinite, requirePositive, requireTimeConstant } from './params.js';
+
+/**
+ * Adaptive LIF with both classic forms of spike-frequency adaptation (current-based synapses):
+ *   Cm dv/dt = gL (EL - v) - w + I_syn + I,   tau_w dw/dt = a (v - EL) - w,   on a spike: w += b, theta += deltaThetaMv
+ *   threshold = vThreshMv + theta,            tau_theta dtheta/dt = -theta
+ * (adaptation current: Brette & Gerstner's a, b without the exponential term; threshold adaptation: an adaptive
+ * threshold). Integrated with exponential Euler on v (w held over the step) and exact decay of theta.
+ */
+export interface AdaptiveLifParameters {
+  cmPf: number;
+  gLeakNs: number;
+  eLeakMv: number;
+  vThreshMv: number;
+  vResetMv: number;
+  refractoryMs: number;
+  tauSynMs: number;
+  /** Subthreshold adaptation conductance a (nS) and spike-triggered increment b (pA), time constant tau_w. */
+  aNs?: number;
+  bPa?: number;
+  tauAdaptMs?: number;
+  /** Threshold jump per spike (mV) and its decay time constant. */
+  deltaThetaMv?: number;
+  tauThetaMs?: number;
+}
+
+export class AdaptiveLifGroup {
+  readonly kind = 'adaptive-lif';
+  readonly v: Float32Array;
+  readonly w: Float32Array;
+  readonly theta: Float32Array;
+  readonly exc: Float32Array;
+  readonly inh: Float32Array;
+  readonly inputPa: Float32Array;
+  private readonly refractory: Int32Array;
+  spikes: Int32Array = new Int32Array(0);
+  private readonly spikeBuf: Int32Array;
+
+  constructor(
+    readonly name: string,
+    readonly size: number,
+    readonly params: AdaptiveLifParameters,
+    readonly dtMs: number,
+  ) {
+    if (!Number.isInteger(size) || size <= 0)
+      throw new ConfigError(`${name}.size`, `expected a positive integer, found ${size}`);
+    const p = params;
+    requirePositive(name, 'cmPf', p.cmPf);
+    requirePositive(name, 'gLeakNs', p.gLeakNs);
+    requireTimeConstant(name, 'membrane time constant (cmPf / gLeakNs)', p.cmPf / p.gLeakNs, dtMs);
+    requireTimeConstant(name, 'tauSynMs', p.tauSynMs, dtMs);
+    requireTimeConstant(name, 'tauAdaptMs', p.tauAdaptMs ?? 100, dtMs);
+    requireTimeConstant(name, 'tauThetaMs', p.tauThetaMs ?? 100, dtMs);
+    for (const k of ['eLeakMv', 'vThreshMv', 'vResetMv'] as const) requireFinite(name, k, p[k]);
+    this.v = new Float32Array(size).fill(p.eLeakMv);
+    this.w = new Float32Array(size);
+    this.theta = new Float32Array(size);
+    this.exc = new Float32Array(size);
+    this.inh = new Float32Array(size);
+    this.inputPa = new Float32Array(size);
+    this.refractory = new Int32Array(size);
+    this.spikeBuf = new Int32Array(size);
+  }
+
+  step(): void {
+    const p = this.params;
+    const dt = this.dtMs;
+    const a = p.aNs ?? 0;
+    const b = p.bPa ?? 0;
+    const tauW = p.tauAdaptMs ?? 100;
+    const decayTheta = Math.exp(-dt / (p.tauThetaMs ?? 100));
+    const decayW = Math.exp(-dt / tauW);
+    const decaySyn = Math.exp(-dt / p.tauSynMs);
+    const leak = Math.exp((-dt * p.gLeakNs) / p.cmPf);
+    const refractorySteps = Math.max(0, Math.round(p.refractoryMs / dt) - 1);
+    let count = 0;
+    for (let i = 0; i < this.size; i++) {
+      const vOld = this.v[i];
+      // w relaxes exactly toward a (v - EL) with v held at the start of the step.
+      const wInf = a * (vOld - p.eLeakMv);
+      this.w[i] = wInf + (this.w[i] - wInf) * decayW;
+      this.theta[i] *= decayTheta;
+      if (this.refractory[i] > 0) {
+        this.refractory[i]--;
+        this.v[i] = p.vResetMv;
+      } else {
+        const vInf = p.eLeakMv + (this.exc[i] - this.inh[i] - this.w[i] + this.inputPa[i]) / p.gLeakNs;
+        let v = vInf + (vOld - vInf) * leak;
+        if (v > p.vThreshMv + this.theta[i]) {
+          this.spikeBuf[count++] = i;
+          v = p.vResetMv;
+          this.w[i] += b;
+          this.theta[i] += p.deltaThetaMv ?? 0;
+          this.refractory[i] = refractorySteps;
+        }
+        this.v[i] = v;
+      }
+      this.exc[i] *= decaySyn;
+      this.inh[i] *= decaySyn;
+    }
+    this.spikes = this.spikeBuf.subarray(0, count);
+  }
+}
+
+/**
+ * Izhikevich (2003) neuron: dv/dt = 0.04 v^2 + 5 v + 140 - u + I, du/dt = a (b v - u); v >= 30 mV: v = c, u += d
+ * (v in mV, t in ms, I in the model's current units). Integrated with two half steps for v per step, as in the
+ * paper's reference code, then u.
+ */
+export interface IzhikevichParameters {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+}
+
+export const IZHIKEVICH_REGULAR_SPIKING: IzhikevichParameters = { a: 0.02, b: 0.2, c: -65, d: 8 };
+export const IZHIKEVICH_FAST_SPIKING: IzhikevichParameters = { a: 0.1, b: 0.2, c: -65, d: 2 };
+
+export class IzhikevichGroup {
+  readonly kind = 'izhikevich';
+  readonly v: Float32Array;
+  readonly u: Float32Array;
+  readonly exc: Float32Array;
+  readonly inh: Float32Array;
+  readonly input: Float32Array;
+  spikes: Int32Array = new Int32Array(0);
+  private readonly spikeBuf: Int32Array;
+
+  constructor(
+    readonly name: string,
+    readonly size: number,
+    readonly params: IzhikevichParameters,
+    readonly dtMs: number,
+    readonly tauSynMs = 5,
+  ) {
+    if (!Number.isInteger(size) || size <= 0)
+      throw new ConfigError(`${name}.size`, `expected a positive integer, found ${size}`);
+    if (dtMs > 1)
+      throw new ConfigError(`${name}.dtMs`, `the Izhikevich model needs dt <= 1 ms, found ${dtMs}`);
+    for (const k of ['a', 'b', 'c', 'd'] as const) requireFinite(name, k, params[k]);
+    requireTimeConstant(name, 'tauSynMs', tauSynMs, dtMs);
+    this.v = new Float32Array(size).fill(params.c);
+    this.u = Float32Array.from(this.v, (v) => params.b * v);
+    this.exc = new Float32Array(size);
+    this.inh = new Float32Array(size);
+    this.input = new Float32Array(size);
+    this.spikeBuf = new Int32Array(size);
+  }
+
+  step(): void {
+    const { a, b, c, d } = this.params;
+    const h = this.dtMs / 2;
+    const decay = Math.exp(-this.dtMs / this.tauSynMs);
+    let count = 0;
+    for (let i = 0; i < this.size; i++) {
+      const current = this.input[i] + this.exc[i] - this.inh[i];
+      let v = this.v[i];
+      let u = this.u[i];
+      v += h * (0.04 * v * v + 5 * v + 140 - u + current);
+      v += h * (0.04 * v * v + 5 * v + 140 - u + current);
+      u += this.dtMs * a * (b * v - u);
+      if (v >= 30) {
+        this.spikeBuf[count++] = i;
+        v = c;
+        u += d;
+      }
+      this.v[i] = v;
+      this.u[i] = u;
+      this.exc[i] *= decay;
+      this.inh[i] *= decay;
+    }
+    this.spikes = this.spikeBuf.subarray(0, count);
+  }
+}
