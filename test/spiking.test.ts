@@ -327,3 +327,19 @@ test('Izhikevich regular-spiking neuron: spike count matches a float64 RK4 integ
     );
   }
 });
+
+test('a projection whose estimated memory exceeds what is free fails before allocating, with the estimate', () => {
+  assert.throws(
+    () => Projection.checkMemory('huge', 1e9, 2 ** 30),
+    /huge: about 24\.21 GiB needed for 1,000,000,000 synapses, only 1\.00 GiB free/,
+  );
+  assert.equal(Projection.expectedSynapses({ kind: 'fixed-probability', p: 0.02 }, 4000, 4000), 320000);
+  const net = new Network(0.1);
+  const a = net.poisson('a', 1e6, 1, 1);
+  const b = net.lif('b', 1e6, CURRENT_LIF);
+  // 10^12 synapses: refused at once instead of running out of memory.
+  assert.throws(
+    () => net.connect(a, b, { connector: { kind: 'all-to-all' }, weight: 1, receptor: 'exc', seed: 1 }),
+    /GiB needed for/,
+  );
+});

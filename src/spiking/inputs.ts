@@ -22,8 +22,12 @@ export class PoissonGroup {
     this.rateHz = typeof rateHz === 'number' ? new Float32Array(size).fill(rateHz) : rateHz;
     if (this.rateHz.length !== size)
       throw new ConfigError(`${name}.rateHz`, `expected ${size} rates, found ${this.rateHz.length}`);
-    this.rateHz.forEach((r, i) => requireNonNegative(name, `rateHz[${i}]`, r));
-    const maxP = (Math.max(...this.rateHz) * dtMs) / 1000;
+    let maxRate = 0;
+    this.rateHz.forEach((r, i) => {
+      requireNonNegative(name, `rateHz[${i}]`, r);
+      if (r > maxRate) maxRate = r;
+    });
+    const maxP = (maxRate * dtMs) / 1000;
     if (maxP > 1) throw new ConfigError(`${name}.rateHz`, `rate x dt = ${maxP} > 1: lower the rate or dt`);
     this.spikeBuf = new Int32Array(size);
     this.rng = new Rng(seed, 7);

@@ -1,5 +1,6 @@
 import { Rng } from '../util/rng.js';
-import { ConfigError } from '../util/errors.js';
+import { freemem } from 'node:os';
+import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { requireNonNegative, requireProbability } from './params.js';
 
 /** How presynaptic neurons connect to postsynaptic ones. */
@@ -42,8 +43,9 @@ export class Projection {
     readonly options: ProjectionOptions,
   ) {
     const rng = new Rng(options.seed, 11);
-    const rows: number[][] = Array.from({ length: sourceSize }, () => []);
     const c = options.connector;
+    Projection.checkMemory(name, Projection.expectedSynapses(c, sourceSize, targetSize));
+    const rows: number[][] = Array.from({ length: sourceSize }, () => []);
     const self = (i: number, j: number) => options.recurrent && i === j && !('allowSelf' in c && c.allowSelf);
     switch (c.kind) {
       case 'all-to-all':
@@ -153,8 +155,32 @@ export class Projection {
     return this.rowIndex[k];
   }
 
-  /** Bytes this projection holds (for the memory estimate before building a network). */
+  /** Bytes a projection of this many synapses needs while it is built (row lists) and after (CSR arrays). */
   static estimateBytes(synapses: number): number {
-    return synapses * (4 + 4 + 2);
+    return synapses * (4 + 4 + 2 + 16);
+  }
+
+  static expectedSynapses(c: Connector, sourceSize: number, targetSize: number): number {
+    switch (c.kind) {
+      case 'all-to-all':
+        return sourceSize * targetSize;
+      case 'one-to-one':
+        return sourceSize;
+      case 'fixed-probability':
+        return c.p * sourceSize * targetSize;
+      case 'fixed-in-degree':
+        return c.k * targetSize;
+      case 'list':
+        return c.pre.length;
+    }
+  }
+
+  /** Fails before allocating when the estimate exceeds the memory free now, saying both. */
+  static checkMemory(name: string, synapses: number, freeBytes = freemem()): void {
+    const need = Projection.estimateBytes(synapses);
+    if (need > freeBytes)
+      throw new NeuroplastError(
+        `${name}: about ${(need / 2 ** 30).toFixed(2)} GiB needed for ${Math.round(synapses).toLocaleString('en')} synapses, only ${(freeBytes / 2 ** 30).toFixed(2)} GiB free`,
+      );
   }
 }
