@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './helpers.js';
+import { REPO_ROOT, tempDir } from './helpers.js';
 import {
   AdaptiveLifGroup,
   IZHIKEVICH_REGULAR_SPIKING,
@@ -342,4 +342,36 @@ test('a projection whose estimated memory exceeds what is free fails before allo
     () => net.connect(a, b, { connector: { kind: 'all-to-all' }, weight: 1, receptor: 'exc', seed: 1 }),
     /GiB needed for/,
   );
+});
+
+test('monitors export to a run directory as CSV: spikes, population rate, sampled state', async () => {
+  const net = new Network(0.1);
+  const src = net.poisson('in', 50, 40, 3);
+  const g = net.lif('out', 10, CURRENT_LIF);
+  net.connect(src, g, { connector: { kind: 'all-to-all' }, weight: 80, receptor: 'exc', seed: 2 });
+  const spikes = net.monitorSpikes(g);
+  const rate = net.monitorRate(src, 10);
+  net.monitorState(g, 'v', [0, 3], 10);
+  net.run(200);
+  const dir = tempDir();
+  const files = await net.exportMonitors(join(dir, 'monitors'));
+  assert.deepEqual(
+    files.map((f) => f.split('/').pop()),
+    ['spikes-out.csv', 'rate-in.csv', 'state-out-v.csv'],
+  );
+  const lines = readFileSync(files[0], 'utf8').trim().split('\n');
+  assert.equal(lines[0], 't_ms,neuron');
+  assert.equal(lines.length - 1, spikes.times.length);
+  assert.ok(spikes.times.length > 0, 'the driven group fires');
+  const rates = readFileSync(files[1], 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => Number(l.split(',')[1]));
+  assert.equal(rates.length, 20);
+  // 50 Poisson inputs at 40 Hz: the binned population rate averages near 40 Hz.
+  assert.ok(Math.abs(rates.reduce((a, b) => a + b, 0) / rates.length - 40) < 8, `mean rate ${rate.ratesHz}`);
+  const state = readFileSync(files[2], 'utf8').trim().split('\n');
+  assert.equal(state[0], 't_ms,n0,n3');
+  assert.equal(state.length - 1, 200);
 });

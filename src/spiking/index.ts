@@ -2,7 +2,14 @@
 export { LifGroup, validateLif, type LifParameters } from './neurons.js';
 export { PoissonGroup, SpikeSourceArray } from './inputs.js';
 export { Projection, type Connector, type ProjectionOptions } from './projection.js';
-export { Network, SpikeMonitor, StateMonitor, type SpikeSource, type NeuronPopulation } from './network.js';
+export {
+  Network,
+  SpikeMonitor,
+  StateMonitor,
+  PopulationRateMonitor,
+  type SpikeSource,
+  type NeuronPopulation,
+} from './network.js';
 export {
   AdaptiveLifGroup,
   IzhikevichGroup,

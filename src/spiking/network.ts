@@ -1,3 +1,6 @@
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/fsx.js';
 import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { requirePositive } from './params.js';
 import { LifGroup, type LifParameters } from './neurons.js';
@@ -66,6 +69,31 @@ export class SpikeMonitor {
   }
 }
 
+/** Population rate (Hz) in consecutive bins of `binMs`. */
+export class PopulationRateMonitor {
+  readonly ratesHz: number[] = [];
+  private count = 0;
+  private steps = 0;
+  private readonly binSteps: number;
+  constructor(
+    readonly group: SpikeSource,
+    readonly binMs: number,
+    dtMs: number,
+  ) {
+    requirePositive('rate monitor', 'binMs', binMs);
+    this.binSteps = Math.max(1, Math.round(binMs / dtMs));
+  }
+
+  record(): void {
+    this.count += this.group.spikes.length;
+    if (++this.steps === this.binSteps) {
+      this.ratesHz.push((1000 * this.count) / (this.group.size * this.binMs));
+      this.count = 0;
+      this.steps = 0;
+    }
+  }
+}
+
 /** Samples a state variable of chosen neurons every `everySteps` steps. */
 export class StateMonitor {
   readonly timesMs: number[] = [];
@@ -96,6 +124,7 @@ export class Network {
   private ring = new Map<NeuronPopulation, { exc: Float32Array; inh: Float32Array; slots: number }>();
   readonly spikeMonitors: SpikeMonitor[] = [];
   readonly stateMonitors: StateMonitor[] = [];
+  readonly rateMonitors: PopulationRateMonitor[] = [];
   stepCount = 0;
   /** Abort when any LIF group's rate over the last 100 ms exceeds this (runaway activity). */
   maxRateHz = 1000;
@@ -154,6 +183,40 @@ export class Network {
     const m = new SpikeMonitor(group);
     this.spikeMonitors.push(m);
     return m;
+  }
+
+  monitorRate(group: SpikeSource, binMs: number): PopulationRateMonitor {
+    const m = new PopulationRateMonitor(group, binMs, this.dtMs);
+    this.rateMonitors.push(m);
+    return m;
+  }
+
+  /**
+   * Writes every monitor as CSV into `dir` (a run directory): spikes-<group>.csv (t_ms,neuron),
+   * rate-<group>.csv (t_ms,rate_hz), state-<group>-<variable>.csv (t_ms, one column per neuron). Atomic per file.
+   */
+  async exportMonitors(dir: string): Promise<string[]> {
+    await fsp.mkdir(dir, { recursive: true });
+    const files: [string, string][] = [];
+    for (const m of this.spikeMonitors)
+      files.push([
+        `spikes-${m.group.name}.csv`,
+        't_ms,neuron\n' + m.times.map((t, k) => `${t.toFixed(4)},${m.indices[k]}\n`).join(''),
+      ]);
+    for (const m of this.rateMonitors)
+      files.push([
+        `rate-${m.group.name}.csv`,
+        't_ms,rate_hz\n' + m.ratesHz.map((r, k) => `${((k + 1) * m.binMs).toFixed(4)},${r}\n`).join(''),
+      ]);
+    for (const m of this.stateMonitors)
+      files.push([
+        `state-${m.group.name}-${m.variable}.csv`,
+        ['t_ms', ...m.neurons.map((i) => `n${i}`)].join(',') +
+          '\n' +
+          m.timesMs.map((t, k) => [t.toFixed(4), ...m.values[k]].join(',') + '\n').join(''),
+      ]);
+    for (const [name, text] of files) await writeFileAtomic(join(dir, name), text);
+    return files.map(([name]) => join(dir, name));
   }
 
   monitorState(
@@ -231,6 +294,7 @@ export class Network {
       const tMs = this.stepCount * this.dtMs;
       for (const m of this.spikeMonitors) m.record(tMs);
       for (const m of this.stateMonitors) m.record(this.stepCount, tMs);
+      for (const m of this.rateMonitors) m.record();
       if (this.stepCount % window === 0) {
         for (const g of lifGroups) {
           const rate = (1000 * windowSpikes.get(g)!) / (g.size * window * this.dtMs);
