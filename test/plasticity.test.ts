@@ -7,6 +7,7 @@ import {
   Network,
   Oja,
   PairStdp,
+  RewardModulatedStdp,
   type LifParameters,
 } from '../src/spiking/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -130,4 +131,41 @@ test('Hebbian, anti-Hebbian, BCM and covariance rules apply their equations', ()
     Array.from(wc, (v) => +v.toFixed(6)),
     [0.4, 0],
   );
+});
+
+test('reward-modulated STDP: pairings only tag synapses; the weight moves with modulator x eligibility', () => {
+  const dt = 0.1;
+  const stdp = { aPlus: 0.01, aMinus: 0.012, tauPlusMs: 16.8, tauMinusMs: 33.7, wMax: 1 };
+  const run = (modulatorFromMs: number | null) => {
+    const net = new Network(dt);
+    const pre = net.spikeSource('pre', 1, [0], [20 - dt]);
+    const post = net.lif('post', 1, SLOW_LIF);
+    const rule = new RewardModulatedStdp(stdp, 200, 0.05);
+    const proj = net.connect(pre, post, {
+      connector: { kind: 'one-to-one' },
+      weight: 0.5,
+      receptor: 'inh',
+      seed: 1,
+      plasticity: rule,
+    });
+    const steps = 1000;
+    for (let s = 0; s < steps; s++) {
+      if (s === Math.round(30 / dt) - 1) post.v[0] = 1000; // post 10 ms after pre
+      if (modulatorFromMs !== null && s === Math.round(modulatorFromMs / dt)) rule.modulator = 1;
+      net.run(dt);
+    }
+    return { w: proj.weight[0], e: rule.traces[0], rule, steps };
+  };
+  const none = run(null);
+  assert.equal(none.w, 0.5, 'no modulator, no weight change');
+  const e0 = stdp.aPlus * Math.exp(-10 / stdp.tauPlusMs);
+  const d = Math.exp(-dt / 200);
+  // The tag decays from the pairing at step 299 to the end (step 999).
+  assert.ok(Math.abs(none.e - e0 * d ** 700) < 1e-7, `eligibility ${none.e} vs ${e0 * d ** 700}`);
+  // Modulator 1 from 40 ms on: dw = eta dt sum_k e(k) over the modulated steps, a geometric series.
+  const r = run(40);
+  const first = 400 - 299; // decays between the pairing and the first modulated step
+  const n = 1000 - 400;
+  const want = 0.05 * dt * e0 * d ** first * ((1 - d ** n) / (1 - d));
+  assert.ok(Math.abs(r.w - 0.5 - want) < 1e-6, `dw ${r.w - 0.5} vs ${want}`);
 });

@@ -19,5 +19,5 @@ export {
   type IzhikevichParameters,
 } from './adaptive.js';
 export { cobaNetwork, COBA_EXCITATORY, type CobaOptions } from './coba.js';
-export { PairStdp, type PairStdpParameters } from './stdp.js';
+export { PairStdp, RewardModulatedStdp, type PairStdpParameters } from './stdp.js';
 export { Hebbian, Oja, Bcm, Covariance, type RateRule } from './rate-rules.js';

@@ -24,7 +24,7 @@ export interface PairStdpParameters {
  *   dw = aPlus exp(-dt / tauPlus) for dt > 0,   dw = -aMinus exp(dt / tauMinus) for dt < 0.
  */
 export class PairStdp {
-  readonly kind = 'pair-stdp';
+  readonly kind: string = 'pair-stdp';
   readonly p: Required<PairStdpParameters>;
   private xPre = new Float32Array(0);
   private xPost = new Float32Array(0);
@@ -49,6 +49,23 @@ export class PairStdp {
       throw new ConfigError(`${where}.pairing`, `expected all-to-all or nearest, found ${this.p.pairing}`);
   }
 
+  /** Applies a pairing's weight change within [0, wMax] (eligibility-trace rules store it instead). */
+  protected change(k: number, dw: number): void {
+    const w = this.projection!.weight;
+    w[k] = Math.min(this.p.wMax, Math.max(0, w[k] + dw));
+  }
+
+  /** Hook before this step's pairings (eligibility decay). */
+  protected beforePairing(): void {}
+
+  /** Hook after this step's pairings (three-factor rules apply their modulated eligibility here). */
+  protected afterPairing(): void {}
+
+  protected get attached(): Projection {
+    if (!this.projection) throw new Error('STDP rule: not attached to a projection');
+    return this.projection;
+  }
+
   attach(projection: Projection): void {
     const dt = projection.dtMs;
     requireTimeConstant('stdp', 'tauPlusMs', this.p.tauPlusMs, dt);
@@ -69,10 +86,10 @@ export class PairStdp {
 
   /** One step: decay traces, then depression on pre spikes and potentiation on post spikes. */
   step(preSpikes: Int32Array, postSpikes: Int32Array): void {
-    const proj = this.projection;
-    if (!proj) throw new Error('PairStdp: not attached to a projection');
+    const proj = this.attached;
     const { aPlus, aMinus, wMax, bounds, pairing } = this.p;
     const w = proj.weight;
+    this.beforePairing();
     const { xPre, xPost } = this;
     for (let i = 0; i < xPre.length; i++) xPre[i] *= this.decayPre;
     for (let j = 0; j < xPost.length; j++) xPost[j] *= this.decayPost;
@@ -81,7 +98,7 @@ export class PairStdp {
       const i = preSpikes[s];
       for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++) {
         const dw = aMinus * xPost[proj.post[k]] * (soft ? w[k] / wMax : 1);
-        w[k] = Math.max(0, w[k] - dw);
+        this.change(k, -dw);
       }
     }
     for (let s = 0; s < postSpikes.length; s++) {
@@ -89,12 +106,69 @@ export class PairStdp {
       for (let c = this.colStart[j]; c < this.colStart[j + 1]; c++) {
         const k = this.colSyn[c];
         const dw = aPlus * xPre[proj.rowOf(k)] * (soft ? (wMax - w[k]) / wMax : 1);
-        w[k] = Math.min(wMax, w[k] + dw);
+        this.change(k, dw);
       }
     }
+    this.afterPairing();
     for (let s = 0; s < preSpikes.length; s++)
       xPre[preSpikes[s]] = pairing === 'nearest' ? 1 : xPre[preSpikes[s]] + 1;
     for (let s = 0; s < postSpikes.length; s++)
       xPost[postSpikes[s]] = pairing === 'nearest' ? 1 : xPost[postSpikes[s]] + 1;
+  }
+}
+
+/**
+ * Reward-modulated STDP, the three-factor rule (Izhikevich 2007; Fremaux & Gerstner 2016): pairings do not change the
+ * weight but an eligibility trace per synapse, e += dw_STDP, decaying with tauEligibilityMs; the weight follows the
+ * neuromodulatory signal M(t) (e.g. dopamine, set by the caller through `modulator`):
+ *   dw/dt = eta M(t) e(t),  clipped to [0, wMax].
+ * This is the hook the neuromodulation part drives.
+ */
+export class RewardModulatedStdp extends PairStdp {
+  override readonly kind = 'reward-modulated-stdp';
+  /** The third factor, read every step. */
+  modulator = 0;
+  private eligibility = new Float32Array(0);
+  private decayEligibility = 1;
+
+  constructor(
+    params: PairStdpParameters,
+    readonly tauEligibilityMs: number,
+    readonly eta: number,
+  ) {
+    super(params);
+    requirePositive('rstdp', 'tauEligibilityMs', tauEligibilityMs);
+    requireNonNegative('rstdp', 'eta', eta);
+  }
+
+  override attach(projection: Projection): void {
+    super.attach(projection);
+    requireTimeConstant('rstdp', 'tauEligibilityMs', this.tauEligibilityMs, projection.dtMs);
+    this.eligibility = new Float32Array(projection.synapseCount);
+    this.decayEligibility = Math.exp(-projection.dtMs / this.tauEligibilityMs);
+  }
+
+  /** Eligibility of every synapse (read-only view for monitors and tests). */
+  get traces(): Float32Array {
+    return this.eligibility;
+  }
+
+  protected override change(k: number, dw: number): void {
+    this.eligibility[k] += dw;
+  }
+
+  protected override beforePairing(): void {
+    const e = this.eligibility;
+    for (let k = 0; k < e.length; k++) e[k] *= this.decayEligibility;
+  }
+
+  protected override afterPairing(): void {
+    if (this.modulator === 0) return;
+    const proj = this.attached;
+    const w = proj.weight;
+    const e = this.eligibility;
+    const k0 = this.eta * this.modulator * proj.dtMs;
+    const wMax = this.p.wMax;
+    for (let k = 0; k < e.length; k++) w[k] = Math.min(wMax, Math.max(0, w[k] + k0 * e[k]));
   }
 }
