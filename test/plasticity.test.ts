@@ -8,6 +8,7 @@ import {
   Oja,
   PairStdp,
   RewardModulatedStdp,
+  InhibitoryStdp,
   type LifParameters,
 } from '../src/spiking/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -25,7 +26,11 @@ const SLOW_LIF: LifParameters = {
 };
 
 /** Weight change of one pre/post pair at dt = t_post - t_pre, measured through a running network. */
-function pairChange(dtMs: number, stdp: ConstructorParameters<typeof PairStdp>[0], w0 = 0.5): number {
+function pairChange(
+  dtMs: number,
+  stdp: ConstructorParameters<typeof PairStdp>[0] | PairStdp,
+  w0 = 0.5,
+): number {
   const dt = 0.1;
   const tPre = 50 + Math.max(0, -dtMs);
   const tPost = tPre + dtMs;
@@ -33,7 +38,7 @@ function pairChange(dtMs: number, stdp: ConstructorParameters<typeof PairStdp>[0
   // Pre spikes come from a spike array; the post neuron is forced over threshold at the chosen step.
   const pre = net.spikeSource('pre', 1, [0], [tPre - dt]);
   const post = net.lif('post', 1, SLOW_LIF);
-  const rule = new PairStdp(stdp);
+  const rule = stdp instanceof PairStdp ? stdp : new PairStdp(stdp);
   const proj = net.connect(pre, post, {
     connector: { kind: 'one-to-one' },
     weight: w0,
@@ -168,4 +173,39 @@ test('reward-modulated STDP: pairings only tag synapses; the weight moves with m
   const n = 1000 - 400;
   const want = 0.05 * dt * e0 * d ** first * ((1 - d ** n) / (1 - d));
   assert.ok(Math.abs(r.w - 0.5 - want) < 1e-6, `dw ${r.w - 0.5} vs ${want}`);
+});
+
+test('inhibitory STDP (Vogels 2011): a symmetric window eta (exp(-|dt|/tau) - alpha), alpha = 2 rho0 tau', () => {
+  const params = { eta: 0.01, tauMs: 20, targetRateHz: 5, wMax: 1 };
+  for (const dtMs of [-40, -10, -1, 1, 10, 40]) {
+    const rule = new InhibitoryStdp(params);
+    assert.ok(Math.abs(rule.alpha - 0.2) < 1e-12);
+    const got = pairChange(dtMs, rule);
+    const want = 0.01 * (Math.exp(-Math.abs(dtMs) / 20) - 0.2);
+    assert.ok(Math.abs(got - want) < 1e-6, `dt ${dtMs}: ${got} vs ${want}`);
+  }
+});
+
+test("weight normalisation and synaptic scaling act on each neuron's incoming weights", () => {
+  const net = new Network(0.1);
+  const src = net.poisson('src', 20, 0, 1);
+  const tgt = net.lif('tgt', 5, SLOW_LIF);
+  const rng = new Rng(3);
+  const proj = net.connect(src, tgt, {
+    connector: { kind: 'fixed-probability', p: 0.5 },
+    weight: () => rng.float(),
+    receptor: 'exc',
+    seed: 4,
+  });
+  proj.normalizeIncoming(3);
+  const sums = new Float64Array(5);
+  proj.post.forEach((j, k) => (sums[j] += proj.weight[k]));
+  for (const s of sums) assert.ok(Math.abs(s - 3) < 1e-5, `incoming sum ${s}`);
+  proj.scaleIncoming(Float32Array.from([1, 2, 0.5, 1, 1]));
+  const scaled = new Float64Array(5);
+  proj.post.forEach((j, k) => (scaled[j] += proj.weight[k]));
+  assert.deepEqual(
+    Array.from(scaled, (v) => +v.toFixed(4)),
+    [3, 6, 1.5, 3, 3],
+  );
 });

@@ -19,5 +19,11 @@ export {
   type IzhikevichParameters,
 } from './adaptive.js';
 export { cobaNetwork, COBA_EXCITATORY, type CobaOptions } from './coba.js';
-export { PairStdp, RewardModulatedStdp, type PairStdpParameters } from './stdp.js';
+export {
+  PairStdp,
+  RewardModulatedStdp,
+  InhibitoryStdp,
+  type PairStdpParameters,
+  type InhibitoryStdpParameters,
+} from './stdp.js';
 export { Hebbian, Oja, Bcm, Covariance, type RateRule } from './rate-rules.js';

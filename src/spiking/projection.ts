@@ -145,6 +145,43 @@ export class Projection {
   }
 
   private rowIndex: Int32Array | null = null;
+  private columnIndex: { start: Int32Array; synapses: Int32Array } | null = null;
+
+  /** Synapse indices grouped by postsynaptic neuron (a CSC view of the CSR arrays, built on first use). */
+  columns(): { start: Int32Array; synapses: Int32Array } {
+    if (!this.columnIndex) {
+      const start = new Int32Array(this.targetSize + 1);
+      for (const j of this.post) start[j + 1]++;
+      for (let j = 0; j < this.targetSize; j++) start[j + 1] += start[j];
+      const synapses = new Int32Array(this.synapseCount);
+      const fill = start.slice(0, this.targetSize);
+      for (let k = 0; k < this.synapseCount; k++) synapses[fill[this.post[k]]++] = k;
+      this.columnIndex = { start, synapses };
+    }
+    return this.columnIndex;
+  }
+
+  /**
+   * Weight normalisation (as in Diehl & Cook 2015): scales each postsynaptic neuron's incoming weights so they sum
+   * to `total` (neurons with no input weight are left alone).
+   */
+  normalizeIncoming(total: number): void {
+    const { start, synapses } = this.columns();
+    for (let j = 0; j < this.targetSize; j++) {
+      let sum = 0;
+      for (let c = start[j]; c < start[j + 1]; c++) sum += this.weight[synapses[c]];
+      if (sum <= 0) continue;
+      const k = total / sum;
+      for (let c = start[j]; c < start[j + 1]; c++) this.weight[synapses[c]] *= k;
+    }
+  }
+
+  /** Multiplies each postsynaptic neuron's incoming weights by its factor (synaptic scaling). */
+  scaleIncoming(factors: Float32Array): void {
+    const { start, synapses } = this.columns();
+    for (let j = 0; j < this.targetSize; j++)
+      for (let c = start[j]; c < start[j + 1]; c++) this.weight[synapses[c]] *= factors[j];
+  }
 
   /** The presynaptic neuron of synapse k (an index built on first use). */
   rowOf(k: number): number {

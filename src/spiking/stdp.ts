@@ -31,8 +31,8 @@ export class PairStdp {
   private decayPre = 1;
   private decayPost = 1;
   /** Synapse indices grouped by postsynaptic neuron (CSC view of the CSR projection), built on attach. */
-  private colStart = new Int32Array(0);
-  private colSyn = new Int32Array(0);
+  private colStart: Int32Array = new Int32Array(0);
+  private colSyn: Int32Array = new Int32Array(0);
   private projection: Projection | null = null;
 
   constructor(params: PairStdpParameters) {
@@ -75,13 +75,9 @@ export class PairStdp {
     this.xPost = new Float32Array(projection.targetSize);
     this.decayPre = Math.exp(-dt / this.p.tauPlusMs);
     this.decayPost = Math.exp(-dt / this.p.tauMinusMs);
-    const counts = new Int32Array(projection.targetSize + 1);
-    for (const j of projection.post) counts[j + 1]++;
-    for (let j = 0; j < projection.targetSize; j++) counts[j + 1] += counts[j];
-    this.colStart = counts;
-    this.colSyn = new Int32Array(projection.synapseCount);
-    const fill = counts.slice(0, projection.targetSize);
-    for (let k = 0; k < projection.synapseCount; k++) this.colSyn[fill[projection.post[k]]++] = k;
+    const { start, synapses } = projection.columns();
+    this.colStart = start;
+    this.colSyn = synapses;
   }
 
   /** One step: decay traces, then depression on pre spikes and potentiation on post spikes. */
@@ -170,5 +166,63 @@ export class RewardModulatedStdp extends PairStdp {
     const k0 = this.eta * this.modulator * proj.dtMs;
     const wMax = this.p.wMax;
     for (let k = 0; k < e.length; k++) w[k] = Math.min(wMax, Math.max(0, w[k] + k0 * e[k]));
+  }
+}
+
+export interface InhibitoryStdpParameters {
+  eta: number;
+  tauMs: number;
+  /** The postsynaptic rate the rule drives toward (sets the depression offset alpha = 2 rho0 tau). */
+  targetRateHz: number;
+  wMax: number;
+}
+
+/**
+ * Inhibitory STDP for E/I balance (Vogels et al. 2011): symmetric traces x_pre, x_post (time constant tau); on a pre
+ * spike w += eta (x_post - alpha), on a post spike w += eta x_pre, with alpha = 2 rho0 tau. One pair at any
+ * |dt| changes w by eta (exp(-|dt| / tau) - alpha); postsynaptic rates settle near rho0.
+ */
+export class InhibitoryStdp extends PairStdp {
+  override readonly kind = 'inhibitory-stdp';
+  readonly alpha: number;
+  private traceDecay = 1;
+  private pre = new Float32Array(0);
+  private postTrace = new Float32Array(0);
+
+  constructor(readonly ip: InhibitoryStdpParameters) {
+    super({ aPlus: ip.eta, aMinus: ip.eta, tauPlusMs: ip.tauMs, tauMinusMs: ip.tauMs, wMax: ip.wMax });
+    requireNonNegative('istdp', 'targetRateHz', ip.targetRateHz);
+    this.alpha = (2 * ip.targetRateHz * ip.tauMs) / 1000;
+  }
+
+  override attach(projection: Projection): void {
+    super.attach(projection);
+    this.pre = new Float32Array(projection.sourceSize);
+    this.postTrace = new Float32Array(projection.targetSize);
+    this.traceDecay = Math.exp(-projection.dtMs / this.ip.tauMs);
+  }
+
+  override step(preSpikes: Int32Array, postSpikes: Int32Array): void {
+    const proj = this.attached;
+    const { eta } = this.ip;
+    const w = proj.weight;
+    const wMax = this.ip.wMax;
+    for (let i = 0; i < this.pre.length; i++) this.pre[i] *= this.traceDecay;
+    for (let j = 0; j < this.postTrace.length; j++) this.postTrace[j] *= this.traceDecay;
+    for (let s = 0; s < preSpikes.length; s++) {
+      const i = preSpikes[s];
+      for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++)
+        w[k] = Math.min(wMax, Math.max(0, w[k] + eta * (this.postTrace[proj.post[k]] - this.alpha)));
+    }
+    const { start, synapses } = proj.columns();
+    for (let s = 0; s < postSpikes.length; s++) {
+      const j = postSpikes[s];
+      for (let c = start[j]; c < start[j + 1]; c++) {
+        const k = synapses[c];
+        w[k] = Math.min(wMax, Math.max(0, w[k] + eta * this.pre[proj.rowOf(k)]));
+      }
+    }
+    for (let s = 0; s < preSpikes.length; s++) this.pre[preSpikes[s]] += 1;
+    for (let s = 0; s < postSpikes.length; s++) this.postTrace[postSpikes[s]] += 1;
   }
 }
