@@ -9,6 +9,7 @@ import {
   PairStdp,
   RewardModulatedStdp,
   InhibitoryStdp,
+  TaylorRule,
   type LifParameters,
 } from '../src/spiking/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -207,5 +208,62 @@ test("weight normalisation and synaptic scaling act on each neuron's incoming we
   assert.deepEqual(
     Array.from(scaled, (v) => +v.toFixed(4)),
     [3, 6, 1.5, 3, 3],
+  );
+});
+
+test('the Taylor-expanded rule reproduces pair STDP from two coefficients, and evaluates trace-only terms each step', () => {
+  const build = (rule: PairStdp | TaylorRule) => {
+    const net = new Network(0.1);
+    const pre = net.poisson('pre', 20, 30, 5);
+    const post = net.poisson('post', 10, 30, 6) as unknown as ReturnType<Network['lif']>;
+    // A Poisson "population" as target: give it the synaptic arrays a target needs (weights do not feed back).
+    Object.assign(post, { exc: new Float32Array(10), inh: new Float32Array(10), v: new Float32Array(10) });
+    const proj = net.connect(pre, post, {
+      connector: { kind: 'all-to-all' },
+      weight: 0.5,
+      receptor: 'exc',
+      seed: 7,
+      plasticity: rule,
+    });
+    net.run(1000);
+    return proj.weight;
+  };
+  const params = { aPlus: 0.002, aMinus: 0.0024, tauPlusMs: 16.8, tauMinusMs: 33.7, wMax: 100 };
+  const stdp = build(new PairStdp(params));
+  const taylor = build(
+    new TaylorRule({
+      tauPreMs: 16.8,
+      tauPostMs: 33.7,
+      wMax: 100,
+      terms: [
+        { powers: [1, 0, 0, 1, 0, 0, 0], coefficient: -0.0024 }, // pre x xPost: depression
+        { powers: [0, 1, 1, 0, 0, 0, 0], coefficient: 0.002 }, // post x xPre: potentiation
+      ],
+    }),
+  );
+  let changed = 0;
+  stdp.forEach((w, k) => {
+    assert.ok(Math.abs(w - taylor[k]) < 1e-5, `synapse ${k}: STDP ${w} vs Taylor ${taylor[k]}`);
+    if (Math.abs(w - 0.5) > 1e-3) changed++;
+  });
+  assert.ok(changed > 100, `the spike trains drive real changes (${changed} synapses moved)`);
+  const decay = build(
+    new TaylorRule({
+      tauPreMs: 10,
+      tauPostMs: 10,
+      wMax: 1,
+      terms: [{ powers: [0, 0, 0, 0, 0, 0, 1], coefficient: -0.001 }],
+    }),
+  );
+  assert.ok(Math.abs(decay[0] - 0.5 * 0.999 ** 10000) < 1e-5, `weight decay term ${decay[0]}`);
+  assert.throws(
+    () =>
+      new TaylorRule({
+        tauPreMs: 10,
+        tauPostMs: 10,
+        wMax: 1,
+        terms: [{ powers: [1, 0, 0] as never, coefficient: 1 }],
+      }),
+    /taylor\.terms\[0\]\.powers: expected 7 non-negative integers/,
   );
 });

@@ -27,3 +27,4 @@ export {
   type InhibitoryStdpParameters,
 } from './stdp.js';
 export { Hebbian, Oja, Bcm, Covariance, type RateRule } from './rate-rules.js';
+export { TaylorRule, TAYLOR_VARIABLES, type TaylorTerm, type TaylorRuleParameters } from './taylor.js';

@@ -6,7 +6,11 @@ import { requirePositive } from './params.js';
 import { LifGroup, type LifParameters } from './neurons.js';
 import { PoissonGroup, SpikeSourceArray } from './inputs.js';
 import { Projection, type ProjectionOptions } from './projection.js';
-import type { PairStdp } from './stdp.js';
+/** A synaptic plasticity rule attached to a projection, stepped after each step's propagation. */
+export interface PlasticityRule {
+  attach(projection: Projection): void;
+  step(preSpikes: Int32Array, postSpikes: Int32Array): void;
+}
 
 /** A population that integrates synaptic input (LIF, adaptive LIF, Izhikevich): what projections can target. */
 export interface NeuronPopulation {
@@ -28,7 +32,7 @@ interface Wiring {
   projection: Projection;
   source: SpikeSource;
   target: NeuronPopulation;
-  plasticity?: PairStdp;
+  plasticity?: PlasticityRule;
 }
 
 /** Spikes of one group: parallel arrays of times (ms) and neuron indices. */
@@ -166,7 +170,7 @@ export class Network {
   connect(
     source: SpikeSource,
     target: NeuronPopulation,
-    options: ProjectionOptions & { name?: string; plasticity?: PairStdp },
+    options: ProjectionOptions & { name?: string; plasticity?: PlasticityRule },
   ): Projection {
     const name = options.name ?? `${source.name}->${target.name}`;
     const projection = new Projection(name, source.size, target.size, this.dtMs, {
