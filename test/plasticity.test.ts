@@ -10,6 +10,7 @@ import {
   RewardModulatedStdp,
   InhibitoryStdp,
   TaylorRule,
+  TripletStdp,
   type LifParameters,
 } from '../src/spiking/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -266,4 +267,77 @@ test('the Taylor-expanded rule reproduces pair STDP from two coefficients, and e
       }),
     /taylor\.terms\[0\]\.powers: expected 7 non-negative integers/,
   );
+});
+
+test('triplet STDP: pair STDP without triplet terms; with them potentiation grows with pairing frequency', () => {
+  const trains = (rule: PairStdp | TripletStdp, preTimes: number[], postTimes: number[], w0 = 0.5) => {
+    const dt = 0.1;
+    const net = new Network(dt);
+    const pre = net.spikeSource(
+      'pre',
+      1,
+      preTimes.map(() => 0),
+      preTimes.map((t) => t - dt),
+    );
+    const post = net.spikeSource(
+      'post',
+      1,
+      postTimes.map(() => 0),
+      postTimes.map((t) => t - dt),
+    ) as unknown as ReturnType<Network['lif']>;
+    Object.assign(post, { exc: new Float32Array(1), inh: new Float32Array(1), v: new Float32Array(1) });
+    const proj = net.connect(pre, post, {
+      connector: { kind: 'one-to-one' },
+      weight: w0,
+      receptor: 'exc',
+      seed: 1,
+      plasticity: rule,
+    });
+    net.run(Math.max(...preTimes, ...postTimes) + 50);
+    return proj.weight[0] - w0;
+  };
+  const pairs = (hz: number, dtMs: number) => {
+    const times = Array.from({ length: 60 }, (_, k) => 100 + (k * 1000) / hz);
+    return [times, times.map((t) => t + dtMs)];
+  };
+  const pairParams = { aPlus: 0.005, aMinus: 0.007, tauPlusMs: 16.8, tauMinusMs: 33.7, wMax: 10 };
+  const asTriplet = {
+    a2Plus: 0.005,
+    a3Plus: 0,
+    a2Minus: 0.007,
+    a3Minus: 0,
+    tauPlusMs: 16.8,
+    tauMinusMs: 33.7,
+    tauXMs: 101,
+    tauYMs: 125,
+    wMax: 10,
+  };
+  for (const [hz, d] of [
+    [1, 10],
+    [20, 10],
+    [20, -10],
+    [50, 5],
+  ]) {
+    const [pre, post] = pairs(hz, d);
+    const a = trains(new PairStdp(pairParams), pre, post);
+    const b = trains(new TripletStdp(asTriplet), pre, post);
+    assert.ok(Math.abs(a - b) < 1e-6, `${hz} Hz, dt ${d}: pair ${a} vs triplet-without-triplets ${b}`);
+  }
+  // Pfister & Gerstner's minimal all-to-all visual-cortex fit: A2+ = 0, A3+ = 6.2e-3, A2- = 7e-3, A3- = 0.
+  const minimal = {
+    a2Plus: 0,
+    a3Plus: 6.2e-3,
+    a2Minus: 7e-3,
+    a3Minus: 0,
+    tauPlusMs: 16.8,
+    tauMinusMs: 33.7,
+    tauXMs: 101,
+    tauYMs: 125,
+    wMax: 10,
+  };
+  const at = (hz: number) => trains(new TripletStdp(minimal), ...(pairs(hz, 10) as [number[], number[]]));
+  const low = at(1);
+  const high = at(40);
+  assert.ok(Math.abs(low) < 1e-3, `1 Hz pairing barely changes the weight (${low})`);
+  assert.ok(high > 0.05, `40 Hz pairing potentiates (${high})`);
 });

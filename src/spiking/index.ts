@@ -23,6 +23,8 @@ export {
   PairStdp,
   RewardModulatedStdp,
   InhibitoryStdp,
+  TripletStdp,
+  type TripletStdpParameters,
   type PairStdpParameters,
   type InhibitoryStdpParameters,
 } from './stdp.js';

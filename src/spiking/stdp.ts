@@ -226,3 +226,90 @@ export class InhibitoryStdp extends PairStdp {
     for (let s = 0; s < postSpikes.length; s++) this.postTrace[postSpikes[s]] += 1;
   }
 }
+
+export interface TripletStdpParameters {
+  /** Pair and triplet potentiation amplitudes (A2+, A3+) and depression amplitudes (A2-, A3-). */
+  a2Plus: number;
+  a3Plus: number;
+  a2Minus: number;
+  a3Minus: number;
+  tauPlusMs: number;
+  tauMinusMs: number;
+  /** Slow traces of the triplet terms (tau_x for pre, tau_y for post). */
+  tauXMs: number;
+  tauYMs: number;
+  wMax: number;
+}
+
+/**
+ * Triplet STDP (Pfister & Gerstner 2006, all-to-all): fast traces r1 (pre, tauPlus) and o1 (post, tauMinus), slow
+ * traces r2 (pre, tauX) and o2 (post, tauY). On a post spike: w += r1 (A2+ + A3+ o2); on a pre spike:
+ * w -= o1 (A2- + A3- r2), the slow trace read before this spike's own increment. With A3+ = A3- = 0 it is pair STDP;
+ * A3+ > 0 makes potentiation grow with the postsynaptic rate (the frequency dependence of the data it fits).
+ */
+export class TripletStdp {
+  readonly kind = 'triplet-stdp';
+  private projection: Projection | null = null;
+  private r1 = new Float32Array(0);
+  private r2 = new Float32Array(0);
+  private o1 = new Float32Array(0);
+  private o2 = new Float32Array(0);
+  private decay = { r1: 1, r2: 1, o1: 1, o2: 1 };
+
+  constructor(readonly p: TripletStdpParameters) {
+    for (const k of ['a2Plus', 'a3Plus', 'a2Minus', 'a3Minus'] as const)
+      requireNonNegative('triplet', k, p[k]);
+    for (const k of ['tauPlusMs', 'tauMinusMs', 'tauXMs', 'tauYMs', 'wMax'] as const)
+      requirePositive('triplet', k, p[k]);
+  }
+
+  attach(projection: Projection): void {
+    const dt = projection.dtMs;
+    for (const k of ['tauPlusMs', 'tauMinusMs', 'tauXMs', 'tauYMs'] as const)
+      requireTimeConstant('triplet', k, this.p[k], dt);
+    this.projection = projection;
+    this.r1 = new Float32Array(projection.sourceSize);
+    this.r2 = new Float32Array(projection.sourceSize);
+    this.o1 = new Float32Array(projection.targetSize);
+    this.o2 = new Float32Array(projection.targetSize);
+    this.decay = {
+      r1: Math.exp(-dt / this.p.tauPlusMs),
+      r2: Math.exp(-dt / this.p.tauXMs),
+      o1: Math.exp(-dt / this.p.tauMinusMs),
+      o2: Math.exp(-dt / this.p.tauYMs),
+    };
+  }
+
+  step(preSpikes: Int32Array, postSpikes: Int32Array): void {
+    const proj = this.projection;
+    if (!proj) throw new Error('TripletStdp: not attached to a projection');
+    const { r1, r2, o1, o2, decay } = this;
+    const { a2Plus, a3Plus, a2Minus, a3Minus, wMax } = this.p;
+    const w = proj.weight;
+    for (let i = 0; i < r1.length; i++) {
+      r1[i] *= decay.r1;
+      r2[i] *= decay.r2;
+    }
+    for (let j = 0; j < o1.length; j++) {
+      o1[j] *= decay.o1;
+      o2[j] *= decay.o2;
+    }
+    for (const i of preSpikes)
+      for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++)
+        w[k] = Math.max(0, w[k] - o1[proj.post[k]] * (a2Minus + a3Minus * r2[i]));
+    const { start, synapses } = proj.columns();
+    for (const j of postSpikes)
+      for (let c = start[j]; c < start[j + 1]; c++) {
+        const k = synapses[c];
+        w[k] = Math.min(wMax, w[k] + r1[proj.rowOf(k)] * (a2Plus + a3Plus * o2[j]));
+      }
+    for (const i of preSpikes) {
+      r1[i] += 1;
+      r2[i] += 1;
+    }
+    for (const j of postSpikes) {
+      o1[j] += 1;
+      o2[j] += 1;
+    }
+  }
+}
