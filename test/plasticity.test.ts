@@ -11,6 +11,7 @@ import {
   InhibitoryStdp,
   TaylorRule,
   TripletStdp,
+  RateNetwork,
   type LifParameters,
 } from '../src/spiking/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -340,4 +341,28 @@ test('triplet STDP: pair STDP without triplet terms; with them potentiation grow
   const high = at(40);
   assert.ok(Math.abs(low) < 1e-3, `1 Hz pairing barely changes the weight (${low})`);
   assert.ok(high > 0.05, `40 Hz pairing potentiates (${high})`);
+});
+
+test('a rate network relaxes to its fixed point and shares the rate rules (Hebbian growth along correlated input)', () => {
+  const net = new RateNetwork(0.5);
+  const input = net.population('in', 2, 5, 'linear');
+  const out = net.population('out', 1, 10, 'linear');
+  input.input.set([1, 2]);
+  const w = Float32Array.from([0.5, 0.25]);
+  net.connect(input, out, w);
+  net.run(300);
+  // Fixed point: r_in = input, r_out = w . r_in = 1.
+  assert.ok(
+    Math.abs(input.rate[1] - 2) < 1e-4 && Math.abs(out.rate[0] - 1) < 1e-4,
+    `rates ${input.rate} ${out.rate}`,
+  );
+  const plastic = new RateNetwork(0.5);
+  const a = plastic.population('a', 2, 5, 'linear');
+  const b = plastic.population('b', 1, 5, 'linear');
+  a.input.set([1, 0]);
+  const wp = Float32Array.from([0.1, 0.1]);
+  plastic.connect(a, b, wp, new Hebbian(0.001));
+  plastic.run(100);
+  assert.ok(wp[0] > 0.11 && wp[1] === Math.fround(0.1), `only the active input's weight grows: ${wp}`);
+  assert.throws(() => plastic.connect(a, b, new Float32Array(3)), /expected 1 x 2 = 2 values, found 3/);
 });

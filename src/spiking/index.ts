@@ -30,3 +30,4 @@ export {
 } from './stdp.js';
 export { Hebbian, Oja, Bcm, Covariance, type RateRule } from './rate-rules.js';
 export { TaylorRule, TAYLOR_VARIABLES, type TaylorTerm, type TaylorRuleParameters } from './taylor.js';
+export { RateNetwork, RatePopulation, type RateProjection } from './rate-network.js';
