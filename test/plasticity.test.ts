@@ -12,6 +12,7 @@ import {
   TaylorRule,
   TripletStdp,
   RateNetwork,
+  SynapticScaling,
   type LifParameters,
 } from '../src/spiking/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -365,4 +366,33 @@ test('a rate network relaxes to its fixed point and shares the rate rules (Hebbi
   plastic.run(100);
   assert.ok(wp[0] > 0.11 && wp[1] === Math.fround(0.1), `only the active input's weight grows: ${wp}`);
   assert.throws(() => plastic.connect(a, b, new Float32Array(3)), /expected 1 x 2 = 2 values, found 3/);
+});
+
+test('synaptic scaling drives postsynaptic rates toward their target, from above and from below', () => {
+  for (const [weight, label] of [
+    [400, 'too strong'],
+    [60, 'too weak'],
+  ] as const) {
+    const net = new Network(0.1);
+    const input = net.poisson('in', 100, 10, 9);
+    const out = net.lif('out', 20, { ...SLOW_LIF, gLeakNs: 50, cmPf: 1000, refractoryMs: 2, tauExcMs: 5 });
+    const scaling = new SynapticScaling({ targetRateHz: 10, tauRateMs: 500, eta: 0.05, everyMs: 10 });
+    net.connect(input, out, {
+      connector: { kind: 'all-to-all' },
+      weight,
+      receptor: 'exc',
+      seed: 3,
+      plasticity: scaling,
+    });
+    const mon = net.monitorSpikes(out);
+    net.run(3000);
+    const early = mon.times.filter((t) => t <= 500).length / (20 * 0.5);
+    const late = mon.times.filter((t) => t > 2000).length / (20 * 1.0);
+    assert.ok(Math.abs(late - 10) < 3, `${label}: late rate ${late} Hz (early ${early} Hz), target 10 Hz`);
+    assert.ok(Math.abs(late - 10) < Math.abs(early - 10), `${label}: the rate moves toward the target`);
+    assert.ok(
+      label === 'too strong' ? early > 15 : early < 5,
+      `${label}: starts away from the target (${early} Hz)`,
+    );
+  }
 });

@@ -1,0 +1,61 @@
+import { requirePositive, requireTimeConstant } from './params.js';
+import type { Projection } from './projection.js';
+
+export interface SynapticScalingParameters {
+  /** The postsynaptic rate each neuron is driven toward. */
+  targetRateHz: number;
+  /** Time constant of each neuron's rate estimate (an exponential average of its spikes). */
+  tauRateMs: number;
+  /** Relative weight change per update at a rate error of 100% (dimensionless). */
+  eta: number;
+  /** How often the scaling is applied. */
+  everyMs: number;
+}
+
+/**
+ * Homeostatic synaptic scaling (Turrigiano et al. 1998; van Rossum et al. 2000): each postsynaptic neuron's
+ * incoming weights are multiplied by 1 + eta (rTarget - r) / rTarget every `everyMs`, where r is an exponential
+ * estimate of its rate. Multiplicative, so the relative pattern learned by other rules is kept. Attach it to a
+ * projection like any plasticity rule; it reads only the postsynaptic spikes.
+ */
+export class SynapticScaling {
+  readonly kind = 'synaptic-scaling';
+  private projection: Projection | null = null;
+  /** Each postsynaptic neuron's rate estimate (Hz). */
+  rateHz = new Float32Array(0);
+  private factors = new Float32Array(0);
+  private decay = 1;
+  private stepsPerUpdate = 1;
+  private steps = 0;
+
+  constructor(readonly p: SynapticScalingParameters) {
+    requirePositive('scaling', 'targetRateHz', p.targetRateHz);
+    requirePositive('scaling', 'tauRateMs', p.tauRateMs);
+    requirePositive('scaling', 'eta', p.eta);
+    requirePositive('scaling', 'everyMs', p.everyMs);
+  }
+
+  attach(projection: Projection): void {
+    requireTimeConstant('scaling', 'tauRateMs', this.p.tauRateMs, projection.dtMs);
+    this.projection = projection;
+    this.rateHz = new Float32Array(projection.targetSize).fill(this.p.targetRateHz);
+    this.factors = new Float32Array(projection.targetSize);
+    this.decay = Math.exp(-projection.dtMs / this.p.tauRateMs);
+    this.stepsPerUpdate = Math.max(1, Math.round(this.p.everyMs / projection.dtMs));
+  }
+
+  step(_preSpikes: Int32Array, postSpikes: Int32Array): void {
+    const proj = this.projection;
+    if (!proj) throw new Error('SynapticScaling: not attached to a projection');
+    const r = this.rateHz;
+    // The estimate decays, and each spike adds 1 / tau (in Hz), so a steady rate is estimated without bias.
+    for (let j = 0; j < r.length; j++) r[j] *= this.decay;
+    const bump = 1000 / this.p.tauRateMs;
+    for (const j of postSpikes) r[j] += bump;
+    if (++this.steps < this.stepsPerUpdate) return;
+    this.steps = 0;
+    const { targetRateHz: target, eta } = this.p;
+    for (let j = 0; j < r.length; j++) this.factors[j] = Math.max(0, 1 + (eta * (target - r[j])) / target);
+    proj.scaleIncoming(this.factors);
+  }
+}
