@@ -375,3 +375,18 @@ test('monitors export to a run directory as CSV: spikes, population rate, sample
   assert.equal(state[0], 't_ms,n0,n3');
   assert.equal(state.length - 1, 200);
 });
+
+test("cell types carry a transmitter, and Dale's law is enforced on every projection", () => {
+  const net = new Network(0.1);
+  const e = net.lif('E', 10, CURRENT_LIF, { name: 'pyramidal', transmitter: 'excitatory' });
+  const i = net.lif('I', 5, CURRENT_LIF, { name: 'basket', transmitter: 'inhibitory' });
+  net.connect(e, i, { connector: { kind: 'all-to-all' }, weight: 1, receptor: 'exc', seed: 1 });
+  net.connect(i, e, { connector: { kind: 'all-to-all' }, weight: 1, receptor: 'inh', seed: 2 });
+  assert.throws(
+    () => net.connect(i, e, { connector: { kind: 'all-to-all' }, weight: 1, receptor: 'exc', seed: 3 }),
+    /I->E\.receptor: Dale's law: I is cell type basket \(inhibitory\), so its synapses cannot target the exc receptor/,
+  );
+  const { exc, inh } = cobaNetwork({ neurons: 100 });
+  assert.equal(exc.cellType?.transmitter, 'excitatory');
+  assert.equal(inh.cellType?.transmitter, 'inhibitory');
+});

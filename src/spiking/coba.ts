@@ -43,8 +43,8 @@ export function cobaNetwork(o: CobaOptions = {}): {
   const p = o.connectivity ?? 0.02;
   const seed = o.seed ?? 0;
   const net = new Network(o.dtMs ?? 0.1);
-  const exc = net.lif('exc', nExc, COBA_EXCITATORY);
-  const inh = net.lif('inh', n - nExc, COBA_EXCITATORY);
+  const exc = net.lif('exc', nExc, COBA_EXCITATORY, { name: 'pyramidal', transmitter: 'excitatory' });
+  const inh = net.lif('inh', n - nExc, COBA_EXCITATORY, { name: 'interneuron', transmitter: 'inhibitory' });
   const rng = new Rng(seed, 3);
   for (const g of [exc, inh]) {
     for (let i = 0; i < g.size; i++) {

@@ -1,5 +1,5 @@
 /** Spiking networks: LIF neurons, Poisson and spike-array inputs, sparse delayed projections, monitors. */
-export { LifGroup, validateLif, type LifParameters } from './neurons.js';
+export { LifGroup, validateLif, type LifParameters, type CellType } from './neurons.js';
 export { PoissonGroup, SpikeSourceArray } from './inputs.js';
 export { Projection, type Connector, type ProjectionOptions } from './projection.js';
 export {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
 import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { requirePositive } from './params.js';
-import { LifGroup, type LifParameters } from './neurons.js';
+import { LifGroup, type CellType, type LifParameters } from './neurons.js';
 import { PoissonGroup, SpikeSourceArray } from './inputs.js';
 import { Projection, type ProjectionOptions } from './projection.js';
 /** A synaptic plasticity rule attached to a projection, stepped after each step's propagation. */
@@ -137,8 +137,8 @@ export class Network {
     requirePositive('network', 'dtMs', dtMs);
   }
 
-  lif(name: string, size: number, params: LifParameters): LifGroup {
-    return this.add(new LifGroup(name, size, params, this.dtMs));
+  lif(name: string, size: number, params: LifParameters, cellType?: CellType): LifGroup {
+    return this.add(new LifGroup(name, size, params, this.dtMs, cellType));
   }
 
   poisson(name: string, size: number, rateHz: number | Float32Array, seed: number): PoissonGroup {
@@ -173,6 +173,13 @@ export class Network {
     options: ProjectionOptions & { name?: string; plasticity?: PlasticityRule },
   ): Projection {
     const name = options.name ?? `${source.name}->${target.name}`;
+    const cellType = (source as { cellType?: CellType }).cellType;
+    const sign = options.receptor === 'exc' ? 'excitatory' : 'inhibitory';
+    if (cellType && cellType.transmitter !== sign)
+      throw new ConfigError(
+        `${name}.receptor`,
+        `Dale's law: ${source.name} is cell type ${cellType.name} (${cellType.transmitter}), so its synapses cannot target the ${options.receptor} receptor`,
+      );
     const projection = new Projection(name, source.size, target.size, this.dtMs, {
       ...options,
       recurrent: options.recurrent ?? source === target,

@@ -52,6 +52,15 @@ export function validateLif(where: string, p: LifParameters, dtMs: number): void
   }
 }
 
+/**
+ * A cell type: a named parameter set whose cells all release one transmitter (Dale's law: a cell's outgoing
+ * synapses share a sign), which the network checks against every projection's receptor.
+ */
+export interface CellType {
+  name: string;
+  transmitter: 'excitatory' | 'inhibitory';
+}
+
 /** A population of LIF neurons sharing one parameter set (a cell type); state is per neuron. */
 export class LifGroup {
   readonly kind = 'lif';
@@ -75,6 +84,7 @@ export class LifGroup {
     readonly size: number,
     readonly params: LifParameters,
     readonly dtMs: number,
+    readonly cellType?: CellType,
   ) {
     if (!Number.isInteger(size) || size <= 0)
       throw new ConfigError(`${name}.size`, `expected a positive integer, found ${size}`);
