@@ -13,6 +13,8 @@ import {
   TripletStdp,
   RateNetwork,
   SynapticScaling,
+  HeterosynapticCompetition,
+  RuleChain,
   type LifParameters,
 } from '../src/spiking/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -395,4 +397,38 @@ test('synaptic scaling drives postsynaptic rates toward their target, from above
       `${label}: starts away from the target (${early} Hz)`,
     );
   }
+});
+
+test('heterosynaptic competition caps each neuron’s incoming total while STDP potentiates', () => {
+  const run = (withCompetition: boolean) => {
+    const net = new Network(0.1);
+    const pre = net.poisson('pre', 50, 20, 11);
+    const post = net.poisson('post', 5, 20, 12) as unknown as ReturnType<Network['lif']>;
+    Object.assign(post, { exc: new Float32Array(5), inh: new Float32Array(5), v: new Float32Array(5) });
+    // Potentiation-dominated STDP: weights grow without bound unless something competes.
+    const stdp = new PairStdp({ aPlus: 0.01, aMinus: 0.001, tauPlusMs: 20, tauMinusMs: 20, wMax: 10 });
+    const rule = withCompetition ? new RuleChain([stdp, new HeterosynapticCompetition(26)]) : stdp;
+    const proj = net.connect(pre, post, {
+      connector: { kind: 'all-to-all' },
+      weight: 0.5,
+      receptor: 'exc',
+      seed: 1,
+      plasticity: rule,
+    });
+    net.run(2000);
+    const totals = new Float64Array(5);
+    proj.post.forEach((j, k) => (totals[j] += proj.weight[k]));
+    return { totals, spread: Math.max(...proj.weight) - Math.min(...proj.weight) };
+  };
+  const free = run(false);
+  const capped = run(true);
+  assert.ok(
+    free.totals.every((t) => t > 30),
+    `without competition totals grow past the cap: ${free.totals}`,
+  );
+  assert.ok(
+    capped.totals.every((t) => t <= 30 + 1e-3),
+    `with competition totals stay at or below 30: ${capped.totals}`,
+  );
+  assert.ok(capped.spread > 0.05, 'synapses still differ: competition redistributes rather than freezing');
 });

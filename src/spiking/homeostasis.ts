@@ -59,3 +59,60 @@ export class SynapticScaling {
     proj.scaleIncoming(this.factors);
   }
 }
+
+/**
+ * Heterosynaptic competition (as in Zenke, Agnes & Gerstner 2015, in its simplest subtractive form): whenever the
+ * summed incoming weight of a postsynaptic neuron exceeds `maxTotal`, every one of its synapses is depressed by an
+ * equal share of the excess (times `rate`, 1 = all of it at once), floored at 0. Attach it after a Hebbian rule on
+ * the same projection: potentiation of some synapses then comes at the expense of the others.
+ */
+export class HeterosynapticCompetition {
+  readonly kind = 'heterosynaptic-competition';
+  private projection: Projection | null = null;
+
+  constructor(
+    readonly maxTotal: number,
+    readonly rate = 1,
+  ) {
+    requirePositive('heterosynaptic', 'maxTotal', maxTotal);
+    requirePositive('heterosynaptic', 'rate', rate);
+  }
+
+  attach(projection: Projection): void {
+    this.projection = projection;
+  }
+
+  step(_preSpikes: Int32Array, postSpikes: Int32Array): void {
+    const proj = this.projection;
+    if (!proj) throw new Error('HeterosynapticCompetition: not attached to a projection');
+    const { start, synapses } = proj.columns();
+    const w = proj.weight;
+    // Incoming totals change only through potentiation at postsynaptic spikes, so only those neurons are checked.
+    for (const j of postSpikes) {
+      const n = start[j + 1] - start[j];
+      if (n === 0) continue;
+      let total = 0;
+      for (let c = start[j]; c < start[j + 1]; c++) total += w[synapses[c]];
+      if (total <= this.maxTotal) continue;
+      const share = (this.rate * (total - this.maxTotal)) / n;
+      for (let c = start[j]; c < start[j + 1]; c++) {
+        const k = synapses[c];
+        w[k] = Math.max(0, w[k] - share);
+      }
+    }
+  }
+}
+
+/** Several rules on one projection, stepped in order (e.g. STDP, then competition). */
+export class RuleChain {
+  readonly kind = 'rule-chain';
+  constructor(
+    readonly rules: { attach(p: Projection): void; step(pre: Int32Array, post: Int32Array): void }[],
+  ) {}
+  attach(projection: Projection): void {
+    for (const r of this.rules) r.attach(projection);
+  }
+  step(preSpikes: Int32Array, postSpikes: Int32Array): void {
+    for (const r of this.rules) r.step(preSpikes, postSpikes);
+  }
+}

@@ -31,4 +31,9 @@ export {
 export { Hebbian, Oja, Bcm, Covariance, type RateRule } from './rate-rules.js';
 export { TaylorRule, TAYLOR_VARIABLES, type TaylorTerm, type TaylorRuleParameters } from './taylor.js';
 export { RateNetwork, RatePopulation, type RateProjection } from './rate-network.js';
-export { SynapticScaling, type SynapticScalingParameters } from './homeostasis.js';
+export {
+  SynapticScaling,
+  HeterosynapticCompetition,
+  RuleChain,
+  type SynapticScalingParameters,
+} from './homeostasis.js';
