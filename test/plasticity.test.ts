@@ -15,6 +15,7 @@ import {
   SynapticScaling,
   HeterosynapticCompetition,
   RuleChain,
+  StructuralPlasticity,
   type LifParameters,
 } from '../src/spiking/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -431,4 +432,56 @@ test('heterosynaptic competition caps each neuron’s incoming total while STDP 
     `with competition totals stay at or below 30: ${capped.totals}`,
   );
   assert.ok(capped.spread > 0.05, 'synapses still differ: competition redistributes rather than freezing');
+});
+
+test('structural plasticity prunes weak synapses and regrows to the budget, and weight rules keep working', () => {
+  const net = new Network(0.1);
+  const pre = net.poisson('pre', 40, 20, 21);
+  const post = net.lif('post', 30, SLOW_LIF);
+  const rng = new Rng(22);
+  const structural = new StructuralPlasticity({
+    pruneBelow: 0.2,
+    budget: 300,
+    growWeight: 0.3,
+    everyMs: 50,
+    seed: 5,
+  });
+  const stdp = new RewardModulatedStdp(
+    { aPlus: 0.01, aMinus: 0.012, tauPlusMs: 20, tauMinusMs: 20, wMax: 1 },
+    100,
+    0.1,
+  );
+  stdp.modulator = 0.5;
+  const proj = net.connect(pre, post, {
+    connector: { kind: 'fixed-probability', p: 0.25 },
+    weight: () => rng.float(),
+    receptor: 'inh',
+    seed: 3,
+    plasticity: new RuleChain([stdp, structural]),
+  });
+  const before = proj.synapseCount;
+  const weakBefore = Array.from(proj.weight).filter((w) => w < 0.2).length;
+  assert.ok(weakBefore > 20 && before > 250, `starting point: ${before} synapses, ${weakBefore} weak`);
+  net.run(500);
+  assert.ok(proj.version >= 9, `rewired every 50 ms (version ${proj.version})`);
+  assert.equal(proj.synapseCount, 300);
+  assert.ok(
+    Array.from(proj.weight).every((w) => w >= 0.2 - 1e-6 || w < 0.2),
+    'weights are finite',
+  );
+  const { pruned, grown } = structural.lastUpdate;
+  assert.equal(proj.synapseCount - grown + pruned, 300, 'the last update kept the budget');
+  // CSR stays consistent: rows ascend, targets in range and sorted within a row, no duplicate pairs.
+  const seen = new Set<number>();
+  for (let i = 0; i < 40; i++) {
+    assert.ok(proj.rowStart[i] <= proj.rowStart[i + 1]);
+    for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++) {
+      assert.ok(proj.post[k] >= 0 && proj.post[k] < 30);
+      if (k > proj.rowStart[i]) assert.ok(proj.post[k] > proj.post[k - 1]);
+      assert.ok(!seen.has(i * 30 + proj.post[k]), 'duplicate synapse');
+      seen.add(i * 30 + proj.post[k]);
+    }
+  }
+  assert.equal(stdp.traces.length, proj.synapseCount, 'eligibility follows the rewired synapses');
+  assert.throws(() => proj.rewire(new Uint8Array(3), []), /keep has 3 entries, projection has 300/);
 });

@@ -37,3 +37,4 @@ export {
   RuleChain,
   type SynapticScalingParameters,
 } from './homeostasis.js';
+export { StructuralPlasticity, type StructuralPlasticityParameters } from './structural.js';

@@ -29,11 +29,14 @@ export interface ProjectionOptions {
  * integer delays. Spike propagation is event driven: only the rows of neurons that spiked are visited.
  */
 export class Projection {
-  readonly rowStart: Int32Array;
-  readonly post: Int32Array;
-  readonly weight: Float32Array;
-  readonly delaySteps: Uint16Array;
-  readonly maxDelaySteps: number;
+  // Replaced (not mutated in size) by `rewire`, so rules re-read them every step.
+  rowStart: Int32Array;
+  post: Int32Array;
+  weight: Float32Array;
+  delaySteps: Uint16Array;
+  maxDelaySteps: number;
+  /** Bumped by every `rewire`; rules with per-synapse state compare it to know their state is stale. */
+  version = 0;
 
   constructor(
     readonly name: string,
@@ -159,6 +162,57 @@ export class Projection {
       this.columnIndex = { start, synapses };
     }
     return this.columnIndex;
+  }
+
+  /**
+   * Structural change: keeps the synapses with keep[k] = 1 and adds new ones (rows stay grouped by presynaptic
+   * neuron, in ascending target order). Delays must stay within the current ring buffer.
+   */
+  rewire(
+    keep: Uint8Array,
+    additions: { pre: number; post: number; weight: number; delaySteps?: number }[],
+  ): void {
+    if (keep.length !== this.synapseCount)
+      throw new RangeError(
+        `${this.name}.rewire: keep has ${keep.length} entries, projection has ${this.synapseCount}`,
+      );
+    const rows: { post: number; weight: number; delay: number }[][] = Array.from(
+      { length: this.sourceSize },
+      () => [],
+    );
+    for (let i = 0; i < this.sourceSize; i++)
+      for (let k = this.rowStart[i]; k < this.rowStart[i + 1]; k++)
+        if (keep[k]) rows[i].push({ post: this.post[k], weight: this.weight[k], delay: this.delaySteps[k] });
+    for (const a of additions) {
+      if (a.pre < 0 || a.pre >= this.sourceSize || a.post < 0 || a.post >= this.targetSize)
+        throw new RangeError(`${this.name}.rewire: synapse ${a.pre} -> ${a.post} is outside the projection`);
+      const delay = a.delaySteps ?? 0;
+      if (delay > this.maxDelaySteps)
+        throw new RangeError(
+          `${this.name}.rewire: delay ${delay} steps exceeds the buffer of ${this.maxDelaySteps}`,
+        );
+      rows[a.pre].push({ post: a.post, weight: a.weight, delay });
+    }
+    const n = rows.reduce((t, r) => t + r.length, 0);
+    const rowStart = new Int32Array(this.sourceSize + 1);
+    const post = new Int32Array(n);
+    const weight = new Float32Array(n);
+    const delaySteps = new Uint16Array(n);
+    let at = 0;
+    for (let i = 0; i < this.sourceSize; i++) {
+      rowStart[i] = at;
+      for (const syn of rows[i].sort((x, y) => x.post - y.post)) {
+        post[at] = syn.post;
+        weight[at] = syn.weight;
+        delaySteps[at] = syn.delay;
+        at++;
+      }
+    }
+    rowStart[this.sourceSize] = at;
+    Object.assign(this, { rowStart, post, weight, delaySteps });
+    this.rowIndex = null;
+    this.columnIndex = null;
+    this.version++;
   }
 
   /**

@@ -31,8 +31,6 @@ export class PairStdp {
   private decayPre = 1;
   private decayPost = 1;
   /** Synapse indices grouped by postsynaptic neuron (CSC view of the CSR projection), built on attach. */
-  private colStart: Int32Array = new Int32Array(0);
-  private colSyn: Int32Array = new Int32Array(0);
   private projection: Projection | null = null;
 
   constructor(params: PairStdpParameters) {
@@ -75,9 +73,6 @@ export class PairStdp {
     this.xPost = new Float32Array(projection.targetSize);
     this.decayPre = Math.exp(-dt / this.p.tauPlusMs);
     this.decayPost = Math.exp(-dt / this.p.tauMinusMs);
-    const { start, synapses } = projection.columns();
-    this.colStart = start;
-    this.colSyn = synapses;
   }
 
   /** One step: decay traces, then depression on pre spikes and potentiation on post spikes. */
@@ -85,6 +80,7 @@ export class PairStdp {
     const proj = this.attached;
     const { aPlus, aMinus, wMax, bounds, pairing } = this.p;
     const w = proj.weight;
+    const columns = proj.columns();
     this.beforePairing();
     const { xPre, xPost } = this;
     for (let i = 0; i < xPre.length; i++) xPre[i] *= this.decayPre;
@@ -99,8 +95,8 @@ export class PairStdp {
     }
     for (let s = 0; s < postSpikes.length; s++) {
       const j = postSpikes[s];
-      for (let c = this.colStart[j]; c < this.colStart[j + 1]; c++) {
-        const k = this.colSyn[c];
+      for (let c = columns.start[j]; c < columns.start[j + 1]; c++) {
+        const k = columns.synapses[c];
         const dw = aPlus * xPre[proj.rowOf(k)] * (soft ? (wMax - w[k]) / wMax : 1);
         this.change(k, dw);
       }
@@ -126,6 +122,7 @@ export class RewardModulatedStdp extends PairStdp {
   modulator = 0;
   private eligibility = new Float32Array(0);
   private decayEligibility = 1;
+  private seenVersion = 0;
 
   constructor(
     params: PairStdpParameters,
@@ -154,6 +151,11 @@ export class RewardModulatedStdp extends PairStdp {
   }
 
   protected override beforePairing(): void {
+    // A rewired projection has new synapses: their tags start at zero (kept synapses lose theirs too).
+    if (this.seenVersion !== this.attached.version) {
+      this.eligibility = new Float32Array(this.attached.synapseCount);
+      this.seenVersion = this.attached.version;
+    }
     const e = this.eligibility;
     for (let k = 0; k < e.length; k++) e[k] *= this.decayEligibility;
   }

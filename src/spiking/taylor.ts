@@ -34,6 +34,7 @@ export class TaylorRule {
   private xPre = new Float32Array(0);
   private xPost = new Float32Array(0);
   private elig = new Float32Array(0);
+  private seenVersion = 0;
   private decay = { pre: 1, post: 1, elig: 1 };
   private readonly preTerms: TaylorTerm[];
   private readonly postTerms: TaylorTerm[];
@@ -89,6 +90,11 @@ export class TaylorRule {
     const proj = this.projection;
     if (!proj) throw new Error('TaylorRule: not attached to a projection');
     const w = proj.weight;
+    if (this.seenVersion !== proj.version) {
+      // Rewired (structural plasticity): per-synapse eligibility starts over.
+      this.elig = new Float32Array(proj.synapseCount);
+      this.seenVersion = proj.version;
+    }
     const { xPre, xPost, elig } = this;
     for (let i = 0; i < xPre.length; i++) xPre[i] *= this.decay.pre;
     for (let j = 0; j < xPost.length; j++) xPost[j] *= this.decay.post;

@@ -1,0 +1,82 @@
+import { Rng } from '../util/rng.js';
+import { requireNonNegative, requirePositive } from './params.js';
+import type { Projection } from './projection.js';
+
+export interface StructuralPlasticityParameters {
+  /** Synapses weaker than this are pruned. */
+  pruneBelow: number;
+  /** The synapse budget: after each update the projection holds this many synapses (while pairs are free). */
+  budget: number;
+  /** Weight of newly grown synapses. */
+  growWeight: number;
+  everyMs: number;
+  seed: number;
+}
+
+/**
+ * Structural plasticity under a synapse budget (in the spirit of Deger et al. 2012; Knoblauch 2017): every
+ * `everyMs`, synapses weaker than `pruneBelow` are removed and new ones grown between randomly drawn unconnected
+ * pairs until the projection holds `budget` synapses. Combine with a weight rule through RuleChain; rules with
+ * per-synapse state notice the rewiring through the projection's version.
+ */
+export class StructuralPlasticity {
+  readonly kind = 'structural';
+  private projection: Projection | null = null;
+  private stepsPerUpdate = 1;
+  private steps = 0;
+  private readonly rng: Rng;
+  /** Pruned and grown synapse counts of the last update. */
+  lastUpdate = { pruned: 0, grown: 0 };
+
+  constructor(readonly p: StructuralPlasticityParameters) {
+    requireNonNegative('structural', 'pruneBelow', p.pruneBelow);
+    requireNonNegative('structural', 'budget', p.budget);
+    requireNonNegative('structural', 'growWeight', p.growWeight);
+    requirePositive('structural', 'everyMs', p.everyMs);
+    this.rng = new Rng(p.seed, 13);
+  }
+
+  attach(projection: Projection): void {
+    this.projection = projection;
+    this.stepsPerUpdate = Math.max(1, Math.round(this.p.everyMs / projection.dtMs));
+  }
+
+  step(): void {
+    if (++this.steps < this.stepsPerUpdate) return;
+    this.steps = 0;
+    this.update();
+  }
+
+  /** One prune-and-grow pass now. */
+  update(): void {
+    const proj = this.projection;
+    if (!proj) throw new Error('StructuralPlasticity: not attached to a projection');
+    const n = proj.synapseCount;
+    const keep = new Uint8Array(n);
+    const existing = new Set<number>();
+    let kept = 0;
+    for (let i = 0; i < proj.sourceSize; i++)
+      for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++)
+        if (proj.weight[k] >= this.p.pruneBelow) {
+          keep[k] = 1;
+          kept++;
+          existing.add(i * proj.targetSize + proj.post[k]);
+        }
+    const capacity = proj.sourceSize * proj.targetSize;
+    const want = Math.min(this.p.budget, capacity) - kept;
+    const additions: { pre: number; post: number; weight: number }[] = [];
+    // Rejection sampling of free pairs; fine while the budget is well below full connectivity.
+    for (let tries = 0; additions.length < want && tries < 100 * (want + 1); tries++) {
+      const pair = this.rng.int(capacity);
+      if (existing.has(pair)) continue;
+      existing.add(pair);
+      additions.push({
+        pre: Math.floor(pair / proj.targetSize),
+        post: pair % proj.targetSize,
+        weight: this.p.growWeight,
+      });
+    }
+    this.lastUpdate = { pruned: n - kept, grown: additions.length };
+    proj.rewire(keep, additions);
+  }
+}
