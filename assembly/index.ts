@@ -15,4 +15,7 @@ export {
   channelSum,
   gemv,
   ger,
+  maxPool2dForward,
+  maxPool2dBackward,
+  avgPool2d,
 } from './nn';

@@ -348,3 +348,104 @@ export function ger(m: i32, n: i32, alpha: f32, x: usize, y: usize, a: usize, ld
     if (xv != 0) axpy(n, xv, y, a + <usize>(i * lda) * 4);
   }
 }
+
+// Pool geometry fields (i32 each): kernel, stride, pad, inH, inW, outH, outW.
+const PK = 0,
+  PS = 4,
+  PP = 8,
+  PIH = 12,
+  PIW = 16,
+  POH = 20,
+  POW = 24;
+
+/**
+ * Max pooling over `planes` images-channels; argmax gets the flat in-plane index of each maximum. A larger value or
+ * a NaN takes over (PyTorch's rule), first maximum wins ties, as in the reference.
+ */
+export function maxPool2dForward(g: usize, planes: i32, x: usize, y: usize, argmax: usize): void {
+  const k = geo(g, PK),
+    s = geo(g, PS),
+    p = geo(g, PP),
+    inH = geo(g, PIH),
+    inW = geo(g, PIW);
+  const outH = geo(g, POH),
+    outW = geo(g, POW);
+  let o: usize = 0;
+  for (let plane: i32 = 0; plane < planes; plane++) {
+    const base = x + <usize>(plane * inH * inW) * 4;
+    for (let oy: i32 = 0; oy < outH; oy++) {
+      const y0 = max(oy * s - p, 0),
+        y1 = min(oy * s - p + k, inH);
+      for (let ox: i32 = 0; ox < outW; ox++, o++) {
+        const x0 = max(ox * s - p, 0),
+          x1 = min(ox * s - p + k, inW);
+        let best: f32 = -Infinity;
+        let at: i32 = y0 * inW + x0;
+        for (let iy = y0; iy < y1; iy++) {
+          for (let ix = x0; ix < x1; ix++) {
+            const v = load<f32>(base + <usize>(iy * inW + ix) * 4);
+            if (v > best || v != v) {
+              best = v;
+              at = iy * inW + ix;
+            }
+          }
+        }
+        store<f32>(y + o * 4, best);
+        store<i32>(argmax + o * 4, at);
+      }
+    }
+  }
+}
+
+/** dx = 0, then dy scattered to each output's argmax. */
+export function maxPool2dBackward(g: usize, planes: i32, dy: usize, argmax: usize, dx: usize): void {
+  const inPlane = geo(g, PIH) * geo(g, PIW),
+    outPlane = geo(g, POH) * geo(g, POW);
+  memory.fill(dx, 0, <usize>(planes * inPlane) * 4);
+  for (let plane: i32 = 0; plane < planes; plane++) {
+    const ib = dx + <usize>(plane * inPlane) * 4;
+    const ob = <usize>(plane * outPlane) * 4;
+    for (let o: i32 = 0; o < outPlane; o++) {
+      const d = ib + <usize>load<i32>(argmax + ob + <usize>o * 4) * 4;
+      store<f32>(d, load<f32>(d) + load<f32>(dy + ob + <usize>o * 4));
+    }
+  }
+}
+
+/** Average pooling, padding counted in the divisor (forward: backward = false; backward: spreads dy into dx). */
+export function avgPool2d(g: usize, planes: i32, src: usize, dst: usize, backward: bool): void {
+  const k = geo(g, PK),
+    s = geo(g, PS),
+    p = geo(g, PP),
+    inH = geo(g, PIH),
+    inW = geo(g, PIW);
+  const outH = geo(g, POH),
+    outW = geo(g, POW);
+  const inv: f32 = 1 / <f32>(k * k);
+  if (backward) memory.fill(dst, 0, <usize>(planes * inH * inW) * 4);
+  let o: usize = 0;
+  for (let plane: i32 = 0; plane < planes; plane++) {
+    const base = (backward ? dst : src) + <usize>(plane * inH * inW) * 4;
+    for (let oy: i32 = 0; oy < outH; oy++) {
+      const y0 = max(oy * s - p, 0),
+        y1 = min(oy * s - p + k, inH);
+      for (let ox: i32 = 0; ox < outW; ox++, o++) {
+        const x0 = max(ox * s - p, 0),
+          x1 = min(ox * s - p + k, inW);
+        if (backward) {
+          const share = load<f32>(src + o * 4) * inv;
+          for (let iy = y0; iy < y1; iy++)
+            for (let ix = x0; ix < x1; ix++) {
+              const a = base + <usize>(iy * inW + ix) * 4;
+              store<f32>(a, load<f32>(a) + share);
+            }
+        } else {
+          let sum: f32 = 0;
+          for (let iy = y0; iy < y1; iy++)
+            for (let ix = x0; ix < x1; ix++) sum += load<f32>(base + <usize>(iy * inW + ix) * 4);
+          store<f32>(dst + o * 4, sum * inv);
+        }
+      }
+    }
+  }
+}

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PACKAGE_ROOT } from '../../version.js';
-import type { ConvGeometry, Gemm, Kernels } from './types.js';
+import type { ConvGeometry, Gemm, Kernels, PoolGeometry } from './types.js';
 import { checkGemmArgs, referenceKernels } from './reference.js';
 import { CTRL } from './wasm-control.js';
 
@@ -27,6 +27,9 @@ const FUNCTIONS = [
   'applyUpdate',
   'adamUpdate',
   'lifStep',
+  'maxPool2dForward',
+  'maxPool2dBackward',
+  'avgPool2d',
 ] as const;
 type FnName = (typeof FUNCTIONS)[number];
 
@@ -211,6 +214,20 @@ class WasmRuntime {
     return at;
   }
 
+  /** Writes a pooling window's geometry into the second geometry slot and returns its address. */
+  poolGeometry(g: PoolGeometry): number {
+    const at = GEOMETRY + 64;
+    new Int32Array(this.memory.buffer, at, 7).set([g.kernel, g.stride, g.pad, g.inH, g.inW, g.outH, g.outW]);
+    return at;
+  }
+
+  /** Copies `n` values at `ptr` back into `a` unless `a` already is that memory. */
+  copyBack(a: Float32Array | Int32Array, ptr: number, n: number): void {
+    if (this.holds(a)) return;
+    if (a instanceof Int32Array) a.set(new Int32Array(this.memory.buffer, ptr, n));
+    else a.set(this.view(ptr, n));
+  }
+
   call(fn: FnName, ...args: number[]): number {
     return this.exports[fn](...args);
   }
@@ -356,13 +373,46 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const ptrs = arrays.map((a) => rt.address(a, n));
       const ps = rt.holds(spikes) ? spikes.byteOffset : rt.reserve(n);
       const count = rt.call('lifStep', n, ...ptrs, ps, rt.put(prm, 12), conductance ? 1 : 0, refractorySteps);
-      arrays.forEach((a, i) => {
-        if (rt.holds(a)) return;
-        if (a instanceof Int32Array) a.set(new Int32Array(rt.memory.buffer, ptrs[i], n));
-        else a.set(rt.view(ptrs[i], n));
-      });
+      arrays.forEach((a, i) => rt.copyBack(a, ptrs[i], n));
       if (!rt.holds(spikes)) spikes.set(new Int32Array(rt.memory.buffer, ps, count));
       return count;
+    },
+    maxPool2dForward(g, batch, x, y, argmax) {
+      const planes = batch * g.channels;
+      const inN = planes * g.inH * g.inW;
+      const outN = planes * g.outH * g.outW;
+      rt.reset();
+      const geo = rt.poolGeometry(g);
+      const [px, py, pa] = [rt.address(x, inN), rt.address(y, outN), rt.address(argmax, outN)];
+      rt.call('maxPool2dForward', geo, planes, px, py, pa);
+      rt.copyBack(y, py, outN);
+      rt.copyBack(argmax, pa, outN);
+    },
+    maxPool2dBackward(g, batch, dy, argmax, dx) {
+      const planes = batch * g.channels;
+      const inN = planes * g.inH * g.inW;
+      const outN = planes * g.outH * g.outW;
+      rt.reset();
+      const geo = rt.poolGeometry(g);
+      const [pdy, pa, pdx] = [rt.address(dy, outN), rt.address(argmax, outN), rt.address(dx, inN)];
+      rt.call('maxPool2dBackward', geo, planes, pdy, pa, pdx);
+      rt.copyBack(dx, pdx, inN);
+    },
+    avgPool2dForward(g, batch, x, y) {
+      const planes = batch * g.channels;
+      rt.reset();
+      const geo = rt.poolGeometry(g);
+      const [px, py] = [rt.address(x, planes * g.inH * g.inW), rt.address(y, planes * g.outH * g.outW)];
+      rt.call('avgPool2d', geo, planes, px, py, 0);
+      rt.copyBack(y, py, planes * g.outH * g.outW);
+    },
+    avgPool2dBackward(g, batch, dy, dx) {
+      const planes = batch * g.channels;
+      rt.reset();
+      const geo = rt.poolGeometry(g);
+      const [pdy, pdx] = [rt.address(dy, planes * g.outH * g.outW), rt.address(dx, planes * g.inH * g.inW)];
+      rt.call('avgPool2d', geo, planes, pdy, pdx, 1);
+      rt.copyBack(dx, pdx, planes * g.inH * g.inW);
     },
     adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps) {
       if (n < VECTOR_MIN) return ref.adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
