@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExperimentFile, validateExperiment } from '../src/experiments/index.js';
 import { tempDir, REPO_ROOT } from './helpers.js';
@@ -76,4 +76,14 @@ test('YAML syntax errors and non-mapping files are reported with the file name',
 test('every bundled experiment file validates', async () => {
   const c = await loadExperimentFile(join(REPO_ROOT, 'experiments', 'quickstart.yaml'));
   assert.equal(c.task.dataset, 'mnist');
+});
+
+test('every experiment file shipped in experiments/ validates', async () => {
+  const dir = join(REPO_ROOT, 'experiments');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length >= 8, `found ${files}`);
+  for (const f of files) {
+    const cfg = await loadExperimentFile(join(dir, f));
+    assert.equal(typeof cfg.name, 'string', f);
+  }
 });
