@@ -34,7 +34,15 @@ export class TaylorRule {
   private xPre = new Float32Array(0);
   private xPost = new Float32Array(0);
   private elig = new Float32Array(0);
-  private seenVersion = 0;
+  private seenVersion = -1;
+  // Per-step scratch, allocated on attach (and on rewiring), reused every step.
+  private dw = new Float64Array(0);
+  private touched = new Uint8Array(0);
+  private touchedList = new Int32Array(0);
+  private touchedCount = 0;
+  private preNow = new Uint8Array(0);
+  private postNow = new Uint8Array(0);
+  private readonly vars = new Float64Array(7);
   private decay = { pre: 1, post: 1, elig: 1 };
   private readonly preTerms: TaylorTerm[];
   private readonly postTerms: TaylorTerm[];
@@ -71,7 +79,9 @@ export class TaylorRule {
     this.projection = projection;
     this.xPre = new Float32Array(projection.sourceSize);
     this.xPost = new Float32Array(projection.targetSize);
-    this.elig = new Float32Array(projection.synapseCount);
+    this.preNow = new Uint8Array(projection.sourceSize);
+    this.postNow = new Uint8Array(projection.targetSize);
+    this.seenVersion = -1;
     this.decay = {
       pre: Math.exp(-dt / this.p.tauPreMs),
       post: Math.exp(-dt / this.p.tauPostMs),
@@ -79,38 +89,68 @@ export class TaylorRule {
     };
   }
 
-  private term(t: TaylorTerm, k: number, pre: number, post: number, xPre: number, xPost: number): number {
-    const v = [pre, post, xPre, xPost, this.elig[k], this.modulator, this.projection!.weight[k]];
+  /** One term's value; `vars` holds this synapse's variables in TAYLOR_VARIABLES order (reused, no allocation). */
+  private term(t: TaylorTerm, vars: Float64Array): number {
     let prod = t.coefficient;
-    for (let q = 0; q < v.length; q++) if (t.powers[q] > 0) prod *= v[q] ** t.powers[q];
+    for (let q = 0; q < 7; q++) {
+      const e = t.powers[q];
+      if (e > 0) prod *= e === 1 ? vars[q] : vars[q] ** e;
+    }
     return prod;
+  }
+
+  /** Adds the terms to synapse k's pending change, recording k the first time it is touched this step. */
+  private accumulate(
+    terms: TaylorTerm[],
+    k: number,
+    pre: number,
+    post: number,
+    xPre: number,
+    xPost: number,
+  ): void {
+    const v = this.vars;
+    v[0] = pre;
+    v[1] = post;
+    v[2] = xPre;
+    v[3] = xPost;
+    v[4] = this.elig[k];
+    v[5] = this.modulator;
+    v[6] = this.projection!.weight[k];
+    let d = 0;
+    for (const t of terms) d += this.term(t, v);
+    if (!this.touched[k]) {
+      this.touched[k] = 1;
+      this.touchedList[this.touchedCount++] = k;
+    }
+    this.dw[k] += d;
   }
 
   step(preSpikes: Int32Array, postSpikes: Int32Array): void {
     const proj = this.projection;
     if (!proj) throw new Error('TaylorRule: not attached to a projection');
     const w = proj.weight;
-    if (this.seenVersion !== proj.version) {
-      // Rewired (structural plasticity): per-synapse eligibility starts over.
-      this.elig = new Float32Array(proj.synapseCount);
+    if (this.seenVersion !== proj.version || this.dw.length !== proj.synapseCount) {
+      // Rewired (structural plasticity): per-synapse state starts over.
+      const n = proj.synapseCount;
+      this.elig = new Float32Array(n);
+      this.dw = new Float64Array(n);
+      this.touched = new Uint8Array(n);
+      this.touchedList = new Int32Array(n);
       this.seenVersion = proj.version;
     }
-    const { xPre, xPost, elig } = this;
+    const { xPre, xPost, elig, preNow, postNow } = this;
     for (let i = 0; i < xPre.length; i++) xPre[i] *= this.decay.pre;
     for (let j = 0; j < xPost.length; j++) xPost[j] *= this.decay.post;
     for (let k = 0; k < elig.length; k++) elig[k] *= this.decay.elig;
-    const dw = new Map<number, number>();
-    const add = (k: number, v: number) => dw.set(k, (dw.get(k) ?? 0) + v);
-    const postNow = new Uint8Array(proj.targetSize);
     for (const j of postSpikes) postNow[j] = 1;
-    const preNow = new Uint8Array(proj.sourceSize);
     for (const i of preSpikes) preNow[i] = 1;
+    this.touchedCount = 0;
     for (const i of preSpikes)
       for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++) {
         const j = proj.post[k];
         elig[k] += xPost[j];
-        for (const t of this.preTerms) add(k, this.term(t, k, 1, 0, xPre[i], xPost[j]));
-        if (postNow[j]) for (const t of this.bothTerms) add(k, this.term(t, k, 1, 1, xPre[i], xPost[j]));
+        if (this.preTerms.length) this.accumulate(this.preTerms, k, 1, 0, xPre[i], xPost[j]);
+        if (postNow[j] && this.bothTerms.length) this.accumulate(this.bothTerms, k, 1, 1, xPre[i], xPost[j]);
       }
     const { start, synapses } = proj.columns();
     for (const j of postSpikes)
@@ -118,17 +158,27 @@ export class TaylorRule {
         const k = synapses[c];
         const i = proj.rowOf(k);
         elig[k] += xPre[i];
-        for (const t of this.postTerms) add(k, this.term(t, k, 0, 1, xPre[i], xPost[j]));
+        if (this.postTerms.length) this.accumulate(this.postTerms, k, 0, 1, xPre[i], xPost[j]);
       }
     if (this.everyStepTerms.length > 0)
       for (let k = 0; k < w.length; k++) {
         const i = proj.rowOf(k);
         const j = proj.post[k];
-        for (const t of this.everyStepTerms)
-          add(k, this.term(t, k, preNow[i], postNow[j], xPre[i], xPost[j]));
+        this.accumulate(this.everyStepTerms, k, preNow[i], postNow[j], xPre[i], xPost[j]);
       }
-    for (const [k, d] of dw) w[k] = Math.min(this.p.wMax, Math.max(0, w[k] + d));
-    for (const i of preSpikes) xPre[i] += 1;
-    for (const j of postSpikes) xPost[j] += 1;
+    for (let t = 0; t < this.touchedCount; t++) {
+      const k = this.touchedList[t];
+      w[k] = Math.min(this.p.wMax, Math.max(0, w[k] + this.dw[k]));
+      this.dw[k] = 0;
+      this.touched[k] = 0;
+    }
+    for (const i of preSpikes) {
+      xPre[i] += 1;
+      preNow[i] = 0;
+    }
+    for (const j of postSpikes) {
+      xPost[j] += 1;
+      postNow[j] = 0;
+    }
   }
 }
