@@ -186,22 +186,32 @@ export class NeuroPlastic extends Optimizer {
     // Pass 1: traces and memories, and the sums the mean-normalisations need.
     const layerActivity = o.activitySource === 'layer' ? this.layerActivity(p, ctx) : null;
     const sums = this.sums;
-    tracesKernel(
+    const startFromSignal = first && o.activityInit === 'signal';
+    // One kernel updates trace (from |g|), moments and the moment memory; a layer-activity trace is then corrected
+    // in place: ba*a + (1-ba)*source = (the |g| trace) + (1-ba)*(source - |g|).
+    kernels.neuroplasticTraces(
+      n,
       g,
-      layerActivity ?? g,
-      layerActivity !== null,
       act,
       m,
       v,
       mem,
-      first && o.activityInit === 'signal',
+      startFromSignal,
       o.activityDecay,
       o.momentumDecay,
       o.varianceDecay,
-      o.memorySource === 'moments',
       eps,
       sums,
     );
+    if (layerActivity) {
+      const k = startFromSignal ? 1 : 1 - o.activityDecay;
+      let sumAct = 0;
+      for (let i = 0; i < n; i++) {
+        act[i] += k * (layerActivity[i] - Math.abs(g[i]));
+        sumAct += act[i];
+      }
+      sums[1] = sumAct;
+    }
     const sumG = sums[0];
     const sumA = sums[1];
     let sumM = sums[2];
@@ -446,56 +456,6 @@ export class NeuroPlastic extends Optimizer {
     }
     return total;
   }
-}
-
-/**
- * Pass 1, kept monomorphic (typed arrays and numbers) so V8 compiles it tightly: activity trace, moment EMAs and
- * the memory signal, with their sums in `sums` [|g|, trace, memory].
- */
-function tracesKernel(
-  g: Float32Array,
-  source: Float32Array,
-  sourceIsLayer: boolean,
-  act: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  mem: Float32Array,
-  startFromSignal: boolean,
-  ba: number,
-  bm: number,
-  bv: number,
-  moments: boolean,
-  eps: number,
-  sums: Float64Array,
-): void {
-  let sumG = 0;
-  let sumA = 0;
-  let sumM = 0;
-  const ca = 1 - ba;
-  const cm = 1 - bm;
-  const cv = 1 - bv;
-  const n = g.length;
-  for (let i = 0; i < n; i++) {
-    const gi = g[i];
-    const ag = Math.abs(gi);
-    const s = sourceIsLayer ? source[i] : ag;
-    const ai = startFromSignal ? s : ba * act[i] + ca * s;
-    act[i] = ai;
-    const mi = bm * m[i] + cm * gi;
-    const vi = bv * v[i] + cv * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    sumG += ag;
-    sumA += ai;
-    if (moments) {
-      const mm = Math.abs(mi) / (Math.sqrt(vi) + eps);
-      mem[i] = mm;
-      sumM += mm;
-    }
-  }
-  sums[0] = sumG;
-  sums[1] = sumA;
-  sums[2] = sumM;
 }
 
 /** Mean |x| per unit: per feature of [batch, F], per channel of [batch, C, H, W]. */
