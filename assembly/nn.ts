@@ -370,6 +370,10 @@ export function maxPool2dForward(g: usize, planes: i32, x: usize, y: usize, argm
     inW = geo(g, PIW);
   const outH = geo(g, POH),
     outW = geo(g, POW);
+  if (k == 2 && s == 2 && p == 0) {
+    maxPool2x2(planes, inH, inW, outH, outW, x, y, argmax);
+    return;
+  }
   let o: usize = 0;
   for (let plane: i32 = 0; plane < planes; plane++) {
     const base = x + <usize>(plane * inH * inW) * 4;
@@ -389,6 +393,49 @@ export function maxPool2dForward(g: usize, planes: i32, x: usize, y: usize, argm
               at = iy * inW + ix;
             }
           }
+        }
+        store<f32>(y + o * 4, best);
+        store<i32>(argmax + o * 4, at);
+      }
+    }
+  }
+}
+
+/** The common 2x2, stride-2 window without padding, unrolled; same rule and tie-breaking as the general loop. */
+function maxPool2x2(
+  planes: i32,
+  inH: i32,
+  inW: i32,
+  outH: i32,
+  outW: i32,
+  x: usize,
+  y: usize,
+  argmax: usize,
+): void {
+  let o: usize = 0;
+  for (let plane: i32 = 0; plane < planes; plane++) {
+    const base = x + <usize>(plane * inH * inW) * 4;
+    for (let oy: i32 = 0; oy < outH; oy++) {
+      const r0 = 2 * oy * inW;
+      const r1 = r0 + inW;
+      for (let ox: i32 = 0; ox < outW; ox++, o++) {
+        const c = 2 * ox;
+        let at = r0 + c;
+        let best = load<f32>(base + <usize>at * 4);
+        let v = load<f32>(base + <usize>(r0 + c + 1) * 4);
+        if (v > best || v != v) {
+          best = v;
+          at = r0 + c + 1;
+        }
+        v = load<f32>(base + <usize>(r1 + c) * 4);
+        if (v > best || v != v) {
+          best = v;
+          at = r1 + c;
+        }
+        v = load<f32>(base + <usize>(r1 + c + 1) * 4);
+        if (v > best || v != v) {
+          best = v;
+          at = r1 + c + 1;
         }
         store<f32>(y + o * 4, best);
         store<i32>(argmax + o * 4, at);
