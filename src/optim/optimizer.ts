@@ -1,7 +1,7 @@
 import type { Param } from '../engine/tensor.js';
 import { kernels } from '../engine/kernels/registry.js';
+import { checkPositive } from '../util/validate.js';
 import type { LayerActivity } from '../engine/layers/layer.js';
-import { ConfigError } from '../util/errors.js';
 
 /** What an optimizer sees at each step: parameters, their gradients, and their layers' activity. */
 export interface StepContext {
@@ -70,16 +70,4 @@ export abstract class Optimizer {
   }
 }
 
-export function checkPositive(name: string, v: number): void {
-  if (!Number.isFinite(v) || v <= 0) throw new ConfigError(name, `expected a positive number, found ${v}`);
-}
-
-export function checkNonNegative(name: string, v: number): void {
-  if (!Number.isFinite(v) || v < 0) throw new ConfigError(name, `expected a number >= 0, found ${v}`);
-}
-
-/** Decay rates (momentum, betas) must lie in [0, 1). */
-export function checkDecay(name: string, v: number): void {
-  if (!Number.isFinite(v) || v < 0 || v >= 1)
-    throw new ConfigError(name, `expected a decay in [0, 1), found ${v}`);
-}
+export { checkPositive, checkNonNegative, checkDecay } from '../util/validate.js';
