@@ -221,9 +221,8 @@ test('the Taylor-expanded rule reproduces pair STDP from two coefficients, and e
   const build = (rule: PairStdp | TaylorRule) => {
     const net = new Network(0.1);
     const pre = net.poisson('pre', 20, 30, 5);
-    const post = net.poisson('post', 10, 30, 6) as unknown as ReturnType<Network['lif']>;
-    // A Poisson "population" as target: give it the synaptic arrays a target needs (weights do not feed back).
-    Object.assign(post, { exc: new Float32Array(10), inh: new Float32Array(10), v: new Float32Array(10) });
+    // Independent Poisson post spikes: an input group as target receives nothing but drives the rule.
+    const post = net.poisson('post', 10, 30, 6);
     const proj = net.connect(pre, post, {
       connector: { kind: 'all-to-all' },
       weight: 0.5,
@@ -289,8 +288,7 @@ test('triplet STDP: pair STDP without triplet terms; with them potentiation grow
       1,
       postTimes.map(() => 0),
       postTimes.map((t) => t - dt),
-    ) as unknown as ReturnType<Network['lif']>;
-    Object.assign(post, { exc: new Float32Array(1), inh: new Float32Array(1), v: new Float32Array(1) });
+    );
     const proj = net.connect(pre, post, {
       connector: { kind: 'one-to-one' },
       weight: w0,
@@ -404,8 +402,7 @@ test('heterosynaptic competition caps each neuron’s incoming total while STDP 
   const run = (withCompetition: boolean) => {
     const net = new Network(0.1);
     const pre = net.poisson('pre', 50, 20, 11);
-    const post = net.poisson('post', 5, 20, 12) as unknown as ReturnType<Network['lif']>;
-    Object.assign(post, { exc: new Float32Array(5), inh: new Float32Array(5), v: new Float32Array(5) });
+    const post = net.poisson('post', 5, 20, 12);
     // Potentiation-dominated STDP: weights grow without bound unless something competes.
     const stdp = new PairStdp({ aPlus: 0.01, aMinus: 0.001, tauPlusMs: 20, tauMinusMs: 20, wMax: 10 });
     const rule = withCompetition ? new RuleChain([stdp, new HeterosynapticCompetition(26)]) : stdp;

@@ -31,7 +31,8 @@ const isPopulation = (g: SpikeSource): g is NeuronPopulation => 'exc' in g;
 interface Wiring {
   projection: Projection;
   source: SpikeSource;
-  target: NeuronPopulation;
+  /** An input group as target receives no current; its prescribed spikes still drive plasticity. */
+  target: SpikeSource;
   plasticity?: PlasticityRule;
 }
 
@@ -167,9 +168,13 @@ export class Network {
     return g;
   }
 
+  /**
+   * Connects source to target. The target is normally a neuron population; an input group (Poisson, spike array)
+   * is allowed too, for plasticity driven by prescribed postsynaptic spike trains: it then receives no input.
+   */
   connect(
     source: SpikeSource,
-    target: NeuronPopulation,
+    target: SpikeSource,
     options: ProjectionOptions & { name?: string; plasticity?: PlasticityRule },
   ): Projection {
     const name = options.name ?? `${source.name}->${target.name}`;
@@ -186,7 +191,7 @@ export class Network {
     });
     options.plasticity?.attach(projection);
     this.wiring.push({ projection, source, target, plasticity: options.plasticity });
-    this.ring.delete(target);
+    if (isPopulation(target)) this.ring.delete(target);
     return projection;
   }
 
@@ -266,7 +271,7 @@ export class Network {
       for (const g of this.groups) g.step();
       for (const { projection: p, source, target } of this.wiring) {
         const spikes = source.spikes;
-        if (spikes.length === 0) continue;
+        if (spikes.length === 0 || !isPopulation(target)) continue;
         const { rowStart, post, weight, delaySteps } = p;
         if (p.maxDelaySteps === 0) {
           // No delays: add straight into the target's synaptic variables (after its step, as Brian2 does).
