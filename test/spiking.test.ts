@@ -10,6 +10,7 @@ import {
   IzhikevichGroup,
   LifGroup,
   Network,
+  PairStdp,
   Projection,
   cobaNetwork,
   type LifParameters,
@@ -344,20 +345,48 @@ test('a projection whose estimated memory exceeds what is free fails before allo
   );
 });
 
-test('monitors export to a run directory as CSV: spikes, population rate, sampled state', async () => {
+test('monitors export to a run directory as CSV: spikes, population rate, sampled state and weights', async () => {
   const net = new Network(0.1);
   const src = net.poisson('in', 50, 40, 3);
   const g = net.lif('out', 10, CURRENT_LIF);
-  net.connect(src, g, { connector: { kind: 'all-to-all' }, weight: 80, receptor: 'exc', seed: 2 });
+  const stdp = new PairStdp({ aPlus: 2, aMinus: 2.1, tauPlusMs: 20, tauMinusMs: 20, wMax: 160 });
+  const proj = net.connect(src, g, {
+    name: 'in-out',
+    connector: { kind: 'all-to-all' },
+    weight: 80,
+    receptor: 'exc',
+    seed: 2,
+    plasticity: stdp,
+  });
   const spikes = net.monitorSpikes(g);
   const rate = net.monitorRate(src, 10);
   net.monitorState(g, 'v', [0, 3], 10);
+  assert.throws(
+    () => net.monitorWeights(proj, [[50, 0]]),
+    /in-out weight monitor: synapse 50 -> 0 is outside 50 x 10/,
+  );
+  const weights = net.monitorWeights(
+    proj,
+    [
+      [0, 0],
+      [7, 3],
+    ],
+    100,
+  );
   net.run(200);
   const dir = tempDir();
   const files = await net.exportMonitors(join(dir, 'monitors'));
   assert.deepEqual(
     files.map((f) => f.split('/').pop()),
-    ['spikes-out.csv', 'rate-in.csv', 'state-out-v.csv'],
+    ['spikes-out.csv', 'rate-in.csv', 'state-out-v.csv', 'weights-in-out.csv'],
+  );
+  const w = readFileSync(files[3], 'utf8').trim().split('\n');
+  assert.equal(w[0], 't_ms,0->0,7->3');
+  assert.equal(w.length - 1, 20);
+  assert.deepEqual(Array.from(weights.values.at(-1)!), [proj.weight[0], proj.weight[7 * 10 + 3]]);
+  assert.ok(
+    weights.values.some((v) => v[0] !== 80),
+    'STDP moved the sampled weight',
   );
   const lines = readFileSync(files[0], 'utf8').trim().split('\n');
   assert.equal(lines[0], 't_ms,neuron');

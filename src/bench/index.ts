@@ -3,10 +3,14 @@ import { benchGemm } from './gemm.js';
 import { benchTrainCnn, benchTrainMlp } from './train.js';
 import { benchOptimStep } from './optim.js';
 import { benchCoba } from './coba.js';
+import { benchDiehlCook } from './diehl-cook.js';
 
 export interface BenchArgs {
   n?: number;
   seconds?: number;
+  neurons?: number;
+  train?: number;
+  test?: number;
 }
 
 export const BENCHES: Record<
@@ -34,5 +38,10 @@ export const BENCHES: Record<
     describe:
       'COBA network (4000 LIF, Vogels & Abbott 2005): wall s per simulated s vs Brian2 C++ standalone',
     run: (a) => benchCoba(a.seconds ?? 1),
+  },
+  'diehl-cook': {
+    describe:
+      'Diehl & Cook 2015 unsupervised STDP on MNIST (--neurons, --train, --test): test accuracy and wall time',
+    run: (a) => benchDiehlCook({ neurons: a.neurons, train: a.train, test: a.test }),
   },
 };

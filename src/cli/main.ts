@@ -10,7 +10,7 @@ import {
 } from '../data/index.js';
 import { runExperiment, type RunResult } from '../experiments/index.js';
 import { writeRunReport } from '../viz/index.js';
-import { BENCHES } from '../bench/index.js';
+import { BENCHES, type BenchArgs } from '../bench/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 
 function parseSeed(v: string): number {
@@ -36,7 +36,11 @@ function parsePositiveNumber(v: string): number {
 
 function printRunResult(r: RunResult): void {
   const s = r.summary;
-  if ('kind' in s) {
+  if ('kind' in s && s.kind === 'diehl-cook') {
+    console.log(
+      `test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (${s.dataset}, ${s.neurons} neurons, STDP on ${s.trainImages} images, labelled on ${s.labelImages}, ${s.testImages} test images)`,
+    );
+  } else if ('kind' in s) {
     console.log(`test accuracy, mean +- std over ${s.seeds.length} seeds (${s.dataset}):`);
     console.log(['fraction', ...s.optimizers].join('\t'));
     for (const f of s.trainFractions) {
@@ -177,7 +181,10 @@ function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .addOption(new Option('--n <size>', 'problem size').argParser(parsePositiveInt))
     .addOption(new Option('--seconds <s>', 'simulated seconds (coba)').argParser(parsePositiveNumber))
-    .action(async (name: string, o: { json?: boolean; n?: number; seconds?: number }) => {
+    .addOption(new Option('--neurons <n>', 'excitatory neurons (diehl-cook)').argParser(parsePositiveInt))
+    .addOption(new Option('--train <n>', 'training images (diehl-cook)').argParser(parsePositiveInt))
+    .addOption(new Option('--test <n>', 'test images (diehl-cook)').argParser(parsePositiveInt))
+    .action(async (name: string, o: { json?: boolean } & BenchArgs) => {
       const names = name === 'all' ? Object.keys(BENCHES) : [name];
       const results: Record<string, unknown> = {};
       for (const b of names) {
@@ -187,7 +194,7 @@ function buildProgram(): Command {
             `unknown benchmark "${b}" (known: ${Object.keys(BENCHES).join(', ')}, all)`,
             2,
           );
-        results[b] = await bench.run({ n: o.n, seconds: o.seconds });
+        results[b] = await bench.run(o);
       }
       const out = name === 'all' ? results : results[name];
       console.log(o.json ? JSON.stringify(out) : JSON.stringify(out, null, 2));

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { datasetNames } from '../data/index.js';
 import { NEUROPLASTIC_ABLATIONS } from '../optim/index.js';
+import { diehlCookExperimentSchema, type DiehlCookExperimentConfig } from './diehl-cook.js';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().gt(0).lte(1);
@@ -220,7 +221,24 @@ function lookup(obj: unknown, path: PropertyKey[]): unknown {
 
 /** Validates a parsed experiment; on failure throws one line naming the source, field path, expected and found. */
 export function validateExperiment(raw: unknown, source: string): ExperimentConfig {
-  const result = experimentSchema.safeParse(raw);
+  return parseWith(experimentSchema, raw, source);
+}
+
+export type AnyExperimentConfig = ExperimentConfig | DiehlCookExperimentConfig;
+
+/** Validates any experiment kind, chosen by `task.kind` (classification, diehl-cook). */
+export function validateAnyExperiment(raw: unknown, source: string): AnyExperimentConfig {
+  const kind = lookup(raw, ['task', 'kind']);
+  return kind === 'diehl-cook'
+    ? parseWith(diehlCookExperimentSchema, raw, source)
+    : validateExperiment(raw, source);
+}
+
+export const isDiehlCook = (c: AnyExperimentConfig): c is DiehlCookExperimentConfig =>
+  c.task.kind === 'diehl-cook';
+
+function parseWith<S extends z.ZodType>(schema: S, raw: unknown, source: string): z.output<S> {
+  const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
@@ -233,8 +251,8 @@ export function validateExperiment(raw: unknown, source: string): ExperimentConf
   throw new ConfigError(`${source}: ${path}`, `${msg}${more}`);
 }
 
-/** Reads and validates an experiment YAML (or JSON) file. */
-export async function loadExperimentFile(path: string): Promise<ExperimentConfig> {
+/** Reads and validates an experiment YAML (or JSON) file of any kind. */
+export async function loadExperimentFile(path: string): Promise<AnyExperimentConfig> {
   let text: string;
   try {
     text = await fsp.readFile(path, 'utf8');
@@ -261,5 +279,5 @@ export async function loadExperimentFile(path: string): Promise<ExperimentConfig
       `expected a mapping with name, task, model and learner; found ${Array.isArray(raw) ? 'a list' : typeof raw}`,
     );
   }
-  return validateExperiment(raw, path);
+  return validateAnyExperiment(raw, path);
 }

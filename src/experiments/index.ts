@@ -1,5 +1,18 @@
 /** Experiments: validated experiment files, run directories, checkpoints and the training loop. */
-export { experimentSchema, validateExperiment, loadExperimentFile, type ExperimentConfig } from './config.js';
+export {
+  experimentSchema,
+  validateExperiment,
+  validateAnyExperiment,
+  loadExperimentFile,
+  type ExperimentConfig,
+  type AnyExperimentConfig,
+} from './config.js';
+export {
+  runDiehlCookExperiment,
+  diehlCookExperimentSchema,
+  type DiehlCookExperimentConfig,
+  type DiehlCookSummary,
+} from './diehl-cook.js';
 export { RunDir } from './run-dir.js';
 export { runExperiment, type RunRequest, type RunResult } from './runner.js';
 export {

@@ -2,7 +2,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NeuroplastError } from '../util/errors.js';
 import { writeRunReport } from '../viz/index.js';
-import { loadExperimentFile, validateExperiment, type ExperimentConfig } from './config.js';
+import {
+  isDiehlCook,
+  loadExperimentFile,
+  validateAnyExperiment,
+  type AnyExperimentConfig,
+} from './config.js';
+import { runDiehlCookExperiment, type DiehlCookSummary } from './diehl-cook.js';
 import { RunDir } from './run-dir.js';
 import { runClassification, type ClassificationSummary, type TrainOptions } from './classification.js';
 import { quickConfig, runGrid, type GridSummary } from './grid.js';
@@ -12,7 +18,7 @@ export interface RunRequest {
   /** Experiment file (fresh runs). */
   experimentPath?: string;
   /** Already-parsed config (fresh runs), instead of a file. */
-  config?: ExperimentConfig;
+  config?: AnyExperimentConfig;
   /** Run directory: created for fresh runs; read for --resume. */
   outDir?: string;
   resumeDir?: string;
@@ -27,7 +33,7 @@ export interface RunRequest {
 export interface RunResult {
   runDir: string;
   reportPath: string;
-  summary: ClassificationSummary | GridSummary;
+  summary: ClassificationSummary | GridSummary | DiehlCookSummary;
 }
 
 function defaultRunDir(name: string): string {
@@ -37,13 +43,13 @@ function defaultRunDir(name: string): string {
 
 /** The main job: validate the experiment before any work, run it into its run directory, write summary and report. */
 export async function runExperiment(req: RunRequest): Promise<RunResult> {
-  let cfg: ExperimentConfig;
+  let cfg: AnyExperimentConfig;
   let runDir: RunDir;
   const resume = req.resumeDir !== undefined;
   if (resume) {
     runDir = new RunDir(req.resumeDir!);
     const raw = await runDir.readJson<unknown>(runDir.configPath);
-    cfg = validateExperiment(raw, runDir.configPath);
+    cfg = validateAnyExperiment(raw, runDir.configPath);
     const status = await runDir
       .readJson<{ status: string }>(runDir.statusPath)
       .catch(() => ({ status: 'unknown' }));
@@ -54,7 +60,8 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     else if (req.experimentPath) cfg = await loadExperimentFile(req.experimentPath);
     else throw new NeuroplastError('run: an experiment file is required');
     if (req.seed !== undefined) cfg = { ...cfg, seed: req.seed };
-    if (req.quick) cfg = quickConfig(cfg);
+    if (req.quick)
+      cfg = isDiehlCook(cfg) ? { ...cfg, task: { ...cfg.task, ...cfg.quick } } : quickConfig(cfg);
     runDir = new RunDir(req.outDir ?? defaultRunDir(cfg.name));
     await runDir.create();
     await runDir.writeJson(runDir.configPath, cfg);
@@ -69,29 +76,36 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     resumed: resume,
   };
   await runDir.writeJson(runDir.statusPath, status);
-  let summary: ClassificationSummary | GridSummary;
+  let summary: ClassificationSummary | GridSummary | DiehlCookSummary;
   try {
-    summary = cfg.grid
-      ? await runGrid(
-          cfg,
-          runDir,
-          async (cell) =>
-            (
-              await runExperiment({
-                config: cell.config,
-                outDir: cell.resume ? undefined : cell.dir,
-                resumeDir: cell.resume ? cell.dir : undefined,
-                quiet: true,
-              })
-            ).summary as ClassificationSummary,
-          req.quiet,
-        )
-      : await runClassification(cfg, {
+    summary = isDiehlCook(cfg)
+      ? await runDiehlCookExperiment(cfg, {
           runDir,
           resume,
           quiet: req.quiet,
           onCheckpoint: req.onCheckpoint,
-        });
+        })
+      : cfg.grid
+        ? await runGrid(
+            cfg,
+            runDir,
+            async (cell) =>
+              (
+                await runExperiment({
+                  config: cell.config,
+                  outDir: cell.resume ? undefined : cell.dir,
+                  resumeDir: cell.resume ? cell.dir : undefined,
+                  quiet: true,
+                })
+              ).summary as ClassificationSummary,
+            req.quiet,
+          )
+        : await runClassification(cfg, {
+            runDir,
+            resume,
+            quiet: req.quiet,
+            onCheckpoint: req.onCheckpoint,
+          });
   } catch (err) {
     await runDir.writeJson(runDir.statusPath, {
       ...status,

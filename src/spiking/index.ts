@@ -7,6 +7,7 @@ export {
   SpikeMonitor,
   StateMonitor,
   PopulationRateMonitor,
+  WeightMonitor,
   type SpikeSource,
   type NeuronPopulation,
 } from './network.js';
@@ -38,3 +39,24 @@ export {
   type SynapticScalingParameters,
 } from './homeostasis.js';
 export { StructuralPlasticity, type StructuralPlasticityParameters } from './structural.js';
+export {
+  DiehlCookNetwork,
+  DIEHL_COOK_DEFAULTS,
+  diehlCookParameters,
+  assignLabels,
+  classify,
+  type DiehlCookParameters,
+  type DiehlCookOverrides,
+  type DiehlCookCellParameters,
+  type DiehlCookState,
+  type Presentation,
+} from './diehl-cook.js';
+export {
+  runDiehlCookProtocol,
+  type DiehlCookProtocolOptions,
+  type DiehlCookResult,
+  type DiehlCookCheckpoint,
+  type DiehlCookHooks,
+  type DiehlCookProgress,
+  type LabeledImages,
+} from './diehl-cook-protocol.js';

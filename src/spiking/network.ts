@@ -119,6 +119,46 @@ export class StateMonitor {
 }
 
 /**
+ * Samples the weights of chosen synapses of a projection, named by (pre, post) so that structural plasticity's
+ * rewiring cannot make a sample follow another synapse; a synapse that does not exist (pruned) reads NaN.
+ */
+export class WeightMonitor {
+  readonly timesMs: number[] = [];
+  readonly values: Float32Array[] = [];
+  constructor(
+    readonly projection: Projection,
+    readonly synapses: [pre: number, post: number][],
+    readonly everySteps = 1,
+  ) {
+    for (const [i, j] of synapses)
+      if (!(
+        Number.isInteger(i) &&
+        i >= 0 &&
+        i < projection.sourceSize &&
+        Number.isInteger(j) &&
+        j >= 0 &&
+        j < projection.targetSize
+      ))
+        throw new ConfigError(
+          `${projection.name} weight monitor`,
+          `synapse ${i} -> ${j} is outside ${projection.sourceSize} x ${projection.targetSize}`,
+        );
+  }
+
+  record(step: number, tMs: number): void {
+    if (step % this.everySteps !== 0) return;
+    const { rowStart, post, weight } = this.projection;
+    this.timesMs.push(tMs);
+    this.values.push(
+      Float32Array.from(this.synapses, ([i, j]) => {
+        for (let k = rowStart[i]; k < rowStart[i + 1]; k++) if (post[k] === j) return weight[k];
+        return Number.NaN;
+      }),
+    );
+  }
+}
+
+/**
  * A clock-driven network with event-driven spike propagation (BindsNET's Network, Brian2's schedule): each step
  * every LIF group integrates and thresholds, input groups emit, then the spikes of this step are scattered along
  * their projections into per-target delay ring buffers, and each target takes in this step's slot.
@@ -130,6 +170,7 @@ export class Network {
   readonly spikeMonitors: SpikeMonitor[] = [];
   readonly stateMonitors: StateMonitor[] = [];
   readonly rateMonitors: PopulationRateMonitor[] = [];
+  readonly weightMonitors: WeightMonitor[] = [];
   stepCount = 0;
   /** Abort when any LIF group's rate over the last 100 ms exceeds this (runaway activity). */
   maxRateHz = 1000;
@@ -201,6 +242,12 @@ export class Network {
     return m;
   }
 
+  monitorWeights(projection: Projection, synapses: [number, number][], everySteps = 1): WeightMonitor {
+    const m = new WeightMonitor(projection, synapses, everySteps);
+    this.weightMonitors.push(m);
+    return m;
+  }
+
   monitorRate(group: SpikeSource, binMs: number): PopulationRateMonitor {
     const m = new PopulationRateMonitor(group, binMs, this.dtMs);
     this.rateMonitors.push(m);
@@ -209,7 +256,8 @@ export class Network {
 
   /**
    * Writes every monitor as CSV into `dir` (a run directory): spikes-<group>.csv (t_ms,neuron),
-   * rate-<group>.csv (t_ms,rate_hz), state-<group>-<variable>.csv (t_ms, one column per neuron). Atomic per file.
+   * rate-<group>.csv (t_ms,rate_hz), state-<group>-<variable>.csv (t_ms, one column per neuron),
+   * weights-<projection>.csv (t_ms, one column per sampled synapse "pre->post"). Atomic per file.
    */
   async exportMonitors(dir: string): Promise<string[]> {
     await fsp.mkdir(dir, { recursive: true });
@@ -228,6 +276,13 @@ export class Network {
       files.push([
         `state-${m.group.name}-${m.variable}.csv`,
         ['t_ms', ...m.neurons.map((i) => `n${i}`)].join(',') +
+          '\n' +
+          m.timesMs.map((t, k) => [t.toFixed(4), ...m.values[k]].join(',') + '\n').join(''),
+      ]);
+    for (const m of this.weightMonitors)
+      files.push([
+        `weights-${m.projection.name.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`,
+        ['t_ms', ...m.synapses.map(([i, j]) => `${i}->${j}`)].join(',') +
           '\n' +
           m.timesMs.map((t, k) => [t.toFixed(4), ...m.values[k]].join(',') + '\n').join(''),
       ]);
@@ -311,6 +366,7 @@ export class Network {
       for (const m of this.spikeMonitors) m.record(tMs);
       for (const m of this.stateMonitors) m.record(this.stepCount, tMs);
       for (const m of this.rateMonitors) m.record();
+      for (const m of this.weightMonitors) m.record(this.stepCount, tMs);
       if (this.stepCount % window === 0) {
         for (const g of lifGroups) {
           const rate = (1000 * windowSpikes.get(g)!) / (g.size * window * this.dtMs);

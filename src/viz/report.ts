@@ -23,6 +23,8 @@ export async function writeRunReport(runPath: string): Promise<string> {
     })
     .filter((r): r is Record<string, number | string> => r !== null);
   if (summary.kind === 'grid') return writeGridReport(runPath, config, summary as unknown as GridReportData);
+  if (summary.kind === 'diehl-cook')
+    return writeDiehlCookReport(runPath, config, metrics, summary as unknown as DiehlCookReportData);
   const train = metrics.filter((r) => r.type === 'train');
   const epochs = metrics.filter((r) => r.type === 'epoch');
   const charts = [
@@ -50,16 +52,29 @@ export async function writeRunReport(runPath: string): Promise<string> {
     .map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(String(v))}</td></tr>`)
     .join('');
   const title = `neuroplast run: ${String(config.name ?? runPath)}`;
-  const html = `<!doctype html>
+  const html = page(
+    title,
+    `<h2>Summary</h2><table>${rows}</table>
+<h2>Learning curves</h2>${charts.join('\n')}`,
+    config,
+  );
+  return writeReport(runPath, html);
+}
+
+/** The page around a report body: title, inline style, the resolved configuration at the end. */
+function page(title: string, body: string, config: Record<string, unknown>): string {
+  return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
 <style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}pre{background:#f6f6f6;padding:8px;overflow:auto}</style>
 </head><body>
 <h1>${escapeXml(title)}</h1>
-<h2>Summary</h2><table>${rows}</table>
-<h2>Learning curves</h2>${charts.join('\n')}
+${body}
 <h2>Resolved configuration</h2><pre>${escapeXml(JSON.stringify(config, null, 2))}</pre>
 </body></html>
 `;
+}
+
+async function writeReport(runPath: string, html: string): Promise<string> {
   const out = join(runPath, 'report.html');
   await writeFileAtomic(out, html);
   return out;
@@ -128,20 +143,86 @@ async function writeGridReport(
     ),
   );
   const title = `neuroplast grid: ${s.name}`;
-  const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
-<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}pre{background:#f6f6f6;padding:8px;overflow:auto}</style>
-</head><body>
-<h1>${escapeXml(title)}</h1>
-<p>${escapeXml([s.dataset, ...(s.datasetNotes ?? [])].join('; '))}; test accuracy in percent, mean &plusmn; sample std over seeds ${escapeXml(s.seeds.join(', '))}; best per row in bold.</p>
+  const html = page(
+    title,
+    `<p>${escapeXml([s.dataset, ...(s.datasetNotes ?? [])].join('; '))}; test accuracy in percent, mean &plusmn; sample std over seeds ${escapeXml(s.seeds.join(', '))}; best per row in bold.</p>
 <table>${head}${body}</table>
 <h2>Paired tests (seed-matched, two-sided t)</h2>
 <table><tr><th>fraction</th><th>difference</th><th>mean (points)</th><th>p</th><th>seeds won</th></tr>${paired}</table>
-<h2>Learning curves</h2>${charts.join('\n')}
-<h2>Resolved configuration</h2><pre>${escapeXml(JSON.stringify(config, null, 2))}</pre>
-</body></html>
-`;
-  const out = join(runPath, 'report.html');
-  await writeFileAtomic(out, html);
-  return out;
+<h2>Learning curves</h2>${charts.join('\n')}`,
+    config,
+  );
+  return writeReport(runPath, html);
+}
+
+interface DiehlCookReportData {
+  name: string;
+  dataset: string;
+  neurons: number;
+  testAccuracy: number;
+  trainImages: number;
+  labelImages: number;
+  testImages: number;
+  presentations: Record<string, number>;
+  assignment: number[];
+  confusion: number[][];
+  meanThetaMv: number;
+  receptiveFields: string;
+}
+
+/** The report of an unsupervised STDP run: accuracy, confusion matrix, learned receptive fields (inlined PNG). */
+async function writeDiehlCookReport(
+  runPath: string,
+  config: Record<string, unknown>,
+  metrics: Record<string, number | string>[],
+  s: DiehlCookReportData,
+): Promise<string> {
+  const png = await fsp.readFile(join(runPath, s.receptiveFields)).catch(() => null);
+  const perClass = s.confusion.map((_, c) => s.assignment.filter((a) => a === c).length);
+  const head = `<tr><th>true &darr; / predicted &rarr;</th>${s.confusion.map((_, c) => `<th>${c}</th>`).join('')}</tr>`;
+  const rows = s.confusion
+    .map(
+      (row, t) =>
+        `<tr><th>${t} (${perClass[t]} neurons)</th>${row.map((v) => `<td>${v}</td>`).join('')}</tr>`,
+    )
+    .join('');
+  const chart = lineChart(
+    [
+      {
+        label: 'presentations per image',
+        points: metrics
+          .filter((r) => r.phase === 'train')
+          .map((r) => [Number(r.images), Number(r.presentationsPerImage)] as [number, number]),
+      },
+    ],
+    {
+      title: 'Presentations per training image (thresholds rise, inputs are shown brighter)',
+      xLabel: 'image',
+      yLabel: 'presentations',
+    },
+  );
+  const facts: [string, string][] = [
+    ['test accuracy', `${pct(s.testAccuracy)}%`],
+    ['dataset', s.dataset],
+    ['excitatory neurons', String(s.neurons)],
+    ['images: STDP / labelling / test', `${s.trainImages} / ${s.labelImages} / ${s.testImages}`],
+    [
+      'presentations',
+      Object.entries(s.presentations)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
+    ['unlabelled neurons (never fired)', String(s.assignment.filter((a) => a < 0).length)],
+    ['mean threshold theta', `${s.meanThetaMv.toFixed(2)} mV`],
+  ];
+  const html = page(
+    `neuroplast run: ${s.name}`,
+    `<table>${facts.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`).join('')}</table>
+<h2>Learned receptive fields (input weights per excitatory neuron)</h2>
+${png ? `<img alt="receptive fields" src="data:image/png;base64,${png.toString('base64')}">` : '<p>(receptive_fields.png missing)</p>'}
+<h2>Confusion matrix (test)</h2><table>${head}${rows}</table>
+<h2>Training</h2>${chart}`,
+    config,
+  );
+  return writeReport(runPath, html);
 }

@@ -1,0 +1,208 @@
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { loadDataset } from '../data/index.js';
+import { decodeBundle, encodeBundle, type NamedTensor } from '../engine/index.js';
+import {
+  runDiehlCookProtocol,
+  type DiehlCookCheckpoint,
+  type DiehlCookResult,
+  type DiehlCookState,
+} from '../spiking/index.js';
+import { writeFileAtomic } from '../util/fsx.js';
+import { NeuroplastError } from '../util/errors.js';
+import { Progress } from '../util/progress.js';
+import { receptiveFieldPng } from '../viz/index.js';
+import type { RunDir } from './run-dir.js';
+
+const count = z.number().int().nonnegative();
+const num = z.number();
+const cellSpec = z
+  .strictObject({
+    vRestMv: num,
+    vResetMv: num,
+    vThreshMv: num,
+    refractoryMs: num,
+    tauMembraneMs: num,
+    tauExcMs: num,
+    tauInhMs: num,
+    eExcMv: num,
+    eInhMv: num,
+  })
+  .partial();
+
+/** Overrides of the Diehl & Cook defaults (src/spiking/diehl-cook.ts), checked again semantically when built. */
+const networkSpec = z
+  .strictObject({
+    neurons: z.number().int().positive(),
+    dtMs: num,
+    presentMs: num,
+    restMs: num,
+    inputIntensity: num,
+    minSpikes: num,
+    maxIntensity: num,
+    excitatory: cellSpec,
+    inhibitory: cellSpec,
+    thetaPlusMv: num,
+    tauThetaMs: num,
+    thetaInitMv: num,
+    thetaOffsetMv: num,
+    excToInhWeight: num,
+    inhToExcWeight: num,
+    tauPreMs: num,
+    tauPost1Ms: num,
+    tauPost2Ms: num,
+    nuPre: num,
+    nuPost: num,
+    wMax: num,
+    initWeightMin: num,
+    initWeightMax: num,
+    columnSum: num,
+  })
+  .partial();
+
+const imageCounts = z.strictObject({ trainImages: count, labelImages: count, testImages: count });
+
+/** An unsupervised STDP experiment (Diehl & Cook 2015) run by `neuroplast run`. */
+export const diehlCookExperimentSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"'),
+  description: z.string().optional(),
+  seed: z.number().int().min(0).max(0xffffffff).default(0),
+  task: z.strictObject({
+    kind: z.literal('diehl-cook'),
+    dataset: z.enum(['mnist', 'fashion-mnist']).default('mnist'),
+    trainImages: count.default(60000),
+    /** Training images presented frozen to label the neurons (the paper: the training set). */
+    labelImages: count.default(10000),
+    testImages: count.default(10000),
+  }),
+  network: networkSpec.default({}),
+  checkpoint: z.strictObject({ everyImages: count.default(5000) }).default({ everyImages: 5000 }),
+  /** What `neuroplast run --quick` uses instead of the task's image counts. */
+  quick: imageCounts.default({ trainImages: 1000, labelImages: 1000, testImages: 1000 }),
+});
+
+export type DiehlCookExperimentConfig = z.output<typeof diehlCookExperimentSchema>;
+
+export interface DiehlCookSummary extends DiehlCookResult {
+  kind: 'diehl-cook';
+  name: string;
+  seed: number;
+  dataset: string;
+  datasetSource: string;
+  receptiveFields: string;
+}
+
+const CHECKPOINT_FORMAT = 'neuroplast-diehl-cook-checkpoint';
+
+async function saveDiehlCookCheckpoint(path: string, c: DiehlCookCheckpoint): Promise<void> {
+  const n = c.network;
+  const tensors = new Map<string, NamedTensor>();
+  for (const [k, v] of Object.entries(n.arrays)) tensors.set(k, { shape: [v.length], data: v });
+  const meta = {
+    format: CHECKPOINT_FORMAT,
+    trainDone: c.trainDone,
+    presentations: c.presentations,
+    rng: n.rng,
+    step: n.step,
+    counters: Object.fromEntries(Object.entries(n.counters).map(([k, v]) => [k, Array.from(v)])),
+  };
+  await writeFileAtomic(path, encodeBundle({ meta, tensors }));
+}
+
+async function loadDiehlCookCheckpoint(path: string): Promise<DiehlCookCheckpoint | undefined> {
+  let buf: Buffer;
+  try {
+    buf = await fsp.readFile(path);
+  } catch {
+    return undefined;
+  }
+  const bundle = decodeBundle(buf, path);
+  const meta = bundle.meta as {
+    format?: string;
+    trainDone: number;
+    presentations: number;
+    rng: DiehlCookState['rng'];
+    step: number;
+    counters: Record<string, number[]>;
+  };
+  if (meta.format !== CHECKPOINT_FORMAT)
+    throw new NeuroplastError(`${path}: not a Diehl & Cook checkpoint (format ${String(meta.format)})`);
+  return {
+    trainDone: meta.trainDone,
+    presentations: meta.presentations,
+    network: {
+      arrays: Object.fromEntries([...bundle.tensors].map(([k, t]) => [k, t.data])),
+      counters: Object.fromEntries(Object.entries(meta.counters).map(([k, v]) => [k, Float64Array.from(v)])),
+      rng: meta.rng,
+      step: meta.step,
+    },
+  };
+}
+
+/**
+ * Runs the experiment into its run directory: metrics.jsonl gets a line per 100 training images (presentations
+ * needed, so the growth of the thresholds is visible) and per phase; checkpoints every `everyImages` training
+ * images (atomic), resumed exactly; the learned receptive fields are written as receptive_fields.png.
+ */
+export async function runDiehlCookExperiment(
+  cfg: DiehlCookExperimentConfig,
+  opts: { runDir: RunDir; resume: boolean; quiet?: boolean; onCheckpoint?: (images: number) => void },
+): Promise<DiehlCookSummary> {
+  const { runDir } = opts;
+  const ds = await loadDataset(cfg.task.dataset);
+  const resumeFrom = opts.resume ? await loadDiehlCookCheckpoint(runDir.checkpointPath) : undefined;
+  const trained = resumeFrom?.trainDone ?? 0;
+  // Metrics after the checkpoint were written by the killed process: drop them so none repeats.
+  if (opts.resume) await runDir.trimMetrics((r) => r.phase === 'train' && Number(r.images) <= trained);
+  let progress: Progress | undefined;
+  let phase = '';
+  let last = { images: trained, presentations: resumeFrom?.presentations ?? 0 };
+  const { result, network } = await runDiehlCookProtocol(
+    ds,
+    { ...cfg.task, seed: cfg.seed, params: cfg.network },
+    {
+      resumeFrom,
+      checkpointEvery: cfg.checkpoint.everyImages,
+      onCheckpoint: async (c) => {
+        await saveDiehlCookCheckpoint(runDir.checkpointPath, c);
+        opts.onCheckpoint?.(c.trainDone);
+      },
+      onProgress: (p) => {
+        if (p.phase !== phase) {
+          progress?.finish();
+          phase = p.phase;
+          progress = new Progress({ label: `${cfg.name} ${p.phase}`, total: p.total, quiet: opts.quiet });
+        }
+        progress!.update(p.done, `${p.presentations} presentations`);
+        if (p.phase === 'train') {
+          runDir.appendMetric({
+            phase: 'train',
+            images: p.done,
+            presentations: p.presentations,
+            presentationsPerImage: (p.presentations - last.presentations) / (p.done - last.images),
+          });
+          last = { images: p.done, presentations: p.presentations };
+        }
+      },
+    },
+  );
+  progress?.finish();
+  const png = receptiveFieldPng(network.weights, network.params.neurons, ds.shape[1], ds.shape[2]);
+  await writeFileAtomic(join(runDir.path, 'receptive_fields.png'), png);
+  await saveDiehlCookCheckpoint(join(runDir.path, 'network.nptb'), {
+    trainDone: cfg.task.trainImages,
+    presentations: result.presentations.train,
+    network: network.state(),
+  });
+  runDir.appendMetric({ phase: 'test', testAccuracy: result.testAccuracy });
+  return {
+    kind: 'diehl-cook',
+    name: cfg.name,
+    seed: cfg.seed,
+    dataset: ds.name,
+    datasetSource: ds.source,
+    receptiveFields: 'receptive_fields.png',
+    ...result,
+  };
+}

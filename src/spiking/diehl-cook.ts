@@ -1,0 +1,611 @@
+import { Rng, type RngState } from '../util/rng.js';
+import { ConfigError } from '../util/errors.js';
+import { requireNonNegative, requirePositive, requireTimeConstant } from './params.js';
+
+/**
+ * Unsupervised digit learning with STDP (Diehl & Cook 2015, "Unsupervised learning of digit recognition using
+ * spike-timing-dependent plasticity"), with the parameters of the authors' published Brian code:
+ *
+ *   input   784 Poisson trains, rate = pixel / 8 * intensity Hz (intensity 2: up to 63.75 Hz), 350 ms per image,
+ *           then 150 ms without input; fewer than `minSpikes` excitatory spikes -> intensity += 1, present again.
+ *   E cells tau_m dv/dt = (vRest - v) + ge (eExc - v) + gi (eInh - v), tau_ge = 1 ms, tau_gi = 2 ms (ge, gi in
+ *           units of the leak conductance); spike when v > vThresh + theta - thetaOffset; theta += thetaPlus per
+ *           spike and decays with tau_theta = 1e7 ms (an adaptive threshold: intrinsic plasticity).
+ *   I cells the same equations with their own constants; E_j -> I_j one to one (weight 10.4),
+ *           I_j -> every E_k, k != j (weight 17): lateral inhibition, soft winner-take-all.
+ *   STDP    on input->E only, nearest-spike traces (each trace is set to 1 on a spike and decays):
+ *           pre spike:  w -= nuPre * post1;   post spike: w += nuPost * pre * post2 (post2 read before its reset);
+ *           w clipped to [0, wMax]; before each presentation every E cell's input weights are scaled to sum to
+ *           `columnSum` (weight normalisation).
+ *
+ * Integration follows the original (Brian 1's forward Euler at dt 0.5 ms) for v, ge and gi; the traces are
+ * evaluated exactly from the step of each neuron's last spike, so they cost nothing between spikes. Input spikes
+ * are drawn as exact Poisson processes (exponential intervals, placed on the step grid), so the input costs work
+ * per spike, not per input per step. Synaptic delays of the original (random, up to 10 ms) are left out, as in
+ * BindsNET's version.
+ */
+export interface DiehlCookCellParameters {
+  vRestMv: number;
+  vResetMv: number;
+  vThreshMv: number;
+  refractoryMs: number;
+  tauMembraneMs: number;
+  tauExcMs: number;
+  tauInhMs: number;
+  eExcMv: number;
+  eInhMv: number;
+}
+
+export interface DiehlCookParameters {
+  /** Number of excitatory (and of inhibitory) neurons. */
+  neurons: number;
+  inputSize: number;
+  dtMs: number;
+  presentMs: number;
+  restMs: number;
+  inputIntensity: number;
+  /** Minimum excitatory spikes per presentation before the intensity is raised and the image shown again. */
+  minSpikes: number;
+  /** The intensity at which a presentation is accepted whatever its spike count (guards blank inputs). */
+  maxIntensity: number;
+  excitatory: DiehlCookCellParameters;
+  inhibitory: DiehlCookCellParameters;
+  thetaPlusMv: number;
+  tauThetaMs: number;
+  thetaInitMv: number;
+  thetaOffsetMv: number;
+  excToInhWeight: number;
+  inhToExcWeight: number;
+  tauPreMs: number;
+  tauPost1Ms: number;
+  tauPost2Ms: number;
+  nuPre: number;
+  nuPost: number;
+  wMax: number;
+  /** Initial input weights are uniform in [initWeightMin, initWeightMax). */
+  initWeightMin: number;
+  initWeightMax: number;
+  /** Sum of each excitatory neuron's input weights after normalisation. */
+  columnSum: number;
+}
+
+export const DIEHL_COOK_DEFAULTS: DiehlCookParameters = {
+  neurons: 100,
+  inputSize: 784,
+  dtMs: 0.5,
+  presentMs: 350,
+  restMs: 150,
+  inputIntensity: 2,
+  minSpikes: 5,
+  maxIntensity: 32,
+  excitatory: {
+    vRestMv: -65,
+    vResetMv: -65,
+    vThreshMv: -52,
+    refractoryMs: 5,
+    tauMembraneMs: 100,
+    tauExcMs: 1,
+    tauInhMs: 2,
+    eExcMv: 0,
+    eInhMv: -100,
+  },
+  inhibitory: {
+    vRestMv: -60,
+    vResetMv: -45,
+    vThreshMv: -40,
+    refractoryMs: 2,
+    tauMembraneMs: 10,
+    tauExcMs: 1,
+    tauInhMs: 2,
+    eExcMv: 0,
+    eInhMv: -85,
+  },
+  thetaPlusMv: 0.05,
+  tauThetaMs: 1e7,
+  thetaInitMv: 20,
+  thetaOffsetMv: 20,
+  excToInhWeight: 10.4,
+  inhToExcWeight: 17,
+  tauPreMs: 20,
+  tauPost1Ms: 20,
+  tauPost2Ms: 40,
+  nuPre: 0.0001,
+  nuPost: 0.01,
+  wMax: 1,
+  initWeightMin: 0.003,
+  initWeightMax: 0.303,
+  columnSum: 78,
+};
+
+/** Any subset of the parameters; cell parameters may be given field by field. */
+export type DiehlCookOverrides = Partial<Omit<DiehlCookParameters, 'excitatory' | 'inhibitory'>> & {
+  excitatory?: Partial<DiehlCookCellParameters>;
+  inhibitory?: Partial<DiehlCookCellParameters>;
+};
+
+/** Merges overrides into the defaults (cell parameters field by field) and validates the result. */
+export function diehlCookParameters(overrides: DiehlCookOverrides = {}): DiehlCookParameters {
+  const p: DiehlCookParameters = {
+    ...DIEHL_COOK_DEFAULTS,
+    ...overrides,
+    excitatory: { ...DIEHL_COOK_DEFAULTS.excitatory, ...overrides.excitatory },
+    inhibitory: { ...DIEHL_COOK_DEFAULTS.inhibitory, ...overrides.inhibitory },
+  };
+  validateDiehlCook(p);
+  return p;
+}
+
+function validateCell(where: string, c: DiehlCookCellParameters, dtMs: number): void {
+  for (const k of ['tauMembraneMs', 'tauExcMs', 'tauInhMs'] as const)
+    requireTimeConstant(where, k, c[k], dtMs);
+  requireNonNegative(where, 'refractoryMs', c.refractoryMs);
+  if (!(c.vResetMv < c.vThreshMv))
+    throw new ConfigError(
+      `${where}.vResetMv`,
+      `must be below vThreshMv, found ${c.vResetMv} >= ${c.vThreshMv}`,
+    );
+}
+
+export function validateDiehlCook(p: DiehlCookParameters): void {
+  const w = 'diehl-cook';
+  for (const k of ['neurons', 'inputSize'] as const)
+    if (!Number.isInteger(p[k]) || p[k] <= 0)
+      throw new ConfigError(`${w}.${k}`, `expected a positive integer, found ${p[k]}`);
+  requirePositive(w, 'dtMs', p.dtMs);
+  requirePositive(w, 'presentMs', p.presentMs);
+  requireNonNegative(w, 'restMs', p.restMs);
+  requirePositive(w, 'inputIntensity', p.inputIntensity);
+  requireNonNegative(w, 'minSpikes', p.minSpikes);
+  if (!(p.maxIntensity >= p.inputIntensity))
+    throw new ConfigError(
+      `${w}.maxIntensity`,
+      `must be at least inputIntensity (${p.inputIntensity}), found ${p.maxIntensity}`,
+    );
+  validateCell(`${w}.excitatory`, p.excitatory, p.dtMs);
+  validateCell(`${w}.inhibitory`, p.inhibitory, p.dtMs);
+  for (const k of ['tauThetaMs', 'tauPreMs', 'tauPost1Ms', 'tauPost2Ms'] as const)
+    requireTimeConstant(w, k, p[k], p.dtMs);
+  for (const k of [
+    'thetaPlusMv',
+    'excToInhWeight',
+    'inhToExcWeight',
+    'nuPre',
+    'nuPost',
+    'initWeightMin',
+  ] as const)
+    requireNonNegative(w, k, p[k]);
+  requirePositive(w, 'wMax', p.wMax);
+  requirePositive(w, 'columnSum', p.columnSum);
+  if (!(p.initWeightMax > p.initWeightMin && p.initWeightMax <= p.wMax))
+    throw new ConfigError(
+      `${w}.initWeightMax`,
+      `expected initWeightMin (${p.initWeightMin}) < initWeightMax <= wMax (${p.wMax}), found ${p.initWeightMax}`,
+    );
+  // Forward Euler on the membrane must stay stable for the leak alone.
+  for (const [k, c] of [
+    ['excitatory', p.excitatory],
+    ['inhibitory', p.inhibitory],
+  ] as const)
+    if (p.dtMs >= c.tauMembraneMs)
+      throw new ConfigError(
+        `${w}.${k}.tauMembraneMs`,
+        `must exceed dtMs (${p.dtMs}), found ${c.tauMembraneMs}`,
+      );
+}
+
+/** One cell population's state, integrated with forward Euler as in the original. */
+class CellPopulation {
+  readonly v: Float32Array;
+  readonly ge: Float32Array;
+  readonly gi: Float32Array;
+  readonly refractory: Int32Array;
+  readonly spikeBuf: Int32Array;
+  spikeCount = 0;
+  private readonly k: number;
+  private readonly decayGe: number;
+  private readonly decayGi: number;
+  readonly refractorySteps: number;
+
+  constructor(
+    readonly size: number,
+    readonly c: DiehlCookCellParameters,
+    dtMs: number,
+  ) {
+    this.v = new Float32Array(size).fill(c.vRestMv);
+    this.ge = new Float32Array(size);
+    this.gi = new Float32Array(size);
+    this.refractory = new Int32Array(size);
+    this.spikeBuf = new Int32Array(size);
+    this.k = dtMs / c.tauMembraneMs;
+    this.decayGe = 1 - dtMs / c.tauExcMs;
+    this.decayGi = 1 - dtMs / c.tauInhMs;
+    this.refractorySteps = Math.round(c.refractoryMs / dtMs);
+  }
+
+  /** One Euler step; a spike resets v and starts the refractory period, during which v is held at reset. */
+  step(threshold: Float32Array | null, thresholdShift: number): number {
+    const { v, ge, gi, refractory, spikeBuf, k, decayGe, decayGi } = this;
+    const { vRestMv, vResetMv, vThreshMv, eExcMv, eInhMv } = this.c;
+    let count = 0;
+    for (let j = 0; j < this.size; j++) {
+      const e = ge[j];
+      const i = gi[j];
+      ge[j] = e * decayGe;
+      gi[j] = i * decayGi;
+      if (refractory[j] > 0) {
+        refractory[j]--;
+        continue;
+      }
+      const vj = v[j];
+      const vNew = vj + k * (vRestMv - vj + e * (eExcMv - vj) + i * (eInhMv - vj));
+      const thresh = threshold === null ? vThreshMv : vThreshMv + threshold[j] - thresholdShift;
+      if (vNew > thresh) {
+        v[j] = vResetMv;
+        refractory[j] = this.refractorySteps;
+        spikeBuf[count++] = j;
+      } else v[j] = vNew;
+    }
+    this.spikeCount = count;
+    return count;
+  }
+
+  reset(): void {
+    this.v.fill(this.c.vRestMv);
+    this.ge.fill(0);
+    this.gi.fill(0);
+    this.refractory.fill(0);
+  }
+}
+
+/** exp(-k dt / tau) for k = 0..n-1 and 0 beyond: a nearest-spike trace read from the steps since the spike. */
+function traceTable(tauMs: number, dtMs: number): Float64Array {
+  const n = Math.ceil((40 * tauMs) / dtMs) + 1;
+  const t = Float64Array.from({ length: n + 1 }, (_, k) => Math.exp((-k * dtMs) / tauMs));
+  t[n] = 0;
+  return t;
+}
+
+/**
+ * Everything needed to continue a run exactly: float32 arrays (weights, thresholds, cell state) and integer
+ * counters (refractory steps, the step of each neuron's last spike), the generator and the step counter.
+ */
+export interface DiehlCookState {
+  arrays: Record<string, Float32Array>;
+  counters: Record<string, Float64Array>;
+  rng: RngState;
+  step: number;
+}
+
+/** Result of one image: excitatory spike counts during the accepted presentation, and what it took. */
+export interface Presentation {
+  counts: Int32Array;
+  /** Input spikes drawn for the accepted presentation. */
+  inputSpikes: number;
+  intensity: number;
+  presentations: number;
+}
+
+/** The Diehl & Cook network: input weights, adaptive thresholds and the simulation of one image at a time. */
+export class DiehlCookNetwork {
+  readonly params: DiehlCookParameters;
+  /** Input -> excitatory weights, row-major [inputSize x neurons]. Float32 state, so checkpoints are exact. */
+  readonly weights: Float32Array;
+  /** Adaptive threshold theta per excitatory neuron (mV). */
+  readonly theta: Float32Array;
+  private readonly exc: CellPopulation;
+  private readonly inh: CellPopulation;
+  private rng: Rng;
+  /** Global step counter (presentations and rests); nearest-spike traces are read from it. */
+  private t = 0;
+  private readonly lastPre: Float64Array;
+  private readonly lastPost: Float64Array;
+  private readonly preTrace: Float64Array;
+  private readonly post1Trace: Float64Array;
+  private readonly post2Trace: Float64Array;
+  private readonly counts: Int32Array;
+  private readonly post1: Float64Array;
+  private readonly rates: Float64Array;
+  // Input spikes of one presentation bucketed by step (CSR over steps).
+  private eventStep = new Int32Array(4096);
+  private eventInput = new Int32Array(4096);
+  private bucketInput = new Int32Array(4096);
+  private readonly bucketStart: Int32Array;
+
+  constructor(overrides: DiehlCookOverrides = {}, seed = 0) {
+    const p = (this.params = diehlCookParameters(overrides));
+    const n = p.neurons;
+    this.rng = new Rng(seed, 21);
+    const init = new Rng(seed, 22);
+    this.weights = Float32Array.from(
+      { length: p.inputSize * n },
+      () => p.initWeightMin + (p.initWeightMax - p.initWeightMin) * init.float(),
+    );
+    this.theta = new Float32Array(n).fill(p.thetaInitMv);
+    this.exc = new CellPopulation(n, p.excitatory, p.dtMs);
+    this.inh = new CellPopulation(n, p.inhibitory, p.dtMs);
+    this.lastPre = new Float64Array(p.inputSize).fill(-1e9);
+    this.lastPost = new Float64Array(n).fill(-1e9);
+    this.preTrace = traceTable(p.tauPreMs, p.dtMs);
+    this.post1Trace = traceTable(p.tauPost1Ms, p.dtMs);
+    this.post2Trace = traceTable(p.tauPost2Ms, p.dtMs);
+    this.counts = new Int32Array(n);
+    this.post1 = new Float64Array(n);
+    this.rates = new Float64Array(p.inputSize);
+    this.bucketStart = new Int32Array(Math.round(p.presentMs / p.dtMs) + 1);
+  }
+
+  /** Scales each excitatory neuron's input weights to sum to `columnSum`. */
+  normalize(): void {
+    const { weights: w } = this;
+    const { neurons: n, inputSize, columnSum } = this.params;
+    const sums = new Float64Array(n);
+    for (let i = 0; i < inputSize; i++) for (let j = 0; j < n; j++) sums[j] += w[i * n + j];
+    for (let j = 0; j < n; j++) sums[j] = sums[j] > 0 ? columnSum / sums[j] : 0;
+    for (let i = 0; i < inputSize; i++) for (let j = 0; j < n; j++) w[i * n + j] *= sums[j];
+  }
+
+  /**
+   * Presents one image (`pixels`, 0..255, `inputSize` long) as in the paper: normalise (when learning), 350 ms of
+   * Poisson input, 150 ms rest; repeated at a higher intensity while the network answers with too few spikes.
+   * With `learn` false the weights and thresholds are frozen (the paper's labelling and test phases).
+   */
+  present(pixels: ArrayLike<number>, learn: boolean): Presentation {
+    const p = this.params;
+    if (pixels.length !== p.inputSize)
+      throw new ConfigError('diehl-cook image', `expected ${p.inputSize} pixels, found ${pixels.length}`);
+    let intensity = p.inputIntensity;
+    let presentations = 0;
+    let inputSpikes = 0;
+    for (;;) {
+      presentations++;
+      if (learn) this.normalize();
+      for (let i = 0; i < p.inputSize; i++) this.rates[i] = (pixels[i] / 8) * intensity;
+      inputSpikes = this.drawInput();
+      const spikes = this.simulate(this.bucketStart.length - 1, true, learn);
+      this.simulate(Math.round(p.restMs / p.dtMs), false, learn);
+      if (spikes >= p.minSpikes || intensity + 1 > p.maxIntensity) break;
+      intensity += 1;
+    }
+    return { counts: this.counts, inputSpikes, intensity, presentations };
+  }
+
+  /** Draws this presentation's input spikes (exact Poisson, exponential intervals) and buckets them by step. */
+  private drawInput(): number {
+    const p = this.params;
+    const steps = this.bucketStart.length - 1;
+    const rng = this.rng;
+    let m = 0;
+    for (let i = 0; i < p.inputSize; i++) {
+      const r = this.rates[i];
+      if (r <= 0) continue;
+      const meanIntervalMs = 1000 / r;
+      let tMs = -Math.log(1 - rng.float()) * meanIntervalMs;
+      while (tMs < p.presentMs) {
+        if (m === this.eventStep.length) this.growEvents();
+        this.eventStep[m] = Math.min(steps - 1, Math.floor(tMs / p.dtMs));
+        this.eventInput[m++] = i;
+        tMs += -Math.log(1 - rng.float()) * meanIntervalMs;
+      }
+    }
+    const start = this.bucketStart;
+    start.fill(0);
+    for (let e = 0; e < m; e++) start[this.eventStep[e] + 1]++;
+    for (let s = 0; s < steps; s++) start[s + 1] += start[s];
+    if (this.bucketInput.length < m) this.bucketInput = new Int32Array(this.eventStep.length);
+    const fill = start.slice(0, steps);
+    for (let e = 0; e < m; e++) this.bucketInput[fill[this.eventStep[e]]++] = this.eventInput[e];
+    return m;
+  }
+
+  private growEvents(): void {
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.eventStep = grow(this.eventStep);
+    this.eventInput = grow(this.eventInput);
+  }
+
+  /**
+   * Simulates `steps` steps: with input (a presentation, whose excitatory spikes are counted) or without (the
+   * rest, whose spikes still drive inhibition and plasticity). Returns the excitatory spikes counted.
+   */
+  private simulate(steps: number, input: boolean, learn: boolean): number {
+    const p = this.params;
+    const n = p.neurons;
+    const { weights: w, exc, inh, counts, lastPre, lastPost, post1, theta } = this;
+    const { nuPre, nuPost, wMax, thetaOffsetMv, thetaPlusMv, excToInhWeight, inhToExcWeight } = p;
+    const { preTrace, post1Trace, post2Trace } = this;
+    const inputSize = p.inputSize;
+    const start = this.bucketStart;
+    const events = this.bucketInput;
+    if (input) counts.fill(0);
+    let total = 0;
+    for (let s = 0; s < steps; s++) {
+      const t = this.t++;
+      const excSpikes = exc.step(theta, thetaOffsetMv);
+      const inhSpikes = inh.step(null, 0);
+      // Input spikes: transmitted with the weight they find, then depressed by the post trace (on_pre).
+      const e0 = input ? start[s] : 0;
+      const e1 = input ? start[s + 1] : 0;
+      if (e1 > e0) {
+        const ge = exc.ge;
+        if (learn)
+          for (let j = 0; j < n; j++) post1[j] = post1Trace[Math.min(t - lastPost[j], post1Trace.length - 1)];
+        for (let e = e0; e < e1; e++) {
+          const i = events[e];
+          const row = i * n;
+          if (learn) {
+            for (let j = 0; j < n; j++) {
+              const wij = w[row + j];
+              ge[j] += wij;
+              const d = wij - nuPre * post1[j];
+              w[row + j] = d > 0 ? d : 0;
+            }
+            lastPre[i] = t;
+          } else for (let j = 0; j < n; j++) ge[j] += w[row + j];
+        }
+      }
+      if (excSpikes > 0) {
+        const spikes = exc.spikeBuf;
+        const ge = inh.ge;
+        for (let k = 0; k < excSpikes; k++) {
+          const j = spikes[k];
+          if (input) counts[j]++;
+          ge[j] += excToInhWeight;
+          if (!learn) continue;
+          theta[j] += thetaPlusMv;
+          // on_post: potentiation by the pre trace, gated by the slow post trace read before its reset.
+          const post2 = post2Trace[Math.min(t - lastPost[j], post2Trace.length - 1)];
+          if (post2 > 0) {
+            const last = preTrace.length - 1;
+            const gain = nuPost * post2;
+            for (let i = 0; i < inputSize; i++) {
+              const pre = preTrace[Math.min(t - lastPre[i], last)];
+              if (pre === 0) continue;
+              const x = w[i * n + j] + gain * pre;
+              w[i * n + j] = x < wMax ? x : wMax;
+            }
+          }
+          lastPost[j] = t;
+        }
+        total += excSpikes;
+      }
+      if (inhSpikes > 0) {
+        const spikes = inh.spikeBuf;
+        const gi = exc.gi;
+        for (let k = 0; k < inhSpikes; k++) {
+          const j = spikes[k];
+          for (let q = 0; q < n; q++) if (q !== j) gi[q] += inhToExcWeight;
+        }
+      }
+    }
+    if (learn) {
+      // theta's decay (tau 1e7 ms) is below float resolution per step: applied once per stretch, exactly.
+      const decay = Math.exp(-(steps * p.dtMs) / p.tauThetaMs);
+      for (let j = 0; j < n; j++) theta[j] *= decay;
+    }
+    return input ? total : 0;
+  }
+
+  /** Fresh cell state (v at rest, no conductance, no traces): used at the start of each frozen-phase chunk. */
+  resetState(): void {
+    this.exc.reset();
+    this.inh.reset();
+    this.lastPre.fill(-1e9);
+    this.lastPost.fill(-1e9);
+  }
+
+  reseed(seed: number, stream: number): void {
+    this.rng = new Rng(seed, stream);
+  }
+
+  state(): DiehlCookState {
+    const { exc, inh } = this;
+    return {
+      arrays: {
+        weights: this.weights.slice(),
+        theta: this.theta.slice(),
+        excV: exc.v.slice(),
+        excGe: exc.ge.slice(),
+        excGi: exc.gi.slice(),
+        inhV: inh.v.slice(),
+        inhGe: inh.ge.slice(),
+        inhGi: inh.gi.slice(),
+      },
+      counters: {
+        excRefractory: Float64Array.from(exc.refractory),
+        inhRefractory: Float64Array.from(inh.refractory),
+        lastPre: this.lastPre.slice(),
+        lastPost: this.lastPost.slice(),
+      },
+      rng: this.rng.getState(),
+      step: this.t,
+    };
+  }
+
+  /** Restores a state from `state()`, so the run continues exactly as if it had not stopped. */
+  restore(s: DiehlCookState): void {
+    const { exc, inh } = this;
+    const targets: Record<string, Float32Array | Float64Array | Int32Array> = {
+      weights: this.weights,
+      theta: this.theta,
+      excV: exc.v,
+      excGe: exc.ge,
+      excGi: exc.gi,
+      inhV: inh.v,
+      inhGe: inh.ge,
+      inhGi: inh.gi,
+      excRefractory: exc.refractory,
+      inhRefractory: inh.refractory,
+      lastPre: this.lastPre,
+      lastPost: this.lastPost,
+    };
+    const given: Record<string, ArrayLike<number>> = { ...s.arrays, ...s.counters };
+    for (const [name, target] of Object.entries(targets)) {
+      const src = given[name];
+      if (!src || src.length !== target.length)
+        throw new ConfigError(
+          `diehl-cook state.${name}`,
+          `expected ${target.length} values (${this.params.inputSize} inputs, ${this.params.neurons} neurons), found ${src ? src.length : 'none'}`,
+        );
+      target.set(src);
+    }
+    this.rng = Rng.fromState(s.rng);
+    this.t = s.step;
+  }
+}
+
+/**
+ * Assigns each neuron the class for which its mean spike count per image is highest (Diehl & Cook's labelling);
+ * neurons that never fired get -1. `responses` is [images x neurons].
+ */
+export function assignLabels(
+  responses: Int32Array,
+  labels: ArrayLike<number>,
+  neurons: number,
+  classes = 10,
+): Int32Array {
+  const sums = new Float64Array(classes * neurons);
+  const perClass = new Float64Array(classes);
+  for (let m = 0; m < labels.length; m++) {
+    const c = labels[m];
+    perClass[c]++;
+    for (let j = 0; j < neurons; j++) sums[c * neurons + j] += responses[m * neurons + j];
+  }
+  const assignment = new Int32Array(neurons).fill(-1);
+  for (let j = 0; j < neurons; j++) {
+    let best = 0;
+    for (let c = 0; c < classes; c++) {
+      if (perClass[c] === 0) continue;
+      const rate = sums[c * neurons + j] / perClass[c];
+      if (rate > best) {
+        best = rate;
+        assignment[j] = c;
+      }
+    }
+  }
+  return assignment;
+}
+
+/** The class whose assigned neurons fired most on average (classes with no neurons score 0; ties go low). */
+export function classify(counts: ArrayLike<number>, assignment: Int32Array, classes = 10): number {
+  let best = -1;
+  let bestScore = -1;
+  for (let c = 0; c < classes; c++) {
+    let sum = 0;
+    let k = 0;
+    for (let j = 0; j < assignment.length; j++)
+      if (assignment[j] === c) {
+        sum += counts[j];
+        k++;
+      }
+    const score = k > 0 ? sum / k : 0;
+    if (score > bestScore) {
+      bestScore = score;
+      best = c;
+    }
+  }
+  return best;
+}
