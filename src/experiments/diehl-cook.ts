@@ -58,6 +58,7 @@ const networkSpec = z
     initWeightMin: num,
     initWeightMax: num,
     columnSum: num,
+    inputDelayMaxMs: num,
   })
   .partial();
 
@@ -105,7 +106,6 @@ async function saveDiehlCookCheckpoint(path: string, c: DiehlCookCheckpoint): Pr
     presentations: c.presentations,
     rng: n.rng,
     step: n.step,
-    counters: Object.fromEntries(Object.entries(n.counters).map(([k, v]) => [k, Array.from(v)])),
   };
   await writeFileAtomic(path, encodeBundle({ meta, tensors }));
 }
@@ -124,7 +124,6 @@ async function loadDiehlCookCheckpoint(path: string): Promise<DiehlCookCheckpoin
     presentations: number;
     rng: DiehlCookState['rng'];
     step: number;
-    counters: Record<string, number[]>;
   };
   if (meta.format !== CHECKPOINT_FORMAT)
     throw new NeuroplastError(`${path}: not a Diehl & Cook checkpoint (format ${String(meta.format)})`);
@@ -133,7 +132,6 @@ async function loadDiehlCookCheckpoint(path: string): Promise<DiehlCookCheckpoin
     presentations: meta.presentations,
     network: {
       arrays: Object.fromEntries([...bundle.tensors].map(([k, t]) => [k, t.data])),
-      counters: Object.fromEntries(Object.entries(meta.counters).map(([k, v]) => [k, Float64Array.from(v)])),
       rng: meta.rng,
       step: meta.step,
     },
