@@ -197,3 +197,27 @@ test('quickstart trains on real MNIST and prints its test accuracy, run director
   assert.ok(Math.abs(summary.testAccuracy * 100 - acc) < 0.006);
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
 });
+
+test('bench diehl-cook prints the contract fields; the neuron count is validated', async () => {
+  const r = await runCli([
+    'bench',
+    'diehl-cook',
+    '--neurons',
+    '20',
+    '--train',
+    '100',
+    '--test',
+    '50',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  for (const k of ['test_accuracy', 'train_images', 'test_images', 'wall_s'])
+    assert.ok(typeof out[k] === 'number', `${k}: ${out[k]}`);
+  assert.equal(out.train_images, 100);
+  assert.equal(out.test_images, 50);
+  assert.ok(out.test_accuracy >= 0 && out.test_accuracy <= 1);
+  const bad = await runCli(['bench', 'diehl-cook', '--neurons', '0', '--json']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /--neurons.*expected a positive integer, found "0"/);
+});
