@@ -6,7 +6,9 @@ import { tempDir } from './helpers.js';
 import {
   DiehlCookNetwork,
   assignLabels,
+  classResponses,
   classify,
+  classifyProportion,
   diehlCookParameters,
   runDiehlCookProtocol,
 } from '../src/spiking/index.js';
@@ -117,10 +119,16 @@ test('Diehl & Cook: labelling picks each neuron its best class; classification a
   // 3 neurons, 3 classes, 4 images: neuron 0 answers class 2, neuron 1 class 0, neuron 2 never fires.
   const responses = Int32Array.from([0, 5, 0, 1, 3, 0, 6, 0, 0, 4, 1, 0]);
   const labels = [0, 0, 2, 2];
-  const assignment = assignLabels(responses, labels, 3, 3);
+  const rates = classResponses(responses, labels, 3, 3);
+  assert.deepEqual(Array.from(rates.subarray(0, 3)), [0.5, 4, 0]);
+  assert.ok(Number.isNaN(rates[3]), 'class 1 was never shown');
+  const assignment = assignLabels(rates, 3, 3);
   assert.deepEqual(Array.from(assignment), [2, 0, -1]);
   assert.equal(classify([7, 1, 9], assignment, 3), 2);
   assert.equal(classify([0, 2, 9], assignment, 3), 0);
+  // Proportion weighting: neuron 0 gives class 2 the share 5 / (0.5 + 5) of its response, neuron 1 class 0 4 / 4.5.
+  assert.equal(classifyProportion([7, 1, 9], assignment, rates, 3), 2);
+  assert.equal(classifyProportion([1, 2, 0], assignment, rates, 3), 0);
 });
 
 test('Diehl & Cook: STDP learns digit classes without labels (MNIST, 400 images), unlike the same net frozen', async () => {

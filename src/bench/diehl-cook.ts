@@ -28,6 +28,7 @@ export async function benchDiehlCook(a: DiehlCookBenchArgs): Promise<Record<stri
   });
   return {
     test_accuracy: result.testAccuracy,
+    proportion_accuracy: result.proportionAccuracy,
     train_images: result.trainImages,
     label_images: result.labelImages,
     test_images: result.testImages,

@@ -2,7 +2,9 @@ import { ConfigError } from '../util/errors.js';
 import {
   DiehlCookNetwork,
   assignLabels,
+  classResponses,
   classify,
+  classifyProportion,
   type DiehlCookOverrides,
   type DiehlCookState,
 } from './diehl-cook.js';
@@ -35,7 +37,10 @@ export interface DiehlCookProgress {
 }
 
 export interface DiehlCookResult {
+  /** The paper's readout: the class whose neurons fire most on average. */
   testAccuracy: number;
+  /** BindsNET's proportion-weighted readout of the same responses. */
+  proportionAccuracy: number;
   trainImages: number;
   labelImages: number;
   testImages: number;
@@ -127,24 +132,24 @@ export async function runDiehlCookProtocol(
     return { responses, presentations };
   };
   const label = frozenPass(data.train, o.labelImages, 'label', 31);
-  const assignment = assignLabels(
+  const rates = classResponses(
     label.responses,
     data.train.labels.subarray(0, o.labelImages),
     p.neurons,
     classes,
   );
+  const assignment = assignLabels(rates, p.neurons, classes);
   const test = frozenPass(data.test, o.testImages, 'test', 32);
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let correct = 0;
+  let correctProportion = 0;
   for (let m = 0; m < o.testImages; m++) {
-    const predicted = classify(
-      test.responses.subarray(m * p.neurons, (m + 1) * p.neurons),
-      assignment,
-      classes,
-    );
+    const counts = test.responses.subarray(m * p.neurons, (m + 1) * p.neurons);
+    const predicted = classify(counts, assignment, classes);
     const truth = data.test.labels[m];
     confusion[truth][predicted]++;
     if (predicted === truth) correct++;
+    if (classifyProportion(counts, assignment, rates, classes) === truth) correctProportion++;
   }
   let thetaSum = 0;
   for (const t of net.theta) thetaSum += t;
@@ -152,6 +157,7 @@ export async function runDiehlCookProtocol(
     network: net,
     result: {
       testAccuracy: o.testImages > 0 ? correct / o.testImages : Number.NaN,
+      proportionAccuracy: o.testImages > 0 ? correctProportion / o.testImages : Number.NaN,
       trainImages: o.trainImages,
       labelImages: o.labelImages,
       testImages: o.testImages,

@@ -211,7 +211,6 @@ class CellPopulation {
   readonly gi: Float32Array;
   readonly refractory: Int32Array;
   readonly spikeBuf: Int32Array;
-  spikeCount = 0;
   private readonly k: number;
   private readonly decayGe: number;
   private readonly decayGi: number;
@@ -256,7 +255,6 @@ class CellPopulation {
         spikeBuf[count++] = j;
       } else v[j] = vNew;
     }
-    this.spikeCount = count;
     return count;
   }
 
@@ -554,7 +552,7 @@ export class DiehlCookNetwork {
 
   /** Steps since each last spike, capped where every trace has decayed to 0 (exact in float32). */
   private since(last: Float64Array): Float32Array {
-    const cap = this.post2Trace.length;
+    const cap = Math.max(this.preTrace.length, this.post1Trace.length, this.post2Trace.length);
     return Float32Array.from(last, (l) => Math.min(this.t - l, cap));
   }
 
@@ -617,29 +615,35 @@ export class DiehlCookNetwork {
   }
 }
 
-/**
- * Assigns each neuron the class for which its mean spike count per image is highest (Diehl & Cook's labelling);
- * neurons that never fired get -1. `responses` is [images x neurons].
- */
-export function assignLabels(
+/** Mean spike count of each neuron per class, [classes x neurons] (NaN rows for classes never shown). */
+export function classResponses(
   responses: Int32Array,
   labels: ArrayLike<number>,
   neurons: number,
   classes = 10,
-): Int32Array {
-  const sums = new Float64Array(classes * neurons);
+): Float64Array {
+  const rates = new Float64Array(classes * neurons);
   const perClass = new Float64Array(classes);
   for (let m = 0; m < labels.length; m++) {
     const c = labels[m];
     perClass[c]++;
-    for (let j = 0; j < neurons; j++) sums[c * neurons + j] += responses[m * neurons + j];
+    for (let j = 0; j < neurons; j++) rates[c * neurons + j] += responses[m * neurons + j];
   }
+  for (let c = 0; c < classes; c++)
+    for (let j = 0; j < neurons; j++) rates[c * neurons + j] /= perClass[c] || Number.NaN;
+  return rates;
+}
+
+/**
+ * Assigns each neuron the class for which its mean spike count per image is highest (Diehl & Cook's labelling);
+ * neurons that never fired get -1. `rates` is from `classResponses`.
+ */
+export function assignLabels(rates: Float64Array, neurons: number, classes = 10): Int32Array {
   const assignment = new Int32Array(neurons).fill(-1);
   for (let j = 0; j < neurons; j++) {
     let best = 0;
     for (let c = 0; c < classes; c++) {
-      if (perClass[c] === 0) continue;
-      const rate = sums[c * neurons + j] / perClass[c];
+      const rate = rates[c * neurons + j];
       if (rate > best) {
         best = rate;
         assignment[j] = c;
@@ -647,6 +651,35 @@ export function assignLabels(
     }
   }
   return assignment;
+}
+
+/**
+ * BindsNET's "proportion weighting" readout, an alternative to the paper's: each neuron's vote for its class is
+ * weighted by the share of its class-conditional response that class takes.
+ */
+export function classifyProportion(
+  counts: ArrayLike<number>,
+  assignment: Int32Array,
+  rates: Float64Array,
+  classes = 10,
+): number {
+  const n = assignment.length;
+  let best = -1;
+  let bestScore = -1;
+  for (let c = 0; c < classes; c++) {
+    let score = 0;
+    for (let j = 0; j < n; j++) {
+      if (assignment[j] !== c) continue;
+      let total = 0;
+      for (let q = 0; q < classes; q++) total += rates[q * n + j] || 0;
+      score += (counts[j] * rates[c * n + j]) / total;
+    }
+    if (score > bestScore) {
+      bestScore = score;
+      best = c;
+    }
+  }
+  return best;
 }
 
 /** The class whose assigned neurons fired most on average (classes with no neurons score 0; ties go low). */
