@@ -38,7 +38,7 @@ function printRunResult(r: RunResult): void {
   const s = r.summary;
   if ('kind' in s && s.kind === 'diehl-cook') {
     console.log(
-      `test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (${s.dataset}, ${s.neurons} neurons, STDP on ${s.trainImages} images, labelled on ${s.labelImages}, ${s.testImages} test images)`,
+      `test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (proportion-weighted readout ${(100 * s.proportionAccuracy).toFixed(2)}%; ${s.dataset}, ${s.neurons} neurons, STDP on ${s.trainImages} images, labelled on ${s.labelImages}, ${s.testImages} test images)`,
     );
   } else if ('kind' in s) {
     console.log(`test accuracy, mean +- std over ${s.seeds.length} seeds (${s.dataset}):`);

@@ -42,6 +42,7 @@ export { StructuralPlasticity, type StructuralPlasticityParameters } from './str
 export {
   DiehlCookNetwork,
   DIEHL_COOK_DEFAULTS,
+  DIEHL_COOK_TUNED,
   diehlCookParameters,
   assignLabels,
   classResponses,

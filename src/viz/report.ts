@@ -160,6 +160,7 @@ interface DiehlCookReportData {
   dataset: string;
   neurons: number;
   testAccuracy: number;
+  proportionAccuracy: number;
   trainImages: number;
   labelImages: number;
   testImages: number;
@@ -202,7 +203,8 @@ async function writeDiehlCookReport(
     },
   );
   const facts: [string, string][] = [
-    ['test accuracy', `${pct(s.testAccuracy)}%`],
+    ["test accuracy (the paper's readout: mean response of each class's neurons)", `${pct(s.testAccuracy)}%`],
+    ['test accuracy, proportion-weighted readout', `${pct(s.proportionAccuracy)}%`],
     ['dataset', s.dataset],
     ['excitatory neurons', String(s.neurons)],
     ['images: STDP / labelling / test', `${s.trainImages} / ${s.labelImages} / ${s.testImages}`],
