@@ -10,6 +10,7 @@ import {
   classify,
   classifyProportion,
   diehlCookParameters,
+  membraneStep,
   runDiehlCookProtocol,
 } from '../src/spiking/index.js';
 import { loadDataset } from '../src/data/index.js';
@@ -88,6 +89,18 @@ test('Diehl & Cook: frozen presentations change nothing; learning moves weights 
   }
   assert.ok(rise >= 0.05 * spikes - decay - 1e-3, `rise ${rise} for ${spikes} spikes`);
   for (let k = 0; k < w0.length; k++) assert.ok(net.weights[k] >= 0 && net.weights[k] <= 1);
+});
+
+test('Diehl & Cook membrane step: forward Euler while accurate, exact under large conductances', () => {
+  const k = 0.5 / 100;
+  // Small conductances: exactly the original's Euler step.
+  assert.equal(membraneStep(-60, 0.3, 0.2, k, -65, 0, -100), -60 + k * (-65 + 60 + 0.3 * 60 + 0.2 * -40));
+  // Three inhibitory spikes of 400 in one step: Euler would jump to -65 + 0.005 * 1200 * -35 = -275 mV, past the
+  // -100 mV reversal potential; the exact step stays between rest and reversal, at the held steady state's side.
+  const v = membraneStep(-65, 0, 1200, k, -65, 0, -100);
+  const vInf = (-65 + 1200 * -100) / 1201;
+  assert.ok(v < -65 && v > -100, `${v}`);
+  assert.ok(Math.abs(v - (vInf + (-65 - vInf) * Math.exp(-k * 1201))) < 1e-9);
 });
 
 test('Diehl & Cook: the same seed gives the same run; state() and restore() continue it exactly', async () => {

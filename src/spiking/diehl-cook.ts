@@ -18,7 +18,9 @@ import { requireNonNegative, requirePositive, requireTimeConstant } from './para
  *           w clipped to [0, wMax]; before each presentation every E cell's input weights are scaled to sum to
  *           `columnSum` (weight normalisation).
  *
- * Integration follows the original (Brian 1's forward Euler at dt 0.5 ms) for v, ge and gi; the traces are
+ * Integration follows the original (forward Euler at dt 0.5 ms) for v, ge and gi, except that a membrane step
+ * whose effective rate dt (1 + ge + gi) / tau_m exceeds 0.1 is taken exactly (exponential Euler): with strong
+ * inhibition Euler overshoots, diverges to NaN and silences the network for good. The traces are
  * evaluated exactly from the step of each neuron's last spike, so they cost nothing between spikes. Input spikes
  * are drawn as exact Poisson processes (exponential intervals, placed on the step grid), so the input costs work
  * per spike, not per input per step. The original's random input delays (up to 10 ms) are an option
@@ -210,6 +212,29 @@ export function validateDiehlCook(p: DiehlCookParameters): void {
       );
 }
 
+/** Above this dt / tau_effective the membrane step switches from forward Euler to the exact exponential step. */
+const STIFF_STEP = 0.1;
+
+/**
+ * One membrane step of tau dv/dt = (vRest - v) + ge (eExc - v) + gi (eInh - v), with k = dt / tau: forward Euler
+ * as the original while it is accurate; under large conductances (several inhibitory spikes in one step) Euler
+ * overshoots past the reversal potentials and can diverge, so the step relaxes exactly toward the held steady state.
+ */
+export function membraneStep(
+  v: number,
+  ge: number,
+  gi: number,
+  k: number,
+  vRest: number,
+  eExc: number,
+  eInh: number,
+): number {
+  const rate = k * (1 + ge + gi);
+  if (rate < STIFF_STEP) return v + k * (vRest - v + ge * (eExc - v) + gi * (eInh - v));
+  const vInf = (vRest + ge * eExc + gi * eInh) / (1 + ge + gi);
+  return vInf + (v - vInf) * Math.exp(-rate);
+}
+
 /** One cell population's state, integrated with forward Euler as in the original. */
 class CellPopulation {
   readonly v: Float32Array;
@@ -253,7 +278,7 @@ class CellPopulation {
         continue;
       }
       const vj = v[j];
-      const vNew = vj + k * (vRestMv - vj + e * (eExcMv - vj) + i * (eInhMv - vj));
+      const vNew = membraneStep(vj, e, i, k, vRestMv, eExcMv, eInhMv);
       const thresh = threshold === null ? vThreshMv : vThreshMv + threshold[j] - thresholdShift;
       if (vNew > thresh) {
         v[j] = vResetMv;

@@ -44,6 +44,7 @@ export {
   DIEHL_COOK_DEFAULTS,
   DIEHL_COOK_TUNED,
   diehlCookParameters,
+  membraneStep,
   assignLabels,
   classResponses,
   classify,
