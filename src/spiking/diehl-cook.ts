@@ -355,6 +355,8 @@ export class DiehlCookNetwork {
   private eventInput = new Int32Array(4096);
   private bucketInput = new Int32Array(4096);
   private readonly bucketStart: Int32Array;
+  private readonly bucketFill: Int32Array;
+  private readonly columnSums: Float64Array;
 
   constructor(overrides: DiehlCookOverrides = {}, seed = 0) {
     const p = (this.params = diehlCookParameters(overrides));
@@ -383,6 +385,8 @@ export class DiehlCookNetwork {
     this.post1 = new Float64Array(n);
     this.rates = new Float64Array(p.inputSize);
     this.bucketStart = new Int32Array(Math.round(p.presentMs / p.dtMs) + 1);
+    this.bucketFill = new Int32Array(this.bucketStart.length);
+    this.columnSums = new Float64Array(n);
   }
 
   /** Counting sort of each input's targets by delay, so a spike's arrivals are contiguous runs per delay. */
@@ -404,7 +408,7 @@ export class DiehlCookNetwork {
   normalize(): void {
     const { weights: w } = this;
     const { neurons: n, inputSize, columnSum } = this.params;
-    const sums = new Float64Array(n);
+    const sums = this.columnSums.fill(0);
     for (let i = 0; i < inputSize; i++) for (let j = 0; j < n; j++) sums[j] += w[i * n + j];
     for (let j = 0; j < n; j++) sums[j] = sums[j] > 0 ? columnSum / sums[j] : 0;
     for (let i = 0; i < inputSize; i++) for (let j = 0; j < n; j++) w[i * n + j] *= sums[j];
@@ -458,7 +462,8 @@ export class DiehlCookNetwork {
     for (let e = 0; e < m; e++) start[this.eventStep[e] + 1]++;
     for (let s = 0; s < steps; s++) start[s + 1] += start[s];
     if (this.bucketInput.length < m) this.bucketInput = new Int32Array(this.eventStep.length);
-    const fill = start.slice(0, steps);
+    const fill = this.bucketFill;
+    fill.set(start);
     for (let e = 0; e < m; e++) this.bucketInput[fill[this.eventStep[e]]++] = this.eventInput[e];
     return m;
   }
