@@ -94,13 +94,19 @@ test('Diehl & Cook: frozen presentations change nothing; learning moves weights 
 test('Diehl & Cook membrane step: forward Euler while accurate, exact under large conductances', () => {
   const k = 0.5 / 100;
   // Small conductances: exactly the original's Euler step.
-  assert.equal(membraneStep(-60, 0.3, 0.2, k, -65, 0, -100), -60 + k * (-65 + 60 + 0.3 * 60 + 0.2 * -40));
+  assert.equal(
+    membraneStep(-60, 0.3, 0.2, k, -65, 0, -100, 0.1),
+    -60 + k * (-65 + 60 + 0.3 * 60 + 0.2 * -40),
+  );
   // Three inhibitory spikes of 400 in one step: Euler would jump to -65 + 0.005 * 1200 * -35 = -275 mV, past the
   // -100 mV reversal potential; the exact step stays between rest and reversal, at the held steady state's side.
-  const v = membraneStep(-65, 0, 1200, k, -65, 0, -100);
+  const v = membraneStep(-65, 0, 1200, k, -65, 0, -100, 0.1);
   const vInf = (-65 + 1200 * -100) / 1201;
   assert.ok(v < -65 && v > -100, `${v}`);
   assert.ok(Math.abs(v - (vInf + (-65 - vInf) * Math.exp(-k * 1201))) < 1e-9);
+  // With eulerMaxRate 2 (the original's Euler wherever it does not diverge) a rate of 1.5 still takes Euler.
+  assert.equal(membraneStep(-65, 0, 299, k, -65, 0, -100, 2), -65 + k * 299 * -35);
+  assert.throws(() => diehlCookParameters({ eulerMaxRate: 3 }), /eulerMaxRate.*\(0, 2\]/);
 });
 
 test('Diehl & Cook: the same seed gives the same run; state() and restore() continue it exactly', async () => {

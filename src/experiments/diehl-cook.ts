@@ -59,6 +59,7 @@ const networkSpec = z
     initWeightMax: num,
     columnSum: num,
     inputDelayMaxMs: num,
+    eulerMaxRate: num,
   })
   .partial();
 

@@ -19,8 +19,8 @@ import { requireNonNegative, requirePositive, requireTimeConstant } from './para
  *           `columnSum` (weight normalisation).
  *
  * Integration follows the original (forward Euler at dt 0.5 ms) for v, ge and gi, except that a membrane step
- * whose effective rate dt (1 + ge + gi) / tau_m exceeds 0.1 is taken exactly (exponential Euler): with strong
- * inhibition Euler overshoots, diverges to NaN and silences the network for good. The traces are
+ * whose rate dt (1 + ge + gi) / tau_m exceeds `eulerMaxRate` (0.1) is taken exactly: with strong inhibition Euler
+ * overshoots past the reversal potential, and can diverge and silence the network for good. The traces are
  * evaluated exactly from the step of each neuron's last spike, so they cost nothing between spikes. Input spikes
  * are drawn as exact Poisson processes (exponential intervals, placed on the step grid), so the input costs work
  * per spike, not per input per step. The original's random input delays (up to 10 ms) are an option
@@ -73,6 +73,11 @@ export interface DiehlCookParameters {
   columnSum: number;
   /** Input -> excitatory delays are uniform in [0, inputDelayMaxMs] per synapse (the original: 10 ms; default 0). */
   inputDelayMaxMs: number;
+  /**
+   * The membrane takes a forward Euler step while dt (1 + ge + gi) / tau_m is below this, else an exact one
+   * (`membraneStep`). 0.1 keeps Euler accurate; 2 keeps the original's Euler wherever it does not diverge.
+   */
+  eulerMaxRate: number;
 }
 
 export const DIEHL_COOK_DEFAULTS: DiehlCookParameters = {
@@ -122,6 +127,7 @@ export const DIEHL_COOK_DEFAULTS: DiehlCookParameters = {
   initWeightMax: 0.303,
   columnSum: 78,
   inputDelayMaxMs: 0,
+  eulerMaxRate: 0.1,
 };
 
 /**
@@ -190,6 +196,11 @@ export function validateDiehlCook(p: DiehlCookParameters): void {
   requirePositive(w, 'wMax', p.wMax);
   requirePositive(w, 'columnSum', p.columnSum);
   requireNonNegative(w, 'inputDelayMaxMs', p.inputDelayMaxMs);
+  if (!(p.eulerMaxRate > 0 && p.eulerMaxRate <= 2))
+    throw new ConfigError(
+      `${w}.eulerMaxRate`,
+      `expected a number in (0, 2] (forward Euler diverges beyond 2), found ${p.eulerMaxRate}`,
+    );
   if (p.inputDelayMaxMs > p.restMs)
     throw new ConfigError(
       `${w}.inputDelayMaxMs`,
@@ -212,13 +223,11 @@ export function validateDiehlCook(p: DiehlCookParameters): void {
       );
 }
 
-/** Above this dt / tau_effective the membrane step switches from forward Euler to the exact exponential step. */
-const STIFF_STEP = 0.1;
-
 /**
  * One membrane step of tau dv/dt = (vRest - v) + ge (eExc - v) + gi (eInh - v), with k = dt / tau: forward Euler
- * as the original while it is accurate; under large conductances (several inhibitory spikes in one step) Euler
- * overshoots past the reversal potentials and can diverge, so the step relaxes exactly toward the held steady state.
+ * (the original's method) while the step's rate k (1 + ge + gi) is below `eulerMaxRate`, else the exact relaxation
+ * toward the held steady state. Under large conductances (several inhibitory spikes in one step) Euler overshoots
+ * past the reversal potential, and beyond rate 2 it diverges.
  */
 export function membraneStep(
   v: number,
@@ -228,9 +237,10 @@ export function membraneStep(
   vRest: number,
   eExc: number,
   eInh: number,
+  eulerMaxRate: number,
 ): number {
   const rate = k * (1 + ge + gi);
-  if (rate < STIFF_STEP) return v + k * (vRest - v + ge * (eExc - v) + gi * (eInh - v));
+  if (rate < eulerMaxRate) return v + k * (vRest - v + ge * (eExc - v) + gi * (eInh - v));
   const vInf = (vRest + ge * eExc + gi * eInh) / (1 + ge + gi);
   return vInf + (v - vInf) * Math.exp(-rate);
 }
@@ -251,6 +261,7 @@ class CellPopulation {
     readonly size: number,
     readonly c: DiehlCookCellParameters,
     dtMs: number,
+    private readonly eulerMaxRate: number,
   ) {
     this.v = new Float32Array(size).fill(c.vRestMv);
     this.ge = new Float32Array(size);
@@ -278,7 +289,7 @@ class CellPopulation {
         continue;
       }
       const vj = v[j];
-      const vNew = membraneStep(vj, e, i, k, vRestMv, eExcMv, eInhMv);
+      const vNew = membraneStep(vj, e, i, k, vRestMv, eExcMv, eInhMv, this.eulerMaxRate);
       const thresh = threshold === null ? vThreshMv : vThreshMv + threshold[j] - thresholdShift;
       if (vNew > thresh) {
         v[j] = vResetMv;
@@ -368,8 +379,8 @@ export class DiehlCookNetwork {
       () => p.initWeightMin + (p.initWeightMax - p.initWeightMin) * init.float(),
     );
     this.theta = new Float32Array(n).fill(p.thetaInitMv);
-    this.exc = new CellPopulation(n, p.excitatory, p.dtMs);
-    this.inh = new CellPopulation(n, p.inhibitory, p.dtMs);
+    this.exc = new CellPopulation(n, p.excitatory, p.dtMs, p.eulerMaxRate);
+    this.inh = new CellPopulation(n, p.inhibitory, p.dtMs, p.eulerMaxRate);
     this.lastArrival = new Float64Array(p.inputSize * n).fill(-1e9);
     this.lastPost = new Float64Array(n).fill(-1e9);
     const D = (this.delaySteps = Math.round(p.inputDelayMaxMs / p.dtMs));
