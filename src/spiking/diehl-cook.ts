@@ -326,7 +326,8 @@ export interface DiehlCookState {
   step: number;
 }
 
-/** Result of one image: excitatory spike counts during the accepted presentation, and what it took. */
+/** Result of one image: excitatory spike counts during the accepted presentation (a buffer the next presentation
+ * reuses), and what it took. */
 export interface Presentation {
   counts: Int32Array;
   /** Input spikes drawn for the accepted presentation. */
