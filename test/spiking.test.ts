@@ -121,6 +121,17 @@ test('invalid parameters are rejected with the parameter named', () => {
     () => net.lif('c', 10, { ...CURRENT_LIF, vResetMv: -40 }),
     /c\.vResetMv: must be below vThreshMv/,
   );
+  // The adaptive LIF checks its membrane with the same rules.
+  const { synapse, tauExcMs, tauInhMs, ...membrane } = CURRENT_LIF;
+  assert.ok(synapse && tauExcMs && tauInhMs);
+  assert.throws(
+    () => new AdaptiveLifGroup('e', 1, { ...membrane, vResetMv: -40, tauSynMs: 5 }, 0.1),
+    /e\.vResetMv: must be below vThreshMv/,
+  );
+  assert.throws(
+    () => new AdaptiveLifGroup('f', 1, { ...membrane, cmPf: 0, tauSynMs: 5 }, 0.1),
+    /f\.cmPf: expected a positive number, found 0/,
+  );
   const g = net.lif('d', 10, CURRENT_LIF);
   assert.throws(
     () =>

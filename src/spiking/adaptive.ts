@@ -1,5 +1,6 @@
+import { validateLifMembrane, type LifMembraneParameters } from './neurons.js';
 import { ConfigError } from '../util/errors.js';
-import { requireFinite, requirePositive, requireTimeConstant } from './params.js';
+import { requireFinite, requireTimeConstant } from './params.js';
 
 /**
  * Adaptive LIF with both classic forms of spike-frequency adaptation (current-based synapses):
@@ -8,13 +9,7 @@ import { requireFinite, requirePositive, requireTimeConstant } from './params.js
  * (adaptation current: Brette & Gerstner's a, b without the exponential term; threshold adaptation: an adaptive
  * threshold). Integrated with exponential Euler on v (w held over the step) and exact decay of theta.
  */
-export interface AdaptiveLifParameters {
-  cmPf: number;
-  gLeakNs: number;
-  eLeakMv: number;
-  vThreshMv: number;
-  vResetMv: number;
-  refractoryMs: number;
+export interface AdaptiveLifParameters extends LifMembraneParameters {
   tauSynMs: number;
   /** Subthreshold adaptation conductance a (nS) and spike-triggered increment b (pA), time constant tau_w. */
   aNs?: number;
@@ -46,13 +41,10 @@ export class AdaptiveLifGroup {
     if (!Number.isInteger(size) || size <= 0)
       throw new ConfigError(`${name}.size`, `expected a positive integer, found ${size}`);
     const p = params;
-    requirePositive(name, 'cmPf', p.cmPf);
-    requirePositive(name, 'gLeakNs', p.gLeakNs);
-    requireTimeConstant(name, 'membrane time constant (cmPf / gLeakNs)', p.cmPf / p.gLeakNs, dtMs);
+    validateLifMembrane(name, p, dtMs);
     requireTimeConstant(name, 'tauSynMs', p.tauSynMs, dtMs);
     requireTimeConstant(name, 'tauAdaptMs', p.tauAdaptMs ?? 100, dtMs);
     requireTimeConstant(name, 'tauThetaMs', p.tauThetaMs ?? 100, dtMs);
-    for (const k of ['eLeakMv', 'vThreshMv', 'vResetMv'] as const) requireFinite(name, k, p[k]);
     this.v = new Float32Array(size).fill(p.eLeakMv);
     this.w = new Float32Array(size);
     this.theta = new Float32Array(size);

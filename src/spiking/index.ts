@@ -1,5 +1,12 @@
 /** Spiking networks: LIF neurons, Poisson and spike-array inputs, sparse delayed projections, monitors. */
-export { LifGroup, validateLif, type LifParameters, type CellType } from './neurons.js';
+export {
+  LifGroup,
+  validateLif,
+  validateLifMembrane,
+  type LifParameters,
+  type LifMembraneParameters,
+  type CellType,
+} from './neurons.js';
 export { PoissonGroup, SpikeSourceArray } from './inputs.js';
 export { Projection, type Connector, type ProjectionOptions } from './projection.js';
 export {

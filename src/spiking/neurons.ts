@@ -11,13 +11,31 @@ import { LIF } from '../engine/kernels/reference-spiking.js';
  * Integration is exponential Euler: over a step the synaptic drive is held, so v relaxes exactly toward its
  * steady state; the synaptic variables decay exactly.
  */
-export interface LifParameters {
+/** The membrane of every LIF-family cell: capacitance, leak, rest, threshold, reset and refractory period. */
+export interface LifMembraneParameters {
   cmPf: number;
   gLeakNs: number;
   eLeakMv: number;
   vThreshMv: number;
   vResetMv: number;
   refractoryMs: number;
+}
+
+/** Checks a LIF-family membrane, naming the parameter at fault. */
+export function validateLifMembrane(where: string, p: LifMembraneParameters, dtMs: number): void {
+  requirePositive(where, 'cmPf', p.cmPf);
+  requirePositive(where, 'gLeakNs', p.gLeakNs);
+  requireTimeConstant(where, 'membrane time constant (cmPf / gLeakNs)', p.cmPf / p.gLeakNs, dtMs);
+  requireNonNegative(where, 'refractoryMs', p.refractoryMs);
+  for (const k of ['eLeakMv', 'vThreshMv', 'vResetMv'] as const) requireFinite(where, k, p[k]);
+  if (!(p.vResetMv < p.vThreshMv))
+    throw new ConfigError(
+      `${where}.vResetMv`,
+      `must be below vThreshMv, found ${p.vResetMv} >= ${p.vThreshMv}`,
+    );
+}
+
+export interface LifParameters extends LifMembraneParameters {
   synapse: 'current' | 'conductance';
   tauExcMs: number;
   tauInhMs: number;
@@ -29,18 +47,9 @@ export interface LifParameters {
 }
 
 export function validateLif(where: string, p: LifParameters, dtMs: number): void {
-  requirePositive(where, 'cmPf', p.cmPf);
-  requirePositive(where, 'gLeakNs', p.gLeakNs);
-  requireTimeConstant(where, 'membrane time constant (cmPf / gLeakNs)', p.cmPf / p.gLeakNs, dtMs);
+  validateLifMembrane(where, p, dtMs);
   requireTimeConstant(where, 'tauExcMs', p.tauExcMs, dtMs);
   requireTimeConstant(where, 'tauInhMs', p.tauInhMs, dtMs);
-  requireNonNegative(where, 'refractoryMs', p.refractoryMs);
-  for (const k of ['eLeakMv', 'vThreshMv', 'vResetMv'] as const) requireFinite(where, k, p[k]);
-  if (!(p.vResetMv < p.vThreshMv))
-    throw new ConfigError(
-      `${where}.vResetMv`,
-      `must be below vThreshMv, found ${p.vResetMv} >= ${p.vThreshMv}`,
-    );
   if (p.synapse === 'conductance') {
     requireFinite(where, 'eExcMv', p.eExcMv ?? Number.NaN);
     requireFinite(where, 'eInhMv', p.eInhMv ?? Number.NaN);
