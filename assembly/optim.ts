@@ -15,8 +15,6 @@ function sum4(acc: v128, x: v128): v128 {
 }
 
 /** clip(x, lo, hi) with pseudo-min/max (one instruction each on x86; the NaN-propagating min/max take several). */
-// @ts-ignore: decorator
-@inline
 function clip4(x: v128, lo: v128, hi: v128): v128 {
   return f32x4.pmin(f32x4.pmax(x, lo), hi);
 }
