@@ -122,34 +122,6 @@ test('diagnostics: alpha statistics, histogram, clip fractions and the update-to
   assert.equal(opt.lastDiagnostics, null);
 });
 
-test('the activity-aware variant reads layer activity and consolidates important weights', () => {
-  const rng = new Rng(5);
-  const w = param('fc.weight', [3, 2]);
-  const b = param('fc.bias', [2]);
-  rng.fillNormal(w.value);
-  const input = { shape: [2, 3], data: Float32Array.from([1, 0, 2, 1, 0, 2]) };
-  const output = { shape: [2, 2], data: Float32Array.from([1, -3, 1, 1]) };
-  const opt = new NeuroPlastic({
-    lr: 0.1,
-    activitySource: 'layer',
-    memorySource: 'importance',
-    activityWeight: 1,
-    gradientWeight: 0,
-    memoryWeight: 0,
-    ablation: 'no-homeostasis',
-  });
-  w.grad.fill(1);
-  b.grad.fill(1);
-  const before = Float32Array.from(w.value);
-  opt.step([w, b], { epoch: 1, activity: () => ({ input, output }) });
-  // mean|pre| = [1, 0, 2], mean|post| = [1, 2]: activity [[1,2],[0,0],[2,4]], mean 1.5 -> alpha = act / 1.5, clipped.
-  const act = [1, 2, 0, 0, 2, 4].map((a) => Math.min(Math.max(a / 1.5, 0.2), 2));
-  act.forEach((a, i) => assert.ok(Math.abs(before[i] - w.value[i] - 0.1 * a) < 1e-6, `weight ${i}`));
-  // Importance accumulates where the weights moved against the gradient.
-  const omega = opt.exportState().tensors.get('fc.weight/si_omega')!;
-  assert.ok(omega[0] > 0 && Math.abs(omega[4] - 0.1 * act[4]) < 1e-6);
-});
-
 test('invalid NeuroPlastic settings are rejected before training, naming the setting', () => {
   const cases: [NeuroPlasticOptions, RegExp][] = [
     [
@@ -168,7 +140,7 @@ test('invalid NeuroPlastic settings are rejected before training, naming the set
 });
 
 test('NeuroPlastic state survives export/import: a restored optimizer continues identically', () => {
-  const make = () => new NeuroPlastic({ lr: 0.1, warmupEpochs: 1, memorySource: 'importance' });
+  const make = () => new NeuroPlastic({ lr: 0.1, warmupEpochs: 1 });
   const rng = new Rng(6);
   const a = randomParams(rng);
   const b = a.map((p) => ({

@@ -48,7 +48,7 @@ export class Sequential {
     return out;
   }
 
-  /** Maps each parameter to the leaf layer that owns it (for activity-aware optimizers). */
+  /** Maps each parameter to the leaf layer that owns it (for rules that read a parameter's layer activity). */
   paramOwners(): Map<Param, Layer> {
     const m = new Map<Param, Layer>();
     for (const l of this.leaves()) for (const p of l.params()) m.set(p, l);

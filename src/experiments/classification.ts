@@ -180,7 +180,6 @@ export async function runClassification(
   const y = new Int32Array(batchSize);
   const dlogits = new Float32Array(batchSize * numClasses);
   const params = model.params();
-  const owners = model.paramOwners();
 
   const stopping = cfg.learner.earlyStopping;
   const bestPath = `${runDir.path}/checkpoints/best.nptb`;
@@ -221,7 +220,6 @@ export async function runClassification(
       );
       const logNow = (state.step + 1) % cfg.log.everySteps === 0;
       optimizer.step(params, {
-        activity: (p) => owners.get(p)?.activity(),
         epoch: state.epoch + state.batchInEpoch / batchesPerEpoch,
         diagnostics: logNow,
       });

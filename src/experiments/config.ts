@@ -28,10 +28,10 @@ const adamSpec = z.strictObject({
 });
 
 const nonNegative = z.number().nonnegative();
-/** NeuroPlastic and its activity-aware variant; semantics and defaults in src/optim/neuroplastic.ts. */
+/** NeuroPlastic; semantics and defaults in src/optim/neuroplastic.ts. */
 const neuroplasticSpec = z
   .strictObject({
-    name: z.enum(['neuroplastic', 'neuroplastic-aa']),
+    name: z.literal('neuroplastic'),
     lr: z.number().positive(),
     weightDecay: nonNegative.optional(),
     decoupledWeightDecay: z.boolean().optional(),
@@ -58,8 +58,6 @@ const neuroplasticSpec = z
     baseMomentum: decay.optional(),
     baseBeta2: decay.optional(),
     baseEps: z.number().positive().optional(),
-    activitySource: z.enum(['gradient', 'layer']).optional(),
-    memorySource: z.enum(['moments', 'importance']).optional(),
   })
   .refine((o) => (o.alphaMin ?? 0.2) < (o.alphaMax ?? 2), {
     error: (iss) => {

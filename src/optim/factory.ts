@@ -14,7 +14,7 @@ export type OptimizerSpec =
     }
   | { name: 'adam'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
   | { name: 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
-  | ({ name: 'neuroplastic' | 'neuroplastic-aa' } & NeuroPlasticOptions);
+  | ({ name: 'neuroplastic' } & NeuroPlasticOptions);
 
 export function createOptimizer(spec: OptimizerSpec): Optimizer {
   switch (spec.name) {
@@ -26,12 +26,6 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
       return new AdamW(spec);
     case 'neuroplastic':
       return new NeuroPlastic(withoutName(spec));
-    case 'neuroplastic-aa':
-      // The activity-aware variant: real layer activity and synaptic-intelligence consolidation.
-      return new NeuroPlastic(
-        { activitySource: 'layer', memorySource: 'importance', ...withoutName(spec) },
-        'neuroplastic-aa',
-      );
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Param, Tensor } from '../engine/tensor.js';
+import type { Param } from '../engine/tensor.js';
 import { Optimizer, checkDecay, checkNonNegative, checkPositive, type StepContext } from './optimizer.js';
 import { ConfigError } from '../util/errors.js';
 import { kernels } from '../engine/kernels/registry.js';
@@ -52,16 +52,6 @@ export interface NeuroPlasticOptions {
   baseMomentum?: number;
   baseBeta2?: number;
   baseEps?: number;
-  /**
-   * Where the activity signal comes from: 'gradient' (the published proxy, an EMA of |g|) or 'layer' (real
-   * pre- and post-synaptic activity of the owning layer: an EMA of mean|pre| x mean|post| per weight).
-   */
-  activitySource?: 'gradient' | 'layer';
-  /**
-   * The memory signal: 'moments' (|m| / (sqrt(v) + eps), as published) or 'importance' (consolidation: weights
-   * with a large synaptic-intelligence path integral of -g * dtheta get less plasticity).
-   */
-  memorySource?: 'moments' | 'importance';
 }
 
 /** Per-step statistics of the modulation, over all parameters (collected when asked for). */
@@ -136,8 +126,6 @@ export class NeuroPlastic extends Optimizer {
       baseMomentum: 0.9,
       baseBeta2: 0.999,
       baseEps: 1e-8,
-      activitySource: 'gradient',
-      memorySource: 'moments',
       ...stripUndefined(options),
     } as Required<NeuroPlasticOptions>);
     validateNeuroPlastic(o);
@@ -164,7 +152,7 @@ export class NeuroPlastic extends Optimizer {
     this.lastDiagnostics = this.collect ? finishDiagnostics(this.diag, this.stepCount, this.gate) : null;
   }
 
-  protected update(p: Param, ctx: StepContext): void {
+  protected update(p: Param): void {
     const n = p.value.length;
     const o = this.o;
     const g = p.grad;
@@ -173,22 +161,18 @@ export class NeuroPlastic extends Optimizer {
     const act = this.slot(p, 'activity');
     const m = this.slot(p, 'momentum');
     const v = this.slot(p, 'variance');
+    if (this.fastPath()) {
+      this.fastUpdate(p, first, act, m, v);
+      return;
+    }
     if (this.scratch.length < 2 * n) this.scratch = new Float32Array(2 * n);
     const mem = this.scratch.subarray(0, n);
     const upd = this.scratch.subarray(n, 2 * n);
     const eps = o.eps;
 
-    if (this.fastPath()) {
-      this.fastUpdate(p, first, act, m, v);
-      return;
-    }
-
     // Pass 1: traces and memories, and the sums the mean-normalisations need.
-    const layerActivity = o.activitySource === 'layer' ? this.layerActivity(p, ctx) : null;
     const sums = this.sums;
     const startFromSignal = first && o.activityInit === 'signal';
-    // One kernel updates trace (from |g|), moments and the moment memory; a layer-activity trace is then corrected
-    // in place: ba*a + (1-ba)*source = (the |g| trace) + (1-ba)*(source - |g|).
     kernels.neuroplasticTraces(
       n,
       g,
@@ -203,19 +187,9 @@ export class NeuroPlastic extends Optimizer {
       eps,
       sums,
     );
-    if (layerActivity) {
-      const k = startFromSignal ? 1 : 1 - o.activityDecay;
-      let sumAct = 0;
-      for (let i = 0; i < n; i++) {
-        act[i] += k * (layerActivity[i] - Math.abs(g[i]));
-        sumAct += act[i];
-      }
-      sums[1] = sumAct;
-    }
     const sumG = sums[0];
     const sumA = sums[1];
-    let sumM = sums[2];
-    if (o.memorySource === 'importance') sumM = this.consolidation(p, mem);
+    const sumM = sums[2];
     const invG = 1 / (sumG / n + eps);
     const invA = 1 / (sumA / n + eps);
     const invM = 1 / (sumM / n + eps);
@@ -237,46 +211,27 @@ export class NeuroPlastic extends Optimizer {
     let sumUpdSq = 0;
     let sumBaseSq = 0;
     let sumDeltaSq = 0;
-    if (o.parameterwise && classic && !this.collect) {
-      sumUpdSq = kernels.neuroplasticUpdate(
-        n,
-        g,
-        w,
-        act,
-        mem,
-        upd,
-        invG,
-        wa * invA,
-        wg,
-        wm * invM,
-        lo,
-        hi,
-        mix,
-        l2,
-      );
-    } else {
-      for (let i = 0; i < n; i++) {
-        let alpha: number;
-        if (o.parameterwise) {
-          const gh = Math.abs(g[i]) * invG;
-          const ag = gh < lo ? lo : gh > hi ? hi : gh;
-          let af = wa * act[i] * invA + wg * gh + wm * mem[i] * invM;
-          af = af < lo ? lo : af > hi ? hi : af;
-          alpha = ag + mix * (af - ag);
-        } else alpha = alphaGradMean + mix * (alphaFullMean - alphaGradMean);
-        if (this.collect) recordAlpha(this.diag, alpha, o);
-        if (classic) {
-          const u = alpha * g[i] + l2 * w[i];
-          upd[i] = u;
-          sumUpdSq += u * u;
-        } else {
-          // Hybrid: keep the base update, and put the modulation in a bounded residual (scaled below).
-          const b = base[i];
-          const d = o.modulationStrength * (alpha - 1) * b;
-          upd[i] = d;
-          sumBaseSq += b * b;
-          sumDeltaSq += d * d;
-        }
+    for (let i = 0; i < n; i++) {
+      let alpha: number;
+      if (o.parameterwise) {
+        const gh = Math.abs(g[i]) * invG;
+        const ag = gh < lo ? lo : gh > hi ? hi : gh;
+        let af = wa * act[i] * invA + wg * gh + wm * mem[i] * invM;
+        af = af < lo ? lo : af > hi ? hi : af;
+        alpha = ag + mix * (af - ag);
+      } else alpha = alphaGradMean + mix * (alphaFullMean - alphaGradMean);
+      if (this.collect) recordAlpha(this.diag, alpha, o);
+      if (classic) {
+        const u = alpha * g[i] + l2 * w[i];
+        upd[i] = u;
+        sumUpdSq += u * u;
+      } else {
+        // Hybrid: keep the base update, and put the modulation in a bounded residual (scaled below).
+        const b = base[i];
+        const d = o.modulationStrength * (alpha - 1) * b;
+        upd[i] = d;
+        sumBaseSq += b * b;
+        sumDeltaSq += d * d;
       }
     }
     if (!classic) {
@@ -297,17 +252,7 @@ export class NeuroPlastic extends Optimizer {
     // Pass 3: apply (decoupled decay first, as the reference does).
     const shrink = o.weightDecay > 0 && !l2 && o.base !== 'sgd-momentum' ? 1 - this.lr * o.weightDecay : 1;
     const stepSize = this.lr * scale;
-    if (o.memorySource === 'importance') {
-      const omega = this.slot(p, 'si_omega');
-      for (let i = 0; i < n; i++) {
-        const before = w[i];
-        const after = before * shrink - stepSize * upd[i];
-        w[i] = after;
-        // Synaptic intelligence's path integral: the loss decrease this step attributes to the weight.
-        const contribution = -g[i] * (after - before);
-        if (contribution > 0) omega[i] += contribution;
-      }
-    } else kernels.applyUpdate(n, w, upd, shrink, stepSize);
+    kernels.applyUpdate(n, w, upd, shrink, stepSize);
     if (this.collect) {
       let gSq = 0;
       for (let i = 0; i < n; i++) gSq += g[i] * g[i];
@@ -319,13 +264,7 @@ export class NeuroPlastic extends Optimizer {
   /** The published rule without diagnostics runs as three backend kernels (WASM SIMD where available). */
   private fastPath(): boolean {
     const o = this.o;
-    return (
-      o.parameterwise &&
-      o.base === 'classic' &&
-      o.activitySource === 'gradient' &&
-      o.memorySource === 'moments' &&
-      !this.collect
-    );
+    return o.parameterwise && o.base === 'classic' && !this.collect;
   }
 
   private fastUpdate(p: Param, first: boolean, act: Float32Array, m: Float32Array, v: Float32Array): void {
@@ -414,65 +353,6 @@ export class NeuroPlastic extends Optimizer {
     }
     return out;
   }
-
-  /**
-   * Instantaneous activity per parameter from the owning layer: mean|pre_i| * mean|post_j| for a weight joining
-   * input unit (or channel) i to output j, mean|post_j| for per-output parameters (bias, batch-norm scale/shift).
-   * Null (gradient proxy used) when the layer's activity does not match the parameter's shape.
-   */
-  private layerActivity(p: Param, ctx: StepContext): Float32Array | null {
-    const act = ctx.activity?.(p);
-    if (!act?.input || !act.output) return null;
-    const pre = unitMeans(act.input);
-    const post = unitMeans(act.output);
-    const out = this.slot(p, 'activity_now');
-    const s = p.shape;
-    if (s.length === 2 && s[0] === pre.length && s[1] === post.length) {
-      // Dense weight [in, out]: the Hebbian outer product of mean activities.
-      for (let i = 0; i < s[0]; i++) for (let j = 0; j < s[1]; j++) out[i * s[1] + j] = pre[i] * post[j];
-    } else if (s.length === 4 && s[0] === post.length && s[1] === pre.length) {
-      // Conv weight [out, in, kh, kw]: channel activities, shared over the kernel window.
-      const k = s[2] * s[3];
-      for (let o = 0; o < s[0]; o++)
-        for (let i = 0; i < s[1]; i++) out.fill(post[o] * pre[i], (o * s[1] + i) * k, (o * s[1] + i + 1) * k);
-    } else if (s.length === 1 && s[0] === post.length) {
-      out.set(post);
-    } else return null;
-    return out;
-  }
-
-  /** Fills `signal` with 1 / (1 + omega / mean(omega)) (important weights consolidate) and returns its sum. */
-  private consolidation(p: Param, signal: Float32Array): number {
-    const omega = this.slot(p, 'si_omega');
-    const n = omega.length;
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += omega[i];
-    const inv = sum > 0 ? n / sum : 0;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const s = 1 / (1 + omega[i] * inv);
-      signal[i] = s;
-      total += s;
-    }
-    return total;
-  }
-}
-
-/** Mean |x| per unit: per feature of [batch, F], per channel of [batch, C, H, W]. */
-function unitMeans(t: Tensor): Float32Array {
-  const batch = t.shape[0];
-  const units = t.shape[1] ?? 1;
-  const spatial = t.data.length / (batch * units);
-  const out = new Float32Array(units);
-  for (let b = 0; b < batch; b++)
-    for (let u = 0; u < units; u++) {
-      const at = (b * units + u) * spatial;
-      let s = 0;
-      for (let i = 0; i < spatial; i++) s += Math.abs(t.data[at + i]);
-      out[u] += s;
-    }
-  for (let u = 0; u < units; u++) out[u] /= batch * spatial;
-  return out;
 }
 
 const clamp = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
@@ -510,16 +390,6 @@ export function validateNeuroPlastic(o: Required<NeuroPlasticOptions>): void {
     throw new ConfigError('base', `expected classic, adamw or sgd-momentum, found ${JSON.stringify(o.base)}`);
   if (!['signal', 'zero'].includes(o.activityInit))
     throw new ConfigError('activityInit', `expected signal or zero, found ${JSON.stringify(o.activityInit)}`);
-  if (!['gradient', 'layer'].includes(o.activitySource))
-    throw new ConfigError(
-      'activitySource',
-      `expected gradient or layer, found ${JSON.stringify(o.activitySource)}`,
-    );
-  if (!['moments', 'importance'].includes(o.memorySource))
-    throw new ConfigError(
-      'memorySource',
-      `expected moments or importance, found ${JSON.stringify(o.memorySource)}`,
-    );
   if (o.activityWeight + o.gradientWeight + o.memoryWeight <= 0)
     throw new ConfigError('activityWeight', 'the three signal weights must not all be 0');
   const remaining =

@@ -1,12 +1,9 @@
 import type { Param } from '../engine/tensor.js';
 import { kernels } from '../engine/kernels/registry.js';
 import { checkPositive } from '../util/validate.js';
-import type { LayerActivity } from '../engine/layers/layer.js';
 
-/** What an optimizer sees at each step: parameters, their gradients, and their layers' activity. */
+/** What an optimizer is told at each step besides the parameters and their gradients. */
 export interface StepContext {
-  /** Activity of the layer owning each parameter (absent for optimizers that do not need it). */
-  activity?: (p: Param) => LayerActivity | undefined;
   /** Fractional epoch (for warm-up gates). */
   epoch?: number;
   /** Collect per-step diagnostics this step (optimizers that have them expose `lastDiagnostics`). */

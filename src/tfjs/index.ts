@@ -9,11 +9,7 @@ import type { NamedTensor } from '@tensorflow/tfjs-core/dist/tensor_types.js';
 import { NeuroPlastic, type NeuroPlasticOptions } from '../optim/index.js';
 import type { Param } from '../engine/tensor.js';
 
-export interface TfjsNeuroPlasticConfig extends NeuroPlasticOptions {
-  /** 'neuroplastic-aa' uses synaptic-intelligence consolidation; tfjs exposes no layer activity, so its
-   * activity signal falls back to the gradient proxy. */
-  variant?: 'neuroplastic' | 'neuroplastic-aa';
-}
+export type TfjsNeuroPlasticConfig = NeuroPlasticOptions;
 
 export class TfjsNeuroPlastic extends tf.Optimizer {
   static className = 'NeuroPlastic';
@@ -22,11 +18,7 @@ export class TfjsNeuroPlastic extends tf.Optimizer {
 
   constructor(readonly settings: TfjsNeuroPlasticConfig) {
     super();
-    const { variant, ...options } = settings;
-    this.inner =
-      variant === 'neuroplastic-aa'
-        ? new NeuroPlastic({ memorySource: 'importance', ...options }, 'neuroplastic-aa')
-        : new NeuroPlastic(options);
+    this.inner = new NeuroPlastic(settings);
   }
 
   /** The warm-up gate counts completed epochs; `epochCallback` keeps this in step with model.fit. */

@@ -9,7 +9,7 @@ export interface Buffer {
   value: Float32Array;
 }
 
-/** What a layer last saw and produced: the pre- and post-synaptic activity that activity-aware optimizers read. */
+/** What a layer last saw and produced: its pre- and post-synaptic activity, for rules that need it. */
 export interface LayerActivity {
   input: Tensor | null;
   output: Tensor | null;
