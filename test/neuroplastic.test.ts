@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli, tempDir } from './helpers.js';
-import { backendNames, getBackend, param, type Param } from '../src/engine/index.js';
+import { backendNames, getBackend, loadModel, param, type Param } from '../src/engine/index.js';
+import { loadDataset } from '../src/data/index.js';
+import { evaluate } from '../src/experiments/index.js';
 import { NeuroPlastic, createOptimizer, type NeuroPlasticOptions } from '../src/optim/index.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -192,6 +194,15 @@ log: { everySteps: 10 }
   const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   assert.equal(s.optimizer, 'neuroplastic');
   assert.ok(s.testAccuracy > 0.6, `test accuracy ${s.testAccuracy}`);
+  // No validation split: the summary reuses the last epoch's test evaluation, which the saved model reproduces.
+  assert.equal(s.history.at(-1).evalSplit, 'test');
+  assert.equal(s.testAccuracy, s.history.at(-1).evalAccuracy);
+  const ds = await loadDataset('fashion-mnist');
+  const { model } = await loadModel(join(out, 'model.nptb'));
+  const all = Uint32Array.from({ length: ds.test.count }, (_, i) => i);
+  const ev = evaluate(model, ds, ds.test, all, 1000);
+  assert.equal(ev.accuracy, s.testAccuracy);
+  assert.ok(Math.abs(ev.loss - s.testLoss) < 1e-9);
   const diag = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
     .trim()
     .split('\n')

@@ -293,14 +293,20 @@ export async function runClassification(
     await checkpoint({ epoch: state.epoch + 1, batchInEpoch: 0 });
   }
 
-  if (stopping?.restoreBest && state.best && state.best.epoch !== state.history.length) {
+  const restoreBest = !!stopping?.restoreBest && !!state.best && state.best.epoch !== state.history.length;
+  if (restoreBest) {
     // Keep the best epoch's weights and statistics, not the last ones.
     const { model: best } = await loadModel(bestPath);
     const saved = new Map(modelState(best).map((t) => [t.name, t.value]));
     for (const t of modelState(model)) t.value.set(saved.get(t.name)!);
   }
 
-  const test = evaluate(model, ds, ds.test, testIdx, evalBatchSize, norm);
+  // Without a validation split the last epoch already evaluated these very weights on the test set.
+  const last = state.history.at(-1);
+  const test =
+    !restoreBest && last?.evalSplit === 'test'
+      ? { loss: last.evalLoss, accuracy: last.evalAccuracy }
+      : evaluate(model, ds, ds.test, testIdx, evalBatchSize, norm);
   await saveModel(`${runDir.path}/model.nptb`, model, { experiment: cfg.name, normalization: norm ?? null });
   return {
     name: cfg.name,
