@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli, tempDir } from './helpers.js';
-import { backendNames, getBackend, loadModel, param, type Param } from '../src/engine/index.js';
+import { backendNames, getBackend, loadModel, param, setBackend, type Param } from '../src/engine/index.js';
 import { loadDataset } from '../src/data/index.js';
 import { evaluate } from '../src/experiments/index.js';
 import { NeuroPlastic, createOptimizer, type NeuroPlasticOptions } from '../src/optim/index.js';
@@ -122,6 +122,42 @@ test('diagnostics: alpha statistics, histogram, clip fractions and the update-to
   assert.equal(d.gate, 1);
   opt.step(params, { epoch: 3 });
   assert.equal(opt.lastDiagnostics, null);
+});
+
+test('a step that collects diagnostics (TypeScript loop) updates weights as the fast kernels do, on every backend', () => {
+  for (const name of backendNames()) {
+    const rng = new Rng(8);
+    const withDiag = randomParams(rng);
+    const plain = withDiag.map((p) => ({
+      ...p,
+      value: Float32Array.from(p.value),
+      grad: new Float32Array(p.grad.length),
+    }));
+    const a = new NeuroPlastic({ lr: 0.1, warmupEpochs: 1, plasticityScale: 2, weightDecay: 0.01 });
+    const b = new NeuroPlastic({ lr: 0.1, warmupEpochs: 1, plasticityScale: 2, weightDecay: 0.01 });
+    const active = getBackend().name;
+    setBackend(name);
+    try {
+      for (let t = 0; t < 4; t++) {
+        withDiag.forEach((p, i) => {
+          rng.fillNormal(p.grad);
+          plain[i].grad.set(p.grad);
+        });
+        a.step(withDiag, { epoch: t, diagnostics: true });
+        b.step(plain, { epoch: t });
+      }
+    } finally {
+      setBackend(active);
+    }
+    withDiag.forEach((p, i) =>
+      p.value.forEach((x, j) =>
+        assert.ok(
+          Math.abs(x - plain[i].value[j]) <= 2e-5 * (1 + Math.abs(x)),
+          `${name} ${p.name}[${j}]: ${x} vs ${plain[i].value[j]}`,
+        ),
+      ),
+    );
+  }
 });
 
 test('invalid NeuroPlastic settings are rejected before training, naming the setting', () => {
