@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { incompleteBeta, pairedTTest, sampleStd, studentTwoSidedP } from '../src/util/stats.js';
+import { incompleteBeta, median, pairedTTest, sampleStd, studentTwoSidedP } from '../src/util/stats.js';
 
 test('Student t p-values match the standard tables', () => {
   // Two-sided critical values: t(0.975, df) from any statistics table.
@@ -31,6 +31,9 @@ test('paired t-test on a worked example', () => {
   assert.deepEqual([r.winsA, r.winsB], [5, 0]);
   assert.equal(pairedTTest([1, 2], [1, 2]).p, null);
   assert.equal(sampleStd([5]), 0);
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
   assert.throws(() => pairedTTest([1], [1, 2]), /1 vs 2 values/);
 });
 

@@ -1,31 +1,54 @@
-import { getBackend, mlp, setBackend } from '../engine/index.js';
+import { getBackend, mlp, setBackend, type Param } from '../engine/index.js';
 import { Adam, NeuroPlastic, type Optimizer } from '../optim/index.js';
+import { median } from '../util/stats.js';
 import { Rng } from '../util/rng.js';
+
+/** Rounds of alternating timings: memory bandwidth on shared machines drifts, so each ratio pairs nearby times. */
+const ROUNDS = 5;
+
+/** Mean milliseconds per step over about `ms` milliseconds. */
+function msPerStep(opt: Optimizer, params: Param[], ms: number): number {
+  let steps = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    opt.step(params, { epoch: 3 });
+    steps++;
+  }
+  return (performance.now() - t0) / steps;
+}
+
+/**
+ * Times Adam and NeuroPlastic in alternating rounds on the active backend; returns the median step time of each and
+ * the median of the per-round ratios.
+ */
+function paired(params: Param[], seconds: number): { adam: number; neuroplastic: number; ratio: number } {
+  const adam = new Adam({ lr: 1e-3 });
+  const np = new NeuroPlastic({ lr: 0.1, warmupEpochs: 2, plasticityScale: 2 });
+  msPerStep(adam, params, 100);
+  msPerStep(np, params, 100);
+  const slice = (seconds * 1000) / (2 * ROUNDS);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    a.push(msPerStep(adam, params, slice));
+    b.push(msPerStep(np, params, slice));
+  }
+  return { adam: median(a), neuroplastic: median(b), ratio: median(b.map((x, i) => x / a[i])) };
+}
 
 /**
  * Milliseconds per optimizer step on the MLP 784-256-10's parameters (203,530 floats) with fixed random
  * gradients: Adam against NeuroPlastic (published form) on the active backend, and both on the TypeScript reference
  * kernels for scale. Goal: NeuroPlastic <= 1.5x Adam on the same backend.
  */
-export function benchOptimStep(seconds = 1.5): Record<string, unknown> {
+export function benchOptimStep(seconds = 3): Record<string, unknown> {
   const model = mlp([1, 28, 28], [256], 10).init(new Rng(0, 1));
   const params = model.params();
   const rng = new Rng(0, 2);
   for (const p of params) rng.fillNormal(p.grad, 0, 0.01);
-  const time = (opt: Optimizer) => {
-    const warm = performance.now();
-    while (performance.now() - warm < 200) opt.step(params, { epoch: 3 });
-    let steps = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < seconds * 1000) {
-      opt.step(params, { epoch: 3 });
-      steps++;
-    }
-    return (performance.now() - t0) / steps;
-  };
-  const adam = time(new Adam({ lr: 1e-3 }));
-  const neuroplastic = time(new NeuroPlastic({ lr: 0.1, warmupEpochs: 2, plasticityScale: 2 }));
-  const gradOnly = time(new NeuroPlastic({ lr: 0.1, ablation: 'grad-only' }));
+  const active = getBackend().name;
+  const main = paired(params, seconds);
+  const gradOnly = msPerStep(new NeuroPlastic({ lr: 0.1, ablation: 'grad-only' }), params, 300);
   const withDiagnostics = (() => {
     const opt = new NeuroPlastic({ lr: 0.1, warmupEpochs: 2, plasticityScale: 2 });
     const t0 = performance.now();
@@ -33,31 +56,30 @@ export function benchOptimStep(seconds = 1.5): Record<string, unknown> {
     return (performance.now() - t0) / 20;
   })();
   // The same two optimizers on the portable TypeScript kernels, for scale.
-  const active = getBackend().name;
-  let adamReference = adam;
-  let neuroplasticReference = neuroplastic;
+  let reference = main;
   if (active !== 'reference') {
     setBackend('reference');
     try {
-      adamReference = time(new Adam({ lr: 1e-3 }));
-      neuroplasticReference = time(new NeuroPlastic({ lr: 0.1, warmupEpochs: 2, plasticityScale: 2 }));
+      reference = paired(params, seconds / 2);
     } finally {
       setBackend(active);
     }
   }
+  const round = (x: number, d = 4) => Number(x.toFixed(d));
   return {
     model: 'mlp 784-256-10',
     backend: active,
     parameters: model.parameterCount(),
-    adam_ms: Number(adam.toFixed(4)),
-    neuroplastic_ms: Number(neuroplastic.toFixed(4)),
-    neuroplastic_grad_only_ms: Number(gradOnly.toFixed(4)),
-    neuroplastic_with_diagnostics_ms: Number(withDiagnostics.toFixed(4)),
-    ratio_neuroplastic_vs_adam: Number((neuroplastic / adam).toFixed(3)),
+    rounds: ROUNDS,
+    adam_ms: round(main.adam),
+    neuroplastic_ms: round(main.neuroplastic),
+    neuroplastic_grad_only_ms: round(gradOnly),
+    neuroplastic_with_diagnostics_ms: round(withDiagnostics),
+    ratio_neuroplastic_vs_adam: round(main.ratio, 3),
     reference_backend: {
-      adam_ms: Number(adamReference.toFixed(4)),
-      neuroplastic_ms: Number(neuroplasticReference.toFixed(4)),
-      ratio: Number((neuroplasticReference / adamReference).toFixed(3)),
+      adam_ms: round(reference.adam),
+      neuroplastic_ms: round(reference.neuroplastic),
+      ratio: round(reference.ratio, 3),
     },
     goal_ratio: 1.5,
   };
