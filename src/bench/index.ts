@@ -31,8 +31,9 @@ export const BENCHES: Record<
     run: () => benchTrainCnn(),
   },
   'optim-step': {
-    describe: 'optimizer step time on the MLP 784-256-10 parameters: NeuroPlastic vs Adam',
-    run: () => benchOptimStep(),
+    describe:
+      'optimizer step time on the MLP 784-256-10 parameters: NeuroPlastic vs Adam (--seconds: timing budget)',
+    run: (a) => benchOptimStep(a.seconds ?? 3),
   },
   coba: {
     describe:
