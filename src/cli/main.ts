@@ -180,7 +180,11 @@ function buildProgram(): Command {
     .argument('<name>', 'benchmark name, or "all"')
     .option('--json', 'print one JSON object')
     .addOption(new Option('--n <size>', 'problem size').argParser(parsePositiveInt))
-    .addOption(new Option('--seconds <s>', 'simulated seconds (coba); timing budget (optim-step)').argParser(parsePositiveNumber))
+    .addOption(
+      new Option('--seconds <s>', 'simulated seconds (coba); timing budget (optim-step)').argParser(
+        parsePositiveNumber,
+      ),
+    )
     .addOption(new Option('--neurons <n>', 'excitatory neurons (diehl-cook)').argParser(parsePositiveInt))
     .addOption(new Option('--train <n>', 'training images (diehl-cook)').argParser(parsePositiveInt))
     .addOption(new Option('--test <n>', 'test images (diehl-cook)').argParser(parsePositiveInt))
