@@ -60,6 +60,13 @@ const result = {
     real.neuroplasticUpdate(n, g, w, act, mem, mem, 1, 0.4, 0.4, 0.2, 0.2, 2, 1, 0);
     real.applyUpdate(n, w, mem, 1, 1e-9);
   }),
+  neuroplastic_pass1_ms: ms(() =>
+    real.neuroplasticTraces(n, g, act, m, v, mem, 0, 0.95, 0.9, 0.99, 1e-8, sums),
+  ),
+  neuroplastic_pass2_ms: ms(() =>
+    real.neuroplasticUpdate(n, g, w, act, mem, mem, 1, 0.4, 0.4, 0.2, 0.2, 2, 1, 0),
+  ),
+  neuroplastic_pass3_ms: ms(() => real.applyUpdate(n, w, mem, 1, 1e-9)),
   neuroplastic_traffic_only_ms: ms(() => {
     traffic.trafficTraces(n, g, act, m, v, mem);
     traffic.trafficUpdate(n, g, act, mem);
