@@ -1,8 +1,8 @@
 // Optimizer updates (AssemblyScript, WASM SIMD). The NeuroPlastic step for its common case (per-parameter alpha,
-// classic base, gradient-proxy activity, moment memory): the same three passes as the TypeScript reference in
+// classic base, no diagnostics): the same three passes as the TypeScript reference in
 // src/engine/kernels/reference-optim.ts, four lanes at a time. Sums run in f32 lanes over blocks of SUM_BLOCK values
-// and are then added into f64: a chain of f64 adds per vector was the loops' bottleneck, and a block's f32 partial sum
-// of at most 64 terms per lane stays within ~1e-6 relative of the reference's f64 sum.
+// and are then added into f64: a chain of f64 adds per vector was the loops' bottleneck. Every sum here is of
+// non-negative terms, so a lane's f32 partial sum of at most 64 of them is within 64 * 2^-24 (4e-6) relative of exact.
 
 const SUM_BLOCK: i32 = 256;
 
