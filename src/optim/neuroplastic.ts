@@ -84,7 +84,7 @@ export const HISTOGRAM_BINS = 20;
  * where stabilize clips the update's L2 norm to 1 and multiplies by clamp(1 + 0.01 (0.02 - rms), 0.5, 1.5).
  */
 export class NeuroPlastic extends Optimizer {
-  readonly kind: string;
+  readonly kind = 'neuroplastic';
   readonly o: Required<NeuroPlasticOptions>;
   /** Signal weights after the ablation (renormalised to sum to 1 when one is removed). */
   readonly weights: { activity: number; gradient: number; memory: number };
@@ -97,9 +97,8 @@ export class NeuroPlastic extends Optimizer {
   /** The last step's diagnostics, when they were collected (`step(params, { diagnostics: true })`). */
   lastDiagnostics: NeuroPlasticDiagnostics | null = null;
 
-  constructor(options: NeuroPlasticOptions, kind = 'neuroplastic') {
+  constructor(options: NeuroPlasticOptions) {
     super(options.lr);
-    this.kind = kind;
     const o = (this.o = {
       weightDecay: 0,
       decoupledWeightDecay: false,
