@@ -9,6 +9,7 @@ import {
   classResponses,
   classify,
   classifyProportion,
+  proportionWeights,
   diehlCookParameters,
   membraneStep,
   runDiehlCookProtocol,
@@ -146,8 +147,10 @@ test('Diehl & Cook: labelling picks each neuron its best class; classification a
   assert.equal(classify([7, 1, 9], assignment, 3), 2);
   assert.equal(classify([0, 2, 9], assignment, 3), 0);
   // Proportion weighting: neuron 0 gives class 2 the share 5 / (0.5 + 5) of its response, neuron 1 class 0 4 / 4.5.
-  assert.equal(classifyProportion([7, 1, 9], assignment, rates, 3), 2);
-  assert.equal(classifyProportion([1, 2, 0], assignment, rates, 3), 0);
+  const weights = proportionWeights(assignment, rates, 3);
+  assert.deepEqual(Array.from(weights), [5 / 5.5, 4 / 4.5, 0]);
+  assert.equal(classifyProportion([7, 1, 9], assignment, weights, 3), 2);
+  assert.equal(classifyProportion([1, 2, 0], assignment, weights, 3), 0);
 });
 
 test('Diehl & Cook: STDP learns digit classes without labels (MNIST, 400 images), unlike the same net frozen', async () => {

@@ -62,6 +62,15 @@ function randomParams(rng: Rng): Param[] {
   });
 }
 
+/** Copies of `params` with the same values and zeroed gradients. */
+function copyParams(params: Param[]): Param[] {
+  return params.map((p) => ({
+    ...p,
+    value: Float32Array.from(p.value),
+    grad: new Float32Array(p.grad.length),
+  }));
+}
+
 test('parameterwise: false collapses alpha to ~1, making the rule the same as its grad-only ablation', () => {
   // Each signal is divided by its own tensor mean, so averaging them over the tensor gives ~1 whatever the weights:
   // the published "layerwise" flaw that the reference fixed upstream.
@@ -128,11 +137,7 @@ test('a step that collects diagnostics (TypeScript loop) updates weights as the 
   for (const name of backendNames()) {
     const rng = new Rng(8);
     const withDiag = randomParams(rng);
-    const plain = withDiag.map((p) => ({
-      ...p,
-      value: Float32Array.from(p.value),
-      grad: new Float32Array(p.grad.length),
-    }));
+    const plain = copyParams(withDiag);
     const a = new NeuroPlastic({ lr: 0.1, warmupEpochs: 1, plasticityScale: 2, weightDecay: 0.01 });
     const b = new NeuroPlastic({ lr: 0.1, warmupEpochs: 1, plasticityScale: 2, weightDecay: 0.01 });
     const active = getBackend().name;
@@ -181,11 +186,7 @@ test('NeuroPlastic state survives export/import: a restored optimizer continues 
   const make = () => new NeuroPlastic({ lr: 0.1, warmupEpochs: 1 });
   const rng = new Rng(6);
   const a = randomParams(rng);
-  const b = a.map((p) => ({
-    ...p,
-    value: Float32Array.from(p.value),
-    grad: new Float32Array(p.grad.length),
-  }));
+  const b = copyParams(a);
   const o1 = make();
   const grads = Array.from({ length: 6 }, () =>
     a.map((p) => rng.fillNormal(new Float32Array(p.value.length))),

@@ -5,6 +5,7 @@ import {
   classResponses,
   classify,
   classifyProportion,
+  proportionWeights,
   type DiehlCookOverrides,
   type DiehlCookState,
 } from './diehl-cook.js';
@@ -139,6 +140,7 @@ export async function runDiehlCookProtocol(
     classes,
   );
   const assignment = assignLabels(rates, p.neurons, classes);
+  const weights = proportionWeights(assignment, rates, classes);
   const test = frozenPass(data.test, o.testImages, 'test', 32);
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let correct = 0;
@@ -149,7 +151,7 @@ export async function runDiehlCookProtocol(
     const truth = data.test.labels[m];
     confusion[truth][predicted]++;
     if (predicted === truth) correct++;
-    if (classifyProportion(counts, assignment, rates, classes) === truth) correctProportion++;
+    if (classifyProportion(counts, assignment, weights, classes) === truth) correctProportion++;
   }
   let thetaSum = 0;
   for (const t of net.theta) thetaSum += t;

@@ -703,13 +703,30 @@ export function assignLabels(rates: Float64Array, neurons: number, classes = 10)
 }
 
 /**
- * BindsNET's "proportion weighting" readout, an alternative to the paper's: each neuron's vote for its class is
- * weighted by the share of its class-conditional response that class takes.
+ * Each neuron's weight in BindsNET's "proportion weighting" readout: the share of its class-conditional response
+ * (`classResponses`) that its assigned class takes; 0 for unassigned neurons. Computed once per labelling.
+ */
+export function proportionWeights(assignment: Int32Array, rates: Float64Array, classes = 10): Float64Array {
+  const n = assignment.length;
+  const weights = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const c = assignment[j];
+    if (c < 0) continue;
+    let total = 0;
+    for (let q = 0; q < classes; q++) total += rates[q * n + j] || 0;
+    weights[j] = rates[c * n + j] / total;
+  }
+  return weights;
+}
+
+/**
+ * BindsNET's proportion-weighted readout, an alternative to the paper's: each neuron votes for its class with its
+ * spike count times its `proportionWeights` weight.
  */
 export function classifyProportion(
   counts: ArrayLike<number>,
   assignment: Int32Array,
-  rates: Float64Array,
+  weights: Float64Array,
   classes = 10,
 ): number {
   const n = assignment.length;
@@ -717,12 +734,7 @@ export function classifyProportion(
   let bestScore = -1;
   for (let c = 0; c < classes; c++) {
     let score = 0;
-    for (let j = 0; j < n; j++) {
-      if (assignment[j] !== c) continue;
-      let total = 0;
-      for (let q = 0; q < classes; q++) total += rates[q * n + j] || 0;
-      score += (counts[j] * rates[c * n + j]) / total;
-    }
+    for (let j = 0; j < n; j++) if (assignment[j] === c) score += counts[j] * weights[j];
     if (score > bestScore) {
       bestScore = score;
       best = c;

@@ -56,6 +56,7 @@ export {
   classResponses,
   classify,
   classifyProportion,
+  proportionWeights,
   type DiehlCookParameters,
   type DiehlCookOverrides,
   type DiehlCookCellParameters,
