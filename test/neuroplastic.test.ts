@@ -264,55 +264,65 @@ log: { everySteps: 10 }
 
 test('every backend’s optimizer kernels agree with the reference, on its own state storage and on plain arrays', () => {
   const ref = getBackend('reference');
+  // Each case exercises a specialised loop: the trace's first step, weight decay on or off, and a mix of 0
+  // (grad-only), inside [0, 1] (warmup) and above 1 (plasticityScale 2), where the folded clip bounds swap.
+  const cases = [
+    { first: false, l2: 0.01, mix: 1.5 },
+    { first: true, l2: 0, mix: 0 },
+    { first: false, l2: 0, mix: 0.5 },
+    { first: false, l2: 0, mix: 2 },
+  ];
   for (const name of backendNames()) {
     const k = getBackend(name);
-    for (const n of [7, 5003]) {
-      for (const storage of ['backend', 'plain'] as const) {
-        const alloc = (src: Float32Array) => {
-          const a = storage === 'backend' ? k.allocState(src.length) : new Float32Array(src.length);
-          a.set(src);
-          return a;
-        };
-        const rng = new Rng(n);
-        const init = Array.from({ length: 6 }, () => rng.fillNormal(new Float32Array(n)));
-        const run = (kk: typeof ref, mk: (s: Float32Array) => Float32Array) => {
-          const [g, act, m, v0, w] = init.map(mk);
-          const v = v0.map(Math.abs);
-          const mem = mk(new Float32Array(n));
-          const sums = new Float64Array(3);
-          kk.neuroplasticTraces(n, g, act, m, v, mem, false, 0.95, 0.9, 0.99, 1e-8, sums);
-          const sq = kk.neuroplasticUpdate(
-            n,
-            g,
-            w,
-            act,
-            mem,
-            mem,
-            1 / (sums[0] / n),
-            0.4 / (sums[1] / n),
-            0.4,
-            0.2 / (sums[2] / n),
-            0.2,
-            2,
-            1.5,
-            0.01,
-          );
-          kk.applyUpdate(n, w, mem, 0.999, 0.05);
-          const am = mk(init[1]);
-          const av = mk(init[2].map(Math.abs));
-          const aw = mk(init[3]);
-          kk.adamUpdate(n, aw, g, am, av, 0.9, 0.999, 0.01, 1, 1e-3, 1.2, 1e-8);
-          return [act, m, v, w, Float32Array.from([...sums, sq]), aw, am, av];
-        };
-        const want = run(ref, (s) => Float32Array.from(s));
-        run(k, alloc).forEach((got, i) =>
-          got.forEach((x, j) =>
-            assert.ok(
-              Math.abs(x - want[i][j]) <= 2e-5 * (1 + Math.abs(want[i][j])),
-              `${name} ${storage} n=${n} output ${i}[${j}]: ${x} vs ${want[i][j]}`,
+    for (const n of [7, 101, 5003]) {
+      for (const { first, l2, mix } of cases) {
+        for (const storage of ['backend', 'plain'] as const) {
+          const alloc = (src: Float32Array) => {
+            const a = storage === 'backend' ? k.allocState(src.length) : new Float32Array(src.length);
+            a.set(src);
+            return a;
+          };
+          const rng = new Rng(n);
+          const init = Array.from({ length: 6 }, () => rng.fillNormal(new Float32Array(n)));
+          const run = (kk: typeof ref, mk: (s: Float32Array) => Float32Array) => {
+            const [g, act, m, v0, w] = init.map(mk);
+            const v = v0.map(Math.abs);
+            const mem = mk(new Float32Array(n));
+            const sums = new Float64Array(3);
+            kk.neuroplasticTraces(n, g, act, m, v, mem, first, 0.95, 0.9, 0.99, 1e-8, sums);
+            const sq = kk.neuroplasticUpdate(
+              n,
+              g,
+              w,
+              act,
+              mem,
+              mem,
+              1 / (sums[0] / n),
+              0.4 / (sums[1] / n),
+              0.4,
+              0.2 / (sums[2] / n),
+              0.2,
+              2,
+              mix,
+              l2,
+            );
+            kk.applyUpdate(n, w, mem, 0.999, 0.05);
+            const am = mk(init[1]);
+            const av = mk(init[2].map(Math.abs));
+            const aw = mk(init[3]);
+            kk.adamUpdate(n, aw, g, am, av, 0.9, 0.999, l2, 1, 1e-3, 1.2, 1e-8);
+            return [act, m, v, w, Float32Array.from([...sums, sq]), aw, am, av];
+          };
+          const want = run(ref, (s) => Float32Array.from(s));
+          run(k, alloc).forEach((got, i) =>
+            got.forEach((x, j) =>
+              assert.ok(
+                Math.abs(x - want[i][j]) <= 2e-5 * (1 + Math.abs(want[i][j])),
+                `${name} ${storage} n=${n} first=${first} l2=${l2} mix=${mix} output ${i}[${j}]: ${x} vs ${want[i][j]}`,
+              ),
             ),
-          ),
-        );
+          );
+        }
       }
     }
   }

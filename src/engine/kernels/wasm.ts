@@ -46,6 +46,12 @@ const SMALL_WORK = 8 * 8 * 8;
  * below about 10^4 elements and wins 1.2-4x above (scripts in docs/benchmarks.md).
  */
 const VECTOR_MIN = 4096;
+/**
+ * The optimizer kernels do 10-20 operations per element, so WASM wins from a few vectors up even when operands must
+ * be copied (the TypeScript loops take 5-15 ns per element). The choice depends on n alone, never on where the
+ * arrays live, so a run's numbers do not either.
+ */
+const OPTIM_VECTOR_MIN = 64;
 /** GEMMs and convolutions above this many multiply-adds are split across two threads. */
 const PARALLEL_WORK = 1 << 21;
 
@@ -335,7 +341,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
     gemm,
     allocState: (n) => rt.allocState(n),
     neuroplasticTraces(n, g, act, m, v, mem, startFromSignal, ba, bm, bv, eps, sums) {
-      if (n < VECTOR_MIN)
+      if (n < OPTIM_VECTOR_MIN)
         return ref.neuroplasticTraces(n, g, act, m, v, mem, startFromSignal, ba, bm, bv, eps, sums);
       rt.reset();
       const outs = [act, m, v, mem];
@@ -349,7 +355,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       sums.set(new Float64Array(rt.memory.buffer, ps, 3));
     },
     neuroplasticUpdate(n, g, w, act, mem, upd, invG, ka, wg, km, lo, hi, mix, l2) {
-      if (n < VECTOR_MIN)
+      if (n < OPTIM_VECTOR_MIN)
         return ref.neuroplasticUpdate(n, g, w, act, mem, upd, invG, ka, wg, km, lo, hi, mix, l2);
       rt.reset();
       const [pg, pw, pa, pm] = [g, w, act, mem].map((a) => rt.address(a, n));
@@ -359,7 +365,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       return sq;
     },
     applyUpdate(n, w, upd, shrink, stepSize) {
-      if (n < VECTOR_MIN) return ref.applyUpdate(n, w, upd, shrink, stepSize);
+      if (n < OPTIM_VECTOR_MIN) return ref.applyUpdate(n, w, upd, shrink, stepSize);
       rt.reset();
       const pw = rt.address(w, n);
       rt.call('applyUpdate', n, pw, rt.address(upd, n), shrink, stepSize);
@@ -415,7 +421,8 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       rt.copyBack(dx, pdx, planes * g.inH * g.inW);
     },
     adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps) {
-      if (n < VECTOR_MIN) return ref.adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
+      if (n < OPTIM_VECTOR_MIN)
+        return ref.adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
       rt.reset();
       const [pw, pg, pm, pv] = [w, g, m, v].map((a) => rt.address(a, n));
       rt.call('adamUpdate', n, pw, pg, pm, pv, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
