@@ -61,9 +61,32 @@ test('a grid runs every cell, aggregates acc[fraction][optimizer] with paired te
     join(out, 'cells', 'f0.01-adam-s1', 'run.json'),
     JSON.stringify({ ...status, status: 'running' }),
   );
+  // While it is unfinished, `report` summarises the finished runs: adam has seed 0 only, so the paired test has
+  // one pair.
+  const partial = await runCli(['report', out, '--json']);
+  assert.equal(partial.code, 0, partial.stderr);
+  const p = JSON.parse(partial.stdout);
+  assert.deepEqual(p.runs, { done: 3, total: 4 });
+  assert.deepEqual(p.acc['0.01'].np, s.acc['0.01'].np);
+  assert.deepEqual(p.acc['0.01'].adam.seeds, [0]);
+  assert.deepEqual(p.acc['0.01'].adam.values, [s.acc['0.01'].adam.values[0]]);
+  assert.equal(p.paired[0].n, 1);
+  assert.equal(p.paired[0].meanDiff, s.acc['0.01'].np.values[0] - s.acc['0.01'].adam.values[0]);
+  const text = await runCli(['report', out]);
+  assert.match(text.stdout, /unfinished grid: 3 of 4 runs finished/);
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /partial: 3 of 4 runs/);
+
   const res = await runCli(['run', '--resume', out, '--quiet']);
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), s);
+  const full = JSON.parse((await runCli(['report', out, '--json'])).stdout);
+  assert.deepEqual(full.acc, s.acc);
+  assert.deepEqual(full.runs, { done: 4, total: 4 });
+  assert.doesNotMatch(readFileSync(join(out, 'report.html'), 'utf8'), /partial/);
+
+  const missing = await runCli(['report', join(dir, 'nothing-here')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nothing-here: not a run directory \(no config\.json\)/);
 });
 
 test('grid settings are validated: unknown optimizers in compare or quick are named; --quick needs a grid', async () => {

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { join } from 'node:path';
 import { NeuroplastError } from '../util/errors.js';
+import { exists } from '../util/fsx.js';
 import {
   datasetInfo,
   datasetNames,
@@ -8,7 +9,13 @@ import {
   dataEnvFromProcess,
   inspectDataFile,
 } from '../data/index.js';
-import { runExperiment, type RunResult } from '../experiments/index.js';
+import {
+  isGridRun,
+  runExperiment,
+  summarizeGridRun,
+  type GridSummary,
+  type RunResult,
+} from '../experiments/index.js';
 import { writeRunReport } from '../viz/index.js';
 import { BENCHES, type BenchArgs } from '../bench/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
@@ -34,6 +41,27 @@ function parsePositiveNumber(v: string): number {
   return n;
 }
 
+/** A grid's accuracy table and paired tests; an unfinished grid's cells show how many seeds they cover. */
+function printGridSummary(s: GridSummary): void {
+  const partial = s.runs && s.runs.done < s.runs.total;
+  if (partial) console.log(`unfinished grid: ${s.runs.done} of ${s.runs.total} runs finished`);
+  console.log(`test accuracy, mean +- std over ${s.seeds.length} seeds (${s.dataset}):`);
+  console.log(['fraction', ...s.optimizers].join('\t'));
+  for (const f of s.trainFractions) {
+    const cells = s.optimizers.map((o) => {
+      const c = s.acc[String(f)][o];
+      if (c.n === 0) return '-';
+      const text = `${(100 * c.mean).toFixed(2)} +- ${(100 * c.std).toFixed(2)}`;
+      return partial ? `${text} (n=${c.n})` : text;
+    });
+    console.log([String(f), ...cells].join('\t'));
+  }
+  for (const p of s.paired)
+    console.log(
+      `fraction ${p.fraction}: ${p.a} - ${p.b} = ${(100 * p.meanDiff).toFixed(2)} points, paired t p = ${p.p === null ? 'n/a' : p.p.toPrecision(3)} (${p.winsA}/${p.n} seeds won)`,
+    );
+}
+
 function printRunResult(r: RunResult): void {
   const s = r.summary;
   if ('kind' in s && s.kind === 'diehl-cook') {
@@ -41,19 +69,7 @@ function printRunResult(r: RunResult): void {
       `test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (proportion-weighted readout ${(100 * s.proportionAccuracy).toFixed(2)}%; ${s.dataset}, ${s.neurons} neurons, STDP on ${s.trainImages} images, labelled on ${s.labelImages}, ${s.testImages} test images)`,
     );
   } else if ('kind' in s) {
-    console.log(`test accuracy, mean +- std over ${s.seeds.length} seeds (${s.dataset}):`);
-    console.log(['fraction', ...s.optimizers].join('\t'));
-    for (const f of s.trainFractions) {
-      const cells = s.optimizers.map((o) => {
-        const c = s.acc[String(f)][o];
-        return `${(100 * c.mean).toFixed(2)} +- ${(100 * c.std).toFixed(2)}`;
-      });
-      console.log([String(f), ...cells].join('\t'));
-    }
-    for (const p of s.paired)
-      console.log(
-        `fraction ${p.fraction}: ${p.a} - ${p.b} = ${(100 * p.meanDiff).toFixed(2)} points, paired t p = ${p.p === null ? 'n/a' : p.p.toPrecision(3)} (${p.winsA}/${p.n} seeds won)`,
-      );
+    printGridSummary(s);
   } else {
     console.log(
       `test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (${s.dataset}, ${s.testSamples} test images, ${s.trainSamples} trained on)`,
@@ -206,10 +222,24 @@ function buildProgram(): Command {
 
   program
     .command('report')
-    .description('(re)write the self-contained HTML report of a run directory')
+    .description(
+      '(re)write the self-contained HTML report of a run directory; for an unfinished grid, from its finished runs',
+    )
     .argument('<runDir>', 'run directory')
-    .action(async (dir: string) => {
-      console.log(`report: ${await writeRunReport(dir)}`);
+    .option('--json', "print a grid's summary (finished runs) as one JSON object")
+    .action(async (dir: string, o: { json?: boolean }) => {
+      if (!(await exists(join(dir, 'config.json'))))
+        throw new NeuroplastError(`${dir}: not a run directory (no config.json)`, 2);
+      const grid = (await isGridRun(dir)) ? await summarizeGridRun(dir) : null;
+      if (o.json && !grid) throw new NeuroplastError(`--json: ${dir} is not a grid run`, 2);
+      // A finished grid's summary.json is the record; only an unfinished one is summarised from its cells.
+      const finished = await exists(join(dir, 'summary.json'));
+      const report = await writeRunReport(dir, grid && !finished ? grid : undefined);
+      if (o.json) console.log(JSON.stringify(grid));
+      else {
+        if (grid) printGridSummary(grid);
+        console.log(`report: ${report}`);
+      }
     });
 
   for (const cmd of [program, ...program.commands, ...data.commands]) {

@@ -12,8 +12,10 @@ export interface CellStats {
   mean: number;
   std: number;
   n: number;
-  /** Per seed, in the order of `seeds`. */
+  /** Per finished seed, in the order of `seeds` (all of them once the grid is complete). */
   values: number[];
+  /** The seeds `values` are for. */
+  seeds: number[];
 }
 
 export interface GridSummary {
@@ -33,7 +35,12 @@ export interface GridSummary {
   paired: ({ fraction: number; a: string; b: string } & PairedTest)[];
   /** Mean evaluation accuracy per epoch, curves[fraction][optimizer]. */
   curves: Record<string, Record<string, number[]>>;
+  /** Finished runs out of the grid's; fewer while it runs (a partial summary, see summarizeGridRun). */
+  runs: { done: number; total: number };
 }
+
+/** A grid cell's directory name under DIR/cells/. */
+const cellName = (fraction: number, optimizer: string, seed: number) => `f${fraction}-${optimizer}-s${seed}`;
 
 /** The reduced grid `run --quick` runs; the result is an ordinary grid config (stored so --resume repeats it). */
 export function quickConfig(cfg: ExperimentConfig): ExperimentConfig {
@@ -76,12 +83,11 @@ export async function runGrid(
   const optimizers = Object.keys(grid.optimizers);
   const total = grid.trainFractions.length * optimizers.length * grid.seeds.length;
   const results = new Map<string, ClassificationSummary>();
-  const key = (f: number, o: string, s: number) => `f${f}-${o}-s${s}`;
   let done = 0;
   for (const fraction of grid.trainFractions) {
     for (const opt of optimizers) {
       for (const seed of grid.seeds) {
-        const name = key(fraction, opt, seed);
+        const name = cellName(fraction, opt, seed);
         const dir = join(runDir.path, 'cells', name);
         let summary: ClassificationSummary;
         if (await exists(join(dir, 'summary.json'))) {
@@ -108,35 +114,50 @@ export async function runGrid(
       }
     }
   }
+  return summarizeGrid(cfg, results);
+}
+
+/**
+ * Aggregates finished cells (keyed by cell name) into a grid summary. Missing cells are left out: a cell's stats
+ * cover its finished seeds, and each paired test the seeds finished on both sides.
+ */
+export function summarizeGrid(
+  cfg: ExperimentConfig,
+  results: Map<string, ClassificationSummary>,
+): GridSummary {
+  const grid = cfg.grid!;
+  const optimizers = Object.keys(grid.optimizers);
   const acc: GridSummary['acc'] = {};
   const curves: GridSummary['curves'] = {};
   for (const f of grid.trainFractions) {
     acc[String(f)] = {};
     curves[String(f)] = {};
     for (const o of optimizers) {
-      const runs = grid.seeds.map((s) => results.get(key(f, o, s))!);
+      const seeds = grid.seeds.filter((s) => results.has(cellName(f, o, s)));
+      const runs = seeds.map((s) => results.get(cellName(f, o, s))!);
       const values = runs.map((r) => r.testAccuracy);
-      acc[String(f)][o] = { mean: mean(values), std: sampleStd(values), n: values.length, values };
-      const epochs = Math.max(...runs.map((r) => r.history.length));
+      acc[String(f)][o] = { mean: mean(values), std: sampleStd(values), n: values.length, values, seeds };
+      const epochs = Math.max(0, ...runs.map((r) => r.history.length));
       curves[String(f)][o] = Array.from({ length: epochs }, (_, e) =>
         mean(runs.filter((r) => r.history[e]).map((r) => r.history[e].evalAccuracy)),
       );
     }
   }
   const paired = grid.trainFractions.flatMap((f) =>
-    grid.compare.map(([a, b]) => ({
-      fraction: f,
-      a,
-      b,
-      ...pairedTTest(acc[String(f)][a].values, acc[String(f)][b].values),
-    })),
+    grid.compare.flatMap(([a, b]) => {
+      const [ca, cb] = [acc[String(f)][a], acc[String(f)][b]];
+      const both = ca.seeds.filter((s) => cb.seeds.includes(s));
+      if (both.length === 0) return [];
+      const pick = (c: CellStats) => both.map((s) => c.values[c.seeds.indexOf(s)]);
+      return [{ fraction: f, a, b, ...pairedTTest(pick(ca), pick(cb)) }];
+    }),
   );
-  const first = results.values().next().value as ClassificationSummary;
+  const first = results.values().next().value as ClassificationSummary | undefined;
   return {
     kind: 'grid',
     name: cfg.name,
-    dataset: first.dataset,
-    datasetNotes: first.datasetNotes,
+    dataset: first?.dataset ?? cfg.task.dataset,
+    datasetNotes: first?.datasetNotes ?? [],
     model: cfg.model,
     epochs: cfg.learner.epochs,
     trainFractions: grid.trainFractions,
@@ -145,5 +166,49 @@ export async function runGrid(
     acc,
     paired,
     curves,
+    runs: { done: results.size, total: grid.trainFractions.length * optimizers.length * grid.seeds.length },
   };
+}
+
+/** Whether runPath holds a grid run (its config.json has a grid section). */
+export async function isGridRun(runPath: string): Promise<boolean> {
+  try {
+    const cfg = JSON.parse(
+      await fsp.readFile(join(runPath, 'config.json'), 'utf8'),
+    ) as Partial<ExperimentConfig>;
+    return Boolean(cfg.grid);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The summary of a grid run directory from the cells finished so far (its config.json names the grid), so a long
+ * grid can be looked at while it runs or after it was stopped.
+ */
+export async function summarizeGridRun(runPath: string): Promise<GridSummary> {
+  const configPath = join(runPath, 'config.json');
+  let cfg: ExperimentConfig;
+  try {
+    cfg = JSON.parse(await fsp.readFile(configPath, 'utf8')) as ExperimentConfig;
+  } catch (err) {
+    throw new NeuroplastError(`${configPath}: cannot read the run's config (${(err as Error).message})`, 2);
+  }
+  if (!cfg.grid) throw new NeuroplastError(`${configPath}: not a grid experiment (no grid section)`, 2);
+  const results = new Map<string, ClassificationSummary>();
+  for (const f of cfg.grid.trainFractions)
+    for (const o of Object.keys(cfg.grid.optimizers))
+      for (const s of cfg.grid.seeds) {
+        const file = join(runPath, 'cells', cellName(f, o, s), 'summary.json');
+        if (!(await exists(file))) continue;
+        try {
+          results.set(
+            cellName(f, o, s),
+            JSON.parse(await fsp.readFile(file, 'utf8')) as ClassificationSummary,
+          );
+        } catch (err) {
+          throw new NeuroplastError(`${file}: not a readable run summary (${(err as Error).message})`, 2);
+        }
+      }
+  return summarizeGrid(cfg, results);
 }

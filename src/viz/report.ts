@@ -7,10 +7,14 @@ import { lineChart, escapeXml } from './svg.js';
  * Writes a self-contained report.html (inline SVG, no scripts) for a run directory from its config.json,
  * metrics.jsonl and summary.json. Reads only the run directory's file format, so it works for any run.
  */
-export async function writeRunReport(runPath: string): Promise<string> {
+export async function writeRunReport(runPath: string, summaryOverride?: object): Promise<string> {
   const read = async (f: string) => fsp.readFile(join(runPath, f), 'utf8').catch(() => '');
   const config = JSON.parse((await read('config.json')) || '{}') as Record<string, unknown>;
-  const summary = JSON.parse((await read('summary.json')) || '{}') as Record<string, unknown>;
+  // An unfinished grid has no summary.json yet; the caller passes the summary of its finished runs instead.
+  const summary = (summaryOverride ?? JSON.parse((await read('summary.json')) || '{}')) as Record<
+    string,
+    unknown
+  >;
   const metrics = (await read('metrics.jsonl'))
     .split('\n')
     .filter(Boolean)
@@ -87,7 +91,8 @@ interface GridReportData {
   seeds: number[];
   trainFractions: number[];
   optimizers: string[];
-  acc: Record<string, Record<string, { mean: number; std: number; n: number }>>;
+  /** mean is NaN (null once read back from JSON) for a cell with no finished run. */
+  acc: Record<string, Record<string, { mean: number | null; std: number; n: number }>>;
   paired: {
     fraction: number;
     a: string;
@@ -98,6 +103,8 @@ interface GridReportData {
     winsA: number;
   }[];
   curves: Record<string, Record<string, number[]>>;
+  /** Finished runs of the grid's (absent in summaries written before it was recorded). */
+  runs?: { done: number; total: number };
 }
 
 const pct = (x: number) => (100 * x).toFixed(2);
@@ -112,9 +119,10 @@ async function writeGridReport(
   const body = s.trainFractions
     .map((f) => {
       const row = s.acc[String(f)];
-      const best = Math.max(...s.optimizers.map((o) => row[o].mean));
+      const best = Math.max(...s.optimizers.filter((o) => row[o].n > 0).map((o) => row[o].mean as number));
       const cells = s.optimizers.map((o) => {
         const c = row[o];
+        if (c.n === 0 || c.mean === null) return '<td>&ndash;</td>';
         const text = `${pct(c.mean)} &plusmn; ${pct(c.std)} (n=${c.n})`;
         return `<td>${c.mean === best ? `<b>${text}</b>` : text}</td>`;
       });
@@ -142,10 +150,11 @@ async function writeGridReport(
       },
     ),
   );
-  const title = `neuroplast grid: ${s.name}`;
+  const partial = s.runs && s.runs.done < s.runs.total;
+  const title = `neuroplast grid: ${s.name}${partial ? ` (partial: ${s.runs!.done} of ${s.runs!.total} runs)` : ''}`;
   const html = page(
     title,
-    `<p>${escapeXml([s.dataset, ...(s.datasetNotes ?? [])].join('; '))}; test accuracy in percent, mean &plusmn; sample std over seeds ${escapeXml(s.seeds.join(', '))}; best per row in bold.</p>
+    `${partial ? '<p><b>The grid has not finished: these statistics cover the runs finished so far (n per cell).</b></p>' : ''}<p>${escapeXml([s.dataset, ...(s.datasetNotes ?? [])].join('; '))}; test accuracy in percent, mean &plusmn; sample std over seeds ${escapeXml(s.seeds.join(', '))}; best per row in bold.</p>
 <table>${head}${body}</table>
 <h2>Paired tests (seed-matched, two-sided t)</h2>
 <table><tr><th>fraction</th><th>difference</th><th>mean (points)</th><th>p</th><th>seeds won</th></tr>${paired}</table>
