@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from './helpers.js';
 
@@ -25,7 +25,8 @@ test('a grid runs every cell, aggregates acc[fraction][optimizer] with paired te
   const exp = join(dir, 'grid.yaml');
   writeFileSync(exp, GRID);
   const out = join(dir, 'quick');
-  const r = await runCli(['run', exp, '--quick', '--out', out, '--quiet']);
+  // Two cells at a time in worker threads; the summary must not depend on it (checked against --jobs 1 below).
+  const r = await runCli(['run', exp, '--quick', '--out', out, '--quiet', '--jobs', '2']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /fraction 0\.01: np - adam = -?\d+\.\d+ points, paired t p = /);
   const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
@@ -51,6 +52,9 @@ test('a grid runs every cell, aggregates acc[fraction][optimizer] with paired te
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Paired tests/);
   // The stored config is the reduced one, so a resume repeats exactly the quick grid.
   assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).learner.epochs, 1);
+  const serial = join(dir, 'serial');
+  assert.equal((await runCli(['run', exp, '--quick', '--out', serial, '--quiet', '--jobs', '1'])).code, 0);
+  assert.deepEqual(JSON.parse(readFileSync(join(serial, 'summary.json'), 'utf8')), s);
 
   // Simulate a kill: the grid's summary and one cell's summary are gone, the grid is marked running.
   rmSync(join(out, 'summary.json'));
@@ -76,7 +80,7 @@ test('a grid runs every cell, aggregates acc[fraction][optimizer] with paired te
   assert.match(text.stdout, /unfinished grid: 3 of 4 runs finished/);
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /partial: 3 of 4 runs/);
 
-  const res = await runCli(['run', '--resume', out, '--quiet']);
+  const res = await runCli(['run', '--resume', out, '--quiet', '--jobs', '2']);
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), s);
   const full = JSON.parse((await runCli(['report', out, '--json'])).stdout);
@@ -103,4 +107,25 @@ test('grid settings are validated: unknown optimizers in compare or quick are na
   writeFileSync(plain, GRID.slice(0, GRID.indexOf('grid:')));
   const r3 = await runCli(['run', plain, '--quick', '--out', join(dir, 'z')]);
   assert.match(r3.stderr, /--quick: experiment tiny-grid has no grid to reduce/);
+});
+
+test('a cell that fails in a worker thread stops the grid with its own error, and the other cells are kept', async () => {
+  const dir = tempDir();
+  const exp = join(dir, 'grid.yaml');
+  writeFileSync(exp, GRID);
+  const out = join(dir, 'run');
+  assert.equal((await runCli(['run', exp, '--quick', '--out', out, '--quiet', '--jobs', '2'])).code, 0);
+  // A damaged cell: its summary is gone and its checkpoint is not a tensor bundle.
+  rmSync(join(out, 'summary.json'));
+  const cell = join(out, 'cells', 'f0.01-np-s1');
+  rmSync(join(cell, 'summary.json'));
+  mkdirSync(join(cell, 'checkpoints'), { recursive: true });
+  writeFileSync(join(cell, 'checkpoints', 'last.nptb'), 'garbage');
+  for (const f of [join(out, 'run.json'), join(cell, 'run.json')])
+    writeFileSync(f, JSON.stringify({ ...JSON.parse(readFileSync(f, 'utf8')), status: 'running' }));
+  const r = await runCli(['run', '--resume', out, '--jobs', '2']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /f0\.01-np-s1\/checkpoints\/last\.nptb: too short for a tensor bundle/);
+  assert.match(r.stderr, /\[3\/4\] fraction 0\.01 adam seed 1/);
+  assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status, 'failed');
 });

@@ -95,10 +95,15 @@ function buildProgram(): Command {
     .option('--resume <dir>', 'continue a killed run from its last checkpoint')
     .option('--quick', "run a grid experiment's reduced grid (its grid.quick settings)")
     .option('--quiet', 'no progress output')
+    .option(
+      '--jobs <n>',
+      'grid cells run at once, each on one thread (default: one per core, 2 GiB of free memory each)',
+      parsePositiveInt,
+    )
     .action(
       async (
         experiment: string | undefined,
-        o: { out?: string; seed?: number; resume?: string; quiet?: boolean; quick?: boolean },
+        o: { out?: string; seed?: number; resume?: string; quiet?: boolean; quick?: boolean; jobs?: number },
       ) => {
         if (o.resume && (experiment || o.out || o.seed !== undefined || o.quick)) {
           throw new NeuroplastError(
@@ -116,6 +121,7 @@ function buildProgram(): Command {
             seed: o.seed,
             quiet: o.quiet,
             quick: o.quick,
+            jobs: o.jobs,
           }),
         );
       },

@@ -62,58 +62,79 @@ export function quickConfig(cfg: ExperimentConfig): ExperimentConfig {
   };
 }
 
-export type CellRunner = (cell: {
+/** One grid cell to run: a complete experiment config and its run directory (resumed when it has a checkpoint). */
+export interface GridCell {
   config: ExperimentConfig;
   dir: string;
   resume: boolean;
-}) => Promise<ClassificationSummary>;
+}
+
+export type CellRunner = (cell: GridCell) => Promise<ClassificationSummary>;
 
 /**
  * Runs every (fraction, optimizer, seed) cell into DIR/cells/<cell>/ (each a complete, resumable run) and
  * aggregates. Completed cells are read back, a killed cell resumes from its checkpoint, so a grid killed at any
- * point continues where it stopped.
+ * point continues where it stopped. Up to `jobs` cells run at once (runCell decides where); the summary does not
+ * depend on how many, since it is aggregated in the grid's order.
  */
 export async function runGrid(
   cfg: ExperimentConfig,
   runDir: RunDir,
   runCell: CellRunner,
-  quiet = false,
+  { quiet = false, jobs = 1 }: { quiet?: boolean; jobs?: number } = {},
 ): Promise<GridSummary> {
   const grid = cfg.grid!;
   const optimizers = Object.keys(grid.optimizers);
   const total = grid.trainFractions.length * optimizers.length * grid.seeds.length;
   const results = new Map<string, ClassificationSummary>();
+  const pending: { name: string; label: string; cell: GridCell }[] = [];
   let done = 0;
+  const finished = (name: string, label: string, summary: ClassificationSummary) => {
+    results.set(name, summary);
+    done++;
+    if (!quiet)
+      process.stderr.write(
+        `[${done}/${total}] ${label}: test accuracy ${(100 * summary.testAccuracy).toFixed(2)}%\n`,
+      );
+  };
   for (const fraction of grid.trainFractions) {
     for (const opt of optimizers) {
       for (const seed of grid.seeds) {
         const name = cellName(fraction, opt, seed);
+        const label = `fraction ${fraction} ${opt} seed ${seed}`;
         const dir = join(runDir.path, 'cells', name);
-        let summary: ClassificationSummary;
         if (await exists(join(dir, 'summary.json'))) {
-          summary = JSON.parse(await fsp.readFile(join(dir, 'summary.json'), 'utf8'));
-        } else {
-          const resumable = await exists(join(dir, 'checkpoints', 'last.nptb'));
-          if (!resumable) await fsp.rm(dir, { recursive: true, force: true });
-          const config: ExperimentConfig = {
-            ...cfg,
-            grid: undefined,
-            name: `${cfg.name}.${name}`,
-            seed,
-            task: { ...cfg.task, trainFraction: fraction },
-            learner: { ...cfg.learner, optimizer: grid.optimizers[opt] },
-          };
-          summary = await runCell({ config, dir, resume: resumable });
+          finished(name, label, JSON.parse(await fsp.readFile(join(dir, 'summary.json'), 'utf8')));
+          continue;
         }
-        results.set(name, summary);
-        done++;
-        if (!quiet)
-          process.stderr.write(
-            `[${done}/${total}] fraction ${fraction} ${opt} seed ${seed}: test accuracy ${(100 * summary.testAccuracy).toFixed(2)}%\n`,
-          );
+        const resume = await exists(join(dir, 'checkpoints', 'last.nptb'));
+        if (!resume) await fsp.rm(dir, { recursive: true, force: true });
+        const config: ExperimentConfig = {
+          ...cfg,
+          grid: undefined,
+          name: `${cfg.name}.${name}`,
+          seed,
+          task: { ...cfg.task, trainFraction: fraction },
+          learner: { ...cfg.learner, optimizer: grid.optimizers[opt] },
+        };
+        pending.push({ name, label, cell: { config, dir, resume } });
       }
     }
   }
+  // Up to `jobs` cells at a time. After a failure no new cell starts; the running ones finish (their results are
+  // kept for a resume) and the first error is raised.
+  let failure: { error: unknown } | null = null;
+  const lane = async () => {
+    for (let next = pending.shift(); next && !failure; next = pending.shift()) {
+      try {
+        finished(next.name, next.label, await runCell(next.cell));
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, pending.length)) }, lane));
+  if (failure) throw (failure as { error: unknown }).error;
   return summarizeGrid(cfg, results);
 }
 
