@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from './helpers.js';
 
@@ -93,7 +93,7 @@ test('a grid runs every cell, aggregates acc[fraction][optimizer] with paired te
   assert.match(missing.stderr, /nothing-here: not a run directory \(no config\.json\)/);
 });
 
-test('grid settings are validated: unknown optimizers in compare or quick are named; --quick needs a grid', async () => {
+test('grid settings are validated: unknown optimizers in compare or quick are named; --quick and --jobs need a grid', async () => {
   const dir = tempDir();
   const exp = join(dir, 'grid.yaml');
   writeFileSync(exp, GRID.replace('compare: [[np, adam]]', 'compare: [[np, adamx]]'));
@@ -107,6 +107,12 @@ test('grid settings are validated: unknown optimizers in compare or quick are na
   writeFileSync(plain, GRID.slice(0, GRID.indexOf('grid:')));
   const r3 = await runCli(['run', plain, '--quick', '--out', join(dir, 'z')]);
   assert.match(r3.stderr, /--quick: experiment tiny-grid has no grid to reduce/);
+  const r4 = await runCli(['run', plain, '--jobs', '2', '--out', join(dir, 'j')]);
+  assert.equal(r4.code, 2);
+  assert.match(r4.stderr, /--jobs: experiment tiny-grid has no grid whose cells could run in parallel/);
+  assert.ok(!existsSync(join(dir, 'j')), 'nothing is written for a rejected run');
+  const r5 = await runCli(['run', exp, '--jobs', '0']);
+  assert.match(r5.stderr, /--jobs.*expected a positive integer, found "0"/);
 });
 
 test('a cell that fails in a worker thread stops the grid with its own error, and the other cells are kept', async () => {

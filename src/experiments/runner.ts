@@ -93,6 +93,15 @@ async function runGridWithJobs(cfg: ExperimentConfig, runDir: RunDir, req: RunRe
   }
 }
 
+/** --jobs is for grids only; anything else is told so before any work. */
+function checkJobs(cfg: AnyExperimentConfig, jobs: number | undefined): void {
+  if (jobs !== undefined && (isDiehlCook(cfg) || !cfg.grid))
+    throw new NeuroplastError(
+      `--jobs: experiment ${cfg.name} has no grid whose cells could run in parallel`,
+      2,
+    );
+}
+
 /** The main job: validate the experiment before any work, run it into its run directory, write summary and report. */
 export async function runExperiment(req: RunRequest): Promise<RunResult> {
   let cfg: AnyExperimentConfig;
@@ -102,6 +111,7 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     runDir = new RunDir(req.resumeDir!);
     const raw = await runDir.readJson<unknown>(runDir.configPath);
     cfg = validateAnyExperiment(raw, runDir.configPath);
+    checkJobs(cfg, req.jobs);
     const status = await runDir
       .readJson<{ status: string }>(runDir.statusPath)
       .catch(() => ({ status: 'unknown' }));
@@ -114,6 +124,7 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     if (req.seed !== undefined) cfg = { ...cfg, seed: req.seed };
     if (req.quick)
       cfg = isDiehlCook(cfg) ? { ...cfg, task: { ...cfg.task, ...cfg.quick } } : quickConfig(cfg);
+    checkJobs(cfg, req.jobs);
     runDir = new RunDir(req.outDir ?? defaultRunDir(cfg.name));
     await runDir.create();
     await runDir.writeJson(runDir.configPath, cfg);
