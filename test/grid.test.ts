@@ -134,4 +134,18 @@ test('a cell that fails in a worker thread stops the grid with its own error, an
   assert.match(r.stderr, /f0\.01-np-s1\/checkpoints\/last\.nptb: too short for a tensor bundle/);
   assert.match(r.stderr, /\[3\/4\] fraction 0\.01 adam seed 1/);
   assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status, 'failed');
+
+  // A damaged finished cell is named, by the run and by the report.
+  writeFileSync(join(out, 'cells', 'f0.01-adam-s0', 'summary.json'), '{');
+  for (const args of [
+    ['run', '--resume', out],
+    ['report', out],
+  ]) {
+    const bad = await runCli(args);
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.match(
+      bad.stderr,
+      /f0\.01-adam-s0\/summary\.json: not a readable run summary .*delete it to run that cell again/,
+    );
+  }
 });

@@ -39,6 +39,17 @@ export interface GridSummary {
   runs: { done: number; total: number };
 }
 
+/** A finished cell's summary.json; a damaged one is named (delete it to run that cell again). */
+async function readCellSummary(file: string): Promise<ClassificationSummary> {
+  try {
+    return JSON.parse(await fsp.readFile(file, 'utf8')) as ClassificationSummary;
+  } catch (err) {
+    throw new NeuroplastError(
+      `${file}: not a readable run summary (${(err as Error).message}); delete it to run that cell again`,
+    );
+  }
+}
+
 /** A grid cell's directory name under DIR/cells/. */
 const cellName = (fraction: number, optimizer: string, seed: number) => `f${fraction}-${optimizer}-s${seed}`;
 
@@ -104,7 +115,7 @@ export async function runGrid(
         const label = `fraction ${fraction} ${opt} seed ${seed}`;
         const dir = join(runDir.path, 'cells', name);
         if (await exists(join(dir, 'summary.json'))) {
-          finished(name, label, JSON.parse(await fsp.readFile(join(dir, 'summary.json'), 'utf8')));
+          finished(name, label, await readCellSummary(join(dir, 'summary.json')));
           continue;
         }
         const resume = await exists(join(dir, 'checkpoints', 'last.nptb'));
@@ -221,15 +232,7 @@ export async function summarizeGridRun(runPath: string): Promise<GridSummary> {
     for (const o of Object.keys(cfg.grid.optimizers))
       for (const s of cfg.grid.seeds) {
         const file = join(runPath, 'cells', cellName(f, o, s), 'summary.json');
-        if (!(await exists(file))) continue;
-        try {
-          results.set(
-            cellName(f, o, s),
-            JSON.parse(await fsp.readFile(file, 'utf8')) as ClassificationSummary,
-          );
-        } catch (err) {
-          throw new NeuroplastError(`${file}: not a readable run summary (${(err as Error).message})`, 2);
-        }
+        if (await exists(file)) results.set(cellName(f, o, s), await readCellSummary(file));
       }
   return summarizeGrid(cfg, results);
 }
