@@ -9,13 +9,7 @@ import {
   dataEnvFromProcess,
   inspectDataFile,
 } from '../data/index.js';
-import {
-  isGridRun,
-  runExperiment,
-  summarizeGridRun,
-  type GridSummary,
-  type RunResult,
-} from '../experiments/index.js';
+import { runExperiment, summarizeGridRun, type GridSummary, type RunResult } from '../experiments/index.js';
 import { writeRunReport } from '../viz/index.js';
 import { BENCHES, type BenchArgs } from '../bench/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
@@ -236,7 +230,7 @@ function buildProgram(): Command {
     .action(async (dir: string, o: { json?: boolean }) => {
       if (!(await exists(join(dir, 'config.json'))))
         throw new NeuroplastError(`${dir}: not a run directory (no config.json)`, 2);
-      const grid = (await isGridRun(dir)) ? await summarizeGridRun(dir) : null;
+      const grid = await summarizeGridRun(dir);
       if (o.json && !grid) throw new NeuroplastError(`--json: ${dir} is not a grid run`, 2);
       // A finished grid's summary.json is the record; only an unfinished one is summarised from its cells.
       const finished = await exists(join(dir, 'summary.json'));

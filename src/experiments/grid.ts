@@ -202,23 +202,11 @@ export function summarizeGrid(
   };
 }
 
-/** Whether runPath holds a grid run (its config.json has a grid section). */
-export async function isGridRun(runPath: string): Promise<boolean> {
-  try {
-    const cfg = JSON.parse(
-      await fsp.readFile(join(runPath, 'config.json'), 'utf8'),
-    ) as Partial<ExperimentConfig>;
-    return Boolean(cfg.grid);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The summary of a grid run directory from the cells finished so far (its config.json names the grid), so a long
- * grid can be looked at while it runs or after it was stopped.
+ * grid can be looked at while it runs or after it was stopped; null when the run is not a grid.
  */
-export async function summarizeGridRun(runPath: string): Promise<GridSummary> {
+export async function summarizeGridRun(runPath: string): Promise<GridSummary | null> {
   const configPath = join(runPath, 'config.json');
   let cfg: ExperimentConfig;
   try {
@@ -226,7 +214,7 @@ export async function summarizeGridRun(runPath: string): Promise<GridSummary> {
   } catch (err) {
     throw new NeuroplastError(`${configPath}: cannot read the run's config (${(err as Error).message})`, 2);
   }
-  if (!cfg.grid) throw new NeuroplastError(`${configPath}: not a grid experiment (no grid section)`, 2);
+  if (!cfg.grid) return null;
   const results = new Map<string, ClassificationSummary>();
   for (const f of cfg.grid.trainFractions)
     for (const o of Object.keys(cfg.grid.optimizers))

@@ -22,4 +22,4 @@ export {
   type EpochRecord,
 } from './classification.js';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
-export { isGridRun, summarizeGrid, summarizeGridRun, type GridSummary, type CellStats } from './grid.js';
+export { summarizeGrid, summarizeGridRun, type GridSummary, type CellStats } from './grid.js';

@@ -61,7 +61,7 @@ export async function runGridCell(cell: GridCell): Promise<ClassificationSummary
 const BYTES_PER_JOB = 2 * 1024 ** 3;
 
 /** The default number of parallel grid cells: one per core, as many as free memory allows at 2 GiB each. */
-export function defaultJobs(): number {
+function defaultJobs(): number {
   return Math.max(1, Math.min(availableParallelism(), Math.floor(freemem() / BYTES_PER_JOB)));
 }
 
