@@ -401,7 +401,11 @@ export function maxPool2dForward(g: usize, planes: i32, x: usize, y: usize, argm
   }
 }
 
-/** The common 2x2, stride-2 window without padding, unrolled; same rule and tie-breaking as the general loop. */
+/**
+ * The common 2x2, stride-2 window without padding, branch-free: four outputs per step from two rows split into even
+ * and odd columns, each candidate taking over by a mask (a larger value or a NaN, as in the general loop). Random
+ * data made the general loop's branches mispredict about half the time.
+ */
 function maxPool2x2(
   planes: i32,
   inH: i32,
@@ -417,46 +421,123 @@ function maxPool2x2(
     const base = x + <usize>(plane * inH * inW) * 4;
     for (let oy: i32 = 0; oy < outH; oy++) {
       const r0 = 2 * oy * inW;
-      const r1 = r0 + inW;
-      for (let ox: i32 = 0; ox < outW; ox++, o++) {
-        const c = 2 * ox;
-        let at = r0 + c;
-        let best = load<f32>(base + <usize>at * 4);
-        let v = load<f32>(base + <usize>(r0 + c + 1) * 4);
-        if (v > best || v != v) {
-          best = v;
-          at = r0 + c + 1;
+      const row0 = base + <usize>r0 * 4;
+      const row1 = row0 + <usize>inW * 4;
+      if (outW >= 4) {
+        // Groups of four outputs; a width that is not a multiple of four ends with a group overlapping the one
+        // before (recomputing the same values).
+        for (let ox: i32 = 0; ox < outW; ox += 4) {
+          const first = min(ox, outW - 4);
+          const out = (o + <usize>first) * 4;
+          maxPool2x2Four(row0, row1, r0 + 2 * first, inW, <usize>(2 * first) * 4, y + out, argmax + out);
         }
-        v = load<f32>(base + <usize>(r1 + c) * 4);
-        if (v > best || v != v) {
-          best = v;
-          at = r1 + c;
+      } else {
+        for (let ox: i32 = 0; ox < outW; ox++) {
+          const c = r0 + 2 * ox;
+          let at = c;
+          let best = load<f32>(base + <usize>c * 4);
+          for (let q: i32 = 1; q < 4; q++) {
+            const idx = c + (q & 1) + (q >> 1) * inW;
+            const v = load<f32>(base + <usize>idx * 4);
+            const take = (v > best) | (v != v);
+            best = select<f32>(v, best, take);
+            at = select<i32>(idx, at, take);
+          }
+          store<f32>(y + (o + <usize>ox) * 4, best);
+          store<i32>(argmax + (o + <usize>ox) * 4, at);
         }
-        v = load<f32>(base + <usize>(r1 + c + 1) * 4);
-        if (v > best || v != v) {
-          best = v;
-          at = r1 + c + 1;
-        }
-        store<f32>(y + o * 4, best);
-        store<i32>(argmax + o * 4, at);
       }
+      o += <usize>outW;
     }
   }
 }
 
+/** Four outputs of the 2x2 pool from byte offset `c` of rows row0 and row1; at0 is the in-plane index at row0 + c. */
+function maxPool2x2Four(
+  row0: usize,
+  row1: usize,
+  at0: i32,
+  inW: i32,
+  c: usize,
+  y: usize,
+  argmax: usize,
+): void {
+  const a0 = v128.load(row0 + c),
+    a1 = v128.load(row0 + c, 16);
+  const b0 = v128.load(row1 + c),
+    b1 = v128.load(row1 + c, 16);
+  const first = i32x4.add(i32x4.splat(at0), i32x4(0, 2, 4, 6));
+  const one = i32x4.splat(1),
+    below = i32x4.splat(inW);
+  let best = v128.shuffle<u32>(a0, a1, 0, 2, 4, 6);
+  let at = first;
+  let v = v128.shuffle<u32>(a0, a1, 1, 3, 5, 7);
+  let take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+  best = v128.bitselect(v, best, take);
+  at = v128.bitselect(i32x4.add(first, one), at, take);
+  v = v128.shuffle<u32>(b0, b1, 0, 2, 4, 6);
+  take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+  best = v128.bitselect(v, best, take);
+  at = v128.bitselect(i32x4.add(first, below), at, take);
+  v = v128.shuffle<u32>(b0, b1, 1, 3, 5, 7);
+  take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+  best = v128.bitselect(v, best, take);
+  at = v128.bitselect(i32x4.add(i32x4.add(first, below), one), at, take);
+  v128.store(y, best);
+  v128.store(argmax, at);
+}
+
 /** dx = 0, then dy scattered to each output's argmax. */
 export function maxPool2dBackward(g: usize, planes: i32, dy: usize, argmax: usize, dx: usize): void {
-  const inPlane = geo(g, PIH) * geo(g, PIW),
-    outPlane = geo(g, POH) * geo(g, POW);
-  memory.fill(dx, 0, <usize>(planes * inPlane) * 4);
+  const inH = geo(g, PIH),
+    inW = geo(g, PIW),
+    outH = geo(g, POH),
+    outW = geo(g, POW);
+  const inPlane = inH * inW,
+    outPlane = outH * outW;
+  const tiled = geo(g, PK) == 2 && geo(g, PS) == 2 && geo(g, PP) == 0 && outW >= 4;
+  // The 2x2 windows tile an even-sized plane, so the tiled path writes every input; an odd edge is zeroed first.
+  if (!tiled || (inH & 1) != 0 || (inW & 1) != 0) memory.fill(dx, 0, <usize>(planes * inPlane) * 4);
   for (let plane: i32 = 0; plane < planes; plane++) {
     const ib = dx + <usize>(plane * inPlane) * 4;
     const ob = <usize>(plane * outPlane) * 4;
+    if (tiled) {
+      for (let oy: i32 = 0; oy < outH; oy++) {
+        const r0 = 2 * oy * inW;
+        for (let ox: i32 = 0; ox < outW; ox += 4) {
+          const first = min(ox, outW - 4);
+          const o = ob + <usize>(oy * outW + first) * 4;
+          unpool2x2Four(ib + <usize>(r0 + 2 * first) * 4, inW, r0 + 2 * first, dy + o, argmax + o);
+        }
+      }
+      continue;
+    }
     for (let o: i32 = 0; o < outPlane; o++) {
       const d = ib + <usize>load<i32>(argmax + ob + <usize>o * 4) * 4;
       store<f32>(d, load<f32>(d) + load<f32>(dy + ob + <usize>o * 4));
     }
   }
+}
+
+/**
+ * Writes the two 8-wide input rows at `row0` under four 2x2 windows: each window's dy at its argmax, 0 elsewhere
+ * (at0 is the in-plane index of row0).
+ */
+function unpool2x2Four(row0: usize, inW: i32, at0: i32, dy: usize, argmax: usize): void {
+  const d = v128.load(dy),
+    at = v128.load(argmax);
+  const first = i32x4.add(i32x4.splat(at0), i32x4(0, 2, 4, 6));
+  const one = i32x4.splat(1),
+    below = i32x4.add(first, i32x4.splat(inW));
+  const topEven = v128.and(d, i32x4.eq(at, first)),
+    topOdd = v128.and(d, i32x4.eq(at, i32x4.add(first, one)));
+  const lowEven = v128.and(d, i32x4.eq(at, below)),
+    lowOdd = v128.and(d, i32x4.eq(at, i32x4.add(below, one)));
+  const row1 = row0 + <usize>inW * 4;
+  v128.store(row0, v128.shuffle<u32>(topEven, topOdd, 0, 4, 1, 5));
+  v128.store(row0, v128.shuffle<u32>(topEven, topOdd, 2, 6, 3, 7), 16);
+  v128.store(row1, v128.shuffle<u32>(lowEven, lowOdd, 0, 4, 1, 5));
+  v128.store(row1, v128.shuffle<u32>(lowEven, lowOdd, 2, 6, 3, 7), 16);
 }
 
 /** Average pooling, padding counted in the divisor (forward: backward = false; backward: spreads dy into dx). */

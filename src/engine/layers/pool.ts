@@ -58,12 +58,18 @@ abstract class Pool2D extends Layer {
 /** Max pooling over square windows (floor mode, implicit -inf padding), as torch.nn.MaxPool2d. */
 export class MaxPool2D extends Pool2D {
   readonly kind = 'maxpool2d';
-  private argmax = new Int32Array(0);
+  /** Each output's argmax, in a block from allocState so that the kernels use it in place (viewed as Int32). */
+  private argmaxBlock: Float32Array = new Float32Array(0);
+
+  private get argmax(): Int32Array {
+    const b = this.argmaxBlock;
+    return new Int32Array(b.buffer, b.byteOffset, b.length);
+  }
 
   forward(x: Tensor, _training: boolean): Tensor {
     const g = this.prepare(x);
     const y = this.out!;
-    if (this.argmax.length !== y.data.length) this.argmax = new Int32Array(y.data.length);
+    if (this.argmaxBlock.length !== y.data.length) this.argmaxBlock = kernels.allocState(y.data.length);
     kernels.maxPool2dForward(g, x.shape[0], x.data, y.data, this.argmax);
     return y;
   }
