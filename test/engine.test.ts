@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { NATIVE_ADDON_PATH } from '../src/engine/kernels/native.js';
 import { Rng } from '../src/util/rng.js';
 import { REPO_ROOT, tempDir } from './helpers.js';
 import {
@@ -234,9 +236,26 @@ test('tensor bundles round-trip exactly and reject corrupt input', () => {
   assert.throws(() => decodeBundle(new Uint8Array(20), 'y.nptb'), /y.nptb: not a neuroplast tensor bundle/);
 });
 
-test('the WASM SIMD backend is registered and is the default', () => {
+test('the WASM SIMD backend is registered; the native one too where its addon was built, and is then the default', () => {
   assert.ok(backendNames().includes('wasm-simd'), `backends: ${backendNames()}`);
-  assert.equal(getBackend().name, process.env.NEUROPLAST_BACKEND ?? 'wasm-simd');
+  // A built addon that fails to load would silently cost speed: where the file exists it must be registered.
+  const built = existsSync(NATIVE_ADDON_PATH) && process.env.NEUROPLAST_NATIVE !== '0';
+  assert.equal(backendNames().includes('native'), built, `backends: ${backendNames()}`);
+  assert.equal(getBackend().name, process.env.NEUROPLAST_BACKEND ?? (built ? 'native' : 'wasm-simd'));
+});
+
+test('NEUROPLAST_NATIVE=0 leaves the native addon out: wasm-simd is the default and everything else works', () => {
+  const script = `import('${pathToFileURL(join(REPO_ROOT, 'build', 'src', 'engine', 'index.js')).href}').then((e) => {
+    const c = new Float32Array(4);
+    e.kernels.gemm(false, false, 2, 2, 2, 1, Float32Array.of(1, 2, 3, 4), 2, Float32Array.of(5, 6, 7, 8), 2, 0, c, 2);
+    console.log(JSON.stringify({ names: e.backendNames(), active: e.getBackend().name, c: [...c] }));
+  })`;
+  const env: NodeJS.ProcessEnv = { ...process.env, NEUROPLAST_NATIVE: '0' };
+  delete env.NEUROPLAST_BACKEND;
+  const out = JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { env }).toString(),
+  );
+  assert.deepEqual(out, { names: ['reference', 'wasm-simd'], active: 'wasm-simd', c: [19, 22, 43, 50] });
 });
 
 test('the committed wasm/kernels.wasm is reproducible from assembly/*.ts', () => {

@@ -554,46 +554,48 @@ test('layers agree with PyTorch: conv, batch norm, pooling, residual block (scri
   }
 });
 
-test('the WASM backend gives bit-identical results on one thread and on two (the work is cut the same way)', async () => {
-  if (!backendNames().includes('wasm-simd')) return;
-  const k = getBackend('wasm-simd');
-  // The kernel thread starts on first use and comes up asynchronously; on a multi-core machine make sure it runs.
-  await k.prepare!();
-  if (availableParallelism() > 1) assert.equal(k.threads, 2, 'kernel thread never became ready');
-  const run = () => {
-    const out: Float32Array[] = [];
-    const n = 300;
-    const a = rand(new Rng(1), n * n);
-    const b = rand(new Rng(2), n * n);
-    for (const [ta, tb, m, nn] of [
-      [false, false, n, n],
-      [true, true, n, 12],
-    ] as [boolean, boolean, number, number][]) {
-      const c = new Float32Array(m * nn);
-      k.gemm(ta, tb, m, nn, n, 1, a, ta ? m : n, b, tb ? n : nn, 0, c, nn);
-      out.push(c);
+for (const backend of ['wasm-simd', 'native']) {
+  test(`the ${backend} backend gives bit-identical results on one thread and on two (the work is cut the same way)`, async (t) => {
+    if (!backendNames().includes(backend)) return t.skip(`${backend} is not available here`);
+    const k = getBackend(backend);
+    // The kernel thread starts on first use and comes up asynchronously; on a multi-core machine make sure it runs.
+    await k.prepare!();
+    if (availableParallelism() > 1) assert.equal(k.threads, 2, 'kernel thread never became ready');
+    const run = () => {
+      const out: Float32Array[] = [];
+      const n = 300;
+      const a = rand(new Rng(1), n * n);
+      const b = rand(new Rng(2), n * n);
+      for (const [ta, tb, m, nn] of [
+        [false, false, n, n],
+        [true, true, n, 12],
+      ] as [boolean, boolean, number, number][]) {
+        const c = new Float32Array(m * nn);
+        k.gemm(ta, tb, m, nn, n, 1, a, ta ? m : n, b, tb ? n : nn, 0, c, nn);
+        out.push(c);
+      }
+      const g = convGeometry('t', [32, 14, 14], 64, [3, 3], [1, 1], [1, 1]);
+      const x = rand(new Rng(3), 16 * 32 * 196);
+      const w = rand(new Rng(4), 64 * 32 * 9);
+      const y = new Float32Array(16 * 64 * 196);
+      k.conv2dForward(g, 16, x, w, null, y, true);
+      const dw = new Float32Array(w.length);
+      const db = new Float32Array(64);
+      const dx = new Float32Array(x.length);
+      k.conv2dBackward(g, 16, x, w, y, dw, db, dx);
+      out.push(y, dw, db, dx);
+      return out;
+    };
+    const two = run();
+    k.setThreads!(1);
+    try {
+      const one = run();
+      one.forEach((v, i) => assert.deepEqual(v, two[i], `output ${i} differs between 1 and 2 threads`));
+    } finally {
+      k.setThreads!(2);
     }
-    const g = convGeometry('t', [32, 14, 14], 64, [3, 3], [1, 1], [1, 1]);
-    const x = rand(new Rng(3), 16 * 32 * 196);
-    const w = rand(new Rng(4), 64 * 32 * 9);
-    const y = new Float32Array(16 * 64 * 196);
-    k.conv2dForward(g, 16, x, w, null, y, true);
-    const dw = new Float32Array(w.length);
-    const db = new Float32Array(64);
-    const dx = new Float32Array(x.length);
-    k.conv2dBackward(g, 16, x, w, y, dw, db, dx);
-    out.push(y, dw, db, dx);
-    return out;
-  };
-  const two = run();
-  k.setThreads!(1);
-  try {
-    const one = run();
-    one.forEach((v, i) => assert.deepEqual(v, two[i], `output ${i} differs between 1 and 2 threads`));
-  } finally {
-    k.setThreads!(2);
-  }
-});
+  });
+}
 
 test('kernels work in place on the backend’s own storage (aliasing in/out included) as on plain arrays', () => {
   const ref = getBackend('reference');

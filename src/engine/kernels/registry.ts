@@ -1,12 +1,15 @@
 import type { Kernels } from './types.js';
 import { referenceKernels } from './reference.js';
-import { tryCreateWasmKernels } from './wasm.js';
+import { createWasmBackends } from './wasm.js';
 
 const backends = new Map<string, Kernels>([[referenceKernels.name, referenceKernels]]);
-const wasm = tryCreateWasmKernels();
-if (wasm) backends.set(wasm.name, wasm);
-/** The fastest available backend is the default; NEUROPLAST_BACKEND=reference forces the portable one. */
-let active: Kernels = backends.get(process.env.NEUROPLAST_BACKEND ?? '') ?? wasm ?? referenceKernels;
+const fast = createWasmBackends();
+for (const k of fast) backends.set(k.name, k);
+/**
+ * The fastest available backend is the default (native where the addon was built, else wasm-simd);
+ * NEUROPLAST_BACKEND names another (reference: the portable TypeScript kernels).
+ */
+let active: Kernels = backends.get(process.env.NEUROPLAST_BACKEND ?? '') ?? fast.at(-1) ?? referenceKernels;
 
 export function registerBackend(k: Kernels): void {
   backends.set(k.name, k);

@@ -7,6 +7,8 @@ export const CTRL = {
   ARGC: 3,
   READY: 4,
   FAILED: 5,
+  /** Which function table (0 WASM, 1 with the native addon) the request uses. */
+  TABLE: 6,
   ARGS_BYTE: 64,
   MAX_ARGS: 24,
   BYTES: 64 + 24 * 8,

@@ -5,17 +5,27 @@
  */
 import { workerData } from 'node:worker_threads';
 import { CTRL } from './wasm-control.js';
+import { loadNativeAddon, NATIVE_FUNCTIONS } from './native.js';
 
-const { module, memory, control, functions } = workerData as {
+type Fn = (...args: number[]) => number;
+const { module, memory, control, functions, nativePath } = workerData as {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: number;
   functions: string[];
+  nativePath: string | null;
 };
-const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<
-  string,
-  (...args: number[]) => number
->;
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, Fn>;
+// The same tables as the main thread: WASM exports, then those with the native addon's functions swapped in.
+const tables = [exports];
+const native = nativePath ? loadNativeAddon(nativePath) : null;
+if (native) {
+  native.bindMemory(new Uint8Array(memory.buffer));
+  tables.push({
+    ...exports,
+    ...Object.fromEntries(NATIVE_FUNCTIONS.map((f) => [f, native[f].bind(native)])),
+  });
+}
 const ctrl = new Int32Array(memory.buffer, control, CTRL.INTS);
 const args = new Float64Array(memory.buffer, control + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
 Atomics.store(ctrl, CTRL.READY, 1);
@@ -24,7 +34,7 @@ for (;;) {
   Atomics.wait(ctrl, CTRL.REQUEST, seen);
   seen = Atomics.load(ctrl, CTRL.REQUEST);
   try {
-    exports[functions[ctrl[CTRL.FUNCTION]]](...args.subarray(0, ctrl[CTRL.ARGC]));
+    tables[ctrl[CTRL.TABLE]][functions[ctrl[CTRL.FUNCTION]]](...args.subarray(0, ctrl[CTRL.ARGC]));
   } catch {
     Atomics.store(ctrl, CTRL.FAILED, 1);
   }

@@ -6,6 +6,7 @@ import { PACKAGE_ROOT } from '../../version.js';
 import type { ConvGeometry, Gemm, Kernels, PoolGeometry } from './types.js';
 import { checkGemmArgs, referenceKernels } from './reference.js';
 import { CTRL } from './wasm-control.js';
+import { loadNativeAddon, NATIVE_ADDON_PATH, NATIVE_FUNCTIONS, type NativeAddon } from './native.js';
 
 type Fn = (...args: number[]) => number;
 const FUNCTIONS = [
@@ -71,7 +72,9 @@ function threadCount(): number {
  */
 class WasmRuntime {
   readonly memory: WebAssembly.Memory;
-  private readonly exports: Record<FnName, Fn>;
+  /** Function tables: 0 the WASM exports, 1 the same with the native addon's functions swapped in (when built). */
+  private readonly tables: Record<FnName, Fn>[];
+  readonly native: NativeAddon | null;
   readonly workBytes: number;
   private worker: Worker | null = null;
   private workerStarted = false;
@@ -96,7 +99,13 @@ class WasmRuntime {
     const module = new WebAssembly.Module(readFileSync(wasmPath));
     this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
-    this.exports = instance.exports as unknown as Record<FnName, Fn>;
+    const exports = instance.exports as unknown as Record<FnName, Fn>;
+    this.tables = [exports];
+    this.native = loadNativeAddon();
+    if (this.native) {
+      this.native.bindMemory(new Uint8Array(this.memory.buffer));
+      this.tables.push({ ...exports, ...pick(this.native, NATIVE_FUNCTIONS) });
+    }
     this.workBytes = align16((instance.exports.workspaceBytes as Fn)());
     this.ctrl = new Int32Array(this.memory.buffer, CONTROL, CTRL.INTS);
     this.args = new Float64Array(this.memory.buffer, CONTROL + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
@@ -145,7 +154,13 @@ class WasmRuntime {
     if (threadCount() < 2) return;
     try {
       this.worker = new Worker(new URL('./wasm-worker.js', import.meta.url), {
-        workerData: { module: this.module, memory: this.memory, control: CONTROL, functions: FUNCTIONS },
+        workerData: {
+          module: this.module,
+          memory: this.memory,
+          control: CONTROL,
+          functions: FUNCTIONS,
+          nativePath: this.native ? NATIVE_ADDON_PATH : null,
+        },
       });
       this.worker.unref();
       this.worker.on('error', () => (this.worker = null));
@@ -234,25 +249,26 @@ class WasmRuntime {
     else a.set(this.view(ptr, n));
   }
 
-  call(fn: FnName, ...args: number[]): number {
-    return this.exports[fn](...args);
+  call(table: number, fn: FnName, ...args: number[]): number {
+    return this.tables[table][fn](...args);
   }
 
   /** Runs two calls of `fn`: the second on the kernel thread when it is up, else both here, in order. */
-  parallel(fn: FnName, first: number[], second: number[]): void {
+  parallel(table: number, fn: FnName, first: number[], second: number[]): void {
     if (!this.workerStarted) this.startWorker();
     if (this.threads < 2) {
-      this.call(fn, ...first);
-      this.call(fn, ...second);
+      this.call(table, fn, ...first);
+      this.call(table, fn, ...second);
       return;
     }
     const { ctrl } = this;
     this.args.set(second);
+    ctrl[CTRL.TABLE] = table;
     ctrl[CTRL.FUNCTION] = FUNCTIONS.indexOf(fn);
     ctrl[CTRL.ARGC] = second.length;
     const request = Atomics.add(ctrl, CTRL.REQUEST, 1) + 1;
     Atomics.notify(ctrl, CTRL.REQUEST);
-    this.call(fn, ...first);
+    this.call(table, fn, ...first);
     for (let done = Atomics.load(ctrl, CTRL.DONE); done !== request; done = Atomics.load(ctrl, CTRL.DONE))
       Atomics.wait(ctrl, CTRL.DONE, done);
     if (Atomics.exchange(ctrl, CTRL.FAILED, 0) !== 0) throw new Error(`wasm kernel thread failed in ${fn}`);
@@ -263,7 +279,10 @@ class WasmRuntime {
 const span = (rows: number, cols: number, ld: number) =>
   rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
 
-function wasmKernels(rt: WasmRuntime): Kernels {
+/** Kernels over the runtime with function table `table` (0: WASM only, 1: native addon where it has the function). */
+function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
+  const call = (fn: FnName, ...args: number[]) => rt.call(table, fn, ...args);
+  const parallel = (fn: FnName, first: number[], second: number[]) => rt.parallel(table, fn, first, second);
   const ref = referenceKernels;
   const gemm: Gemm = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
     checkGemmArgs(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -294,14 +313,14 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       rt.work(thread),
     ];
     if (m * n * k < PARALLEL_WORK || (n < 16 && m < 8)) {
-      rt.call('sgemm', ...args(0, 0, m, n, 0));
+      call('sgemm', ...args(0, 0, m, n, 0));
     } else if (n >= 16) {
       // Column halves on 8-column (micro-kernel) boundaries: each C element is computed exactly as unsplit.
       const h = Math.ceil(n / 16) * 8;
-      rt.parallel('sgemm', args(0, 0, m, h, 0), args(0, h, m, n - h, 1));
+      parallel('sgemm', args(0, 0, m, h, 0), args(0, h, m, n - h, 1));
     } else {
       const h = Math.ceil(m / 8) * 4;
-      rt.parallel('sgemm', args(0, 0, h, n, 0), args(h, 0, m - h, n, 1));
+      parallel('sgemm', args(0, 0, h, n, 0), args(h, 0, m - h, n, 1));
     }
     if (!rt.holds(c)) c.set(rt.view(pc, lenC));
   };
@@ -323,14 +342,14 @@ function wasmKernels(rt: WasmRuntime): Kernels {
     rt.reset();
     const ptrs = inputs.map((a) => rt.address(a, n));
     const po = out ? rt.address(out, n) : 0;
-    const r = rt.call(fn, n, ...scalars, ...ptrs, ...(out ? [po] : []));
+    const r = call(fn, n, ...scalars, ...ptrs, ...(out ? [po] : []));
     if (out && !rt.holds(out)) out.set(rt.view(po, n));
     return r;
   };
 
   return {
     ...referenceKernels,
-    name: 'wasm-simd',
+    name,
     get threads() {
       return rt.threads;
     },
@@ -348,7 +367,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const ptrs = outs.map((a) => rt.address(a, n));
       const pg = rt.address(g, n);
       const ps = rt.reserve(6);
-      rt.call('neuroplasticTraces', n, pg, ...ptrs, startFromSignal ? 1 : 0, ba, bm, bv, eps, ps);
+      call('neuroplasticTraces', n, pg, ...ptrs, startFromSignal ? 1 : 0, ba, bm, bv, eps, ps);
       outs.forEach((a, i) => {
         if (!rt.holds(a)) a.set(rt.view(ptrs[i], n));
       });
@@ -360,7 +379,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       rt.reset();
       const [pg, pw, pa, pm] = [g, w, act, mem].map((a) => rt.address(a, n));
       const pu = upd === mem ? pm : rt.address(upd, n);
-      const sq = rt.call('neuroplasticUpdate', n, pg, pw, pa, pm, pu, invG, ka, wg, km, lo, hi, mix, l2);
+      const sq = call('neuroplasticUpdate', n, pg, pw, pa, pm, pu, invG, ka, wg, km, lo, hi, mix, l2);
       if (!rt.holds(upd)) upd.set(rt.view(pu, n));
       return sq;
     },
@@ -368,7 +387,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       if (n < OPTIM_VECTOR_MIN) return ref.applyUpdate(n, w, upd, shrink, stepSize);
       rt.reset();
       const pw = rt.address(w, n);
-      rt.call('applyUpdate', n, pw, rt.address(upd, n), shrink, stepSize);
+      call('applyUpdate', n, pw, rt.address(upd, n), shrink, stepSize);
       if (!rt.holds(w)) w.set(rt.view(pw, n));
     },
     lifStep(n, v, exc, inh, input, refractory, spikes, prm, conductance, refractorySteps) {
@@ -378,7 +397,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const arrays = [v, exc, inh, input, refractory];
       const ptrs = arrays.map((a) => rt.address(a, n));
       const ps = rt.holds(spikes) ? spikes.byteOffset : rt.reserve(n);
-      const count = rt.call('lifStep', n, ...ptrs, ps, rt.put(prm, 12), conductance ? 1 : 0, refractorySteps);
+      const count = call('lifStep', n, ...ptrs, ps, rt.put(prm, 12), conductance ? 1 : 0, refractorySteps);
       arrays.forEach((a, i) => rt.copyBack(a, ptrs[i], n));
       if (!rt.holds(spikes)) spikes.set(new Int32Array(rt.memory.buffer, ps, count));
       return count;
@@ -390,7 +409,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       rt.reset();
       const geo = rt.poolGeometry(g);
       const [px, py, pa] = [rt.address(x, inN), rt.address(y, outN), rt.address(argmax, outN)];
-      rt.call('maxPool2dForward', geo, planes, px, py, pa);
+      call('maxPool2dForward', geo, planes, px, py, pa);
       rt.copyBack(y, py, outN);
       rt.copyBack(argmax, pa, outN);
     },
@@ -401,7 +420,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       rt.reset();
       const geo = rt.poolGeometry(g);
       const [pdy, pa, pdx] = [rt.address(dy, outN), rt.address(argmax, outN), rt.address(dx, inN)];
-      rt.call('maxPool2dBackward', geo, planes, pdy, pa, pdx);
+      call('maxPool2dBackward', geo, planes, pdy, pa, pdx);
       rt.copyBack(dx, pdx, inN);
     },
     avgPool2dForward(g, batch, x, y) {
@@ -409,7 +428,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       rt.reset();
       const geo = rt.poolGeometry(g);
       const [px, py] = [rt.address(x, planes * g.inH * g.inW), rt.address(y, planes * g.outH * g.outW)];
-      rt.call('avgPool2d', geo, planes, px, py, 0);
+      call('avgPool2d', geo, planes, px, py, 0);
       rt.copyBack(y, py, planes * g.outH * g.outW);
     },
     avgPool2dBackward(g, batch, dy, dx) {
@@ -417,7 +436,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       rt.reset();
       const geo = rt.poolGeometry(g);
       const [pdy, pdx] = [rt.address(dy, planes * g.outH * g.outW), rt.address(dx, planes * g.inH * g.inW)];
-      rt.call('avgPool2d', geo, planes, pdy, pdx, 1);
+      call('avgPool2d', geo, planes, pdy, pdx, 1);
       rt.copyBack(dx, pdx, planes * g.inH * g.inW);
     },
     adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps) {
@@ -425,7 +444,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
         return ref.adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
       rt.reset();
       const [pw, pg, pm, pv] = [w, g, m, v].map((a) => rt.address(a, n));
-      rt.call('adamUpdate', n, pw, pg, pm, pv, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
+      call('adamUpdate', n, pw, pg, pm, pv, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
       [w, m, v].forEach((a, i) => {
         if (!rt.holds(a)) a.set(rt.view([pw, pm, pv][i], n));
       });
@@ -439,21 +458,21 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       if (n < VECTOR_MIN) return ref.scale(n, alpha, x);
       rt.reset();
       const px = rt.address(x, n);
-      rt.call('scale', n, alpha, px);
+      call('scale', n, alpha, px);
       if (!rt.holds(x)) x.set(rt.view(px, n));
     },
     dot: (n, x, y) => (n < VECTOR_MIN ? ref.dot(n, x, y) : vec('dot', n, [], [x, y])),
     sum(n, x) {
       if (n < VECTOR_MIN) return ref.sum(n, x);
       rt.reset();
-      return rt.call('dot', n, rt.address(x, n), 0);
+      return call('dot', n, rt.address(x, n), 0);
     },
     channelSum(batch, channels, spatial, x, out) {
       if (batch * channels * spatial < VECTOR_MIN) return ref.channelSum(batch, channels, spatial, x, out);
       rt.reset();
       const px = rt.address(x, batch * channels * spatial);
       const po = rt.address(out, channels);
-      rt.call('channelSum', batch, channels, spatial, px, po);
+      call('channelSum', batch, channels, spatial, px, po);
       if (!rt.holds(out)) out.set(rt.view(po, channels));
     },
     gemv(trans, m, n, alpha, a, lda, x, beta, y) {
@@ -462,7 +481,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const pa = rt.address(a, span(m, n, lda));
       const px = rt.address(x, trans ? m : n);
       const py = rt.address(y, trans ? n : m);
-      rt.call('gemv', trans ? 1 : 0, m, n, alpha, pa, lda, px, beta, py);
+      call('gemv', trans ? 1 : 0, m, n, alpha, pa, lda, px, beta, py);
       if (!rt.holds(y)) y.set(rt.view(py, trans ? n : m));
     },
     ger(m, n, alpha, x, y, a, lda) {
@@ -471,14 +490,14 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const px = rt.address(x, m);
       const py = rt.address(y, n);
       const pa = rt.address(a, span(m, n, lda));
-      rt.call('ger', m, n, alpha, px, py, pa, lda);
+      call('ger', m, n, alpha, px, py, pa, lda);
       if (!rt.holds(a)) a.set(rt.view(pa, span(m, n, lda)));
     },
     im2col(g, x, xOffset, cols) {
       rt.reset();
       const px = rt.put(x.subarray(xOffset), g.inChannels * g.inH * g.inW);
       const pc = rt.reserve(colsFloats(g));
-      rt.call('im2col', rt.geometry(0, g), px, pc);
+      call('im2col', rt.geometry(0, g), px, pc);
       cols.set(rt.view(pc, colsFloats(g)));
     },
     col2im(g, cols, dx, dxOffset) {
@@ -486,7 +505,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const n = g.inChannels * g.inH * g.inW;
       const pc = rt.put(cols, colsFloats(g));
       const pd = rt.put(dx.subarray(dxOffset), n);
-      rt.call('col2im', rt.geometry(0, g), pc, pd);
+      call('col2im', rt.geometry(0, g), pc, pd);
       dx.set(rt.view(pd, n), dxOffset);
     },
     conv2dForward(g, batch, x, weight, bias, y, relu = false) {
@@ -514,8 +533,8 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       const macs = batch * outSize * (colsFloats(g) / (g.outH * g.outW));
       if (batch >= 2 && macs >= PARALLEL_WORK) {
         const h = batch >> 1;
-        rt.parallel('conv2dForward', run(0, h, 0), run(h, batch, 1));
-      } else rt.call('conv2dForward', ...run(0, batch, 0));
+        parallel('conv2dForward', run(0, h, 0), run(h, batch, 1));
+      } else call('conv2dForward', ...run(0, batch, 0));
       if (!rt.holds(y)) y.set(rt.view(py, batch * outSize));
     },
     conv2dBackward(g, batch, x, weight, dy, dWeight, dBias, dx) {
@@ -532,7 +551,7 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       if (dBias) {
         // dy is already in linear memory: sum it there.
         const pdb = rt.address(dBias, g.outChannels);
-        rt.call('channelSum', batch, g.outChannels, g.outH * g.outW, pdy, pdb);
+        call('channelSum', batch, g.outChannels, g.outH * g.outW, pdy, pdb);
         if (!rt.holds(dBias)) dBias.set(rt.view(pdb, g.outChannels));
       }
       // The second half of the batch always accumulates into its own zeroed dW, added afterwards, so the
@@ -555,26 +574,37 @@ function wasmKernels(rt: WasmRuntime): Kernels {
       if (split) {
         const h = batch >> 1;
         const macs = batch * outSize * (colsFloats(g) / (g.outH * g.outW));
-        if (macs >= PARALLEL_WORK) rt.parallel('conv2dBackward', run(0, h, 0), run(h, batch, 1));
+        if (macs >= PARALLEL_WORK) parallel('conv2dBackward', run(0, h, 0), run(h, batch, 1));
         else {
-          rt.call('conv2dBackward', ...run(0, h, 0));
-          rt.call('conv2dBackward', ...run(h, batch, 1));
+          call('conv2dBackward', ...run(0, h, 0));
+          call('conv2dBackward', ...run(h, batch, 1));
         }
-        rt.call('axpy', dWeight.length, 1, pdw1, pdw);
-      } else rt.call('conv2dBackward', ...run(0, batch, 0));
+        call('axpy', dWeight.length, 1, pdw1, pdw);
+      } else call('conv2dBackward', ...run(0, batch, 0));
       if (!rt.holds(dWeight)) dWeight.set(rt.view(pdw, dWeight.length));
       if (dx && !rt.holds(dx)) dx.set(rt.view(pdx, batch * inSize));
     },
   };
 }
 
-/** The WASM backend, or null where WebAssembly SIMD or shared memory is unavailable (then it is not registered). */
-export function tryCreateWasmKernels(): Kernels | null {
+/**
+ * The WASM backend ("wasm-simd") and, where the optional native addon was built, "native" (the same kernels with
+ * GEMM and convolutions in native code, sharing the memory, so arrays stay in place when switching); none where
+ * WebAssembly SIMD or shared memory is unavailable.
+ */
+export function createWasmBackends(): Kernels[] {
   let runtime: WasmRuntime;
   try {
     runtime = new WasmRuntime();
   } catch {
-    return null;
+    return [];
   }
-  return wasmKernels(runtime);
+  const backends = [wasmKernels(runtime, 0, 'wasm-simd')];
+  if (runtime.native) backends.push(wasmKernels(runtime, 1, 'native'));
+  return backends;
+}
+
+/** The functions `names` of `obj`, bound to it. */
+function pick<K extends string>(obj: Record<K, Fn>, names: readonly K[]): Record<K, Fn> {
+  return Object.fromEntries(names.map((k) => [k, obj[k].bind(obj)])) as Record<K, Fn>;
 }

@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../version.js';
+
+/** The WASM exports the native addon (native/kernels.c) replaces, with the same signatures (byte offsets). */
+export const NATIVE_FUNCTIONS = ['sgemm', 'conv2dForward', 'conv2dBackward'] as const;
+export type NativeFunction = (typeof NATIVE_FUNCTIONS)[number];
+
+export interface NativeAddon extends Record<NativeFunction, (...args: number[]) => number> {
+  /** Makes later offsets relative to this view of the whole WASM memory (per thread). */
+  bindMemory(view: Uint8Array): void;
+  /** The instruction set its GEMM runs with here, e.g. "x86-64-v3 (AVX2, FMA)". */
+  target(): string;
+}
+
+/** Where scripts/build-native.mjs (run at install) leaves the addon. */
+export const NATIVE_ADDON_PATH = join(PACKAGE_ROOT, 'native', 'build', 'Release', 'neuroplast_native.node');
+
+/**
+ * Loads the optional native addon, or returns null: when it was not built (no compiler at install), fails to load,
+ * or NEUROPLAST_NATIVE=0 turns it off. Nothing requires it; the WASM kernels cover every function.
+ */
+export function loadNativeAddon(path = NATIVE_ADDON_PATH): NativeAddon | null {
+  if (process.env.NEUROPLAST_NATIVE === '0' || !existsSync(path)) return null;
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    return NATIVE_FUNCTIONS.every((f) => typeof addon[f] === 'function') ? addon : null;
+  } catch {
+    return null;
+  }
+}
