@@ -1,8 +1,8 @@
 // Optional native kernels (N-API addon, built at install by scripts/build-native.mjs; never required). They run on
 // the WASM backend's shared linear memory, with the same signatures as its exports (pointers are byte offsets), so
 // the TypeScript side swaps them in per function. Why native: WASM SIMD has no fused multiply-add and is 128 bits
-// wide; here the GEMM micro-kernel uses 256-bit FMA where the CPU has it (target clones picked at load time).
-// Results agree with the TypeScript reference kernels to rounding (test/native.test.ts), not bit for bit with WASM.
+// wide; here the GEMM micro-kernel uses 512- or 256-bit FMA where the CPU has it (picked at load time). Results
+// agree with the TypeScript reference kernels to rounding (the backend agreement tests), not bit for bit with WASM.
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdint.h>
@@ -10,142 +10,65 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define CLONES
 #endif
 #define INLINE static inline __attribute__((always_inline))
 
-typedef float v8 __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4)));
+enum { KC = 256, MC = 144, NC = 1024 };
 
-enum { MR = 6, NR = 16, KC = 256, MC = 144, NC = 1024 };
+typedef struct Instance Instance;
+typedef void (*Gemm)(const Instance *, int, int, int, int, int, float, const float *, int, const float *, int, float,
+                     float *, int);
 
-typedef struct {
+struct Instance {
   uint8_t *base; // start of the WASM linear memory (shared memory never moves)
   float *packA;  // MC x KC
   float *packB;  // KC x NC
-} Instance;
+  Gemm gemm;     // the widest GEMM this CPU runs
+  int width;     // its vector width in floats
+};
 
 // ---------------------------------------------------------------------------------------------------------------
-// GEMM: C = alpha op(A) op(B) + beta C, row-major, GotoBLAS-style blocking as in assembly/gemm.ts.
+// GEMM: C = alpha op(A) op(B) + beta C, row-major, GotoBLAS-style blocking as in assembly/gemm.ts. gemm.h holds
+// one width's packing, micro-kernel and driver; it is compiled twice: 512-bit vectors for AVX-512 CPUs and 256-bit
+// ones (with AVX2+FMA and baseline clones) for the rest, picked once at load.
 
-/** Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-row strips, zero-padded. */
-INLINE void pack_a(int trans, const float *a, int lda, int i0, int p0, int mc, int kc, float *dst) {
-  for (int s = 0; s < mc; s += MR) {
-    int rows = mc - s < MR ? mc - s : MR;
-    float *out = dst + (size_t)s * kc;
-    for (int p = 0; p < kc; p++) {
-      for (int r = 0; r < MR; r++) {
-        float v = 0;
-        if (r < rows) {
-          size_t i = (size_t)(i0 + s + r), col = (size_t)(p0 + p);
-          v = trans ? a[col * lda + i] : a[i * lda + col];
-        }
-        out[p * MR + r] = v;
-      }
-    }
-  }
+#define GEMM_NAME sgemm_w16
+#define GEMM_WIDTH 16
+#define GEMM_MR 8
+#define GEMM_TARGET __attribute__((target("arch=x86-64-v4")))
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include "gemm.h"
+#endif
+
+#define GEMM_NAME sgemm_w8
+#define GEMM_WIDTH 8
+#define GEMM_MR 6
+#define GEMM_TARGET CLONES
+#include "gemm.h"
+
+static int has_avx512(void) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+#else
+  return 0;
+#endif
 }
 
-/** Packs rows [p0, p0+kc) x cols [j0, j0+nc) of op(B) into NR-column strips, zero-padded. */
-INLINE void pack_b(int trans, const float *b, int ldb, int p0, int j0, int kc, int nc, float *dst) {
-  for (int s = 0; s < nc; s += NR) {
-    int cols = nc - s < NR ? nc - s : NR;
-    float *out = dst + (size_t)s * kc;
-    if (!trans && cols == NR) {
-      for (int p = 0; p < kc; p++) memcpy(out + p * NR, b + (size_t)(p0 + p) * ldb + j0 + s, NR * sizeof(float));
-      continue;
-    }
-    for (int p = 0; p < kc; p++) {
-      for (int c = 0; c < NR; c++) {
-        float v = 0;
-        if (c < cols) {
-          size_t j = (size_t)(j0 + s + c), row = (size_t)(p0 + p);
-          v = trans ? b[j * ldb + row] : b[row * ldb + j];
-        }
-        out[p * NR + c] = v;
-      }
-    }
+/** Selects the GEMM of vector width `width` (16 needs AVX-512); returns the width in effect. */
+static int use_width(Instance *in, int width) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+  if (width == 16 && has_avx512()) {
+    in->gemm = sgemm_w16;
+    return in->width = 16;
   }
-}
-
-/** C[MR x NR tile] += alpha (packed A strip)(packed B strip) over kc steps; edge tiles add only rows x cols. */
-INLINE void micro_kernel(int kc, const float *pa, const float *pb, float alpha, float *c, int ldc, int rows,
-                         int cols) {
-  v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
-  v8 c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
-  for (int p = 0; p < kc; p++) {
-    v8 b0 = *(const v8 *)pb, b1 = *(const v8 *)(pb + 8);
-    float a0 = pa[0];
-    c00 += (v8){a0, a0, a0, a0, a0, a0, a0, a0} * b0;
-    c01 += (v8){a0, a0, a0, a0, a0, a0, a0, a0} * b1;
-    float a1 = pa[1];
-    c10 += (v8){a1, a1, a1, a1, a1, a1, a1, a1} * b0;
-    c11 += (v8){a1, a1, a1, a1, a1, a1, a1, a1} * b1;
-    float a2 = pa[2];
-    c20 += (v8){a2, a2, a2, a2, a2, a2, a2, a2} * b0;
-    c21 += (v8){a2, a2, a2, a2, a2, a2, a2, a2} * b1;
-    float a3 = pa[3];
-    c30 += (v8){a3, a3, a3, a3, a3, a3, a3, a3} * b0;
-    c31 += (v8){a3, a3, a3, a3, a3, a3, a3, a3} * b1;
-    float a4 = pa[4];
-    c40 += (v8){a4, a4, a4, a4, a4, a4, a4, a4} * b0;
-    c41 += (v8){a4, a4, a4, a4, a4, a4, a4, a4} * b1;
-    float a5 = pa[5];
-    c50 += (v8){a5, a5, a5, a5, a5, a5, a5, a5} * b0;
-    c51 += (v8){a5, a5, a5, a5, a5, a5, a5, a5} * b1;
-    pa += MR;
-    pb += NR;
-  }
-  v8 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-  if (rows == MR && cols == NR) {
-    for (int r = 0; r < MR; r++) {
-      v8u *row = (v8u *)(c + (size_t)r * ldc);
-      row[0] += alpha * acc[r][0];
-      row[1] += alpha * acc[r][1];
-    }
-    return;
-  }
-  for (int r = 0; r < rows; r++) {
-    float tile[NR];
-    memcpy(tile, &acc[r][0], sizeof tile / 2);
-    memcpy(tile + 8, &acc[r][1], sizeof tile / 2);
-    for (int j = 0; j < cols; j++) c[(size_t)r * ldc + j] += alpha * tile[j];
-  }
-}
-
-CLONES static void sgemm(const Instance *in, int transA, int transB, int m, int n, int k, float alpha,
-                         const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
-  if (beta != 1) {
-    for (int i = 0; i < m; i++) {
-      float *row = c + (size_t)i * ldc;
-      if (beta == 0) memset(row, 0, (size_t)n * sizeof(float));
-      else
-        for (int j = 0; j < n; j++) row[j] *= beta;
-    }
-  }
-  if (k == 0 || alpha == 0) return;
-  for (int jc = 0; jc < n; jc += NC) {
-    int nc = n - jc < NC ? n - jc : NC;
-    for (int pc = 0; pc < k; pc += KC) {
-      int kc = k - pc < KC ? k - pc : KC;
-      pack_b(transB, b, ldb, pc, jc, kc, nc, in->packB);
-      for (int ic = 0; ic < m; ic += MC) {
-        int mc = m - ic < MC ? m - ic : MC;
-        pack_a(transA, a, lda, ic, pc, mc, kc, in->packA);
-        for (int jr = 0; jr < nc; jr += NR) {
-          int cols = nc - jr < NR ? nc - jr : NR;
-          const float *pbs = in->packB + (size_t)jr * kc;
-          for (int ir = 0; ir < mc; ir += MR) {
-            int rows = mc - ir < MR ? mc - ir : MR;
-            float *cp = c + (size_t)(ic + ir) * ldc + jc + jr;
-            micro_kernel(kc, in->packA + (size_t)ir * kc, pbs, alpha, cp, ldc, rows, cols);
-          }
-        }
-      }
-    }
-  }
+#endif
+  in->gemm = sgemm_w8;
+  return in->width = 8;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -248,7 +171,7 @@ static void conv_forward(const Instance *in, const Geometry *g, int b0, int b1, 
       im2col(g, xn, cols);
       src = cols;
     }
-    sgemm(in, 0, 0, g->outC, spatial, kdim, 1, w, kdim, src, spatial, bias ? 1 : 0, yn, spatial);
+    in->gemm(in, 0, 0, g->outC, spatial, kdim, 1, w, kdim, src, spatial, bias ? 1 : 0, yn, spatial);
     if (relu)
       for (size_t i = 0; i < outSize; i++) yn[i] = yn[i] > 0 ? yn[i] : 0;
   }
@@ -266,13 +189,13 @@ static void conv_backward(const Instance *in, const Geometry *g, int b0, int b1,
       im2col(g, xn, cols);
       src = cols;
     }
-    sgemm(in, 0, 1, g->outC, kdim, spatial, 1, dyn, spatial, src, spatial, 1, dw, kdim);
+    in->gemm(in, 0, 1, g->outC, kdim, spatial, 1, dyn, spatial, src, spatial, 1, dw, kdim);
     if (!dx) continue;
     float *dxn = dx + b * inSize;
     if (pw) {
-      sgemm(in, 1, 0, kdim, spatial, g->outC, 1, w, kdim, dyn, spatial, 0, dxn, spatial);
+      in->gemm(in, 1, 0, kdim, spatial, g->outC, 1, w, kdim, dyn, spatial, 0, dxn, spatial);
     } else {
-      sgemm(in, 1, 0, kdim, spatial, g->outC, 1, w, kdim, dyn, spatial, 0, cols, spatial);
+      in->gemm(in, 1, 0, kdim, spatial, g->outC, 1, w, kdim, dyn, spatial, 0, cols, spatial);
       memset(dxn, 0, inSize * sizeof(float));
       col2im(g, cols, dxn);
     }
@@ -317,7 +240,7 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   double v[13];
   Instance *in = read_args(env, info, 13, v);
   if (in)
-    sgemm(in, v[0] != 0, v[1] != 0, (int)v[2], (int)v[3], (int)v[4], (float)v[5], AT(in, v[6]), (int)v[7],
+    in->gemm(in, v[0] != 0, v[1] != 0, (int)v[2], (int)v[3], (int)v[4], (float)v[5], AT(in, v[6]), (int)v[7],
           AT(in, v[8]), (int)v[9], (float)v[10], AT(in, v[11]), (int)v[12]);
   return NULL;
 }
@@ -364,18 +287,44 @@ static napi_value js_bind_memory(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/** The instruction set the GEMM runs with on this CPU (the target clone the loader picks). */
+/** The instance, or NULL after throwing. */
+static Instance *instance(napi_env env) {
+  void *data = NULL;
+  napi_get_instance_data(env, &data);
+  if (!data) napi_throw_error(env, NULL, "neuroplast native kernels: not initialised");
+  return data;
+}
+
+/** target(): the instruction set the GEMM runs with here. */
 static napi_value js_target(napi_env env, napi_callback_info info) {
   (void)info;
-  const char *name = "generic";
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+  Instance *in = instance(env);
+  if (!in) return NULL;
+  const char *name = "generic C";
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("x86-64-v4")) name = "x86-64-v4 (AVX-512)";
-  else if (__builtin_cpu_supports("x86-64-v3")) name = "x86-64-v3 (AVX2, FMA)";
-  else name = "x86-64 (SSE2)";
+  if (in->width == 16) name = "AVX-512 (512-bit FMA)";
+  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) name = "AVX2 (256-bit FMA)";
+  else name = "SSE2";
 #endif
   napi_value out;
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+/** useVectorWidth(8 | 16): picks the GEMM (tests run both); returns the width in effect (16 needs AVX-512). */
+static napi_value js_use_width(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  int32_t width = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  Instance *in = instance(env);
+  if (!in) return NULL;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &width) != napi_ok || (width != 8 && width != 16)) {
+    napi_throw_range_error(env, NULL, "useVectorWidth: expected 8 or 16");
+    return NULL;
+  }
+  napi_create_int32(env, use_width(in, width), &out);
   return out;
 }
 
@@ -398,6 +347,7 @@ NAPI_MODULE_INIT() {
     napi_throw_error(env, NULL, "neuroplast native kernels: out of memory");
     return NULL;
   }
+  use_width(in, 16);
   napi_set_instance_data(env, in, free_instance, NULL);
   napi_property_descriptor props[] = {
       {"bindMemory", NULL, js_bind_memory, NULL, NULL, NULL, napi_default, NULL},
@@ -405,6 +355,7 @@ NAPI_MODULE_INIT() {
       {"conv2dForward", NULL, js_conv2d_forward, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dBackward", NULL, js_conv2d_backward, NULL, NULL, NULL, napi_default, NULL},
       {"target", NULL, js_target, NULL, NULL, NULL, napi_default, NULL},
+      {"useVectorWidth", NULL, js_use_width, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -3,6 +3,8 @@ import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { backendNames, getBackend, type Kernels } from '../src/engine/index.js';
+import { loadNativeAddon } from '../src/engine/kernels/native.js';
 
 /** Repository root (tests run from build/test). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -66,4 +68,27 @@ export function runAndKill(
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
     child.on('close', (_code, signal) => resolve({ signal }));
   });
+}
+
+/**
+ * Every registered kernel backend by name, the native one once per GEMM vector width this CPU runs (8, and 16 with
+ * AVX-512), so agreement tests cover each fast path. Native variants run on one thread: the kernel thread has its
+ * own addon instance at the default width.
+ */
+export function* backendVariants(): Generator<[string, Kernels]> {
+  for (const name of backendNames()) {
+    const k = getBackend(name);
+    const addon = name === 'native' ? loadNativeAddon() : null;
+    if (!addon) {
+      yield [name, k];
+      continue;
+    }
+    k.setThreads!(1);
+    try {
+      for (const width of [8, 16] as const) if (addon.useVectorWidth(width) === width) yield [`native/${width}`, k];
+    } finally {
+      addon.useVectorWidth(16);
+      k.setThreads!(2);
+    }
+  }
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Rng } from '../src/util/rng.js';
-import { REPO_ROOT } from './helpers.js';
+import { backendVariants, REPO_ROOT } from './helpers.js';
 import {
   AvgPool2D,
   BasicBlock,
@@ -143,8 +143,7 @@ const CONV_CASES: [number[], number, number, number, number][] = [
 
 test('every backend: conv2d forward equals a direct float64 convolution (strides, padding, 1x1, odd sizes)', () => {
   const rng = new Rng(21);
-  for (const name of backendNames()) {
-    const k = getBackend(name);
+  for (const [name, k] of backendVariants()) {
     for (const [shape, cout, ks, stride, pad] of CONV_CASES) {
       const g = convGeometry('t', shape, cout, [ks, ks], [stride, stride], [pad, pad]);
       const batch = 3;
@@ -162,8 +161,7 @@ test('every backend: conv2d forward equals a direct float64 convolution (strides
 
 test('im2col and col2im are adjoint: <im2col(x), c> = <x, col2im(c)>', () => {
   const rng = new Rng(22);
-  for (const name of backendNames()) {
-    const k = getBackend(name);
+  for (const [name, k] of backendVariants()) {
     for (const [shape, cout, ks, stride, pad] of CONV_CASES) {
       const g = convGeometry('t', shape, cout, [ks, ks], [stride, stride], [pad, pad]);
       const n = shape[0] * shape[1] * shape[2];
@@ -323,11 +321,11 @@ function compareVectorKernels(name: string, k: Kernels, ref: Kernels, rng: Rng):
 
 test('every backend agrees with the reference: conv backward, pooling, gemv, ger, elementwise, reductions', () => {
   const ref = getBackend('reference');
-  for (const name of backendNames()) {
+  for (const [name, k] of backendVariants()) {
     const rng = new Rng(23);
-    compareConvBackward(name, getBackend(name), ref, rng);
-    comparePooling(name, getBackend(name), ref, rng);
-    compareVectorKernels(name, getBackend(name), ref, rng);
+    compareConvBackward(name, k, ref, rng);
+    comparePooling(name, k, ref, rng);
+    compareVectorKernels(name, k, ref, rng);
   }
 });
 

@@ -10,8 +10,10 @@ export type NativeFunction = (typeof NATIVE_FUNCTIONS)[number];
 export interface NativeAddon extends Record<NativeFunction, (...args: number[]) => number> {
   /** Makes later offsets relative to this view of the whole WASM memory (per thread). */
   bindMemory(view: Uint8Array): void;
-  /** The instruction set its GEMM runs with here, e.g. "x86-64-v3 (AVX2, FMA)". */
+  /** The instruction set its GEMM runs with here, e.g. "AVX2 (256-bit FMA)". */
   target(): string;
+  /** Picks the GEMM's vector width for this thread (8, or 16 with AVX-512; 16 is the default); returns it. */
+  useVectorWidth(width: 8 | 16): number;
 }
 
 /** Where scripts/build-native.mjs (run at install) leaves the addon. */
