@@ -149,7 +149,9 @@ test('a killed run resumes with --resume and ends with exactly the summary of an
   const k = await runAndKill(exp, killed, 40); // mid-epoch 2 (34 steps per epoch)
   assert.equal(k.signal, 'SIGKILL');
   assert.equal(existsSync(join(killed, 'summary.json')), false);
-  assert.equal(JSON.parse(readFileSync(join(killed, 'run.json'), 'utf8')).status, 'running');
+  const killedStatus = JSON.parse(readFileSync(join(killed, 'run.json'), 'utf8'));
+  assert.equal(killedStatus.status, 'running');
+  assert.ok(['native', 'wasm-simd', 'reference'].includes(killedStatus.backend), killedStatus.backend);
 
   const res = await runCli(['run', '--resume', killed, '--quiet']);
   assert.equal(res.code, 0, res.stderr);

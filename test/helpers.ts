@@ -85,7 +85,8 @@ export function* backendVariants(): Generator<[string, Kernels]> {
     }
     k.setThreads!(1);
     try {
-      for (const width of [8, 16] as const) if (addon.useVectorWidth(width) === width) yield [`native/${width}`, k];
+      for (const width of [8, 16] as const)
+        if (addon.useVectorWidth(width) === width) yield [`native/${width}`, k];
     } finally {
       addon.useVectorWidth(16);
       k.setThreads!(2);

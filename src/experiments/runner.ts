@@ -16,6 +16,7 @@ import { runClassification, type ClassificationSummary, type TrainOptions } from
 import { quickConfig, runGrid, type GridCell, type GridSummary } from './grid.js';
 import type { CellOutcome } from './cell-worker.js';
 import { VERSION } from '../version.js';
+import { kernels } from '../engine/index.js';
 
 export interface RunRequest {
   /** Experiment file (fresh runs). */
@@ -113,10 +114,15 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     cfg = validateAnyExperiment(raw, runDir.configPath);
     checkJobs(cfg, req.jobs);
     const status = await runDir
-      .readJson<{ status: string }>(runDir.statusPath)
-      .catch(() => ({ status: 'unknown' }));
+      .readJson<{ status: string; backend?: string }>(runDir.statusPath)
+      .catch(() => ({ status: 'unknown', backend: undefined }));
     if (status.status === 'completed')
       throw new NeuroplastError(`${runDir.path}: run already completed; nothing to resume`);
+    if (status.backend && status.backend !== kernels.name)
+      process.emitWarning(
+        `${runDir.path} started on the ${status.backend} kernels and resumes on ${kernels.name}: its numbers will ` +
+          `differ in rounding from an uninterrupted run (NEUROPLAST_BACKEND=${status.backend} resumes on the same)`,
+      );
   } else {
     if (req.config) cfg = req.config;
     else if (req.experimentPath) cfg = await loadExperimentFile(req.experimentPath);
@@ -133,6 +139,8 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
   const status = {
     status: 'running',
     neuroplastVersion: VERSION,
+    // Results agree across kernel backends only to rounding: record which one ran.
+    backend: kernels.name,
     host: hostname(),
     pid: process.pid,
     startedAt: new Date(started).toISOString(),
