@@ -241,16 +241,23 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   Instance *in = read_args(env, info, 13, v);
   if (in)
     in->gemm(in, v[0] != 0, v[1] != 0, (int)v[2], (int)v[3], (int)v[4], (float)v[5], AT(in, v[6]), (int)v[7],
-          AT(in, v[8]), (int)v[9], (float)v[10], AT(in, v[11]), (int)v[12]);
+             AT(in, v[8]), (int)v[9], (float)v[10], AT(in, v[11]), (int)v[12]);
   return NULL;
+}
+
+/** Reads a convolution call's 10 arguments (the first points at its geometry); NULL after throwing. */
+static Instance *read_conv_args(napi_env env, napi_callback_info info, double *v, Geometry *g) {
+  Instance *in = read_args(env, info, 10, v);
+  if (in) *g = read_geometry(in->base + (size_t)v[0]);
+  return in;
 }
 
 /** conv2dForward(g, b0, b1, x, w, bias, y, work, cols, fuseRelu), as the WASM export. */
 static napi_value js_conv2d_forward(napi_env env, napi_callback_info info) {
   double v[10];
-  Instance *in = read_args(env, info, 10, v);
+  Geometry g;
+  Instance *in = read_conv_args(env, info, v, &g);
   if (!in) return NULL;
-  Geometry g = read_geometry(in->base + (size_t)v[0]);
   conv_forward(in, &g, (int)v[1], (int)v[2], AT(in, v[3]), AT(in, v[4]), AT_OR_NULL(in, v[5]), AT(in, v[6]),
                AT(in, v[8]), v[9] != 0);
   return NULL;
@@ -259,9 +266,9 @@ static napi_value js_conv2d_forward(napi_env env, napi_callback_info info) {
 /** conv2dBackward(g, b0, b1, x, w, dy, dw, dx, work, cols), as the WASM export. */
 static napi_value js_conv2d_backward(napi_env env, napi_callback_info info) {
   double v[10];
-  Instance *in = read_args(env, info, 10, v);
+  Geometry g;
+  Instance *in = read_conv_args(env, info, v, &g);
   if (!in) return NULL;
-  Geometry g = read_geometry(in->base + (size_t)v[0]);
   conv_backward(in, &g, (int)v[1], (int)v[2], AT(in, v[3]), AT(in, v[4]), AT(in, v[5]), AT(in, v[6]),
                 AT_OR_NULL(in, v[7]), AT(in, v[9]));
   return NULL;
