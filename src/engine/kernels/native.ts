@@ -32,3 +32,16 @@ export function loadNativeAddon(path = NATIVE_ADDON_PATH): NativeAddon | null {
     return null;
   }
 }
+
+/**
+ * `exports` with the addon's functions swapped in, after binding the addon to `memory` for this thread; each thread
+ * (the main one and the kernel thread) builds its own.
+ */
+export function withNative<T extends Record<string, (...args: number[]) => number>>(
+  exports: T,
+  addon: NativeAddon,
+  memory: WebAssembly.Memory,
+): T {
+  addon.bindMemory(new Uint8Array(memory.buffer));
+  return { ...exports, ...Object.fromEntries(NATIVE_FUNCTIONS.map((f) => [f, addon[f].bind(addon)])) };
+}

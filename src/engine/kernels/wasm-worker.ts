@@ -5,7 +5,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { CTRL } from './wasm-control.js';
-import { loadNativeAddon, NATIVE_FUNCTIONS } from './native.js';
+import { loadNativeAddon, withNative } from './native.js';
 
 type Fn = (...args: number[]) => number;
 const { module, memory, control, functions, nativePath } = workerData as {
@@ -19,13 +19,7 @@ const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as
 // The same tables as the main thread: WASM exports, then those with the native addon's functions swapped in.
 const tables = [exports];
 const native = nativePath ? loadNativeAddon(nativePath) : null;
-if (native) {
-  native.bindMemory(new Uint8Array(memory.buffer));
-  tables.push({
-    ...exports,
-    ...Object.fromEntries(NATIVE_FUNCTIONS.map((f) => [f, native[f].bind(native)])),
-  });
-}
+if (native) tables.push(withNative(exports, native, memory));
 const ctrl = new Int32Array(memory.buffer, control, CTRL.INTS);
 const args = new Float64Array(memory.buffer, control + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
 Atomics.store(ctrl, CTRL.READY, 1);

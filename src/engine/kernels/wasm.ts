@@ -6,7 +6,7 @@ import { PACKAGE_ROOT } from '../../version.js';
 import type { ConvGeometry, Gemm, Kernels, PoolGeometry } from './types.js';
 import { checkGemmArgs, referenceKernels } from './reference.js';
 import { CTRL } from './wasm-control.js';
-import { loadNativeAddon, NATIVE_ADDON_PATH, NATIVE_FUNCTIONS, type NativeAddon } from './native.js';
+import { loadNativeAddon, NATIVE_ADDON_PATH, withNative, type NativeAddon } from './native.js';
 
 type Fn = (...args: number[]) => number;
 const FUNCTIONS = [
@@ -102,10 +102,7 @@ class WasmRuntime {
     const exports = instance.exports as unknown as Record<FnName, Fn>;
     this.tables = [exports];
     this.native = loadNativeAddon();
-    if (this.native) {
-      this.native.bindMemory(new Uint8Array(this.memory.buffer));
-      this.tables.push({ ...exports, ...pick(this.native, NATIVE_FUNCTIONS) });
-    }
+    if (this.native) this.tables.push(withNative(exports, this.native, this.memory));
     this.workBytes = align16((instance.exports.workspaceBytes as Fn)());
     this.ctrl = new Int32Array(this.memory.buffer, CONTROL, CTRL.INTS);
     this.args = new Float64Array(this.memory.buffer, CONTROL + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
@@ -315,7 +312,8 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
     if (m * n * k < PARALLEL_WORK || (n < 16 && m < 8)) {
       call('sgemm', ...args(0, 0, m, n, 0));
     } else if (n >= 16) {
-      // Column halves on 8-column (micro-kernel) boundaries: each C element is computed exactly as unsplit.
+      // Column halves on 8-column boundaries: each C element is computed exactly as unsplit (a micro-kernel's sums
+      // do not depend on a column's place in its tile, in WASM or native).
       const h = Math.ceil(n / 16) * 8;
       parallel('sgemm', args(0, 0, m, h, 0), args(0, h, m, n - h, 1));
     } else {
@@ -602,9 +600,4 @@ export function createWasmBackends(): Kernels[] {
   const backends = [wasmKernels(runtime, 0, 'wasm-simd')];
   if (runtime.native) backends.push(wasmKernels(runtime, 1, 'native'));
   return backends;
-}
-
-/** The functions `names` of `obj`, bound to it. */
-function pick<K extends string>(obj: Record<K, Fn>, names: readonly K[]): Record<K, Fn> {
-  return Object.fromEntries(names.map((k) => [k, obj[k].bind(obj)])) as Record<K, Fn>;
 }
