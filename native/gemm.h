@@ -85,6 +85,47 @@ INLINE void LOCAL(micro_kernel)(int kc, const float *pa, const float *pb, float 
   }
 }
 
+/**
+ * C += alpha A B^T for row-major A (m x k) and B (n x k) with few columns n and long rows: dot products along k, 4
+ * rows by 2 columns at a time (a packed tile 2W wide would be mostly padding). A block's missing rows and columns
+ * repeat its last one and are not stored.
+ */
+INLINE void LOCAL(gemm_nt_dots)(int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                                float *c, int ldc) {
+  for (int i = 0; i < m; i += 4) {
+    int rows = m - i < 4 ? m - i : 4;
+    const float *ar[4];
+    for (int r = 0; r < 4; r++) ar[r] = a + (size_t)(i + (r < rows ? r : rows - 1)) * lda;
+    for (int j = 0; j < n; j += 2) {
+      int cols = n - j < 2 ? n - j : 2;
+      const float *b0 = b + (size_t)j * ldb, *b1 = b + (size_t)(j + cols - 1) * ldb;
+      LOCAL(vec) acc[4][2];
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; r++) acc[r][0] = acc[r][1] = (LOCAL(vec)){0};
+      int p = 0;
+      for (; p + W <= k; p += W) {
+        LOCAL(vec) v0 = *(const LOCAL(vecu) *)(b0 + p), v1 = *(const LOCAL(vecu) *)(b1 + p);
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) {
+          LOCAL(vec) av = *(const LOCAL(vecu) *)(ar[r] + p);
+          acc[r][0] += av * v0;
+          acc[r][1] += av * v1;
+        }
+      }
+      for (int r = 0; r < rows; r++) {
+        for (int q = 0; q < cols; q++) {
+          float lanes[W], sum = 0;
+          memcpy(lanes, &acc[r][q], sizeof lanes);
+          for (int l = 0; l < W; l++) sum += lanes[l];
+          const float *bq = q ? b1 : b0;
+          for (int t = p; t < k; t++) sum += ar[r][t] * bq[t];
+          c[(size_t)(i + r) * ldc + j + q] += alpha * sum;
+        }
+      }
+    }
+  }
+}
+
 GEMM_TARGET static void GEMM_NAME(const Instance *in, int transA, int transB, int m, int n, int k, float alpha,
                                   const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
   if (beta != 1) {
@@ -96,6 +137,10 @@ GEMM_TARGET static void GEMM_NAME(const Instance *in, int transA, int transB, in
     }
   }
   if (k == 0 || alpha == 0) return;
+  if (!transA && transB && n <= 12 && k >= 4 * W) {
+    LOCAL(gemm_nt_dots)(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+    return;
+  }
   for (int jc = 0; jc < n; jc += NC) {
     int nc = n - jc < NC ? n - jc : NC;
     for (int pc = 0; pc < k; pc += KC) {

@@ -64,6 +64,10 @@ test('every GEMM backend agrees with a float64 triple loop on random and odd sha
     [64, 64, 64],
     [5, 130, 257],
     [129, 7, 3],
+    // Few columns, long rows: the native dot-product path for A B^T (a first convolution's weight gradient).
+    [33, 9, 784],
+    [6, 1, 100],
+    [5, 12, 67],
   ];
   for (const [name, kern] of backendVariants()) {
     for (const [m, n, k] of shapes)
