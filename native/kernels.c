@@ -232,7 +232,9 @@ static Instance *read_args(napi_env env, napi_callback_info info, size_t n, doub
   return in;
 }
 
-#define AT(in, offset) ((float *)((in)->base + (size_t)(offset)))
+/** A WASM address: an i32 argument, read as unsigned as WASM does (memories reach 4 GiB). */
+static size_t address(double offset) { return (size_t)(uint32_t)(int64_t)offset; }
+#define AT(in, offset) ((float *)((in)->base + address(offset)))
 #define AT_OR_NULL(in, offset) ((offset) == 0 ? NULL : AT(in, offset))
 
 /** sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work): work is unused (own buffers). */
@@ -248,7 +250,7 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
 /** Reads a convolution call's 10 arguments (the first points at its geometry); NULL after throwing. */
 static Instance *read_conv_args(napi_env env, napi_callback_info info, double *v, Geometry *g) {
   Instance *in = read_args(env, info, 10, v);
-  if (in) *g = read_geometry(in->base + (size_t)v[0]);
+  if (in) *g = read_geometry(in->base + address(v[0]));
   return in;
 }
 

@@ -17,6 +17,7 @@ import {
   softmaxCrossEntropy,
   encodeBundle,
   decodeBundle,
+  ensureTensor,
   tensor,
   type Layer,
   type Tensor,
@@ -309,4 +310,48 @@ test('wasm/kernels.wasm has no data or start section (each thread instantiates i
     !sections.includes(11) && !sections.includes(8),
     `sections ${sections}: data (11) or start (8) present`,
   );
+});
+
+test('ensureTensor keeps a tensor of the same shape and reuses storage large enough for a new one', () => {
+  const big = ensureTensor(null, [8, 3]);
+  assert.equal(ensureTensor(big, [8, 3]), big);
+  const small = ensureTensor(big, [5, 3]); // a short last batch: a view of the same storage
+  assert.deepEqual(small.shape, [5, 3]);
+  assert.equal(small.data.length, 15);
+  assert.equal(small.data.buffer, big.data.buffer);
+  assert.equal(small.data.byteOffset, big.data.byteOffset);
+  const back = ensureTensor(small, [8, 3]); // the full batch again fits the original storage
+  assert.equal(back.data.byteOffset, big.data.byteOffset);
+  assert.equal(back.data.length, 24);
+  const larger = ensureTensor(back, [9, 3]); // too large: new storage
+  assert.equal(larger.data.length, 27);
+  assert.ok(larger.data.buffer !== big.data.buffer || larger.data.byteOffset !== big.data.byteOffset);
+  // A tensor made elsewhere (its data may be the caller's) is never written through: new storage.
+  const outside = tensor([4], new Float32Array(4));
+  assert.notEqual(ensureTensor(outside, [2]).data.buffer, outside.data.buffer);
+});
+
+test('a state scope frees its blocks when it closes: the next allocation of that size reuses one, zeroed', () => {
+  for (const name of backendNames().filter((n) => n !== 'reference')) {
+    const k = getBackend(name);
+    k.beginStateScope();
+    const a = k.allocState(1000).fill(7);
+    k.beginStateScope(); // nested: closes first, frees only its own
+    const inner = k.allocState(1000).fill(5);
+    k.endStateScope();
+    const again = k.allocState(1000);
+    assert.equal(again.byteOffset, inner.byteOffset, `${name}: inner block not reused`);
+    assert.ok(again.every((v) => v === 0));
+    assert.ok(
+      a.every((v) => v === 7),
+      `${name}: the outer scope's array was freed early`,
+    );
+    k.endStateScope();
+    assert.equal(
+      k.allocState(1000).byteOffset,
+      again.byteOffset,
+      `${name}: outer scope's last block not reused`,
+    );
+    assert.throws(() => k.endStateScope(), /no open state scope/);
+  }
 });

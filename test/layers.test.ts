@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Rng } from '../src/util/rng.js';
 import { backendVariants, REPO_ROOT } from './helpers.js';
@@ -636,5 +638,39 @@ test('kernels work in place on the backend’s own storage (aliasing in/out incl
     const cRef = new Float32Array(m * m);
     ref.gemm(false, true, m, m, cols, 1, a, cols, a, cols, 0, cRef, m);
     close(c, cRef, `${name} gemm on own storage`);
+  }
+});
+
+test('operands above 2 GiB of linear memory: every backend still agrees with the reference (addresses are unsigned)', () => {
+  // In a child process: its memory grows past 2^31 bytes (untouched, so not resident) and cannot shrink again.
+  const script = `
+    const e = await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'build', 'src', 'engine', 'index.js')).href)});
+    const { Rng } = await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'build', 'src', 'util', 'rng.js')).href)});
+    const out = {};
+    // 2.24 GB of the memory wasm-simd and native share: what they allocate next lies above 2^31.
+    const filler = e.getBackend('wasm-simd').allocState(560e6);
+    for (const name of e.backendNames()) {
+      const k = e.getBackend(name);
+      const g = e.convGeometry('t', [3, 10, 10], 8, [3, 3], [1, 1], [1, 1]);
+      const fill = (n, seed) => new Rng(seed).fillUniform(k.allocState(n), -1, 1);
+      const [x, w, dy] = [fill(2 * 300, 1), fill(8 * 27, 2), fill(2 * 800, 3)];
+      const y = k.allocState(2 * 800), dw = k.allocState(8 * 27), db = k.allocState(8), dx = k.allocState(600);
+      k.conv2dForward(g, 2, x, w, null, y, true);
+      k.conv2dBackward(g, 2, x, w, dy, dw, db, dx);
+      const c = k.allocState(40 * 30);
+      k.gemm(false, true, 40, 30, 50, 1, fill(40 * 50, 4), 50, fill(30 * 50, 5), 50, 0, c, 30);
+      const sum = (a) => a.reduce((s, v) => s + Math.abs(v), 0);
+      out[name] = { above: x.byteOffset > 2 ** 31, sums: [y, dw, dx, c].map(sum), filler: filler.length };
+    }
+    console.log(JSON.stringify(out));`;
+  const out = JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { maxBuffer: 1 << 20 }).toString(),
+  );
+  const want = out.reference.sums as number[];
+  for (const [name, r] of Object.entries(out) as [string, { above: boolean; sums: number[] }][]) {
+    if (name !== 'reference') assert.ok(r.above, `${name}: operands did not land above 2 GiB`);
+    r.sums.forEach((v, i) =>
+      assert.ok(Math.abs(v - want[i]) < 1e-3 * (1 + want[i]), `${name} output ${i}: ${v}`),
+    );
   }
 });

@@ -3,7 +3,7 @@ export type { Kernels, Gemm, ConvGeometry, PoolGeometry } from './kernels/types.
 export { convGeometry, poolGeometry } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
 export { kernels, registerBackend, setBackend, getBackend, backendNames } from './kernels/registry.js';
-export { tensor, param, sizeOf, formatShape, type Tensor, type Param } from './tensor.js';
+export { tensor, param, sizeOf, formatShape, ensureTensor, type Tensor, type Param } from './tensor.js';
 export { Layer, type LayerActivity, type Buffer } from './layers/layer.js';
 export { Dense } from './layers/dense.js';
 export { ReLU, Flatten } from './layers/activations.js';

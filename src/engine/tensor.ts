@@ -41,8 +41,20 @@ export function param(name: string, shape: number[]): Param {
   return { name, shape, value: kernels.allocState(n), grad: kernels.allocState(n) };
 }
 
-/** Reuses `t` when it already has the wanted shape, so steady-state training does not allocate. */
+/** The storage each ensureTensor result views (it may be larger than the tensor). */
+const blocks = new WeakMap<Tensor, Float32Array>();
+
+/**
+ * Reuses `t` when it already has the wanted shape, and its storage when that is large enough (a training batch
+ * after an evaluation batch, a short last batch), so that alternating shapes do not allocate; the contents are then
+ * unspecified, as for a reused tensor.
+ */
 export function ensureTensor(t: Tensor | null, shape: number[]): Tensor {
   if (t && t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i])) return t;
-  return tensor(shape);
+  const n = sizeOf(shape);
+  const old = t ? blocks.get(t) : undefined;
+  const block = old && old.length >= n ? old : kernels.allocState(n);
+  const out = { shape, data: block.length === n ? block : block.subarray(0, n) };
+  blocks.set(out, block);
+  return out;
 }

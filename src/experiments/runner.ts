@@ -49,13 +49,20 @@ function defaultRunDir(name: string): string {
 
 /** Runs one grid cell as its own run directory (in this thread, or in a worker of a parallel grid). */
 export async function runGridCell(cell: GridCell): Promise<ClassificationSummary> {
-  const r = await runExperiment({
-    config: cell.config,
-    outDir: cell.resume ? undefined : cell.dir,
-    resumeDir: cell.resume ? cell.dir : undefined,
-    quiet: true,
-  });
-  return r.summary as ClassificationSummary;
+  // A cell's model, optimizer state and activations (hundreds of MB at evaluation batch sizes) are freed when it
+  // ends: left to the collector, a worker's memory grew by that much per cell.
+  kernels.beginStateScope();
+  try {
+    const r = await runExperiment({
+      config: cell.config,
+      outDir: cell.resume ? undefined : cell.dir,
+      resumeDir: cell.resume ? cell.dir : undefined,
+      quiet: true,
+    });
+    return r.summary as ClassificationSummary;
+  } finally {
+    kernels.endStateScope();
+  }
 }
 
 /** Memory set aside per parallel grid job when choosing the default job count. */

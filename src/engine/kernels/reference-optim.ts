@@ -6,9 +6,18 @@ import type { Kernels } from './types.js';
  */
 export const referenceOptim: Pick<
   Kernels,
-  'allocState' | 'neuroplasticTraces' | 'neuroplasticUpdate' | 'applyUpdate' | 'adamUpdate'
+  | 'allocState'
+  | 'beginStateScope'
+  | 'endStateScope'
+  | 'neuroplasticTraces'
+  | 'neuroplasticUpdate'
+  | 'applyUpdate'
+  | 'adamUpdate'
 > = {
   allocState: (n) => new Float32Array(n),
+  // Ordinary arrays: the garbage collector frees them.
+  beginStateScope() {},
+  endStateScope() {},
   neuroplasticTraces(n, g, act, m, v, mem, startFromSignal, ba, bm, bv, eps, sums) {
     let sumG = 0;
     let sumA = 0;

@@ -101,6 +101,13 @@ export interface Kernels {
    */
   allocState(n: number): Float32Array;
   /**
+   * Opens a scope whose allocState blocks endStateScope frees all at once (a grid cell's model, optimizer state and
+   * activations), instead of whenever the garbage collector finds their arrays; scopes nest. Arrays from a closed
+   * scope must not be used again. A no-op where allocState makes ordinary arrays.
+   */
+  beginStateScope(): void;
+  endStateScope(): void;
+  /**
    * NeuroPlastic pass 1: activity trace (EMA of |g|, or |g| itself on the first step), moment EMAs m and v, and the
    * memory signal |m| / (sqrt(v) + eps) into `mem`; sums[0..2] = sum |g|, sum trace, sum memory.
    */

@@ -56,7 +56,8 @@ const OPTIM_VECTOR_MIN = 64;
 /** GEMMs and convolutions above this many multiply-adds are split across two threads. */
 const PARALLEL_WORK = 1 << 21;
 
-const align16 = (n: number) => (n + 15) & ~15;
+/** Rounds up to a multiple of 16 in plain arithmetic: addresses reach 4 GiB, where 32-bit bitwise operators wrap. */
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /** Threads: NEUROPLAST_THREADS (1 disables the kernel thread), else all cores up to two. */
 function threadCount(): number {
@@ -84,12 +85,14 @@ class WasmRuntime {
   private top = 0;
   /** Persistent state (allocState) lies between the workspaces and the per-call operand region. */
   private persistTop = 0;
+  /** The highest address per-call operands have reached (memory above it has never been written). */
+  private operandsTop = 0;
   private readonly freeBlocks = new Map<number, number[]>();
-  private readonly freed = new FinalizationRegistry<{ at: number; bytes: number }>(({ at, bytes }) => {
-    const list = this.freeBlocks.get(bytes) ?? [];
-    list.push(at);
-    this.freeBlocks.set(bytes, list);
-  });
+  private readonly freed = new FinalizationRegistry<{ at: number; bytes: number }>(({ at, bytes }) =>
+    this.release(at, bytes),
+  );
+  /** Blocks allocated in each open state scope, innermost last. */
+  private readonly scopes: { view: Float32Array; at: number; bytes: number }[][] = [];
   /** Every SharedArrayBuffer object the memory has been seen through (one per growth). */
   private readonly buffers = new Set<ArrayBufferLike>();
   /** At most this many threads are used (setThreads). */
@@ -123,6 +126,7 @@ class WasmRuntime {
   allocState(n: number): Float32Array {
     const bytes = align16(4 * Math.max(n, 1));
     let at = this.freeBlocks.get(bytes)?.pop();
+    const reused = at !== undefined;
     if (at === undefined) {
       try {
         this.grow(this.persistTop + bytes);
@@ -134,9 +138,29 @@ class WasmRuntime {
       this.persistTop += bytes;
     }
     const view = new Float32Array(this.memory.buffer, at, n);
-    view.fill(0);
-    this.freed.register(view, { at, bytes });
+    // Memory no call has used since it grew is zero already, and stays untouched (not resident) until used.
+    const dirty = reused ? n : Math.min(n, Math.max(0, Math.ceil((this.operandsTop - at) / 4)));
+    if (dirty > 0) view.fill(0, 0, dirty);
+    this.freed.register(view, { at, bytes }, view);
+    this.scopes.at(-1)?.push({ view, at, bytes });
     return view;
+  }
+
+  beginStateScope(): void {
+    this.scopes.push([]);
+  }
+
+  /** Frees the innermost scope's blocks now (those the collector has not freed already). */
+  endStateScope(): void {
+    const scope = this.scopes.pop();
+    if (!scope) throw new Error('endStateScope: no open state scope');
+    for (const { view, at, bytes } of scope) if (this.freed.unregister(view)) this.release(at, bytes);
+  }
+
+  private release(at: number, bytes: number): void {
+    const list = this.freeBlocks.get(bytes) ?? [];
+    list.push(at);
+    this.freeBlocks.set(bytes, list);
   }
 
   private grow(bytes: number): void {
@@ -192,6 +216,7 @@ class WasmRuntime {
     const at = align16(this.top);
     this.top = at + 4 * floats;
     this.grow(this.top);
+    this.operandsTop = Math.max(this.operandsTop, this.top);
     return at;
   }
 
@@ -357,6 +382,8 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
     prepare: () => rt.prepare(),
     gemm,
     allocState: (n) => rt.allocState(n),
+    beginStateScope: () => rt.beginStateScope(),
+    endStateScope: () => rt.endStateScope(),
     neuroplasticTraces(n, g, act, m, v, mem, startFromSignal, ba, bm, bv, eps, sums) {
       if (n < OPTIM_VECTOR_MIN)
         return ref.neuroplasticTraces(n, g, act, m, v, mem, startFromSignal, ba, bm, bv, eps, sums);
