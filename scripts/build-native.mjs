@@ -48,6 +48,9 @@ const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
 if (run.status === 0) {
   say('native kernels built (native/build/Release/neuroplast_native.node)');
 } else {
-  const tail = `${run.stdout ?? ''}${run.stderr ?? ''}`.trim().split('\n').slice(-5).join('\n  ');
-  say(`native kernels not built; the WASM kernels are used. node-gyp said:\n  ${tail || run.error}`);
+  // node-gyp ends with version lines; the cause is in its error and stack lines or the compiler's own errors.
+  const lines = `${run.stdout ?? ''}${run.stderr ?? ''}`.trim().split('\n');
+  const causes = lines.filter((l) => /error:|ERR! (stack|find|configure|build)/i.test(l)).slice(0, 4);
+  const shown = (causes.length > 0 ? causes : lines.slice(-5)).join('\n  ');
+  say(`native kernels not built; the WASM kernels are used. node-gyp said:\n  ${shown || run.error}`);
 }
