@@ -207,15 +207,22 @@ static void conv_backward(const Instance *in, const Geometry *g, int b0, int b1,
 
 #define MAX_ARGS 16
 
+/** The instance, or NULL after throwing. */
+static Instance *instance(napi_env env) {
+  void *data = NULL;
+  napi_get_instance_data(env, &data);
+  if (!data) napi_throw_error(env, NULL, "neuroplast native kernels: not initialised");
+  return data;
+}
+
 /** Reads `n` numeric arguments; throws (and returns 0) if there are fewer or memory is not bound. */
 static Instance *read_args(napi_env env, napi_callback_info info, size_t n, double *out) {
   size_t argc = MAX_ARGS;
   napi_value argv[MAX_ARGS];
-  void *data = NULL;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_get_instance_data(env, &data);
-  Instance *in = data;
-  if (!in || !in->base) {
+  Instance *in = instance(env);
+  if (!in) return NULL;
+  if (!in->base) {
     napi_throw_error(env, NULL, "neuroplast native kernels: bindMemory was not called");
     return NULL;
   }
@@ -290,18 +297,9 @@ static napi_value js_bind_memory(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "bindMemory: expected a Uint8Array over the whole WASM memory");
     return NULL;
   }
-  void *instance = NULL;
-  napi_get_instance_data(env, &instance);
-  ((Instance *)instance)->base = data;
+  Instance *in = instance(env);
+  if (in) in->base = data;
   return NULL;
-}
-
-/** The instance, or NULL after throwing. */
-static Instance *instance(napi_env env) {
-  void *data = NULL;
-  napi_get_instance_data(env, &data);
-  if (!data) napi_throw_error(env, NULL, "neuroplast native kernels: not initialised");
-  return data;
 }
 
 /** target(): the instruction set the GEMM runs with here. */

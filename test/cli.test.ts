@@ -171,6 +171,25 @@ test('a killed run resumes with --resume and ends with exactly the summary of an
   assert.match(oneLineError(clash.stderr), /already holds a run/);
 });
 
+test('resuming a run on another kernel backend than it started on warns, naming both', async () => {
+  const dir = tempDir();
+  const exp = join(dir, 'small.yaml');
+  writeFileSync(exp, SMALL.replace('epochs: 3', 'epochs: 1'));
+  const out = join(dir, 'run');
+  const first = await runCli(['run', exp, '--out', out, '--quiet'], { NEUROPLAST_BACKEND: 'reference' });
+  assert.equal(first.code, 0, first.stderr);
+  const status = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+  assert.equal(status.backend, 'reference');
+  writeFileSync(join(out, 'run.json'), JSON.stringify({ ...status, status: 'running' }));
+  const same = await runCli(['run', '--resume', out, '--quiet'], { NEUROPLAST_BACKEND: 'reference' });
+  assert.equal(same.code, 0, same.stderr);
+  assert.doesNotMatch(same.stderr, /resumes on/);
+  writeFileSync(join(out, 'run.json'), JSON.stringify({ ...status, status: 'running' }));
+  const other = await runCli(['run', '--resume', out, '--quiet'], { NEUROPLAST_BACKEND: 'wasm-simd' });
+  assert.equal(other.code, 0, other.stderr);
+  assert.match(other.stderr, /started on the reference kernels and resumes on wasm-simd/);
+});
+
 test('the same seed gives the same summary.json; another seed gives another', async () => {
   const dir = tempDir();
   const exp = join(dir, 'small.yaml');

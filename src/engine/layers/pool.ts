@@ -58,18 +58,18 @@ abstract class Pool2D extends Layer {
 /** Max pooling over square windows (floor mode, implicit -inf padding), as torch.nn.MaxPool2d. */
 export class MaxPool2D extends Pool2D {
   readonly kind = 'maxpool2d';
-  /** Each output's argmax, in a block from allocState so that the kernels use it in place (viewed as Int32). */
-  private argmaxBlock: Float32Array = new Float32Array(0);
-
-  private get argmax(): Int32Array {
-    const b = this.argmaxBlock;
-    return new Int32Array(b.buffer, b.byteOffset, b.length);
-  }
+  /** Each output's argmax: storage from ensureTensor (reused across batch sizes, in place for the kernels). */
+  private argmaxStore: Tensor | null = null;
+  private argmax: Int32Array = new Int32Array(0);
 
   forward(x: Tensor, _training: boolean): Tensor {
     const g = this.prepare(x);
     const y = this.out!;
-    if (this.argmaxBlock.length !== y.data.length) this.argmaxBlock = kernels.allocState(y.data.length);
+    const store = ensureTensor(this.argmaxStore, y.shape);
+    if (store !== this.argmaxStore) {
+      this.argmaxStore = store;
+      this.argmax = new Int32Array(store.data.buffer, store.data.byteOffset, store.data.length);
+    }
     kernels.maxPool2dForward(g, x.shape[0], x.data, y.data, this.argmax);
     return y;
   }
