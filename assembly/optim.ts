@@ -136,7 +136,7 @@ function memorySignal(
 }
 
 /**
- * Pass 2: alpha and the update u = alpha g + l2 w into `upd` (which may alias `mem`); returns sum(u^2).
+ * Pass 2: alpha and the update u = alpha g + l2 w into `upd` (which may alias `mem`); stores sum(u^2) (f64) at `out`.
  * alpha = ag + mix (af - ag) is computed as (1 - mix) ag + mix af with both factors folded into the clips' inputs and
  * bounds (k clip(x, lo, hi) = clip(k x, k lo, k hi), bounds swapped when k < 0): two operations less per vector in
  * this arithmetic-bound pass.
@@ -156,7 +156,8 @@ export function neuroplasticUpdate(
   hi: f32,
   mix: f32,
   l2: f32,
-): f64 {
+  out: usize,
+): void {
   const keep: f32 = 1 - mix;
   const gradLo = min(keep * lo, keep * hi),
     gradHi = max(keep * lo, keep * hi);
@@ -239,7 +240,7 @@ export function neuroplasticUpdate(
     store<f32>(upd + o, u);
     s += <f64>u * <f64>u;
   }
-  return s;
+  store<f64>(out, s);
 }
 
 /** alpha g for four values of pass 2, from its folded constants (see neuroplasticUpdate). */

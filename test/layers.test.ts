@@ -562,7 +562,7 @@ for (const backend of ['wasm-simd', 'native']) {
     await k.prepare!();
     if (availableParallelism() > 1) assert.equal(k.threads, 2, 'kernel thread never became ready');
     const run = () => {
-      const out: Float32Array[] = [];
+      const out: (Float32Array | Float64Array)[] = [];
       const n = 300;
       const a = rand(new Rng(1), n * n);
       const b = rand(new Rng(2), n * n);
@@ -584,6 +584,17 @@ for (const backend of ['wasm-simd', 'native']) {
       const dx = new Float32Array(x.length);
       k.conv2dBackward(g, 16, x, w, y, dw, db, dx);
       out.push(y, dw, db, dx);
+      // The optimizer kernels are cut in two from 32,768 values up; their sums are added in a fixed order.
+      const len = 70_001;
+      const [pg, pw, pm, pv, pa] = [5, 6, 7, 8, 9].map((s) => rand(new Rng(s), len));
+      const v2 = pv.map((x) => x * x);
+      const mem = new Float32Array(len);
+      const sums = new Float64Array(3);
+      k.neuroplasticTraces(len, pg, pa, pm, v2, mem, false, 0.95, 0.9, 0.99, 1e-8, sums);
+      const sq = k.neuroplasticUpdate(len, pg, pw, pa, mem, mem, 1.1, 0.9, 0.4, 0.7, 0.2, 2, 2, 0.01);
+      k.applyUpdate(len, pw, mem, 0.999, 0.05);
+      k.adamUpdate(len, pw, pg, pm, v2, 0.9, 0.999, 0.01, 1, 1e-3, 1.2, 1e-8);
+      out.push(pa, pm, v2, pw, Float64Array.from([...sums, sq]));
       return out;
     };
     const two = run();

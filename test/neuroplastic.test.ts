@@ -274,7 +274,8 @@ test('every backend’s optimizer kernels agree with the reference, on its own s
   ];
   for (const name of backendNames()) {
     const k = getBackend(name);
-    for (const n of [7, 101, 5003]) {
+    // 70,001 is past OPTIM_PARALLEL_MIN, where the kernels are cut in two halves (one per thread).
+    for (const n of [7, 101, 5003, 70_001]) {
       for (const { first, l2, mix } of cases) {
         for (const storage of ['backend', 'plain'] as const) {
           const alloc = (src: Float32Array) => {

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { PACKAGE_ROOT } from '../../version.js';
 import type { ConvGeometry, Gemm, Kernels, PoolGeometry } from './types.js';
 import { checkGemmArgs, referenceKernels } from './reference.js';
-import { CTRL } from './wasm-control.js';
+import { CTRL, SPIN_MS } from './wasm-control.js';
 import { loadNativeAddon, NATIVE_ADDON_PATH, withNative, type NativeAddon } from './native.js';
 
 type Fn = (...args: number[]) => number;
@@ -53,6 +53,9 @@ const VECTOR_MIN = 4096;
  * arrays live, so a run's numbers do not either.
  */
 const OPTIM_VECTOR_MIN = 64;
+/** Optimizer kernels from this many values up are cut in two halves (one per thread), at a multiple of this. */
+const OPTIM_PARALLEL_MIN = 1 << 15;
+const OPTIM_SPLIT_ALIGN = 256;
 /** GEMMs and convolutions above this many multiply-adds are split across two threads. */
 const PARALLEL_WORK = 1 << 21;
 
@@ -291,6 +294,8 @@ class WasmRuntime {
     const request = Atomics.add(ctrl, CTRL.REQUEST, 1) + 1;
     Atomics.notify(ctrl, CTRL.REQUEST);
     this.call(table, fn, ...first);
+    const spinUntil = performance.now() + SPIN_MS;
+    while (Atomics.load(ctrl, CTRL.DONE) !== request && performance.now() < spinUntil);
     for (let done = Atomics.load(ctrl, CTRL.DONE); done !== request; done = Atomics.load(ctrl, CTRL.DONE))
       Atomics.wait(ctrl, CTRL.DONE, done);
     if (Atomics.exchange(ctrl, CTRL.FAILED, 0) !== 0) throw new Error(`wasm kernel thread failed in ${fn}`);
@@ -306,6 +311,29 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
   const call = (fn: FnName, ...args: number[]) => rt.call(table, fn, ...args);
   const parallel = (fn: FnName, first: number[], second: number[]) => rt.parallel(table, fn, first, second);
   const ref = referenceKernels;
+  /**
+   * Runs an element-wise optimizer kernel over [0, n), cut in two at a fixed place from OPTIM_PARALLEL_MIN values up
+   * (the second half on the kernel thread when it runs). Kernels that sum write `count` f64 sums per half at
+   * `sumsAt` (second half after the first); `sums` receives first + second, in that order.
+   */
+  const splitOptim = (
+    fn: FnName,
+    n: number,
+    run: (i0: number, i1: number, at: number) => number[],
+    sumsAt = 0,
+    count = 0,
+    sums?: Float64Array,
+  ) => {
+    if (n < OPTIM_PARALLEL_MIN) rt.call(table, fn, ...run(0, n, sumsAt));
+    else {
+      const h = Math.floor(n / 2 / OPTIM_SPLIT_ALIGN) * OPTIM_SPLIT_ALIGN;
+      parallel(fn, run(0, h, sumsAt), run(h, n, sumsAt + 8 * count));
+    }
+    if (!sums) return;
+    const halves = new Float64Array(rt.memory.buffer, sumsAt, 2 * count);
+    for (let i = 0; i < count; i++)
+      sums[i] = n < OPTIM_PARALLEL_MIN ? halves[i] : halves[i] + halves[count + i];
+  };
   const gemm: Gemm = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
     checkGemmArgs(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     if (m === 0 || n === 0) return;
@@ -391,12 +419,22 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       const outs = [act, m, v, mem];
       const ptrs = outs.map((a) => rt.address(a, n));
       const pg = rt.address(g, n);
-      const ps = rt.reserve(6);
-      call('neuroplasticTraces', n, pg, ...ptrs, startFromSignal ? 1 : 0, ba, bm, bv, eps, ps);
+      const ps = rt.reserve(12);
+      const run = (i0: number, i1: number, at: number) => [
+        i1 - i0,
+        pg + 4 * i0,
+        ...ptrs.map((p) => p + 4 * i0),
+        startFromSignal ? 1 : 0,
+        ba,
+        bm,
+        bv,
+        eps,
+        at,
+      ];
+      splitOptim('neuroplasticTraces', n, run, ps, 3, sums);
       outs.forEach((a, i) => {
         if (!rt.holds(a)) a.set(rt.view(ptrs[i], n));
       });
-      sums.set(new Float64Array(rt.memory.buffer, ps, 3));
     },
     neuroplasticUpdate(n, g, w, act, mem, upd, invG, ka, wg, km, lo, hi, mix, l2) {
       if (n < OPTIM_VECTOR_MIN)
@@ -404,15 +442,32 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       rt.reset();
       const [pg, pw, pa, pm] = [g, w, act, mem].map((a) => rt.address(a, n));
       const pu = upd === mem ? pm : rt.address(upd, n);
-      const sq = call('neuroplasticUpdate', n, pg, pw, pa, pm, pu, invG, ka, wg, km, lo, hi, mix, l2);
+      const ps = rt.reserve(4);
+      const run = (i0: number, i1: number, at: number) => [
+        i1 - i0,
+        ...[pg, pw, pa, pm, pu].map((p) => p + 4 * i0),
+        invG,
+        ka,
+        wg,
+        km,
+        lo,
+        hi,
+        mix,
+        l2,
+        at,
+      ];
+      const sq = new Float64Array(1);
+      splitOptim('neuroplasticUpdate', n, run, ps, 1, sq);
       if (!rt.holds(upd)) upd.set(rt.view(pu, n));
-      return sq;
+      return sq[0];
     },
     applyUpdate(n, w, upd, shrink, stepSize) {
       if (n < OPTIM_VECTOR_MIN) return ref.applyUpdate(n, w, upd, shrink, stepSize);
       rt.reset();
       const pw = rt.address(w, n);
-      call('applyUpdate', n, pw, rt.address(upd, n), shrink, stepSize);
+      const pu = rt.address(upd, n);
+      const run = (i0: number, i1: number) => [i1 - i0, pw + 4 * i0, pu + 4 * i0, shrink, stepSize];
+      splitOptim('applyUpdate', n, run);
       if (!rt.holds(w)) w.set(rt.view(pw, n));
     },
     lifStep(n, v, exc, inh, input, refractory, spikes, prm, conductance, refractorySteps) {
@@ -468,10 +523,21 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       if (n < OPTIM_VECTOR_MIN)
         return ref.adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
       rt.reset();
-      const [pw, pg, pm, pv] = [w, g, m, v].map((a) => rt.address(a, n));
-      call('adamUpdate', n, pw, pg, pm, pv, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
+      const ptrs = [w, g, m, v].map((a) => rt.address(a, n));
+      const run = (i0: number, i1: number) => [
+        i1 - i0,
+        ...ptrs.map((p) => p + 4 * i0),
+        b1,
+        b2,
+        l2,
+        shrink,
+        stepSize,
+        invSqrtBc2,
+        eps,
+      ];
+      splitOptim('adamUpdate', n, run);
       [w, m, v].forEach((a, i) => {
-        if (!rt.holds(a)) a.set(rt.view([pw, pm, pv][i], n));
+        if (!rt.holds(a)) a.set(rt.view(ptrs[[0, 2, 3][i]], n));
       });
     },
     relu: (n, x, y) => (n < VECTOR_MIN ? ref.relu(n, x, y) : void vec('relu', n, [], [x], y)),
