@@ -242,3 +242,14 @@ test('bench diehl-cook prints the contract fields; the neuron count is validated
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /--neurons.*expected a positive integer, found "0"/);
 });
+
+test('bench optim-step prints the contract fields (Adam and NeuroPlastic step times on the same backend)', async () => {
+  const r = await runCli(['bench', 'optim-step', '--seconds', '0.4', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  for (const k of ['adam_ms', 'neuroplastic_ms', 'ratio_neuroplastic_vs_adam'])
+    assert.ok(Number.isFinite(out[k]) && out[k] > 0, `${k}: ${out[k]}`);
+  assert.equal(out.parameters, 203530);
+  // Where the kernel thread runs, the one-thread timings come with it.
+  if (out.threads > 1) assert.ok(out.one_thread.adam_ms > 0 && out.one_thread.neuroplastic_ms > 0);
+});

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NATIVE_ADDON_PATH } from '../src/engine/kernels/native.js';
+import { Waiter } from '../src/engine/kernels/wasm-control.js';
 import { Rng } from '../src/util/rng.js';
 import { backendVariants, REPO_ROOT, tempDir } from './helpers.js';
 import {
@@ -354,4 +355,42 @@ test('a state scope frees its blocks when it closes: the next allocation of that
     );
     assert.throws(() => k.endStateScope(), /no open state scope/);
   }
+});
+
+test('the kernel-thread waiter polls while it has the core and stops polling after repeated preemption', () => {
+  const ctrl = new Int32Array(new SharedArrayBuffer(16));
+  // A fake clock that advances `step` ms per look and plays the other thread: it bumps the slot at look `answerAt`.
+  let t = 0;
+  let step = 0.001;
+  let looks = 0;
+  let answerAt = Infinity;
+  const clock = () => {
+    looks++;
+    if (looks === answerAt) Atomics.add(ctrl, 0, 1);
+    return (t += step);
+  };
+  const waiter = new Waiter(ctrl, clock);
+  const waitForAnswerAfter = (n: number) => {
+    answerAt = looks + n;
+    const before = looks;
+    waiter.wait(0, Atomics.load(ctrl, 0));
+    return looks - before;
+  };
+  // Idle machine: it polls (50 looks at the clock) until the answer comes, and keeps polling.
+  assert.equal(waitForAnswerAfter(50), 50);
+  assert.equal(waiter.backingOff(), false);
+  // Each look 1 ms after the last: descheduled. One or two such polls may be stray interrupts...
+  step = 1;
+  waitForAnswerAfter(2);
+  waitForAnswerAfter(2);
+  assert.equal(waiter.backingOff(), false);
+  // ...the third within 100 ms turns polling off (waits then go straight to Atomics.wait)...
+  waitForAnswerAfter(2);
+  assert.equal(waiter.backingOff(), true);
+  assert.equal(waiter.backingOff(t + 990), true);
+  // ...for a second; then it polls again.
+  t += 1000;
+  step = 0.001;
+  assert.equal(waiter.backingOff(), false);
+  assert.equal(waitForAnswerAfter(30), 30);
 });

@@ -4,7 +4,7 @@
  * so the main thread's kernel calls stay synchronous.
  */
 import { workerData } from 'node:worker_threads';
-import { CTRL, SPIN_MS } from './wasm-control.js';
+import { CTRL, Waiter } from './wasm-control.js';
 import { loadNativeAddon, withNative } from './native.js';
 
 type Fn = (...args: number[]) => number;
@@ -23,12 +23,10 @@ if (native) tables.push(withNative(exports, native, memory));
 const ctrl = new Int32Array(memory.buffer, control, CTRL.INTS);
 const args = new Float64Array(memory.buffer, control + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
 Atomics.store(ctrl, CTRL.READY, 1);
+const waiter = new Waiter(ctrl);
 let seen = Atomics.load(ctrl, CTRL.REQUEST);
 for (;;) {
-  // Poll before sleeping (see SPIN_MS): the next request usually comes within microseconds.
-  const spinUntil = performance.now() + SPIN_MS;
-  while (Atomics.load(ctrl, CTRL.REQUEST) === seen && performance.now() < spinUntil);
-  Atomics.wait(ctrl, CTRL.REQUEST, seen);
+  waiter.wait(CTRL.REQUEST, seen);
   seen = Atomics.load(ctrl, CTRL.REQUEST);
   try {
     tables[ctrl[CTRL.TABLE]][functions[ctrl[CTRL.FUNCTION]]](...args.subarray(0, ctrl[CTRL.ARGC]));

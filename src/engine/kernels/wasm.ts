@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { PACKAGE_ROOT } from '../../version.js';
 import type { ConvGeometry, Gemm, Kernels, PoolGeometry } from './types.js';
 import { checkGemmArgs, referenceKernels } from './reference.js';
-import { CTRL, SPIN_MS } from './wasm-control.js';
+import { CTRL, Waiter } from './wasm-control.js';
 import { loadNativeAddon, NATIVE_ADDON_PATH, withNative, type NativeAddon } from './native.js';
 
 type Fn = (...args: number[]) => number;
@@ -84,6 +84,7 @@ class WasmRuntime {
   private workerStarted = false;
   private readonly module: WebAssembly.Module;
   private readonly ctrl: Int32Array;
+  private readonly waiter: Waiter;
   private readonly args: Float64Array;
   private top = 0;
   /** Persistent state (allocState) lies between the workspaces and the per-call operand region. */
@@ -111,6 +112,7 @@ class WasmRuntime {
     if (this.native) this.tables.push(withNative(exports, this.native, this.memory));
     this.workBytes = align16((instance.exports.workspaceBytes as Fn)());
     this.ctrl = new Int32Array(this.memory.buffer, CONTROL, CTRL.INTS);
+    this.waiter = new Waiter(this.ctrl);
     this.args = new Float64Array(this.memory.buffer, CONTROL + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
     this.module = module;
     this.persistTop = WORK_BASE + 2 * this.workBytes;
@@ -294,10 +296,8 @@ class WasmRuntime {
     const request = Atomics.add(ctrl, CTRL.REQUEST, 1) + 1;
     Atomics.notify(ctrl, CTRL.REQUEST);
     this.call(table, fn, ...first);
-    const spinUntil = performance.now() + SPIN_MS;
-    while (Atomics.load(ctrl, CTRL.DONE) !== request && performance.now() < spinUntil);
-    for (let done = Atomics.load(ctrl, CTRL.DONE); done !== request; done = Atomics.load(ctrl, CTRL.DONE))
-      Atomics.wait(ctrl, CTRL.DONE, done);
+    // DONE counts requests, so it holds request - 1 until the kernel thread finishes this one.
+    this.waiter.wait(CTRL.DONE, request - 1);
     if (Atomics.exchange(ctrl, CTRL.FAILED, 0) !== 0) throw new Error(`wasm kernel thread failed in ${fn}`);
   }
 }
