@@ -133,7 +133,7 @@ test('diagnostics: alpha statistics, histogram, clip fractions and the update-to
   assert.equal(opt.lastDiagnostics, null);
 });
 
-test('a step that collects diagnostics (TypeScript loop) updates weights as the fast kernels do, on every backend', () => {
+test('collecting diagnostics never changes the update: the same bits with and without, on every backend', () => {
   for (const name of backendNames()) {
     const rng = new Rng(8);
     const withDiag = randomParams(rng);
@@ -154,14 +154,8 @@ test('a step that collects diagnostics (TypeScript loop) updates weights as the 
     } finally {
       setBackend(active);
     }
-    withDiag.forEach((p, i) =>
-      p.value.forEach((x, j) =>
-        assert.ok(
-          Math.abs(x - plain[i].value[j]) <= 2e-5 * (1 + Math.abs(x)),
-          `${name} ${p.name}[${j}]: ${x} vs ${plain[i].value[j]}`,
-        ),
-      ),
-    );
+    withDiag.forEach((p, i) => assert.deepEqual(p.value, plain[i].value, `${name} ${p.name}`));
+    assert.ok(a.lastDiagnostics && a.lastDiagnostics.alphaMax > a.lastDiagnostics.alphaMin);
   }
 });
 

@@ -89,6 +89,7 @@ export class NeuroPlastic extends Optimizer {
   /** Signal weights after the ablation (renormalised to sum to 1 when one is removed). */
   readonly weights: { activity: number; gradient: number; memory: number };
   private scratch = new Float32Array(0);
+  private alphas = new Float32Array(0);
   private stage: Float32Array = new Float32Array(0);
   private readonly sums = new Float64Array(3);
   private gate = 0;
@@ -207,19 +208,24 @@ export class NeuroPlastic extends Optimizer {
       alphaFullMean = clamp(wa * (sumA / n) * invA + wg * (sumG / n) * invG + wm * (sumM / n) * invM, lo, hi);
     }
     const base = classic ? g : this.baseUpdate(p);
+    const alphas = this.collect ? this.alphaScratch(n) : null;
     let sumUpdSq = 0;
     let sumBaseSq = 0;
     let sumDeltaSq = 0;
     for (let i = 0; i < n; i++) {
       let alpha: number;
-      if (o.parameterwise) {
-        const gh = Math.abs(g[i]) * invG;
-        const ag = gh < lo ? lo : gh > hi ? hi : gh;
-        let af = wa * act[i] * invA + wg * gh + wm * mem[i] * invM;
-        af = af < lo ? lo : af > hi ? hi : af;
-        alpha = ag + mix * (af - ag);
-      } else alpha = alphaGradMean + mix * (alphaFullMean - alphaGradMean);
-      if (this.collect) recordAlpha(this.diag, alpha, o);
+      if (o.parameterwise)
+        alpha = parameterAlpha(
+          Math.abs(g[i]) * invG,
+          act[i] * invA,
+          mem[i] * invM,
+          this.weights,
+          lo,
+          hi,
+          mix,
+        );
+      else alpha = alphaGradMean + mix * (alphaFullMean - alphaGradMean);
+      if (alphas) alphas[i] = alpha;
       if (classic) {
         const u = alpha * g[i] + l2 * w[i];
         upd[i] = u;
@@ -233,6 +239,7 @@ export class NeuroPlastic extends Optimizer {
         sumDeltaSq += d * d;
       }
     }
+    if (alphas) recordAlphas(this.diag, alphas, lo, hi);
     if (!classic) {
       const limit = o.modulationMaxRatio * Math.sqrt(sumBaseSq);
       const dn = Math.sqrt(sumDeltaSq);
@@ -252,18 +259,29 @@ export class NeuroPlastic extends Optimizer {
     const shrink = o.weightDecay > 0 && !l2 && o.base !== 'sgd-momentum' ? 1 - this.lr * o.weightDecay : 1;
     const stepSize = this.lr * scale;
     kernels.applyUpdate(n, w, upd, shrink, stepSize);
-    if (this.collect) {
-      let gSq = 0;
-      for (let i = 0; i < n; i++) gSq += g[i] * g[i];
-      this.diag.gradSq += gSq;
-      this.diag.updateSq += scale * scale * sumUpdSq;
-    }
+    if (this.collect) this.recordNorms(g, scale * scale * sumUpdSq);
   }
 
-  /** The published rule without diagnostics runs as three backend kernels (WASM SIMD where available). */
+  /**
+   * The published rule runs as three backend kernels (WASM SIMD where available); diagnostics only read beside them,
+   * so collecting them never changes the update.
+   */
   private fastPath(): boolean {
     const o = this.o;
-    return o.parameterwise && o.base === 'classic' && !this.collect;
+    return o.parameterwise && o.base === 'classic';
+  }
+
+  /** Room for one tensor's alphas while diagnostics are collected. */
+  private alphaScratch(n: number): Float32Array {
+    if (this.alphas.length < n) this.alphas = new Float32Array(n);
+    return this.alphas.subarray(0, n);
+  }
+
+  private recordNorms(g: Float32Array, updateSq: number): void {
+    let gSq = 0;
+    for (let i = 0; i < g.length; i++) gSq += g[i] * g[i];
+    this.diag.gradSq += gSq;
+    this.diag.updateSq += updateSq;
   }
 
   private fastUpdate(p: Param, first: boolean, act: Float32Array, m: Float32Array, v: Float32Array): void {
@@ -293,6 +311,15 @@ export class NeuroPlastic extends Optimizer {
     const invM = 1 / (sums[2] / n + o.eps);
     const l2 = o.decoupledWeightDecay ? 0 : o.weightDecay;
     const { activity: wa, gradient: wg, memory: wm } = this.weights;
+    const mix = this.gate * o.plasticityScale;
+    if (this.collect) {
+      const alphas = this.alphaScratch(n);
+      const { alphaMin: lo, alphaMax: hi } = o;
+      const weights = this.weights;
+      for (let i = 0; i < n; i++)
+        alphas[i] = parameterAlpha(Math.abs(g[i]) * invG, act[i] * invA, upd[i] * invM, weights, lo, hi, mix);
+      recordAlphas(this.diag, alphas, lo, hi);
+    }
     const sumSq = kernels.neuroplasticUpdate(
       n,
       g,
@@ -306,12 +333,13 @@ export class NeuroPlastic extends Optimizer {
       wm * invM,
       o.alphaMin,
       o.alphaMax,
-      this.gate * o.plasticityScale,
+      mix,
       l2,
     );
     const scale = this.stabilizerScale(sumSq, n);
     const shrink = o.weightDecay > 0 && !l2 ? 1 - this.lr * o.weightDecay : 1;
     kernels.applyUpdate(n, w, upd, shrink, this.lr * scale);
+    if (this.collect) this.recordNorms(g, scale * scale * sumSq);
   }
 
   /** The homeostatic stabiliser's factor for an update with squared norm `sumSq` over `n` values. */
@@ -427,20 +455,43 @@ function newDiagAccumulator(): DiagAccumulator {
   };
 }
 
-function recordAlpha(d: DiagAccumulator, a: number, o: Required<NeuroPlasticOptions>): void {
-  const range = o.alphaMax - o.alphaMin;
-  d.count++;
-  d.sum += a;
-  d.sumSq += a * a;
-  if (a < d.min) d.min = a;
-  if (a > d.max) d.max = a;
-  if (a <= o.alphaMin + 0.05 * range + 1e-6) d.nearMin++;
-  if (a >= o.alphaMax - 0.05 * range - 1e-6) d.nearMax++;
-  const bin = Math.min(
-    HISTOGRAM_BINS - 1,
-    Math.max(0, Math.floor(((a - o.alphaMin) / range) * HISTOGRAM_BINS)),
-  );
-  d.histogram[bin]++;
+/**
+ * Per-parameter alpha from the mean-normalised signals: clip(g_hat) blended toward clip(wa a_hat + wg g_hat + wm m_hat)
+ * by `mix` (gate x plasticityScale).
+ */
+function parameterAlpha(
+  gHat: number,
+  aHat: number,
+  mHat: number,
+  w: { activity: number; gradient: number; memory: number },
+  lo: number,
+  hi: number,
+  mix: number,
+): number {
+  const ag = gHat < lo ? lo : gHat > hi ? hi : gHat;
+  const full = w.activity * aHat + w.gradient * gHat + w.memory * mHat;
+  const af = full < lo ? lo : full > hi ? hi : full;
+  return ag + mix * (af - ag);
+}
+
+function recordAlphas(d: DiagAccumulator, alphas: Float32Array, lo: number, hi: number): void {
+  const range = hi - lo;
+  const nearLo = lo + 0.05 * range + 1e-6;
+  const nearHi = hi - 0.05 * range - 1e-6;
+  const perBin = HISTOGRAM_BINS / range;
+  const { histogram } = d;
+  let { sum, sumSq, min, max, nearMin, nearMax } = d;
+  for (let i = 0; i < alphas.length; i++) {
+    const a = alphas[i];
+    sum += a;
+    sumSq += a * a;
+    if (a < min) min = a;
+    if (a > max) max = a;
+    if (a <= nearLo) nearMin++;
+    if (a >= nearHi) nearMax++;
+    histogram[Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor((a - lo) * perBin)))]++;
+  }
+  Object.assign(d, { count: d.count + alphas.length, sum, sumSq, min, max, nearMin, nearMax });
 }
 
 function finishDiagnostics(d: DiagAccumulator, step: number, gate: number): NeuroPlasticDiagnostics {

@@ -22,9 +22,11 @@ const native = nativePath ? loadNativeAddon(nativePath) : null;
 if (native) tables.push(withNative(exports, native, memory));
 const ctrl = new Int32Array(memory.buffer, control, CTRL.INTS);
 const args = new Float64Array(memory.buffer, control + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
-Atomics.store(ctrl, CTRL.READY, 1);
 const waiter = new Waiter(ctrl);
+// Read the request count before announcing READY: the main thread posts requests as soon as it sees READY, and one
+// posted in between would otherwise count as already seen (and the main thread would wait for it forever).
 let seen = Atomics.load(ctrl, CTRL.REQUEST);
+Atomics.store(ctrl, CTRL.READY, 1);
 for (;;) {
   waiter.wait(CTRL.REQUEST, seen);
   seen = Atomics.load(ctrl, CTRL.REQUEST);

@@ -296,8 +296,8 @@ class WasmRuntime {
     const request = Atomics.add(ctrl, CTRL.REQUEST, 1) + 1;
     Atomics.notify(ctrl, CTRL.REQUEST);
     this.call(table, fn, ...first);
-    // DONE counts requests, so it holds request - 1 until the kernel thread finishes this one.
-    this.waiter.wait(CTRL.DONE, request - 1);
+    for (let done = Atomics.load(ctrl, CTRL.DONE); done !== request; done = Atomics.load(ctrl, CTRL.DONE))
+      this.waiter.wait(CTRL.DONE, done);
     if (Atomics.exchange(ctrl, CTRL.FAILED, 0) !== 0) throw new Error(`wasm kernel thread failed in ${fn}`);
   }
 }
