@@ -1,7 +1,15 @@
 // Entry point of the WASM kernels module (wasm/kernels.wasm): the GEMM, the network and the optimizer kernels.
 export { sgemm, workspaceBytes } from './gemm';
 export { lifStep } from './spiking';
-export { neuroplasticTraces, neuroplasticUpdate, applyUpdate, adamUpdate } from './optim';
+export {
+  neuroplasticTraces,
+  neuroplasticUpdate,
+  applyUpdate,
+  adamUpdate,
+  baseDirection,
+  neuroplasticResidual,
+  applyResidualUpdate,
+} from './optim';
 export {
   im2col,
   col2im,

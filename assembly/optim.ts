@@ -326,3 +326,182 @@ export function adamUpdate(
     store<f32>(w + o, wi * shrink - (stepSize * mi) / (sqrt(vi) * invSqrtBc2 + eps));
   }
 }
+
+/**
+ * The base optimizer's direction under NeuroPlastic's hybrid modes, into `out`. kind 0 (AdamW): m, v EMAs of g,
+ * out = m invBc1 / (sqrt(v invBc2) + eps). kind 1 (SGD with momentum): m = b1 m + g + wd w, out = m (v unused).
+ */
+export function baseDirection(
+  n: i32,
+  kind: i32,
+  g: usize,
+  w: usize,
+  m: usize,
+  v: usize,
+  out: usize,
+  b1: f32,
+  b2: f32,
+  invBc1: f32,
+  invBc2: f32,
+  eps: f32,
+  wd: f32,
+): void {
+  const vb1 = f32x4.splat(b1),
+    vc1 = f32x4.splat(1 - b1),
+    vb2 = f32x4.splat(b2),
+    vc2 = f32x4.splat(1 - b2);
+  const vk1 = f32x4.splat(invBc1),
+    vk2 = f32x4.splat(invBc2),
+    veps = f32x4.splat(eps),
+    vwd = f32x4.splat(wd);
+  const n4 = n & ~3;
+  let i: i32 = 0;
+  if (kind == 0) {
+    for (; i < n4; i += 4) {
+      const o = <usize>i * 4;
+      const gi = v128.load(g + o);
+      const mi = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vc1, gi));
+      const vi = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vc2, f32x4.mul(gi, gi)));
+      v128.store(m + o, mi);
+      v128.store(v + o, vi);
+      v128.store(out + o, f32x4.div(f32x4.mul(mi, vk1), f32x4.add(f32x4.sqrt(f32x4.mul(vi, vk2)), veps)));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i * 4;
+      const gi = load<f32>(g + o);
+      const mi = b1 * load<f32>(m + o) + (1 - b1) * gi;
+      const vi = b2 * load<f32>(v + o) + (1 - b2) * gi * gi;
+      store<f32>(m + o, mi);
+      store<f32>(v + o, vi);
+      store<f32>(out + o, (mi * invBc1) / (sqrt(vi * invBc2) + eps));
+    }
+  } else {
+    for (; i < n4; i += 4) {
+      const o = <usize>i * 4;
+      const mi = f32x4.add(
+        f32x4.add(f32x4.mul(vb1, v128.load(m + o)), v128.load(g + o)),
+        f32x4.mul(vwd, v128.load(w + o)),
+      );
+      v128.store(m + o, mi);
+      v128.store(out + o, mi);
+    }
+    for (; i < n; i++) {
+      const o = <usize>i * 4;
+      const mi = b1 * load<f32>(m + o) + load<f32>(g + o) + wd * load<f32>(w + o);
+      store<f32>(m + o, mi);
+      store<f32>(out + o, mi);
+    }
+  }
+}
+
+/**
+ * The hybrid modes' modulation residual: d = strength (alpha - 1) base into `out` (which may alias `mem`), with
+ * alpha = clip(g_hat) + mix (clip(ka act + wg g_hat + km mem) - clip(g_hat)); sums[0..2] (f64) = sum base^2,
+ * sum d^2, sum base d. The cross term changes sign, so its f32 block sums are exact only to about 4e-6 of
+ * sum |base d|; that sum is at most sqrt(sum base^2 sum d^2), so the error is negligible beside sum base^2 in
+ * sum (base + k d)^2 = sum base^2 + 2 k sum base d + k^2 sum d^2, which is all the sums are used for.
+ */
+export function neuroplasticResidual(
+  n: i32,
+  g: usize,
+  act: usize,
+  mem: usize,
+  base: usize,
+  out: usize,
+  invG: f32,
+  ka: f32,
+  wg: f32,
+  km: f32,
+  lo: f32,
+  hi: f32,
+  mix: f32,
+  strength: f32,
+  sums: usize,
+): void {
+  const vInvG = f32x4.splat(invG),
+    vka = f32x4.splat(ka),
+    vwg = f32x4.splat(wg),
+    vkm = f32x4.splat(km),
+    vlo = f32x4.splat(lo),
+    vhi = f32x4.splat(hi),
+    vmix = f32x4.splat(mix),
+    vs = f32x4.splat(strength),
+    one = f32x4.splat(1);
+  let sb = f64x2.splat(0),
+    sd = f64x2.splat(0),
+    sx = f64x2.splat(0);
+  const n4 = n & ~3;
+  let i: i32 = 0;
+  while (i < n4) {
+    const end = min(n4, i + SUM_BLOCK);
+    let bb = f32x4.splat(0),
+      bd = f32x4.splat(0),
+      bx = f32x4.splat(0);
+    for (; i < end; i += 4) {
+      const o = <usize>i * 4;
+      const gh = f32x4.mul(abs4(v128.load(g + o)), vInvG);
+      const ag = clip4(gh, vlo, vhi);
+      const full = f32x4.add(
+        f32x4.add(f32x4.mul(vka, v128.load(act + o)), f32x4.mul(vwg, gh)),
+        f32x4.mul(vkm, v128.load(mem + o)),
+      );
+      const alpha = f32x4.add(ag, f32x4.mul(vmix, f32x4.sub(clip4(full, vlo, vhi), ag)));
+      const b = v128.load(base + o);
+      const d = f32x4.mul(f32x4.mul(vs, f32x4.sub(alpha, one)), b);
+      v128.store(out + o, d);
+      bb = f32x4.add(bb, f32x4.mul(b, b));
+      bd = f32x4.add(bd, f32x4.mul(d, d));
+      bx = f32x4.add(bx, f32x4.mul(b, d));
+    }
+    sb = sum4(sb, bb);
+    sd = sum4(sd, bd);
+    sx = sum4(sx, bx);
+  }
+  let tb = total(sb),
+    td = total(sd),
+    tx = total(sx);
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    const gh = abs(load<f32>(g + o)) * invG;
+    const ag = min(max(gh, lo), hi);
+    const af = min(max(ka * load<f32>(act + o) + wg * gh + km * load<f32>(mem + o), lo), hi);
+    const alpha = ag + mix * (af - ag);
+    const b = load<f32>(base + o);
+    const d = strength * (alpha - 1) * b;
+    store<f32>(out + o, d);
+    tb += <f64>b * <f64>b;
+    td += <f64>d * <f64>d;
+    tx += <f64>b * <f64>d;
+  }
+  store<f64>(sums, tb);
+  store<f64>(sums, td, 8);
+  store<f64>(sums, tx, 16);
+}
+
+/** The hybrid modes' apply: w = w * shrink - stepSize (base + k resid). */
+export function applyResidualUpdate(
+  n: i32,
+  w: usize,
+  base: usize,
+  resid: usize,
+  k: f32,
+  shrink: f32,
+  stepSize: f32,
+): void {
+  const vs = f32x4.splat(shrink),
+    vstep = f32x4.splat(stepSize),
+    vk = f32x4.splat(k);
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    const u = f32x4.add(v128.load(base + o), f32x4.mul(vk, v128.load(resid + o)));
+    v128.store(w + o, f32x4.sub(f32x4.mul(v128.load(w + o), vs), f32x4.mul(vstep, u)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    store<f32>(
+      w + o,
+      load<f32>(w + o) * shrink - stepSize * (load<f32>(base + o) + k * load<f32>(resid + o)),
+    );
+  }
+}

@@ -594,7 +594,12 @@ for (const backend of ['wasm-simd', 'native']) {
       const sq = k.neuroplasticUpdate(len, pg, pw, pa, mem, mem, 1.1, 0.9, 0.4, 0.7, 0.2, 2, 2, 0.01);
       k.applyUpdate(len, pw, mem, 0.999, 0.05);
       k.adamUpdate(len, pw, pg, pm, v2, 0.9, 0.999, 0.01, 1, 1e-3, 1.2, 1e-8);
-      out.push(pa, pm, v2, pw, Float64Array.from([...sums, sq]));
+      const base = new Float32Array(len);
+      k.baseDirection(len, 0, pg, pw, pm, v2, base, 0.9, 0.999, 2, 3, 1e-8, 0);
+      const hs = new Float64Array(3);
+      k.neuroplasticResidual(len, pg, pa, mem, base, mem, 1.1, 0.9, 0.4, 0.7, 0.2, 2, 2, 0.15, hs);
+      k.applyResidualUpdate(len, pw, base, mem, 0.6, 0.999, 0.05);
+      out.push(pa, pm, v2, pw, Float64Array.from([...sums, sq, ...hs]));
       return out;
     };
     const two = run();

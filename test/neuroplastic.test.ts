@@ -159,6 +159,44 @@ test('collecting diagnostics never changes the update: the same bits with and wi
   }
 });
 
+test('the hybrid bases (AdamW, SGD with momentum) run on every backend’s kernels and agree with the reference', () => {
+  for (const base of ['adamw', 'sgd-momentum'] as const) {
+    const run = (backend: string) => {
+      const rng = new Rng(9);
+      const params = [[80, 64], [64]].map((s, i) => param(`w${i}`, s));
+      params.forEach((p) => rng.fillNormal(p.value, 0, 0.5));
+      const opt = new NeuroPlastic({
+        lr: 0.05,
+        base,
+        weightDecay: 0.01,
+        warmupEpochs: 1,
+        plasticityScale: 2,
+      });
+      const active = getBackend().name;
+      setBackend(backend);
+      try {
+        for (let t = 0; t < 4; t++) {
+          params.forEach((p) => rng.fillNormal(p.grad));
+          opt.step(params, { epoch: t, diagnostics: t === 2 });
+        }
+      } finally {
+        setBackend(active);
+      }
+      return params.map((p) => p.value);
+    };
+    const want = run('reference');
+    for (const name of backendNames())
+      run(name).forEach((got, i) =>
+        got.forEach((x, j) =>
+          assert.ok(
+            Math.abs(x - want[i][j]) <= 2e-5 * (1 + Math.abs(want[i][j])),
+            `${base} on ${name}, w${i}[${j}]: ${x} vs ${want[i][j]}`,
+          ),
+        ),
+      );
+  }
+});
+
 test('invalid NeuroPlastic settings are rejected before training, naming the setting', () => {
   const cases: [NeuroPlasticOptions, RegExp][] = [
     [
@@ -306,7 +344,31 @@ test('every backend’s optimizer kernels agree with the reference, on its own s
             const av = mk(init[2].map(Math.abs));
             const aw = mk(init[3]);
             kk.adamUpdate(n, aw, g, am, av, 0.9, 0.999, l2, 1, 1e-3, 1.2, 1e-8);
-            return [act, m, v, w, Float32Array.from([...sums, sq]), aw, am, av];
+            // The hybrid modes: both base directions, the residual (into the memory signal) and its apply.
+            const [bm, bv, bw] = [mk(init[4]), mk(init[5].map(Math.abs)), mk(init[3])];
+            const base = mk(new Float32Array(n));
+            const sgd = mk(new Float32Array(n));
+            kk.baseDirection(n, 1, g, bw, mk(init[4]), sgd, sgd, 0.9, 0, 1, 1, 0, l2);
+            kk.baseDirection(n, 0, g, bw, bm, bv, base, 0.9, 0.999, 1 / 0.19, 1 / 0.002, 1e-8, 0);
+            const resid = mk(init[5].map(Math.abs));
+            const hs = new Float64Array(3);
+            kk.neuroplasticResidual(n, g, act, resid, base, resid, 1.3, 0.5, 0.4, 0.3, 0.2, 2, mix, 0.15, hs);
+            kk.applyResidualUpdate(n, bw, base, resid, 0.7, 0.999, 0.05);
+            return [
+              act,
+              m,
+              v,
+              w,
+              Float32Array.from([...sums, sq]),
+              aw,
+              am,
+              av,
+              bm,
+              bv,
+              sgd,
+              bw,
+              Float32Array.from(hs),
+            ];
           };
           const want = run(ref, (s) => Float32Array.from(s));
           run(k, alloc).forEach((got, i) =>

@@ -63,6 +63,15 @@ export async function benchOptimStep(seconds = 3): Promise<Record<string, unknow
     }
   }
   const gradOnly = msPerStep(new NeuroPlastic({ lr: 0.1, ablation: 'grad-only' }), params, 300);
+  // The hybrid modes: the modulation as a bounded residual on an AdamW or SGD-with-momentum step.
+  const hybrid = (base: 'adamw' | 'sgd-momentum') =>
+    msPerStep(
+      new NeuroPlastic({ lr: 0.01, base, weightDecay: 0.01, warmupEpochs: 2, plasticityScale: 2 }),
+      params,
+      300,
+    );
+  const adamwBase = hybrid('adamw');
+  const sgdMomentumBase = hybrid('sgd-momentum');
   const withDiagnostics = (() => {
     const opt = new NeuroPlastic({ lr: 0.1, warmupEpochs: 2, plasticityScale: 2 });
     const t0 = performance.now();
@@ -89,6 +98,8 @@ export async function benchOptimStep(seconds = 3): Promise<Record<string, unknow
     adam_ms: round(main.adam),
     neuroplastic_ms: round(main.neuroplastic),
     neuroplastic_grad_only_ms: round(gradOnly),
+    neuroplastic_adamw_base_ms: round(adamwBase),
+    neuroplastic_sgd_momentum_base_ms: round(sgdMomentumBase),
     neuroplastic_with_diagnostics_ms: round(withDiagnostics),
     ratio_neuroplastic_vs_adam: round(main.ratio, 3),
     ...(oneThread && {

@@ -241,9 +241,7 @@ export class NeuroPlastic extends Optimizer {
     }
     if (alphas) recordAlphas(this.diag, alphas, lo, hi);
     if (!classic) {
-      const limit = o.modulationMaxRatio * Math.sqrt(sumBaseSq);
-      const dn = Math.sqrt(sumDeltaSq);
-      const k = dn > limit ? limit / (dn + 1e-12) : 1;
+      const k = this.residualBound(sumBaseSq, sumDeltaSq);
       sumUpdSq = 0;
       for (let i = 0; i < n; i++) {
         const u = base[i] + k * upd[i];
@@ -263,12 +261,11 @@ export class NeuroPlastic extends Optimizer {
   }
 
   /**
-   * The published rule runs as three backend kernels (WASM SIMD where available); diagnostics only read beside them,
-   * so collecting them never changes the update.
+   * The per-parameter rule runs as backend kernels (WASM SIMD where available): three passes for the published rule,
+   * four for the hybrid bases. Diagnostics only read beside them, so collecting them never changes the update.
    */
   private fastPath(): boolean {
-    const o = this.o;
-    return o.parameterwise && o.base === 'classic';
+    return this.o.parameterwise;
   }
 
   /** Room for one tensor's alphas while diagnostics are collected. */
@@ -320,6 +317,10 @@ export class NeuroPlastic extends Optimizer {
         alphas[i] = parameterAlpha(Math.abs(g[i]) * invG, act[i] * invA, upd[i] * invM, weights, lo, hi, mix);
       recordAlphas(this.diag, alphas, lo, hi);
     }
+    if (o.base !== 'classic') {
+      this.hybridUpdate(p, act, upd, invG, wa * invA, wg, wm * invM, mix);
+      return;
+    }
     const sumSq = kernels.neuroplasticUpdate(
       n,
       g,
@@ -342,6 +343,58 @@ export class NeuroPlastic extends Optimizer {
     if (this.collect) this.recordNorms(g, scale * scale * sumSq);
   }
 
+  /**
+   * The hybrid modes after pass 1 (`mem` holds the memory signal): the base direction b, the residual
+   * d = strength (alpha - 1) b (into `mem`), bounded to modulationMaxRatio |b|, then the stabiliser on u = b + k d,
+   * whose squared norm follows from the residual kernel's sums without another pass.
+   */
+  private hybridUpdate(
+    p: Param,
+    act: Float32Array,
+    mem: Float32Array,
+    invG: number,
+    ka: number,
+    wg: number,
+    km: number,
+    mix: number,
+  ): void {
+    const o = this.o;
+    const n = p.value.length;
+    const base = this.baseUpdate(p);
+    const sums = this.sums;
+    kernels.neuroplasticResidual(
+      n,
+      p.grad,
+      act,
+      mem,
+      base,
+      mem,
+      invG,
+      ka,
+      wg,
+      km,
+      o.alphaMin,
+      o.alphaMax,
+      mix,
+      o.modulationStrength,
+      sums,
+    );
+    const [sumBaseSq, sumDeltaSq, sumCross] = sums;
+    const k = this.residualBound(sumBaseSq, sumDeltaSq);
+    const sumSq = Math.max(0, sumBaseSq + 2 * k * sumCross + k * k * sumDeltaSq);
+    const scale = this.stabilizerScale(sumSq, n);
+    const shrink = o.weightDecay > 0 && o.base === 'adamw' ? 1 - this.lr * o.weightDecay : 1;
+    kernels.applyResidualUpdate(n, p.value, base, mem, k, shrink, this.lr * scale);
+    if (this.collect) this.recordNorms(p.grad, scale * scale * sumSq);
+  }
+
+  /** The factor that keeps the modulation residual within modulationMaxRatio of the base update's norm. */
+  private residualBound(sumBaseSq: number, sumDeltaSq: number): number {
+    const limit = this.o.modulationMaxRatio * Math.sqrt(sumBaseSq);
+    const dn = Math.sqrt(sumDeltaSq);
+    return dn > limit ? limit / (dn + 1e-12) : 1;
+  }
+
   /** The homeostatic stabiliser's factor for an update with squared norm `sumSq` over `n` values. */
   private stabilizerScale(sumSq: number, n: number): number {
     const o = this.o;
@@ -357,27 +410,29 @@ export class NeuroPlastic extends Optimizer {
   }
 
   /** The hybrid bases' unmodulated update direction (AdamW's m_hat / (sqrt(v_hat) + eps), or SGD momentum). */
+  /** The base optimizer's direction (AdamW or SGD with momentum) into the parameter's `base_update` slot. */
   private baseUpdate(p: Param): Float32Array {
     const o = this.o;
-    const n = p.value.length;
-    const g = p.grad;
     const buf = this.slot(p, 'base_momentum');
     const out = this.slot(p, 'base_update');
-    if (o.base === 'adamw') {
-      const v2 = this.slot(p, 'base_variance');
-      const b1 = o.baseMomentum;
-      const b2 = o.baseBeta2;
-      const bc1 = 1 - Math.pow(b1, this.stepCount);
-      const bc2 = 1 - Math.pow(b2, this.stepCount);
-      for (let i = 0; i < n; i++) {
-        const mi = (buf[i] = b1 * buf[i] + (1 - b1) * g[i]);
-        const vi = (v2[i] = b2 * v2[i] + (1 - b2) * g[i] * g[i]);
-        out[i] = mi / bc1 / (Math.sqrt(vi / bc2) + o.baseEps);
-      }
-    } else {
-      const wd = o.weightDecay;
-      for (let i = 0; i < n; i++) out[i] = buf[i] = o.baseMomentum * buf[i] + g[i] + wd * p.value[i];
-    }
+    const adamw = o.base === 'adamw';
+    const { baseMomentum: b1, baseBeta2: b2 } = o;
+    kernels.baseDirection(
+      p.value.length,
+      adamw ? 0 : 1,
+      p.grad,
+      p.value,
+      buf,
+      // SGD with momentum keeps no variance; the kernel leaves this argument alone then.
+      adamw ? this.slot(p, 'base_variance') : out,
+      out,
+      b1,
+      b2,
+      adamw ? 1 / (1 - Math.pow(b1, this.stepCount)) : 1,
+      adamw ? 1 / (1 - Math.pow(b2, this.stepCount)) : 1,
+      o.baseEps,
+      adamw ? 0 : o.weightDecay,
+    );
     return out;
   }
 }

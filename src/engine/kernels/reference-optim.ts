@@ -1,7 +1,7 @@
 import type { Kernels } from './types.js';
 
 /**
- * Reference optimizer kernels (the three NeuroPlastic passes and Adam's step), monomorphic so V8 compiles them tightly; the WASM
+ * Reference optimizer kernels (the NeuroPlastic passes, its hybrid modes' and Adam's step), monomorphic so V8 compiles them tightly; the WASM
  * backend's versions must agree with these.
  */
 export const referenceOptim: Pick<
@@ -13,6 +13,9 @@ export const referenceOptim: Pick<
   | 'neuroplasticUpdate'
   | 'applyUpdate'
   | 'adamUpdate'
+  | 'baseDirection'
+  | 'neuroplasticResidual'
+  | 'applyResidualUpdate'
 > = {
   allocState: (n) => new Float32Array(n),
   // Ordinary arrays: the garbage collector frees them.
@@ -59,6 +62,36 @@ export const referenceOptim: Pick<
   },
   applyUpdate(n, w, upd, shrink, stepSize) {
     for (let i = 0; i < n; i++) w[i] = w[i] * shrink - stepSize * upd[i];
+  },
+  baseDirection(n, kind, g, w, m, v, out, b1, b2, invBc1, invBc2, eps, wd) {
+    if (kind === 0) {
+      for (let i = 0; i < n; i++) {
+        const mi = (m[i] = b1 * m[i] + (1 - b1) * g[i]);
+        const vi = (v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]);
+        out[i] = (mi * invBc1) / (Math.sqrt(vi * invBc2) + eps);
+      }
+    } else for (let i = 0; i < n; i++) out[i] = m[i] = b1 * m[i] + g[i] + wd * w[i];
+  },
+  neuroplasticResidual(n, g, act, mem, base, out, invG, ka, wg, km, lo, hi, mix, strength, sums) {
+    let sb = 0;
+    let sd = 0;
+    let sx = 0;
+    for (let i = 0; i < n; i++) {
+      const gh = Math.abs(g[i]) * invG;
+      const ag = Math.min(Math.max(gh, lo), hi);
+      const af = Math.min(Math.max(ka * act[i] + wg * gh + km * mem[i], lo), hi);
+      const b = base[i];
+      const d = (out[i] = strength * (ag + mix * (af - ag) - 1) * b);
+      sb += b * b;
+      sd += d * d;
+      sx += b * d;
+    }
+    sums[0] = sb;
+    sums[1] = sd;
+    sums[2] = sx;
+  },
+  applyResidualUpdate(n, w, base, resid, k, shrink, stepSize) {
+    for (let i = 0; i < n; i++) w[i] = w[i] * shrink - stepSize * (base[i] + k * resid[i]);
   },
   adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps) {
     const c1 = 1 - b1;

@@ -148,6 +148,56 @@ export interface Kernels {
   /** w = w * shrink - stepSize * upd. */
   applyUpdate(n: number, w: Float32Array, upd: Float32Array, shrink: number, stepSize: number): void;
   /**
+   * The base optimizer's direction for NeuroPlastic's hybrid modes, into `out`. kind 0 (AdamW): m, v EMAs of g and
+   * g^2, out = m invBc1 / (sqrt(v invBc2) + eps). kind 1 (SGD with momentum): m = b1 m + g + wd w, out = m.
+   */
+  baseDirection(
+    n: number,
+    kind: 0 | 1,
+    g: Float32Array,
+    w: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    out: Float32Array,
+    b1: number,
+    b2: number,
+    invBc1: number,
+    invBc2: number,
+    eps: number,
+    wd: number,
+  ): void;
+  /**
+   * The hybrid modes' residual out = strength (alpha - 1) base, alpha as in neuroplasticUpdate (`out` may be `mem`);
+   * sums[0..2] = sum base^2, sum out^2, sum base out.
+   */
+  neuroplasticResidual(
+    n: number,
+    g: Float32Array,
+    act: Float32Array,
+    mem: Float32Array,
+    base: Float32Array,
+    out: Float32Array,
+    invG: number,
+    ka: number,
+    wg: number,
+    km: number,
+    lo: number,
+    hi: number,
+    mix: number,
+    strength: number,
+    sums: Float64Array,
+  ): void;
+  /** w = w * shrink - stepSize (base + k resid). */
+  applyResidualUpdate(
+    n: number,
+    w: Float32Array,
+    base: Float32Array,
+    resid: Float32Array,
+    k: number,
+    shrink: number,
+    stepSize: number,
+  ): void;
+  /**
    * One exponential-Euler step of n LIF neurons (parameter block laid out as LIF in reference-spiking.ts);
    * writes the indices of the neurons that fired to `spikes` and returns how many.
    */

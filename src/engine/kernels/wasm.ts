@@ -27,6 +27,9 @@ const FUNCTIONS = [
   'neuroplasticUpdate',
   'applyUpdate',
   'adamUpdate',
+  'baseDirection',
+  'neuroplasticResidual',
+  'applyResidualUpdate',
   'lifStep',
   'maxPool2dForward',
   'maxPool2dBackward',
@@ -468,6 +471,84 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       const pu = rt.address(upd, n);
       const run = (i0: number, i1: number) => [i1 - i0, pw + 4 * i0, pu + 4 * i0, shrink, stepSize];
       splitOptim('applyUpdate', n, run);
+      if (!rt.holds(w)) w.set(rt.view(pw, n));
+    },
+    baseDirection(n, kind, g, w, m, v, out, b1, b2, invBc1, invBc2, eps, wd) {
+      if (n < OPTIM_VECTOR_MIN)
+        return ref.baseDirection(n, kind, g, w, m, v, out, b1, b2, invBc1, invBc2, eps, wd);
+      rt.reset();
+      const outs = [m, v, out];
+      const [pm, pv, po] = outs.map((a) => rt.address(a, n));
+      const [pg, pw] = [g, w].map((a) => rt.address(a, n));
+      const run = (i0: number, i1: number) => [
+        i1 - i0,
+        kind,
+        ...[pg, pw, pm, pv, po].map((p) => p + 4 * i0),
+        b1,
+        b2,
+        invBc1,
+        invBc2,
+        eps,
+        wd,
+      ];
+      splitOptim('baseDirection', n, run);
+      outs.forEach((a, i) => {
+        if (!rt.holds(a)) a.set(rt.view([pm, pv, po][i], n));
+      });
+    },
+    neuroplasticResidual(n, g, act, mem, base, out, invG, ka, wg, km, lo, hi, mix, strength, sums) {
+      if (n < OPTIM_VECTOR_MIN)
+        return ref.neuroplasticResidual(
+          n,
+          g,
+          act,
+          mem,
+          base,
+          out,
+          invG,
+          ka,
+          wg,
+          km,
+          lo,
+          hi,
+          mix,
+          strength,
+          sums,
+        );
+      rt.reset();
+      const [pg, pa, pm, pb] = [g, act, mem, base].map((a) => rt.address(a, n));
+      const po = out === mem ? pm : rt.address(out, n);
+      const ps = rt.reserve(12);
+      const run = (i0: number, i1: number, at: number) => [
+        i1 - i0,
+        ...[pg, pa, pm, pb, po].map((p) => p + 4 * i0),
+        invG,
+        ka,
+        wg,
+        km,
+        lo,
+        hi,
+        mix,
+        strength,
+        at,
+      ];
+      splitOptim('neuroplasticResidual', n, run, ps, 3, sums);
+      if (!rt.holds(out)) out.set(rt.view(po, n));
+    },
+    applyResidualUpdate(n, w, base, resid, k, shrink, stepSize) {
+      if (n < OPTIM_VECTOR_MIN) return ref.applyResidualUpdate(n, w, base, resid, k, shrink, stepSize);
+      rt.reset();
+      const [pw, pb, pr] = [w, base, resid].map((a) => rt.address(a, n));
+      const run = (i0: number, i1: number) => [
+        i1 - i0,
+        pw + 4 * i0,
+        pb + 4 * i0,
+        pr + 4 * i0,
+        k,
+        shrink,
+        stepSize,
+      ];
+      splitOptim('applyResidualUpdate', n, run);
       if (!rt.holds(w)) w.set(rt.view(pw, n));
     },
     lifStep(n, v, exc, inh, input, refractory, spikes, prm, conductance, refractorySteps) {
