@@ -137,9 +137,7 @@ function memorySignal(
 
 /**
  * Pass 2: alpha and the update u = alpha g + l2 w into `upd` (which may alias `mem`); stores sum(u^2) (f64) at `out`.
- * alpha = ag + mix (af - ag) is computed as (1 - mix) ag + mix af with both factors folded into the clips' inputs and
- * bounds (k clip(x, lo, hi) = clip(k x, k lo, k hi), bounds swapped when k < 0): two operations less per vector in
- * this arithmetic-bound pass.
+ * alpha comes in folded form (see alpha4).
  */
 export function neuroplasticUpdate(
   n: i32,
@@ -148,25 +146,17 @@ export function neuroplasticUpdate(
   act: usize,
   mem: usize,
   upd: usize,
-  invG: f32,
-  ka: f32,
-  wg: f32,
-  km: f32,
-  lo: f32,
-  hi: f32,
-  mix: f32,
+  kGrad: f32,
+  gradLo: f32,
+  gradHi: f32,
+  kAct: f32,
+  kGradFull: f32,
+  kMem: f32,
+  fullLo: f32,
+  fullHi: f32,
   l2: f32,
   out: usize,
 ): void {
-  const keep: f32 = 1 - mix;
-  const gradLo = min(keep * lo, keep * hi),
-    gradHi = max(keep * lo, keep * hi);
-  const fullLo = min(mix * lo, mix * hi),
-    fullHi = max(mix * lo, mix * hi);
-  const kGrad: f32 = keep * invG,
-    kAct: f32 = mix * ka,
-    kGradFull: f32 = mix * wg * invG,
-    kMem: f32 = mix * km;
   const vkGrad = f32x4.splat(kGrad),
     vkAct = f32x4.splat(kAct),
     vkGradFull = f32x4.splat(kGradFull),
@@ -233,9 +223,19 @@ export function neuroplasticUpdate(
   for (; i < n; i++) {
     const o = <usize>i * 4;
     const gi = load<f32>(g + o);
-    const ag = abs(gi);
-    const full = kAct * load<f32>(act + o) + kGradFull * ag + kMem * load<f32>(mem + o);
-    const alpha = min(max(kGrad * ag, gradLo), gradHi) + min(max(full, fullLo), fullHi);
+    const alpha = alpha1(
+      abs(gi),
+      load<f32>(act + o),
+      load<f32>(mem + o),
+      kGrad,
+      gradLo,
+      gradHi,
+      kAct,
+      kGradFull,
+      kMem,
+      fullLo,
+      fullHi,
+    );
     const u = alpha * gi + l2 * load<f32>(w + o);
     store<f32>(upd + o, u);
     s += <f64>u * <f64>u;
@@ -243,7 +243,7 @@ export function neuroplasticUpdate(
   store<f64>(out, s);
 }
 
-/** alpha g for four values of pass 2, from its folded constants (see neuroplasticUpdate). */
+/** alpha g for four values of pass 2 (see alpha4). */
 function alphaG(
   gi: v128,
   act: v128,
@@ -257,9 +257,51 @@ function alphaG(
   fullLo: v128,
   fullHi: v128,
 ): v128 {
-  const ag = abs4(gi);
+  return f32x4.mul(
+    alpha4(abs4(gi), act, mem, kGrad, gradLo, gradHi, kAct, kGradFull, kMem, fullLo, fullHi),
+    gi,
+  );
+}
+
+/**
+ * alpha = clip(g_hat) + mix (clip(wa a_hat + wg g_hat + wm m_hat) - clip(g_hat)) for four values, from |g|, the trace
+ * and the memory signal. It is computed as (1 - mix) clip(g_hat) + mix clip(full) with both factors folded into the
+ * clips' inputs and bounds (k clip(x, lo, hi) = clip(k x, k lo, k hi), bounds swapped when k < 0), by the caller (see
+ * foldAlpha in src/engine/kernels/wasm.ts): two operations less per vector in the arithmetic-bound pass 2.
+ */
+function alpha4(
+  ag: v128,
+  act: v128,
+  mem: v128,
+  kGrad: v128,
+  gradLo: v128,
+  gradHi: v128,
+  kAct: v128,
+  kGradFull: v128,
+  kMem: v128,
+  fullLo: v128,
+  fullHi: v128,
+): v128 {
   const full = f32x4.add(f32x4.add(f32x4.mul(kAct, act), f32x4.mul(kGradFull, ag)), f32x4.mul(kMem, mem));
-  return f32x4.mul(f32x4.add(clip4(f32x4.mul(kGrad, ag), gradLo, gradHi), clip4(full, fullLo, fullHi)), gi);
+  return f32x4.add(clip4(f32x4.mul(kGrad, ag), gradLo, gradHi), clip4(full, fullLo, fullHi));
+}
+
+/** alpha4 for one value. */
+function alpha1(
+  ag: f32,
+  act: f32,
+  mem: f32,
+  kGrad: f32,
+  gradLo: f32,
+  gradHi: f32,
+  kAct: f32,
+  kGradFull: f32,
+  kMem: f32,
+  fullLo: f32,
+  fullHi: f32,
+): f32 {
+  const full = kAct * act + kGradFull * ag + kMem * mem;
+  return min(max(kGrad * ag, gradLo), gradHi) + min(max(full, fullLo), fullHi);
 }
 
 /** Pass 3: w = w * shrink - stepSize * u. */
@@ -395,8 +437,8 @@ export function baseDirection(
 }
 
 /**
- * The hybrid modes' modulation residual: d = strength (alpha - 1) base into `out` (which may alias `mem`), with
- * alpha = clip(g_hat) + mix (clip(ka act + wg g_hat + km mem) - clip(g_hat)); sums[0..2] (f64) = sum base^2,
+ * The hybrid modes' modulation residual: d = strength (alpha - 1) base into `out` (which may alias `mem`), alpha
+ * in folded form (see alpha4); sums[0..2] (f64) = sum base^2,
  * sum d^2, sum base d. The cross term changes sign, so its f32 block sums are exact only to about 4e-6 of
  * sum |base d|; that sum is at most sqrt(sum base^2 sum d^2), so the error is negligible beside sum base^2 in
  * sum (base + k d)^2 = sum base^2 + 2 k sum base d + k^2 sum d^2, which is all the sums are used for.
@@ -408,24 +450,26 @@ export function neuroplasticResidual(
   mem: usize,
   base: usize,
   out: usize,
-  invG: f32,
-  ka: f32,
-  wg: f32,
-  km: f32,
-  lo: f32,
-  hi: f32,
-  mix: f32,
+  kGrad: f32,
+  gradLo: f32,
+  gradHi: f32,
+  kAct: f32,
+  kGradFull: f32,
+  kMem: f32,
+  fullLo: f32,
+  fullHi: f32,
   strength: f32,
   sums: usize,
 ): void {
-  const vInvG = f32x4.splat(invG),
-    vka = f32x4.splat(ka),
-    vwg = f32x4.splat(wg),
-    vkm = f32x4.splat(km),
-    vlo = f32x4.splat(lo),
-    vhi = f32x4.splat(hi),
-    vmix = f32x4.splat(mix),
-    vs = f32x4.splat(strength),
+  const vkGrad = f32x4.splat(kGrad),
+    vkAct = f32x4.splat(kAct),
+    vkGradFull = f32x4.splat(kGradFull),
+    vkMem = f32x4.splat(kMem);
+  const vGradLo = f32x4.splat(gradLo),
+    vGradHi = f32x4.splat(gradHi),
+    vFullLo = f32x4.splat(fullLo),
+    vFullHi = f32x4.splat(fullHi);
+  const vs = f32x4.splat(strength),
     one = f32x4.splat(1);
   let sb = f64x2.splat(0),
     sd = f64x2.splat(0),
@@ -439,13 +483,20 @@ export function neuroplasticResidual(
       bx = f32x4.splat(0);
     for (; i < end; i += 4) {
       const o = <usize>i * 4;
-      const gh = f32x4.mul(abs4(v128.load(g + o)), vInvG);
-      const ag = clip4(gh, vlo, vhi);
-      const full = f32x4.add(
-        f32x4.add(f32x4.mul(vka, v128.load(act + o)), f32x4.mul(vwg, gh)),
-        f32x4.mul(vkm, v128.load(mem + o)),
+      const ag = abs4(v128.load(g + o));
+      const alpha = alpha4(
+        ag,
+        v128.load(act + o),
+        v128.load(mem + o),
+        vkGrad,
+        vGradLo,
+        vGradHi,
+        vkAct,
+        vkGradFull,
+        vkMem,
+        vFullLo,
+        vFullHi,
       );
-      const alpha = f32x4.add(ag, f32x4.mul(vmix, f32x4.sub(clip4(full, vlo, vhi), ag)));
       const b = v128.load(base + o);
       const d = f32x4.mul(f32x4.mul(vs, f32x4.sub(alpha, one)), b);
       v128.store(out + o, d);
@@ -462,10 +513,19 @@ export function neuroplasticResidual(
     tx = total(sx);
   for (; i < n; i++) {
     const o = <usize>i * 4;
-    const gh = abs(load<f32>(g + o)) * invG;
-    const ag = min(max(gh, lo), hi);
-    const af = min(max(ka * load<f32>(act + o) + wg * gh + km * load<f32>(mem + o), lo), hi);
-    const alpha = ag + mix * (af - ag);
+    const alpha = alpha1(
+      abs(load<f32>(g + o)),
+      load<f32>(act + o),
+      load<f32>(mem + o),
+      kGrad,
+      gradLo,
+      gradHi,
+      kAct,
+      kGradFull,
+      kMem,
+      fullLo,
+      fullHi,
+    );
     const b = load<f32>(base + o);
     const d = strength * (alpha - 1) * b;
     store<f32>(out + o, d);

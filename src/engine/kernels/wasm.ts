@@ -305,6 +305,26 @@ class WasmRuntime {
   }
 }
 
+/**
+ * NeuroPlastic's alpha = clip(g_hat) + mix (clip(ka act + wg g_hat + km mem) - clip(g_hat)), g_hat = |g| invG, as the
+ * WASM kernels take it: (1 - mix) clip(g_hat) + mix clip(full) with each factor folded into its clip's input and
+ * bounds (k clip(x, lo, hi) = clip(k x, k lo, k hi), bounds swapped when k < 0), which saves the arithmetic-bound
+ * pass 2 two vector operations. Returns [kGrad, gradLo, gradHi, kAct, kGradFull, kMem, fullLo, fullHi].
+ */
+function foldAlpha(invG: number, ka: number, wg: number, km: number, lo: number, hi: number, mix: number) {
+  const keep = 1 - mix;
+  return [
+    keep * invG,
+    Math.min(keep * lo, keep * hi),
+    Math.max(keep * lo, keep * hi),
+    mix * ka,
+    mix * wg * invG,
+    mix * km,
+    Math.min(mix * lo, mix * hi),
+    Math.max(mix * lo, mix * hi),
+  ];
+}
+
 /** Float count an operand spans given its rows, columns and leading dimension. */
 const span = (rows: number, cols: number, ld: number) =>
   rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
@@ -446,16 +466,11 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       const [pg, pw, pa, pm] = [g, w, act, mem].map((a) => rt.address(a, n));
       const pu = upd === mem ? pm : rt.address(upd, n);
       const ps = rt.reserve(4);
+      const folded = foldAlpha(invG, ka, wg, km, lo, hi, mix);
       const run = (i0: number, i1: number, at: number) => [
         i1 - i0,
         ...[pg, pw, pa, pm, pu].map((p) => p + 4 * i0),
-        invG,
-        ka,
-        wg,
-        km,
-        lo,
-        hi,
-        mix,
+        ...folded,
         l2,
         at,
       ];
@@ -519,16 +534,11 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       const [pg, pa, pm, pb] = [g, act, mem, base].map((a) => rt.address(a, n));
       const po = out === mem ? pm : rt.address(out, n);
       const ps = rt.reserve(12);
+      const folded = foldAlpha(invG, ka, wg, km, lo, hi, mix);
       const run = (i0: number, i1: number, at: number) => [
         i1 - i0,
         ...[pg, pa, pm, pb, po].map((p) => p + 4 * i0),
-        invG,
-        ka,
-        wg,
-        km,
-        lo,
-        hi,
-        mix,
+        ...folded,
         strength,
         at,
       ];
