@@ -72,6 +72,8 @@ export async function benchOptimStep(seconds = 3): Promise<Record<string, unknow
     );
   const adamwBase = hybrid('adamw');
   const sgdMomentumBase = hybrid('sgd-momentum');
+  // The tensor-mean form (parameterwise: false), whose collapse the docs describe.
+  const tensorMean = msPerStep(new NeuroPlastic({ lr: 0.1, parameterwise: false }), params, 300);
   const withDiagnostics = (() => {
     const opt = new NeuroPlastic({ lr: 0.1, warmupEpochs: 2, plasticityScale: 2 });
     const t0 = performance.now();
@@ -100,6 +102,7 @@ export async function benchOptimStep(seconds = 3): Promise<Record<string, unknow
     neuroplastic_grad_only_ms: round(gradOnly),
     neuroplastic_adamw_base_ms: round(adamwBase),
     neuroplastic_sgd_momentum_base_ms: round(sgdMomentumBase),
+    neuroplastic_tensor_mean_ms: round(tensorMean),
     neuroplastic_with_diagnostics_ms: round(withDiagnostics),
     ratio_neuroplastic_vs_adam: round(main.ratio, 3),
     ...(oneThread && {

@@ -88,7 +88,6 @@ export class NeuroPlastic extends Optimizer {
   readonly o: Required<NeuroPlasticOptions>;
   /** Signal weights after the ablation (renormalised to sum to 1 when one is removed). */
   readonly weights: { activity: number; gradient: number; memory: number };
-  private scratch = new Float32Array(0);
   private alphas = new Float32Array(0);
   private stage: Float32Array = new Float32Array(0);
   private readonly sums = new Float64Array(3);
@@ -152,120 +151,81 @@ export class NeuroPlastic extends Optimizer {
     this.lastDiagnostics = this.collect ? finishDiagnostics(this.diag, this.stepCount, this.gate) : null;
   }
 
+  /**
+   * One tensor's step as backend kernels (WASM SIMD where available): pass 1 (traces, moments, memory signal and the
+   * sums for the mean normalisations), then pass 2 (alpha and the update, with its squared norm) and pass 3 (the
+   * stabilised apply), or the hybrid bases' kernels. Diagnostics only read beside them, so collecting them never
+   * changes the update.
+   */
   protected update(p: Param): void {
-    const n = p.value.length;
     const o = this.o;
+    const n = p.value.length;
     const g = p.grad;
     const w = p.value;
     const first = !this.hasSlot(p, 'activity');
     const act = this.slot(p, 'activity');
-    const m = this.slot(p, 'momentum');
-    const v = this.slot(p, 'variance');
-    if (this.fastPath()) {
-      this.fastUpdate(p, first, act, m, v);
-      return;
-    }
-    if (this.scratch.length < 2 * n) this.scratch = new Float32Array(2 * n);
-    const mem = this.scratch.subarray(0, n);
-    const upd = this.scratch.subarray(n, 2 * n);
-    const eps = o.eps;
-
-    // Pass 1: traces and memories, and the sums the mean-normalisations need.
+    if (this.stage.length < n) this.stage = kernels.allocState(n);
+    const mem = this.stage.subarray(0, n);
     const sums = this.sums;
-    const startFromSignal = first && o.activityInit === 'signal';
     kernels.neuroplasticTraces(
       n,
       g,
       act,
-      m,
-      v,
+      this.slot(p, 'momentum'),
+      this.slot(p, 'variance'),
       mem,
-      startFromSignal,
+      first && o.activityInit === 'signal',
       o.activityDecay,
       o.momentumDecay,
       o.varianceDecay,
-      eps,
+      o.eps,
       sums,
     );
-    const sumG = sums[0];
-    const sumA = sums[1];
-    const sumM = sums[2];
-    const invG = 1 / (sumG / n + eps);
-    const invA = 1 / (sumA / n + eps);
-    const invM = 1 / (sumM / n + eps);
-
-    // Pass 2: alpha per parameter and the update before stabilisation.
-    const { alphaMin: lo, alphaMax: hi } = o;
-    const mix = this.gate * o.plasticityScale;
+    const [meanG, meanA, meanM] = [sums[0] / n, sums[1] / n, sums[2] / n];
+    const invG = 1 / (meanG + o.eps);
+    const invA = 1 / (meanA + o.eps);
+    const invM = 1 / (meanM + o.eps);
     const { activity: wa, gradient: wg, memory: wm } = this.weights;
-    const classic = o.base === 'classic';
-    const l2 = classic && !o.decoupledWeightDecay ? o.weightDecay : 0;
-    let alphaGradMean = 0;
-    let alphaFullMean = 0;
+    // Per parameter, alpha blends clip(g_hat) toward clip(full) by mix. The tensor-mean form (parameterwise: false)
+    // is the same rule on the means, which the mean normalisations make ~1: one alpha for the whole tensor, given to
+    // the kernels as equal clip bounds with mix 0.
+    let [lo, hi, mix] = [o.alphaMin, o.alphaMax, this.gate * o.plasticityScale];
     if (!o.parameterwise) {
-      // The collapse: every signal was divided by its own mean, so these means are ~1 and alpha ~ 1 everywhere.
-      alphaGradMean = clamp((sumG / n) * invG, lo, hi);
-      alphaFullMean = clamp(wa * (sumA / n) * invA + wg * (sumG / n) * invG + wm * (sumM / n) * invM, lo, hi);
+      lo = hi = parameterAlpha(meanG * invG, meanA * invA, meanM * invM, this.weights, lo, hi, mix);
+      mix = 0;
     }
-    const base = classic ? g : this.baseUpdate(p);
-    const alphas = this.collect ? this.alphaScratch(n) : null;
-    let sumUpdSq = 0;
-    let sumBaseSq = 0;
-    let sumDeltaSq = 0;
-    for (let i = 0; i < n; i++) {
-      let alpha: number;
-      if (o.parameterwise)
-        alpha = parameterAlpha(
-          Math.abs(g[i]) * invG,
-          act[i] * invA,
-          mem[i] * invM,
-          this.weights,
-          lo,
-          hi,
-          mix,
-        );
-      else alpha = alphaGradMean + mix * (alphaFullMean - alphaGradMean);
-      if (alphas) alphas[i] = alpha;
-      if (classic) {
-        const u = alpha * g[i] + l2 * w[i];
-        upd[i] = u;
-        sumUpdSq += u * u;
-      } else {
-        // Hybrid: keep the base update, and put the modulation in a bounded residual (scaled below).
-        const b = base[i];
-        const d = o.modulationStrength * (alpha - 1) * b;
-        upd[i] = d;
-        sumBaseSq += b * b;
-        sumDeltaSq += d * d;
-      }
+    if (this.collect) {
+      const alphas = this.alphaScratch(n);
+      const weights = this.weights;
+      for (let i = 0; i < n; i++)
+        alphas[i] = parameterAlpha(Math.abs(g[i]) * invG, act[i] * invA, mem[i] * invM, weights, lo, hi, mix);
+      recordAlphas(this.diag, alphas, o.alphaMin, o.alphaMax);
     }
-    if (alphas) recordAlphas(this.diag, alphas, lo, hi);
-    if (!classic) {
-      const k = this.residualBound(sumBaseSq, sumDeltaSq);
-      sumUpdSq = 0;
-      for (let i = 0; i < n; i++) {
-        const u = base[i] + k * upd[i];
-        upd[i] = u;
-        sumUpdSq += u * u;
-      }
+    if (o.base !== 'classic') {
+      this.hybridUpdate(p, act, mem, [invG, wa * invA, wg, wm * invM, lo, hi, mix]);
+      return;
     }
-
-    // Homeostatic stabiliser: clip the update norm, then nudge its RMS toward the target.
-    const scale = this.stabilizerScale(sumUpdSq, n);
-
-    // Pass 3: apply (decoupled decay first, as the reference does).
-    const shrink = o.weightDecay > 0 && !l2 && o.base !== 'sgd-momentum' ? 1 - this.lr * o.weightDecay : 1;
-    const stepSize = this.lr * scale;
-    kernels.applyUpdate(n, w, upd, shrink, stepSize);
-    if (this.collect) this.recordNorms(g, scale * scale * sumUpdSq);
-  }
-
-  /**
-   * The per-parameter rule runs as backend kernels (WASM SIMD where available): three passes for the published rule,
-   * four for the hybrid bases. Diagnostics only read beside them, so collecting them never changes the update.
-   */
-  private fastPath(): boolean {
-    return this.o.parameterwise;
+    const l2 = o.decoupledWeightDecay ? 0 : o.weightDecay;
+    const sumSq = kernels.neuroplasticUpdate(
+      n,
+      g,
+      w,
+      act,
+      mem,
+      mem,
+      invG,
+      wa * invA,
+      wg,
+      wm * invM,
+      lo,
+      hi,
+      mix,
+      l2,
+    );
+    const scale = this.stabilizerScale(sumSq, n);
+    const shrink = o.weightDecay > 0 && !l2 ? 1 - this.lr * o.weightDecay : 1;
+    kernels.applyUpdate(n, w, mem, shrink, this.lr * scale);
+    if (this.collect) this.recordNorms(g, scale * scale * sumSq);
   }
 
   /** Room for one tensor's alphas while diagnostics are collected. */
@@ -281,68 +241,6 @@ export class NeuroPlastic extends Optimizer {
     this.diag.updateSq += updateSq;
   }
 
-  private fastUpdate(p: Param, first: boolean, act: Float32Array, m: Float32Array, v: Float32Array): void {
-    const o = this.o;
-    const n = p.value.length;
-    const g = p.grad;
-    const w = p.value;
-    if (this.stage.length < n) this.stage = kernels.allocState(n);
-    const upd = this.stage.subarray(0, n);
-    const sums = this.sums;
-    kernels.neuroplasticTraces(
-      n,
-      g,
-      act,
-      m,
-      v,
-      upd,
-      first && o.activityInit === 'signal',
-      o.activityDecay,
-      o.momentumDecay,
-      o.varianceDecay,
-      o.eps,
-      sums,
-    );
-    const invG = 1 / (sums[0] / n + o.eps);
-    const invA = 1 / (sums[1] / n + o.eps);
-    const invM = 1 / (sums[2] / n + o.eps);
-    const l2 = o.decoupledWeightDecay ? 0 : o.weightDecay;
-    const { activity: wa, gradient: wg, memory: wm } = this.weights;
-    const mix = this.gate * o.plasticityScale;
-    if (this.collect) {
-      const alphas = this.alphaScratch(n);
-      const { alphaMin: lo, alphaMax: hi } = o;
-      const weights = this.weights;
-      for (let i = 0; i < n; i++)
-        alphas[i] = parameterAlpha(Math.abs(g[i]) * invG, act[i] * invA, upd[i] * invM, weights, lo, hi, mix);
-      recordAlphas(this.diag, alphas, lo, hi);
-    }
-    if (o.base !== 'classic') {
-      this.hybridUpdate(p, act, upd, invG, wa * invA, wg, wm * invM, mix);
-      return;
-    }
-    const sumSq = kernels.neuroplasticUpdate(
-      n,
-      g,
-      w,
-      act,
-      upd,
-      upd,
-      invG,
-      wa * invA,
-      wg,
-      wm * invM,
-      o.alphaMin,
-      o.alphaMax,
-      mix,
-      l2,
-    );
-    const scale = this.stabilizerScale(sumSq, n);
-    const shrink = o.weightDecay > 0 && !l2 ? 1 - this.lr * o.weightDecay : 1;
-    kernels.applyUpdate(n, w, upd, shrink, this.lr * scale);
-    if (this.collect) this.recordNorms(g, scale * scale * sumSq);
-  }
-
   /**
    * The hybrid modes after pass 1 (`mem` holds the memory signal): the base direction b, the residual
    * d = strength (alpha - 1) b (into `mem`), bounded to modulationMaxRatio |b|, then the stabiliser on u = b + k d,
@@ -352,11 +250,7 @@ export class NeuroPlastic extends Optimizer {
     p: Param,
     act: Float32Array,
     mem: Float32Array,
-    invG: number,
-    ka: number,
-    wg: number,
-    km: number,
-    mix: number,
+    [invG, ka, wg, km, lo, hi, mix]: number[],
   ): void {
     const o = this.o;
     const n = p.value.length;
@@ -373,8 +267,8 @@ export class NeuroPlastic extends Optimizer {
       ka,
       wg,
       km,
-      o.alphaMin,
-      o.alphaMax,
+      lo,
+      hi,
       mix,
       o.modulationStrength,
       sums,
