@@ -181,7 +181,9 @@ export class NeuroPlastic extends Optimizer {
       o.eps,
       sums,
     );
-    const [meanG, meanA, meanM] = [sums[0] / n, sums[1] / n, sums[2] / n];
+    const meanG = sums[0] / n;
+    const meanA = sums[1] / n;
+    const meanM = sums[2] / n;
     const invG = 1 / (meanG + o.eps);
     const invA = 1 / (meanA + o.eps);
     const invM = 1 / (meanM + o.eps);
@@ -189,7 +191,9 @@ export class NeuroPlastic extends Optimizer {
     // Per parameter, alpha blends clip(g_hat) toward clip(full) by mix. The tensor-mean form (parameterwise: false)
     // is the same rule on the means, which the mean normalisations make ~1: one alpha for the whole tensor, given to
     // the kernels as equal clip bounds with mix 0.
-    let [lo, hi, mix] = [o.alphaMin, o.alphaMax, this.gate * o.plasticityScale];
+    let lo = o.alphaMin;
+    let hi = o.alphaMax;
+    let mix = this.gate * o.plasticityScale;
     if (!o.parameterwise) {
       lo = hi = parameterAlpha(meanG * invG, meanA * invA, meanM * invM, this.weights, lo, hi, mix);
       mix = 0;
@@ -202,7 +206,7 @@ export class NeuroPlastic extends Optimizer {
       recordAlphas(this.diag, alphas, o.alphaMin, o.alphaMax);
     }
     if (o.base !== 'classic') {
-      this.hybridUpdate(p, act, mem, [invG, wa * invA, wg, wm * invM, lo, hi, mix]);
+      this.hybridUpdate(p, act, mem, invG, wa * invA, wg, wm * invM, lo, hi, mix);
       return;
     }
     const l2 = o.decoupledWeightDecay ? 0 : o.weightDecay;
@@ -250,7 +254,13 @@ export class NeuroPlastic extends Optimizer {
     p: Param,
     act: Float32Array,
     mem: Float32Array,
-    [invG, ka, wg, km, lo, hi, mix]: number[],
+    invG: number,
+    ka: number,
+    wg: number,
+    km: number,
+    lo: number,
+    hi: number,
+    mix: number,
   ): void {
     const o = this.o;
     const n = p.value.length;
@@ -303,8 +313,10 @@ export class NeuroPlastic extends Optimizer {
     return scale * clamp(1 + o.adaptationRate * (o.targetRms - rms), 0.5, 1.5);
   }
 
-  /** The hybrid bases' unmodulated update direction (AdamW's m_hat / (sqrt(v_hat) + eps), or SGD momentum). */
-  /** The base optimizer's direction (AdamW or SGD with momentum) into the parameter's `base_update` slot. */
+  /**
+   * The hybrid bases' unmodulated direction (AdamW's m_hat / (sqrt(v_hat) + eps), or SGD momentum) into the
+   * parameter's `base_update` slot.
+   */
   private baseUpdate(p: Param): Float32Array {
     const o = this.o;
     const buf = this.slot(p, 'base_momentum');

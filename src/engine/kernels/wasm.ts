@@ -334,6 +334,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
   const call = (fn: FnName, ...args: number[]) => rt.call(table, fn, ...args);
   const parallel = (fn: FnName, first: number[], second: number[]) => rt.parallel(table, fn, first, second);
   const ref = referenceKernels;
+  const sumOfSquares = new Float64Array(1);
   /**
    * Runs an element-wise optimizer kernel over [0, n), cut in two at a fixed place from OPTIM_PARALLEL_MIN values up
    * (the second half on the kernel thread when it runs). Kernels that sum write `count` f64 sums per half at
@@ -474,10 +475,9 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
         l2,
         at,
       ];
-      const sq = new Float64Array(1);
-      splitOptim('neuroplasticUpdate', n, run, ps, 1, sq);
+      splitOptim('neuroplasticUpdate', n, run, ps, 1, sumOfSquares);
       if (!rt.holds(upd)) upd.set(rt.view(pu, n));
-      return sq[0];
+      return sumOfSquares[0];
     },
     applyUpdate(n, w, upd, shrink, stepSize) {
       if (n < OPTIM_VECTOR_MIN) return ref.applyUpdate(n, w, upd, shrink, stepSize);
