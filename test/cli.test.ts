@@ -252,4 +252,8 @@ test('bench optim-step prints the contract fields (Adam and NeuroPlastic step ti
   assert.equal(out.parameters, 203530);
   // Where the kernel thread runs, the one-thread timings come with it.
   if (out.threads > 1) assert.ok(out.one_thread.adam_ms > 0 && out.one_thread.neuroplastic_ms > 0);
+  // Whole training steps include the optimizer step, so each takes longer than its optimizer alone.
+  assert.equal(out.training_step.batch, 128);
+  assert.ok(out.training_step.adam_ms > out.adam_ms, JSON.stringify(out.training_step));
+  assert.ok(out.training_step.neuroplastic_ms > out.neuroplastic_ms, JSON.stringify(out.training_step));
 });

@@ -32,7 +32,7 @@ export const BENCHES: Record<
   },
   'optim-step': {
     describe:
-      'optimizer step time on the MLP 784-256-10 parameters: NeuroPlastic vs Adam (--seconds: timing budget)',
+      'optimizer step time on the MLP 784-256-10 parameters, and whole training steps: NeuroPlastic vs Adam (--seconds: timing budget)',
     run: (a) => benchOptimStep(a.seconds ?? 3),
   },
   coba: {

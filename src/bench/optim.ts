@@ -2,39 +2,88 @@ import { getBackend, mlp, setBackend, type Param } from '../engine/index.js';
 import { Adam, NeuroPlastic, type Optimizer } from '../optim/index.js';
 import { median } from '../util/stats.js';
 import { Rng } from '../util/rng.js';
+import { loadDataset } from '../data/index.js';
+import { trainingStep } from './train.js';
 
 /** Rounds of alternating timings: memory bandwidth on shared machines drifts, so each ratio pairs nearby times. */
 const ROUNDS = 5;
 
-/** Mean milliseconds per step over about `ms` milliseconds. */
-function msPerStep(opt: Optimizer, params: Param[], ms: number): number {
-  let steps = 0;
+/** Mean milliseconds per call of `step` over about `ms` milliseconds. */
+function msPerCall(step: () => void, ms: number): number {
+  let calls = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < ms) {
-    opt.step(params, { epoch: 3 });
-    steps++;
+    step();
+    calls++;
   }
-  return (performance.now() - t0) / steps;
+  return (performance.now() - t0) / calls;
+}
+
+/** Mean milliseconds per optimizer step over about `ms` milliseconds. */
+function msPerStep(opt: Optimizer, params: Param[], ms: number): number {
+  return msPerCall(() => opt.step(params, { epoch: 3 }), ms);
+}
+
+/** Milliseconds per step of a new optimizer, after a warm-up (its first steps allocate state, V8 optimises). */
+function settledMsPerStep(opt: Optimizer, params: Param[]): number {
+  msPerStep(opt, params, 200);
+  return msPerStep(opt, params, 300);
+}
+
+/** The published form at the reference's best MNIST setting, as everywhere in this bench. */
+function publishedNeuroPlastic(): NeuroPlastic {
+  return new NeuroPlastic({ lr: 0.1, warmupEpochs: 2, plasticityScale: 2 });
+}
+
+interface Paired {
+  adam: number;
+  neuroplastic: number;
+  ratio: number;
 }
 
 /**
- * Times Adam and NeuroPlastic in alternating rounds on the active backend; returns the median step time of each and
- * the median of the per-round ratios.
+ * Times two step functions (Adam's, NeuroPlastic's) in alternating rounds; returns the median time of each and the
+ * median of the per-round ratios.
  */
-function paired(params: Param[], seconds: number): { adam: number; neuroplastic: number; ratio: number } {
-  const adam = new Adam({ lr: 1e-3 });
-  const np = new NeuroPlastic({ lr: 0.1, warmupEpochs: 2, plasticityScale: 2 });
+function alternate(adam: () => void, neuroplastic: () => void, seconds: number): Paired {
   // Warm-up: until both optimizers' code and the kernel thread's wait loop are optimised by V8.
-  msPerStep(adam, params, 300);
-  msPerStep(np, params, 300);
+  msPerCall(adam, 300);
+  msPerCall(neuroplastic, 300);
   const slice = (seconds * 1000) / (2 * ROUNDS);
   const a: number[] = [];
   const b: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    a.push(msPerStep(adam, params, slice));
-    b.push(msPerStep(np, params, slice));
+    a.push(msPerCall(adam, slice));
+    b.push(msPerCall(neuroplastic, slice));
   }
   return { adam: median(a), neuroplastic: median(b), ratio: median(b.map((x, i) => x / a[i])) };
+}
+
+/** Adam's and NeuroPlastic's step alone, on the active backend. */
+function paired(params: Param[], seconds: number): Paired {
+  const adam = new Adam({ lr: 1e-3 });
+  const np = publishedNeuroPlastic();
+  return alternate(
+    () => adam.step(params, { epoch: 3 }),
+    () => np.step(params, { epoch: 3 }),
+    seconds,
+  );
+}
+
+/**
+ * Whole training steps (batch 128 of real MNIST: forward, loss, backward, optimizer step) with each optimizer, each
+ * on its own copy of the model: what the optimizer's cost means for training.
+ */
+async function pairedTraining(seconds: number): Promise<Paired & { batch: number }> {
+  const batch = 128;
+  const ds = await loadDataset('mnist');
+  const build = () => mlp(ds.shape, [256], 10).init(new Rng(0, 1));
+  const t = alternate(
+    trainingStep(ds, build(), batch, new Adam({ lr: 1e-3 })),
+    trainingStep(ds, build(), batch, publishedNeuroPlastic()),
+    seconds,
+  );
+  return { ...t, batch };
 }
 
 /**
@@ -62,24 +111,24 @@ export async function benchOptimStep(seconds = 3): Promise<Record<string, unknow
       backend.setThreads(2);
     }
   }
-  const gradOnly = msPerStep(new NeuroPlastic({ lr: 0.1, ablation: 'grad-only' }), params, 300);
+  const gradOnly = settledMsPerStep(new NeuroPlastic({ lr: 0.1, ablation: 'grad-only' }), params);
   // The hybrid modes: the modulation as a bounded residual on an AdamW or SGD-with-momentum step.
   const hybrid = (base: 'adamw' | 'sgd-momentum') =>
-    msPerStep(
+    settledMsPerStep(
       new NeuroPlastic({ lr: 0.01, base, weightDecay: 0.01, warmupEpochs: 2, plasticityScale: 2 }),
       params,
-      300,
     );
   const adamwBase = hybrid('adamw');
   const sgdMomentumBase = hybrid('sgd-momentum');
   // The tensor-mean form (parameterwise: false), whose collapse the docs describe.
-  const tensorMean = msPerStep(new NeuroPlastic({ lr: 0.1, parameterwise: false }), params, 300);
+  const tensorMean = settledMsPerStep(new NeuroPlastic({ lr: 0.1, parameterwise: false }), params);
   const withDiagnostics = (() => {
-    const opt = new NeuroPlastic({ lr: 0.1, warmupEpochs: 2, plasticityScale: 2 });
+    const opt = publishedNeuroPlastic();
     const t0 = performance.now();
     for (let i = 0; i < 20; i++) opt.step(params, { epoch: 3, diagnostics: true });
     return (performance.now() - t0) / 20;
   })();
+  const training = await pairedTraining(seconds);
   // The same two optimizers on the portable TypeScript kernels, for scale.
   let reference = main;
   if (active !== 'reference') {
@@ -112,6 +161,12 @@ export async function benchOptimStep(seconds = 3): Promise<Record<string, unknow
         ratio: round(oneThread.ratio, 3),
       },
     }),
+    training_step: {
+      batch: training.batch,
+      adam_ms: round(training.adam),
+      neuroplastic_ms: round(training.neuroplastic),
+      ratio: round(training.ratio, 3),
+    },
     reference_backend: {
       adam_ms: round(reference.adam),
       neuroplastic_ms: round(reference.neuroplastic),

@@ -1,6 +1,6 @@
-import { loadDataset, gatherBatch } from '../data/index.js';
+import { loadDataset, gatherBatch, type LabeledImageDataset } from '../data/index.js';
 import { cnn, mlp, softmaxCrossEntropy, getBackend, type Sequential } from '../engine/index.js';
-import { Adam } from '../optim/index.js';
+import { Adam, type Optimizer } from '../optim/index.js';
 import { Rng } from '../util/rng.js';
 import { runPythonAnchor } from './anchors.js';
 
@@ -13,22 +13,23 @@ interface TrainBenchSpec {
 }
 
 /**
- * Training throughput on real MNIST batches (Adam, lr 1e-3), with PyTorch on one thread running the same model,
- * batch and optimizer side by side when python3-torch is installed (scripts/torch_bench.py).
+ * One training step on real batches (forward, softmax cross-entropy, backward, optimizer step), cycling through
+ * the training set in a fixed shuffled order.
  */
-async function benchTrain(spec: TrainBenchSpec, seconds: number): Promise<Record<string, unknown>> {
-  const { batch } = spec;
-  const ds = await loadDataset('mnist');
+export function trainingStep(
+  ds: LabeledImageDataset,
+  model: Sequential,
+  batch: number,
+  opt: Optimizer,
+): () => void {
   const per = ds.shape[0] * ds.shape[1] * ds.shape[2];
-  const model = spec.build(ds.shape).init(new Rng(0, 1));
-  const opt = new Adam({ lr: 1e-3 });
   const params = model.params();
   const order = new Rng(0, 2).permutation(ds.train.count);
   const x = new Float32Array(batch * per);
   const y = new Int32Array(batch);
-  const g = new Float32Array(batch * 10);
+  const g = new Float32Array(batch * ds.classes.length);
   let at = 0;
-  const step = () => {
+  return () => {
     if (at + batch > order.length) at = 0;
     gatherBatch(ds.train, ds.shape, order, at, at + batch, x, y);
     at += batch;
@@ -36,8 +37,19 @@ async function benchTrain(spec: TrainBenchSpec, seconds: number): Promise<Record
     const out = model.forward({ shape: [batch, ...ds.shape], data: x }, true);
     softmaxCrossEntropy(out, y, g);
     model.backward({ shape: out.shape, data: g });
-    opt.step(params);
+    opt.step(params, { epoch: 3 });
   };
+}
+
+/**
+ * Training throughput on real MNIST batches (Adam, lr 1e-3), with PyTorch on one thread running the same model,
+ * batch and optimizer side by side when python3-torch is installed (scripts/torch_bench.py).
+ */
+async function benchTrain(spec: TrainBenchSpec, seconds: number): Promise<Record<string, unknown>> {
+  const { batch } = spec;
+  const ds = await loadDataset('mnist');
+  const model = spec.build(ds.shape).init(new Rng(0, 1));
+  const step = trainingStep(ds, model, batch, new Adam({ lr: 1e-3 }));
   const measure = () => {
     const warmup = performance.now();
     for (let i = 0; i < 5 || performance.now() - warmup < 300; i++) step();
