@@ -37,6 +37,7 @@ export function trainingStep(
     const out = model.forward({ shape: [batch, ...ds.shape], data: x }, true);
     softmaxCrossEntropy(out, y, g);
     model.backward({ shape: out.shape, data: g });
+    // Past NeuroPlastic's 2-epoch warm-up, so its full rule is timed (Adam ignores the epoch).
     opt.step(params, { epoch: 3 });
   };
 }
