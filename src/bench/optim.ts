@@ -88,8 +88,8 @@ async function pairedTraining(seconds: number): Promise<Paired & { batch: number
 
 /**
  * Milliseconds per optimizer step on the MLP 784-256-10's parameters (203,530 floats) with fixed random
- * gradients: Adam against NeuroPlastic (published form) on the active backend, and both on the TypeScript reference
- * kernels for scale. Goal: NeuroPlastic <= 1.5x Adam on the same backend.
+ * gradients: Adam against NeuroPlastic (published form) on the active backend, whole training steps with each, and
+ * both optimizers on the TypeScript reference kernels for scale. Goal: NeuroPlastic <= 1.5x Adam on the same backend.
  */
 export async function benchOptimStep(seconds = 3): Promise<Record<string, unknown>> {
   const backend = getBackend();
