@@ -247,8 +247,8 @@ export class NeuroPlastic extends Optimizer {
 
   /**
    * The hybrid modes after pass 1 (`mem` holds the memory signal): the base direction b, the residual
-   * d = strength (alpha - 1) b (into `mem`), bounded to modulationMaxRatio |b|, then the stabiliser on u = b + k d,
-   * whose squared norm follows from the residual kernel's sums without another pass.
+   * d = strength (alpha - 1) b (into `mem`), scaled by k so that its norm is at most modulationMaxRatio times b's, then
+   * the stabiliser on u = b + k d, whose squared norm follows from the residual kernel's sums without another pass.
    */
   private hybridUpdate(
     p: Param,

@@ -397,7 +397,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       const h = Math.ceil(m / 8) * 4;
       parallel('sgemm', args(0, 0, h, n, 0), args(h, 0, m - h, n, 1));
     }
-    if (!rt.holds(c)) c.set(rt.view(pc, lenC));
+    rt.copyBack(c, pc, lenC);
   };
 
   const colsFloats = (g: ConvGeometry) => g.inChannels * g.kernelH * g.kernelW * g.outH * g.outW;
@@ -418,7 +418,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
     const ptrs = inputs.map((a) => rt.address(a, n));
     const po = out ? rt.address(out, n) : 0;
     const r = call(fn, n, ...scalars, ...ptrs, ...(out ? [po] : []));
-    if (out && !rt.holds(out)) out.set(rt.view(po, n));
+    if (out) rt.copyBack(out, po, n);
     return r;
   };
 
@@ -456,9 +456,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
         at,
       ];
       splitOptim('neuroplasticTraces', n, run, ps, 3, sums);
-      outs.forEach((a, i) => {
-        if (!rt.holds(a)) a.set(rt.view(ptrs[i], n));
-      });
+      outs.forEach((a, i) => rt.copyBack(a, ptrs[i], n));
     },
     neuroplasticUpdate(n, g, w, act, mem, upd, invG, ka, wg, km, lo, hi, mix, l2) {
       if (n < OPTIM_VECTOR_MIN)
@@ -476,7 +474,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
         at,
       ];
       splitOptim('neuroplasticUpdate', n, run, ps, 1, sumOfSquares);
-      if (!rt.holds(upd)) upd.set(rt.view(pu, n));
+      rt.copyBack(upd, pu, n);
       return sumOfSquares[0];
     },
     applyUpdate(n, w, upd, shrink, stepSize) {
@@ -486,14 +484,13 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       const pu = rt.address(upd, n);
       const run = (i0: number, i1: number) => [i1 - i0, pw + 4 * i0, pu + 4 * i0, shrink, stepSize];
       splitOptim('applyUpdate', n, run);
-      if (!rt.holds(w)) w.set(rt.view(pw, n));
+      rt.copyBack(w, pw, n);
     },
     baseDirection(n, kind, g, w, m, v, out, b1, b2, invBc1, invBc2, eps, wd) {
       if (n < OPTIM_VECTOR_MIN)
         return ref.baseDirection(n, kind, g, w, m, v, out, b1, b2, invBc1, invBc2, eps, wd);
       rt.reset();
-      const outs = [m, v, out];
-      const [pm, pv, po] = outs.map((a) => rt.address(a, n));
+      const [pm, pv, po] = [m, v, out].map((a) => rt.address(a, n));
       const [pg, pw] = [g, w].map((a) => rt.address(a, n));
       const run = (i0: number, i1: number) => [
         i1 - i0,
@@ -507,9 +504,9 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
         wd,
       ];
       splitOptim('baseDirection', n, run);
-      outs.forEach((a, i) => {
-        if (!rt.holds(a)) a.set(rt.view([pm, pv, po][i], n));
-      });
+      rt.copyBack(m, pm, n);
+      rt.copyBack(v, pv, n);
+      rt.copyBack(out, po, n);
     },
     neuroplasticResidual(n, g, act, mem, base, out, invG, ka, wg, km, lo, hi, mix, strength, sums) {
       if (n < OPTIM_VECTOR_MIN)
@@ -543,7 +540,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
         at,
       ];
       splitOptim('neuroplasticResidual', n, run, ps, 3, sums);
-      if (!rt.holds(out)) out.set(rt.view(po, n));
+      rt.copyBack(out, po, n);
     },
     applyResidualUpdate(n, w, base, resid, k, shrink, stepSize) {
       if (n < OPTIM_VECTOR_MIN) return ref.applyResidualUpdate(n, w, base, resid, k, shrink, stepSize);
@@ -559,7 +556,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
         stepSize,
       ];
       splitOptim('applyResidualUpdate', n, run);
-      if (!rt.holds(w)) w.set(rt.view(pw, n));
+      rt.copyBack(w, pw, n);
     },
     lifStep(n, v, exc, inh, input, refractory, spikes, prm, conductance, refractorySteps) {
       if (n < 64)
@@ -570,7 +567,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       const ps = rt.holds(spikes) ? spikes.byteOffset : rt.reserve(n);
       const count = call('lifStep', n, ...ptrs, ps, rt.put(prm, 12), conductance ? 1 : 0, refractorySteps);
       arrays.forEach((a, i) => rt.copyBack(a, ptrs[i], n));
-      if (!rt.holds(spikes)) spikes.set(new Int32Array(rt.memory.buffer, ps, count));
+      rt.copyBack(spikes, ps, count);
       return count;
     },
     maxPool2dForward(g, batch, x, y, argmax) {
@@ -615,6 +612,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
         return ref.adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps);
       rt.reset();
       const ptrs = [w, g, m, v].map((a) => rt.address(a, n));
+      const [pw, , pm, pv] = ptrs;
       const run = (i0: number, i1: number) => [
         i1 - i0,
         ...ptrs.map((p) => p + 4 * i0),
@@ -627,9 +625,9 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
         eps,
       ];
       splitOptim('adamUpdate', n, run);
-      [w, m, v].forEach((a, i) => {
-        if (!rt.holds(a)) a.set(rt.view(ptrs[[0, 2, 3][i]], n));
-      });
+      rt.copyBack(w, pw, n);
+      rt.copyBack(m, pm, n);
+      rt.copyBack(v, pv, n);
     },
     relu: (n, x, y) => (n < VECTOR_MIN ? ref.relu(n, x, y) : void vec('relu', n, [], [x], y)),
     reluBackward: (n, y, dy, dx) =>
@@ -641,7 +639,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       rt.reset();
       const px = rt.address(x, n);
       call('scale', n, alpha, px);
-      if (!rt.holds(x)) x.set(rt.view(px, n));
+      rt.copyBack(x, px, n);
     },
     dot: (n, x, y) => (n < VECTOR_MIN ? ref.dot(n, x, y) : vec('dot', n, [], [x, y])),
     sum(n, x) {
@@ -655,7 +653,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       const px = rt.address(x, batch * channels * spatial);
       const po = rt.address(out, channels);
       call('channelSum', batch, channels, spatial, px, po);
-      if (!rt.holds(out)) out.set(rt.view(po, channels));
+      rt.copyBack(out, po, channels);
     },
     gemv(trans, m, n, alpha, a, lda, x, beta, y) {
       if (m * n < VECTOR_MIN) return ref.gemv(trans, m, n, alpha, a, lda, x, beta, y);
@@ -664,7 +662,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       const px = rt.address(x, trans ? m : n);
       const py = rt.address(y, trans ? n : m);
       call('gemv', trans ? 1 : 0, m, n, alpha, pa, lda, px, beta, py);
-      if (!rt.holds(y)) y.set(rt.view(py, trans ? n : m));
+      rt.copyBack(y, py, trans ? n : m);
     },
     ger(m, n, alpha, x, y, a, lda) {
       if (m * n < VECTOR_MIN) return ref.ger(m, n, alpha, x, y, a, lda);
@@ -673,7 +671,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
       const py = rt.address(y, n);
       const pa = rt.address(a, span(m, n, lda));
       call('ger', m, n, alpha, px, py, pa, lda);
-      if (!rt.holds(a)) a.set(rt.view(pa, span(m, n, lda)));
+      rt.copyBack(a, pa, span(m, n, lda));
     },
     im2col(g, x, xOffset, cols) {
       rt.reset();
@@ -717,7 +715,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
         const h = batch >> 1;
         parallel('conv2dForward', run(0, h, 0), run(h, batch, 1));
       } else call('conv2dForward', ...run(0, batch, 0));
-      if (!rt.holds(y)) y.set(rt.view(py, batch * outSize));
+      rt.copyBack(y, py, batch * outSize);
     },
     conv2dBackward(g, batch, x, weight, dy, dWeight, dBias, dx) {
       const { inSize, outSize } = sizes(g);
@@ -734,7 +732,7 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
         // dy is already in linear memory: sum it there.
         const pdb = rt.address(dBias, g.outChannels);
         call('channelSum', batch, g.outChannels, g.outH * g.outW, pdy, pdb);
-        if (!rt.holds(dBias)) dBias.set(rt.view(pdb, g.outChannels));
+        rt.copyBack(dBias, pdb, g.outChannels);
       }
       // The second half of the batch always accumulates into its own zeroed dW, added afterwards, so the
       // summation order (and so every bit of the result) is the same with one thread or two.
@@ -763,8 +761,8 @@ function wasmKernels(rt: WasmRuntime, table: number, name: string): Kernels {
         }
         call('axpy', dWeight.length, 1, pdw1, pdw);
       } else call('conv2dBackward', ...run(0, batch, 0));
-      if (!rt.holds(dWeight)) dWeight.set(rt.view(pdw, dWeight.length));
-      if (dx && !rt.holds(dx)) dx.set(rt.view(pdx, batch * inSize));
+      rt.copyBack(dWeight, pdw, dWeight.length);
+      if (dx) rt.copyBack(dx, pdx, batch * inSize);
     },
   };
 }
