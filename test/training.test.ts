@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAndKill, runCli, tempDir } from './helpers.js';
+import { runAndKill, runCli, tempDir, testNeeding } from './helpers.js';
 import { loadDataset } from '../src/data/index.js';
 import { loadModel, resnet18, cnn, encodeModel, decodeModel, tensor } from '../src/engine/index.js';
 import { evaluate } from '../src/experiments/index.js';
@@ -19,42 +19,46 @@ log: { everySteps: 5 }
 checkpoint: { everySteps: 10 }
 `;
 
-test('a CNN with batch norm and dropout trains, resumes after SIGKILL to the identical summary, and its saved model reloads', async () => {
-  const dir = tempDir();
-  const exp = join(dir, 'cnn.yaml');
-  writeFileSync(exp, SMALL_CNN);
-  const full = join(dir, 'full');
-  const r = await runCli(['run', exp, '--out', full, '--quiet']);
-  assert.equal(r.code, 0, r.stderr);
-  const summary = JSON.parse(readFileSync(join(full, 'summary.json'), 'utf8'));
-  // 1080 training images, 2 epochs: well above the 10% of chance on the 10k test images.
-  assert.ok(summary.testAccuracy > 0.5, `test accuracy ${summary.testAccuracy}`);
+testNeeding(
+  ['fashion-mnist'],
+  'a CNN with batch norm and dropout trains, resumes after SIGKILL to the identical summary, and its saved model reloads',
+  async () => {
+    const dir = tempDir();
+    const exp = join(dir, 'cnn.yaml');
+    writeFileSync(exp, SMALL_CNN);
+    const full = join(dir, 'full');
+    const r = await runCli(['run', exp, '--out', full, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(readFileSync(join(full, 'summary.json'), 'utf8'));
+    // 1080 training images, 2 epochs: well above the 10% of chance on the 10k test images.
+    assert.ok(summary.testAccuracy > 0.5, `test accuracy ${summary.testAccuracy}`);
 
-  const killed = join(dir, 'killed');
-  const k = await runAndKill(exp, killed, 40); // mid-epoch 2 (34 steps per epoch)
-  assert.equal(k.signal, 'SIGKILL');
-  const res = await runCli(['run', '--resume', killed, '--quiet']);
-  assert.equal(res.code, 0, res.stderr);
-  assert.deepEqual(JSON.parse(readFileSync(join(killed, 'summary.json'), 'utf8')), summary);
-  assert.equal(
-    readFileSync(join(killed, 'metrics.jsonl'), 'utf8'),
-    readFileSync(join(full, 'metrics.jsonl'), 'utf8'),
-  );
+    const killed = join(dir, 'killed');
+    const k = await runAndKill(exp, killed, 40); // mid-epoch 2 (34 steps per epoch)
+    assert.equal(k.signal, 'SIGKILL');
+    const res = await runCli(['run', '--resume', killed, '--quiet']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(killed, 'summary.json'), 'utf8')), summary);
+    assert.equal(
+      readFileSync(join(killed, 'metrics.jsonl'), 'utf8'),
+      readFileSync(join(full, 'metrics.jsonl'), 'utf8'),
+    );
 
-  // The saved model (layers, weights, batch-norm statistics) reproduces the reported test accuracy.
-  const { model, meta } = await loadModel(join(full, 'model.nptb'));
-  const ds = await loadDataset('fashion-mnist');
-  const norm = meta.normalization as { mean: number[]; std: number[] };
-  const ev = evaluate(
-    model,
-    ds,
-    ds.test,
-    Uint32Array.from({ length: ds.test.count }, (_, i) => i),
-    1000,
-    norm,
-  );
-  assert.equal(ev.accuracy, summary.testAccuracy);
-});
+    // The saved model (layers, weights, batch-norm statistics) reproduces the reported test accuracy.
+    const { model, meta } = await loadModel(join(full, 'model.nptb'));
+    const ds = await loadDataset('fashion-mnist');
+    const norm = meta.normalization as { mean: number[]; std: number[] };
+    const ev = evaluate(
+      model,
+      ds,
+      ds.test,
+      Uint32Array.from({ length: ds.test.count }, (_, i) => i),
+      1000,
+      norm,
+    );
+    assert.equal(ev.accuracy, summary.testAccuracy);
+  },
+);
 
 test('early stopping stops after `patience` epochs without improvement and restores the best weights', async () => {
   const dir = tempDir();

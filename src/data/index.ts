@@ -4,6 +4,7 @@ export { readCifarBatch, concatBatches, CIFAR10, CIFAR100, type CifarBatch } fro
 export { downloadVerified, sha256File } from './download.js';
 export {
   loadDataset,
+  locateDataset,
   datasetInfo,
   datasetNames,
   getDatasetSpec,

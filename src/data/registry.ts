@@ -53,6 +53,8 @@ export interface DatasetSpec {
   /** Expected full split sizes (a partial local copy may hold fewer; loading says so). */
   trainCount: number;
   testCount: number;
+  /** Where a local copy is, in the search order `load` uses (`dir (label)`), or null; never downloads. */
+  locate(env: DataEnv): Promise<string | null>;
   load(env: DataEnv): Promise<LabeledImageDataset>;
   download(env: DataEnv): Promise<string>;
 }
@@ -112,6 +114,13 @@ function idxDataset(def: IdxDatasetDef): DatasetSpec {
     ...(env.dataDir ? [{ dir: join(env.dataDir, def.name), label: '$NEUROPLAST_DATA' }] : []),
     { dir: join(env.cacheDir, def.name), label: 'cache' },
   ];
+  const findLocal = async (env: DataEnv) => {
+    for (const c of candidates(env)) {
+      const files = await findIdxFiles(c.dir, def);
+      if (files) return { files, source: `${c.dir} (${c.label})` };
+    }
+    return null;
+  };
   const spec: DatasetSpec = {
     name: def.name,
     title: def.title,
@@ -120,16 +129,11 @@ function idxDataset(def: IdxDatasetDef): DatasetSpec {
     upstream: def.upstream,
     trainCount: 60000,
     testCount: 10000,
+    async locate(env) {
+      return (await findLocal(env))?.source ?? null;
+    },
     async load(env) {
-      let files: Record<keyof IdxDatasetDef['files'], string> | null = null;
-      let source = '';
-      for (const c of candidates(env)) {
-        files = await findIdxFiles(c.dir, def);
-        if (files) {
-          source = `${c.dir} (${c.label})`;
-          break;
-        }
-      }
+      let { files, source } = (await findLocal(env)) ?? { files: null, source: '' };
       if (!files) {
         const dir = await spec.download(env);
         files = (await findIdxFiles(dir, def))!;
@@ -296,6 +300,20 @@ async function findCifarFiles(dir: string): Promise<CifarFiles | null> {
   };
 }
 
+async function findLocalCifar(env: DataEnv): Promise<CifarFiles | null> {
+  const dirs = [
+    ...(env.dataDir
+      ? [join(env.dataDir, 'cifar10'), join(env.dataDir, 'cifar10', 'cifar-10-batches-bin')]
+      : []),
+    join(env.cacheDir, 'cifar10', 'cifar-10-batches-bin'),
+  ];
+  for (const d of dirs) {
+    const files = await findCifarFiles(d);
+    if (files) return files;
+  }
+  return null;
+}
+
 export const CIFAR10_DATASET: DatasetSpec = {
   name: 'cifar10',
   title: 'CIFAR-10 (Krizhevsky 2009)',
@@ -304,18 +322,11 @@ export const CIFAR10_DATASET: DatasetSpec = {
   upstream: 'https://www.cs.toronto.edu/~kriz',
   trainCount: 50000,
   testCount: 10000,
+  async locate(env) {
+    return (await findLocalCifar(env))?.dir ?? null;
+  },
   async load(env) {
-    const dirs = [
-      ...(env.dataDir
-        ? [join(env.dataDir, 'cifar10'), join(env.dataDir, 'cifar10', 'cifar-10-batches-bin')]
-        : []),
-      join(env.cacheDir, 'cifar10', 'cifar-10-batches-bin'),
-    ];
-    let files: CifarFiles | null = null;
-    for (const d of dirs) {
-      files = await findCifarFiles(d);
-      if (files) break;
-    }
+    let files = await findLocalCifar(env);
     let downloaded = false;
     if (!files) {
       files = (await findCifarFiles(await this.download(env)))!;
@@ -413,6 +424,11 @@ export function loadDataset(name: string, env: DataEnv = dataEnvFromProcess()): 
     loaded.set(key, p);
   }
   return p;
+}
+
+/** Where a local copy of the dataset is (in `loadDataset`'s search order), or null when it would be downloaded. */
+export function locateDataset(name: string, env: DataEnv = dataEnvFromProcess()): Promise<string | null> {
+  return getDatasetSpec(name).locate(env);
 }
 
 export interface DatasetInfo {

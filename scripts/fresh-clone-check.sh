@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Checks the README's promise for a fresh clone with Node and npm only: `npm install && npm test` passes, skipping
+# each test whose dataset or oracle is absent with a one-line reason, and the same run under CI=true fails.
+# The clone has no ../shared beside it; Debian's datasets and Python packages are hidden in a private mount
+# namespace (needs root and util-linux unshare, as in .ci/run). Checks the committed HEAD.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/np-fresh-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+git clone -q "$repo" "$work/neuroplast"
+mkdir "$work/empty"
+
+# Runs a command in the clone with the system's datasets and oracles out of sight.
+hidden() {
+  env -u NEUROPLAST_SHARED -u NEUROPLAST_DATA -u CI "$@" unshare -m bash -c "
+    for d in /usr/share/datasets /usr/lib/python3/dist-packages; do
+      if [ -d \$d ]; then mount --bind '$work/empty' \$d; fi
+    done
+    cd '$work/neuroplast' && npm install --no-audit --no-fund >/dev/null 2>&1 && npm test"
+}
+
+echo "fresh clone in $work/neuroplast: npm install && npm test"
+if ! hidden > "$work/plain.log" 2>&1; then
+  tail -40 "$work/plain.log"
+  echo "FAIL: npm test failed on a fresh clone"
+  exit 1
+fi
+grep -E '^# (tests|pass|fail|skipped)' "$work/plain.log"
+skips=$(grep -E '^ *ok [0-9]+ - .* # SKIP ' "$work/plain.log" | sed -E 's/.* # SKIP //' | sort | uniq -c)
+echo "skip reasons:"
+echo "$skips"
+if [ -z "$skips" ] || grep -qE '^ *[0-9]+ *$' <<< "$skips"; then
+  echo "FAIL: expected skipped tests, each with a reason"
+  exit 1
+fi
+
+echo "the same with CI=true: must fail"
+if hidden CI=true > "$work/ci.log" 2>&1; then
+  echo "FAIL: npm test passed under CI=true although dependencies are missing"
+  exit 1
+fi
+grep -E '^# (tests|pass|fail|skipped)' "$work/ci.log"
+if ! grep -q 'CI=true: needs' "$work/ci.log"; then
+  tail -40 "$work/ci.log"
+  echo "FAIL: the CI=true failures do not name the missing dependency"
+  exit 1
+fi
+echo "fresh-clone check passed"
