@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadExperimentFile, validateExperiment } from '../src/experiments/index.js';
+import { loadExperimentFile, validateExperiment, type ExperimentConfig } from '../src/experiments/index.js';
 import { tempDir, REPO_ROOT } from './helpers.js';
 
 const base = () => ({
@@ -74,7 +74,8 @@ test('YAML syntax errors and non-mapping files are reported with the file name',
 });
 
 test('every bundled experiment file validates', async () => {
-  const c = await loadExperimentFile(join(REPO_ROOT, 'experiments', 'quickstart.yaml'));
+  const c = (await loadExperimentFile(join(REPO_ROOT, 'experiments', 'quickstart.yaml'))) as ExperimentConfig;
+  assert.equal(c.task.kind, 'classification');
   assert.equal(c.task.dataset, 'mnist');
 });
 

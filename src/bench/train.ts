@@ -1,6 +1,7 @@
-import { loadDataset, gatherBatch, type LabeledImageDataset } from '../data/index.js';
-import { cnn, mlp, softmaxCrossEntropy, getBackend, type Sequential } from '../engine/index.js';
+import { loadDataset, type LabeledImageDataset } from '../data/index.js';
+import { cnn, mlp, getBackend, type Sequential } from '../engine/index.js';
 import { Adam, type Optimizer } from '../optim/index.js';
+import { constantLearningRate, SupervisedTrainer } from '../experiments/index.js';
 import { Rng } from '../util/rng.js';
 import { runPythonAnchor } from './anchors.js';
 
@@ -13,8 +14,8 @@ interface TrainBenchSpec {
 }
 
 /**
- * One training step on real batches (forward, softmax cross-entropy, backward, optimizer step), cycling through
- * the training set in a fixed shuffled order.
+ * One training step on real batches (the experiments' own step: forward, softmax cross-entropy, backward,
+ * optimizer step), cycling through the training set in a fixed shuffled order at the optimizer's learning rate.
  */
 export function trainingStep(
   ds: LabeledImageDataset,
@@ -22,23 +23,20 @@ export function trainingStep(
   batch: number,
   opt: Optimizer,
 ): () => void {
-  const per = ds.shape[0] * ds.shape[1] * ds.shape[2];
-  const params = model.params();
+  const trainer = new SupervisedTrainer(model, opt, {
+    shape: ds.shape,
+    numClasses: ds.classes.length,
+    batchSize: batch,
+    schedule: constantLearningRate(opt.lr),
+  });
   const order = new Rng(0, 2).permutation(ds.train.count);
-  const x = new Float32Array(batch * per);
-  const y = new Int32Array(batch);
-  const g = new Float32Array(batch * ds.classes.length);
   let at = 0;
+  let step = 0;
   return () => {
     if (at + batch > order.length) at = 0;
-    gatherBatch(ds.train, ds.shape, order, at, at + batch, x, y);
-    at += batch;
-    model.zeroGrad();
-    const out = model.forward({ shape: [batch, ...ds.shape], data: x }, true);
-    softmaxCrossEntropy(out, y, g);
-    model.backward({ shape: out.shape, data: g });
     // Past NeuroPlastic's 2-epoch warm-up, so its full rule is timed (Adam ignores the epoch).
-    opt.step(params, { epoch: 3 });
+    trainer.step(ds.train, order, at, at + batch, { step: step++, epoch: 3 });
+    at += batch;
   };
 }
 

@@ -9,7 +9,14 @@ import {
   dataEnvFromProcess,
   inspectDataFile,
 } from '../data/index.js';
-import { runExperiment, summarizeGridRun, type GridSummary, type RunResult } from '../experiments/index.js';
+import {
+  getTaskKind,
+  runExperiment,
+  RunDir,
+  type ExperimentBase,
+  type RunResult,
+  type RunSummary,
+} from '../experiments/index.js';
 import { writeRunReport } from '../viz/index.js';
 import { BENCHES, type BenchArgs } from '../bench/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
@@ -35,40 +42,8 @@ function parsePositiveNumber(v: string): number {
   return n;
 }
 
-/** A grid's accuracy table and paired tests; an unfinished grid's cells show how many seeds they cover. */
-function printGridSummary(s: GridSummary): void {
-  const partial = s.runs && s.runs.done < s.runs.total;
-  if (partial) console.log(`unfinished grid: ${s.runs.done} of ${s.runs.total} runs finished`);
-  console.log(`test accuracy, mean +- std over ${s.seeds.length} seeds (${s.dataset}):`);
-  console.log(['fraction', ...s.optimizers].join('\t'));
-  for (const f of s.trainFractions) {
-    const cells = s.optimizers.map((o) => {
-      const c = s.acc[String(f)][o];
-      if (c.n === 0) return '-';
-      const text = `${(100 * c.mean).toFixed(2)} +- ${(100 * c.std).toFixed(2)}`;
-      return partial ? `${text} (n=${c.n})` : text;
-    });
-    console.log([String(f), ...cells].join('\t'));
-  }
-  for (const p of s.paired)
-    console.log(
-      `fraction ${p.fraction}: ${p.a} - ${p.b} = ${(100 * p.meanDiff).toFixed(2)} points, paired t p = ${p.p === null ? 'n/a' : p.p.toPrecision(3)} (${p.winsA}/${p.n} seeds won)`,
-    );
-}
-
 function printRunResult(r: RunResult): void {
-  const s = r.summary;
-  if ('kind' in s && s.kind === 'diehl-cook') {
-    console.log(
-      `test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (proportion-weighted readout ${(100 * s.proportionAccuracy).toFixed(2)}%; ${s.dataset}, ${s.neurons} neurons, STDP on ${s.trainImages} images, labelled on ${s.labelImages}, ${s.testImages} test images)`,
-    );
-  } else if ('kind' in s) {
-    printGridSummary(s);
-  } else {
-    console.log(
-      `test accuracy: ${(100 * s.testAccuracy).toFixed(2)}% (${s.dataset}, ${s.testSamples} test images, ${s.trainSamples} trained on)`,
-    );
-  }
+  for (const line of getTaskKind(r.kind).describe(r.summary)) console.log(line);
   console.log(`run directory: ${r.runDir}`);
   console.log(`report: ${r.reportPath}`);
 }
@@ -226,18 +201,26 @@ function buildProgram(): Command {
       '(re)write the self-contained HTML report of a run directory; for an unfinished grid, from its finished runs',
     )
     .argument('<runDir>', 'run directory')
-    .option('--json', "print a grid's summary (finished runs) as one JSON object")
+    .option(
+      '--json',
+      "print the run's summary as one JSON object (an unfinished grid's: from its finished runs)",
+    )
     .action(async (dir: string, o: { json?: boolean }) => {
-      if (!(await exists(join(dir, 'config.json'))))
+      const run = new RunDir(dir);
+      if (!(await exists(run.configPath)))
         throw new NeuroplastError(`${dir}: not a run directory (no config.json)`, 2);
-      const grid = await summarizeGridRun(dir);
-      if (o.json && !grid) throw new NeuroplastError(`--json: ${dir} is not a grid run`, 2);
-      // A finished grid's summary.json is the record; only an unfinished one is summarised from its cells.
-      const finished = await exists(join(dir, 'summary.json'));
-      const report = await writeRunReport(dir, grid && !finished ? grid : undefined);
-      if (o.json) console.log(JSON.stringify(grid));
+      const cfg = await run.readJson<ExperimentBase>(run.configPath);
+      const kind = getTaskKind(cfg.task?.kind, `${run.configPath}: task.kind`);
+      // A finished run's summary.json is the record; an unfinished one is summarised from its finished parts.
+      const finished = await exists(run.summaryPath);
+      const partial = finished ? null : ((await kind.partialSummary?.(dir, cfg)) ?? null);
+      const summary = partial ?? (finished ? await run.readJson<RunSummary>(run.summaryPath) : null);
+      if (o.json && !summary)
+        throw new NeuroplastError(`--json: ${dir} has no summary yet and no finished parts to summarise`, 2);
+      const report = await writeRunReport(dir, partial ?? undefined);
+      if (o.json) console.log(JSON.stringify(summary));
       else {
-        if (grid) printGridSummary(grid);
+        if (summary) for (const line of kind.describe(summary)) console.log(line);
         console.log(`report: ${report}`);
       }
     });

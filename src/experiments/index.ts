@@ -1,18 +1,23 @@
-/** Experiments: validated experiment files, run directories, checkpoints and the training loop. */
+/** Experiments: task kinds, validated experiment files, run directories, checkpoints and the training loop. */
+import './kinds/index.js';
+
+export {
+  registerTaskKind,
+  getTaskKind,
+  taskKindNames,
+  type TaskKind,
+  type TaskRunContext,
+  type ExperimentBase,
+  type RunSummary,
+} from './task-kind.js';
+export { validateAnyExperiment, loadExperimentFile, parseWith } from './config.js';
 export {
   experimentSchema,
   validateExperiment,
-  validateAnyExperiment,
-  loadExperimentFile,
   type ExperimentConfig,
-  type AnyExperimentConfig,
-} from './config.js';
-export {
-  runDiehlCookExperiment,
-  diehlCookExperimentSchema,
-  type DiehlCookExperimentConfig,
-  type DiehlCookSummary,
-} from './diehl-cook.js';
+} from './kinds/classification/config.js';
+export { diehlCookExperimentSchema, type DiehlCookExperimentConfig } from './kinds/diehl-cook/config.js';
+export { runDiehlCookExperiment, type DiehlCookSummary } from './kinds/diehl-cook/run.js';
 export { RunDir } from './run-dir.js';
 export { runExperiment, type RunRequest, type RunResult } from './runner.js';
 export {
@@ -20,6 +25,19 @@ export {
   evaluate,
   type ClassificationSummary,
   type EpochRecord,
-} from './classification.js';
+} from './kinds/classification/train.js';
+export {
+  SupervisedTrainer,
+  learningRateSchedule,
+  constantLearningRate,
+  type LearningRateSchedule,
+  type SupervisedTrainerOptions,
+  type StepResult,
+} from './training.js';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
-export { summarizeGrid, summarizeGridRun, type GridSummary, type CellStats } from './grid.js';
+export {
+  summarizeGrid,
+  summarizeGridRun,
+  type GridSummary,
+  type CellStats,
+} from './kinds/classification/grid.js';

@@ -1,16 +1,69 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
-import { lineChart, escapeXml } from './svg.js';
+import { escapeXml } from './svg.js';
+
+/** What a run directory holds, as a report view sees it. */
+export interface RunContents {
+  path: string;
+  /** config.json (the resolved experiment); {} when absent. */
+  config: Record<string, unknown>;
+  /** summary.json, or the summary the caller passed for an unfinished run; {} when absent. */
+  summary: Record<string, unknown>;
+  /** metrics.jsonl, one object per readable line. */
+  metrics: Record<string, number | string>[];
+  /** The run's kind: config.json's task.kind, else summary.json's kind. */
+  kind: string | undefined;
+  /** Reads another file of the run directory (e.g. a PNG it wrote); null when it is absent. */
+  readFile(name: string): Promise<Buffer | null>;
+}
 
 /**
- * Writes a self-contained report.html (inline SVG, no scripts) for a run directory from its config.json,
- * metrics.jsonl and summary.json. Reads only the run directory's file format, so it works for any run.
+ * A way to show a run: chosen by the run's kind and the files it holds. Task kinds register theirs; a view
+ * returns the title and body, and the page around them (style, resolved configuration) is common to all.
  */
-export async function writeRunReport(runPath: string, summaryOverride?: object): Promise<string> {
+export interface ReportView {
+  readonly name: string;
+  matches(run: RunContents): boolean;
+  render(run: RunContents): Promise<{ title: string; body: string }>;
+}
+
+const VIEWS: ReportView[] = [];
+
+/** Adds a view; views are tried in registration order and the first that matches renders the run. */
+export function registerReportView(view: ReportView): void {
+  if (VIEWS.some((v) => v.name === view.name))
+    throw new Error(`report view ${view.name} is registered twice`);
+  VIEWS.push(view);
+}
+
+export function reportViewNames(): string[] {
+  return VIEWS.map((v) => v.name);
+}
+
+/** The fallback for runs no registered view claims: the summary's plain fields. */
+const SUMMARY_VIEW: ReportView = {
+  name: 'summary',
+  matches: () => true,
+  render: async (run) => ({
+    title: `neuroplast run: ${String(run.config.name ?? run.path)}`,
+    body: `<h2>Summary</h2>${summaryTable(run.summary)}`,
+  }),
+};
+
+/** A two-column table of the summary's scalar fields. */
+export function summaryTable(summary: Record<string, unknown>): string {
+  const rows = Object.entries(summary)
+    .filter(([, v]) => typeof v !== 'object')
+    .map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(String(v))}</td></tr>`)
+    .join('');
+  return `<table>${rows}</table>`;
+}
+
+/** Reads a run directory for its report (missing files read as empty). */
+export async function readRunContents(runPath: string, summaryOverride?: object): Promise<RunContents> {
   const read = async (f: string) => fsp.readFile(join(runPath, f), 'utf8').catch(() => '');
   const config = JSON.parse((await read('config.json')) || '{}') as Record<string, unknown>;
-  // An unfinished grid has no summary.json yet; the caller passes the summary of its finished runs instead.
   const summary = (summaryOverride ?? JSON.parse((await read('summary.json')) || '{}')) as Record<
     string,
     unknown
@@ -26,43 +79,30 @@ export async function writeRunReport(runPath: string, summaryOverride?: object):
       }
     })
     .filter((r): r is Record<string, number | string> => r !== null);
-  if (summary.kind === 'grid') return writeGridReport(runPath, config, summary as unknown as GridReportData);
-  if (summary.kind === 'diehl-cook')
-    return writeDiehlCookReport(runPath, config, metrics, summary as unknown as DiehlCookReportData);
-  const train = metrics.filter((r) => r.type === 'train');
-  const epochs = metrics.filter((r) => r.type === 'epoch');
-  const charts = [
-    lineChart(
-      [{ label: 'training loss (batch)', points: train.map((r) => [Number(r.step), Number(r.loss)]) }],
-      {
-        title: 'Training loss',
-        xLabel: 'step',
-        yLabel: 'loss',
-      },
-    ),
-    lineChart(
-      [
-        { label: 'train accuracy', points: epochs.map((r) => [Number(r.epoch), Number(r.trainAccuracy)]) },
-        {
-          label: `${epochs[0]?.evalSplit ?? 'eval'} accuracy`,
-          points: epochs.map((r) => [Number(r.epoch), Number(r.evalAccuracy)]),
-        },
-      ],
-      { title: 'Accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy' },
-    ),
-  ];
-  const rows = Object.entries(summary)
-    .filter(([, v]) => typeof v !== 'object')
-    .map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(String(v))}</td></tr>`)
-    .join('');
-  const title = `neuroplast run: ${String(config.name ?? runPath)}`;
-  const html = page(
-    title,
-    `<h2>Summary</h2><table>${rows}</table>
-<h2>Learning curves</h2>${charts.join('\n')}`,
+  const task = config.task as { kind?: unknown } | undefined;
+  const kind = typeof task?.kind === 'string' ? task.kind : (summary.kind as string | undefined);
+  return {
+    path: runPath,
     config,
-  );
-  return writeReport(runPath, html);
+    summary,
+    metrics,
+    kind,
+    readFile: (name) => fsp.readFile(join(runPath, name)).catch(() => null),
+  };
+}
+
+/**
+ * Writes a self-contained report.html (inline SVG, no scripts) for a run directory from its config.json,
+ * metrics.jsonl and summary.json, with the first registered view that matches the run. An unfinished run has no
+ * summary.json yet; the caller may pass the summary of its finished parts instead.
+ */
+export async function writeRunReport(runPath: string, summaryOverride?: object): Promise<string> {
+  const run = await readRunContents(runPath, summaryOverride);
+  const view = VIEWS.find((v) => v.matches(run)) ?? SUMMARY_VIEW;
+  const { title, body } = await view.render(run);
+  const out = join(runPath, 'report.html');
+  await writeFileAtomic(out, page(title, body, run.config));
+  return out;
 }
 
 /** The page around a report body: title, inline style, the resolved configuration at the end. */
@@ -76,164 +116,4 @@ ${body}
 <h2>Resolved configuration</h2><pre>${escapeXml(JSON.stringify(config, null, 2))}</pre>
 </body></html>
 `;
-}
-
-async function writeReport(runPath: string, html: string): Promise<string> {
-  const out = join(runPath, 'report.html');
-  await writeFileAtomic(out, html);
-  return out;
-}
-
-interface GridReportData {
-  name: string;
-  dataset: string;
-  datasetNotes?: string[];
-  seeds: number[];
-  trainFractions: number[];
-  optimizers: string[];
-  /** mean is NaN (null once read back from JSON) for a cell with no finished run. */
-  acc: Record<string, Record<string, { mean: number | null; std: number; n: number }>>;
-  paired: {
-    fraction: number;
-    a: string;
-    b: string;
-    n: number;
-    meanDiff: number;
-    p: number | null;
-    winsA: number;
-  }[];
-  curves: Record<string, Record<string, number[]>>;
-  /** Finished runs of the grid's (absent in summaries written before it was recorded). */
-  runs?: { done: number; total: number };
-}
-
-const pct = (x: number) => (100 * x).toFixed(2);
-
-/** The report of a grid run: accuracy table (mean +- std over seeds), paired tests, mean learning curves. */
-async function writeGridReport(
-  runPath: string,
-  config: Record<string, unknown>,
-  s: GridReportData,
-): Promise<string> {
-  const head = `<tr><th>train fraction</th>${s.optimizers.map((o) => `<th>${escapeXml(o)}</th>`).join('')}</tr>`;
-  const body = s.trainFractions
-    .map((f) => {
-      const row = s.acc[String(f)];
-      const best = Math.max(...s.optimizers.filter((o) => row[o].n > 0).map((o) => row[o].mean as number));
-      const cells = s.optimizers.map((o) => {
-        const c = row[o];
-        if (c.n === 0 || c.mean === null) return '<td>&ndash;</td>';
-        const text = `${pct(c.mean)} &plusmn; ${pct(c.std)} (n=${c.n})`;
-        return `<td>${c.mean === best ? `<b>${text}</b>` : text}</td>`;
-      });
-      return `<tr><th>${f}</th>${cells.join('')}</tr>`;
-    })
-    .join('');
-  const paired = s.paired
-    .map(
-      (p) =>
-        `<tr><td>${p.fraction}</td><td>${escapeXml(p.a)} &minus; ${escapeXml(p.b)}</td><td>${pct(p.meanDiff)}</td><td>${
-          p.p === null ? 'n/a' : p.p.toPrecision(3)
-        }</td><td>${p.winsA}/${p.n}</td></tr>`,
-    )
-    .join('');
-  const charts = s.trainFractions.map((f) =>
-    lineChart(
-      s.optimizers.map((o) => ({
-        label: o,
-        points: (s.curves[String(f)]?.[o] ?? []).map((a, e) => [e + 1, a] as [number, number]),
-      })),
-      {
-        title: `Mean evaluation accuracy per epoch, train fraction ${f}`,
-        xLabel: 'epoch',
-        yLabel: 'accuracy',
-      },
-    ),
-  );
-  const partial = s.runs && s.runs.done < s.runs.total;
-  const title = `neuroplast grid: ${s.name}${partial ? ` (partial: ${s.runs!.done} of ${s.runs!.total} runs)` : ''}`;
-  const html = page(
-    title,
-    `${partial ? '<p><b>The grid has not finished: these statistics cover the runs finished so far (n per cell).</b></p>' : ''}<p>${escapeXml([s.dataset, ...(s.datasetNotes ?? [])].join('; '))}; test accuracy in percent, mean &plusmn; sample std over seeds ${escapeXml(s.seeds.join(', '))}; best per row in bold.</p>
-<table>${head}${body}</table>
-<h2>Paired tests (seed-matched, two-sided t)</h2>
-<table><tr><th>fraction</th><th>difference</th><th>mean (points)</th><th>p</th><th>seeds won</th></tr>${paired}</table>
-<h2>Learning curves</h2>${charts.join('\n')}`,
-    config,
-  );
-  return writeReport(runPath, html);
-}
-
-interface DiehlCookReportData {
-  name: string;
-  dataset: string;
-  neurons: number;
-  testAccuracy: number;
-  proportionAccuracy: number;
-  trainImages: number;
-  labelImages: number;
-  testImages: number;
-  presentations: Record<string, number>;
-  assignment: number[];
-  confusion: number[][];
-  meanThetaMv: number;
-  receptiveFields: string;
-}
-
-/** The report of an unsupervised STDP run: accuracy, confusion matrix, learned receptive fields (inlined PNG). */
-async function writeDiehlCookReport(
-  runPath: string,
-  config: Record<string, unknown>,
-  metrics: Record<string, number | string>[],
-  s: DiehlCookReportData,
-): Promise<string> {
-  const png = await fsp.readFile(join(runPath, s.receptiveFields)).catch(() => null);
-  const perClass = s.confusion.map((_, c) => s.assignment.filter((a) => a === c).length);
-  const head = `<tr><th>true &darr; / predicted &rarr;</th>${s.confusion.map((_, c) => `<th>${c}</th>`).join('')}</tr>`;
-  const rows = s.confusion
-    .map(
-      (row, t) =>
-        `<tr><th>${t} (${perClass[t]} neurons)</th>${row.map((v) => `<td>${v}</td>`).join('')}</tr>`,
-    )
-    .join('');
-  const chart = lineChart(
-    [
-      {
-        label: 'presentations per image',
-        points: metrics
-          .filter((r) => r.phase === 'train')
-          .map((r) => [Number(r.images), Number(r.presentationsPerImage)] as [number, number]),
-      },
-    ],
-    {
-      title: 'Presentations per training image (thresholds rise, inputs are shown brighter)',
-      xLabel: 'image',
-      yLabel: 'presentations',
-    },
-  );
-  const facts: [string, string][] = [
-    ["test accuracy (the paper's readout: mean response of each class's neurons)", `${pct(s.testAccuracy)}%`],
-    ['test accuracy, proportion-weighted readout', `${pct(s.proportionAccuracy)}%`],
-    ['dataset', s.dataset],
-    ['excitatory neurons', String(s.neurons)],
-    ['images: STDP / labelling / test', `${s.trainImages} / ${s.labelImages} / ${s.testImages}`],
-    [
-      'presentations',
-      Object.entries(s.presentations)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', '),
-    ],
-    ['unlabelled neurons (never fired)', String(s.assignment.filter((a) => a < 0).length)],
-    ['mean threshold theta', `${s.meanThetaMv.toFixed(2)} mV`],
-  ];
-  const html = page(
-    `neuroplast run: ${s.name}`,
-    `<table>${facts.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`).join('')}</table>
-<h2>Learned receptive fields (input weights per excitatory neuron)</h2>
-${png ? `<img alt="receptive fields" src="data:image/png;base64,${png.toString('base64')}">` : '<p>(receptive_fields.png missing)</p>'}
-<h2>Confusion matrix (test)</h2><table>${head}${rows}</table>
-<h2>Training</h2>${chart}`,
-    config,
-  );
-  return writeReport(runPath, html);
 }

@@ -6,32 +6,24 @@ import {
   channelStats,
   type ImageSplit,
   type LabeledImageDataset,
-} from '../data/index.js';
+} from '../../../data/index.js';
 import {
   buildModel,
   loadModel,
   modelState,
   saveModel,
   softmaxCrossEntropy,
-  tensor,
   type Sequential,
   type Tensor,
-} from '../engine/index.js';
-import { createOptimizer, learningRateAt, clipGradNorm, type Optimizer } from '../optim/index.js';
-import { Rng, type RngState } from '../util/rng.js';
-import { NeuroplastError } from '../util/errors.js';
-import { Progress } from '../util/progress.js';
+} from '../../../engine/index.js';
+import { createOptimizer, type Optimizer } from '../../../optim/index.js';
+import { Rng, type RngState } from '../../../util/rng.js';
+import { NeuroplastError } from '../../../util/errors.js';
+import { Progress } from '../../../util/progress.js';
+import type { TaskRunContext } from '../../task-kind.js';
+import { loadCheckpoint, saveCheckpoint } from '../../checkpoint.js';
+import { learningRateSchedule, SupervisedTrainer } from '../../training.js';
 import type { ExperimentConfig } from './config.js';
-import { RunDir } from './run-dir.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-
-export interface TrainOptions {
-  runDir: RunDir;
-  resume: boolean;
-  quiet?: boolean;
-  /** Called after each checkpoint (tests use it to kill a run at a known point). */
-  onCheckpoint?: (step: number) => void;
-}
 
 export interface EpochRecord {
   epoch: number;
@@ -43,6 +35,7 @@ export interface EpochRecord {
 }
 
 export interface ClassificationSummary {
+  kind: 'classification';
   name: string;
   seed: number;
   dataset: string;
@@ -116,7 +109,7 @@ function allIndices(n: number): Uint32Array {
 /** Trains a classifier as the experiment says, logging into the run directory; resumable from checkpoints. */
 export async function runClassification(
   cfg: ExperimentConfig,
-  opts: TrainOptions,
+  opts: TaskRunContext,
 ): Promise<ClassificationSummary> {
   const { runDir } = opts;
   const ds = await loadDataset(cfg.task.dataset);
@@ -175,11 +168,25 @@ export async function runClassification(
     opts.onCheckpoint?.(state.step);
   };
 
-  const per = ds.shape[0] * ds.shape[1] * ds.shape[2];
-  const x = new Float32Array(batchSize * per);
-  const y = new Int32Array(batchSize);
-  const dlogits = new Float32Array(batchSize * numClasses);
-  const params = model.params();
+  const trainer = new SupervisedTrainer(model, optimizer, {
+    shape: ds.shape,
+    numClasses,
+    batchSize,
+    norm,
+    clipGradNorm: cfg.learner.clipGradNorm,
+    schedule: learningRateSchedule(
+      cfg.learner.schedule,
+      cfg.learner.optimizer.lr,
+      batchesPerEpoch,
+      batchesPerEpoch * epochs,
+    ),
+    onNonFiniteLoss: (loss, step) => {
+      throw new NeuroplastError(
+        `training diverged: loss is ${loss} at epoch ${state.epoch + 1}, step ${step + 1}; ` +
+          `the last good checkpoint is kept at ${runDir.checkpointPath} (try a smaller learning rate)`,
+      );
+    },
+  });
 
   const stopping = cfg.learner.earlyStopping;
   const bestPath = `${runDir.path}/checkpoints/best.nptb`;
@@ -195,45 +202,22 @@ export async function runClassification(
     });
     for (; state.batchInEpoch < batchesPerEpoch; state.batchInEpoch++) {
       const from = state.batchInEpoch * batchSize;
-      const to = Math.min(epochIdx.length, from + batchSize);
-      const b = to - from;
-      gatherBatch(ds.train, ds.shape, epochIdx, from, to, x, y, norm);
-      const xb = tensor([b, ...ds.shape], b === batchSize ? x : x.subarray(0, b * per));
-      model.zeroGrad();
-      const out = model.forward(xb, true);
-      const g = b === batchSize ? dlogits : dlogits.subarray(0, b * numClasses);
-      const r = softmaxCrossEntropy(out, b === batchSize ? y : y.subarray(0, b), g);
-      if (!Number.isFinite(r.loss)) {
-        throw new NeuroplastError(
-          `training diverged: loss is ${r.loss} at epoch ${state.epoch + 1}, step ${state.step + 1}; ` +
-            `the last good checkpoint is kept at ${runDir.checkpointPath} (try a smaller learning rate)`,
-        );
-      }
-      model.backward({ shape: out.shape, data: g });
-      if (cfg.learner.clipGradNorm !== undefined) clipGradNorm(params, cfg.learner.clipGradNorm);
-      optimizer.lr = learningRateAt(
-        cfg.learner.schedule,
-        cfg.learner.optimizer.lr,
-        state.step,
-        batchesPerEpoch,
-        batchesPerEpoch * epochs,
-      );
-      const logNow = (state.step + 1) % cfg.log.everySteps === 0;
-      optimizer.step(params, {
+      const r = trainer.step(ds.train, epochIdx, from, Math.min(epochIdx.length, from + batchSize), {
+        step: state.step,
         epoch: state.epoch + state.batchInEpoch / batchesPerEpoch,
-        diagnostics: logNow,
+        diagnostics: (state.step + 1) % cfg.log.everySteps === 0,
       });
       state.step++;
-      state.lossSum += r.loss * b;
+      state.lossSum += r.loss * r.size;
       state.correct += r.correct;
-      state.seen += b;
+      state.seen += r.size;
       if (state.step % cfg.log.everySteps === 0) {
         log({
           type: 'train',
           epoch: state.epoch + 1,
           step: state.step,
           loss: r.loss,
-          accuracy: r.correct / b,
+          accuracy: r.correct / r.size,
           lr: optimizer.lr,
         });
         const diagnostics = (optimizer as { lastDiagnostics?: unknown }).lastDiagnostics;
@@ -309,6 +293,7 @@ export async function runClassification(
       : evaluate(model, ds, ds.test, testIdx, evalBatchSize, norm);
   await saveModel(`${runDir.path}/model.nptb`, model, { experiment: cfg.name, normalization: norm ?? null });
   return {
+    kind: 'classification',
     name: cfg.name,
     seed: cfg.seed,
     dataset: ds.name,

@@ -1,11 +1,11 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { mean, pairedTTest, sampleStd, type PairedTest } from '../util/stats.js';
-import { exists } from '../util/fsx.js';
-import { NeuroplastError } from '../util/errors.js';
+import { mean, pairedTTest, sampleStd, type PairedTest } from '../../../util/stats.js';
+import { exists } from '../../../util/fsx.js';
+import { NeuroplastError } from '../../../util/errors.js';
+import type { RunDir } from '../../run-dir.js';
 import type { ExperimentConfig } from './config.js';
-import type { ClassificationSummary } from './classification.js';
-import type { RunDir } from './run-dir.js';
+import type { ClassificationSummary } from './train.js';
 
 /** One aggregated cell: test accuracy over seeds. */
 export interface CellStats {
@@ -81,6 +81,10 @@ export interface GridCell {
 }
 
 export type CellRunner = (cell: GridCell) => Promise<ClassificationSummary>;
+
+/** A cell's result as it crosses from a worker thread: errors thrown across threads lose their class. */
+export type CellOutcome =
+  { ok: true; summary: ClassificationSummary } | { ok: false; message: string; exitCode: number };
 
 /**
  * Runs every (fraction, optimizer, seed) cell into DIR/cells/<cell>/ (each a complete, resumable run) and

@@ -1,0 +1,10 @@
+/**
+ * The built-in task kinds. Adding a kind: a folder beside these whose index.ts exports a TaskKind, and one
+ * registration line here.
+ */
+import { registerTaskKind } from '../task-kind.js';
+import { classificationTask } from './classification/index.js';
+import { diehlCookTask } from './diehl-cook/index.js';
+
+registerTaskKind(classificationTask);
+registerTaskKind(diehlCookTask);

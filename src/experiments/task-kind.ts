@@ -1,0 +1,84 @@
+import type { z } from 'zod';
+import { ConfigError } from '../util/errors.js';
+import { registerReportView, type ReportView } from '../viz/index.js';
+import type { RunDir } from './run-dir.js';
+
+/** What every experiment file has, whatever its kind; `task.kind` chooses the kind. */
+export interface ExperimentBase {
+  name: string;
+  seed: number;
+  task: { kind: string };
+}
+
+/** What every summary.json has: the kind of run that wrote it (reports and the CLI dispatch on it). */
+export interface RunSummary {
+  kind: string;
+  name: string;
+}
+
+/** How a run of any kind is driven: where it writes, whether it resumes, and how it reports progress. */
+export interface TaskRunContext {
+  runDir: RunDir;
+  resume: boolean;
+  quiet?: boolean;
+  /** Called after each checkpoint with the kind's progress count (steps, images); tests kill runs there. */
+  onCheckpoint?: (at: number) => void;
+  /** Parallel work items at once (only kinds that say `parallel`); undefined: the kind's default. */
+  jobs?: number;
+}
+
+/**
+ * An experiment kind (`task.kind` in an experiment file): how its file is validated, run, reduced by `--quick`,
+ * summarised on the terminal and shown in a report. Adding a kind is a folder under `kinds/` and one line in
+ * `kinds/index.ts`.
+ */
+export interface TaskKind<C extends ExperimentBase = ExperimentBase, S extends RunSummary = RunSummary> {
+  /** The value of `task.kind`. */
+  readonly name: string;
+  /** One line for listings and errors. */
+  readonly description: string;
+  /** Validates the whole experiment file (defaults applied); its paths name the file's fields. */
+  readonly schema: z.ZodType<C>;
+  /** The reduced experiment `run --quick` runs; stored as the run's config, so --resume repeats it. */
+  quick(cfg: C): C;
+  /** Whether this experiment has independent parts that `--jobs N` can run in parallel. */
+  parallel?(cfg: C): boolean;
+  /** Runs the experiment into ctx.runDir and returns what summary.json records. */
+  run(cfg: C, ctx: TaskRunContext): Promise<S>;
+  /**
+   * The summary of an unfinished run from the parts it has finished (e.g. a grid's cells), for `report`;
+   * null when the run has none to show.
+   */
+  partialSummary?(runPath: string, cfg: C): Promise<S | null>;
+  /** The lines the CLI prints about a summary. */
+  describe(summary: S): string[];
+  /** Report views for this kind's runs, registered with the kind (most specific first). */
+  readonly reportViews?: readonly ReportView[];
+}
+
+// The registry stores kinds of every config and summary type; each is called only with what its schema produced.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyTaskKind = TaskKind<any, any>;
+const KINDS = new Map<string, AnyTaskKind>();
+
+/** Makes a kind available to experiment files, the runner, the CLI and reports. */
+export function registerTaskKind<C extends ExperimentBase, S extends RunSummary>(kind: TaskKind<C, S>): void {
+  if (KINDS.has(kind.name)) throw new Error(`task kind ${kind.name} is registered twice`);
+  KINDS.set(kind.name, kind);
+  for (const view of kind.reportViews ?? []) registerReportView(view);
+}
+
+export function taskKindNames(): string[] {
+  return [...KINDS.keys()];
+}
+
+/** The kind named by `task.kind`; an unknown or missing one is a one-line error naming the known kinds. */
+export function getTaskKind(name: unknown, where = 'task.kind'): AnyTaskKind {
+  const kind = typeof name === 'string' ? KINDS.get(name) : undefined;
+  if (!kind)
+    throw new ConfigError(
+      where,
+      `expected one of ${taskKindNames().join(', ')}; found ${name === undefined ? 'nothing' : JSON.stringify(name)}`,
+    );
+  return kind;
+}
