@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { tempDir } from './helpers.js';
 import {
   ConstantModulator,
+  DIEHL_COOK_DEFAULTS,
+  DiehlCookCellGroup,
   Network,
   PairStdp,
   Projection,
@@ -267,5 +269,24 @@ test('state monitors sample any Float32Array state of any population, and say wh
   assert.throws(
     () => net.monitorState(cells, 'spikes' as never, [0]),
     /cells state monitor: spikes is not a per-neuron state variable/,
+  );
+});
+
+test('the Diehl & Cook cells are a NeuronPopulation too: a generic network drives them', () => {
+  const net = new Network(0.5);
+  const input = net.poisson('input', 100, 40, 3);
+  const make = (name: string) =>
+    net.add(new DiehlCookCellGroup(name, 5, DIEHL_COOK_DEFAULTS.excitatory, 0.5, 0.1));
+  const driven = make('driven');
+  const idle = make('idle');
+  net.connect(input, driven, { ...allToAll, weight: 0.2, seed: 4 });
+  const spikes = net.monitorSpikes(driven);
+  const quiet = net.monitorSpikes(idle);
+  net.run(500);
+  assert.ok(spikes.times.length > 10, `${spikes.times.length} spikes`);
+  assert.equal(quiet.times.length, 0);
+  assert.throws(
+    () => new DiehlCookCellGroup('bad', 5, DIEHL_COOK_DEFAULTS.excitatory, 2, 0.1),
+    /bad\.tauExcMs: time step dt 2 ms is longer than the time constant 1 ms/,
   );
 });
