@@ -1,5 +1,7 @@
 import { requirePositive, requireTimeConstant } from './params.js';
 import type { Projection } from './projection.js';
+import { isModulatedRule } from './modulators.js';
+import type { ModulatedRule, PlasticityRule } from './types.js';
 
 export interface SynapticScalingParameters {
   /** The postsynaptic rate each neuron is driven toward. */
@@ -18,7 +20,7 @@ export interface SynapticScalingParameters {
  * estimate of its rate. Multiplicative, so the relative pattern learned by other rules is kept. Attach it to a
  * projection like any plasticity rule; it reads only the postsynaptic spikes.
  */
-export class SynapticScaling {
+export class SynapticScaling implements PlasticityRule {
   readonly kind = 'synaptic-scaling';
   private projection: Projection | null = null;
   /** Each postsynaptic neuron's rate estimate (Hz). */
@@ -66,7 +68,7 @@ export class SynapticScaling {
  * equal share of the excess (times `rate`, 1 = all of it at once), floored at 0. Attach it after a Hebbian rule on
  * the same projection: potentiation of some synapses then comes at the expense of the others.
  */
-export class HeterosynapticCompetition {
+export class HeterosynapticCompetition implements PlasticityRule {
   readonly kind = 'heterosynaptic-competition';
   private projection: Projection | null = null;
 
@@ -103,12 +105,34 @@ export class HeterosynapticCompetition {
   }
 }
 
-/** Several rules on one projection, stepped in order (e.g. STDP, then competition). */
-export class RuleChain {
+/**
+ * Several rules on one projection, stepped in order (e.g. STDP, then competition). It reads the signals its rules
+ * read (each name once) and hands each rule its own.
+ */
+export class RuleChain implements ModulatedRule {
   readonly kind = 'rule-chain';
-  constructor(
-    readonly rules: { attach(p: Projection): void; step(pre: Int32Array, post: Int32Array): void }[],
-  ) {}
+  readonly modulatorNames: readonly string[];
+  /** Per modulated rule: where each of its signals sits in the chain's values. */
+  private readonly routes: { rule: ModulatedRule; at: number[]; values: Float64Array }[];
+
+  constructor(readonly rules: PlasticityRule[]) {
+    const modulated = rules.filter(isModulatedRule);
+    const names = [...new Set(modulated.flatMap((r) => r.modulatorNames))];
+    this.modulatorNames = names;
+    this.routes = modulated.map((rule) => ({
+      rule,
+      at: rule.modulatorNames.map((n) => names.indexOf(n)),
+      values: new Float64Array(rule.modulatorNames.length),
+    }));
+  }
+
+  modulate(values: Float64Array): void {
+    for (const { rule, at, values: own } of this.routes) {
+      for (let k = 0; k < at.length; k++) own[k] = values[at[k]];
+      rule.modulate(own);
+    }
+  }
+
   attach(projection: Projection): void {
     for (const r of this.rules) r.attach(projection);
   }

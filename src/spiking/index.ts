@@ -1,31 +1,42 @@
-/** Spiking networks: LIF neurons, Poisson and spike-array inputs, sparse delayed projections, monitors. */
+/**
+ * Spiking networks: neuron models, Poisson and spike-array inputs, sparse delayed projections, plasticity rules,
+ * modulatory signals, monitors, readouts, and the Diehl & Cook model. The extension points are the interfaces of
+ * types.ts.
+ */
+export type {
+  SpikeSource,
+  NeuronPopulation,
+  CellType,
+  StateVariable,
+  PlasticityRule,
+  ModulatedRule,
+  ModulatorSource,
+  Monitor,
+} from './types.js';
 export {
   LifGroup,
   validateLif,
   validateLifMembrane,
-  type LifParameters,
-  type LifMembraneParameters,
-  type CellType,
-} from './neurons.js';
-export { PoissonGroup, SpikeSourceArray } from './inputs.js';
-export { Projection, type Connector, type ProjectionOptions } from './projection.js';
-export {
-  Network,
-  SpikeMonitor,
-  StateMonitor,
-  PopulationRateMonitor,
-  WeightMonitor,
-  type SpikeSource,
-  type NeuronPopulation,
-} from './network.js';
-export {
   AdaptiveLifGroup,
   IzhikevichGroup,
   IZHIKEVICH_REGULAR_SPIKING,
   IZHIKEVICH_FAST_SPIKING,
+  type LifParameters,
+  type LifMembraneParameters,
   type AdaptiveLifParameters,
   type IzhikevichParameters,
-} from './adaptive.js';
+} from './neurons/index.js';
+export { PoissonGroup, SpikeSourceArray } from './inputs.js';
+export { Projection, type Connector, type ProjectionOptions } from './projection.js';
+export { Network } from './network.js';
+export {
+  SpikeMonitor,
+  StateMonitor,
+  PopulationRateMonitor,
+  WeightMonitor,
+  SampledMonitor,
+} from './monitors.js';
+export { ConstantModulator, FunctionModulator, DEFAULT_MODULATOR, isModulatedRule } from './modulators.js';
 export { cobaNetwork, COBA_EXCITATORY, type CobaOptions } from './coba.js';
 export {
   PairStdp,
@@ -47,28 +58,15 @@ export {
 } from './homeostasis.js';
 export { StructuralPlasticity, type StructuralPlasticityParameters } from './structural.js';
 export {
-  DiehlCookNetwork,
-  DIEHL_COOK_DEFAULTS,
-  DIEHL_COOK_TUNED,
-  diehlCookParameters,
-  membraneStep,
-  assignLabels,
   classResponses,
+  assignLabels,
+  proportionWeights,
   classify,
   classifyProportion,
-  proportionWeights,
-  type DiehlCookParameters,
-  type DiehlCookOverrides,
-  type DiehlCookCellParameters,
-  type DiehlCookState,
-  type Presentation,
-} from './diehl-cook.js';
-export {
-  runDiehlCookProtocol,
-  type DiehlCookProtocolOptions,
-  type DiehlCookResult,
-  type DiehlCookCheckpoint,
-  type DiehlCookHooks,
-  type DiehlCookProgress,
-  type LabeledImages,
-} from './diehl-cook-protocol.js';
+  labelNeurons,
+  predictClasses,
+  confusionMatrix,
+  accuracy,
+  type NeuronLabels,
+} from './readout.js';
+export * from './diehl-cook/index.js';

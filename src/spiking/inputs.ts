@@ -1,9 +1,10 @@
 import { Rng } from '../util/rng.js';
 import { ConfigError } from '../util/errors.js';
 import { requireNonNegative } from './params.js';
+import type { SpikeSource } from './types.js';
 
 /** Independent Poisson spike trains: each neuron fires in a step with probability rateHz * dt. */
-export class PoissonGroup {
+export class PoissonGroup implements SpikeSource {
   readonly kind = 'poisson';
   readonly rateHz: Float32Array;
   spikes: Int32Array = new Int32Array(0);
@@ -42,7 +43,7 @@ export class PoissonGroup {
 }
 
 /** Replays given spike times (ms) of given neurons, as Brian2's SpikeGeneratorGroup. */
-export class SpikeSourceArray {
+export class SpikeSourceArray implements SpikeSource {
   readonly kind = 'spike-source';
   spikes: Int32Array = new Int32Array(0);
   private readonly byStep = new Map<number, number[]>();

@@ -3,30 +3,23 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
 import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { requirePositive } from './params.js';
-import { LifGroup, type CellType, type LifParameters } from './neurons.js';
+import { LifGroup, type LifParameters } from './neurons/index.js';
 import { PoissonGroup, SpikeSourceArray } from './inputs.js';
 import { Projection, type ProjectionOptions } from './projection.js';
-/** A synaptic plasticity rule attached to a projection, stepped after each step's propagation. */
-export interface PlasticityRule {
-  attach(projection: Projection): void;
-  step(preSpikes: Int32Array, postSpikes: Int32Array): void;
-}
+import { PopulationRateMonitor, SpikeMonitor, StateMonitor, WeightMonitor } from './monitors.js';
+import { ConstantModulator, FunctionModulator, isModulatedRule } from './modulators.js';
+import type {
+  CellType,
+  ModulatedRule,
+  ModulatorSource,
+  Monitor,
+  NeuronPopulation,
+  PlasticityRule,
+  SpikeSource,
+  StateVariable,
+} from './types.js';
 
-/** A population that integrates synaptic input (LIF, adaptive LIF, Izhikevich): what projections can target. */
-export interface NeuronPopulation {
-  readonly name: string;
-  readonly size: number;
-  readonly exc: Float32Array;
-  readonly inh: Float32Array;
-  readonly v: Float32Array;
-  readonly dtMs: number;
-  spikes: Int32Array;
-  step(): void;
-}
-
-export type SpikeSource = NeuronPopulation | PoissonGroup | SpikeSourceArray;
-
-const isPopulation = (g: SpikeSource): g is NeuronPopulation => 'exc' in g;
+const isPopulation = (g: SpikeSource): g is NeuronPopulation => 'exc' in g && 'inh' in g;
 
 interface Wiring {
   projection: Projection;
@@ -36,141 +29,37 @@ interface Wiring {
   plasticity?: PlasticityRule;
 }
 
-/** Spikes of one group: parallel arrays of times (ms) and neuron indices. */
-export class SpikeMonitor {
-  times: number[] = [];
-  indices: number[] = [];
-  constructor(readonly group: SpikeSource) {}
-
-  record(tMs: number): void {
-    for (const i of this.group.spikes) {
-      this.times.push(tMs);
-      this.indices.push(i);
-    }
-  }
-
-  /** Mean firing rate over the group and `durationMs`, in Hz. */
-  meanRateHz(durationMs: number): number {
-    return (1000 * this.times.length) / (this.group.size * durationMs);
-  }
-
-  /** Coefficient of variation of inter-spike intervals, averaged over neurons with at least `minSpikes` spikes. */
-  meanCvIsi(minSpikes = 3): number {
-    const perNeuron = new Map<number, number[]>();
-    this.indices.forEach((i, k) => {
-      const list = perNeuron.get(i) ?? [];
-      list.push(this.times[k]);
-      perNeuron.set(i, list);
-    });
-    const cvs: number[] = [];
-    for (const t of perNeuron.values()) {
-      if (t.length < minSpikes) continue;
-      const isi = t.slice(1).map((x, k) => x - t[k]);
-      const m = isi.reduce((a, b) => a + b, 0) / isi.length;
-      const sd = Math.sqrt(isi.reduce((s, x) => s + (x - m) ** 2, 0) / isi.length);
-      cvs.push(sd / m);
-    }
-    return cvs.length ? cvs.reduce((a, b) => a + b, 0) / cvs.length : Number.NaN;
-  }
+/** A modulated rule and, in its `modulatorNames` order, the sources it reads and the values handed over. */
+interface Route {
+  rule: ModulatedRule;
+  sources: ModulatorSource[];
+  values: Float64Array;
 }
 
-/** Population rate (Hz) in consecutive bins of `binMs`. */
-export class PopulationRateMonitor {
-  readonly ratesHz: number[] = [];
-  private count = 0;
-  private steps = 0;
-  private readonly binSteps: number;
-  constructor(
-    readonly group: SpikeSource,
-    readonly binMs: number,
-    dtMs: number,
-  ) {
-    requirePositive('rate monitor', 'binMs', binMs);
-    this.binSteps = Math.max(1, Math.round(binMs / dtMs));
-  }
-
-  record(): void {
-    this.count += this.group.spikes.length;
-    if (++this.steps === this.binSteps) {
-      this.ratesHz.push((1000 * this.count) / (this.group.size * this.binMs));
-      this.count = 0;
-      this.steps = 0;
-    }
-  }
-}
-
-/** Samples a state variable of chosen neurons every `everySteps` steps. */
-export class StateMonitor {
-  readonly timesMs: number[] = [];
-  readonly values: Float32Array[] = [];
-  constructor(
-    readonly group: NeuronPopulation,
-    readonly variable: 'v' | 'exc' | 'inh',
-    readonly neurons: number[],
-    readonly everySteps = 1,
-  ) {}
-
-  record(step: number, tMs: number): void {
-    if (step % this.everySteps !== 0) return;
-    const src = this.group[this.variable];
-    this.timesMs.push(tMs);
-    this.values.push(Float32Array.from(this.neurons, (i) => src[i]));
-  }
-}
-
-/**
- * Samples the weights of chosen synapses of a projection, named by (pre, post) so that structural plasticity's
- * rewiring cannot make a sample follow another synapse; a synapse that does not exist (pruned) reads NaN.
- */
-export class WeightMonitor {
-  readonly timesMs: number[] = [];
-  readonly values: Float32Array[] = [];
-  constructor(
-    readonly projection: Projection,
-    readonly synapses: [pre: number, post: number][],
-    readonly everySteps = 1,
-  ) {
-    for (const [i, j] of synapses)
-      if (!(
-        Number.isInteger(i) &&
-        i >= 0 &&
-        i < projection.sourceSize &&
-        Number.isInteger(j) &&
-        j >= 0 &&
-        j < projection.targetSize
-      ))
-        throw new ConfigError(
-          `${projection.name} weight monitor`,
-          `synapse ${i} -> ${j} is outside ${projection.sourceSize} x ${projection.targetSize}`,
-        );
-  }
-
-  record(step: number, tMs: number): void {
-    if (step % this.everySteps !== 0) return;
-    const { rowStart, post, weight } = this.projection;
-    this.timesMs.push(tMs);
-    this.values.push(
-      Float32Array.from(this.synapses, ([i, j]) => {
-        for (let k = rowStart[i]; k < rowStart[i + 1]; k++) if (post[k] === j) return weight[k];
-        return Number.NaN;
-      }),
-    );
-  }
+/** A rule's name in messages: its kind, and the kinds of the rules it chains. */
+function describeRule(rule: PlasticityRule): string {
+  const inner = (rule as { rules?: PlasticityRule[] }).rules;
+  const kind = rule.kind ?? rule.constructor.name;
+  return Array.isArray(inner) ? `${kind} (${inner.map(describeRule).join(', ')})` : kind;
 }
 
 /**
  * A clock-driven network with event-driven spike propagation (BindsNET's Network, Brian2's schedule): each step
- * every LIF group integrates and thresholds, input groups emit, then the spikes of this step are scattered along
- * their projections into per-target delay ring buffers, and each target takes in this step's slot.
+ * every population integrates and thresholds, input groups emit, then the spikes of this step are scattered along
+ * their projections into per-target delay ring buffers; the modulatory signals are stepped and handed to the rules
+ * that read them; every projection's plasticity rule steps; each target takes in this step's slot; monitors record.
+ * The parts are the interfaces of types.ts: any `SpikeSource`, `NeuronPopulation`, `PlasticityRule`,
+ * `ModulatorSource` or `Monitor` plugs in.
  */
 export class Network {
   readonly groups: SpikeSource[] = [];
   private readonly wiring: Wiring[] = [];
   private ring = new Map<NeuronPopulation, { exc: Float32Array; inh: Float32Array; slots: number }>();
-  readonly spikeMonitors: SpikeMonitor[] = [];
-  readonly stateMonitors: StateMonitor[] = [];
-  readonly rateMonitors: PopulationRateMonitor[] = [];
-  readonly weightMonitors: WeightMonitor[] = [];
+  /** Every monitor, recorded after each step and exported in this order. */
+  readonly monitors: Monitor[] = [];
+  /** The modulatory signals, stepped each step before plasticity. */
+  readonly modulators: ModulatorSource[] = [];
+  private routes: Route[] | null = null;
   stepCount = 0;
   /** Abort when any LIF group's rate over the last 100 ms exceeds this (runaway activity). */
   maxRateHz = 1000;
@@ -232,73 +121,101 @@ export class Network {
     });
     options.plasticity?.attach(projection);
     this.wiring.push({ projection, source, target, plasticity: options.plasticity });
+    this.routes = null;
     if (isPopulation(target)) this.ring.delete(target);
     return projection;
   }
 
-  monitorSpikes(group: SpikeSource): SpikeMonitor {
-    const m = new SpikeMonitor(group);
-    this.spikeMonitors.push(m);
+  /**
+   * Adds a modulatory signal: a source (`ConstantModulator`, `FunctionModulator` or any `ModulatorSource`), or a
+   * name with a value (a constant the caller may change through the returned source) or a function of the step's
+   * start time and index. Once a network has a modulator, every rule that reads signals (`ModulatedRule`:
+   * `RewardModulatedStdp`, `TaylorRule`, chains of them) receives its signals from the sources each step, and a
+   * signal no source provides is an error at `run`. A network without modulators leaves rules' `modulator` fields to
+   * the caller.
+   */
+  modulator<T extends ModulatorSource>(source: T): T;
+  modulator(name: string, value: number): ConstantModulator;
+  modulator(name: string, fn: (tMs: number, step: number) => number): FunctionModulator;
+  modulator(
+    source: ModulatorSource | string,
+    driver?: number | ((tMs: number, step: number) => number),
+  ): ModulatorSource {
+    const m =
+      typeof source !== 'string'
+        ? source
+        : typeof driver === 'function'
+          ? new FunctionModulator(source, driver)
+          : new ConstantModulator(source, driver ?? 0);
+    if (this.modulators.some((x) => x.name === m.name))
+      throw new ConfigError(`modulator ${m.name}`, 'a modulator with this name exists');
+    this.modulators.push(m);
+    this.routes = null;
     return m;
+  }
+
+  /** Adds any monitor; it records after every step and `exportMonitors` writes its files. */
+  addMonitor<T extends Monitor>(monitor: T): T {
+    this.monitors.push(monitor);
+    return monitor;
+  }
+
+  monitorSpikes(group: SpikeSource): SpikeMonitor {
+    return this.addMonitor(new SpikeMonitor(group));
   }
 
   monitorWeights(projection: Projection, synapses: [number, number][], everySteps = 1): WeightMonitor {
-    const m = new WeightMonitor(projection, synapses, everySteps);
-    this.weightMonitors.push(m);
-    return m;
+    return this.addMonitor(new WeightMonitor(projection, synapses, everySteps));
   }
 
   monitorRate(group: SpikeSource, binMs: number): PopulationRateMonitor {
-    const m = new PopulationRateMonitor(group, binMs, this.dtMs);
-    this.rateMonitors.push(m);
-    return m;
+    return this.addMonitor(new PopulationRateMonitor(group, binMs, this.dtMs));
+  }
+
+  /** Samples a state variable of any population (v, exc, inh, or e.g. an adaptive LIF's w or theta). */
+  monitorState<G extends NeuronPopulation>(
+    group: G,
+    variable: StateVariable<G>,
+    neurons: number[],
+    everySteps = 1,
+  ): StateMonitor<G> {
+    return this.addMonitor(new StateMonitor(group, variable, neurons, everySteps));
   }
 
   /**
-   * Writes every monitor as CSV into `dir` (a run directory): spikes-<group>.csv (t_ms,neuron),
-   * rate-<group>.csv (t_ms,rate_hz), state-<group>-<variable>.csv (t_ms, one column per neuron),
-   * weights-<projection>.csv (t_ms, one column per sampled synapse "pre->post"). Atomic per file.
+   * Writes every monitor's CSV files into `dir` (a run directory), in the order the monitors were added:
+   * spikes-<group>.csv (t_ms,neuron), rate-<group>.csv (t_ms,rate_hz), state-<group>-<variable>.csv (t_ms, one
+   * column per neuron), weights-<projection>.csv (t_ms, one column per sampled synapse "pre->post"). Atomic per file.
    */
   async exportMonitors(dir: string): Promise<string[]> {
     await fsp.mkdir(dir, { recursive: true });
-    const files: [string, string][] = [];
-    for (const m of this.spikeMonitors)
-      files.push([
-        `spikes-${m.group.name}.csv`,
-        't_ms,neuron\n' + m.times.map((t, k) => `${t.toFixed(4)},${m.indices[k]}\n`).join(''),
-      ]);
-    for (const m of this.rateMonitors)
-      files.push([
-        `rate-${m.group.name}.csv`,
-        't_ms,rate_hz\n' + m.ratesHz.map((r, k) => `${((k + 1) * m.binMs).toFixed(4)},${r}\n`).join(''),
-      ]);
-    for (const m of this.stateMonitors)
-      files.push([
-        `state-${m.group.name}-${m.variable}.csv`,
-        ['t_ms', ...m.neurons.map((i) => `n${i}`)].join(',') +
-          '\n' +
-          m.timesMs.map((t, k) => [t.toFixed(4), ...m.values[k]].join(',') + '\n').join(''),
-      ]);
-    for (const m of this.weightMonitors)
-      files.push([
-        `weights-${m.projection.name.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`,
-        ['t_ms', ...m.synapses.map(([i, j]) => `${i}->${j}`)].join(',') +
-          '\n' +
-          m.timesMs.map((t, k) => [t.toFixed(4), ...m.values[k]].join(',') + '\n').join(''),
-      ]);
+    const files = this.monitors.flatMap((m) => m.csvFiles());
     for (const [name, text] of files) await writeFileAtomic(join(dir, name), text);
     return files.map(([name]) => join(dir, name));
   }
 
-  monitorState(
-    group: LifGroup,
-    variable: 'v' | 'exc' | 'inh',
-    neurons: number[],
-    everySteps = 1,
-  ): StateMonitor {
-    const m = new StateMonitor(group, variable, neurons, everySteps);
-    this.stateMonitors.push(m);
-    return m;
+  /**
+   * Which sources feed which modulated rules: built on the first run after a change of wiring or modulators. With
+   * modulators present, a rule reading a signal that none provides is a ConfigError naming both.
+   */
+  private routing(): Route[] {
+    if (this.routes) return this.routes;
+    const routes: Route[] = [];
+    if (this.modulators.length > 0)
+      for (const { projection, plasticity } of this.wiring) {
+        if (!plasticity || !isModulatedRule(plasticity) || plasticity.modulatorNames.length === 0) continue;
+        const sources = plasticity.modulatorNames.map((name) => {
+          const src = this.modulators.find((m) => m.name === name);
+          if (!src)
+            throw new ConfigError(
+              `${projection.name}.plasticity`,
+              `${describeRule(plasticity)} reads modulator "${name}", which no source provides (modulators: ${this.modulators.map((m) => m.name).join(', ')}); add one with net.modulator("${name}", ...)`,
+            );
+          return src;
+        });
+        routes.push({ rule: plasticity, sources, values: new Float64Array(sources.length) });
+      }
+    return (this.routes = routes);
   }
 
   private buffers(target: NeuronPopulation) {
@@ -321,6 +238,7 @@ export class Network {
     const lifGroups = this.groups.filter(isPopulation);
     const window = Math.max(1, Math.round(100 / this.dtMs));
     const windowSpikes = new Map<NeuronPopulation, number>(lifGroups.map((g) => [g, 0]));
+    const routes = this.routing();
     for (let s = 0; s < steps; s++) {
       const t = this.stepCount;
       for (const g of this.groups) g.step();
@@ -346,7 +264,15 @@ export class Network {
             buf[((t + delaySteps[k]) % b.slots) * n + post[k]] += weight[k];
         }
       }
-      // Plasticity after propagation: a spike is transmitted with the weight it found (Brian2's on_pre order).
+      // Modulatory signals next, then plasticity after propagation: a spike is transmitted with the weight it
+      // found (Brian2's on_pre order).
+      if (this.modulators.length > 0) {
+        for (const m of this.modulators) m.step(t, t * this.dtMs, this.dtMs);
+        for (const { rule, sources, values } of routes) {
+          for (let k = 0; k < sources.length; k++) values[k] = sources[k].value;
+          rule.modulate(values);
+        }
+      }
       for (const w of this.wiring) w.plasticity?.step(w.source.spikes, w.target.spikes);
       for (const g of lifGroups) {
         const b = this.ring.get(g);
@@ -363,10 +289,7 @@ export class Network {
       }
       this.stepCount++;
       const tMs = this.stepCount * this.dtMs;
-      for (const m of this.spikeMonitors) m.record(tMs);
-      for (const m of this.stateMonitors) m.record(this.stepCount, tMs);
-      for (const m of this.rateMonitors) m.record();
-      for (const m of this.weightMonitors) m.record(this.stepCount, tMs);
+      for (const m of this.monitors) m.record(this.stepCount, tMs);
       if (this.stepCount % window === 0) {
         for (const g of lifGroups) {
           const rate = (1000 * windowSpikes.get(g)!) / (g.size * window * this.dtMs);

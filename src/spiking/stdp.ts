@@ -1,6 +1,8 @@
 import { requireNonNegative, requirePositive, requireTimeConstant } from './params.js';
 import { ConfigError } from '../util/errors.js';
 import type { Projection } from './projection.js';
+import { DEFAULT_MODULATOR } from './modulators.js';
+import type { ModulatedRule, PlasticityRule } from './types.js';
 
 export interface PairStdpParameters {
   /** Potentiation amplitude (weight units) for a post spike right after a pre spike. */
@@ -23,7 +25,7 @@ export interface PairStdpParameters {
  * (potentiation). For one pair at dt = t_post - t_pre the weight change is the window
  *   dw = aPlus exp(-dt / tauPlus) for dt > 0,   dw = -aMinus exp(dt / tauMinus) for dt < 0.
  */
-export class PairStdp {
+export class PairStdp implements PlasticityRule {
   readonly kind: string = 'pair-stdp';
   readonly p: Required<PairStdpParameters>;
   private xPre = new Float32Array(0);
@@ -112,14 +114,16 @@ export class PairStdp {
 /**
  * Reward-modulated STDP, the three-factor rule (Izhikevich 2007; Fremaux & Gerstner 2016): pairings do not change the
  * weight but an eligibility trace per synapse, e += dw_STDP, decaying with tauEligibilityMs; the weight follows the
- * neuromodulatory signal M(t) (e.g. dopamine, set by the caller through `modulator`):
+ * neuromodulatory signal M(t):
  *   dw/dt = eta M(t) e(t),  clipped to [0, wMax].
- * This is the hook the neuromodulation part drives.
+ * M is the signal named `modulatorName` (default "dopamine"), which a network with modulators hands over every step
+ * (`net.modulator("dopamine", ...)`); without modulators the caller may set `modulator` directly.
  */
-export class RewardModulatedStdp extends PairStdp {
+export class RewardModulatedStdp extends PairStdp implements ModulatedRule {
   override readonly kind = 'reward-modulated-stdp';
-  /** The third factor, read every step. */
+  /** The third factor, read every step: set by the network from the subscribed signal (or by hand). */
   modulator = 0;
+  readonly modulatorNames: readonly string[];
   private eligibility = new Float32Array(0);
   private decayEligibility = 1;
   private seenVersion = 0;
@@ -128,10 +132,16 @@ export class RewardModulatedStdp extends PairStdp {
     params: PairStdpParameters,
     readonly tauEligibilityMs: number,
     readonly eta: number,
+    options: { modulatorName?: string } = {},
   ) {
     super(params);
     requirePositive('rstdp', 'tauEligibilityMs', tauEligibilityMs);
     requireNonNegative('rstdp', 'eta', eta);
+    this.modulatorNames = [options.modulatorName ?? DEFAULT_MODULATOR];
+  }
+
+  modulate(values: Float64Array): void {
+    this.modulator = values[0];
   }
 
   override attach(projection: Projection): void {
@@ -249,7 +259,7 @@ export interface TripletStdpParameters {
  * w -= o1 (A2- + A3- r2), the slow trace read before this spike's own increment. With A3+ = A3- = 0 it is pair STDP;
  * A3+ > 0 makes potentiation grow with the postsynaptic rate (the frequency dependence of the data it fits).
  */
-export class TripletStdp {
+export class TripletStdp implements PlasticityRule {
   readonly kind = 'triplet-stdp';
   private projection: Projection | null = null;
   private r1 = new Float32Array(0);

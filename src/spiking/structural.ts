@@ -1,6 +1,7 @@
 import { Rng } from '../util/rng.js';
 import { requireNonNegative, requirePositive } from './params.js';
 import type { Projection } from './projection.js';
+import type { PlasticityRule } from './types.js';
 
 export interface StructuralPlasticityParameters {
   /** Synapses weaker than this are pruned. */
@@ -19,7 +20,7 @@ export interface StructuralPlasticityParameters {
  * pairs until the projection holds `budget` synapses. Combine with a weight rule through RuleChain; rules with
  * per-synapse state notice the rewiring through the projection's version.
  */
-export class StructuralPlasticity {
+export class StructuralPlasticity implements PlasticityRule {
   readonly kind = 'structural';
   private projection: Projection | null = null;
   private stepsPerUpdate = 1;

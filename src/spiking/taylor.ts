@@ -1,6 +1,8 @@
 import { ConfigError } from '../util/errors.js';
 import { requirePositive, requireTimeConstant } from './params.js';
 import type { Projection } from './projection.js';
+import { DEFAULT_MODULATOR } from './modulators.js';
+import type { ModulatedRule } from './types.js';
 
 /** The variables a Taylor-expanded rule can combine, in this order in `powers`. */
 export const TAYLOR_VARIABLES = ['pre', 'post', 'xPre', 'xPost', 'eligibility', 'modulator', 'w'] as const;
@@ -18,6 +20,8 @@ export interface TaylorRuleParameters {
   /** Eligibility: an EMA of pre x xPost + post x xPre pairings, decaying with this time constant. */
   tauEligibilityMs?: number;
   wMax: number;
+  /** The signal M stands for (default "dopamine"), handed over by a network with modulators. */
+  modulatorName?: string;
 }
 
 /**
@@ -25,11 +29,13 @@ export interface TaylorRuleParameters {
  * 2021): dw = sum_k c_k pre^a post^b xPre^c xPost^d e^f M^g w^h per step, where pre/post are this step's spike
  * indicators (0 or 1), xPre/xPost exponential traces, e an eligibility trace and M the modulator. The search space of
  * the evolution part. Terms with a pre or post factor are evaluated only at spikes (event driven); terms without are
- * evaluated for every synapse every step.
+ * evaluated for every synapse every step. M is the signal `modulatorName`, set each step by a network with
+ * modulators (or by hand through `modulator` in a network without).
  */
-export class TaylorRule {
+export class TaylorRule implements ModulatedRule {
   readonly kind = 'taylor';
   modulator = 0;
+  readonly modulatorNames: readonly string[];
   private projection: Projection | null = null;
   private xPre = new Float32Array(0);
   private xPost = new Float32Array(0);
@@ -70,6 +76,12 @@ export class TaylorRule {
     this.postTerms = live.filter((t) => t.powers[1] > 0 && t.powers[0] === 0);
     this.bothTerms = live.filter((t) => t.powers[0] > 0 && t.powers[1] > 0);
     this.everyStepTerms = live.filter((t) => t.powers[0] === 0 && t.powers[1] === 0);
+    // Only a rule with a term in M reads a signal (so a network need not provide one for the others).
+    this.modulatorNames = live.some((t) => t.powers[5] > 0) ? [p.modulatorName ?? DEFAULT_MODULATOR] : [];
+  }
+
+  modulate(values: Float64Array): void {
+    this.modulator = values[0];
   }
 
   attach(projection: Projection): void {

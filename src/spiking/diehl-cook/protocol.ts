@@ -1,14 +1,7 @@
-import { ConfigError } from '../util/errors.js';
-import {
-  DiehlCookNetwork,
-  assignLabels,
-  classResponses,
-  classify,
-  classifyProportion,
-  proportionWeights,
-  type DiehlCookOverrides,
-  type DiehlCookState,
-} from './diehl-cook.js';
+import { ConfigError } from '../../util/errors.js';
+import { accuracy, confusionMatrix, labelNeurons, predictClasses } from '../readout.js';
+import { DiehlCookNetwork, type DiehlCookState } from './network.js';
+import type { DiehlCookOverrides } from './parameters.js';
 
 /** Images and labels as the data part provides them (pixels 0..255, row-major, `count` images). */
 export interface LabeledImages {
@@ -133,40 +126,30 @@ export async function runDiehlCookProtocol(
     return { responses, presentations };
   };
   const label = frozenPass(data.train, o.labelImages, 'label', 31);
-  const rates = classResponses(
+  const labelled = labelNeurons(
     label.responses,
     data.train.labels.subarray(0, o.labelImages),
     p.neurons,
     classes,
   );
-  const assignment = assignLabels(rates, p.neurons, classes);
-  const weights = proportionWeights(assignment, rates, classes);
   const test = frozenPass(data.test, o.testImages, 'test', 32);
-  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  let correct = 0;
-  let correctProportion = 0;
-  for (let m = 0; m < o.testImages; m++) {
-    const counts = test.responses.subarray(m * p.neurons, (m + 1) * p.neurons);
-    const predicted = classify(counts, assignment, classes);
-    const truth = data.test.labels[m];
-    confusion[truth][predicted]++;
-    if (predicted === truth) correct++;
-    if (classifyProportion(counts, assignment, weights, classes) === truth) correctProportion++;
-  }
+  const truth = data.test.labels.subarray(0, o.testImages);
+  const predicted = predictClasses(test.responses, labelled, 'mean');
+  const predictedProportion = predictClasses(test.responses, labelled, 'proportion');
   let thetaSum = 0;
   for (const t of net.theta) thetaSum += t;
   return {
     network: net,
     result: {
-      testAccuracy: o.testImages > 0 ? correct / o.testImages : Number.NaN,
-      proportionAccuracy: o.testImages > 0 ? correctProportion / o.testImages : Number.NaN,
+      testAccuracy: accuracy(truth, predicted),
+      proportionAccuracy: accuracy(truth, predictedProportion),
       trainImages: o.trainImages,
       labelImages: o.labelImages,
       testImages: o.testImages,
       neurons: p.neurons,
       presentations: { train: trainPresentations, label: label.presentations, test: test.presentations },
-      assignment: Array.from(assignment),
-      confusion,
+      assignment: Array.from(labelled.assignment),
+      confusion: confusionMatrix(truth, predicted, classes),
       meanThetaMv: thetaSum / p.neurons,
     },
   };

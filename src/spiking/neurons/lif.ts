@@ -1,7 +1,8 @@
-import { requireFinite, requireNonNegative, requirePositive, requireTimeConstant } from './params.js';
-import { ConfigError } from '../util/errors.js';
-import { kernels } from '../engine/kernels/registry.js';
-import { LIF } from '../engine/kernels/reference-spiking.js';
+import { requireFinite, requireNonNegative, requirePositive, requireTimeConstant } from '../params.js';
+import { ConfigError } from '../../util/errors.js';
+import { kernels } from '../../engine/kernels/registry.js';
+import { LIF } from '../../engine/kernels/reference-spiking.js';
+import type { CellType, NeuronPopulation } from '../types.js';
 
 /**
  * Leaky integrate-and-fire neuron (units in the names):
@@ -61,17 +62,8 @@ export function validateLif(where: string, p: LifParameters, dtMs: number): void
   }
 }
 
-/**
- * A cell type: a named parameter set whose cells all release one transmitter (Dale's law: a cell's outgoing
- * synapses share a sign), which the network checks against every projection's receptor.
- */
-export interface CellType {
-  name: string;
-  transmitter: 'excitatory' | 'inhibitory';
-}
-
 /** A population of LIF neurons sharing one parameter set (a cell type); state is per neuron. */
-export class LifGroup {
+export class LifGroup implements NeuronPopulation {
   readonly kind = 'lif';
   readonly v: Float32Array;
   /** Excitatory and inhibitory synaptic variables: conductance (nS) or current (pA). */

@@ -1,0 +1,15 @@
+/** Neuron models: each a `NeuronPopulation` that a `Network` steps and projections deliver to. */
+export {
+  LifGroup,
+  validateLif,
+  validateLifMembrane,
+  type LifParameters,
+  type LifMembraneParameters,
+} from './lif.js';
+export { AdaptiveLifGroup, type AdaptiveLifParameters } from './adaptive-lif.js';
+export {
+  IzhikevichGroup,
+  IZHIKEVICH_REGULAR_SPIKING,
+  IZHIKEVICH_FAST_SPIKING,
+  type IzhikevichParameters,
+} from './izhikevich.js';

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  DIEHL_COOK_DEFAULTS,
+  DIEHL_COOK_TUNED,
+  diehlCookCellSchema,
+  diehlCookOverridesSchema,
+  diehlCookParameters,
+  diehlCookParametersSchema,
+} from '../src/spiking/index.js';
+import { diehlCookExperimentSchema } from '../src/experiments/diehl-cook.js';
+
+const sorted = (o: object) => Object.keys(o).sort();
+
+test('Diehl & Cook parameters: the schema and the defaults name the same fields, cells included', () => {
+  assert.deepEqual(sorted(diehlCookParametersSchema.shape), sorted(DIEHL_COOK_DEFAULTS));
+  assert.deepEqual(sorted(diehlCookCellSchema.shape), sorted(DIEHL_COOK_DEFAULTS.excitatory));
+  assert.deepEqual(sorted(diehlCookCellSchema.shape), sorted(DIEHL_COOK_DEFAULTS.inhibitory));
+  assert.deepEqual(diehlCookParametersSchema.parse(DIEHL_COOK_DEFAULTS), DIEHL_COOK_DEFAULTS);
+  assert.deepEqual(diehlCookParameters(), DIEHL_COOK_DEFAULTS);
+  assert.equal(diehlCookParameters(DIEHL_COOK_TUNED).inhToExcWeight, 40);
+  // Overrides: every field but inputSize (the dataset fixes it).
+  const { inputSize, ...rest } = DIEHL_COOK_DEFAULTS;
+  assert.equal(inputSize, 784);
+  assert.deepEqual(sorted(diehlCookOverridesSchema.shape), sorted(rest));
+});
+
+test('Diehl & Cook overrides schema accepts exactly what the experiment network section accepts', () => {
+  const { inputSize, ...all } = DIEHL_COOK_DEFAULTS;
+  assert.ok(inputSize);
+  const probes: unknown[] = [
+    {},
+    all,
+    { neurons: 8 },
+    { neurons: 0 },
+    { neurons: 2.5 },
+    { neurons: '8' },
+    { inputSize: 784 },
+    { tauFoo: 1 },
+    { excitatory: {} },
+    { excitatory: { tauExcMs: 2 }, inhibitory: { vRestMv: -61 } },
+    { excitatory: { tauFoo: 1 } },
+    { excitatory: { tauExcMs: 'x' } },
+    { excitatory: null },
+    { nuPre: -1 },
+    { nuPre: Number.POSITIVE_INFINITY },
+    { nuPre: Number.NaN },
+    { nuPre: null },
+    null,
+    [],
+    ...Object.keys(all).flatMap((k) => [{ [k]: 1 }, { [k]: 'x' }, { [k]: true }]),
+  ];
+  for (const probe of probes) {
+    const experiment = diehlCookExperimentSchema.safeParse({
+      name: 'probe',
+      task: { kind: 'diehl-cook' },
+      network: probe,
+    });
+    const ours = diehlCookOverridesSchema.safeParse(probe);
+    assert.equal(ours.success, experiment.success, JSON.stringify(probe));
+    if (ours.success && experiment.success) assert.deepEqual(ours.data, experiment.data.network);
+  }
+});
+
+test('Diehl & Cook overrides: errors name the field path, what was expected and what was found', () => {
+  const issue = (x: unknown) => {
+    const r = diehlCookOverridesSchema.safeParse(x);
+    assert.ok(!r.success);
+    return r.error.issues[0];
+  };
+  assert.deepEqual(issue({ excitatory: { tauExcMs: 'x' } }).path, ['excitatory', 'tauExcMs']);
+  assert.match(issue({ excitatory: { tauExcMs: 'x' } }).message, /expected number, received string/);
+  assert.deepEqual(issue({ neurons: 2.5 }).path, ['neurons']);
+  assert.equal(issue({ neurons: 2.5 }).message, 'expected a positive integer');
+  assert.equal(issue({ inhibitory: { tauFoo: 1 } }).code, 'unrecognized_keys');
+  // Building the network: the same checks, as one-line ConfigErrors naming diehl-cook.<path>.
+  assert.throws(
+    () => diehlCookParameters({ neurons: 2.5 }),
+    /^ConfigError: diehl-cook\.neurons: expected a positive integer, found 2\.5$/,
+  );
+  assert.throws(
+    () => diehlCookParameters({ excitatory: { tauFoo: 1 } } as never),
+    /diehl-cook\.excitatory: unknown field\(s\) "tauFoo"/,
+  );
+  assert.throws(
+    () => diehlCookParameters({ nuPost: '0.1' } as never),
+    /diehl-cook\.nuPost: Invalid input: expected number, received string/,
+  );
+});
