@@ -8,7 +8,7 @@ import {
   diehlCookParameters,
   diehlCookParametersSchema,
 } from '../src/spiking/index.js';
-import { diehlCookExperimentSchema } from '../src/experiments/diehl-cook.js';
+import { diehlCookExperimentSchema } from '../src/experiments/index.js';
 
 const sorted = (o: object) => Object.keys(o).sort();
 
@@ -25,41 +25,44 @@ test('Diehl & Cook parameters: the schema and the defaults name the same fields,
   assert.deepEqual(sorted(diehlCookOverridesSchema.shape), sorted(rest));
 });
 
-test('Diehl & Cook overrides schema accepts exactly what the experiment network section accepts', () => {
+test('an experiment network section takes exactly the overrides the spiking model schema defines', () => {
   const { inputSize, ...all } = DIEHL_COOK_DEFAULTS;
   assert.ok(inputSize);
-  const probes: unknown[] = [
+  const numeric = Object.keys(all).filter((k) => k !== 'excitatory' && k !== 'inhibitory');
+  const accepted: unknown[] = [
     {},
     all,
     { neurons: 8 },
+    { excitatory: {} },
+    { excitatory: { tauExcMs: 2 }, inhibitory: { vRestMv: -61 } },
+    { nuPre: -1 },
+    ...numeric.map((k) => ({ [k]: 1 })),
+  ];
+  const rejected: unknown[] = [
     { neurons: 0 },
     { neurons: 2.5 },
     { neurons: '8' },
     { inputSize: 784 },
     { tauFoo: 1 },
-    { excitatory: {} },
-    { excitatory: { tauExcMs: 2 }, inhibitory: { vRestMv: -61 } },
     { excitatory: { tauFoo: 1 } },
     { excitatory: { tauExcMs: 'x' } },
     { excitatory: null },
-    { nuPre: -1 },
+    { excitatory: 1 },
     { nuPre: Number.POSITIVE_INFINITY },
     { nuPre: Number.NaN },
     { nuPre: null },
     null,
     [],
-    ...Object.keys(all).flatMap((k) => [{ [k]: 1 }, { [k]: 'x' }, { [k]: true }]),
+    ...numeric.flatMap((k) => [{ [k]: 'x' }, { [k]: true }]),
   ];
-  for (const probe of probes) {
-    const experiment = diehlCookExperimentSchema.safeParse({
-      name: 'probe',
-      task: { kind: 'diehl-cook' },
-      network: probe,
-    });
-    const ours = diehlCookOverridesSchema.safeParse(probe);
-    assert.equal(ours.success, experiment.success, JSON.stringify(probe));
-    if (ours.success && experiment.success) assert.deepEqual(ours.data, experiment.data.network);
+  const parse = (network: unknown) =>
+    diehlCookExperimentSchema.safeParse({ name: 'probe', task: { kind: 'diehl-cook' }, network });
+  for (const probe of accepted) {
+    const r = parse(probe);
+    assert.ok(r.success, JSON.stringify(probe));
+    assert.deepEqual(r.data.network, diehlCookOverridesSchema.parse(probe));
   }
+  for (const probe of rejected) assert.ok(!parse(probe).success, JSON.stringify(probe));
 });
 
 test('Diehl & Cook overrides: errors name the field path, what was expected and what was found', () => {

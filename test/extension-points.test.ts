@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCountExperiment, countTask } from '../docs/examples/task-kind.js';
+import { runPresynapticPotentiation } from '../docs/examples/plasticity-rule.js';
 import {
   constantLearningRate,
   getTaskKind,
@@ -105,4 +106,16 @@ test('the schedule is the one authority on the learning rate: the optimizer’s 
     return model.params().map((p) => Array.from(p.value));
   };
   assert.deepEqual(train(0.5), train(1e-3));
+});
+
+test('a plasticity rule written in one file plugs into connect and changes exactly the synapses it should', () => {
+  const { projection, preSpikes } = runPresynapticPotentiation();
+  assert.ok(preSpikes.length > 10, `${preSpikes.length} presynaptic spikes`);
+  const { rowStart, weight } = projection;
+  for (let i = 0; i < 5; i++) {
+    let expected = 0;
+    for (const j of preSpikes) if (j === i) expected = Math.min(1, Math.fround(expected + 0.01));
+    for (let k = rowStart[i]; k < rowStart[i + 1]; k++)
+      assert.equal(weight[k], expected, `synapse ${k} of ${i}`);
+  }
 });

@@ -1,53 +1,7 @@
 import { z } from 'zod';
+import { diehlCookOverridesSchema } from '../../../spiking/index.js';
 
 const count = z.number().int().nonnegative();
-const num = z.number();
-const cellSpec = z
-  .strictObject({
-    vRestMv: num,
-    vResetMv: num,
-    vThreshMv: num,
-    refractoryMs: num,
-    tauMembraneMs: num,
-    tauExcMs: num,
-    tauInhMs: num,
-    eExcMv: num,
-    eInhMv: num,
-  })
-  .partial();
-
-/** Overrides of the Diehl & Cook defaults (src/spiking/diehl-cook.ts), checked again semantically when built. */
-const networkSpec = z
-  .strictObject({
-    neurons: z.number().int().positive(),
-    dtMs: num,
-    presentMs: num,
-    restMs: num,
-    inputIntensity: num,
-    minSpikes: num,
-    maxIntensity: num,
-    excitatory: cellSpec,
-    inhibitory: cellSpec,
-    thetaPlusMv: num,
-    tauThetaMs: num,
-    thetaInitMv: num,
-    thetaOffsetMv: num,
-    excToInhWeight: num,
-    inhToExcWeight: num,
-    tauPreMs: num,
-    tauPost1Ms: num,
-    tauPost2Ms: num,
-    nuPre: num,
-    nuPost: num,
-    wMax: num,
-    initWeightMin: num,
-    initWeightMax: num,
-    columnSum: num,
-    inputDelayMaxMs: num,
-    eulerMaxRate: num,
-  })
-  .partial();
-
 const imageCounts = z.strictObject({ trainImages: count, labelImages: count, testImages: count });
 
 /** An unsupervised STDP experiment (Diehl & Cook 2015) run by `neuroplast run`. */
@@ -63,7 +17,8 @@ export const diehlCookExperimentSchema = z.strictObject({
     labelImages: count.default(10000),
     testImages: count.default(10000),
   }),
-  network: networkSpec.default({}),
+  /** Overrides of the Diehl & Cook defaults: the spiking model's own schema, checked again semantically when built. */
+  network: diehlCookOverridesSchema.default({}),
   checkpoint: z.strictObject({ everyImages: count.default(5000) }).default({ everyImages: 5000 }),
   /** What `neuroplast run --quick` uses instead of the task's image counts. */
   quick: imageCounts.default({ trainImages: 1000, labelImages: 1000, testImages: 1000 }),
