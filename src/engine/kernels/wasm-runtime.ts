@@ -39,7 +39,7 @@ export type WasmFunction = (typeof FUNCTIONS)[number];
 /** Linear memory map: control block, parameter slots, two per-thread workspaces, then operands. */
 const CONTROL = 1024;
 const PARAM_SLOTS = 2048;
-/** Bytes of one parameter slot (a block of at most 16 i32 or f32 values). */
+/** Bytes of one parameter slot: room for a block of 16 four-byte values. */
 export const PARAM_SLOT_BYTES = 64;
 const PARAM_SLOT_COUNT = 2;
 const WORK_BASE = 4096;
