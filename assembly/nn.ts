@@ -1,39 +1,28 @@
 // Network kernels beside the GEMM (AssemblyScript, WASM SIMD): im2col/col2im, whole-batch convolution forward and
 // backward over a range of images (so two threads can split a batch), and vector kernels. Geometry arrives as a
-// pointer to i32 fields laid out as in src/engine/kernels/wasm.ts; all other pointers are byte offsets.
+// pointer to an i32 block laid out as ConvGeometrySlot or PoolGeometrySlot (src/engine/kernels/layouts.ts); all
+// other pointers are byte offsets.
 import { sgemm } from './gemm';
+import { ConvGeometrySlot as Conv, PoolGeometrySlot as Pool } from '../src/engine/kernels/layouts';
 
-// Conv geometry fields (i32 each).
-const IN_C = 0,
-  IN_H = 4,
-  IN_W = 8,
-  OUT_C = 12,
-  K_H = 16,
-  K_W = 20,
-  S_H = 24,
-  S_W = 28,
-  P_H = 32,
-  P_W = 36;
-const OUT_H = 40,
-  OUT_W = 44;
-
-function geo(g: usize, field: usize): i32 {
-  return load<i32>(g + field);
+/** Slot `slot` of the geometry block at `g`. */
+function geo(g: usize, slot: i32): i32 {
+  return load<i32>(g + ((<usize>slot) << 2));
 }
 
 /** Unfolds one image at x into cols [inC*kH*kW, outH*outW]. */
 export function im2col(g: usize, x: usize, cols: usize): void {
-  const inC = geo(g, IN_C),
-    inH = geo(g, IN_H),
-    inW = geo(g, IN_W),
-    kH = geo(g, K_H),
-    kW = geo(g, K_W);
-  const sH = geo(g, S_H),
-    sW = geo(g, S_W),
-    pH = geo(g, P_H),
-    pW = geo(g, P_W);
-  const outH = geo(g, OUT_H),
-    outW = geo(g, OUT_W);
+  const inC = geo(g, Conv.IN_CHANNELS),
+    inH = geo(g, Conv.IN_H),
+    inW = geo(g, Conv.IN_W),
+    kH = geo(g, Conv.KERNEL_H),
+    kW = geo(g, Conv.KERNEL_W);
+  const sH = geo(g, Conv.STRIDE_H),
+    sW = geo(g, Conv.STRIDE_W),
+    pH = geo(g, Conv.PAD_H),
+    pW = geo(g, Conv.PAD_W);
+  const outH = geo(g, Conv.OUT_H),
+    outW = geo(g, Conv.OUT_W);
   let at = cols;
   for (let c: i32 = 0; c < inC; c++) {
     const plane = x + <usize>(c * inH * inW) * 4;
@@ -87,17 +76,17 @@ function addInto(dst: usize, src: usize, n: i32): void {
 
 /** Folds cols back, accumulating into one image at dx (the adjoint of im2col). */
 export function col2im(g: usize, cols: usize, dx: usize): void {
-  const inC = geo(g, IN_C),
-    inH = geo(g, IN_H),
-    inW = geo(g, IN_W),
-    kH = geo(g, K_H),
-    kW = geo(g, K_W);
-  const sH = geo(g, S_H),
-    sW = geo(g, S_W),
-    pH = geo(g, P_H),
-    pW = geo(g, P_W);
-  const outH = geo(g, OUT_H),
-    outW = geo(g, OUT_W);
+  const inC = geo(g, Conv.IN_CHANNELS),
+    inH = geo(g, Conv.IN_H),
+    inW = geo(g, Conv.IN_W),
+    kH = geo(g, Conv.KERNEL_H),
+    kW = geo(g, Conv.KERNEL_W);
+  const sH = geo(g, Conv.STRIDE_H),
+    sW = geo(g, Conv.STRIDE_W),
+    pH = geo(g, Conv.PAD_H),
+    pW = geo(g, Conv.PAD_W);
+  const outH = geo(g, Conv.OUT_H),
+    outW = geo(g, Conv.OUT_W);
   let at = cols;
   for (let c: i32 = 0; c < inC; c++) {
     const plane = dx + <usize>(c * inH * inW) * 4;
@@ -130,12 +119,12 @@ export function col2im(g: usize, cols: usize, dx: usize): void {
 
 function pointwise(g: usize): bool {
   return (
-    geo(g, K_H) == 1 &&
-    geo(g, K_W) == 1 &&
-    geo(g, S_H) == 1 &&
-    geo(g, S_W) == 1 &&
-    geo(g, P_H) == 0 &&
-    geo(g, P_W) == 0
+    geo(g, Conv.KERNEL_H) == 1 &&
+    geo(g, Conv.KERNEL_W) == 1 &&
+    geo(g, Conv.STRIDE_H) == 1 &&
+    geo(g, Conv.STRIDE_W) == 1 &&
+    geo(g, Conv.PAD_H) == 0 &&
+    geo(g, Conv.PAD_W) == 0
   );
 }
 
@@ -155,10 +144,10 @@ export function conv2dForward(
   cols: usize,
   fuseRelu: bool,
 ): void {
-  const cout = geo(g, OUT_C);
-  const kdim = geo(g, IN_C) * geo(g, K_H) * geo(g, K_W);
-  const spatial = geo(g, OUT_H) * geo(g, OUT_W);
-  const inSize = <usize>(geo(g, IN_C) * geo(g, IN_H) * geo(g, IN_W)) * 4;
+  const cout = geo(g, Conv.OUT_CHANNELS);
+  const kdim = geo(g, Conv.IN_CHANNELS) * geo(g, Conv.KERNEL_H) * geo(g, Conv.KERNEL_W);
+  const spatial = geo(g, Conv.OUT_H) * geo(g, Conv.OUT_W);
+  const inSize = <usize>(geo(g, Conv.IN_CHANNELS) * geo(g, Conv.IN_H) * geo(g, Conv.IN_W)) * 4;
   const outSize = <usize>(cout * spatial) * 4;
   const pw = pointwise(g);
   for (let b = b0; b < b1; b++) {
@@ -196,10 +185,10 @@ export function conv2dBackward(
   work: usize,
   cols: usize,
 ): void {
-  const cout = geo(g, OUT_C);
-  const kdim = geo(g, IN_C) * geo(g, K_H) * geo(g, K_W);
-  const spatial = geo(g, OUT_H) * geo(g, OUT_W);
-  const inSize = <usize>(geo(g, IN_C) * geo(g, IN_H) * geo(g, IN_W)) * 4;
+  const cout = geo(g, Conv.OUT_CHANNELS);
+  const kdim = geo(g, Conv.IN_CHANNELS) * geo(g, Conv.KERNEL_H) * geo(g, Conv.KERNEL_W);
+  const spatial = geo(g, Conv.OUT_H) * geo(g, Conv.OUT_W);
+  const inSize = <usize>(geo(g, Conv.IN_CHANNELS) * geo(g, Conv.IN_H) * geo(g, Conv.IN_W)) * 4;
   const outSize = <usize>(cout * spatial) * 4;
   const pw = pointwise(g);
   for (let b = b0; b < b1; b++) {
@@ -349,27 +338,18 @@ export function ger(m: i32, n: i32, alpha: f32, x: usize, y: usize, a: usize, ld
   }
 }
 
-// Pool geometry fields (i32 each): kernel, stride, pad, inH, inW, outH, outW.
-const PK = 0,
-  PS = 4,
-  PP = 8,
-  PIH = 12,
-  PIW = 16,
-  POH = 20,
-  POW = 24;
-
 /**
  * Max pooling over `planes` images-channels; argmax gets the flat in-plane index of each maximum. A larger value or
  * a NaN takes over (PyTorch's rule), first maximum wins ties, as in the reference.
  */
 export function maxPool2dForward(g: usize, planes: i32, x: usize, y: usize, argmax: usize): void {
-  const k = geo(g, PK),
-    s = geo(g, PS),
-    p = geo(g, PP),
-    inH = geo(g, PIH),
-    inW = geo(g, PIW);
-  const outH = geo(g, POH),
-    outW = geo(g, POW);
+  const k = geo(g, Pool.KERNEL),
+    s = geo(g, Pool.STRIDE),
+    p = geo(g, Pool.PAD),
+    inH = geo(g, Pool.IN_H),
+    inW = geo(g, Pool.IN_W);
+  const outH = geo(g, Pool.OUT_H),
+    outW = geo(g, Pool.OUT_W);
   if (k == 2 && s == 2 && p == 0) {
     maxPool2x2(planes, inH, inW, outH, outW, x, y, argmax);
     return;
@@ -489,13 +469,13 @@ function maxPool2x2Four(
 
 /** dx = 0, then dy scattered to each output's argmax. */
 export function maxPool2dBackward(g: usize, planes: i32, dy: usize, argmax: usize, dx: usize): void {
-  const inH = geo(g, PIH),
-    inW = geo(g, PIW),
-    outH = geo(g, POH),
-    outW = geo(g, POW);
+  const inH = geo(g, Pool.IN_H),
+    inW = geo(g, Pool.IN_W),
+    outH = geo(g, Pool.OUT_H),
+    outW = geo(g, Pool.OUT_W);
   const inPlane = inH * inW,
     outPlane = outH * outW;
-  const tiled = geo(g, PK) == 2 && geo(g, PS) == 2 && geo(g, PP) == 0 && outW >= 4;
+  const tiled = geo(g, Pool.KERNEL) == 2 && geo(g, Pool.STRIDE) == 2 && geo(g, Pool.PAD) == 0 && outW >= 4;
   // The 2x2 windows tile an even-sized plane, so the tiled path writes every input; an odd edge is zeroed first.
   if (!tiled || (inH & 1) != 0 || (inW & 1) != 0) memory.fill(dx, 0, <usize>(planes * inPlane) * 4);
   for (let plane: i32 = 0; plane < planes; plane++) {
@@ -542,13 +522,13 @@ function unpool2x2Four(row0: usize, inW: i32, at0: i32, dy: usize, argmax: usize
 
 /** Average pooling, padding counted in the divisor (forward: backward = false; backward: spreads dy into dx). */
 export function avgPool2d(g: usize, planes: i32, src: usize, dst: usize, backward: bool): void {
-  const k = geo(g, PK),
-    s = geo(g, PS),
-    p = geo(g, PP),
-    inH = geo(g, PIH),
-    inW = geo(g, PIW);
-  const outH = geo(g, POH),
-    outW = geo(g, POW);
+  const k = geo(g, Pool.KERNEL),
+    s = geo(g, Pool.STRIDE),
+    p = geo(g, Pool.PAD),
+    inH = geo(g, Pool.IN_H),
+    inW = geo(g, Pool.IN_W);
+  const outH = geo(g, Pool.OUT_H),
+    outW = geo(g, Pool.OUT_W);
   const inv: f32 = 1 / <f32>(k * k);
   if (backward) memory.fill(dst, 0, <usize>(planes * inH * inW) * 4);
   let o: usize = 0;

@@ -4,6 +4,8 @@
 // and are then added into f64: a chain of f64 adds per vector was the loops' bottleneck. Every sum here is of
 // non-negative terms, so a lane's f32 partial sum of at most 64 of them is within 64 * 2^-24 (4e-6) relative of exact.
 
+import { ResidualSum, TraceSum } from '../src/engine/kernels/layouts';
+
 const SUM_BLOCK: i32 = 256;
 
 /** acc (f64x2) + the four f32 lanes of x. */
@@ -30,7 +32,7 @@ function total(acc: v128): f64 {
 
 /**
  * Pass 1: activity trace, moment EMAs and the memory signal (into `mem`); writes the sums of |g|, trace and memory
- * to sums[0..2] (f64).
+ * to the f64 block `sums` (TraceSum).
  */
 export function neuroplasticTraces(
   n: i32,
@@ -109,9 +111,9 @@ export function neuroplasticTraces(
     ta += ai;
     tm += mm;
   }
-  store<f64>(sums, tg);
-  store<f64>(sums, ta, 8);
-  store<f64>(sums, tm, 16);
+  store<f64>(sums, tg, TraceSum.ABS_GRAD * 8);
+  store<f64>(sums, ta, TraceSum.TRACE * 8);
+  store<f64>(sums, tm, TraceSum.MEMORY * 8);
 }
 
 /** Pass 1's moment EMAs for four values at m and v (updated in place); stores and returns the memory signal. */
@@ -267,7 +269,7 @@ function alphaG(
  * alpha = clip(g_hat) + mix (clip(wa a_hat + wg g_hat + wm m_hat) - clip(g_hat)) for four values, from |g|, the trace
  * and the memory signal. It is computed as (1 - mix) clip(g_hat) + mix clip(full) with both factors folded into the
  * clips' inputs and bounds (k clip(x, lo, hi) = clip(k x, k lo, k hi), bounds swapped when k < 0), by the caller (see
- * foldAlpha in src/engine/kernels/wasm.ts): two operations less per vector in the arithmetic-bound pass 2.
+ * foldAlpha in src/engine/kernels/wasm-optim.ts): two operations less per vector in the arithmetic-bound pass 2.
  */
 function alpha4(
   ag: v128,
@@ -438,7 +440,7 @@ export function baseDirection(
 
 /**
  * The hybrid modes' modulation residual: d = strength (alpha - 1) base into `out` (which may alias `mem`), alpha
- * in folded form (see alpha4); sums[0..2] (f64) = sum base^2,
+ * in folded form (see alpha4); the f64 block `sums` (ResidualSum) receives sum base^2,
  * sum d^2, sum base d. The cross term changes sign, so its f32 block sums are exact only to about 4e-6 of
  * sum |base d|; that sum is at most sqrt(sum base^2 sum d^2), so the error is negligible beside sum base^2 in
  * sum (base + k d)^2 = sum base^2 + 2 k sum base d + k^2 sum d^2, which is all the sums are used for.
@@ -533,9 +535,9 @@ export function neuroplasticResidual(
     td += <f64>d * <f64>d;
     tx += <f64>b * <f64>d;
   }
-  store<f64>(sums, tb);
-  store<f64>(sums, td, 8);
-  store<f64>(sums, tx, 16);
+  store<f64>(sums, tb, ResidualSum.BASE_SQ * 8);
+  store<f64>(sums, td, ResidualSum.RESIDUAL_SQ * 8);
+  store<f64>(sums, tx, ResidualSum.CROSS * 8);
 }
 
 /** The hybrid modes' apply: w = w * shrink - stepSize (base + k resid). */

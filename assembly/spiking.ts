@@ -1,5 +1,6 @@
 // Spiking kernels (AssemblyScript, WASM SIMD): one exponential-Euler step of a LIF population, four neurons per
 // lane group, with a polynomial exp accurate to about 1e-7 relative. Matches src/engine/kernels/reference-spiking.ts.
+import { LifParam } from '../src/engine/kernels/layouts';
 
 const LOG2E: f32 = 1.4426950408889634;
 const LN2_HI: f32 = 0.693359375;
@@ -22,9 +23,8 @@ function exp4(x: v128): v128 {
 }
 
 /**
- * One step of n LIF neurons. Parameters live in a float block `prm`:
- * [gL, cm, eL, eE, eI, bias, vThresh, vReset, dt, decayE, decayI, leakDecay]; `conductance` selects the synapse
- * type; refractory counters are i32. Spiking neurons' indices go to `spikes`; returns their count.
+ * One step of n LIF neurons. Parameters live in a float block `prm` laid out as LifParam; `conductance` selects the
+ * synapse type; refractory counters are i32. Spiking neurons' indices go to `spikes`; returns their count.
  */
 export function lifStep(
   n: i32,
@@ -38,18 +38,18 @@ export function lifStep(
   conductance: bool,
   refSteps: i32,
 ): i32 {
-  const gL = load<f32>(prm),
-    cm = load<f32>(prm, 4),
-    eL = load<f32>(prm, 8),
-    eE = load<f32>(prm, 12);
-  const eI = load<f32>(prm, 16),
-    bias = load<f32>(prm, 20),
-    vTh = load<f32>(prm, 24),
-    vReset = load<f32>(prm, 28);
-  const dt = load<f32>(prm, 32),
-    decayE = load<f32>(prm, 36),
-    decayI = load<f32>(prm, 40),
-    leak = load<f32>(prm, 44);
+  const gL = load<f32>(prm, LifParam.G_LEAK * 4),
+    cm = load<f32>(prm, LifParam.CM * 4),
+    eL = load<f32>(prm, LifParam.E_LEAK * 4),
+    eE = load<f32>(prm, LifParam.E_EXC * 4);
+  const eI = load<f32>(prm, LifParam.E_INH * 4),
+    bias = load<f32>(prm, LifParam.BIAS * 4),
+    vTh = load<f32>(prm, LifParam.V_THRESH * 4),
+    vReset = load<f32>(prm, LifParam.V_RESET * 4);
+  const dt = load<f32>(prm, LifParam.DT * 4),
+    decayE = load<f32>(prm, LifParam.DECAY_EXC * 4),
+    decayI = load<f32>(prm, LifParam.DECAY_INH * 4),
+    leak = load<f32>(prm, LifParam.LEAK_DECAY * 4);
   const vgL = f32x4.splat(gL),
     veL = f32x4.splat(eL),
     veE = f32x4.splat(eE),

@@ -74,6 +74,7 @@ static int use_width(Instance *in, int width) {
 // ---------------------------------------------------------------------------------------------------------------
 // Convolution over a range of images, as assembly/nn.ts (geometry: i32 fields in linear memory).
 
+/** The geometry block, its fields in ConvGeometrySlot's order (src/engine/kernels/layouts.ts; a test compares). */
 typedef struct {
   int inC, inH, inW, outC, kH, kW, sH, sW, pH, pW, outH, outW;
 } Geometry;

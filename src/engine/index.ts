@@ -1,6 +1,23 @@
 /** Compute engine: Float32 kernels behind a backend registry, layers with forward/backward, models, losses. */
-export type { Kernels, Gemm, ConvGeometry, PoolGeometry } from './kernels/types.js';
+export type {
+  Kernels,
+  BackendControl,
+  StateStorage,
+  NnKernels,
+  OptimKernels,
+  PositionalOptimKernels,
+  SpikingKernels,
+  AlphaTerms,
+  TraceTerms,
+  AdamTerms,
+  BaseDirectionTerms,
+  Gemm,
+  ConvGeometry,
+  PoolGeometry,
+} from './kernels/types.js';
 export { convGeometry, poolGeometry } from './kernels/types.js';
+export { LifParam, ConvGeometrySlot, PoolGeometrySlot, TraceSum, ResidualSum } from './kernels/layouts.js';
+export { composeKernels, type KernelFamilies } from './kernels/backend.js';
 export { referenceKernels } from './kernels/reference.js';
 export { kernels, registerBackend, setBackend, getBackend, backendNames } from './kernels/registry.js';
 export { tensor, param, sizeOf, formatShape, ensureTensor, type Tensor, type Param } from './tensor.js';

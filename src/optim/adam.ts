@@ -1,5 +1,6 @@
 import type { Param } from '../engine/tensor.js';
 import { kernels } from '../engine/kernels/registry.js';
+import type { AdamTerms } from '../engine/kernels/types.js';
 import { Optimizer, checkDecay, checkNonNegative, checkPositive } from './optimizer.js';
 
 export interface AdamOptions {
@@ -21,6 +22,8 @@ export class Adam extends Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
   protected decoupled = false;
+  /** The step's terms, refilled per parameter (no allocation per step). */
+  private readonly terms: AdamTerms;
 
   constructor(o: AdamOptions) {
     super(o.lr);
@@ -32,20 +35,30 @@ export class Adam extends Optimizer {
     checkDecay('beta2', this.beta2);
     checkPositive('eps', this.eps);
     checkNonNegative('weightDecay', this.weightDecay);
+    this.terms = {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      l2: 0,
+      shrink: 1,
+      stepSize: 0,
+      invSqrtBc2: 1,
+      eps: this.eps,
+    };
   }
 
   protected update(p: Param): void {
     const { value: w, grad: g } = p;
-    const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd } = this;
+    const { lr, beta1: b1, beta2: b2, weightDecay: wd, terms } = this;
     const m = this.slot(p, 'exp_avg');
     const v = this.slot(p, 'exp_avg_sq');
     const t = this.stepCount;
     const bc1 = 1 - Math.pow(b1, t);
     const sqrtBc2 = Math.sqrt(1 - Math.pow(b2, t));
-    const stepSize = lr / bc1;
-    const l2 = this.decoupled ? 0 : wd;
-    const shrink = this.decoupled ? 1 - lr * wd : 1;
-    kernels.adamUpdate(w.length, w, g, m, v, b1, b2, l2, shrink, stepSize, 1 / sqrtBc2, eps);
+    terms.stepSize = lr / bc1;
+    terms.invSqrtBc2 = 1 / sqrtBc2;
+    terms.l2 = this.decoupled ? 0 : wd;
+    terms.shrink = this.decoupled ? 1 - lr * wd : 1;
+    kernels.adamUpdate(w.length, w, g, m, v, terms);
   }
 }
 

@@ -2,6 +2,8 @@ import type { Param } from '../engine/tensor.js';
 import { Optimizer, checkDecay, checkNonNegative, checkPositive, type StepContext } from './optimizer.js';
 import { ConfigError } from '../util/errors.js';
 import { kernels } from '../engine/kernels/registry.js';
+import { ResidualSum, TraceSum } from '../engine/kernels/layouts.js';
+import type { AlphaTerms, BaseDirectionTerms } from '../engine/kernels/types.js';
 
 export const NEUROPLASTIC_ABLATIONS = [
   'none',
@@ -91,6 +93,24 @@ export class NeuroPlastic extends Optimizer {
   private alphas = new Float32Array(0);
   private stage: Float32Array = new Float32Array(0);
   private readonly sums = new Float64Array(3);
+  /** The current tensor's modulation terms and base-direction terms, refilled per tensor (no allocation per step). */
+  private readonly alpha: AlphaTerms = {
+    gradScale: 0,
+    activityCoef: 0,
+    gradientCoef: 0,
+    memoryCoef: 0,
+    alphaMin: 0,
+    alphaMax: 0,
+    mix: 0,
+  };
+  private readonly baseTerms: BaseDirectionTerms = {
+    beta1: 0,
+    beta2: 0,
+    invBc1: 1,
+    invBc2: 1,
+    eps: 0,
+    weightDecay: 0,
+  };
   private gate = 0;
   private collect = false;
   private diag = newDiagAccumulator();
@@ -167,6 +187,7 @@ export class NeuroPlastic extends Optimizer {
     if (this.stage.length < n) this.stage = kernels.allocState(n);
     const mem = this.stage.subarray(0, n);
     const sums = this.sums;
+    // The options carry pass 1's terms (TraceTerms) under the same names.
     kernels.neuroplasticTraces(
       n,
       g,
@@ -175,57 +196,50 @@ export class NeuroPlastic extends Optimizer {
       this.slot(p, 'variance'),
       mem,
       first && o.activityInit === 'signal',
-      o.activityDecay,
-      o.momentumDecay,
-      o.varianceDecay,
-      o.eps,
+      o,
       sums,
     );
-    const meanG = sums[0] / n;
-    const meanA = sums[1] / n;
-    const meanM = sums[2] / n;
+    const meanG = sums[TraceSum.ABS_GRAD] / n;
+    const meanA = sums[TraceSum.TRACE] / n;
+    const meanM = sums[TraceSum.MEMORY] / n;
     const invG = 1 / (meanG + o.eps);
     const invA = 1 / (meanA + o.eps);
     const invM = 1 / (meanM + o.eps);
     const { activity: wa, gradient: wg, memory: wm } = this.weights;
+    const alpha = this.alpha;
+    alpha.gradScale = invG;
+    alpha.activityCoef = wa * invA;
+    alpha.gradientCoef = wg;
+    alpha.memoryCoef = wm * invM;
     // Per parameter, alpha blends clip(g_hat) toward clip(full) by mix. The tensor-mean form (parameterwise: false)
     // is the same rule on the means, which the mean normalisations make ~1: one alpha for the whole tensor, given to
     // the kernels as equal clip bounds with mix 0.
-    let lo = o.alphaMin;
-    let hi = o.alphaMax;
-    let mix = this.gate * o.plasticityScale;
+    alpha.alphaMin = o.alphaMin;
+    alpha.alphaMax = o.alphaMax;
+    alpha.mix = this.gate * o.plasticityScale;
     if (!o.parameterwise) {
-      lo = hi = parameterAlpha(meanG * invG, meanA * invA, meanM * invM, this.weights, lo, hi, mix);
-      mix = 0;
+      alpha.alphaMin = alpha.alphaMax = parameterAlpha(
+        meanG * invG,
+        meanA * invA,
+        meanM * invM,
+        this.weights,
+        alpha,
+      );
+      alpha.mix = 0;
     }
     if (this.collect) {
       const alphas = this.alphaScratch(n);
       const weights = this.weights;
       for (let i = 0; i < n; i++)
-        alphas[i] = parameterAlpha(Math.abs(g[i]) * invG, act[i] * invA, mem[i] * invM, weights, lo, hi, mix);
+        alphas[i] = parameterAlpha(Math.abs(g[i]) * invG, act[i] * invA, mem[i] * invM, weights, alpha);
       recordAlphas(this.diag, alphas, o.alphaMin, o.alphaMax);
     }
     if (o.base !== 'classic') {
-      this.hybridUpdate(p, act, mem, invG, wa * invA, wg, wm * invM, lo, hi, mix);
+      this.hybridUpdate(p, act, mem, alpha);
       return;
     }
     const l2 = o.decoupledWeightDecay ? 0 : o.weightDecay;
-    const sumSq = kernels.neuroplasticUpdate(
-      n,
-      g,
-      w,
-      act,
-      mem,
-      mem,
-      invG,
-      wa * invA,
-      wg,
-      wm * invM,
-      lo,
-      hi,
-      mix,
-      l2,
-    );
+    const sumSq = kernels.neuroplasticUpdate(n, g, w, act, mem, mem, alpha, l2);
     const scale = this.stabilizerScale(sumSq, n);
     const shrink = o.weightDecay > 0 && !l2 ? 1 - this.lr * o.weightDecay : 1;
     kernels.applyUpdate(n, w, mem, shrink, this.lr * scale);
@@ -250,40 +264,15 @@ export class NeuroPlastic extends Optimizer {
    * d = strength (alpha - 1) b (into `mem`), scaled by k so that its norm is at most modulationMaxRatio times b's, then
    * the stabiliser on u = b + k d, whose squared norm follows from the residual kernel's sums without another pass.
    */
-  private hybridUpdate(
-    p: Param,
-    act: Float32Array,
-    mem: Float32Array,
-    invG: number,
-    ka: number,
-    wg: number,
-    km: number,
-    lo: number,
-    hi: number,
-    mix: number,
-  ): void {
+  private hybridUpdate(p: Param, act: Float32Array, mem: Float32Array, alpha: AlphaTerms): void {
     const o = this.o;
     const n = p.value.length;
     const base = this.baseUpdate(p);
     const sums = this.sums;
-    kernels.neuroplasticResidual(
-      n,
-      p.grad,
-      act,
-      mem,
-      base,
-      mem,
-      invG,
-      ka,
-      wg,
-      km,
-      lo,
-      hi,
-      mix,
-      o.modulationStrength,
-      sums,
-    );
-    const [sumBaseSq, sumDeltaSq, sumCross] = sums;
+    kernels.neuroplasticResidual(n, p.grad, act, mem, base, mem, alpha, o.modulationStrength, sums);
+    const sumBaseSq = sums[ResidualSum.BASE_SQ];
+    const sumDeltaSq = sums[ResidualSum.RESIDUAL_SQ];
+    const sumCross = sums[ResidualSum.CROSS];
     const k = this.residualBound(sumBaseSq, sumDeltaSq);
     const sumSq = Math.max(0, sumBaseSq + 2 * k * sumCross + k * k * sumDeltaSq);
     const scale = this.stabilizerScale(sumSq, n);
@@ -322,23 +311,16 @@ export class NeuroPlastic extends Optimizer {
     const buf = this.slot(p, 'base_momentum');
     const out = this.slot(p, 'base_update');
     const adamw = o.base === 'adamw';
-    const { baseMomentum: b1, baseBeta2: b2 } = o;
-    kernels.baseDirection(
-      p.value.length,
-      adamw ? 0 : 1,
-      p.grad,
-      p.value,
-      buf,
-      // SGD with momentum keeps no variance; the kernel leaves this argument alone then.
-      adamw ? this.slot(p, 'base_variance') : out,
-      out,
-      b1,
-      b2,
-      adamw ? 1 / (1 - Math.pow(b1, this.stepCount)) : 1,
-      adamw ? 1 / (1 - Math.pow(b2, this.stepCount)) : 1,
-      o.baseEps,
-      adamw ? 0 : o.weightDecay,
-    );
+    const terms = this.baseTerms;
+    terms.beta1 = o.baseMomentum;
+    terms.beta2 = o.baseBeta2;
+    terms.invBc1 = adamw ? 1 / (1 - Math.pow(o.baseMomentum, this.stepCount)) : 1;
+    terms.invBc2 = adamw ? 1 / (1 - Math.pow(o.baseBeta2, this.stepCount)) : 1;
+    terms.eps = o.baseEps;
+    terms.weightDecay = adamw ? 0 : o.weightDecay;
+    // SGD with momentum keeps no variance; the kernel leaves that argument alone then.
+    const variance = adamw ? this.slot(p, 'base_variance') : out;
+    kernels.baseDirection(p.value.length, adamw ? 0 : 1, p.grad, p.value, buf, variance, out, terms);
     return out;
   }
 }
@@ -418,16 +400,14 @@ function newDiagAccumulator(): DiagAccumulator {
 
 /**
  * Per-parameter alpha from the mean-normalised signals: clip(g_hat) blended toward clip(wa a_hat + wg g_hat + wm m_hat)
- * by `mix` (gate x plasticityScale).
+ * by `mix` (gate x plasticityScale), clipped to the terms' bounds.
  */
 function parameterAlpha(
   gHat: number,
   aHat: number,
   mHat: number,
   w: { activity: number; gradient: number; memory: number },
-  lo: number,
-  hi: number,
-  mix: number,
+  { alphaMin: lo, alphaMax: hi, mix }: AlphaTerms,
 ): number {
   const ag = gHat < lo ? lo : gHat > hi ? hi : gHat;
   const full = w.activity * aHat + w.gradient * gHat + w.memory * mHat;

@@ -1,6 +1,77 @@
-import type { ConvGeometry, Gemm, Kernels, PoolGeometry } from './types.js';
+import type { ConvGeometry, Gemm, NnKernels, PoolGeometry } from './types.js';
 
-/** The reference network kernels (everything but GEMM), in plain TypeScript; they define the answer. */
+// The reference network kernels, in plain TypeScript: they define the answer.
+
+/** Scratch buffers reused across calls so the hot path does not allocate. */
+let packA: Float32Array = new Float32Array(0);
+let packB: Float32Array = new Float32Array(0);
+
+function scratch(buf: Float32Array, n: number): Float32Array {
+  return buf.length >= n ? buf : new Float32Array(Math.max(n, buf.length * 2));
+}
+
+/**
+ * Portable TypeScript GEMM. Transposed operands are first copied to row-major (O(MK + KN), small next to
+ * the O(MNK) product), then an i-k-j loop streams rows of B through a row of C, which V8 compiles to tight
+ * scalar code. Blocking over k keeps the B panel in cache for large sizes.
+ */
+const gemm: Gemm = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+  checkGemmArgs(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  // Scale C by beta first (beta = 0 must overwrite NaN/garbage, as BLAS does).
+  for (let i = 0; i < m; i++) {
+    const row = i * ldc;
+    if (beta === 0) c.fill(0, row, row + n);
+    else if (beta !== 1) for (let j = 0; j < n; j++) c[row + j] *= beta;
+  }
+  if (k === 0 || alpha === 0) return;
+  // Transposed operands are packed row-major first.
+  if (transA) transpose(a, lda, k, m, (packA = scratch(packA, m * k)));
+  if (transB) transpose(b, ldb, n, k, (packB = scratch(packB, k * n)));
+  const A = transA ? packA : a;
+  const strideA = transA ? k : lda;
+  const B = transB ? packB : b;
+  const strideB = transB ? n : ldb;
+  const KB = 256;
+  for (let p0 = 0; p0 < k; p0 += KB) {
+    const p1 = Math.min(k, p0 + KB);
+    for (let i = 0; i < m; i++) {
+      const crow = i * ldc;
+      const arow = i * strideA;
+      for (let p = p0; p < p1; p++) {
+        const av = alpha * A[arow + p];
+        if (av === 0) continue;
+        const brow = p * strideB;
+        for (let j = 0; j < n; j++) c[crow + j] += av * B[brow + j];
+      }
+    }
+  }
+};
+
+/** Copies `rows` x `cols` matrix `src` (row stride `ld`) transposed into `dst` (cols x rows, packed). */
+function transpose(src: Float32Array, ld: number, rows: number, cols: number, dst: Float32Array): void {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[c * rows + r] = src[r * ld + c];
+}
+
+/** Throws a RangeError if a leading dimension or buffer is too small for the GEMM it describes. */
+export function checkGemmArgs(
+  ...[transA, transB, m, n, k, , a, lda, b, ldb, , c, ldc]: Parameters<Gemm>
+): void {
+  const rowsA = transA ? k : m;
+  const colsA = transA ? m : k;
+  const rowsB = transB ? n : k;
+  const colsB = transB ? k : n;
+  if (lda < colsA || ldb < colsB || ldc < n) {
+    throw new RangeError(
+      `gemm: leading dimension too small (lda ${lda}/${colsA}, ldb ${ldb}/${colsB}, ldc ${ldc}/${n})`,
+    );
+  }
+  if (rowsA > 0 && a.length < (rowsA - 1) * lda + colsA)
+    throw new RangeError(`gemm: A has ${a.length} elements, needs ${(rowsA - 1) * lda + colsA}`);
+  if (rowsB > 0 && b.length < (rowsB - 1) * ldb + colsB)
+    throw new RangeError(`gemm: B has ${b.length} elements, needs ${(rowsB - 1) * ldb + colsB}`);
+  if (m > 0 && c.length < (m - 1) * ldc + n)
+    throw new RangeError(`gemm: C has ${c.length} elements, needs ${(m - 1) * ldc + n}`);
+}
 
 export function im2col(g: ConvGeometry, x: Float32Array, xOffset: number, cols: Float32Array): void {
   const { inH, inW, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW } = g;
@@ -70,7 +141,7 @@ export function convKernels(
   gemm: Gemm,
   unfold: typeof im2col,
   fold: typeof col2im,
-): Pick<Kernels, 'conv2dForward' | 'conv2dBackward'> {
+): Pick<NnKernels, 'conv2dForward' | 'conv2dBackward'> {
   let cols = new Float32Array(0);
   const colsFor = (n: number) => (cols.length >= n ? cols : (cols = new Float32Array(n)));
   return {
@@ -290,10 +361,8 @@ export function channelSum(
   }
 }
 
-export const referenceElementwise: Pick<
-  Kernels,
-  'gemv' | 'ger' | 'relu' | 'reluBackward' | 'axpy' | 'scale' | 'dot' | 'sum' | 'channelSum'
-> = {
+export const referenceNn: NnKernels = {
+  gemm,
   gemv(trans, m, n, alpha, a, lda, x, beta, y) {
     const outLen = trans ? n : m;
     for (let i = 0; i < outLen; i++) y[i] = beta === 0 ? 0 : beta * y[i];
@@ -344,4 +413,11 @@ export const referenceElementwise: Pick<
     return s;
   },
   channelSum,
+  im2col,
+  col2im,
+  ...convKernels(gemm, im2col, col2im),
+  maxPool2dForward,
+  maxPool2dBackward,
+  avgPool2dForward,
+  avgPool2dBackward,
 };

@@ -1,27 +1,13 @@
-import type { Kernels } from './types.js';
+import type { OptimKernels } from './types.js';
+import { ResidualSum, TraceSum } from './layouts.js';
 
 /**
- * Reference optimizer kernels (the NeuroPlastic passes, its hybrid modes' and Adam's step), monomorphic so V8 compiles them tightly; the WASM
- * backend's versions must agree with these.
+ * Reference optimizer kernels (the NeuroPlastic passes, its hybrid modes' and Adam's step), monomorphic so V8
+ * compiles them tightly; the WASM backend's versions must agree with these.
  */
-export const referenceOptim: Pick<
-  Kernels,
-  | 'allocState'
-  | 'beginStateScope'
-  | 'endStateScope'
-  | 'neuroplasticTraces'
-  | 'neuroplasticUpdate'
-  | 'applyUpdate'
-  | 'adamUpdate'
-  | 'baseDirection'
-  | 'neuroplasticResidual'
-  | 'applyResidualUpdate'
-> = {
-  allocState: (n) => new Float32Array(n),
-  // Ordinary arrays: the garbage collector frees them.
-  beginStateScope() {},
-  endStateScope() {},
-  neuroplasticTraces(n, g, act, m, v, mem, startFromSignal, ba, bm, bv, eps, sums) {
+export const referenceOptim: OptimKernels = {
+  neuroplasticTraces(n, g, act, m, v, mem, startFromSignal, terms, sums) {
+    const { activityDecay: ba, momentumDecay: bm, varianceDecay: bv, eps } = terms;
     let sumG = 0;
     let sumA = 0;
     let sumM = 0;
@@ -43,17 +29,19 @@ export const referenceOptim: Pick<
       sumA += ai;
       sumM += mm;
     }
-    sums[0] = sumG;
-    sums[1] = sumA;
-    sums[2] = sumM;
+    sums[TraceSum.ABS_GRAD] = sumG;
+    sums[TraceSum.TRACE] = sumA;
+    sums[TraceSum.MEMORY] = sumM;
   },
-  neuroplasticUpdate(n, g, w, act, mem, upd, invG, ka, wg, km, lo, hi, mix, l2) {
+  neuroplasticUpdate(n, g, w, act, mem, upd, alpha, l2) {
+    const { gradScale, activityCoef, gradientCoef, memoryCoef, alphaMin, alphaMax, mix } = alpha;
     let sq = 0;
     for (let i = 0; i < n; i++) {
       const gi = g[i];
-      const gh = Math.abs(gi) * invG;
-      const ag = Math.min(Math.max(gh, lo), hi);
-      const af = Math.min(Math.max(ka * act[i] + wg * gh + km * mem[i], lo), hi);
+      const gh = Math.abs(gi) * gradScale;
+      const ag = Math.min(Math.max(gh, alphaMin), alphaMax);
+      const full = activityCoef * act[i] + gradientCoef * gh + memoryCoef * mem[i];
+      const af = Math.min(Math.max(full, alphaMin), alphaMax);
       const u = (ag + mix * (af - ag)) * gi + l2 * w[i];
       upd[i] = u;
       sq += u * u;
@@ -63,7 +51,8 @@ export const referenceOptim: Pick<
   applyUpdate(n, w, upd, shrink, stepSize) {
     for (let i = 0; i < n; i++) w[i] = w[i] * shrink - stepSize * upd[i];
   },
-  baseDirection(n, kind, g, w, m, v, out, b1, b2, invBc1, invBc2, eps, wd) {
+  baseDirection(n, kind, g, w, m, v, out, terms) {
+    const { beta1: b1, beta2: b2, invBc1, invBc2, eps, weightDecay: wd } = terms;
     if (kind === 0) {
       for (let i = 0; i < n; i++) {
         const mi = (m[i] = b1 * m[i] + (1 - b1) * g[i]);
@@ -72,28 +61,31 @@ export const referenceOptim: Pick<
       }
     } else for (let i = 0; i < n; i++) out[i] = m[i] = b1 * m[i] + g[i] + wd * w[i];
   },
-  neuroplasticResidual(n, g, act, mem, base, out, invG, ka, wg, km, lo, hi, mix, strength, sums) {
+  neuroplasticResidual(n, g, act, mem, base, out, alpha, strength, sums) {
+    const { gradScale, activityCoef, gradientCoef, memoryCoef, alphaMin, alphaMax, mix } = alpha;
     let sb = 0;
     let sd = 0;
     let sx = 0;
     for (let i = 0; i < n; i++) {
-      const gh = Math.abs(g[i]) * invG;
-      const ag = Math.min(Math.max(gh, lo), hi);
-      const af = Math.min(Math.max(ka * act[i] + wg * gh + km * mem[i], lo), hi);
+      const gh = Math.abs(g[i]) * gradScale;
+      const ag = Math.min(Math.max(gh, alphaMin), alphaMax);
+      const full = activityCoef * act[i] + gradientCoef * gh + memoryCoef * mem[i];
+      const af = Math.min(Math.max(full, alphaMin), alphaMax);
       const b = base[i];
       const d = (out[i] = strength * (ag + mix * (af - ag) - 1) * b);
       sb += b * b;
       sd += d * d;
       sx += b * d;
     }
-    sums[0] = sb;
-    sums[1] = sd;
-    sums[2] = sx;
+    sums[ResidualSum.BASE_SQ] = sb;
+    sums[ResidualSum.RESIDUAL_SQ] = sd;
+    sums[ResidualSum.CROSS] = sx;
   },
   applyResidualUpdate(n, w, base, resid, k, shrink, stepSize) {
     for (let i = 0; i < n; i++) w[i] = w[i] * shrink - stepSize * (base[i] + k * resid[i]);
   },
-  adamUpdate(n, w, g, m, v, b1, b2, l2, shrink, stepSize, invSqrtBc2, eps) {
+  adamUpdate(n, w, g, m, v, terms) {
+    const { beta1: b1, beta2: b2, l2, shrink, stepSize, invSqrtBc2, eps } = terms;
     const c1 = 1 - b1;
     const c2 = 1 - b2;
     for (let i = 0; i < n; i++) {

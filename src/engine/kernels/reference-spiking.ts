@@ -1,41 +1,28 @@
-import type { Kernels } from './types.js';
+import type { SpikingKernels } from './types.js';
+import { LifParam } from './layouts.js';
 
-/** Indices into the LIF parameter block passed to `lifStep`. */
-export const LIF = {
-  G_LEAK: 0,
-  CM: 1,
-  E_LEAK: 2,
-  E_EXC: 3,
-  E_INH: 4,
-  BIAS: 5,
-  V_THRESH: 6,
-  V_RESET: 7,
-  DT: 8,
-  DECAY_EXC: 9,
-  DECAY_INH: 10,
-  LEAK_DECAY: 11,
-  SIZE: 12,
-} as const;
+/** The LIF parameter block's slots, under the name the spiking module uses. */
+export { LifParam as LIF };
 
 /**
  * One exponential-Euler step of a LIF population (reference): refractory neurons hold vReset; the others relax
  * exactly toward the steady state of the held synaptic drive; threshold, reset, refractory count; synaptic
  * variables decay exactly. Returns the number of spikes written to `spikes`.
  */
-export const referenceSpiking: Pick<Kernels, 'lifStep'> = {
+export const referenceSpiking: SpikingKernels = {
   lifStep(n, v, exc, inh, input, refractory, spikes, prm, conductance, refractorySteps) {
-    const gL = prm[LIF.G_LEAK];
-    const cm = prm[LIF.CM];
-    const eL = prm[LIF.E_LEAK];
-    const eE = prm[LIF.E_EXC];
-    const eI = prm[LIF.E_INH];
-    const bias = prm[LIF.BIAS];
-    const vTh = prm[LIF.V_THRESH];
-    const vReset = prm[LIF.V_RESET];
-    const dt = prm[LIF.DT];
-    const decayE = prm[LIF.DECAY_EXC];
-    const decayI = prm[LIF.DECAY_INH];
-    const leak = prm[LIF.LEAK_DECAY];
+    const gL = prm[LifParam.G_LEAK];
+    const cm = prm[LifParam.CM];
+    const eL = prm[LifParam.E_LEAK];
+    const eE = prm[LifParam.E_EXC];
+    const eI = prm[LifParam.E_INH];
+    const bias = prm[LifParam.BIAS];
+    const vTh = prm[LifParam.V_THRESH];
+    const vReset = prm[LifParam.V_RESET];
+    const dt = prm[LifParam.DT];
+    const decayE = prm[LifParam.DECAY_EXC];
+    const decayI = prm[LifParam.DECAY_INH];
+    const leak = prm[LifParam.LEAK_DECAY];
     let count = 0;
     for (let i = 0; i < n; i++) {
       const ge = exc[i];

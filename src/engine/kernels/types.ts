@@ -1,9 +1,19 @@
 /**
  * The kernel interface every backend implements (tfjs-core style): the TypeScript reference defines the
- * answer; faster backends must agree with it to float32 rounding and are tested against it.
+ * answer; faster backends must agree with it to float32 rounding and are tested against it. A backend is composed
+ * (composeKernels in backend.ts) from one implementation of each family: network (NnKernels), optimizer
+ * (OptimKernels) and spiking (SpikingKernels) kernels, beside its state storage.
  * All matrices are row-major Float32Array with explicit leading dimensions; images are NCHW.
  */
-export interface Kernels {
+export type Kernels = BackendControl &
+  StateStorage &
+  NnKernels &
+  OptimKernels &
+  PositionalOptimKernels &
+  SpikingKernels;
+
+/** A backend's name and its optional thread control. */
+export interface BackendControl {
   readonly name: string;
   /** Threads the backend computes large kernels on (1 when absent). */
   readonly threads?: number;
@@ -11,6 +21,26 @@ export interface Kernels {
   setThreads?(n: number): void;
   /** Starts helper threads now and resolves when they are up (benchmarks call it before timing). */
   prepare?(): Promise<void>;
+}
+
+/** Where tensors, optimizer state and neuron state live. */
+export interface StateStorage {
+  /**
+   * Zeroed storage for state. The WASM backend places it in its linear memory, where its kernels read and write it
+   * without copying; any Float32Array still works with every kernel.
+   */
+  allocState(n: number): Float32Array;
+  /**
+   * Opens a scope whose allocState blocks endStateScope frees all at once (a grid cell's model, optimizer state and
+   * activations), instead of whenever the garbage collector finds their arrays; scopes nest. Arrays from a closed
+   * scope must not be used again. A no-op where allocState makes ordinary arrays.
+   */
+  beginStateScope(): void;
+  endStateScope(): void;
+}
+
+/** Network kernels: BLAS-style products, convolution, pooling and element-wise operations. */
+export interface NnKernels {
   gemm: Gemm;
   /** y = alpha * op(A) x + beta * y, A stored m x n (op = transpose when `trans`). */
   gemv(
@@ -95,21 +125,68 @@ export interface Kernels {
   sum(n: number, x: Float32Array): number;
   /** out[c] += sum over batch and spatial of x[b, c, s] (bias gradients, batch-norm statistics). */
   channelSum(batch: number, channels: number, spatial: number, x: Float32Array, out: Float32Array): void;
-  /**
-   * Zeroed storage for optimizer state. The WASM backend places it in its linear memory, where its optimizer
-   * kernels read and write it without copying; any Float32Array still works with every kernel.
-   */
-  allocState(n: number): Float32Array;
-  /**
-   * Opens a scope whose allocState blocks endStateScope frees all at once (a grid cell's model, optimizer state and
-   * activations), instead of whenever the garbage collector finds their arrays; scopes nest. Arrays from a closed
-   * scope must not be used again. A no-op where allocState makes ordinary arrays.
-   */
-  beginStateScope(): void;
-  endStateScope(): void;
+}
+
+/** The decays of NeuroPlastic's pass 1 (a NeuroPlastic's options carry them under these names). */
+export interface TraceTerms {
+  /** Decay of the activity trace, an EMA of |g|. */
+  activityDecay: number;
+  /** Decays of the moment EMAs m (of g) and v (of g^2). */
+  momentumDecay: number;
+  varianceDecay: number;
+  /** Added to sqrt(v) in the memory signal |m| / (sqrt(v) + eps). */
+  eps: number;
+}
+
+/**
+ * NeuroPlastic's modulation, per value: alpha = clip(g_hat) + mix (clip(full) - clip(g_hat)), with
+ * g_hat = |g| gradScale, full = activityCoef act + gradientCoef g_hat + memoryCoef mem and clip to
+ * [alphaMin, alphaMax]. The tensor-mean normalisations are folded into the scale and coefficients.
+ */
+export interface AlphaTerms {
+  gradScale: number;
+  activityCoef: number;
+  gradientCoef: number;
+  memoryCoef: number;
+  alphaMin: number;
+  alphaMax: number;
+  mix: number;
+}
+
+/** One Adam step's terms (PyTorch's semantics; see adamUpdate). */
+export interface AdamTerms {
+  beta1: number;
+  beta2: number;
+  /** Weight decay added to the gradient (Adam's L2; 0 for AdamW). */
+  l2: number;
+  /** The weights' factor before the step (1 - lr wd for AdamW's decoupled decay, else 1). */
+  shrink: number;
+  /** lr / (1 - beta1^t). */
+  stepSize: number;
+  /** 1 / sqrt(1 - beta2^t). */
+  invSqrtBc2: number;
+  eps: number;
+}
+
+/** The terms of the base optimizer's direction in NeuroPlastic's hybrid modes (see baseDirection). */
+export interface BaseDirectionTerms {
+  /** AdamW's beta1, or SGD's momentum. */
+  beta1: number;
+  /** AdamW's beta2 (unused by SGD). */
+  beta2: number;
+  /** AdamW's bias corrections 1 / (1 - beta^t) (unused by SGD). */
+  invBc1: number;
+  invBc2: number;
+  eps: number;
+  /** SGD's weight decay, added to the gradient (0 for AdamW, which decays the weights when applying). */
+  weightDecay: number;
+}
+
+/** Optimizer kernels: the NeuroPlastic passes, its hybrid modes' and Adam's step. */
+export interface OptimKernels {
   /**
    * NeuroPlastic pass 1: activity trace (EMA of |g|, or |g| itself on the first step), moment EMAs m and v, and the
-   * memory signal |m| / (sqrt(v) + eps) into `mem`; sums[0..2] = sum |g|, sum trace, sum memory.
+   * memory signal |m| / (sqrt(v) + eps) into `mem`; `sums` receives the TraceSum slots (sum |g|, trace, memory).
    */
   neuroplasticTraces(
     n: number,
@@ -119,16 +196,10 @@ export interface Kernels {
     v: Float32Array,
     mem: Float32Array,
     startFromSignal: boolean,
-    activityDecay: number,
-    momentumDecay: number,
-    varianceDecay: number,
-    eps: number,
+    terms: TraceTerms,
     sums: Float64Array,
   ): void;
-  /**
-   * NeuroPlastic pass 2: alpha = clip(g_hat) + mix (clip(ka act + wg g_hat + km mem) - clip(g_hat)) with
-   * g_hat = |g| invG, and upd = alpha g + l2 w (`upd` may be `mem`); returns sum(upd^2).
-   */
+  /** NeuroPlastic pass 2: upd = alpha g + l2 w (`upd` may be `mem`); returns sum(upd^2). */
   neuroplasticUpdate(
     n: number,
     g: Float32Array,
@@ -136,20 +207,14 @@ export interface Kernels {
     act: Float32Array,
     mem: Float32Array,
     upd: Float32Array,
-    invG: number,
-    ka: number,
-    wg: number,
-    km: number,
-    lo: number,
-    hi: number,
-    mix: number,
+    alpha: AlphaTerms,
     l2: number,
   ): number;
   /** w = w * shrink - stepSize * upd. */
   applyUpdate(n: number, w: Float32Array, upd: Float32Array, shrink: number, stepSize: number): void;
   /**
    * The base optimizer's direction for NeuroPlastic's hybrid modes, into `out`. kind 0 (AdamW): m, v EMAs of g and
-   * g^2, out = m invBc1 / (sqrt(v invBc2) + eps). kind 1 (SGD with momentum): m = b1 m + g + wd w, out = m.
+   * g^2, out = m invBc1 / (sqrt(v invBc2) + eps). kind 1 (SGD with momentum): m = beta1 m + g + wd w, out = m.
    */
   baseDirection(
     n: number,
@@ -159,16 +224,11 @@ export interface Kernels {
     m: Float32Array,
     v: Float32Array,
     out: Float32Array,
-    b1: number,
-    b2: number,
-    invBc1: number,
-    invBc2: number,
-    eps: number,
-    wd: number,
+    terms: BaseDirectionTerms,
   ): void;
   /**
-   * The hybrid modes' residual out = strength (alpha - 1) base, alpha as in neuroplasticUpdate (`out` may be `mem`);
-   * sums[0..2] = sum base^2, sum out^2, sum base out.
+   * The hybrid modes' residual out = strength (alpha - 1) base (`out` may be `mem`); `sums` receives the ResidualSum
+   * slots (sum base^2, sum out^2, sum base out).
    */
   neuroplasticResidual(
     n: number,
@@ -177,13 +237,7 @@ export interface Kernels {
     mem: Float32Array,
     base: Float32Array,
     out: Float32Array,
-    invG: number,
-    ka: number,
-    wg: number,
-    km: number,
-    lo: number,
-    hi: number,
-    mix: number,
+    alpha: AlphaTerms,
     strength: number,
     sums: Float64Array,
   ): void;
@@ -198,25 +252,87 @@ export interface Kernels {
     stepSize: number,
   ): void;
   /**
-   * One exponential-Euler step of n LIF neurons (parameter block laid out as LIF in reference-spiking.ts);
-   * writes the indices of the neurons that fired to `spikes` and returns how many.
-   */
-  lifStep(
-    n: number,
-    v: Float32Array,
-    exc: Float32Array,
-    inh: Float32Array,
-    input: Float32Array,
-    refractory: Int32Array,
-    spikes: Int32Array,
-    params: Float32Array,
-    conductance: boolean,
-    refractorySteps: number,
-  ): number;
-  /**
    * One Adam step with PyTorch's semantics: g' = g + l2 w; m, v EMAs of g' and g'^2;
    * w = w * shrink - stepSize m / (sqrt(v) invSqrtBc2 + eps).
    */
+  adamUpdate(
+    n: number,
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    terms: AdamTerms,
+  ): void;
+}
+
+/**
+ * The optimizer kernels' earlier positional forms, each terms object spelled out in its fields' order, kept for
+ * callers written before the terms objects (tests). Every backend accepts them (composeKernels adds them).
+ * @deprecated Pass the terms objects.
+ */
+export interface PositionalOptimKernels {
+  neuroplasticTraces(
+    n: number,
+    g: Float32Array,
+    act: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    mem: Float32Array,
+    startFromSignal: boolean,
+    activityDecay: number,
+    momentumDecay: number,
+    varianceDecay: number,
+    eps: number,
+    sums: Float64Array,
+  ): void;
+  neuroplasticUpdate(
+    n: number,
+    g: Float32Array,
+    w: Float32Array,
+    act: Float32Array,
+    mem: Float32Array,
+    upd: Float32Array,
+    gradScale: number,
+    activityCoef: number,
+    gradientCoef: number,
+    memoryCoef: number,
+    alphaMin: number,
+    alphaMax: number,
+    mix: number,
+    l2: number,
+  ): number;
+  baseDirection(
+    n: number,
+    kind: 0 | 1,
+    g: Float32Array,
+    w: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    out: Float32Array,
+    beta1: number,
+    beta2: number,
+    invBc1: number,
+    invBc2: number,
+    eps: number,
+    weightDecay: number,
+  ): void;
+  neuroplasticResidual(
+    n: number,
+    g: Float32Array,
+    act: Float32Array,
+    mem: Float32Array,
+    base: Float32Array,
+    out: Float32Array,
+    gradScale: number,
+    activityCoef: number,
+    gradientCoef: number,
+    memoryCoef: number,
+    alphaMin: number,
+    alphaMax: number,
+    mix: number,
+    strength: number,
+    sums: Float64Array,
+  ): void;
   adamUpdate(
     n: number,
     w: Float32Array,
@@ -231,6 +347,26 @@ export interface Kernels {
     invSqrtBc2: number,
     eps: number,
   ): void;
+}
+
+/** Spiking kernels. */
+export interface SpikingKernels {
+  /**
+   * One exponential-Euler step of n LIF neurons (`params` laid out as LifParam in layouts.ts); writes the indices of
+   * the neurons that fired to `spikes` and returns how many.
+   */
+  lifStep(
+    n: number,
+    v: Float32Array,
+    exc: Float32Array,
+    inh: Float32Array,
+    input: Float32Array,
+    refractory: Int32Array,
+    spikes: Int32Array,
+    params: Float32Array,
+    conductance: boolean,
+    refractorySteps: number,
+  ): number;
 }
 
 /**

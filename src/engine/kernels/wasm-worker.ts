@@ -1,6 +1,6 @@
 /**
  * A kernel thread: instantiates the WASM kernels over the shared memory it is given and runs the calls the main
- * thread posts in the control block (see WasmThreads in wasm.ts). Synchronisation is by Atomics on that block,
+ * thread posts in the control block (see WasmRuntime in wasm-runtime.ts). Synchronisation is by Atomics on that block,
  * so the main thread's kernel calls stay synchronous.
  */
 import { workerData } from 'node:worker_threads';

@@ -1,0 +1,67 @@
+// The layouts of the blocks TypeScript and the WASM kernels exchange through linear memory, defined once: tsc
+// compiles this file for the adapters and AssemblyScript compiles it for assembly/*.ts, which import it. So it may
+// hold only what both languages accept: numeric enums with implicit values, each ending in SIZE (its slot count).
+// After changing one, rebuild wasm/kernels.wasm (scripts/build-wasm.sh); native/kernels.c mirrors ConvGeometrySlot
+// in its Geometry struct (test/kernel-layout.test.ts checks it).
+
+/** The LIF parameter block (f32 slots) that lifStep reads. */
+export enum LifParam {
+  G_LEAK,
+  CM,
+  E_LEAK,
+  E_EXC,
+  E_INH,
+  BIAS,
+  V_THRESH,
+  V_RESET,
+  DT,
+  DECAY_EXC,
+  DECAY_INH,
+  LEAK_DECAY,
+  SIZE,
+}
+
+/** A convolution's geometry block (i32 slots): the fields of ConvGeometry. */
+export enum ConvGeometrySlot {
+  IN_CHANNELS,
+  IN_H,
+  IN_W,
+  OUT_CHANNELS,
+  KERNEL_H,
+  KERNEL_W,
+  STRIDE_H,
+  STRIDE_W,
+  PAD_H,
+  PAD_W,
+  OUT_H,
+  OUT_W,
+  SIZE,
+}
+
+/** A pooling window's geometry block (i32 slots): the fields of PoolGeometry but the channel count. */
+export enum PoolGeometrySlot {
+  KERNEL,
+  STRIDE,
+  PAD,
+  IN_H,
+  IN_W,
+  OUT_H,
+  OUT_W,
+  SIZE,
+}
+
+/** The sums NeuroPlastic's pass 1 (neuroplasticTraces) returns (f64 slots). */
+export enum TraceSum {
+  ABS_GRAD,
+  TRACE,
+  MEMORY,
+  SIZE,
+}
+
+/** The sums the hybrid modes' residual (neuroplasticResidual) returns (f64 slots). */
+export enum ResidualSum {
+  BASE_SQ,
+  RESIDUAL_SQ,
+  CROSS,
+  SIZE,
+}
