@@ -1,4 +1,10 @@
-import { Network, type PlasticityRule, type Projection } from '../../src/spiking/index.js';
+import {
+  createPlasticityRule,
+  Network,
+  registerPlasticityRule,
+  type PlasticityRule,
+  type Projection,
+} from '../../src/spiking/index.js';
 
 /** Each presynaptic spike strengthens the synapses it uses by `eta`, up to wMax: a rule in one file. */
 export class PresynapticPotentiation implements PlasticityRule {
@@ -22,6 +28,14 @@ export class PresynapticPotentiation implements PlasticityRule {
   }
 }
 
+// The one registration line: descriptions (experiment files, models, evolved genomes) can now name it.
+registerPlasticityRule({
+  kind: 'presynaptic-potentiation',
+  description: 'each presynaptic spike strengthens its synapses by eta, up to wMax',
+  parameters: ['eta', 'wMax'],
+  create: (p) => new PresynapticPotentiation(p.eta as number, p.wMax as number),
+});
+
 /** Used like any built-in rule: passed to `connect`, stepped by the network after each step's propagation. */
 export function runPresynapticPotentiation() {
   const net = new Network(0.1);
@@ -33,7 +47,7 @@ export function runPresynapticPotentiation() {
     weight: 0,
     receptor: 'exc',
     seed: 1,
-    plasticity: new PresynapticPotentiation(0.01, 1),
+    plasticity: createPlasticityRule({ kind: 'presynaptic-potentiation', eta: 0.01, wMax: 1 }),
   });
   net.run(200);
   return { projection, preSpikes: spikes.indices };

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError } from '../util/errors.js';
+import { Registry } from '../util/registry.js';
 import { registerReportView, type ReportView } from '../viz/index.js';
 import type { RunDir } from './run-dir.js';
 
@@ -59,26 +59,19 @@ export interface TaskKind<C extends ExperimentBase = ExperimentBase, S extends R
 // The registry stores kinds of every config and summary type; each is called only with what its schema produced.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyTaskKind = TaskKind<any, any>;
-const KINDS = new Map<string, AnyTaskKind>();
+const KINDS = new Registry<AnyTaskKind>('task kind');
 
 /** Makes a kind available to experiment files, the runner, the CLI and reports. */
 export function registerTaskKind<C extends ExperimentBase, S extends RunSummary>(kind: TaskKind<C, S>): void {
-  if (KINDS.has(kind.name)) throw new Error(`task kind ${kind.name} is registered twice`);
-  KINDS.set(kind.name, kind);
+  KINDS.register(kind.name, kind);
   for (const view of kind.reportViews ?? []) registerReportView(view);
 }
 
 export function taskKindNames(): string[] {
-  return [...KINDS.keys()];
+  return KINDS.names();
 }
 
 /** The kind named by `task.kind`; an unknown or missing one is a one-line error naming the known kinds. */
 export function getTaskKind(name: unknown, where = 'task.kind'): AnyTaskKind {
-  const kind = typeof name === 'string' ? KINDS.get(name) : undefined;
-  if (!kind)
-    throw new ConfigError(
-      where,
-      `expected one of ${taskKindNames().join(', ')}; found ${name === undefined ? 'nothing' : JSON.stringify(name)}`,
-    );
-  return kind;
+  return KINDS.get(name, where);
 }

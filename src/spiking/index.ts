@@ -36,7 +36,26 @@ export {
   WeightMonitor,
   SampledMonitor,
 } from './monitors.js';
-export { ConstantModulator, FunctionModulator, DEFAULT_MODULATOR, isModulatedRule } from './modulators.js';
+export {
+  ConstantModulator,
+  FunctionModulator,
+  ScheduledModulator,
+  DEFAULT_MODULATOR,
+  isModulatedRule,
+} from './modulators.js';
+import './builtin-kinds.js';
+export {
+  registerPlasticityRule,
+  createPlasticityRule,
+  plasticityRuleKinds,
+  registerModulatorKind,
+  createModulator,
+  modulatorKinds,
+  parameterNames,
+  type PlasticityRuleKind,
+  type ModulatorKind,
+  type KindDescription,
+} from './registries.js';
 export { cobaNetwork, COBA_EXCITATORY, type CobaOptions } from './coba.js';
 export {
   PairStdp,

@@ -48,3 +48,41 @@ export class FunctionModulator implements ModulatorSource {
     this.value = v;
   }
 }
+
+/**
+ * A piecewise-constant signal from a schedule of [tMs, value] points in increasing time: each value holds from its
+ * time until the next point (0 before the first), e.g. a reward delivered at fixed times in a protocol file.
+ */
+export class ScheduledModulator implements ModulatorSource {
+  readonly kind = 'schedule';
+  value = 0;
+  private next = 0;
+  constructor(
+    readonly name: string,
+    readonly points: readonly (readonly [tMs: number, value: number])[],
+  ) {
+    checkName(name);
+    if (!Array.isArray(points))
+      throw new ConfigError(
+        `modulator ${name}.points`,
+        `expected a list of [tMs, value], found ${JSON.stringify(points)}`,
+      );
+    points.forEach((p, i) => {
+      if (!Array.isArray(p) || p.length !== 2 || !p.every(Number.isFinite))
+        throw new ConfigError(
+          `modulator ${name}.points.${i}`,
+          `expected [tMs, value] numbers, found ${JSON.stringify(p)}`,
+        );
+      if (i > 0 && !(p[0] > points[i - 1][0]))
+        throw new ConfigError(
+          `modulator ${name}.points.${i}`,
+          `times must increase, found ${p[0]} after ${points[i - 1][0]}`,
+        );
+    });
+  }
+  step(_step: number, tMs: number): void {
+    // Steps only move forward, so the schedule is read once from its start.
+    while (this.next < this.points.length && this.points[this.next][0] <= tMs)
+      this.value = this.points[this.next++][1];
+  }
+}

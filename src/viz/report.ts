@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
+import { Registry } from '../util/registry.js';
 import { escapeXml } from './svg.js';
 
 /** What a run directory holds, as a report view sees it. */
@@ -28,17 +29,15 @@ export interface ReportView {
   render(run: RunContents): Promise<{ title: string; body: string }>;
 }
 
-const VIEWS: ReportView[] = [];
+const VIEWS = new Registry<ReportView>('report view');
 
 /** Adds a view; views are tried in registration order and the first that matches renders the run. */
 export function registerReportView(view: ReportView): void {
-  if (VIEWS.some((v) => v.name === view.name))
-    throw new Error(`report view ${view.name} is registered twice`);
-  VIEWS.push(view);
+  VIEWS.register(view.name, view);
 }
 
 export function reportViewNames(): string[] {
-  return VIEWS.map((v) => v.name);
+  return VIEWS.names();
 }
 
 /** The fallback for runs no registered view claims: the summary's plain fields. */
@@ -98,7 +97,7 @@ export async function readRunContents(runPath: string, summaryOverride?: object)
  */
 export async function writeRunReport(runPath: string, summaryOverride?: object): Promise<string> {
   const run = await readRunContents(runPath, summaryOverride);
-  const view = VIEWS.find((v) => v.matches(run)) ?? SUMMARY_VIEW;
+  const view = VIEWS.values().find((v) => v.matches(run)) ?? SUMMARY_VIEW;
   const { title, body } = await view.render(run);
   const out = join(runPath, 'report.html');
   await writeFileAtomic(out, page(title, body, run.config));
