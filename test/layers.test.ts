@@ -590,14 +590,34 @@ for (const backend of ['wasm-simd', 'native']) {
       const v2 = pv.map((x) => x * x);
       const mem = new Float32Array(len);
       const sums = new Float64Array(3);
-      k.neuroplasticTraces(len, pg, pa, pm, v2, mem, false, 0.95, 0.9, 0.99, 1e-8, sums);
-      const sq = k.neuroplasticUpdate(len, pg, pw, pa, mem, mem, 1.1, 0.9, 0.4, 0.7, 0.2, 2, 2, 0.01);
+      const traces = { activityDecay: 0.95, momentumDecay: 0.9, varianceDecay: 0.99, eps: 1e-8 };
+      k.neuroplasticTraces(len, pg, pa, pm, v2, mem, false, traces, sums);
+      const alpha = {
+        gradScale: 1.1,
+        activityCoef: 0.9,
+        gradientCoef: 0.4,
+        memoryCoef: 0.7,
+        alphaMin: 0.2,
+        alphaMax: 2,
+        mix: 2,
+      };
+      const sq = k.neuroplasticUpdate(len, pg, pw, pa, mem, mem, alpha, 0.01);
       k.applyUpdate(len, pw, mem, 0.999, 0.05);
-      k.adamUpdate(len, pw, pg, pm, v2, 0.9, 0.999, 0.01, 1, 1e-3, 1.2, 1e-8);
+      const adam = {
+        beta1: 0.9,
+        beta2: 0.999,
+        l2: 0.01,
+        shrink: 1,
+        stepSize: 1e-3,
+        invSqrtBc2: 1.2,
+        eps: 1e-8,
+      };
+      k.adamUpdate(len, pw, pg, pm, v2, adam);
       const base = new Float32Array(len);
-      k.baseDirection(len, 0, pg, pw, pm, v2, base, 0.9, 0.999, 2, 3, 1e-8, 0);
+      const adamwBase = { beta1: 0.9, beta2: 0.999, invBc1: 2, invBc2: 3, eps: 1e-8, weightDecay: 0 };
+      k.baseDirection(len, 0, pg, pw, pm, v2, base, adamwBase);
       const hs = new Float64Array(3);
-      k.neuroplasticResidual(len, pg, pa, mem, base, mem, 1.1, 0.9, 0.4, 0.7, 0.2, 2, 2, 0.15, hs);
+      k.neuroplasticResidual(len, pg, pa, mem, base, mem, alpha, 0.15, hs);
       k.applyResidualUpdate(len, pw, base, mem, 0.6, 0.999, 0.05);
       out.push(pa, pm, v2, pw, Float64Array.from([...sums, sq, ...hs]));
       return out;

@@ -326,37 +326,56 @@ test('every backend’s optimizer kernels agree with the reference, on its own s
             const v = v0.map(Math.abs);
             const mem = mk(new Float32Array(n));
             const sums = new Float64Array(3);
-            kk.neuroplasticTraces(n, g, act, m, v, mem, first, 0.95, 0.9, 0.99, 1e-8, sums);
-            const sq = kk.neuroplasticUpdate(
-              n,
-              g,
-              w,
-              act,
-              mem,
-              mem,
-              1 / (sums[0] / n),
-              0.4 / (sums[1] / n),
-              0.4,
-              0.2 / (sums[2] / n),
-              0.2,
-              2,
-              mix,
-              l2,
-            );
+            const traces = { activityDecay: 0.95, momentumDecay: 0.9, varianceDecay: 0.99, eps: 1e-8 };
+            kk.neuroplasticTraces(n, g, act, m, v, mem, first, traces, sums);
+            const clip = { alphaMin: 0.2, alphaMax: 2, mix };
+            const alpha = {
+              gradScale: 1 / (sums[0] / n),
+              activityCoef: 0.4 / (sums[1] / n),
+              gradientCoef: 0.4,
+              memoryCoef: 0.2 / (sums[2] / n),
+              ...clip,
+            };
+            const sq = kk.neuroplasticUpdate(n, g, w, act, mem, mem, alpha, l2);
             kk.applyUpdate(n, w, mem, 0.999, 0.05);
             const am = mk(init[1]);
             const av = mk(init[2].map(Math.abs));
             const aw = mk(init[3]);
-            kk.adamUpdate(n, aw, g, am, av, 0.9, 0.999, l2, 1, 1e-3, 1.2, 1e-8);
+            const adam = {
+              beta1: 0.9,
+              beta2: 0.999,
+              l2,
+              shrink: 1,
+              stepSize: 1e-3,
+              invSqrtBc2: 1.2,
+              eps: 1e-8,
+            };
+            kk.adamUpdate(n, aw, g, am, av, adam);
             // The hybrid modes: both base directions, the residual (into the memory signal) and its apply.
             const [bm, bv, bw] = [mk(init[4]), mk(init[5].map(Math.abs)), mk(init[3])];
             const base = mk(new Float32Array(n));
             const sgd = mk(new Float32Array(n));
-            kk.baseDirection(n, 1, g, bw, mk(init[4]), sgd, sgd, 0.9, 0, 1, 1, 0, l2);
-            kk.baseDirection(n, 0, g, bw, bm, bv, base, 0.9, 0.999, 1 / 0.19, 1 / 0.002, 1e-8, 0);
+            const sgdBase = { beta1: 0.9, beta2: 0, invBc1: 1, invBc2: 1, eps: 0, weightDecay: l2 };
+            kk.baseDirection(n, 1, g, bw, mk(init[4]), sgd, sgd, sgdBase);
+            const adamwBase = {
+              beta1: 0.9,
+              beta2: 0.999,
+              invBc1: 1 / 0.19,
+              invBc2: 1 / 0.002,
+              eps: 1e-8,
+              weightDecay: 0,
+            };
+            kk.baseDirection(n, 0, g, bw, bm, bv, base, adamwBase);
             const resid = mk(init[5].map(Math.abs));
             const hs = new Float64Array(3);
-            kk.neuroplasticResidual(n, g, act, resid, base, resid, 1.3, 0.5, 0.4, 0.3, 0.2, 2, mix, 0.15, hs);
+            const residAlpha = {
+              gradScale: 1.3,
+              activityCoef: 0.5,
+              gradientCoef: 0.4,
+              memoryCoef: 0.3,
+              ...clip,
+            };
+            kk.neuroplasticResidual(n, g, act, resid, base, resid, residAlpha, 0.15, hs);
             kk.applyResidualUpdate(n, bw, base, resid, 0.7, 0.999, 0.05);
             return [
               act,

@@ -5,7 +5,6 @@ export type {
   StateStorage,
   NnKernels,
   OptimKernels,
-  PositionalOptimKernels,
   SpikingKernels,
   AlphaTerms,
   TraceTerms,

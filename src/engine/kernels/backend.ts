@@ -6,7 +6,6 @@ import type {
   SpikingKernels,
   StateStorage,
 } from './types.js';
-import { acceptPositionalForms } from './positional-optim.js';
 
 /** One implementation of each kernel family. */
 export interface KernelFamilies {
@@ -20,5 +19,5 @@ export interface KernelFamilies {
  * its getters (a live thread count) stay live; the families' kernels are copied onto it.
  */
 export function composeKernels(control: BackendControl & StateStorage, families: KernelFamilies): Kernels {
-  return Object.assign(control, families.nn, acceptPositionalForms(families.optim), families.spiking);
+  return Object.assign(control, families.nn, families.optim, families.spiking);
 }

@@ -5,12 +5,7 @@
  * (OptimKernels) and spiking (SpikingKernels) kernels, beside its state storage.
  * All matrices are row-major Float32Array with explicit leading dimensions; images are NCHW.
  */
-export type Kernels = BackendControl &
-  StateStorage &
-  NnKernels &
-  OptimKernels &
-  PositionalOptimKernels &
-  SpikingKernels;
+export interface Kernels extends BackendControl, StateStorage, NnKernels, OptimKernels, SpikingKernels {}
 
 /** A backend's name and its optional thread control. */
 export interface BackendControl {
@@ -262,90 +257,6 @@ export interface OptimKernels {
     m: Float32Array,
     v: Float32Array,
     terms: AdamTerms,
-  ): void;
-}
-
-/**
- * The optimizer kernels' earlier positional forms, each terms object spelled out in its fields' order, kept for
- * callers written before the terms objects (tests). Every backend accepts them (composeKernels adds them).
- * @deprecated Pass the terms objects.
- */
-export interface PositionalOptimKernels {
-  neuroplasticTraces(
-    n: number,
-    g: Float32Array,
-    act: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    mem: Float32Array,
-    startFromSignal: boolean,
-    activityDecay: number,
-    momentumDecay: number,
-    varianceDecay: number,
-    eps: number,
-    sums: Float64Array,
-  ): void;
-  neuroplasticUpdate(
-    n: number,
-    g: Float32Array,
-    w: Float32Array,
-    act: Float32Array,
-    mem: Float32Array,
-    upd: Float32Array,
-    gradScale: number,
-    activityCoef: number,
-    gradientCoef: number,
-    memoryCoef: number,
-    alphaMin: number,
-    alphaMax: number,
-    mix: number,
-    l2: number,
-  ): number;
-  baseDirection(
-    n: number,
-    kind: 0 | 1,
-    g: Float32Array,
-    w: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    out: Float32Array,
-    beta1: number,
-    beta2: number,
-    invBc1: number,
-    invBc2: number,
-    eps: number,
-    weightDecay: number,
-  ): void;
-  neuroplasticResidual(
-    n: number,
-    g: Float32Array,
-    act: Float32Array,
-    mem: Float32Array,
-    base: Float32Array,
-    out: Float32Array,
-    gradScale: number,
-    activityCoef: number,
-    gradientCoef: number,
-    memoryCoef: number,
-    alphaMin: number,
-    alphaMax: number,
-    mix: number,
-    strength: number,
-    sums: Float64Array,
-  ): void;
-  adamUpdate(
-    n: number,
-    w: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    beta1: number,
-    beta2: number,
-    l2: number,
-    shrink: number,
-    stepSize: number,
-    invSqrtBc2: number,
-    eps: number,
   ): void;
 }
 
