@@ -8,7 +8,7 @@ import {
   diehlCookParameters,
   diehlCookParametersSchema,
 } from '../src/spiking/index.js';
-import { diehlCookExperimentSchema } from '../src/experiments/index.js';
+import { diehlCookExperimentSchema, validateAnyExperiment } from '../src/experiments/index.js';
 
 const sorted = (o: object) => Object.keys(o).sort();
 
@@ -35,10 +35,11 @@ test('an experiment network section takes exactly the overrides the spiking mode
     { neurons: 8 },
     { excitatory: {} },
     { excitatory: { tauExcMs: 2 }, inhibitory: { vRestMv: -61 } },
-    { nuPre: -1 },
-    ...numeric.map((k) => ({ [k]: 1 })),
+    ...numeric.map((k) => ({ [k]: all[k as keyof typeof all] })),
   ];
   const rejected: unknown[] = [
+    { nuPre: -1 },
+    { excitatory: { vResetMv: -40 } },
     { neurons: 0 },
     { neurons: 2.5 },
     { neurons: '8' },
@@ -63,6 +64,12 @@ test('an experiment network section takes exactly the overrides the spiking mode
     assert.deepEqual(r.data.network, diehlCookOverridesSchema.parse(probe));
   }
   for (const probe of rejected) assert.ok(!parse(probe).success, JSON.stringify(probe));
+  // How parameters relate is checked with the file, at the field's path, before any work.
+  assert.throws(
+    () =>
+      validateAnyExperiment({ name: 'x', task: { kind: 'diehl-cook' }, network: { nuPre: -1 } }, 'dc.yaml'),
+    /^ConfigError: dc\.yaml: network\.nuPre: expected a number >= 0, found -1$/,
+  );
 });
 
 test('Diehl & Cook overrides: errors name the field path, what was expected and what was found', () => {

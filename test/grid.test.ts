@@ -109,7 +109,10 @@ test('grid settings are validated: unknown optimizers in compare or quick are na
   assert.match(r3.stderr, /--quick: experiment tiny-grid has no grid to reduce/);
   const r4 = await runCli(['run', plain, '--jobs', '2', '--out', join(dir, 'j')]);
   assert.equal(r4.code, 2);
-  assert.match(r4.stderr, /--jobs: experiment tiny-grid has no grid whose cells could run in parallel/);
+  assert.match(
+    r4.stderr,
+    /--jobs: experiment tiny-grid \(task kind classification\) has no parts that could run in parallel/,
+  );
   assert.ok(!existsSync(join(dir, 'j')), 'nothing is written for a rejected run');
   const r5 = await runCli(['run', exp, '--jobs', '0']);
   assert.match(r5.stderr, /--jobs.*expected a positive integer, found "0"/);

@@ -33,40 +33,52 @@ export type Dependency = 'shared-datasets' | 'fashion-mnist' | 'debian-fashion-m
 const pythonImports = (module: string) =>
   existsSync(ORACLE_PYTHON) && spawnSync(ORACLE_PYTHON, ['-c', `import ${module}`]).status === 0;
 
+/** A dependency's state: why it is absent, or the environment a test needs to see it (e.g. $NEUROPLAST_DATA). */
+type Probe = { absent: string } | { env: NodeJS.ProcessEnv };
+const present: Probe = { env: {} };
+
 /**
- * Probes one dependency; null when present, else why it is absent and what provides it. Datasets are found the way
- * the product finds them (the registry's search order), with the team's shared originals as one more source: a
- * dataset found only there is made visible to this process and the CLIs it starts through $NEUROPLAST_DATA.
+ * Probes one dependency. Datasets are found the way the product finds them (the registry's search order), with the
+ * team's shared originals as one more source: a dataset found only there is shown to the test (and the CLIs it
+ * starts) through $NEUROPLAST_DATA for the test's duration.
  */
-const PROBES: Record<Dependency, () => Promise<string | null>> = {
+const PROBES: Record<Dependency, () => Promise<Probe>> = {
   'shared-datasets': async () =>
     existsSync(SHARED_DATASETS)
-      ? null
-      : `needs the team's dataset originals at ${SHARED_DATASETS} (../shared beside the repository, or set NEUROPLAST_SHARED)`,
+      ? present
+      : {
+          absent: `needs the team's dataset originals at ${SHARED_DATASETS} (../shared beside the repository, or set NEUROPLAST_SHARED)`,
+        },
   'fashion-mnist': async () => {
-    if (await locateDataset('fashion-mnist', { ...dataEnvFromProcess(), offline: true })) return null;
-    if (existsSync(join(SHARED_DATASETS, 'fashion-mnist')) && !process.env.NEUROPLAST_DATA) {
-      process.env.NEUROPLAST_DATA = SHARED_DATASETS;
-      return null;
-    }
-    return 'needs Fashion-MNIST: apt-get install dataset-fashion-mnist (or ../shared/datasets/fashion-mnist)';
+    if (await locateDataset('fashion-mnist', { ...dataEnvFromProcess(), offline: true })) return present;
+    if (existsSync(join(SHARED_DATASETS, 'fashion-mnist')) && !process.env.NEUROPLAST_DATA)
+      return { env: { NEUROPLAST_DATA: SHARED_DATASETS } };
+    return {
+      absent:
+        'needs Fashion-MNIST: apt-get install dataset-fashion-mnist (or ../shared/datasets/fashion-mnist)',
+    };
   },
   'debian-fashion-mnist': async () =>
     dataEnvFromProcess().systemDirs && existsSync('/usr/share/datasets/fashion-mnist')
-      ? null
-      : 'needs the Debian copy of Fashion-MNIST: apt-get install dataset-fashion-mnist',
+      ? present
+      : { absent: 'needs the Debian copy of Fashion-MNIST: apt-get install dataset-fashion-mnist' },
   brian2: async () =>
-    pythonImports('brian2') ? null : `needs Brian2 for ${ORACLE_PYTHON}: apt-get install python3-brian`,
+    pythonImports('brian2')
+      ? present
+      : { absent: `needs Brian2 for ${ORACLE_PYTHON}: apt-get install python3-brian` },
 };
 
-const probed = new Map<Dependency, Promise<string | null>>();
+const probed = new Map<Dependency, Promise<Probe>>();
+const probe = (d: Dependency) => {
+  if (!probed.has(d)) probed.set(d, PROBES[d]());
+  return probed.get(d)!;
+};
 
 /** Why the first absent dependency is absent, or null when all are present (each probed once per process). */
 export async function missingDependency(needs: Dependency[]): Promise<string | null> {
   for (const d of needs) {
-    if (!probed.has(d)) probed.set(d, PROBES[d]());
-    const reason = await probed.get(d)!;
-    if (reason) return reason;
+    const p = await probe(d);
+    if ('absent' in p) return p.absent;
   }
   return null;
 }
@@ -84,7 +96,18 @@ export function testNeeding(
     const reason = await missingDependency(needs);
     if (reason && IN_CI) throw new Error(`CI=true: ${reason}`);
     if (reason) return t.skip(reason);
-    await fn(t);
+    const env: NodeJS.ProcessEnv = {};
+    for (const d of needs) Object.assign(env, ((await probe(d)) as { env: NodeJS.ProcessEnv }).env);
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      await fn(t);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 }
 

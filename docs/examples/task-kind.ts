@@ -1,13 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { registerTaskKind, runExperiment, type TaskKind } from '../../src/experiments/index.js';
-import { escapeXml, type ReportView } from '../../src/viz/index.js';
+import {
+  experimentFields,
+  registerTaskKind,
+  runExperiment,
+  type TaskKind,
+} from '../../src/experiments/index.js';
+import { html, type ReportView } from '../../src/viz/index.js';
 
 // A task kind: the schema of its experiment files, its run, its --quick form, its summary and how it is shown.
 const countSchema = z.strictObject({
-  name: z.string(),
-  seed: z.number().int().default(0),
+  ...experimentFields,
   task: z.strictObject({ kind: z.literal('count'), upTo: z.number().int().positive() }),
 });
 type CountConfig = z.output<typeof countSchema>;
@@ -17,12 +21,12 @@ interface CountSummary {
   total: number;
 }
 
+// A kind's views show its runs; `html` escapes every value it is given.
 const countView: ReportView = {
   name: 'count',
-  matches: (run) => run.kind === 'count',
   render: async (run) => ({
     title: `count: ${String(run.summary.name)}`,
-    body: `<p>total ${escapeXml(String(run.summary.total))} over ${run.metrics.length} steps</p>`,
+    body: html`<p>total ${run.summary.total} over ${run.metrics.length} steps</p>`,
   }),
 };
 

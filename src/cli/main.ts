@@ -1,7 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { join } from 'node:path';
 import { NeuroplastError } from '../util/errors.js';
-import { exists } from '../util/fsx.js';
 import {
   datasetInfo,
   datasetNames,
@@ -9,15 +8,7 @@ import {
   dataEnvFromProcess,
   inspectDataFile,
 } from '../data/index.js';
-import {
-  getTaskKind,
-  runExperiment,
-  RunDir,
-  type ExperimentBase,
-  type RunResult,
-  type RunSummary,
-} from '../experiments/index.js';
-import { writeRunReport } from '../viz/index.js';
+import { getTaskKind, reportRun, runExperiment, type RunResult } from '../experiments/index.js';
 import { BENCHES, type BenchArgs } from '../bench/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 
@@ -206,23 +197,19 @@ function buildProgram(): Command {
       "print the run's summary as one JSON object (an unfinished grid's: from its finished runs)",
     )
     .action(async (dir: string, o: { json?: boolean }) => {
-      const run = new RunDir(dir);
-      if (!(await exists(run.configPath)))
-        throw new NeuroplastError(`${dir}: not a run directory (no config.json)`, 2);
-      const cfg = await run.readJson<ExperimentBase>(run.configPath);
-      const kind = getTaskKind(cfg.task?.kind, `${run.configPath}: task.kind`);
-      // A finished run's summary.json is the record; an unfinished one is summarised from its finished parts.
-      const finished = await exists(run.summaryPath);
-      const partial = finished ? null : ((await kind.partialSummary?.(dir, cfg)) ?? null);
-      const summary = partial ?? (finished ? await run.readJson<RunSummary>(run.summaryPath) : null);
-      if (o.json && !summary)
-        throw new NeuroplastError(`--json: ${dir} has no summary yet and no finished parts to summarise`, 2);
-      const report = await writeRunReport(dir, partial ?? undefined);
-      if (o.json) console.log(JSON.stringify(summary));
-      else {
-        if (summary) for (const line of kind.describe(summary)) console.log(line);
-        console.log(`report: ${report}`);
+      const r = await reportRun(dir);
+      for (const w of r.warnings) console.error(`neuroplast: warning: ${w}`);
+      if (o.json) {
+        if (!r.summary)
+          throw new NeuroplastError(
+            `--json: ${dir} has no summary yet and no finished parts to summarise`,
+            2,
+          );
+        console.log(JSON.stringify(r.summary));
+        return;
       }
+      for (const line of r.lines) console.log(line);
+      console.log(`report: ${r.reportPath}`);
     });
 
   for (const cmd of [program, ...program.commands, ...data.commands]) {

@@ -1,8 +1,28 @@
 import { promises as fsp } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { getTaskKind, type ExperimentBase } from './task-kind.js';
+
+/**
+ * The fields every experiment file has, whatever its kind: a kind's schema spreads them into its own
+ * (`z.strictObject({ ...experimentFields, task: ..., ... })`). The name becomes a directory name, so it is
+ * restricted to letters, digits, ".", "_" and "-" (and may not be "." or "..").
+ */
+export const experimentFields = {
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"')
+    .refine((n) => n !== '.' && n !== '..', 'expected a name, not a path'),
+  description: z.string().optional(),
+  seed: z.number().int().min(0).max(0xffffffff).default(0),
+};
+
+/** What is checked before the kind's own schema, so no kind can let an unsafe name or seed through. */
+const experimentBaseSchema = z.looseObject({
+  ...experimentFields,
+  task: z.looseObject({ kind: z.string() }),
+});
 
 function describeFound(v: unknown): string {
   if (v === undefined) return 'nothing';
@@ -21,7 +41,9 @@ function lookup(obj: unknown, path: PropertyKey[]): unknown {
 
 /** Validates an experiment of any registered kind, chosen by its `task.kind`. */
 export function validateAnyExperiment(raw: unknown, source: string): ExperimentBase {
-  return parseWith(getTaskKind(lookup(raw, ['task', 'kind']), `${source}: task.kind`).schema, raw, source);
+  const kind = getTaskKind(lookup(raw, ['task', 'kind']), `${source}: task.kind`);
+  parseWith(experimentBaseSchema, raw, source);
+  return parseWith(kind.schema, raw, source);
 }
 
 /** Validates with a zod schema; on failure throws one line naming the source, field path, expected and found. */

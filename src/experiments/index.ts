@@ -10,7 +10,7 @@ export {
   type ExperimentBase,
   type RunSummary,
 } from './task-kind.js';
-export { validateAnyExperiment, loadExperimentFile, parseWith } from './config.js';
+export { validateAnyExperiment, loadExperimentFile, parseWith, experimentFields } from './config.js';
 export {
   experimentSchema,
   validateExperiment,
@@ -19,6 +19,7 @@ export {
 export { diehlCookExperimentSchema, type DiehlCookExperimentConfig } from './kinds/diehl-cook/config.js';
 export { runDiehlCookExperiment, type DiehlCookSummary } from './kinds/diehl-cook/run.js';
 export { RunDir } from './run-dir.js';
+export { writeRunReport, reportRun, type RunReport } from './report.js';
 export { runExperiment, type RunRequest, type RunResult } from './runner.js';
 export {
   runClassification,

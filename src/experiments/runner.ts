@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NeuroplastError } from '../util/errors.js';
-import { writeRunReport } from '../viz/index.js';
+import { renderRunReport } from '../viz/index.js';
 import { loadExperimentFile, validateAnyExperiment } from './config.js';
 import { RunDir } from './run-dir.js';
 import { getTaskKind, type ExperimentBase, type RunSummary, type TaskRunContext } from './task-kind.js';
@@ -43,7 +43,7 @@ function defaultRunDir(name: string): string {
 function checkJobs(cfg: ExperimentBase, jobs: number | undefined): void {
   if (jobs !== undefined && !getTaskKind(cfg.task.kind).parallel?.(cfg))
     throw new NeuroplastError(
-      `--jobs: experiment ${cfg.name} has no grid whose cells could run in parallel`,
+      `--jobs: experiment ${cfg.name} (task kind ${cfg.task.kind}) has no parts that could run in parallel (a grid's cells can)`,
       2,
     );
 }
@@ -116,6 +116,6 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     finishedAt: new Date().toISOString(),
     wallSeconds: (Date.now() - started) / 1000,
   });
-  const reportPath = await writeRunReport(runDir.path);
+  const reportPath = await renderRunReport(runDir.path);
   return { kind: cfg.task.kind, runDir: runDir.path, reportPath, summary };
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { Registry } from '../util/registry.js';
-import { registerReportView, type ReportView } from '../viz/index.js';
+import { registerReportView, reportViewNames, type ReportView } from '../viz/index.js';
 import type { RunDir } from './run-dir.js';
 
 /** What every experiment file has, whatever its kind; `task.kind` chooses the kind. */
@@ -10,7 +10,10 @@ export interface ExperimentBase {
   task: { kind: string };
 }
 
-/** What every summary.json has: the kind of run that wrote it (reports and the CLI dispatch on it). */
+/**
+ * What every summary.json has: `kind` names the summary's shape, the task kind or a mode of it (a classification
+ * grid writes 'grid'); reports and the CLI find the task kind in the run's config.json.
+ */
 export interface RunSummary {
   kind: string;
   name: string;
@@ -52,7 +55,7 @@ export interface TaskKind<C extends ExperimentBase = ExperimentBase, S extends R
   partialSummary?(runPath: string, cfg: C): Promise<S | null>;
   /** The lines the CLI prints about a summary. */
   describe(summary: S): string[];
-  /** Report views for this kind's runs, registered with the kind (most specific first). */
+  /** Report views for this kind's runs, registered with the kind (a view without `kinds` shows this kind's runs). */
   readonly reportViews?: readonly ReportView[];
 }
 
@@ -63,8 +66,14 @@ const KINDS = new Registry<AnyTaskKind>('task kind');
 
 /** Makes a kind available to experiment files, the runner, the CLI and reports. */
 export function registerTaskKind<C extends ExperimentBase, S extends RunSummary>(kind: TaskKind<C, S>): void {
+  // All or nothing: a clash of names leaves nothing half registered.
+  if (taskKindNames().includes(kind.name)) throw new Error(`task kind ${kind.name} is registered twice`);
+  for (const view of kind.reportViews ?? [])
+    if (reportViewNames().includes(view.name))
+      throw new Error(`report view ${view.name} is registered twice`);
   KINDS.register(kind.name, kind);
-  for (const view of kind.reportViews ?? []) registerReportView(view);
+  for (const view of kind.reportViews ?? [])
+    registerReportView(view.kinds ? view : { ...view, kinds: [kind.name] });
 }
 
 export function taskKindNames(): string[] {

@@ -15,6 +15,10 @@ export class Registry<T> {
     this.items.set(name, item);
   }
 
+  has(name: string): boolean {
+    return this.items.has(name);
+  }
+
   names(): string[] {
     return [...this.items.keys()];
   }

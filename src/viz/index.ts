@@ -1,8 +1,10 @@
 /** Seeing it: self-contained reports and plots (a local dashboard comes with a later issue). */
 export { lineChart, escapeXml, type Series } from './svg.js';
+export { html, trustedHtml, Html } from './html.js';
 export {
-  writeRunReport,
+  renderRunReport,
   readRunContents,
+  chooseReportView,
   registerReportView,
   reportViewNames,
   summaryTable,

@@ -1,8 +1,10 @@
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
 import { Registry } from '../util/registry.js';
+import { NeuroplastError } from '../util/errors.js';
 import { escapeXml } from './svg.js';
+import { html, type Html } from './html.js';
 
 /** What a run directory holds, as a report view sees it. */
 export interface RunContents {
@@ -20,18 +22,24 @@ export interface RunContents {
 }
 
 /**
- * A way to show a run: chosen by the run's kind and the files it holds. Task kinds register theirs; a view
- * returns the title and body, and the page around them (style, resolved configuration) is common to all.
+ * A way to show a run, chosen by the run's kind and the files it holds. Task kinds register theirs; a view
+ * returns the title and the body (built with `html`, which escapes every value), and the page around them (style,
+ * resolved configuration) is common to all.
  */
 export interface ReportView {
   readonly name: string;
-  matches(run: RunContents): boolean;
-  render(run: RunContents): Promise<{ title: string; body: string }>;
+  /** The task kinds whose runs it shows; absent: runs of any kind. */
+  readonly kinds?: readonly string[];
+  /** Among the views that fit a run, the highest priority wins (default 0), then one for the run's kind. */
+  readonly priority?: number;
+  /** Whether it shows this run (by its summary and files); absent: every run of its kinds. */
+  matches?(run: RunContents): boolean;
+  render(run: RunContents): Promise<{ title: string; body: Html }>;
 }
 
 const VIEWS = new Registry<ReportView>('report view');
 
-/** Adds a view; views are tried in registration order and the first that matches renders the run. */
+/** Adds a view; `chooseReportView` says which view renders a run. */
 export function registerReportView(view: ReportView): void {
   VIEWS.register(view.name, view);
 }
@@ -46,27 +54,38 @@ const SUMMARY_VIEW: ReportView = {
   matches: () => true,
   render: async (run) => ({
     title: `neuroplast run: ${String(run.config.name ?? run.path)}`,
-    body: `<h2>Summary</h2>${summaryTable(run.summary)}`,
+    body: html`<h2>Summary</h2>${summaryTable(run.summary)}`,
   }),
 };
 
 /** A two-column table of the summary's scalar fields. */
-export function summaryTable(summary: Record<string, unknown>): string {
+export function summaryTable(summary: Record<string, unknown>): Html {
   const rows = Object.entries(summary)
     .filter(([, v]) => typeof v !== 'object')
-    .map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(String(v))}</td></tr>`)
-    .join('');
-  return `<table>${rows}</table>`;
+    .map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`);
+  return html`<table>${rows}</table>`;
 }
 
-/** Reads a run directory for its report (missing files read as empty). */
+/** Reads a run directory for its report (missing files read as empty; unreadable JSON is a one-line error). */
 export async function readRunContents(runPath: string, summaryOverride?: object): Promise<RunContents> {
   const read = async (f: string) => fsp.readFile(join(runPath, f), 'utf8').catch(() => '');
-  const config = JSON.parse((await read('config.json')) || '{}') as Record<string, unknown>;
-  const summary = (summaryOverride ?? JSON.parse((await read('summary.json')) || '{}')) as Record<
-    string,
-    unknown
-  >;
+  const readObject = async (f: string): Promise<Record<string, unknown>> => {
+    const text = await read(f);
+    let value: unknown;
+    try {
+      value = JSON.parse(text || '{}');
+    } catch (err) {
+      throw new NeuroplastError(`${join(runPath, f)}: invalid JSON (${(err as Error).message})`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw new NeuroplastError(
+        `${join(runPath, f)}: expected a JSON object, found ${JSON.stringify(value)}`,
+      );
+    return value as Record<string, unknown>;
+  };
+  const config = await readObject('config.json');
+  const summary =
+    (summaryOverride as Record<string, unknown> | undefined) ?? (await readObject('summary.json'));
   const metrics = (await read('metrics.jsonl'))
     .split('\n')
     .filter(Boolean)
@@ -77,7 +96,7 @@ export async function readRunContents(runPath: string, summaryOverride?: object)
         return null;
       }
     })
-    .filter((r): r is Record<string, number | string> => r !== null);
+    .filter((r): r is Record<string, number | string> => r !== null && typeof r === 'object');
   const task = config.task as { kind?: unknown } | undefined;
   const kind = typeof task?.kind === 'string' ? task.kind : (summary.kind as string | undefined);
   return {
@@ -86,32 +105,62 @@ export async function readRunContents(runPath: string, summaryOverride?: object)
     summary,
     metrics,
     kind,
-    readFile: (name) => fsp.readFile(join(runPath, name)).catch(() => null),
+    // Only files directly inside the run directory: a name from a summary must not reach elsewhere.
+    readFile: (name) =>
+      name === basename(name) && name !== '..' && name !== '.'
+        ? fsp.readFile(join(runPath, name)).catch(() => null)
+        : Promise.resolve(null),
   };
 }
 
 /**
- * Writes a self-contained report.html (inline SVG, no scripts) for a run directory from its config.json,
- * metrics.jsonl and summary.json, with the first registered view that matches the run. An unfinished run has no
- * summary.json yet; the caller may pass the summary of its finished parts instead.
+ * The view that renders a run: among the registered views whose kinds include the run's (or that take any kind)
+ * and that match it, the highest priority, then one made for the run's kind, then the first registered; the
+ * summary view when none fits.
  */
-export async function writeRunReport(runPath: string, summaryOverride?: object): Promise<string> {
+export function chooseReportView(run: RunContents): ReportView {
+  const rank = (v: ReportView) => [v.priority ?? 0, v.kinds ? 1 : 0];
+  let best: ReportView | undefined;
+  for (const v of VIEWS.values()) {
+    if (v.kinds && !(run.kind !== undefined && v.kinds.includes(run.kind))) continue;
+    if (v.matches && !v.matches(run)) continue;
+    const [p, s] = rank(v);
+    if (!best || p > rank(best)[0] || (p === rank(best)[0] && s > rank(best)[1])) best = v;
+  }
+  return best ?? SUMMARY_VIEW;
+}
+
+/**
+ * Writes a self-contained report.html (inline SVG, no scripts) for a run directory with the views registered so
+ * far (`writeRunReport` from neuroplast/experiments registers the built-in kinds' views first). An unfinished run
+ * has no summary.json yet; the caller may pass the summary of its finished parts instead. A summary its view
+ * cannot read is a one-line error naming the file.
+ */
+export async function renderRunReport(runPath: string, summaryOverride?: object): Promise<string> {
   const run = await readRunContents(runPath, summaryOverride);
-  const view = VIEWS.values().find((v) => v.matches(run)) ?? SUMMARY_VIEW;
-  const { title, body } = await view.render(run);
+  const view = chooseReportView(run);
+  let rendered: { title: string; body: Html };
+  try {
+    rendered = await view.render(run);
+  } catch (err) {
+    if (err instanceof NeuroplastError) throw err;
+    throw new NeuroplastError(
+      `${join(runPath, 'summary.json')}: not a summary the ${view.name} view can show (${(err as Error).message})`,
+    );
+  }
   const out = join(runPath, 'report.html');
-  await writeFileAtomic(out, page(title, body, run.config));
+  await writeFileAtomic(out, page(rendered.title, rendered.body, run.config));
   return out;
 }
 
 /** The page around a report body: title, inline style, the resolved configuration at the end. */
-function page(title: string, body: string, config: Record<string, unknown>): string {
+function page(title: string, body: Html, config: Record<string, unknown>): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
 <style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}pre{background:#f6f6f6;padding:8px;overflow:auto}</style>
 </head><body>
 <h1>${escapeXml(title)}</h1>
-${body}
+${body.text}
 <h2>Resolved configuration</h2><pre>${escapeXml(JSON.stringify(config, null, 2))}</pre>
 </body></html>
 `;

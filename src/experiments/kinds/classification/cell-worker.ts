@@ -3,6 +3,7 @@
  * A user-facing error comes back as data, so the main thread can raise it again as the same kind of error.
  */
 import { NeuroplastError } from '../../../util/errors.js';
+// A worker thread starts with empty registries: register the built-in task kinds (kinds/index.ts) here too.
 import '../index.js';
 import type { CellOutcome, GridCell } from './grid.js';
 import { runGridCell } from './grid-cell.js';

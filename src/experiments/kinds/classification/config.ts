@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { datasetNames } from '../../../data/index.js';
 import { NEUROPLASTIC_ABLATIONS } from '../../../optim/index.js';
-import { parseWith } from '../../config.js';
+import { experimentFields, parseWith } from '../../config.js';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().gt(0).lte(1);
@@ -168,9 +168,7 @@ const learnerSpec = z.strictObject({
 
 export const experimentSchema = z
   .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"'),
-    description: z.string().optional(),
-    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    ...experimentFields,
     task: taskSpec,
     model: modelSpec,
     learner: learnerSpec,

@@ -35,8 +35,8 @@ function defaultJobs(): number {
 }
 
 /**
- * A grid with jobs > 1 runs its cells in a pool of worker threads, each cell on one kernel thread: on 2 cores two
- * single-threaded CNN cells finished 1.3x sooner than one after the other on both threads, with identical results.
+ * A grid with jobs > 1 runs its cells in a pool of worker threads, each cell on one kernel thread (faster than one
+ * after the other on both threads, with identical results: docs/benchmarks.md, parallel grid cells).
  */
 export async function runGridWithJobs(
   cfg: ExperimentConfig,

@@ -210,11 +210,14 @@ export function summarizeGrid(
  * The summary of a grid run directory from the cells finished so far (its config.json names the grid), so a long
  * grid can be looked at while it runs or after it was stopped; null when the run is not a grid.
  */
-export async function summarizeGridRun(runPath: string): Promise<GridSummary | null> {
+export async function summarizeGridRun(
+  runPath: string,
+  config?: ExperimentConfig,
+): Promise<GridSummary | null> {
   const configPath = join(runPath, 'config.json');
   let cfg: ExperimentConfig;
   try {
-    cfg = JSON.parse(await fsp.readFile(configPath, 'utf8')) as ExperimentConfig;
+    cfg = config ?? (JSON.parse(await fsp.readFile(configPath, 'utf8')) as ExperimentConfig);
   } catch (err) {
     throw new NeuroplastError(`${configPath}: cannot read the run's config (${(err as Error).message})`, 2);
   }

@@ -39,7 +39,7 @@ export const classificationTask: TaskKind<ExperimentConfig, ClassificationSummar
     cfg.grid
       ? runGridWithJobs(cfg, ctx.runDir, { jobs: ctx.jobs, quiet: ctx.quiet })
       : runClassification(cfg, ctx),
-  partialSummary: (runPath) => summarizeGridRun(runPath),
+  partialSummary: (runPath, cfg) => summarizeGridRun(runPath, cfg),
   describe: (s) =>
     s.kind === 'grid'
       ? describeGrid(s)

@@ -1,4 +1,11 @@
-import { escapeXml, lineChart, type ReportView, type RunContents } from '../../../viz/index.js';
+import {
+  html,
+  lineChart,
+  trustedHtml,
+  type Html,
+  type ReportView,
+  type RunContents,
+} from '../../../viz/index.js';
 
 const pct = (x: number) => (100 * x).toFixed(2);
 
@@ -19,18 +26,22 @@ interface DiehlCookReportData {
 }
 
 /** An unsupervised STDP run: accuracy, confusion matrix, learned receptive fields (inlined PNG). */
-async function renderDiehlCook(run: RunContents): Promise<{ title: string; body: string }> {
+async function renderDiehlCook(run: RunContents): Promise<{ title: string; body: Html }> {
   const s = run.summary as unknown as DiehlCookReportData;
   const metrics = run.metrics;
   const png = await run.readFile(s.receptiveFields);
   const perClass = s.confusion.map((_, c) => s.assignment.filter((a) => a === c).length);
-  const head = `<tr><th>true &darr; / predicted &rarr;</th>${s.confusion.map((_, c) => `<th>${c}</th>`).join('')}</tr>`;
-  const rows = s.confusion
-    .map(
-      (row, t) =>
-        `<tr><th>${t} (${perClass[t]} neurons)</th>${row.map((v) => `<td>${v}</td>`).join('')}</tr>`,
-    )
-    .join('');
+  const head = html`<tr>
+    <th>true &darr; / predicted &rarr;</th>
+    ${s.confusion.map((_, c) => html`<th>${c}</th>`)}
+  </tr>`;
+  const rows = s.confusion.map(
+    (row, t) =>
+      html`<tr>
+        <th>${t} (${perClass[t]} neurons)</th>
+        ${row.map((v) => html`<td>${v}</td>`)}
+      </tr>`,
+  );
   const chart = lineChart(
     [
       {
@@ -63,16 +74,28 @@ async function renderDiehlCook(run: RunContents): Promise<{ title: string; body:
   ];
   return {
     title: `neuroplast run: ${s.name}`,
-    body: `<table>${facts.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`).join('')}</table>
-<h2>Learned receptive fields (input weights per excitatory neuron)</h2>
-${png ? `<img alt="receptive fields" src="data:image/png;base64,${png.toString('base64')}">` : '<p>(receptive_fields.png missing)</p>'}
-<h2>Confusion matrix (test)</h2><table>${head}${rows}</table>
-<h2>Training</h2>${chart}`,
+    body: html`<table>
+        ${facts.map(
+          ([k, v]) =>
+            html`<tr>
+              <th>${k}</th>
+              <td>${v}</td>
+            </tr>`,
+        )}
+      </table>
+      <h2>Learned receptive fields (input weights per excitatory neuron)</h2>
+      ${png ? html`<img alt="receptive fields" src="data:image/png;base64,${png.toString('base64')}" />` : html`<p>(receptive_fields.png missing)</p>`}
+      <h2>Confusion matrix (test)</h2>
+      <table>
+        ${head}${rows}
+      </table>
+      <h2>Training</h2>
+      ${trustedHtml(chart)}`,
   };
 }
 
 export const diehlCookView: ReportView = {
   name: 'diehl-cook',
-  matches: (run) => run.kind === 'diehl-cook' && run.summary.kind === 'diehl-cook',
+  matches: (run) => run.summary.kind === 'diehl-cook',
   render: renderDiehlCook,
 };
