@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadExperimentFile, validateExperiment, type ExperimentConfig } from '../src/experiments/index.js';
+import {
+  loadExperimentFile,
+  validateClassificationExperiment,
+  type ClassificationConfig,
+} from '../src/experiments/index.js';
 import { tempDir, REPO_ROOT } from './helpers.js';
 
 const base = () => ({
@@ -13,7 +17,7 @@ const base = () => ({
 });
 
 test('a valid experiment gets its defaults filled in', () => {
-  const c = validateExperiment(base(), 'e.yaml');
+  const c = validateClassificationExperiment(base(), 'e.yaml');
   assert.equal(c.seed, 0);
   assert.equal(c.task.trainFraction, 1);
   assert.equal(c.learner.batchSize, 64);
@@ -49,7 +53,7 @@ test('invalid fields name the file, the field path, what was expected and what w
     const c = base();
     mutate(c);
     assert.throws(
-      () => validateExperiment(c, 'e.yaml'),
+      () => validateClassificationExperiment(c, 'e.yaml'),
       (e: Error) => re.test(e.message) && !e.message.includes('\n'),
       `expected ${re}`,
     );
@@ -74,7 +78,9 @@ test('YAML syntax errors and non-mapping files are reported with the file name',
 });
 
 test('every bundled experiment file validates', async () => {
-  const c = (await loadExperimentFile(join(REPO_ROOT, 'experiments', 'quickstart.yaml'))) as ExperimentConfig;
+  const c = (await loadExperimentFile(
+    join(REPO_ROOT, 'experiments', 'quickstart.yaml'),
+  )) as ClassificationConfig;
   assert.equal(c.task.kind, 'classification');
   assert.equal(c.task.dataset, 'mnist');
 });

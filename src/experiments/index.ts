@@ -12,9 +12,9 @@ export {
 } from './task-kind.js';
 export { validateAnyExperiment, loadExperimentFile, parseWith, experimentFields } from './config.js';
 export {
-  experimentSchema,
-  validateExperiment,
-  type ExperimentConfig,
+  classificationSchema,
+  validateClassificationExperiment,
+  type ClassificationConfig,
 } from './kinds/classification/config.js';
 export { diehlCookExperimentSchema, type DiehlCookExperimentConfig } from './kinds/diehl-cook/config.js';
 export { runDiehlCookExperiment, type DiehlCookSummary } from './kinds/diehl-cook/run.js';

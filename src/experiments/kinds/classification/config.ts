@@ -166,7 +166,7 @@ const learnerSpec = z.strictObject({
     .optional(),
 });
 
-export const experimentSchema = z
+export const classificationSchema = z
   .strictObject({
     ...experimentFields,
     task: taskSpec,
@@ -195,9 +195,9 @@ export const experimentSchema = z
     cfg.grid?.quick?.optimizers?.forEach((n, i) => check(n, ['grid', 'quick', 'optimizers', i]));
   });
 
-export type ExperimentConfig = z.output<typeof experimentSchema>;
+export type ClassificationConfig = z.output<typeof classificationSchema>;
 
 /** Validates a parsed classification experiment; on failure one line naming the source, field path, expected and found. */
-export function validateExperiment(raw: unknown, source: string): ExperimentConfig {
-  return parseWith(experimentSchema, raw, source);
+export function validateClassificationExperiment(raw: unknown, source: string): ClassificationConfig {
+  return parseWith(classificationSchema, raw, source);
 }

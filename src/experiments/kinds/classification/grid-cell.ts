@@ -4,7 +4,7 @@ import { kernels } from '../../../engine/index.js';
 import { NeuroplastError } from '../../../util/errors.js';
 import type { RunDir } from '../../run-dir.js';
 import { runExperiment } from '../../runner.js';
-import type { ExperimentConfig } from './config.js';
+import type { ClassificationConfig } from './config.js';
 import { runGrid, type CellOutcome, type GridCell, type GridSummary } from './grid.js';
 import type { ClassificationSummary } from './train.js';
 
@@ -39,7 +39,7 @@ function defaultJobs(): number {
  * after the other on both threads, with identical results: docs/benchmarks.md, parallel grid cells).
  */
 export async function runGridWithJobs(
-  cfg: ExperimentConfig,
+  cfg: ClassificationConfig,
   runDir: RunDir,
   { jobs = defaultJobs(), quiet }: { jobs?: number; quiet?: boolean },
 ): Promise<GridSummary> {

@@ -4,7 +4,7 @@ import { mean, pairedTTest, sampleStd, type PairedTest } from '../../../util/sta
 import { exists } from '../../../util/fsx.js';
 import { NeuroplastError } from '../../../util/errors.js';
 import type { RunDir } from '../../run-dir.js';
-import type { ExperimentConfig } from './config.js';
+import type { ClassificationConfig } from './config.js';
 import type { ClassificationSummary } from './train.js';
 
 /** One aggregated cell: test accuracy over seeds. */
@@ -24,7 +24,7 @@ export interface GridSummary {
   dataset: string;
   /** The loader's notes (e.g. a partial CIFAR-10 subset), so a reduced run says so. */
   datasetNotes: string[];
-  model: ExperimentConfig['model'];
+  model: ClassificationConfig['model'];
   epochs: number;
   trainFractions: number[];
   optimizers: string[];
@@ -54,7 +54,7 @@ async function readCellSummary(file: string): Promise<ClassificationSummary> {
 const cellName = (fraction: number, optimizer: string, seed: number) => `f${fraction}-${optimizer}-s${seed}`;
 
 /** The reduced grid `run --quick` runs; the result is an ordinary grid config (stored so --resume repeats it). */
-export function quickConfig(cfg: ExperimentConfig): ExperimentConfig {
+export function quickConfig(cfg: ClassificationConfig): ClassificationConfig {
   const grid = cfg.grid;
   if (!grid) throw new NeuroplastError(`--quick: experiment ${cfg.name} has no grid to reduce`, 2);
   const q = grid.quick ?? {};
@@ -75,7 +75,7 @@ export function quickConfig(cfg: ExperimentConfig): ExperimentConfig {
 
 /** One grid cell to run: a complete experiment config and its run directory (resumed when it has a checkpoint). */
 export interface GridCell {
-  config: ExperimentConfig;
+  config: ClassificationConfig;
   dir: string;
   resume: boolean;
 }
@@ -93,7 +93,7 @@ export type CellOutcome =
  * depend on how many, since it is aggregated in the grid's order.
  */
 export async function runGrid(
-  cfg: ExperimentConfig,
+  cfg: ClassificationConfig,
   runDir: RunDir,
   runCell: CellRunner,
   { quiet = false, jobs = 1 }: { quiet?: boolean; jobs?: number } = {},
@@ -124,7 +124,7 @@ export async function runGrid(
         }
         const resume = await exists(join(dir, 'checkpoints', 'last.nptb'));
         if (!resume) await fsp.rm(dir, { recursive: true, force: true });
-        const config: ExperimentConfig = {
+        const config: ClassificationConfig = {
           ...cfg,
           grid: undefined,
           name: `${cfg.name}.${name}`,
@@ -158,7 +158,7 @@ export async function runGrid(
  * cover its finished seeds, and each paired test the seeds finished on both sides.
  */
 export function summarizeGrid(
-  cfg: ExperimentConfig,
+  cfg: ClassificationConfig,
   results: Map<string, ClassificationSummary>,
 ): GridSummary {
   const grid = cfg.grid!;
@@ -212,12 +212,12 @@ export function summarizeGrid(
  */
 export async function summarizeGridRun(
   runPath: string,
-  config?: ExperimentConfig,
+  config?: ClassificationConfig,
 ): Promise<GridSummary | null> {
   const configPath = join(runPath, 'config.json');
-  let cfg: ExperimentConfig;
+  let cfg: ClassificationConfig;
   try {
-    cfg = config ?? (JSON.parse(await fsp.readFile(configPath, 'utf8')) as ExperimentConfig);
+    cfg = config ?? (JSON.parse(await fsp.readFile(configPath, 'utf8')) as ClassificationConfig);
   } catch (err) {
     throw new NeuroplastError(`${configPath}: cannot read the run's config (${(err as Error).message})`, 2);
   }

@@ -1,5 +1,5 @@
 import type { TaskKind } from '../../task-kind.js';
-import { experimentSchema, type ExperimentConfig } from './config.js';
+import { classificationSchema, type ClassificationConfig } from './config.js';
 import { quickConfig, summarizeGridRun, type GridSummary } from './grid.js';
 import { runGridWithJobs } from './grid-cell.js';
 import { classificationView, gridView } from './report-views.js';
@@ -29,10 +29,10 @@ export function describeGrid(s: GridSummary): string[] {
 }
 
 /** Supervised image classification with gradient training; with `grid`, a grid of such runs over seeds. */
-export const classificationTask: TaskKind<ExperimentConfig, ClassificationSummary | GridSummary> = {
+export const classificationTask: TaskKind<ClassificationConfig, ClassificationSummary | GridSummary> = {
   name: 'classification',
   description: 'supervised image classification (MLP, CNN, ResNet-18), optionally a grid over seeds',
-  schema: experimentSchema,
+  schema: classificationSchema,
   quick: (cfg) => quickConfig(cfg),
   parallel: (cfg) => cfg.grid !== undefined,
   run: (cfg, ctx) =>

@@ -23,7 +23,7 @@ import { Progress } from '../../../util/progress.js';
 import type { TaskRunContext } from '../../task-kind.js';
 import { loadCheckpoint, saveCheckpoint } from '../../checkpoint.js';
 import { learningRateSchedule, SupervisedTrainer } from '../../training.js';
-import type { ExperimentConfig } from './config.js';
+import type { ClassificationConfig } from './config.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -41,7 +41,7 @@ export interface ClassificationSummary {
   dataset: string;
   datasetSource: string;
   datasetNotes: string[];
-  model: ExperimentConfig['model'];
+  model: ClassificationConfig['model'];
   parameters: number;
   optimizer: string;
   trainSamples: number;
@@ -108,7 +108,7 @@ function allIndices(n: number): Uint32Array {
 
 /** Trains a classifier as the experiment says, logging into the run directory; resumable from checkpoints. */
 export async function runClassification(
-  cfg: ExperimentConfig,
+  cfg: ClassificationConfig,
   opts: TaskRunContext,
 ): Promise<ClassificationSummary> {
   const { runDir } = opts;
