@@ -2,15 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConvGeometrySlot, LifParam, PoolGeometrySlot } from '../src/engine/kernels/layouts.js';
 import { PARAM_SLOT_BYTES } from '../src/engine/kernels/wasm-runtime.js';
 import { Rng } from '../src/util/rng.js';
 import { REPO_ROOT } from './helpers.js';
 import {
   backendNames,
+  ConvGeometrySlot,
   convGeometry,
   getBackend,
+  LifParam,
+  PoolGeometrySlot,
   poolGeometry,
+  ResidualSum,
+  TraceSum,
   type AlphaTerms,
   type Kernels,
 } from '../src/engine/index.js';
@@ -19,16 +23,31 @@ import {
 // assembly/*.ts import; engine.test.ts checks that wasm/kernels.wasm is rebuilt from them. These tests check the
 // other readers: the C struct of the native addon, and the committed binaries' behaviour block by block.
 
-const fastBackends = () => backendNames().filter((name) => name !== 'reference');
+/**
+ * The backends checked against the reference. Never none: wasm-simd is built in and Node 20 has the WebAssembly SIMD
+ * and shared memory it needs, so an empty list means the WASM backend failed to load, and every check here would
+ * pass without checking anything.
+ */
+function fastBackends(): string[] {
+  const names = backendNames().filter((name) => name !== 'reference');
+  assert.ok(names.includes('wasm-simd'), `no WASM backend to check (backends: ${backendNames().join(', ')})`);
+  return names;
+}
+
+const near = (got: number, want: number, tol: number) => Math.abs(got - want) <= tol * (1 + Math.abs(want));
+
+/** Whether |got - want| <= tol (1 + |want|) elementwise. */
+function within(got: ArrayLike<number>, want: ArrayLike<number>, tol: number): boolean {
+  if (got.length !== want.length) return false;
+  for (let i = 0; i < want.length; i++) if (!near(got[i], want[i], tol)) return false;
+  return true;
+}
 
 /** Asserts |got - want| <= tol (1 + |want|) elementwise. */
 function close(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
   assert.equal(got.length, want.length, `${what}: length`);
   for (let i = 0; i < want.length; i++)
-    assert.ok(
-      Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])),
-      `${what}[${i}]: ${got[i]} vs ${want[i]}`,
-    );
+    assert.ok(near(got[i], want[i], tol), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
 }
 
 test('native/kernels.c declares the convolution geometry block with ConvGeometrySlot’s fields in order', () => {
@@ -61,6 +80,30 @@ test('each geometry block fits one parameter slot of the WASM runtime', () => {
   for (const size of [ConvGeometrySlot.SIZE, PoolGeometrySlot.SIZE]) assert.ok(4 * size <= PARAM_SLOT_BYTES);
 });
 
+type LifSlot = Exclude<keyof typeof LifParam, 'SIZE'>;
+type SynapseMode = 'current' | 'conductance';
+const BOTH: SynapseMode[] = ['current', 'conductance'];
+
+/**
+ * Per LIF slot: its value in the test's block, the synapse modes in which lifStep reads it, and an additive change
+ * that moves the reference's result beyond the comparison's tolerance (checked below, as is that the result in the
+ * other mode does not move at all).
+ */
+const LIF_SLOTS: Record<LifSlot, { value: number; readIn: SynapseMode[]; change: number }> = {
+  G_LEAK: { value: 10, readIn: BOTH, change: 2 },
+  CM: { value: 200, readIn: ['conductance'], change: 50 },
+  E_LEAK: { value: -60, readIn: BOTH, change: 3 },
+  E_EXC: { value: 0, readIn: ['conductance'], change: 10 },
+  E_INH: { value: -80, readIn: ['conductance'], change: 10 },
+  BIAS: { value: 40, readIn: BOTH, change: 50 },
+  V_THRESH: { value: -52, readIn: BOTH, change: 1 },
+  V_RESET: { value: -61, readIn: BOTH, change: 2 },
+  DT: { value: 0.1, readIn: ['conductance'], change: 0.05 },
+  DECAY_EXC: { value: 0.98, readIn: BOTH, change: -0.1 },
+  DECAY_INH: { value: 0.99, readIn: BOTH, change: -0.1 },
+  LEAK_DECAY: { value: 0.995, readIn: ['current'], change: -0.01 },
+};
+
 test('every fast backend reads each LIF parameter where TypeScript writes it (each slot changed in turn)', () => {
   const ref = getBackend('reference');
   const n = 67; // the WASM path (64 and up), with a scalar tail
@@ -72,19 +115,10 @@ test('every fast backend reads each LIF parameter where TypeScript writes it (ea
     input: Float32Array.from({ length: n }, () => 300 * rng.float()),
     refractory: Int32Array.from({ length: n }, (_, i) => i % 4),
   };
+  const slots = Object.keys(LIF_SLOTS) as LifSlot[];
+  assert.equal(slots.length, LifParam.SIZE);
   const base = new Float32Array(LifParam.SIZE);
-  base[LifParam.G_LEAK] = 10;
-  base[LifParam.CM] = 200;
-  base[LifParam.E_LEAK] = -60;
-  base[LifParam.E_EXC] = 0;
-  base[LifParam.E_INH] = -80;
-  base[LifParam.BIAS] = 40;
-  base[LifParam.V_THRESH] = -52;
-  base[LifParam.V_RESET] = -61;
-  base[LifParam.DT] = 0.1;
-  base[LifParam.DECAY_EXC] = 0.98;
-  base[LifParam.DECAY_INH] = 0.99;
-  base[LifParam.LEAK_DECAY] = 0.995;
+  for (const slot of slots) base[LifParam[slot]] = LIF_SLOTS[slot].value;
   const run = (k: Kernels, params: Float32Array, conductance: boolean) => {
     const s = {
       v: init.v.slice(),
@@ -100,16 +134,35 @@ test('every fast backend reads each LIF parameter where TypeScript writes it (ea
     }
     return s;
   };
-  for (const name of fastBackends()) {
-    for (const conductance of [false, true]) {
-      for (let slot = -1; slot < LifParam.SIZE; slot++) {
-        const params = base.slice();
-        if (slot >= 0) params[slot] *= 1.01;
-        const what = `${name} conductance=${conductance} slot ${slot < 0 ? 'none' : LifParam[slot]} changed`;
+  type Result = ReturnType<typeof run>;
+  const TOL = 1e-5;
+  const same = (got: Result, want: Result) =>
+    got.spikes.join() === want.spikes.join() &&
+    got.refractory.join() === want.refractory.join() &&
+    (['v', 'exc', 'inh'] as const).every((key) => within(got[key], want[key], TOL));
+  for (const mode of BOTH) {
+    const conductance = mode === 'conductance';
+    const unchanged = run(ref, base, conductance);
+    for (const slot of [null, ...slots]) {
+      const params = base.slice();
+      if (slot) {
+        const { readIn, change } = LIF_SLOTS[slot];
+        assert.ok(readIn.length > 0, `${slot} is read in some mode`);
+        params[LifParam[slot]] += change;
+        const moved = run(ref, params, conductance);
+        if (readIn.includes(mode))
+          assert.ok(
+            !same(moved, unchanged),
+            `${mode}: changing ${slot} by ${change} moves the reference's result`,
+          );
+        else assert.deepEqual(moved, unchanged, `${mode}: the reference does not read ${slot}`);
+      }
+      for (const name of fastBackends()) {
+        const what = `${name} ${mode} synapses, slot ${slot ?? 'none'} changed`;
         const [got, want] = [run(getBackend(name), params, conductance), run(ref, params, conductance)];
         assert.deepEqual(got.spikes, want.spikes, `${what}: spikes`);
         assert.deepEqual(got.refractory, want.refractory, `${what}: refractory counts`);
-        for (const key of ['v', 'exc', 'inh'] as const) close(got[key], want[key], 1e-5, `${what}: ${key}`);
+        for (const key of ['v', 'exc', 'inh'] as const) close(got[key], want[key], TOL, `${what}: ${key}`);
       }
     }
   }
@@ -183,17 +236,17 @@ test('every fast backend returns NeuroPlastic’s sums in the TraceSum and Resid
     act.forEach((a, i) => (act[i] = 2 * Math.abs(a))); // a trace unlike |g|, so that its sum differs
     v.forEach((a, i) => (v[i] = a * a));
     const mem = new Float32Array(n);
-    const traceSums = new Float64Array(3);
+    const traceSums = new Float64Array(TraceSum.SIZE);
     const terms = { activityDecay: 0.9, momentumDecay: 0.8, varianceDecay: 0.99, eps: 1e-8 };
     k.neuroplasticTraces(n, g, act, m, v, mem, false, terms, traceSums);
-    const residualSums = new Float64Array(3);
+    const residualSums = new Float64Array(ResidualSum.SIZE);
     k.neuroplasticResidual(n, g, act, mem, base, mem, alpha, 0.15, residualSums);
     return [traceSums, residualSums];
   };
   const want = run(ref);
   assert.equal(
     new Set(want.flatMap((sums) => [...sums])).size,
-    6,
+    TraceSum.SIZE + ResidualSum.SIZE,
     'the sums all differ, so that a misplaced one shows',
   );
   for (const name of fastBackends()) {

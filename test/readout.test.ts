@@ -62,3 +62,23 @@ test('readout: votes by mean count and by proportion weighting, confusion matrix
   assert.equal(accuracy(truth, proportion), 0.75);
   assert.ok(Number.isNaN(accuracy([], [])));
 });
+
+test('readout: a label outside the classes is a one-line ConfigError naming it, its index and the class count', () => {
+  const refused = (array: string, index: number, label: number) => (e: Error) =>
+    e.name === 'ConfigError' &&
+    e.message ===
+      `${array}[${index}]: label ${label} is not a class: expected an integer in 0..2 (3 classes)`;
+  // Label 3 of 3 classes: a typed-array write past the end would drop the sample silently.
+  assert.throws(() => classResponses(responses, [0, 0, 1, 3, 2, 2], 4, 3), refused('labels', 3, 3));
+  assert.throws(() => labelNeurons(responses, [0, 0, 1, 1, 2, 10], 4, 3), refused('labels', 5, 10));
+  assert.throws(() => classResponses(responses, [0, -1, 1, 1, 2, 2], 4, 3), refused('labels', 1, -1));
+  assert.throws(() => classResponses(responses, [0, 0, 1.5, 1, 2, 2], 4, 3), refused('labels', 2, 1.5));
+  assert.throws(() => confusionMatrix([0, 3], [0, 1], 3), refused('truth', 1, 3));
+  assert.throws(() => confusionMatrix([0, 1], [4, 1], 3), refused('predicted', 0, 4));
+  // The largest class is still accepted.
+  assert.deepEqual(confusionMatrix([2], [2], 3), [
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 1],
+  ]);
+});

@@ -7,6 +7,7 @@ import {
   ConstantModulator,
   DIEHL_COOK_DEFAULTS,
   DiehlCookCellGroup,
+  FunctionModulator,
   Network,
   PairStdp,
   Projection,
@@ -147,6 +148,30 @@ test('a chain hands each rule its own signals; a constant source is set between 
   net.run(1);
   assert.equal(da.modulator, 3);
   assert.equal(ach.modulator, 2);
+});
+
+test('modulators and monitors are read-only views: a second source of an existing name is refused', () => {
+  const rule = new RewardModulatedStdp(STDP, 200, 0.05);
+  const { net } = pairNetwork(rule);
+  const dopamine = net.modulator(new ConstantModulator('dopamine', 0.25));
+  assert.throws(
+    () => net.modulator(new FunctionModulator('dopamine', () => 5)),
+    (e: Error) =>
+      e.name === 'ConfigError' && e.message === 'modulator dopamine: a modulator with this name exists',
+  );
+  assert.deepEqual(net.modulators, [dopamine]);
+  net.run(1);
+  assert.equal(rule.modulator, 0.25, 'the rule reads the first source, not the refused one');
+  const spikes = net.monitorSpikes(net.groups[0]);
+  assert.deepEqual(net.monitors, [spikes]);
+  // Only modulator() and addMonitor() add: the views have no push (checked by tsc; this function never runs).
+  const pushPastTheChecks = () => {
+    // @ts-expect-error modulators is a read-only view
+    net.modulators.push(new FunctionModulator('dopamine', () => 5));
+    // @ts-expect-error monitors is a read-only view
+    net.monitors.push(spikes);
+  };
+  void pushPastTheChecks;
 });
 
 /** A spike source written here: neuron 0 fires every `period` steps. */

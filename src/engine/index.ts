@@ -18,6 +18,11 @@ export { convGeometry, poolGeometry } from './kernels/types.js';
 export { LifParam, ConvGeometrySlot, PoolGeometrySlot, TraceSum, ResidualSum } from './kernels/layouts.js';
 export { composeKernels, type KernelFamilies } from './kernels/backend.js';
 export { referenceKernels } from './kernels/reference.js';
+// The reference backend's kernel families: a backend from outside the engine composes its own from them
+// (composeKernels), replacing the kernels it implements.
+export { referenceNn } from './kernels/reference-nn.js';
+export { referenceOptim } from './kernels/reference-optim.js';
+export { referenceSpiking } from './kernels/reference-spiking.js';
 export { kernels, registerBackend, setBackend, getBackend, backendNames } from './kernels/registry.js';
 export { tensor, param, sizeOf, formatShape, ensureTensor, type Tensor, type Param } from './tensor.js';
 export { Layer, type LayerActivity, type Buffer } from './layers/layer.js';

@@ -1,6 +1,5 @@
 import type { Param } from '../engine/tensor.js';
-import { kernels } from '../engine/kernels/registry.js';
-import type { AdamTerms } from '../engine/kernels/types.js';
+import { kernels, type AdamTerms } from '../engine/index.js';
 import { Optimizer, checkDecay, checkNonNegative, checkPositive } from './optimizer.js';
 
 export interface AdamOptions {

@@ -1,9 +1,14 @@
-import type { Param } from '../engine/tensor.js';
+import {
+  kernels,
+  ResidualSum,
+  TraceSum,
+  type AlphaTerms,
+  type BaseDirectionTerms,
+  type Param,
+  type TraceTerms,
+} from '../engine/index.js';
 import { Optimizer, checkDecay, checkNonNegative, checkPositive, type StepContext } from './optimizer.js';
 import { ConfigError } from '../util/errors.js';
-import { kernels } from '../engine/kernels/registry.js';
-import { ResidualSum, TraceSum } from '../engine/kernels/layouts.js';
-import type { AlphaTerms, BaseDirectionTerms } from '../engine/kernels/types.js';
 
 export const NEUROPLASTIC_ABLATIONS = [
   'none',
@@ -92,7 +97,10 @@ export class NeuroPlastic extends Optimizer {
   readonly weights: { activity: number; gradient: number; memory: number };
   private alphas = new Float32Array(0);
   private stage: Float32Array = new Float32Array(0);
-  private readonly sums = new Float64Array(3);
+  /** The sums pass 1 (TraceSum) or the hybrid residual (ResidualSum) returns. */
+  private readonly sums = new Float64Array(Math.max(TraceSum.SIZE, ResidualSum.SIZE));
+  /** Pass 1's terms, fixed by the options (filled once in the constructor). */
+  private readonly traceTerms: TraceTerms;
   /** The current tensor's modulation terms and base-direction terms, refilled per tensor (no allocation per step). */
   private readonly alpha: AlphaTerms = {
     gradScale: 0,
@@ -148,6 +156,12 @@ export class NeuroPlastic extends Optimizer {
       ...stripUndefined(options),
     } as Required<NeuroPlasticOptions>);
     validateNeuroPlastic(o);
+    this.traceTerms = {
+      activityDecay: o.activityDecay,
+      momentumDecay: o.momentumDecay,
+      varianceDecay: o.varianceDecay,
+      eps: o.eps,
+    };
     let { activityWeight: wa, memoryWeight: wm } = o;
     const wg = o.gradientWeight;
     if (o.ablation === 'no-activity') wa = 0;
@@ -187,7 +201,6 @@ export class NeuroPlastic extends Optimizer {
     if (this.stage.length < n) this.stage = kernels.allocState(n);
     const mem = this.stage.subarray(0, n);
     const sums = this.sums;
-    // The options carry pass 1's terms (TraceTerms) under the same names.
     kernels.neuroplasticTraces(
       n,
       g,
@@ -196,7 +209,7 @@ export class NeuroPlastic extends Optimizer {
       this.slot(p, 'variance'),
       mem,
       first && o.activityInit === 'signal',
-      o,
+      this.traceTerms,
       sums,
     );
     const meanG = sums[TraceSum.ABS_GRAD] / n;

@@ -1,5 +1,5 @@
 import type { Param } from '../engine/tensor.js';
-import { kernels } from '../engine/kernels/registry.js';
+import { kernels } from '../engine/index.js';
 import { checkPositive } from '../util/validate.js';
 
 /** What an optimizer is told at each step besides the parameters and their gradients. */

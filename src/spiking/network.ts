@@ -55,10 +55,15 @@ export class Network {
   readonly groups: SpikeSource[] = [];
   private readonly wiring: Wiring[] = [];
   private ring = new Map<NeuronPopulation, { exc: Float32Array; inh: Float32Array; slots: number }>();
-  /** Every monitor, recorded after each step and exported in this order. */
-  readonly monitors: Monitor[] = [];
-  /** The modulatory signals, stepped each step before plasticity. */
-  readonly modulators: ModulatorSource[] = [];
+  private readonly monitorList: Monitor[] = [];
+  private readonly modulatorList: ModulatorSource[] = [];
+  /** Every monitor, recorded after each step and exported in this order (a read-only view: `addMonitor` adds). */
+  readonly monitors: readonly Monitor[] = this.monitorList;
+  /**
+   * The modulatory signals, stepped each step before plasticity (a read-only view: `modulator` adds, refusing a
+   * second source of a name).
+   */
+  readonly modulators: readonly ModulatorSource[] = this.modulatorList;
   private routes: Route[] | null = null;
   stepCount = 0;
   /** Abort when any LIF group's rate over the last 100 ms exceeds this (runaway activity). */
@@ -149,14 +154,14 @@ export class Network {
           : new ConstantModulator(source, driver ?? 0);
     if (this.modulators.some((x) => x.name === m.name))
       throw new ConfigError(`modulator ${m.name}`, 'a modulator with this name exists');
-    this.modulators.push(m);
+    this.modulatorList.push(m);
     this.routes = null;
     return m;
   }
 
   /** Adds any monitor; it records after every step and `exportMonitors` writes its files. */
   addMonitor<T extends Monitor>(monitor: T): T {
-    this.monitors.push(monitor);
+    this.monitorList.push(monitor);
     return monitor;
   }
 

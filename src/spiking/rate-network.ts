@@ -1,4 +1,4 @@
-import { kernels } from '../engine/kernels/registry.js';
+import { kernels } from '../engine/index.js';
 import { ConfigError } from '../util/errors.js';
 import { requirePositive, requireTimeConstant } from './params.js';
 import type { RateRule } from './rate-rules.js';

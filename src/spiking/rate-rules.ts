@@ -1,4 +1,4 @@
-import { kernels } from '../engine/kernels/registry.js';
+import { kernels } from '../engine/index.js';
 import { requireNonNegative, requirePositive } from './params.js';
 
 /**

@@ -5,8 +5,21 @@
  *
  * Responses are spike counts, row-major [samples x neurons]; classes are 0..classes-1.
  */
+import { ConfigError } from '../util/errors.js';
 
-/** Mean spike count of each neuron per class, [classes x neurons] (NaN rows for classes never shown). */
+/** Throws a ConfigError unless `label`, entry `index` of the array `array`, is one of the classes 0..classes-1. */
+function checkLabel(array: string, label: number, index: number, classes: number): void {
+  if (!(Number.isInteger(label) && label >= 0 && label < classes))
+    throw new ConfigError(
+      `${array}[${index}]`,
+      `label ${label} is not a class: expected an integer in 0..${classes - 1} (${classes} classes)`,
+    );
+}
+
+/**
+ * Mean spike count of each neuron per class, [classes x neurons] (NaN rows for classes never shown). A label
+ * outside 0..classes-1 is a ConfigError naming it.
+ */
 export function classResponses(
   responses: Int32Array,
   labels: ArrayLike<number>,
@@ -17,6 +30,7 @@ export function classResponses(
   const perClass = new Float64Array(classes);
   for (let m = 0; m < labels.length; m++) {
     const c = labels[m];
+    checkLabel('labels', c, m, classes);
     perClass[c]++;
     for (let j = 0; j < neurons; j++) rates[c * neurons + j] += responses[m * neurons + j];
   }
@@ -148,14 +162,21 @@ export function predictClasses(
   });
 }
 
-/** confusion[true][predicted]: how many samples of each true class went to each predicted class. */
+/**
+ * confusion[true][predicted]: how many samples of each true class went to each predicted class. A class outside
+ * 0..classes-1 on either side is a ConfigError naming it.
+ */
 export function confusionMatrix(
   truth: ArrayLike<number>,
   predicted: ArrayLike<number>,
   classes = 10,
 ): number[][] {
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  for (let m = 0; m < predicted.length; m++) confusion[truth[m]][predicted[m]]++;
+  for (let m = 0; m < predicted.length; m++) {
+    checkLabel('truth', truth[m], m, classes);
+    checkLabel('predicted', predicted[m], m, classes);
+    confusion[truth[m]][predicted[m]]++;
+  }
   return confusion;
 }
 

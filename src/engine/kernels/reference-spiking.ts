@@ -1,9 +1,6 @@
 import type { SpikingKernels } from './types.js';
 import { LifParam } from './layouts.js';
 
-/** The LIF parameter block's slots, under the name the spiking module uses. */
-export { LifParam as LIF };
-
 /**
  * One exponential-Euler step of a LIF population (reference): refractory neurons hold vReset; the others relax
  * exactly toward the steady state of the held synaptic drive; threshold, reset, refractory count; synaptic

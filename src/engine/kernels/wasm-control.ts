@@ -16,12 +16,12 @@ export const CTRL = {
 
 /**
  * Waits until ctrl[slot] differs from `value`: polls for up to SPIN_MS, then sleeps in Atomics.wait. A round trip
- * to a thread sleeping in Atomics.wait took 74-79 us on the project machine, longer than a half of most kernels;
- * with polling, 0.5-0.6 us (scripts/thread-handoff.mjs). Polling only pays while each thread has a core of its own: a poll loop that keeps being descheduled
- * (gaps of over PREEMPTED_MS between two looks at the clock) means another process wants the core, and this side then
- * only sleeps for BACKOFF_MS. `bench train-mlp` beside one busy process: 35k samples/s with plain polling, 45-49k
- * with this back-off, 47k before the optimizer kernels were split (no polling); idle: 65k, 61-65k (one run 51k,
- * a false alarm) and 55k.
+ * to a thread sleeping in Atomics.wait takes longer than half of most kernels, and a small fraction of that with
+ * polling (scripts/thread-handoff.mjs). Polling only pays while each thread has a core of its own: a poll loop that
+ * keeps being descheduled (gaps of over PREEMPTED_MS between two looks at the clock) means another process wants the
+ * core, and this side then only sleeps for BACKOFF_MS. Beside one busy process `bench train-mlp` is faster with this
+ * back-off than with plain polling; idle, about as fast (one idle run tripped it by mistake). The measurements are in
+ * docs/benchmarks.md ("Threads").
  */
 export class Waiter {
   private backoffUntil = 0;

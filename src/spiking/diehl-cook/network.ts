@@ -56,7 +56,7 @@ export interface Presentation {
  * per spike, not per input per step. The original's random input delays (up to 10 ms) are an option
  * (`inputDelayMaxMs`): a spike then reaches each target, and its plasticity, at its own arrival step, with the pre
  * trace kept per synapse. They are off by default, as in BindsNET: with them, accuracy after 20000 images measured
- * 65.7% against 71.4% without (docs/spiking.md).
+ * lower than without (the figures are in docs/spiking.md, Diehl & Cook: "Input delays").
  *
  * The network: input weights, adaptive thresholds and the simulation of one image at a time.
  */

@@ -1,7 +1,6 @@
 import { requireFinite, requireNonNegative, requirePositive, requireTimeConstant } from '../params.js';
 import { ConfigError } from '../../util/errors.js';
-import { kernels } from '../../engine/kernels/registry.js';
-import { LIF } from '../../engine/kernels/reference-spiking.js';
+import { kernels, LifParam } from '../../engine/index.js';
 import type { CellType, NeuronPopulation } from '../types.js';
 
 /**
@@ -76,7 +75,7 @@ export class LifGroup implements NeuronPopulation {
   /** Indices of the neurons that spiked in the last step. */
   spikes: Int32Array = new Int32Array(0);
   private readonly spikeBuf: Int32Array;
-  private readonly block = new Float32Array(LIF.SIZE);
+  private readonly block = new Float32Array(LifParam.SIZE);
   /** Keeps the backend storage behind the Int32 views alive (it is reclaimed when its array is collected). */
   private readonly storage: Float32Array[] = [];
 
@@ -99,19 +98,19 @@ export class LifGroup implements NeuronPopulation {
     this.spikeBuf = this.int32(size);
     const p = params;
     const b = this.block;
-    b[LIF.G_LEAK] = p.gLeakNs;
-    b[LIF.CM] = p.cmPf;
-    b[LIF.E_LEAK] = p.eLeakMv;
-    b[LIF.E_EXC] = p.eExcMv ?? 0;
-    b[LIF.E_INH] = p.eInhMv ?? 0;
-    b[LIF.BIAS] = p.biasCurrentPa ?? 0;
-    b[LIF.V_THRESH] = p.vThreshMv;
-    b[LIF.V_RESET] = p.vResetMv;
-    b[LIF.DT] = dtMs;
-    b[LIF.DECAY_EXC] = Math.exp(-dtMs / p.tauExcMs);
-    b[LIF.DECAY_INH] = Math.exp(-dtMs / p.tauInhMs);
+    b[LifParam.G_LEAK] = p.gLeakNs;
+    b[LifParam.CM] = p.cmPf;
+    b[LifParam.E_LEAK] = p.eLeakMv;
+    b[LifParam.E_EXC] = p.eExcMv ?? 0;
+    b[LifParam.E_INH] = p.eInhMv ?? 0;
+    b[LifParam.BIAS] = p.biasCurrentPa ?? 0;
+    b[LifParam.V_THRESH] = p.vThreshMv;
+    b[LifParam.V_RESET] = p.vResetMv;
+    b[LifParam.DT] = dtMs;
+    b[LifParam.DECAY_EXC] = Math.exp(-dtMs / p.tauExcMs);
+    b[LifParam.DECAY_INH] = Math.exp(-dtMs / p.tauInhMs);
     // nS * mV = pA; pF / nS = ms.
-    b[LIF.LEAK_DECAY] = Math.exp((-dtMs * p.gLeakNs) / p.cmPf);
+    b[LifParam.LEAK_DECAY] = Math.exp((-dtMs * p.gLeakNs) / p.cmPf);
   }
 
   private int32(n: number): Int32Array {
