@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateAnyExperiment } from '../src/experiments/index.js';
-import { runCli, tempDir } from './helpers.js';
+import { validateAnyExperiment } from '../../src/experiments/index.js';
+import { runCli, tempDir } from '../helpers.js';
 
 const classificationConfig = (extra: object = {}) =>
   validateAnyExperiment(
