@@ -61,10 +61,9 @@ test('a grid runs every cell, aggregates acc[fraction][optimizer] with paired te
   rmSync(join(out, 'cells', 'f0.01-adam-s1', 'summary.json'));
   const status = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
   writeFileSync(join(out, 'run.json'), JSON.stringify({ ...status, status: 'running' }));
-  writeFileSync(
-    join(out, 'cells', 'f0.01-adam-s1', 'run.json'),
-    JSON.stringify({ ...status, status: 'running' }),
-  );
+  const cellStatusPath = join(out, 'cells', 'f0.01-adam-s1', 'run.json');
+  const cellStatus = JSON.parse(readFileSync(cellStatusPath, 'utf8'));
+  writeFileSync(cellStatusPath, JSON.stringify({ ...cellStatus, status: 'running' }));
   // While it is unfinished, `report` summarises the finished runs: adam has seed 0 only, so the paired test has
   // one pair.
   const partial = await runCli(['report', out, '--json']);

@@ -4,7 +4,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAndKill, runCli, tempDir, testNeeding } from './helpers.js';
 import { loadDataset } from '../src/data/index.js';
-import { loadModel, resnet18, cnn, encodeModel, decodeModel, tensor } from '../src/engine/index.js';
+import {
+  loadModel,
+  resnet18,
+  cnn,
+  encodeModel,
+  decodeModel,
+  decodeBundle,
+  encodeBundle,
+  tensor,
+} from '../src/engine/index.js';
 import { evaluate } from '../src/experiments/index.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -113,9 +122,17 @@ test('models round-trip through the saved format; corrupt descriptions are named
   }
   const m = cnn([1, 28, 28], { channels: [4] }, 10);
   const bytes = encodeModel(m);
+  // An edit of the saved file is caught by its checksum...
   const text = Buffer.from(bytes).toString('latin1').replace('"kind":"conv2d"', '"kind":"conv9d"');
   assert.throws(
     () => decodeModel(Buffer.from(text, 'latin1'), 'bad.nptb'),
+    /^DataFormatError: bad\.nptb: damaged: its checksum does not match its contents/,
+  );
+  // ...and a description that is wrong from the start is named.
+  const bundle = decodeBundle(bytes, 'mem');
+  const meta = JSON.parse(JSON.stringify(bundle.meta).replace('"kind":"conv2d"', '"kind":"conv9d"'));
+  assert.throws(
+    () => decodeModel(encodeBundle({ meta, tensors: bundle.tensors }), 'bad.nptb'),
     /bad\.nptb: unknown layer kind "conv9d" in layer conv1/,
   );
 });

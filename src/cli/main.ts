@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { join } from 'node:path';
-import { NeuroplastError } from '../util/errors.js';
+import { describeSystemError, NeuroplastError } from '../util/errors.js';
 import {
   datasetInfo,
   datasetNames,
@@ -53,6 +53,10 @@ function buildProgram(): Command {
     .option('--out <dir>', 'run directory (default: runs/<name>-<time>)')
     .option('--seed <n>', 'override the experiment seed', parseSeed)
     .option('--resume <dir>', 'continue a killed run from its last checkpoint')
+    .option(
+      '--allow-config-change',
+      "with --resume: continue although DIR's config.json changed since the run started",
+    )
     .option('--quick', "run a grid experiment's reduced grid (its grid.quick settings)")
     .option('--quiet', 'no progress output')
     .option(
@@ -63,8 +67,18 @@ function buildProgram(): Command {
     .action(
       async (
         experiment: string | undefined,
-        o: { out?: string; seed?: number; resume?: string; quiet?: boolean; quick?: boolean; jobs?: number },
+        o: {
+          out?: string;
+          seed?: number;
+          resume?: string;
+          quiet?: boolean;
+          quick?: boolean;
+          jobs?: number;
+          allowConfigChange?: boolean;
+        },
       ) => {
+        if (o.allowConfigChange && !o.resume)
+          throw new NeuroplastError('run: --allow-config-change goes with --resume DIR', 2);
         if (o.resume && (experiment || o.out || o.seed !== undefined || o.quick)) {
           throw new NeuroplastError(
             'run: --resume DIR takes no experiment file, --out, --seed or --quick (they come from DIR)',
@@ -82,6 +96,7 @@ function buildProgram(): Command {
             quiet: o.quiet,
             quick: o.quick,
             jobs: o.jobs,
+            allowConfigChange: o.allowConfigChange,
           }),
         );
       },
@@ -221,8 +236,23 @@ function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A closed pipe (`neuroplast run x.yaml | head -1`) ends our output quietly, never the run: later writes to the
+ * closed stream are dropped.
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+}
+
 /** Runs the CLI; returns the exit code. Errors print one line naming the problem. */
 export async function main(argv: string[]): Promise<number> {
+  ignoreClosedPipes();
+  // Warnings (a stale lock taken over, a resume on other kernels) as one line each, like errors.
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => console.error(`neuroplast: warning: ${w.message}`));
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -239,6 +269,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof NeuroplastError) {
       console.error(`neuroplast: error: ${err.message}`);
       return err.exitCode;
+    }
+    const system = describeSystemError(err);
+    if (system) {
+      console.error(`neuroplast: error: ${system}`);
+      return 1;
     }
     throw err;
   }

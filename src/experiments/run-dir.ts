@@ -1,5 +1,5 @@
 import { appendFileSync, promises as fsp } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, parse, resolve } from 'node:path';
 import { NeuroplastError } from '../util/errors.js';
 import { exists, writeFileAtomic } from '../util/fsx.js';
 
@@ -9,10 +9,17 @@ import { exists, writeFileAtomic } from '../util/fsx.js';
  * Whole-file writes are atomic (temp + rename); metrics are appended line by line and trimmed back to the
  * checkpoint on resume so a killed run never leaves duplicated or half-written lines behind.
  */
+/** The lock file that says which process owns a run directory (see RunLock). */
+export const LOCK_FILE = '.lock';
+
 export class RunDir {
   readonly path: string;
   constructor(path: string) {
+    if (path.trim() === '')
+      throw new NeuroplastError('run directory: expected a path, found an empty string', 2);
     this.path = resolve(path);
+    if (this.path === parse(this.path).root)
+      throw new NeuroplastError(`${this.path}: refusing the filesystem root as a run directory`, 2);
   }
 
   get configPath() {
@@ -30,6 +37,10 @@ export class RunDir {
   get checkpointDir() {
     return join(this.path, 'checkpoints');
   }
+  /** The config the run started with (or last resumed with), which resume compares config.json against. */
+  get startConfigPath() {
+    return join(this.checkpointDir, 'config-at-start.json');
+  }
   get checkpointPath() {
     return join(this.checkpointDir, 'last.nptb');
   }
@@ -37,13 +48,22 @@ export class RunDir {
     return join(this.path, 'report.html');
   }
 
-  /** Creates a fresh run directory; refuses to overwrite one that already holds a run. */
+  /**
+   * Makes this directory a fresh run's (call with its lock held): refuses one that holds a run, or anything else
+   * (nothing in it is ever replaced), and the filesystem root.
+   */
   async create(): Promise<void> {
     if (await exists(this.configPath)) {
       throw new NeuroplastError(
         `${this.path}: already holds a run (config.json exists); use --resume ${this.path} or another --out`,
       );
     }
+    const other = (await fsp.readdir(this.path)).filter((f) => f !== LOCK_FILE);
+    if (other.length > 0)
+      throw new NeuroplastError(
+        `${this.path}: not empty (holds ${other.slice(0, 5).join(', ')}${other.length > 5 ? ', ...' : ''}) and not a run; ` +
+          'choose a new or empty directory',
+      );
     await fsp.mkdir(this.checkpointDir, { recursive: true });
     await fsp.writeFile(this.metricsPath, '');
   }

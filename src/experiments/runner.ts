@@ -1,9 +1,13 @@
+import { promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NeuroplastError } from '../util/errors.js';
 import { renderRunReport } from '../viz/index.js';
 import { loadExperimentFile, validateAnyExperiment } from './config.js';
 import { RunDir } from './run-dir.js';
+import { RunLock, type LockOwner } from './run-lock.js';
+import { checkResumeConfig, configChanges, configSha256 } from './config-guard.js';
+import { writeFileAtomicSync } from '../util/fsx.js';
 import { getTaskKind, type ExperimentBase, type RunSummary, type TaskRunContext } from './task-kind.js';
 import { VERSION } from '../version.js';
 import { kernels } from '../engine/index.js';
@@ -24,6 +28,8 @@ export interface RunRequest {
   onCheckpoint?: TaskRunContext['onCheckpoint'];
   /** Parallel parts at once, for kinds that have them (a grid's cells); 1 runs them one by one in this thread. */
   jobs?: number;
+  /** Resume even though config.json changed since the run started (otherwise refused, naming the fields). */
+  allowConfigChange?: boolean;
 }
 
 export interface RunResult {
@@ -48,26 +54,49 @@ function checkJobs(cfg: ExperimentBase, jobs: number | undefined): void {
     );
 }
 
+/** How a stale lock (left by a killed run of this host) is reported before it is taken over. */
+const reportStale = (dir: string) => (owner: LockOwner) =>
+  process.emitWarning(
+    `${dir}: process ${owner.pid} (since ${owner.since}) no longer runs; taking over its run directory`,
+  );
+
 /** The main job: validate the experiment before any work, run it into its run directory, write summary and report. */
 export async function runExperiment(req: RunRequest): Promise<RunResult> {
   let cfg: ExperimentBase;
   let runDir: RunDir;
+  let lock: RunLock;
   const resume = req.resumeDir !== undefined;
   if (resume) {
     runDir = new RunDir(req.resumeDir!);
     const raw = await runDir.readJson<unknown>(runDir.configPath);
     cfg = validateAnyExperiment(raw, runDir.configPath);
     checkJobs(cfg, req.jobs);
-    const status = await runDir
-      .readJson<{ status: string; backend?: string }>(runDir.statusPath)
-      .catch(() => ({ status: 'unknown', backend: undefined }));
-    if (status.status === 'completed')
-      throw new NeuroplastError(`${runDir.path}: run already completed; nothing to resume`);
-    if (status.backend && status.backend !== kernels.name)
-      process.emitWarning(
-        `${runDir.path} started on the ${status.backend} kernels and resumes on ${kernels.name}: its numbers will ` +
-          `differ in rounding from an uninterrupted run (NEUROPLAST_BACKEND=${status.backend} resumes on the same)`,
-      );
+    lock = await RunLock.acquire(runDir.path, reportStale(runDir.path));
+    try {
+      const status = await runDir
+        .readJson<{ status: string; backend?: string; configSha256?: string }>(runDir.statusPath)
+        .catch(() => ({ status: 'unknown', backend: undefined, configSha256: undefined }));
+      if (status.status === 'completed')
+        throw new NeuroplastError(`${runDir.path}: run already completed; nothing to resume`);
+      if (status.configSha256) {
+        const atStart = await runDir.readJson<unknown>(runDir.startConfigPath).catch(() => null);
+        const check = { sha256: status.configSha256, config: atStart };
+        if (checkResumeConfig(runDir.configPath, check, raw, !!req.allowConfigChange) === 'changed') {
+          process.emitWarning(
+            `${runDir.configPath}: resuming with a changed config (${configChanges(atStart, raw).join(', ')})`,
+          );
+          await runDir.writeJson(runDir.startConfigPath, raw);
+        }
+      }
+      if (status.backend && status.backend !== kernels.name)
+        process.emitWarning(
+          `${runDir.path} started on the ${status.backend} kernels and resumes on ${kernels.name}: its numbers will ` +
+            `differ in rounding from an uninterrupted run (NEUROPLAST_BACKEND=${status.backend} resumes on the same)`,
+        );
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
   } else {
     if (req.config) cfg = req.config;
     else if (req.experimentPath) cfg = await loadExperimentFile(req.experimentPath);
@@ -76,9 +105,32 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     if (req.quick) cfg = getTaskKind(cfg.task.kind).quick(cfg);
     checkJobs(cfg, req.jobs);
     runDir = new RunDir(req.outDir ?? defaultRunDir(cfg.name));
-    await runDir.create();
-    await runDir.writeJson(runDir.configPath, cfg);
+    await fsp.mkdir(runDir.path, { recursive: true });
+    lock = await RunLock.acquire(runDir.path, reportStale(runDir.path));
+    try {
+      await runDir.create();
+      await runDir.writeJson(runDir.configPath, cfg);
+      // What resume compares config.json with, to name the fields that changed.
+      await runDir.writeJson(runDir.startConfigPath, cfg);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
   }
+  try {
+    return await runLocked(cfg, runDir, resume, req);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Runs an experiment whose run directory this process owns: status, the kind's run, summary and report. */
+async function runLocked(
+  cfg: ExperimentBase,
+  runDir: RunDir,
+  resume: boolean,
+  req: RunRequest,
+): Promise<RunResult> {
   const started = Date.now();
   const status = {
     status: 'running',
@@ -89,8 +141,28 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     pid: process.pid,
     startedAt: new Date(started).toISOString(),
     resumed: resume,
+    configSha256: configSha256(JSON.parse(JSON.stringify(cfg))),
   };
   await runDir.writeJson(runDir.statusPath, status);
+  const finish = (fields: Record<string, unknown>) =>
+    runDir.writeJson(runDir.statusPath, { ...status, ...fields, finishedAt: new Date().toISOString() });
+  // Ctrl-C or a TERM mid-run: the last checkpoint stays, run.json says so, and the lock goes with the process.
+  const interrupted = (signal: NodeJS.Signals) => {
+    try {
+      writeFileAtomicSync(
+        runDir.statusPath,
+        JSON.stringify(
+          { ...status, status: 'interrupted', signal, finishedAt: new Date().toISOString() },
+          null,
+          2,
+        ) + '\n',
+      );
+    } finally {
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   let summary: RunSummary;
   try {
     summary = await getTaskKind(cfg.task.kind).run(cfg, {
@@ -101,21 +173,15 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
       jobs: req.jobs,
     });
   } catch (err) {
-    await runDir.writeJson(runDir.statusPath, {
-      ...status,
-      status: 'failed',
-      error: (err as Error).message,
-      finishedAt: new Date().toISOString(),
-    });
+    // Keep the run's own error even when recording it fails too (a full disk).
+    await finish({ status: 'failed', error: (err as Error).message }).catch(() => undefined);
     throw err;
+  } finally {
+    process.removeListener('SIGINT', interrupted);
+    process.removeListener('SIGTERM', interrupted);
   }
   await runDir.writeJson(runDir.summaryPath, summary);
-  await runDir.writeJson(runDir.statusPath, {
-    ...status,
-    status: 'completed',
-    finishedAt: new Date().toISOString(),
-    wallSeconds: (Date.now() - started) / 1000,
-  });
+  await finish({ status: 'completed', wallSeconds: (Date.now() - started) / 1000 });
   const reportPath = await renderRunReport(runDir.path);
   return { kind: cfg.task.kind, runDir: runDir.path, reportPath, summary };
 }

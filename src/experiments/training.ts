@@ -99,3 +99,36 @@ export class SupervisedTrainer {
     return { loss: r.loss, correct: r.correct, size: b };
   }
 }
+
+/** What a DivergenceGuard keeps between steps (part of a checkpoint's loop state, so resume continues it). */
+export interface DivergenceState {
+  /** The loss of the run's first step (the untrained model's); null before it. */
+  reference: number | null;
+  sum: number;
+  count: number;
+}
+
+/**
+ * Catches a loss that explodes without becoming NaN (SGD with a huge rate can climb to 1e20 and end at chance): the
+ * mean loss over each window of `windowSteps` steps is compared with the run's starting loss; `factor` times above
+ * it (and above `factor` itself, for losses that start near zero) is divergence.
+ */
+export class DivergenceGuard {
+  constructor(
+    readonly windowSteps = 20,
+    readonly factor = 100,
+    public state: DivergenceState = { reference: null, sum: 0, count: 0 },
+  ) {}
+
+  /** Adds a step's loss; returns the window's mean and the starting loss when the run has diverged, else null. */
+  observe(loss: number): { mean: number; reference: number } | null {
+    const s = this.state;
+    s.reference ??= loss;
+    s.sum += loss;
+    if (++s.count < this.windowSteps) return null;
+    const mean = s.sum / s.count;
+    s.sum = 0;
+    s.count = 0;
+    return mean > this.factor * Math.max(s.reference, 1) ? { mean, reference: s.reference } : null;
+  }
+}

@@ -34,3 +34,33 @@ export class UsageError extends NeuroplastError {
     this.name = 'UsageError';
   }
 }
+
+const SYSTEM_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  ELOOP: 'symbolic link loop',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EEXIST: 'already exists',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'name too long',
+  EIO: 'input/output error',
+  EBUSY: 'resource busy',
+};
+
+/**
+ * A filesystem or stream error (Node's errors with a code and a system call) as one line naming the path, the
+ * operation and the cause, e.g. "/runs/x/checkpoints/last.nptb: cannot open: no space left on device (ENOSPC)";
+ * null for any other error.
+ */
+export function describeSystemError(err: unknown): string | null {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  if (!e || typeof e !== 'object' || typeof e.code !== 'string' || typeof e.syscall !== 'string') return null;
+  const reason = SYSTEM_REASONS[e.code] ?? e.code.toLowerCase();
+  const where = e.path ? `${e.path}${e.dest ? ` -> ${e.dest}` : ''}: ` : '';
+  return `${where}cannot ${e.syscall}: ${reason} (${e.code})`;
+}

@@ -154,6 +154,13 @@ const learnerSpec = z.strictObject({
   batchSize: positiveInt.default(64),
   epochs: positiveInt.default(1),
   evalBatchSize: positiveInt.default(1000),
+  /**
+   * A loss that explodes without becoming NaN stops the run: the mean over each `windowSteps` steps above `factor`
+   * times the starting loss (defaults 20 and 100).
+   */
+  divergence: z
+    .strictObject({ windowSteps: positiveInt.optional(), factor: z.number().gt(1).optional() })
+    .optional(),
   /** Stop when the validation (or test, without a validation split) loss has not improved for this many epochs. */
   earlyStopping: z
     .strictObject({

@@ -22,7 +22,13 @@ import { NeuroplastError } from '../../../util/errors.js';
 import { Progress } from '../../../util/progress.js';
 import type { TaskRunContext } from '../../task-kind.js';
 import { loadCheckpoint, saveCheckpoint } from '../../checkpoint.js';
-import { learningRateSchedule, SupervisedTrainer } from '../../training.js';
+import {
+  DivergenceGuard,
+  learningRateSchedule,
+  SupervisedTrainer,
+  type DivergenceState,
+} from '../../training.js';
+import { existsSync } from 'node:fs';
 import type { ClassificationConfig } from './config.js';
 
 export interface EpochRecord {
@@ -73,6 +79,8 @@ interface LoopState {
   trainRng: RngState;
   /** Early stopping: best evaluation loss so far, its epoch (1-based), and whether patience ran out. */
   best?: { loss: number; epoch: number; stopped: boolean };
+  /** The divergence guard's windows (absent in checkpoints written before it existed). */
+  divergence?: DivergenceState;
 }
 
 /** Evaluates mean loss and accuracy of `model` over `indices` of `split`. */
@@ -152,16 +160,19 @@ export async function runClassification(
     runDir.appendMetric(r);
     metricsLines++;
   };
+  /** Where to go back to after a divergence: the last checkpoint, named only if one was written. */
+  const lastGood = () =>
+    (existsSync(runDir.checkpointPath)
+      ? `the last good checkpoint is kept at ${runDir.checkpointPath}`
+      : 'no checkpoint was written before it') + ' (try a smaller learning rate)';
   /** Saves where the loop resumes: `resumeAt` is the position of the next batch to train on. */
   const checkpoint = async (resumeAt: { epoch: number; batchInEpoch: number }) => {
     // Never overwrite a good checkpoint with non-finite weights.
     for (const p of model.params()) {
-      if (!p.value.every(Number.isFinite)) {
+      if (!p.value.every(Number.isFinite))
         throw new NeuroplastError(
-          `training diverged: parameter ${p.name} is not finite after step ${state.step}; ` +
-            `the last good checkpoint is kept at ${runDir.checkpointPath} (try a smaller learning rate)`,
+          `training diverged: parameter ${p.name} is not finite after step ${state.step}; ${lastGood()}`,
         );
-      }
     }
     const s: LoopState = { ...state, ...resumeAt, metricsLines, trainRng: trainRng.getState() };
     await saveCheckpoint(runDir.checkpointPath, model, optimizer, s as unknown as Record<string, unknown>);
@@ -182,11 +193,16 @@ export async function runClassification(
     ),
     onNonFiniteLoss: (loss, step) => {
       throw new NeuroplastError(
-        `training diverged: loss is ${loss} at epoch ${state.epoch + 1}, step ${step + 1}; ` +
-          `the last good checkpoint is kept at ${runDir.checkpointPath} (try a smaller learning rate)`,
+        `training diverged: loss is ${loss} at epoch ${state.epoch + 1}, step ${step + 1}; ${lastGood()}`,
       );
     },
   });
+  const divergence = new DivergenceGuard(
+    cfg.learner.divergence?.windowSteps,
+    cfg.learner.divergence?.factor,
+    state.divergence,
+  );
+  state.divergence = divergence.state;
 
   const stopping = cfg.learner.earlyStopping;
   const bestPath = `${runDir.path}/checkpoints/best.nptb`;
@@ -207,6 +223,13 @@ export async function runClassification(
         epoch: state.epoch + state.batchInEpoch / batchesPerEpoch,
         diagnostics: (state.step + 1) % cfg.log.everySteps === 0,
       });
+      const exploded = divergence.observe(r.loss);
+      if (exploded)
+        throw new NeuroplastError(
+          `training diverged: mean loss ${exploded.mean.toPrecision(3)} over the ${divergence.windowSteps} steps to ` +
+            `step ${state.step + 1} is over ${divergence.factor}x its starting loss ${exploded.reference.toPrecision(3)} ` +
+            `(learner.divergence); ${lastGood()}`,
+        );
       state.step++;
       state.lossSum += r.loss * r.size;
       state.correct += r.correct;
