@@ -9,7 +9,10 @@ import {
 } from '../engine/index.js';
 import type { Optimizer } from '../optim/index.js';
 import { writeFileAtomic } from '../util/fsx.js';
-import { NeuroplastError } from '../util/errors.js';
+import { DataFormatError, NeuroplastError } from '../util/errors.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Model state (parameters and buffers), optimizer state and loop state in one bundle, written atomically. */
 export async function saveCheckpoint(
@@ -46,8 +49,12 @@ export async function loadCheckpoint(
   const bundle = decodeBundle(buf, path);
   if (bundle.meta.format !== 'neuroplast-checkpoint')
     throw new NeuroplastError(`${path}: not a neuroplast checkpoint`);
+  const optMeta = bundle.meta.optimizer as { kind: string; scalars: Record<string, number> } | undefined;
+  const loop = bundle.meta.loop;
+  if (!isObject(optMeta) || typeof optMeta.kind !== 'string' || !isObject(optMeta.scalars))
+    throw new DataFormatError(path, 'checkpoint header has no optimizer state');
+  if (!isObject(loop)) throw new DataFormatError(path, 'checkpoint header has no loop state');
   restoreModelState(model, bundle.tensors, path, 'model/');
-  const optMeta = bundle.meta.optimizer as { kind: string; scalars: Record<string, number> };
   if (optMeta.kind !== optimizer.kind) {
     throw new NeuroplastError(
       `${path}: checkpoint optimizer is ${optMeta.kind}, config says ${optimizer.kind}`,
@@ -56,5 +63,5 @@ export async function loadCheckpoint(
   const optTensors = new Map<string, Float32Array>();
   for (const [k, v] of bundle.tensors) if (k.startsWith('optim/')) optTensors.set(k.slice(6), v.data);
   optimizer.importState({ scalars: optMeta.scalars, tensors: optTensors });
-  return bundle.meta.loop as Record<string, unknown>;
+  return loop;
 }

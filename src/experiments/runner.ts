@@ -73,9 +73,10 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     checkJobs(cfg, req.jobs);
     lock = await RunLock.acquire(runDir.path, reportStale(runDir.path));
     try {
-      const status = await runDir
-        .readJson<{ status: string; backend?: string; configSha256?: string }>(runDir.statusPath)
-        .catch(() => ({ status: 'unknown', backend: undefined, configSha256: undefined }));
+      type Status = { status?: string; backend?: string; configSha256?: string };
+      const read = await runDir.readJson<Status | null>(runDir.statusPath).catch(() => null);
+      // A missing, damaged or non-object run.json says nothing about the run: resume from the checkpoint alone.
+      const status: Status = read !== null && typeof read === 'object' && !Array.isArray(read) ? read : {};
       if (status.status === 'completed')
         throw new NeuroplastError(`${runDir.path}: run already completed; nothing to resume`);
       if (status.configSha256) {

@@ -5,7 +5,8 @@
 export class NeuroplastError extends Error {
   readonly exitCode: number;
   constructor(message: string, exitCode = 1) {
-    super(message);
+    // One line, whatever it quotes (a parser's message, a file's bytes).
+    super(message.replace(/\s*[\r\n]+\s*/g, ' '));
     this.name = 'NeuroplastError';
     this.exitCode = exitCode;
   }

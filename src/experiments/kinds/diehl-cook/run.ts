@@ -57,6 +57,13 @@ async function loadDiehlCookCheckpoint(path: string): Promise<DiehlCookCheckpoin
   };
   if (meta.format !== CHECKPOINT_FORMAT)
     throw new NeuroplastError(`${path}: not a Diehl & Cook checkpoint (format ${String(meta.format)})`);
+  for (const k of ['trainDone', 'presentations', 'step'] as const)
+    if (!Number.isSafeInteger(meta[k]) || meta[k] < 0)
+      throw new NeuroplastError(
+        `${path}: checkpoint header: ${k} is ${JSON.stringify(meta[k])}, expected a count`,
+      );
+  if (meta.rng === null || typeof meta.rng !== 'object')
+    throw new NeuroplastError(`${path}: checkpoint header has no random-number state`);
   return {
     trainDone: meta.trainDone,
     presentations: meta.presentations,
