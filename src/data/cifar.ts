@@ -1,6 +1,7 @@
-import { promises as fsp } from 'node:fs';
 import { DataFormatError } from '../util/errors.js';
-import { readHeaderAndBody } from './stream.js';
+import { checkBudget, DATA_FILE_BYTES } from '../util/budget.js';
+import { FileAccessError } from '../util/files.js';
+import { openDataFile, type ReadLimits } from './stream.js';
 
 /** CIFAR binary layout: per record, label byte(s) then 1024 R, 1024 G, 1024 B bytes (32x32, row-major). */
 export const CIFAR_PIXELS = 3 * 32 * 32;
@@ -27,49 +28,66 @@ export interface CifarBatch {
   labels: Uint8Array;
 }
 
-/** Reads one CIFAR binary batch file, which may hold a partial batch (any whole number of records). */
-export async function readCifarBatch(path: string, variant: CifarVariant = CIFAR10): Promise<CifarBatch> {
-  let size: number;
+/**
+ * Reads one CIFAR binary batch file, which may hold a partial batch (any whole number of records). Its size must fit
+ * the data-file budget (`limits.maxBytes`, else $NEUROPLAST_MAX_DATA_BYTES, else 1 GiB), checked before reading; the
+ * records are read a chunk at a time straight into the images and labels.
+ */
+export async function readCifarBatch(
+  path: string,
+  variant: CifarVariant = CIFAR10,
+  limits: ReadLimits = {},
+): Promise<CifarBatch> {
+  const { fh, size, gzip } = await openDataFile(path);
   try {
-    size = (await fsp.stat(path)).size;
-  } catch {
-    throw new DataFormatError(path, 'file not found');
-  }
-  const recordBytes = variant.labelBytes + CIFAR_PIXELS;
-  if (size === 0) throw new DataFormatError(path, 'empty file: expected CIFAR records');
-  if (size % recordBytes !== 0) {
-    throw new DataFormatError(
-      path,
-      `size ${size} bytes is not a whole number of ${variant.name} records (${recordBytes} bytes each): ` +
-        `${Math.floor(size / recordBytes)} records and ${size % recordBytes} bytes left over (truncated?)`,
-    );
-  }
-  const { body, gzip } = await readHeaderAndBody(path, () => ({
-    header: null,
-    headerBytes: 0,
-    bodyBytes: size,
-  }));
-  if (gzip)
-    throw new DataFormatError(
-      path,
-      'gzip-compressed: CIFAR batches are read uncompressed (extract the archive first)',
-    );
-  const count = size / recordBytes;
-  const images = new Uint8Array(count * CIFAR_PIXELS);
-  const labels = new Uint8Array(count);
-  for (let r = 0; r < count; r++) {
-    const off = r * recordBytes;
-    const label = body[off + variant.labelIndex];
-    if (label >= variant.numClasses) {
+    if (gzip)
       throw new DataFormatError(
         path,
-        `record ${r}: label ${label} is out of range [0, ${variant.numClasses})`,
+        'gzip-compressed: CIFAR batches are read uncompressed (extract the archive first)',
+      );
+    const recordBytes = variant.labelBytes + CIFAR_PIXELS;
+    if (size === 0) throw new DataFormatError(path, 'empty file: expected CIFAR records');
+    if (size % recordBytes !== 0) {
+      throw new DataFormatError(
+        path,
+        `size ${size} bytes is not a whole number of ${variant.name} records (${recordBytes} bytes each): ` +
+          `${Math.floor(size / recordBytes)} records and ${size % recordBytes} bytes left over (truncated?)`,
       );
     }
-    labels[r] = label;
-    images.set(body.subarray(off + variant.labelBytes, off + recordBytes), r * CIFAR_PIXELS);
+    const count = size / recordBytes;
+    checkBudget(path, `${count} ${variant.name} records take`, size, DATA_FILE_BYTES, limits.maxBytes);
+    const images = new Uint8Array(count * CIFAR_PIXELS);
+    const labels = new Uint8Array(count);
+    const perChunk = Math.max(1, Math.floor((1 << 20) / recordBytes));
+    const chunk = Buffer.alloc(Math.min(count, perChunk) * recordBytes);
+    for (let first = 0; first < count; first += perChunk) {
+      const n = Math.min(perChunk, count - first);
+      let got: number;
+      try {
+        got = (await fh.read(chunk, 0, n * recordBytes, first * recordBytes)).bytesRead;
+      } catch (err) {
+        throw new FileAccessError(path, 'read data file', err);
+      }
+      if (got < n * recordBytes)
+        throw new DataFormatError(path, `truncated while reading: record ${first + Math.floor(got / recordBytes)}`);
+      for (let i = 0; i < n; i++) {
+        const r = first + i;
+        const off = i * recordBytes;
+        const label = chunk[off + variant.labelIndex];
+        if (label >= variant.numClasses) {
+          throw new DataFormatError(
+            path,
+            `record ${r}: label ${label} is out of range [0, ${variant.numClasses})`,
+          );
+        }
+        labels[r] = label;
+        images.set(chunk.subarray(off + variant.labelBytes, off + recordBytes), r * CIFAR_PIXELS);
+      }
+    }
+    return { path, variant: variant.name, count, images, labels };
+  } finally {
+    await fh.close();
   }
-  return { path, variant: variant.name, count, images, labels };
 }
 
 /** Concatenates batches (e.g. data_batch_1..5 into the 50000-image training set). */

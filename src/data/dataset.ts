@@ -49,9 +49,9 @@ function shuffledByClass(
 }
 
 /**
- * A stratified, seeded fraction of `indices`: each class keeps round(fraction * its count) (at least one
- * where the class is present). Subsets with the same seed are nested: the 1% subset lies inside the 5% one.
- * Returned indices are sorted ascending.
+ * A stratified, seeded fraction of `indices`: each class keeps round(fraction * its count). A fraction that keeps
+ * no image of a class present is an error with the numbers (rather than a silent one image per class). Subsets with
+ * the same seed are nested: the 1% subset lies inside the 5% one. Returned indices are sorted ascending.
  */
 export function stratifiedSubset(
   labels: Uint8Array,
@@ -63,10 +63,17 @@ export function stratifiedSubset(
   checkFraction('fraction', fraction, false);
   const all = indices ?? Uint32Array.from({ length: labels.length }, (_, i) => i);
   const groups = shuffledByClass(labels, all, numClasses, new Rng(seed, 0x5b5e7));
+  const smallest = groups.reduce((m, g) => (g.length > 0 && g.length < m.length ? g : m), all);
+  if (smallest.length > 0 && Math.round(fraction * smallest.length) === 0) {
+    throw new ConfigError(
+      'trainFraction',
+      `${fraction} keeps no image of class ${labels[smallest[0]]} (${smallest.length} of the ${all.length} ` +
+        `training images here); expected at least ${((0.5 / smallest.length) * 1.005).toPrecision(3)}`,
+    );
+  }
   const picked: number[] = [];
   for (const g of groups) {
-    if (g.length === 0) continue;
-    const k = Math.max(1, Math.round(fraction * g.length));
+    const k = Math.round(fraction * g.length);
     for (let i = 0; i < k; i++) picked.push(g[i]);
   }
   return Uint32Array.from(picked).sort();

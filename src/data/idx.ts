@@ -1,5 +1,6 @@
+import { endianness } from 'node:os';
 import { DataFormatError } from '../util/errors.js';
-import { readHeaderAndBody } from './stream.js';
+import { readHeaderAndBody, type ParsedHeader, type ReadLimits } from './stream.js';
 
 /** IDX element types (LeCun's format): type code -> name and byte size. */
 const IDX_TYPES: Record<number, { name: IdxDtype; bytes: number }> = {
@@ -27,7 +28,7 @@ export interface IdxFile extends IdxHeader {
   data: IdxData;
 }
 
-export interface IdxExpectation {
+export interface IdxExpectation extends ReadLimits {
   /** Required magic number, e.g. 2051 for images. */
   magic?: number;
   /** Required dims; `null` entries accept any size. */
@@ -36,12 +37,7 @@ export interface IdxExpectation {
   maxLabelExclusive?: number;
 }
 
-const MAX_ELEMENTS = 2 ** 31 - 1;
-
-function parseIdxHeader(
-  path: string,
-  head: Buffer,
-): { header: IdxHeader; headerBytes: number; bodyBytes: number } | null {
+function parseIdxHeader(path: string, head: Buffer): ParsedHeader<IdxHeader> | null {
   if ((head.length >= 1 && head[0] !== 0) || (head.length >= 2 && head[1] !== 0)) {
     const shown = head.subarray(0, 4).toString('hex').padEnd(8, '.');
     throw new DataFormatError(
@@ -68,50 +64,57 @@ function parseIdxHeader(
     dims.push(d);
     count *= d;
   }
-  if (count > MAX_ELEMENTS)
-    throw new DataFormatError(path, `IDX dims ${dims.join('x')} are implausibly large`);
   return {
     header: { magic: head.readUInt32BE(0), dtype: type.name, dims },
     headerBytes,
     bodyBytes: count * type.bytes,
+    promises: `IDX header promises ${dims.join('x')} ${type.name} values`,
   };
 }
 
+const BIG_ENDIAN_HOST = endianness() === 'BE';
+
+/** Reinterprets the big-endian body as typed values in place (byte-swapped on little-endian hosts): no second copy. */
 function decodeBody(dtype: IdxDtype, body: Uint8Array): IdxData {
-  if (dtype === 'uint8') return body;
-  if (dtype === 'int8') return new Int8Array(body.buffer, body.byteOffset, body.length);
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const { buffer, byteOffset, byteLength } = body;
+  const swapped = (bytes: 2 | 4 | 8) => {
+    const b = Buffer.from(buffer, byteOffset, byteLength);
+    if (!BIG_ENDIAN_HOST && bytes === 2) b.swap16();
+    else if (!BIG_ENDIAN_HOST && bytes === 4) b.swap32();
+    else if (!BIG_ENDIAN_HOST) b.swap64();
+    return [buffer, byteOffset, byteLength / bytes] as const;
+  };
   switch (dtype) {
-    case 'int16': {
-      const out = new Int16Array(body.length / 2);
-      for (let i = 0; i < out.length; i++) out[i] = view.getInt16(2 * i, false);
-      return out;
-    }
-    case 'int32': {
-      const out = new Int32Array(body.length / 4);
-      for (let i = 0; i < out.length; i++) out[i] = view.getInt32(4 * i, false);
-      return out;
-    }
-    case 'float32': {
-      const out = new Float32Array(body.length / 4);
-      for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, false);
-      return out;
-    }
-    case 'float64': {
-      const out = new Float64Array(body.length / 8);
-      for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, false);
-      return out;
-    }
+    case 'uint8':
+      return body;
+    case 'int8':
+      return new Int8Array(buffer, byteOffset, byteLength);
+    case 'int16':
+      return new Int16Array(...swapped(2));
+    case 'int32':
+      return new Int32Array(...swapped(4));
+    case 'float32':
+      return new Float32Array(...swapped(4));
+    case 'float64':
+      return new Float64Array(...swapped(8));
   }
 }
 
-/** Reads an IDX file (gzip or raw, decided by content), validating it against `expect`. */
+/**
+ * Reads an IDX file (gzip or raw, decided by content), validating it against `expect`. The payload its header
+ * promises (elements x element size) must fit the data-file budget (`expect.maxBytes`, else
+ * $NEUROPLAST_MAX_DATA_BYTES, else 1 GiB), checked before anything of that size is allocated or inflated.
+ */
 export async function readIdx(path: string, expect: IdxExpectation = {}): Promise<IdxFile> {
-  const { header, body, gzip } = await readHeaderAndBody(path, (head) => {
-    const parsed = parseIdxHeader(path, head);
-    if (parsed) checkHeader(path, parsed.header, expect);
-    return parsed;
-  });
+  const { header, body, gzip } = await readHeaderAndBody(
+    path,
+    (head) => {
+      const parsed = parseIdxHeader(path, head);
+      if (parsed) checkHeader(path, parsed.header, expect);
+      return parsed;
+    },
+    expect,
+  );
   const data = decodeBody(header.dtype, body);
   if (expect.maxLabelExclusive !== undefined) {
     for (let i = 0; i < data.length; i++) {

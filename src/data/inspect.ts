@@ -1,9 +1,7 @@
-import { promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
-import { DataFormatError } from '../util/errors.js';
 import { readIdx } from './idx.js';
 import { readCifarBatch, CIFAR10, CIFAR100, CIFAR_PIXELS } from './cifar.js';
-import { isGzipFile } from './stream.js';
+import { probeDataFile, type ReadLimits } from './stream.js';
 import { labelCounts } from './dataset.js';
 
 export interface InspectReport {
@@ -20,24 +18,17 @@ export interface InspectReport {
 }
 
 /**
- * Says what an IDX or CIFAR binary file is, or throws a DataFormatError saying exactly why it is invalid.
- * IDX is recognised by its magic; CIFAR (which has no header) by its size and file name.
+ * Says what an IDX or CIFAR binary file is, or throws a NeuroplastError saying in one line exactly why it is invalid
+ * or unreadable. IDX is recognised by its magic; CIFAR (which has no header) by its size and file name. Memory is
+ * bounded by the data-file budget (`limits.maxBytes`, else $NEUROPLAST_MAX_DATA_BYTES, else 1 GiB).
  */
-export async function inspectDataFile(path: string): Promise<InspectReport> {
-  let stat;
-  try {
-    stat = await fsp.stat(path);
-  } catch {
-    throw new DataFormatError(path, 'file not found');
-  }
-  if (!stat.isFile()) throw new DataFormatError(path, 'not a regular file');
-  const gzip = await isGzipFile(path);
+export async function inspectDataFile(path: string, limits: ReadLimits = {}): Promise<InspectReport> {
+  const { size, gzip } = await probeDataFile(path);
   const name = basename(path);
   const looksCifar = !gzip && /\.bin$/i.test(name);
   if (looksCifar) {
-    const variant =
-      stat.size % (CIFAR_PIXELS + 2) === 0 && stat.size % (CIFAR_PIXELS + 1) !== 0 ? CIFAR100 : CIFAR10;
-    const batch = await readCifarBatch(path, variant);
+    const variant = size % (CIFAR_PIXELS + 2) === 0 && size % (CIFAR_PIXELS + 1) !== 0 ? CIFAR100 : CIFAR10;
+    const batch = await readCifarBatch(path, variant, limits);
     return {
       file: path,
       format: variant === CIFAR10 ? 'cifar10-binary' : 'cifar100-binary',
@@ -48,7 +39,7 @@ export async function inspectDataFile(path: string): Promise<InspectReport> {
       labelCounts: labelCounts(batch.labels, variant.numClasses),
     };
   }
-  const idx = await readIdx(path);
+  const idx = await readIdx(path, limits);
   let kind = `IDX ${idx.dtype} tensor ${idx.dims.join('x')}`;
   let counts: number[] | undefined;
   let min = Infinity;
@@ -62,7 +53,7 @@ export async function inspectDataFile(path: string): Promise<InspectReport> {
     kind = `${idx.dims[0]} greyscale images ${idx.dims[1]}x${idx.dims[2]}`;
   if (idx.magic === 2049 && idx.dims.length === 1) {
     kind = `${idx.dims[0]} labels`;
-    if (idx.dtype === 'uint8') counts = labelCounts(idx.data as Uint8Array, max + 1);
+    if (idx.dtype === 'uint8' && idx.data.length > 0) counts = labelCounts(idx.data as Uint8Array, max + 1);
   }
   return {
     file: path,

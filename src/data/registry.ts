@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import * as tar from 'tar';
 import { NeuroplastError } from '../util/errors.js';
 import { exists } from '../util/fsx.js';
+import { DATA_FILE_BYTES } from '../util/budget.js';
+import { FileAccessError, readFileWithin } from '../util/files.js';
 import { readIdx, idxNameVariants } from './idx.js';
 import { readCifarBatch, concatBatches, CIFAR10, CIFAR10_RECORDS_PER_BATCH } from './cifar.js';
 import { downloadVerified, type DownloadOptions } from './download.js';
@@ -71,6 +73,22 @@ interface IdxDatasetDef {
   systemDirs: () => { dir: string; label: string }[];
 }
 
+function isAbsence(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Whether a candidate file is there: absent is no error, but one there that cannot be read (a link loop, no permission) is. */
+async function present(path: string): Promise<boolean> {
+  try {
+    await fsp.stat(path);
+    return true;
+  } catch (err) {
+    if (isAbsence(err)) return false;
+    throw new FileAccessError(path, 'read data file', err);
+  }
+}
+
 const IDX_IMAGE_MAGIC = 2051;
 const IDX_LABEL_MAGIC = 2049;
 
@@ -83,7 +101,7 @@ async function findIdxFiles(
     const base = def.files[key].name.replace(/\.gz$/, '');
     for (const variant of idxNameVariants(base)) {
       const p = join(dir, variant);
-      if (await exists(p)) {
+      if (await present(p)) {
         found[key] = p;
         break;
       }
@@ -286,8 +304,9 @@ async function findCifarFiles(dir: string): Promise<CifarFiles | null> {
   let names: string[];
   try {
     names = (await fsp.readdir(dir)).sort();
-  } catch {
-    return null;
+  } catch (err) {
+    if (isAbsence(err)) return null;
+    throw new FileAccessError(dir, 'list dataset folder', err);
   }
   const train = names.filter((n) => TRAIN_BATCH_RE.test(n)).map((n) => join(dir, n));
   const test = names.filter((n) => TEST_BATCH_RE.test(n)).map((n) => join(dir, n));
@@ -338,7 +357,8 @@ export const CIFAR10_DATASET: DatasetSpec = {
     const test = concatBatches(testBatches);
     let classes = CIFAR10_CLASSES;
     if (files.meta) {
-      const lines = (await fsp.readFile(files.meta, 'utf8'))
+      const lines = (await readFileWithin(files.meta, 'class-name file', DATA_FILE_BYTES))
+        .toString('utf8')
         .split('\n')
         .map((l) => l.trim())
         .filter(Boolean);

@@ -1,7 +1,14 @@
-import { promises as fsp } from 'node:fs';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { CST, Lexer, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, NeuroplastError } from '../util/errors.js';
+import { ConfigError } from '../util/errors.js';
+import {
+  BudgetError,
+  budgetLimit,
+  overBudget,
+  EXPERIMENT_FILE_BYTES,
+  EXPERIMENT_FILE_ITEMS,
+} from '../util/budget.js';
+import { readFileWithin } from '../util/files.js';
 import { getTaskKind, type ExperimentBase } from './task-kind.js';
 
 /**
@@ -46,47 +53,121 @@ export function validateAnyExperiment(raw: unknown, source: string): ExperimentB
   return parseWith(kind.schema, raw, source);
 }
 
+/** zod's own bound on `.int()` (Number.MAX_SAFE_INTEGER), shown only where the field has no tighter bound. */
+function isSafeIntBound(issue: z.core.$ZodIssue): boolean {
+  return (
+    (issue.code === 'too_big' && issue.maximum === Number.MAX_SAFE_INTEGER) ||
+    (issue.code === 'too_small' && issue.minimum === Number.MIN_SAFE_INTEGER)
+  );
+}
+
+const samePath = (a: PropertyKey[], b: PropertyKey[]) =>
+  a.length === b.length && a.every((k, i) => k === b[i]);
+
 /** Validates with a zod schema; on failure throws one line naming the source, field path, expected and found. */
 export function parseWith<S extends z.ZodType>(schema: S, raw: unknown, source: string): z.output<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  const all = result.error.issues;
+  const issues = all.filter(
+    (i) => !(isSafeIntBound(i) && all.some((o) => o !== i && samePath(o.path, i.path))),
+  );
+  const issue = issues[0];
   const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
   const found = lookup(raw, issue.path);
   let msg = issue.message;
   if (issue.code === 'unrecognized_keys')
     msg = `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-  else if (!/received|found/.test(msg)) msg = `${msg}; found ${describeFound(found)}`;
-  const more = result.error.issues.length > 1 ? ` (+${result.error.issues.length - 1} more)` : '';
+  // A custom check on a whole section (e.g. the model against the memory budget) says its own numbers.
+  else if (!/received|found/.test(msg) && !(issue.code === 'custom' && typeof found === 'object'))
+    msg = `${msg}; found ${describeFound(found)}`;
+  const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
   throw new ConfigError(`${source}: ${path}`, `${msg}${more}`);
 }
 
-/** Reads and validates an experiment YAML (or JSON) file of any kind. */
+/** YAML lexer tokens that are layout, not content: they do not count against the item budget. */
+const LAYOUT_TOKENS = new Set<string | null>([
+  'space',
+  'newline',
+  'comment',
+  'doc-mode',
+  'byte-order-mark',
+  null,
+]);
+
+/**
+ * Counts the YAML items (keys, values, brackets, commas, anchors, tags) with the lexer, stopping at the budget, so a
+ * file of a million tiny values is refused before the parser builds a node for each.
+ */
+function checkYamlItems(path: string, text: string): void {
+  const limit = budgetLimit(EXPERIMENT_FILE_ITEMS);
+  let items = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (LAYOUT_TOKENS.has(CST.tokenType(token)) || ++items <= limit) continue;
+    const found = `more than ${limit} YAML items (keys, values, brackets, commas, anchors, tags)`;
+    throw new BudgetError(path, overBudget(found, EXPERIMENT_FILE_ITEMS, limit));
+  }
+}
+
+/** Where an alias that names no earlier anchor is, if there is one. */
+function unresolvedAlias(doc: Document): number | undefined {
+  let at: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) !== undefined) return undefined;
+      at = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return at;
+}
+
+/** Parses YAML (or JSON) text; syntax errors are one line with the file's line:col where the parser gives one. */
+function parseYamlText(path: string, text: string): unknown {
+  const lines = new LineCounter();
+  const fail = (offset: number | undefined, message: string) => {
+    const at = offset === undefined ? null : lines.linePos(offset);
+    return new ConfigError(
+      path + (at ? `:${at.line}:${at.col}` : ''),
+      `invalid YAML: ${message.split('\n')[0]}`,
+    );
+  };
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, logLevel: 'error' });
+  } catch (e) {
+    throw fail(undefined, (e as Error).message);
+  }
+  const error = doc.errors[0];
+  if (error) throw fail(error.pos[0], error.message);
+  if (doc.contents === null) throw new ConfigError(path, 'empty file: no YAML content, only comments');
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw fail(unresolvedAlias(doc), (e as Error).message);
+  }
+}
+
+function describeKind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'string' ? 'a string' : `a ${typeof v}`;
+}
+
+/**
+ * Reads and validates an experiment YAML (or JSON) file of any kind. The file may not exceed the experiment-file
+ * budgets (1 MiB, $NEUROPLAST_MAX_EXPERIMENT_BYTES; 10000 YAML items, $NEUROPLAST_MAX_EXPERIMENT_ITEMS), checked
+ * before it is read and parsed.
+ */
 export async function loadExperimentFile(path: string): Promise<ExperimentBase> {
-  let text: string;
-  try {
-    text = await fsp.readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new NeuroplastError(
-      `${path}: cannot read experiment file (${code === 'ENOENT' ? 'file not found' : code})`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text, { prettyErrors: false });
-  } catch (e) {
-    const err = e as YAMLParseError;
-    const line = err.linePos?.[0];
-    throw new ConfigError(
-      path + (line ? `:${line.line}:${line.col}` : ''),
-      `invalid YAML: ${err.message.split('\n')[0]}`,
-    );
-  }
+  const text = (await readFileWithin(path, 'experiment file', EXPERIMENT_FILE_BYTES)).toString('utf8');
+  if (text.trim() === '') throw new ConfigError(path, 'empty file: expected a mapping with name and task');
+  checkYamlItems(path, text);
+  const raw = parseYamlText(path, text);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(
       path,
-      `expected a mapping with name, task, model and learner; found ${Array.isArray(raw) ? 'a list' : typeof raw}`,
+      `expected a mapping with name, task, model and learner; found ${describeKind(raw)}`,
     );
   }
   return validateAnyExperiment(raw, path);

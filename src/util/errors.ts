@@ -53,6 +53,11 @@ const SYSTEM_REASONS: Record<string, string> = {
   EBUSY: 'resource busy',
 };
 
+/** The cause of a failed system call in words, for its errno code (`ELOOP`: "symbolic link loop"), if known. */
+export function systemReason(code: string): string | undefined {
+  return SYSTEM_REASONS[code];
+}
+
 /**
  * A filesystem or stream error (Node's errors with a code and a system call) as one line naming the path, the
  * operation and the cause, e.g. "/runs/x/checkpoints/last.nptb: cannot open: no space left on device (ENOSPC)";
