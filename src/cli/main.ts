@@ -236,23 +236,27 @@ function buildProgram(): Command {
   return program;
 }
 
+let handlersInstalled = false;
+
 /**
- * A closed pipe (`neuroplast run x.yaml | head -1`) ends our output quietly, never the run: later writes to the
- * closed stream are dropped.
+ * Once per process: a closed pipe (`neuroplast run x.yaml | head -1`) ends our output quietly, never the run (later
+ * writes to the closed stream are dropped), and warnings (a stale lock taken over, a resume on other kernels) print
+ * as one line each, like errors.
  */
-function ignoreClosedPipes(): void {
+function installProcessHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
   for (const stream of [process.stdout, process.stderr])
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
     });
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => console.error(`neuroplast: warning: ${w.message}`));
 }
 
 /** Runs the CLI; returns the exit code. Errors print one line naming the problem. */
 export async function main(argv: string[]): Promise<number> {
-  ignoreClosedPipes();
-  // Warnings (a stale lock taken over, a resume on other kernels) as one line each, like errors.
-  process.removeAllListeners('warning');
-  process.on('warning', (w) => console.error(`neuroplast: warning: ${w.message}`));
+  installProcessHandlers();
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
