@@ -20,6 +20,7 @@ export async function saveCheckpoint(
   model: Sequential,
   optimizer: Optimizer,
   loopState: Record<string, unknown>,
+  configSha256?: string,
 ): Promise<void> {
   const tensors = new Map<string, NamedTensor>();
   for (const t of modelState(model)) tensors.set(`model/${t.name}`, { shape: t.shape, data: t.value });
@@ -29,14 +30,17 @@ export async function saveCheckpoint(
     format: 'neuroplast-checkpoint',
     optimizer: { kind: optimizer.kind, scalars: opt.scalars },
     loop: loopState,
+    configSha256,
   };
   await writeFileAtomic(path, encodeBundle({ meta, tensors }));
 }
 
+/** Restores model and optimizer; returns the loop state and the config hash the checkpoint was written for. */
 export async function loadCheckpoint(
   path: string,
   model: Sequential,
   optimizer: Optimizer,
+  checkConfig?: (recordedSha256: unknown) => void,
 ): Promise<Record<string, unknown>> {
   let buf: Buffer;
   try {
@@ -54,6 +58,7 @@ export async function loadCheckpoint(
   if (!isObject(optMeta) || typeof optMeta.kind !== 'string' || !isObject(optMeta.scalars))
     throw new DataFormatError(path, 'checkpoint header has no optimizer state');
   if (!isObject(loop)) throw new DataFormatError(path, 'checkpoint header has no loop state');
+  checkConfig?.(bundle.meta.configSha256);
   restoreModelState(model, bundle.tensors, path, 'model/');
   if (optMeta.kind !== optimizer.kind) {
     throw new NeuroplastError(

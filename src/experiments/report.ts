@@ -69,8 +69,9 @@ export async function reportRun(dir: string): Promise<RunReport> {
   const cfg = parseWith(kind.schema, raw, run.configPath);
   // A finished run's summary.json is the record; an unfinished one is summarised from its finished parts.
   const partial = finished ? null : ((await kind.partialSummary?.(dir, cfg)) ?? null);
-  const summary = partial ?? (finished ? await readSummary() : null);
+  // The report first: a damaged summary gets a page with an error panel, then the one-line error.
   const reportPath = await renderRunReport(dir, partial ?? undefined);
+  const summary = partial ?? (finished ? await readSummary() : null);
   let lines: string[] = [];
   try {
     if (summary) lines = kind.describe(summary);

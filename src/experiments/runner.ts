@@ -172,6 +172,8 @@ async function runLocked(
       quiet: req.quiet,
       onCheckpoint: req.onCheckpoint,
       jobs: req.jobs,
+      configSha256: status.configSha256,
+      allowConfigChange: req.allowConfigChange,
     });
   } catch (err) {
     // Keep the run's own error even when recording it fails too (a full disk).

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ConfigError } from '../util/errors.js';
 import { Registry } from '../util/registry.js';
 import { registerReportView, reportViewNames, type ReportView } from '../viz/index.js';
 import type { RunDir } from './run-dir.js';
@@ -28,6 +29,24 @@ export interface TaskRunContext {
   onCheckpoint?: (at: number) => void;
   /** Parallel work items at once (only kinds that say `parallel`); undefined: the kind's default. */
   jobs?: number;
+  /** The hash of the run's config: checkpoints record it, and resume refuses one written for another config. */
+  configSha256?: string;
+  /** Resume was told to accept a changed config (--allow-config-change). */
+  allowConfigChange?: boolean;
+}
+
+/**
+ * Refuses resuming from a checkpoint written for another config than the run's (a checkpoint copied from another
+ * run, or a config edited without --allow-config-change); checkpoints written before they recorded it pass.
+ */
+export function checkCheckpointConfig(path: string, recorded: unknown, ctx: TaskRunContext): void {
+  if (typeof recorded !== 'string' || !ctx.configSha256 || ctx.allowConfigChange) return;
+  if (recorded !== ctx.configSha256)
+    throw new ConfigError(
+      path,
+      `written for another config (sha256 ${recorded.slice(0, 12)}...) than this run's ` +
+        `(${ctx.configSha256.slice(0, 12)}...); resume the run it belongs to, or pass --allow-config-change`,
+    );
 }
 
 /**

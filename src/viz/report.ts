@@ -133,23 +133,41 @@ export function chooseReportView(run: RunContents): ReportView {
 /**
  * Writes a self-contained report.html (inline SVG, no scripts) for a run directory with the views registered so
  * far (`writeRunReport` from neuroplast/experiments registers the built-in kinds' views first). An unfinished run
- * has no summary.json yet; the caller may pass the summary of its finished parts instead. A summary its view
- * cannot read is a one-line error naming the file.
+ * has no summary.json yet; the caller may pass the summary of its finished parts instead. A damaged summary (bad
+ * JSON, not an object, or one its view cannot read) gets a page with an error panel, and then the same one-line
+ * error naming the file is thrown.
  */
 export async function renderRunReport(runPath: string, summaryOverride?: object): Promise<string> {
-  const run = await readRunContents(runPath, summaryOverride);
-  const view = chooseReportView(run);
+  const summaryPath = join(runPath, 'summary.json');
+  let problem: NeuroplastError | null = null;
+  let run: RunContents;
+  try {
+    run = await readRunContents(runPath, summaryOverride);
+  } catch (err) {
+    if (!(err instanceof NeuroplastError) || !err.message.startsWith(summaryPath)) throw err;
+    // A damaged summary still gets a page: its error, and the rest of the run.
+    problem = err;
+    run = await readRunContents(runPath, {});
+  }
+  let view = problem ? SUMMARY_VIEW : chooseReportView(run);
   let rendered: { title: string; body: Html };
   try {
     rendered = await view.render(run);
   } catch (err) {
     if (err instanceof NeuroplastError) throw err;
-    throw new NeuroplastError(
-      `${join(runPath, 'summary.json')}: not a summary the ${view.name} view can show (${(err as Error).message})`,
+    problem = new NeuroplastError(
+      `${summaryPath}: not a summary the ${view.name} view can show (${(err as Error).message})`,
     );
+    view = SUMMARY_VIEW;
+    rendered = await view.render(run);
   }
+  const body = problem
+    ? html`<div class="error"><b>This run's summary cannot be shown:</b> ${problem.message}</div>${rendered.body}`
+    : rendered.body;
   const out = join(runPath, 'report.html');
-  await writeFileAtomic(out, page(rendered.title, rendered.body, run.config));
+  await writeFileAtomic(out, page(rendered.title, body, run.config));
+  // The page says what is wrong; the caller is told too (the CLI exits non-zero with the same line).
+  if (problem) throw problem;
   return out;
 }
 
@@ -157,7 +175,7 @@ export async function renderRunReport(runPath: string, summaryOverride?: object)
 function page(title: string, body: Html, config: Record<string, unknown>): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
-<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}pre{background:#f6f6f6;padding:8px;overflow:auto}</style>
+<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}pre{background:#f6f6f6;padding:8px;overflow:auto}.error{background:#fdecea;border:1px solid #e0a0a0;padding:8px;margin:1em 0}</style>
 </head><body>
 <h1>${escapeXml(title)}</h1>
 ${body.text}

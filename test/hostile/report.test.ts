@@ -67,7 +67,7 @@ test('report: damaged run files are one-line errors naming the file, never a sta
     [{ 'config.json': { ...classificationConfig(), grid: {} } }, /config\.json: grid\.trainFractions: /],
     [
       { 'config.json': classificationConfig(), 'summary.json': 'null' },
-      /summary\.json: expected a JSON object with a kind, found null/,
+      /summary\.json: expected a JSON object, found null/,
     ],
     [
       { 'config.json': classificationConfig(), 'summary.json': { kind: 'grid', name: 'g' } },
@@ -75,9 +75,16 @@ test('report: damaged run files are one-line errors naming the file, never a sta
     ],
   ];
   for (const [files, message] of cases) {
-    const r = await runCli(['report', runDir(files)]);
+    const dir = runDir(files);
+    const r = await runCli(['report', dir]);
     assert.equal(r.code, 1, JSON.stringify(files));
     assert.match(oneLine(r.stderr), message);
+    // A damaged summary still gets a page, saying what is wrong.
+    if (/summary\.json/.test(message.source))
+      assert.match(
+        readFileSync(join(dir, 'report.html'), 'utf8'),
+        /<div class="error"><b>This run's summary cannot be shown/,
+      );
   }
   assert.match(
     oneLine((await runCli(['report', tempDir()])).stderr),

@@ -198,3 +198,18 @@ test('SIGTERM mid-run leaves the run marked interrupted, its last checkpoint and
   const res = await runCli(['run', '--resume', out, '--quiet']);
   assert.equal(res.code, 0, res.stderr);
 });
+
+test('a checkpoint from another run (another config) is refused, naming it', async () => {
+  const { dir, exp } = experiment();
+  const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+  assert.equal((await runAndKill(exp, a, 20)).signal, 'SIGKILL');
+  writeFileSync(exp, SMALL.replace('seed: 7', 'seed: 9'));
+  assert.equal((await runAndKill(exp, b, 20)).signal, 'SIGKILL');
+  writeFileSync(join(b, 'checkpoints', 'last.nptb'), readFileSync(join(a, 'checkpoints', 'last.nptb')));
+  const r = await runCli(['run', '--resume', b, '--quiet']);
+  assert.equal(r.code, 1);
+  assert.match(
+    errorLine(r.stderr),
+    /b\/checkpoints\/last\.nptb: written for another config \(sha256 \w+\.\.\.\) than this run's/,
+  );
+});

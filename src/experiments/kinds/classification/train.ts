@@ -20,7 +20,7 @@ import { createOptimizer, type Optimizer } from '../../../optim/index.js';
 import { Rng, type RngState } from '../../../util/rng.js';
 import { NeuroplastError } from '../../../util/errors.js';
 import { Progress } from '../../../util/progress.js';
-import type { TaskRunContext } from '../../task-kind.js';
+import { checkCheckpointConfig, type TaskRunContext } from '../../task-kind.js';
 import { loadCheckpoint, saveCheckpoint } from '../../checkpoint.js';
 import {
   DivergenceGuard,
@@ -150,7 +150,9 @@ export async function runClassification(
     trainRng: new Rng(cfg.seed, 2).getState(),
   };
   if (opts.resume) {
-    state = (await loadCheckpoint(runDir.checkpointPath, model, optimizer)) as unknown as LoopState;
+    state = (await loadCheckpoint(runDir.checkpointPath, model, optimizer, (recorded) =>
+      checkCheckpointConfig(runDir.checkpointPath, recorded, opts),
+    )) as unknown as LoopState;
     let n = 0;
     await runDir.trimMetrics(() => n++ < state.metricsLines);
   }
@@ -175,7 +177,13 @@ export async function runClassification(
         );
     }
     const s: LoopState = { ...state, ...resumeAt, metricsLines, trainRng: trainRng.getState() };
-    await saveCheckpoint(runDir.checkpointPath, model, optimizer, s as unknown as Record<string, unknown>);
+    await saveCheckpoint(
+      runDir.checkpointPath,
+      model,
+      optimizer,
+      s as unknown as Record<string, unknown>,
+      opts.configSha256,
+    );
     opts.onCheckpoint?.(state.step);
   };
 

@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../../../util/fsx.js';
 import { NeuroplastError } from '../../../util/errors.js';
 import { Progress } from '../../../util/progress.js';
 import { receptiveFieldPng } from '../../../viz/index.js';
-import type { TaskRunContext } from '../../task-kind.js';
+import { checkCheckpointConfig, type TaskRunContext } from '../../task-kind.js';
 import type { DiehlCookExperimentConfig } from './config.js';
 
 export interface DiehlCookSummary extends DiehlCookResult {
@@ -26,7 +26,11 @@ export interface DiehlCookSummary extends DiehlCookResult {
 
 const CHECKPOINT_FORMAT = 'neuroplast-diehl-cook-checkpoint';
 
-async function saveDiehlCookCheckpoint(path: string, c: DiehlCookCheckpoint): Promise<void> {
+async function saveDiehlCookCheckpoint(
+  path: string,
+  c: DiehlCookCheckpoint,
+  configSha256?: string,
+): Promise<void> {
   const n = c.network;
   const tensors = new Map<string, NamedTensor>();
   for (const [k, v] of Object.entries(n.arrays)) tensors.set(k, { shape: [v.length], data: v });
@@ -36,11 +40,15 @@ async function saveDiehlCookCheckpoint(path: string, c: DiehlCookCheckpoint): Pr
     presentations: c.presentations,
     rng: n.rng,
     step: n.step,
+    configSha256,
   };
   await writeFileAtomic(path, encodeBundle({ meta, tensors }));
 }
 
-async function loadDiehlCookCheckpoint(path: string): Promise<DiehlCookCheckpoint | undefined> {
+async function loadDiehlCookCheckpoint(
+  path: string,
+  ctx: TaskRunContext,
+): Promise<DiehlCookCheckpoint | undefined> {
   let buf: Buffer;
   try {
     buf = await fsp.readFile(path);
@@ -54,6 +62,7 @@ async function loadDiehlCookCheckpoint(path: string): Promise<DiehlCookCheckpoin
     presentations: number;
     rng: DiehlCookState['rng'];
     step: number;
+    configSha256?: unknown;
   };
   if (meta.format !== CHECKPOINT_FORMAT)
     throw new NeuroplastError(`${path}: not a Diehl & Cook checkpoint (format ${String(meta.format)})`);
@@ -64,6 +73,7 @@ async function loadDiehlCookCheckpoint(path: string): Promise<DiehlCookCheckpoin
       );
   if (meta.rng === null || typeof meta.rng !== 'object')
     throw new NeuroplastError(`${path}: checkpoint header has no random-number state`);
+  checkCheckpointConfig(path, meta.configSha256, ctx);
   return {
     trainDone: meta.trainDone,
     presentations: meta.presentations,
@@ -86,7 +96,7 @@ export async function runDiehlCookExperiment(
 ): Promise<DiehlCookSummary> {
   const { runDir } = opts;
   const ds = await loadDataset(cfg.task.dataset);
-  const resumeFrom = opts.resume ? await loadDiehlCookCheckpoint(runDir.checkpointPath) : undefined;
+  const resumeFrom = opts.resume ? await loadDiehlCookCheckpoint(runDir.checkpointPath, opts) : undefined;
   const trained = resumeFrom?.trainDone ?? 0;
   // Metrics after the checkpoint were written by the killed process: drop them so none repeats.
   if (opts.resume) await runDir.trimMetrics((r) => r.phase === 'train' && Number(r.images) <= trained);
@@ -100,7 +110,7 @@ export async function runDiehlCookExperiment(
       resumeFrom,
       checkpointEvery: cfg.checkpoint.everyImages,
       onCheckpoint: async (c) => {
-        await saveDiehlCookCheckpoint(runDir.checkpointPath, c);
+        await saveDiehlCookCheckpoint(runDir.checkpointPath, c, opts.configSha256);
         opts.onCheckpoint?.(c.trainDone);
       },
       onProgress: (p) => {
