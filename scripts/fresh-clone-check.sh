@@ -30,7 +30,8 @@ hidden() {
 
 echo "fresh clone in $work/neuroplast: npm install && npm test"
 if ! hidden > "$work/plain.log" 2>&1; then
-  tail -40 "$work/plain.log"
+  grep -E -A30 '^ *not ok ' "$work/plain.log" | head -120
+  tail -12 "$work/plain.log"
   echo "FAIL: npm test failed on a fresh clone"
   exit 1
 fi
