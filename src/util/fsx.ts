@@ -32,8 +32,18 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await fsp.rename(tmp, target);
   } catch (err) {
     await fsp.rm(tmp, { force: true });
-    throw err;
+    throw namedAfter(err, target);
   }
+}
+
+/** A write error on the temp file is about the file being written: name that one. */
+function namedAfter(err: unknown, target: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && !e.path) {
+    e.path = target;
+    e.syscall ??= 'write';
+  }
+  return err;
 }
 
 export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
@@ -53,7 +63,7 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
     } catch {
       /* already gone */
     }
-    throw err;
+    throw namedAfter(err, target);
   }
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runAndKill, runCli, tempDir } from '../helpers.js';
@@ -212,4 +212,35 @@ test('a checkpoint from another run (another config) is refused, naming it', asy
     errorLine(r.stderr),
     /b\/checkpoints\/last\.nptb: written for another config \(sha256 \w+\.\.\.\) than this run's/,
   );
+});
+
+test('a full disk: one line naming the file, the last checkpoint intact, no temp files; resume then ends identically', (t) => {
+  if (process.getuid?.() !== 0 || spawnSync('unshare', ['-m', 'true']).status !== 0)
+    return t.skip('needs root and a mount namespace (unshare -m) to mount a small tmpfs');
+  const { dir, exp } = experiment(
+    SMALL.replace('hidden: [32]', 'hidden: [128]').replace(
+      'name: sgd, lr: 0.1, momentum: 0.9',
+      'name: adam, lr: 0.001',
+    ),
+  );
+  const full = join(dir, 'full');
+  assert.equal(spawnSync(process.execPath, [CLI, 'run', exp, '--out', full, '--quiet']).status, 0);
+  // A 2 MB filesystem holds one checkpoint (about 1.2 MB with Adam's state) but not the next one's temp file beside it.
+  const script = `
+    set -u; cd ${JSON.stringify(dir)}; mkdir fs; mount -t tmpfs -o size=2000k tmpfs fs
+    ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run ${JSON.stringify(exp)} --out fs/run --quiet 2>err.txt
+    echo "exit=$?"; cat err.txt; ls -A fs/run/checkpoints | tr '\\n' ' '; echo; cat fs/run/run.json | tr -d '\\n '; echo
+    mount -o remount,size=16m fs
+    ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run --resume fs/run --quiet >/dev/null 2>&1; echo "resume=$?"
+    cat fs/run/summary.json | tr -d '\\n '`;
+  const out = spawnSync('unshare', ['-m', 'bash', '-c', script], { encoding: 'utf8' }).stdout.split('\n');
+  assert.equal(out[0], 'exit=1', out.join('\n'));
+  assert.match(
+    out[1],
+    /^neuroplast: error: .*fs\/run\/checkpoints\/last\.nptb: cannot write: no space left on device \(ENOSPC\)$/,
+  );
+  assert.equal(out[2].trim(), 'config-at-start.json last.nptb');
+  assert.match(out[3], /"status":"failed"/);
+  assert.equal(out[4], 'resume=0');
+  assert.equal(out[5], read(join(full, 'summary.json')).replace(/[\n ]/g, ''));
 });
