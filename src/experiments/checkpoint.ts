@@ -9,10 +9,7 @@ import {
 } from '../engine/index.js';
 import type { Optimizer } from '../optim/index.js';
 import { writeFileAtomic } from '../util/fsx.js';
-import { DataFormatError, NeuroplastError } from '../util/errors.js';
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
+import { DataFormatError, isObject, NeuroplastError } from '../util/errors.js';
 
 /** Model state (parameters and buffers), optimizer state and loop state in one bundle, written atomically. */
 export async function saveCheckpoint(

@@ -1,6 +1,6 @@
 // The built-in kinds' views must be registered before a report's view is chosen.
 import './kinds/index.js';
-import { NeuroplastError } from '../util/errors.js';
+import { isObject, NeuroplastError } from '../util/errors.js';
 import { exists } from '../util/fsx.js';
 import { renderRunReport } from '../viz/index.js';
 import { parseWith } from './config.js';
@@ -27,9 +27,6 @@ export interface RunReport {
   /** Things the user should know (e.g. a kind this process does not know, shown by its summary only). */
   warnings: string[];
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Reads a run directory, validates its config with its kind's schema, summarises an unfinished run from its

@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { NeuroplastError } from './errors.js';
 
 /**
@@ -46,6 +47,17 @@ export const MODEL_BYTES: Budget = {
   defaultValue: 8 * 2 ** 30,
   unit: 'bytes',
 };
+
+/**
+ * The model budget in force: NEUROPLAST_MAX_MODEL_BYTES when set, else the default capped at this machine's memory
+ * (its total, not what is free at the moment, so that whether a config validates does not depend on what else runs).
+ */
+export function modelBudget(env: NodeJS.ProcessEnv = process.env, machineBytes = totalmem()): number {
+  const raw = env[MODEL_BYTES.env];
+  return raw !== undefined && raw.trim() !== ''
+    ? budgetLimit(MODEL_BYTES, env)
+    : Math.min(MODEL_BYTES.defaultValue, machineBytes);
+}
 
 const SUFFIX: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 

@@ -70,3 +70,7 @@ export function describeSystemError(err: unknown): string | null {
   const where = e.path ? `${e.path}${e.dest ? ` -> ${e.dest}` : ''}: ` : '';
   return `${where}cannot ${e.syscall}: ${reason} (${e.code})`;
 }
+
+/** A plain JSON object (what run files and headers must be), not null, an array or a scalar. */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);

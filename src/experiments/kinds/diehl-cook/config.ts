@@ -6,7 +6,7 @@ import {
   diehlCookParameters,
   type DiehlCookParameters,
 } from '../../../spiking/index.js';
-import { budgetLimit, formatAmount, overBudget, MODEL_BYTES } from '../../../util/budget.js';
+import { formatAmount, modelBudget, overBudget, MODEL_BYTES } from '../../../util/budget.js';
 import { ConfigError } from '../../../util/errors.js';
 
 const count = z.number().int().nonnegative();
@@ -29,7 +29,7 @@ type Issue = { path: PropertyKey[]; message: string };
 
 function checkNetworkMemory(p: DiehlCookParameters): Issue | null {
   const bytes = networkBytes(p);
-  const limit = budgetLimit(MODEL_BYTES);
+  const limit = modelBudget();
   if (bytes <= limit) return null;
   const found =
     `needs about ${formatAmount(bytes, 'bytes')}: ${p.neurons} neurons x ${p.inputSize} inputs, ` +
