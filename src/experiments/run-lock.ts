@@ -24,7 +24,8 @@ function alive(pid: number): boolean {
 
 /**
  * One writer per run directory: DIR/.lock is created exclusively (O_EXCL), so of two processes only one gets it.
- * A lock left by a process of this host that no longer runs (killed) is stale: it is reported and taken over. A
+ * A lock left by a process of this host that no longer runs (killed) is stale: it is removed and reported, and the
+ * lock is taken again (by this process or, in a race, another). A
  * live owner, or an owner on another host (whose liveness cannot be checked from here), is refused in one line.
  */
 export class RunLock {

@@ -54,10 +54,10 @@ function checkJobs(cfg: ExperimentBase, jobs: number | undefined): void {
     );
 }
 
-/** How a stale lock (left by a killed run of this host) is reported before it is taken over. */
+/** How a stale lock (left by a killed run of this host) is reported when it is removed. */
 const reportStale = (dir: string) => (owner: LockOwner) =>
   process.emitWarning(
-    `${dir}: process ${owner.pid} (since ${owner.since}) no longer runs; taking over its run directory`,
+    `${dir}: process ${owner.pid} (since ${owner.since}) no longer runs; its stale lock is removed`,
   );
 
 /** The main job: validate the experiment before any work, run it into its run directory, write summary and report. */
