@@ -28,7 +28,7 @@ export {
 } from './neurons/index.js';
 export { PoissonGroup, SpikeSourceArray } from './inputs.js';
 export { Projection, type Connector, type ProjectionOptions } from './projection.js';
-export { Network } from './network.js';
+export { Network, type Connection, type DelayBuffer } from './network.js';
 export {
   SpikeMonitor,
   StateMonitor,
@@ -56,7 +56,7 @@ export {
   type ModulatorKind,
   type KindDescription,
 } from './registries.js';
-export { cobaNetwork, COBA_EXCITATORY, type CobaOptions } from './coba.js';
+export * from './presets/index.js';
 export {
   PairStdp,
   RewardModulatedStdp,

@@ -21,12 +21,20 @@ import type {
 
 const isPopulation = (g: SpikeSource): g is NeuronPopulation => 'exc' in g && 'inh' in g;
 
-interface Wiring {
-  projection: Projection;
-  source: SpikeSource;
+/** One projection as wired into a network: its source, its target and its rule. */
+export interface Connection {
+  readonly projection: Projection;
+  readonly source: SpikeSource;
   /** An input group as target receives no current; its prescribed spikes still drive plasticity. */
-  target: SpikeSource;
-  plasticity?: PlasticityRule;
+  readonly target: SpikeSource;
+  readonly plasticity?: PlasticityRule;
+}
+
+/** Spikes in flight to one population: per-receptor ring buffers of `slots` steps (slot = step % slots). */
+export interface DelayBuffer {
+  exc: Float32Array;
+  inh: Float32Array;
+  slots: number;
 }
 
 /** A modulated rule and, in its `modulatorNames` order, the sources it reads and the values handed over. */
@@ -53,8 +61,10 @@ function describeRule(rule: PlasticityRule): string {
  */
 export class Network {
   readonly groups: SpikeSource[] = [];
-  private readonly wiring: Wiring[] = [];
-  private ring = new Map<NeuronPopulation, { exc: Float32Array; inh: Float32Array; slots: number }>();
+  private readonly wiring: Connection[] = [];
+  /** Every projection with its source, target and rule, in the order connected (a read-only view). */
+  readonly connections: readonly Connection[] = this.wiring;
+  private ring = new Map<NeuronPopulation, DelayBuffer>();
   private readonly monitorList: Monitor[] = [];
   private readonly modulatorList: ModulatorSource[] = [];
   /** Every monitor, recorded after each step and exported in this order (a read-only view: `addMonitor` adds). */
@@ -221,6 +231,11 @@ export class Network {
         routes.push({ rule: plasticity, sources, values: new Float64Array(sources.length) });
       }
     return (this.routes = routes);
+  }
+
+  /** The delay buffer of spikes in flight to `target` (created on first use; saving and loading read it). */
+  delayBuffer(target: NeuronPopulation): DelayBuffer {
+    return this.buffers(target);
   }
 
   private buffers(target: NeuronPopulation) {

@@ -1,7 +1,7 @@
-import { Rng } from '../util/rng.js';
-import { Network } from './network.js';
-import type { SpikeMonitor } from './monitors.js';
-import type { LifGroup, LifParameters } from './neurons/index.js';
+import { Rng } from '../../util/rng.js';
+import { Network } from '../network.js';
+import type { SpikeMonitor } from '../monitors.js';
+import type { LifGroup, LifParameters } from '../neurons/index.js';
 
 /** Vogels & Abbott (2005) conductance-based LIF, as in Brian2's COBA example (shared/anchors/brian2_coba.py). */
 export const COBA_EXCITATORY: LifParameters = {

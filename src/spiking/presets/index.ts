@@ -1,0 +1,2 @@
+/** Published networks, built ready to run: one file each, exported here. */
+export { cobaNetwork, COBA_EXCITATORY, type CobaOptions } from './coba.js';
