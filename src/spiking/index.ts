@@ -28,13 +28,32 @@ export {
 } from './neurons/index.js';
 export { PoissonGroup, SpikeSourceArray } from './inputs.js';
 export { Projection, type Connector, type ProjectionOptions } from './projection.js';
-export { Network, type Connection, type DelayBuffer } from './network.js';
+export {
+  Network,
+  type Connection,
+  type DelayBuffer,
+  type NetworkOperation,
+  type OperationSlot,
+} from './network.js';
+export { Subgroup } from './subgroup.js';
+export {
+  initialize,
+  initializerSpecSchema,
+  stateVariables,
+  type Initializer,
+  type InitializerSpec,
+} from './initializers.js';
+export { createNoise, noiseSpecSchema, type NoiseSource, type NoiseSpec } from './noise.js';
+/** The library's seeded generator (xoshiro128**), for weights, delays and initial values drawn in user code. */
+export { Rng } from '../util/rng.js';
 export {
   SpikeMonitor,
   StateMonitor,
   PopulationRateMonitor,
   WeightMonitor,
   SampledMonitor,
+  encodeName,
+  type SynapseSelection,
 } from './monitors.js';
 export {
   ConstantModulator,

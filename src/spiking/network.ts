@@ -6,7 +6,16 @@ import { requirePositive } from './params.js';
 import { LifGroup, type LifParameters } from './neurons/index.js';
 import { PoissonGroup, SpikeSourceArray } from './inputs.js';
 import { Projection, type ProjectionOptions } from './projection.js';
-import { PopulationRateMonitor, SpikeMonitor, StateMonitor, WeightMonitor } from './monitors.js';
+import {
+  PopulationRateMonitor,
+  SpikeMonitor,
+  StateMonitor,
+  WeightMonitor,
+  type SynapseSelection,
+} from './monitors.js';
+import { Subgroup, isPopulation, resolveNeurons } from './subgroup.js';
+import { initialize, type Initializer } from './initializers.js';
+import { createNoise, type NoiseSource, type NoiseSpec } from './noise.js';
 import { ConstantModulator, FunctionModulator, isModulatedRule } from './modulators.js';
 import type {
   CellType,
@@ -19,7 +28,30 @@ import type {
   StateVariable,
 } from './types.js';
 
-const isPopulation = (g: SpikeSource): g is NeuronPopulation => 'exc' in g && 'inh' in g;
+/** Where in a step a network operation runs (see `Network.operation`). */
+export type OperationSlot = 'start' | 'before-plasticity' | 'after-plasticity' | 'end';
+const OPERATION_SLOTS: readonly OperationSlot[] = ['start', 'before-plasticity', 'after-plasticity', 'end'];
+
+/** A callback run every `everySteps` steps at one point of the step. */
+export interface NetworkOperation {
+  readonly fn: (tMs: number, step: number) => void;
+  readonly when: OperationSlot;
+  readonly everySteps: number;
+}
+
+/** A connection and where its spikes land: the population holding the target (a subgroup's parent) and the map. */
+interface Delivery {
+  connection: Connection;
+  population: NeuronPopulation | null;
+  map: Int32Array | null;
+}
+
+interface GuardState {
+  windowSteps: number;
+  groups: NeuronPopulation[];
+  counts: Int32Array[];
+  sums: Float64Array;
+}
 
 /** One projection as wired into a network: its source, its target and its rule. */
 export interface Connection {
@@ -75,9 +107,26 @@ export class Network {
    */
   readonly modulators: readonly ModulatorSource[] = this.modulatorList;
   private routes: Route[] | null = null;
+  private wires: Delivery[] | null = null;
+  private readonly operationList: NetworkOperation[] = [];
+  /** Network operations in the order added (a read-only view: `operation` adds, `removeOperation` removes). */
+  readonly operations: readonly NetworkOperation[] = this.operationList;
+  private slots: Record<OperationSlot, NetworkOperation[]> | null = null;
+  private readonly subgroupList: Subgroup[] = [];
+  /** Views of parts of groups (`subgroup` adds). */
+  readonly subgroups: readonly Subgroup[] = this.subgroupList;
+  private readonly noiseList: NoiseSource[] = [];
+  /** Background noise sources (`noise` adds). */
+  readonly noiseSources: readonly NoiseSource[] = this.noiseList;
+  private guardState: GuardState | null = null;
+  /** Steps done since the network was built. */
   stepCount = 0;
-  /** Abort when any LIF group's rate over the last 100 ms exceeds this (runaway activity). */
+  /**
+   * Stop the run when any population's rate over the last `runawayWindowMs` of simulated time exceeds this
+   * (runaway activity). The window slides step by step and spans `run` calls, however the run is chunked.
+   */
   maxRateHz = 1000;
+  runawayWindowMs = 100;
 
   constructor(readonly dtMs: number) {
     requirePositive('network', 'dtMs', dtMs);
@@ -130,14 +179,28 @@ export class Network {
         `${name}.receptor`,
         `Dale's law: ${source.name} is cell type ${cellType.name} (${cellType.transmitter}), so its synapses cannot target the ${options.receptor} receptor`,
       );
-    const projection = new Projection(name, source.size, target.size, this.dtMs, {
-      ...options,
-      recurrent: options.recurrent ?? source === target,
-    });
+    this.requireMember(source, 'connect');
+    this.requireMember(target, 'connect');
+    const from = resolveNeurons(source);
+    const to = resolveNeurons(target);
+    // Views of one group may share neurons: a synapse from a neuron onto itself is a self-connection.
+    const sameNeuron =
+      from.group === to.group && (from.indices || to.indices)
+        ? (i: number, j: number) => (from.indices ? from.indices[i] : i) === (to.indices ? to.indices[j] : j)
+        : undefined;
+    const projection = new Projection(
+      name,
+      source.size,
+      target.size,
+      this.dtMs,
+      { ...options, recurrent: options.recurrent ?? from.group === to.group },
+      sameNeuron,
+    );
     options.plasticity?.attach(projection);
     this.wiring.push({ projection, source, target, plasticity: options.plasticity });
     this.routes = null;
-    if (isPopulation(target)) this.ring.delete(target);
+    this.wires = null;
+    if (isPopulation(to.group)) this.ring.delete(to.group);
     return projection;
   }
 
@@ -175,37 +238,81 @@ export class Network {
     return monitor;
   }
 
-  monitorSpikes(group: SpikeSource): SpikeMonitor {
-    return this.addMonitor(new SpikeMonitor(group));
+  /** Records the spikes of a group, a subgroup, or several of them numbered one after the other. */
+  monitorSpikes(groups: SpikeSource | readonly SpikeSource[]): SpikeMonitor {
+    for (const g of [groups].flat()) this.requireMember(g, 'monitorSpikes');
+    return this.addMonitor(new SpikeMonitor(groups));
   }
 
-  monitorWeights(projection: Projection, synapses: [number, number][], everySteps = 1): WeightMonitor {
-    return this.addMonitor(new WeightMonitor(projection, synapses, everySteps));
+  /**
+   * Samples weights of a projection: listed (pre, post) synapses, `'all'`, or `{ sample: n, seed }` chosen at
+   * random; every `every` steps, or `{ everyMs }`.
+   */
+  monitorWeights(
+    projection: Projection,
+    synapses: SynapseSelection,
+    every: number | { everyMs: number } = 1,
+  ): WeightMonitor {
+    return this.addMonitor(new WeightMonitor(projection, synapses, this.everySteps(every)));
   }
 
-  monitorRate(group: SpikeSource, binMs: number): PopulationRateMonitor {
-    return this.addMonitor(new PopulationRateMonitor(group, binMs, this.dtMs));
+  /** Population rate of a group, a subgroup or several of them, in bins of `binMs`. */
+  monitorRate(groups: SpikeSource | readonly SpikeSource[], binMs: number): PopulationRateMonitor {
+    for (const g of [groups].flat()) this.requireMember(g, 'monitorRate');
+    return this.addMonitor(new PopulationRateMonitor(groups, binMs, this.dtMs));
   }
 
-  /** Samples a state variable of any population (v, exc, inh, or e.g. an adaptive LIF's w or theta). */
-  monitorState<G extends NeuronPopulation>(
+  /**
+   * Samples a state variable of a population or subgroup (v, exc, inh, or e.g. an adaptive LIF's w or theta) for
+   * the listed neurons or `'all'`; every `every` steps, or `{ everyMs }`.
+   */
+  monitorState<G extends SpikeSource>(
     group: G,
-    variable: StateVariable<G>,
-    neurons: number[],
-    everySteps = 1,
-  ): StateMonitor<G> {
-    return this.addMonitor(new StateMonitor(group, variable, neurons, everySteps));
+    variable: G extends NeuronPopulation ? StateVariable<G> : string,
+    neurons: number[] | 'all' = 'all',
+    every: number | { everyMs: number } = 1,
+  ): StateMonitor {
+    this.requireMember(group, 'monitorState');
+    return this.addMonitor(new StateMonitor(group, variable, neurons, this.everySteps(every)));
+  }
+
+  private everySteps(every: number | { everyMs: number }): number {
+    if (typeof every === 'number') return every;
+    requirePositive('monitor', 'everyMs', every.everyMs);
+    const steps = Math.round(every.everyMs / this.dtMs);
+    if (steps < 1 || Math.abs(steps * this.dtMs - every.everyMs) > 1e-9 * every.everyMs)
+      throw new ConfigError(
+        'monitor.everyMs',
+        `expected a multiple of dt ${this.dtMs} ms, found ${every.everyMs}`,
+      );
+    return steps;
   }
 
   /**
    * Writes every monitor's CSV files into `dir` (a run directory), in the order the monitors were added:
-   * spikes-<group>.csv (t_ms,neuron), rate-<group>.csv (t_ms,rate_hz), state-<group>-<variable>.csv (t_ms, one
-   * column per neuron), weights-<projection>.csv (t_ms, one column per sampled synapse "pre->post"). Atomic per file.
+   * spikes-<name>.csv (t_ms,neuron), rate-<name>.csv (t_ms,rate_hz), state-<group>-<variable>.csv (t_ms, one
+   * column per neuron), weights-<projection>.csv (t_ms, one column per sampled synapse "pre->post"), and
+   * monitors.json listing each file with the names it was made from. Names are percent-encoded in file names
+   * (`in->out` is `in-%3Eout`), so they decode back exactly. Atomic per file.
    */
   async exportMonitors(dir: string): Promise<string[]> {
-    await fsp.mkdir(dir, { recursive: true });
     const files = this.monitors.flatMap((m) => m.csvFiles());
+    const seen = new Set<string>();
+    for (const [name] of files) {
+      if (seen.has(name))
+        throw new ConfigError(
+          `exportMonitors ${dir}`,
+          `two monitors write ${name}: set a distinct label on one of them (monitor.label)`,
+        );
+      seen.add(name);
+    }
+    await fsp.mkdir(dir, { recursive: true });
     for (const [name, text] of files) await writeFileAtomic(join(dir, name), text);
+    const index = files.map(([file]) => ({ file, name: decodeURIComponent(file.replace(/\.csv$/, '')) }));
+    await writeFileAtomic(
+      join(dir, 'monitors.json'),
+      JSON.stringify({ dtMs: this.dtMs, files: index }, null, 2) + '\n',
+    );
     return files.map(([name]) => join(dir, name));
   }
 
@@ -243,7 +350,9 @@ export class Network {
     if (!b) {
       const maxDelay = Math.max(
         0,
-        ...this.wiring.filter((w) => w.target === target).map((w) => w.projection.maxDelaySteps),
+        ...this.wiring
+          .filter((w) => resolveNeurons(w.target).group === target)
+          .map((w) => w.projection.maxDelaySteps),
       );
       const slots = maxDelay + 1;
       b = { exc: new Float32Array(slots * target.size), inh: new Float32Array(slots * target.size), slots };
@@ -252,49 +361,216 @@ export class Network {
     return b;
   }
 
+  /**
+   * Adds a network operation (Brian2's `network_operation`): `fn(tMs, step)` runs every step, or every `everyMs`,
+   * at one point of the step: `start` (before the groups step: set inputs), `before-plasticity` (after spikes are
+   * delivered and modulators stepped: read this step's spikes, set a rule's third factor), `after-plasticity`
+   * (weights of this step known) or `end` (after monitors recorded). `tMs` is the start of the step, `step` its
+   * index.
+   */
+  operation(
+    fn: (tMs: number, step: number) => void,
+    options: { everyMs?: number; when?: OperationSlot } = {},
+  ): NetworkOperation {
+    const when = options.when ?? 'start';
+    if (!OPERATION_SLOTS.includes(when))
+      throw new ConfigError(
+        'operation.when',
+        `expected one of ${OPERATION_SLOTS.join(', ')}, found ${JSON.stringify(when)}`,
+      );
+    let everySteps = 1;
+    if (options.everyMs !== undefined) {
+      requirePositive('operation', 'everyMs', options.everyMs);
+      everySteps = Math.round(options.everyMs / this.dtMs);
+      if (everySteps < 1 || Math.abs(everySteps * this.dtMs - options.everyMs) > 1e-9 * options.everyMs)
+        throw new ConfigError(
+          'operation.everyMs',
+          `expected a multiple of dt ${this.dtMs} ms, found ${options.everyMs}`,
+        );
+    }
+    const op: NetworkOperation = { fn, when, everySteps };
+    this.operationList.push(op);
+    this.slots = null;
+    return op;
+  }
+
+  /** Removes a network operation added by `operation`. */
+  removeOperation(op: NetworkOperation): void {
+    const at = this.operationList.indexOf(op);
+    if (at >= 0) this.operationList.splice(at, 1);
+    this.slots = null;
+  }
+
+  /**
+   * A view of part of a group (Brian2's `P[start:end]` or `P[indices]`) that projections, monitors, initialisers,
+   * noise and rules accept as a group; its neurons are numbered from 0.
+   */
+  subgroup(parent: SpikeSource, start: number, end: number, name?: string): Subgroup;
+  subgroup(parent: SpikeSource, indices: ArrayLike<number>, name?: string): Subgroup;
+  subgroup(
+    parent: SpikeSource,
+    selection: number | ArrayLike<number>,
+    endOrName?: number | string,
+    maybeName?: string,
+  ): Subgroup {
+    if (!this.groups.includes(parent))
+      throw new ConfigError(
+        `subgroup of ${parent.name}`,
+        'the parent group is not in this network (add it first)',
+      );
+    const sub =
+      typeof selection === 'number'
+        ? new Subgroup(maybeName ?? `${parent.name}[${selection}:${String(endOrName)}]`, parent, {
+            start: selection,
+            end: endOrName as number,
+          })
+        : new Subgroup(
+            (endOrName as string | undefined) ?? `${parent.name}[${this.subgroupList.length}]`,
+            parent,
+            selection,
+          );
+    if (this.groups.some((g) => g.name === sub.name) || this.subgroupList.some((g) => g.name === sub.name))
+      throw new ConfigError(sub.name, 'a group or subgroup with this name exists');
+    this.subgroupList.push(sub);
+    return sub;
+  }
+
+  /**
+   * Sets a state variable (`v`, `exc`, `inh`, `inputPa`, `w`, ...) of a group or subgroup: a number, an array, a
+   * described distribution (`{ kind: 'uniform', low, high }`, `{ kind: 'normal', mean, sd }`) or a function of the
+   * index and a seeded Rng. Without it, `v` starts at each model's rest (`eLeakMv` for LIF) and the synaptic
+   * variables at 0.
+   */
+  initialize(target: SpikeSource, variable: string, init: Initializer, seed = 0): void {
+    this.requireMember(target, 'initialize');
+    initialize(target, variable, init, seed);
+  }
+
+  /** Sets a state variable in every group of the named cell types (`{ pyramidal: ..., basket: ... }`). */
+  initializeByClass(variable: string, perClass: Record<string, Initializer>, seed = 0): void {
+    for (const [cls, init] of Object.entries(perClass)) {
+      const groups = this.groups.filter((g) => (g as { cellType?: CellType }).cellType?.name === cls);
+      if (groups.length === 0)
+        throw new ConfigError(
+          `initializeByClass.${cls}`,
+          `no group has cell type ${cls} (cell types: ${[...new Set(this.groups.map((g) => (g as { cellType?: CellType }).cellType?.name).filter(Boolean))].join(', ') || 'none'})`,
+        );
+      for (const g of groups) initialize(g, variable, init, seed);
+    }
+  }
+
+  /**
+   * Adds background noise to a group or subgroup: `{ kind: 'ou-current', meanPa, sigmaPa, tauMs, seed }` (an
+   * Ornstein-Uhlenbeck current into `inputPa`) or `{ kind: 'poisson', rateHz, count, weight, receptor, seed }`
+   * (Poisson background spikes onto a receptor, Brian2's PoissonInput).
+   */
+  noise(target: SpikeSource, spec: NoiseSpec): NoiseSource {
+    this.requireMember(target, 'noise');
+    const source = createNoise(target, spec, this.dtMs);
+    this.noiseList.push(source);
+    return source;
+  }
+
+  private requireMember(target: SpikeSource, what: string): void {
+    if (!this.groups.includes(target) && !this.subgroupList.includes(target as Subgroup))
+      throw new ConfigError(`${what} ${target.name}`, 'the group is not in this network');
+  }
+
+  /** Simulated time so far (ms). */
+  get tMs(): number {
+    return this.stepCount * this.dtMs;
+  }
+
+  private operationSlots(): Record<OperationSlot, NetworkOperation[]> {
+    if (this.slots) return this.slots;
+    const slots = Object.fromEntries(OPERATION_SLOTS.map((w) => [w, [] as NetworkOperation[]])) as Record<
+      OperationSlot,
+      NetworkOperation[]
+    >;
+    for (const op of this.operationList) slots[op.when].push(op);
+    return (this.slots = slots);
+  }
+
+  /** The runaway guard's per-population spike counts over the last `runawayWindowMs`, by step. */
+  private guard(populations: NeuronPopulation[], windowSteps: number) {
+    if (
+      !this.guardState ||
+      this.guardState.windowSteps !== windowSteps ||
+      this.guardState.groups.length !== populations.length
+    )
+      this.guardState = {
+        windowSteps,
+        groups: populations,
+        counts: populations.map(() => new Int32Array(windowSteps)),
+        sums: new Float64Array(populations.length),
+      };
+    return this.guardState;
+  }
+
   /** Runs for `durationMs` of simulated time. */
   run(durationMs: number): void {
     const steps = Math.round(durationMs / this.dtMs);
-    const lifGroups = this.groups.filter(isPopulation);
-    const window = Math.max(1, Math.round(100 / this.dtMs));
-    const windowSpikes = new Map<NeuronPopulation, number>(lifGroups.map((g) => [g, 0]));
+    const populations = this.groups.filter(isPopulation);
+    const windowSteps = Math.max(1, Math.round(this.runawayWindowMs / this.dtMs));
+    const guard = this.guard(populations, windowSteps);
     const routes = this.routing();
+    const wires = this.deliveries();
+    const ops = this.operationSlots();
+    const subgroups = this.subgroupList;
+    const noise = this.noiseList;
     for (let s = 0; s < steps; s++) {
       const t = this.stepCount;
+      const tStart = t * this.dtMs;
+      for (const op of ops.start) if (t % op.everySteps === 0) op.fn(tStart, t);
+      for (const n of noise) n.beforeStep();
       for (const g of this.groups) g.step();
-      for (const { projection: p, source, target } of this.wiring) {
-        const spikes = source.spikes;
-        if (spikes.length === 0 || !isPopulation(target)) continue;
+      for (const sg of subgroups) sg.update();
+      for (const { connection, population, map } of wires) {
+        const spikes = connection.source.spikes;
+        if (spikes.length === 0 || !population) continue;
+        const p = connection.projection;
         const { rowStart, post, weight, delaySteps } = p;
+        const exc = p.options.receptor === 'exc';
         if (p.maxDelaySteps === 0) {
           // No delays: add straight into the target's synaptic variables (after its step, as Brian2 does).
-          const dst = p.options.receptor === 'exc' ? target.exc : target.inh;
-          for (let s = 0; s < spikes.length; s++) {
-            const i = spikes[s];
-            for (let k = rowStart[i]; k < rowStart[i + 1]; k++) dst[post[k]] += weight[k];
-          }
+          const dst = exc ? population.exc : population.inh;
+          if (map)
+            for (let s = 0; s < spikes.length; s++) {
+              const i = spikes[s];
+              for (let k = rowStart[i]; k < rowStart[i + 1]; k++) dst[map[post[k]]] += weight[k];
+            }
+          else
+            for (let s = 0; s < spikes.length; s++) {
+              const i = spikes[s];
+              for (let k = rowStart[i]; k < rowStart[i + 1]; k++) dst[post[k]] += weight[k];
+            }
           continue;
         }
-        const b = this.buffers(target);
-        const buf = p.options.receptor === 'exc' ? b.exc : b.inh;
-        const n = target.size;
+        const b = this.buffers(population);
+        const buf = exc ? b.exc : b.inh;
+        const n = population.size;
         for (let s = 0; s < spikes.length; s++) {
           const i = spikes[s];
           for (let k = rowStart[i]; k < rowStart[i + 1]; k++)
-            buf[((t + delaySteps[k]) % b.slots) * n + post[k]] += weight[k];
+            buf[((t + delaySteps[k]) % b.slots) * n + (map ? map[post[k]] : post[k])] += weight[k];
         }
       }
+      for (const n of noise) n.afterStep();
       // Modulatory signals next, then plasticity after propagation: a spike is transmitted with the weight it
       // found (Brian2's on_pre order).
       if (this.modulators.length > 0) {
-        for (const m of this.modulators) m.step(t, t * this.dtMs, this.dtMs);
+        for (const m of this.modulators) m.step(t, tStart, this.dtMs);
         for (const { rule, sources, values } of routes) {
           for (let k = 0; k < sources.length; k++) values[k] = sources[k].value;
           rule.modulate(values);
         }
       }
+      for (const op of ops['before-plasticity']) if (t % op.everySteps === 0) op.fn(tStart, t);
       for (const w of this.wiring) w.plasticity?.step(w.source.spikes, w.target.spikes);
-      for (const g of lifGroups) {
+      for (const op of ops['after-plasticity']) if (t % op.everySteps === 0) op.fn(tStart, t);
+      const slot = t % windowSteps;
+      for (let gi = 0; gi < populations.length; gi++) {
+        const g = populations[gi];
         const b = this.ring.get(g);
         if (b && b.slots > 1) {
           const at = (t % b.slots) * g.size;
@@ -305,21 +581,37 @@ export class Network {
           b.exc.fill(0, at, at + g.size);
           b.inh.fill(0, at, at + g.size);
         }
-        windowSpikes.set(g, windowSpikes.get(g)! + g.spikes.length);
+        const counts = guard.counts[gi];
+        guard.sums[gi] += g.spikes.length - counts[slot];
+        counts[slot] = g.spikes.length;
       }
       this.stepCount++;
       const tMs = this.stepCount * this.dtMs;
       for (const m of this.monitors) m.record(this.stepCount, tMs);
-      if (this.stepCount % window === 0) {
-        for (const g of lifGroups) {
-          const rate = (1000 * windowSpikes.get(g)!) / (g.size * window * this.dtMs);
-          if (rate > this.maxRateHz)
-            throw new NeuroplastError(
-              `runaway activity: group ${g.name} fired at ${rate.toFixed(0)} Hz over the last 100 ms (limit maxRateHz ${this.maxRateHz}) at t = ${tMs.toFixed(1)} ms`,
-            );
-          windowSpikes.set(g, 0);
-        }
-      }
+      for (const op of ops.end) if (t % op.everySteps === 0) op.fn(tStart, t);
+      if (this.stepCount >= windowSteps) this.checkRunaway(guard, tMs);
     }
+  }
+
+  /** Stops the run when a population's rate over the last `runawayWindowMs` of simulated time exceeds maxRateHz. */
+  private checkRunaway(guard: GuardState, tMs: number): void {
+    const windowMs = guard.windowSteps * this.dtMs;
+    for (let gi = 0; gi < guard.groups.length; gi++) {
+      const g = guard.groups[gi];
+      const rate = (1000 * guard.sums[gi]) / (g.size * windowMs);
+      if (rate > this.maxRateHz)
+        throw new NeuroplastError(
+          `runaway activity: group ${g.name} fired at ${rate.toFixed(0)} Hz over the last ${windowMs.toFixed(0)} ms (limit maxRateHz ${this.maxRateHz}) at t = ${tMs.toFixed(1)} ms`,
+        );
+    }
+  }
+
+  /** Each connection with the population its spikes are delivered to and, for a subgroup, the index map. */
+  private deliveries(): Delivery[] {
+    if (this.wires && this.wires.length === this.wiring.length) return this.wires;
+    return (this.wires = this.wiring.map((connection) => {
+      const { group, indices } = resolveNeurons(connection.target);
+      return { connection, population: isPopulation(group) ? group : null, map: indices };
+    }));
   }
 }

@@ -44,12 +44,15 @@ export class Projection {
     readonly targetSize: number,
     readonly dtMs: number,
     readonly options: ProjectionOptions,
+    /** When source and target are views of one group: whether pre i and post j are the same neuron. */
+    sameNeuron?: (i: number, j: number) => boolean,
   ) {
     const rng = new Rng(options.seed, 11);
     const c = options.connector;
     Projection.checkMemory(name, Projection.expectedSynapses(c, sourceSize, targetSize));
     const rows: number[][] = Array.from({ length: sourceSize }, () => []);
-    const self = (i: number, j: number) => options.recurrent && i === j && !('allowSelf' in c && c.allowSelf);
+    const self = (i: number, j: number) =>
+      !('allowSelf' in c && c.allowSelf) && (sameNeuron ? sameNeuron(i, j) : !!options.recurrent && i === j);
     switch (c.kind) {
       case 'all-to-all':
         for (let i = 0; i < sourceSize; i++)

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { Rng } from '../util/rng.js';
+import { ConfigError } from '../util/errors.js';
+import { parseSpec, requireTimeConstant } from './params.js';
+import { isPopulation, resolveNeurons } from './subgroup.js';
+import type { SpikeSource } from './types.js';
+
+/**
+ * Background noise, described in data:
+ * - `ou-current`: an Ornstein-Uhlenbeck current (pA) per neuron, mean `meanPa`, stationary s.d. `sigmaPa`,
+ *   correlation time `tauMs`, added to the population's `inputPa` (updated exactly each step, started from its
+ *   stationary distribution);
+ * - `poisson`: `count` independent Poisson trains at `rateHz` per neuron, each spike adding `weight` to the
+ *   excitatory or inhibitory synaptic variable (Brian2's PoissonInput), delivered with this step's spikes.
+ */
+export const noiseSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('ou-current'),
+    meanPa: z.number(),
+    sigmaPa: z.number().nonnegative(),
+    tauMs: z.number().positive(),
+    seed: z.number().int().nonnegative(),
+  }),
+  z.strictObject({
+    kind: z.literal('poisson'),
+    rateHz: z.number().nonnegative(),
+    count: z.number().int().positive().default(1),
+    weight: z.number().nonnegative(),
+    receptor: z.enum(['exc', 'inh']),
+    seed: z.number().int().nonnegative(),
+  }),
+]);
+export type NoiseSpec = z.input<typeof noiseSpecSchema>;
+
+/** Noise acting on some neurons: `beforeStep` runs before the groups step, `afterStep` with spike delivery. */
+export interface NoiseSource {
+  readonly description: z.output<typeof noiseSpecSchema>;
+  readonly target: SpikeSource;
+  beforeStep(): void;
+  afterStep(): void;
+}
+
+/** Builds a noise source for a group or subgroup, one line naming the field on bad input. */
+export function createNoise(
+  target: SpikeSource,
+  spec: NoiseSpec,
+  dtMs: number,
+  where = `${target.name}.noise`,
+): NoiseSource {
+  const d = parseSpec(noiseSpecSchema, spec, where);
+  const { group, indices } = resolveNeurons(target);
+  const n = target.size;
+  const at = indices ?? Int32Array.from({ length: n }, (_, k) => k);
+  const rng = new Rng(d.seed, 23);
+  if (d.kind === 'ou-current') {
+    requireTimeConstant(where, 'tauMs', d.tauMs, dtMs);
+    const input: unknown = (group as unknown as { inputPa?: unknown }).inputPa;
+    if (!(input instanceof Float32Array))
+      throw new ConfigError(
+        `${where}.kind`,
+        `ou-current needs a population with an inputPa current (LIF, adaptive LIF), ${group.name} has none`,
+      );
+    const decay = Math.exp(-dtMs / d.tauMs);
+    const kick = d.sigmaPa * Math.sqrt(1 - decay * decay);
+    const x = new Float64Array(n);
+    const normals = new Float64Array(n + 1);
+    // Stateless pairs of normals (both Box-Muller outputs used), so the Rng state alone says where the noise is.
+    const fillNormals = () => {
+      for (let k = 0; k < n; k += 2) {
+        let u = rng.float();
+        while (u === 0) u = rng.float();
+        const r = Math.sqrt(-2 * Math.log(u));
+        const a = 2 * Math.PI * rng.float();
+        normals[k] = r * Math.cos(a);
+        normals[k + 1] = r * Math.sin(a);
+      }
+    };
+    fillNormals();
+    for (let k = 0; k < n; k++) {
+      x[k] = d.meanPa + d.sigmaPa * normals[k];
+      input[at[k]] += x[k];
+    }
+    return {
+      description: d,
+      target,
+      beforeStep() {
+        fillNormals();
+        for (let k = 0; k < n; k++) {
+          const next = d.meanPa + (x[k] - d.meanPa) * decay + kick * normals[k];
+          input[at[k]] += next - x[k];
+          x[k] = next;
+        }
+      },
+      afterStep() {},
+    };
+  }
+  if (!isPopulation(group))
+    throw new ConfigError(
+      `${where}.kind`,
+      `poisson noise needs a neuron population, ${group.name} is an input group`,
+    );
+  const lambda = (d.count * d.rateHz * dtMs) / 1000;
+  // Inverse-transform sampling from a cumulative table: one uniform draw per neuron and step.
+  const cdf: number[] = [];
+  let p = Math.exp(-lambda);
+  let sum = p;
+  for (let k = 0; sum < 1 - 1e-12 && k < 1000; k++) {
+    cdf.push(sum);
+    p *= lambda / (k + 1);
+    sum += p;
+  }
+  cdf.push(1);
+  const table = Float64Array.from(cdf);
+  const dst = d.receptor === 'exc' ? group.exc : group.inh;
+  return {
+    description: d,
+    target,
+    beforeStep() {},
+    afterStep() {
+      for (let k = 0; k < n; k++) {
+        const u = rng.float();
+        let spikes = 0;
+        while (u >= table[spikes]) spikes++;
+        if (spikes > 0) dst[at[k]] += spikes * d.weight;
+      }
+    },
+  };
+}
