@@ -413,11 +413,6 @@ export class Network {
     endOrName?: number | string,
     maybeName?: string,
   ): Subgroup {
-    if (!this.groups.includes(parent))
-      throw new ConfigError(
-        `subgroup of ${parent.name}`,
-        'the parent group is not in this network (add it first)',
-      );
     const sub =
       typeof selection === 'number'
         ? new Subgroup(maybeName ?? `${parent.name}[${selection}:${String(endOrName)}]`, parent, {
@@ -429,6 +424,11 @@ export class Network {
             parent,
             selection,
           );
+    if (!this.groups.includes(parent))
+      throw new ConfigError(
+        `subgroup of ${parent.name}`,
+        'the parent group is not in this network (add it first)',
+      );
     if (this.groups.some((g) => g.name === sub.name) || this.subgroupList.some((g) => g.name === sub.name))
       throw new ConfigError(sub.name, 'a group or subgroup with this name exists');
     this.subgroupList.push(sub);
