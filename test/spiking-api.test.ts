@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './helpers.js';
+import { ORACLE_PYTHON, REPO_ROOT, tempDir, testNeeding } from './helpers.js';
 import {
   Network,
   PairStdp,
@@ -373,4 +374,52 @@ test('monitors: several groups, counts, spike trains, rates without a duration, 
     () => net.monitorWeights(proj, { sample: 9, seed: 1 }),
     /in->out weight monitor\.sample: expected an integer in 1\.\.4, found 9/,
   );
+});
+
+testNeeding(['brian2'], 'spike times and delayed delivery are stamped as Brian2 stamps them', () => {
+  const r = spawnSync(ORACLE_PYTHON, [join(REPO_ROOT, 'scripts', 'brian2_spike_times.py')], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const brian = JSON.parse(r.stdout.trim().split('\n').pop()!) as { times: number[][]; delayed_ge: number[] };
+  const net = new Network(0.1);
+  const currents = [210, 260, 330, 480];
+  const g = net.lif('g', 4, {
+    cmPf: 250,
+    gLeakNs: 12.5,
+    eLeakMv: -70,
+    vThreshMv: -50,
+    vResetMv: -65,
+    refractoryMs: 2,
+    synapse: 'current',
+    tauExcMs: 5,
+    tauInhMs: 5,
+  });
+  net.initialize(g, 'inputPa', currents);
+  const spikes = net.monitorSpikes(g);
+  const src = net.spikeSource('src', 1, [0], [0.5]);
+  const target = net.lif('target', 1, { ...LIF, vThreshMv: 1e6, tauExcMs: 10 });
+  net.connect(src, target, {
+    connector: { kind: 'all-to-all' },
+    weight: 1,
+    receptor: 'exc',
+    seed: 1,
+    delayMs: 1,
+  });
+  const ge = net.monitorState(target, 'exc', [0]);
+  net.run(100);
+  const ours = spikes.spikeTrains().map((t) => Array.from(t, (x) => Number(x.toFixed(6))));
+  assert.deepEqual(
+    ours,
+    brian.times.map((t) => t.map((x) => Number(x.toFixed(6)))),
+  );
+  // Brian2 samples at the start of step i (time i dt), the value after step i - 1: ours stamped i dt.
+  for (let i = 1; i < 40; i++) {
+    const k = ge.timesMs.findIndex((t) => Math.abs(t - i * 0.1) < 1e-9);
+    assert.ok(
+      Math.abs(ge.values[k][0] - brian.delayed_ge[i]) < 1e-6,
+      `t ${i * 0.1} ms: ${ge.values[k][0]} vs ${brian.delayed_ge[i]}`,
+    );
+  }
 });
