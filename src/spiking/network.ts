@@ -84,12 +84,14 @@ function describeRule(rule: PlasticityRule): string {
 }
 
 /**
- * A clock-driven network with event-driven spike propagation (BindsNET's Network, Brian2's schedule): each step
- * every population integrates and thresholds, input groups emit, then the spikes of this step are scattered along
- * their projections into per-target delay ring buffers; the modulatory signals are stepped and handed to the rules
- * that read them; every projection's plasticity rule steps; each target takes in this step's slot; monitors record.
- * The parts are the interfaces of types.ts: any `SpikeSource`, `NeuronPopulation`, `PlasticityRule`,
- * `ModulatorSource` or `Monitor` plugs in.
+ * A clock-driven network with event-driven spike propagation (BindsNET's Network, Brian2's schedule). Each step k
+ * (covering [k dt, (k + 1) dt)): `start` operations; noise; every group integrates and thresholds (inputs emit) and
+ * subgroups pick their spikes; this step's spikes are scattered along projections (zero delay: straight into the
+ * targets' synaptic variables; otherwise into per-target delay ring buffers) and Poisson background is added; the
+ * modulatory signals are stepped and handed to the rules that read them; `before-plasticity` operations; every
+ * projection's rule; `after-plasticity` operations; each target takes in its delayed input due; monitors record;
+ * `end` operations; the runaway guard checks. The parts are the interfaces of types.ts: any `SpikeSource`,
+ * `NeuronPopulation`, `PlasticityRule`, `ModulatorSource` or `Monitor` plugs in.
  */
 export class Network {
   readonly groups: SpikeSource[] = [];
@@ -156,8 +158,8 @@ export class Network {
         `${g.name}.dtMs`,
         `group built for dt ${g.dtMs} ms, network steps ${this.dtMs} ms`,
       );
-    if (this.groups.some((x) => x.name === g.name))
-      throw new ConfigError(g.name, 'a group with this name exists');
+    if (this.groups.some((x) => x.name === g.name) || this.subgroupList.some((x) => x.name === g.name))
+      throw new ConfigError(g.name, 'a group or subgroup with this name exists');
     this.groups.push(g);
     return g;
   }
