@@ -4,6 +4,7 @@
  * plasticity rules and modulators (descriptions and state), and the built-in monitors' recordings. A loaded network
  * continues bit for bit as the saved one would have. The directory format is saved-state.ts's.
  */
+import { checkBudget, modelBudget, MODEL_BYTES } from '../util/budget.js';
 import { ConfigError, DataFormatError, NeuroplastError } from '../util/errors.js';
 import { Registry } from '../util/registry.js';
 import { Network, type Connection } from './network.js';
@@ -245,11 +246,25 @@ function saveGroup(g: SpikeSource, where: string): SavedState {
   return { description: description as SavedState, state: entry.save(g) };
 }
 
-function loadGroup(net: Network, saved: StateValue, where: string): void {
+/**
+ * What a group costs per neuron beyond its saved arrays, at most (state and spike buffers, rule traces), for the
+ * budget check made before a group is built: a manifest cannot make loading allocate more than the model budget.
+ */
+const BYTES_PER_NEURON = 64;
+
+function loadGroup(net: Network, saved: StateValue, where: string, neurons: { count: number }): void {
   if (!isPlainState(saved))
     throw new DataFormatError(where, `expected a mapping (a group), found ${JSON.stringify(saved)}`);
   const description = stateObject(saved, 'description', where);
   const entry = GROUPS.get(description.kind, `${where}.description.kind`);
+  neurons.count += stateNumber(description, 'size', `${where}.description`, 'count');
+  checkBudget(
+    where,
+    `the groups so far have ${neurons.count} neurons, which need about`,
+    neurons.count * BYTES_PER_NEURON,
+    MODEL_BYTES,
+    modelBudget(),
+  );
   const group = entry.create(description, net.dtMs, `${where}.description`);
   building(where, () => net.add(group));
   entry.load(group, stateObject(saved, 'state', where), `${where}.state`);
@@ -489,16 +504,35 @@ function loadDelayBuffer(net: Network, saved: StateValue, where: string): void {
       `${where}.target`,
       `expected a neuron population, found the input group "${target.name}"`,
     );
-  const b = net.delayBuffer(target);
+  const expected =
+    1 +
+    Math.max(0, ...net.connections.filter((c) => c.target === target).map((c) => c.projection.maxDelaySteps));
   const slots = stateNumber(saved, 'slots', where, 'count');
-  if (slots !== b.slots)
+  if (slots !== expected)
     throw new DataFormatError(
       `${where}.slots`,
-      `expected ${b.slots} (1 + the longest delay of its projections), found ${slots}`,
+      `expected ${expected} (1 + the longest delay of its projections), found ${slots}`,
     );
+  // Checked before the network allocates the buffer: it is then no larger than the arrays read.
   const of = `${slots} slots x ${target.size} neurons`;
-  b.exc.set(stateArray(saved, 'exc', 'float32', b.exc.length, where, of));
-  b.inh.set(stateArray(saved, 'inh', 'float32', b.inh.length, where, of));
+  const exc = stateArray(saved, 'exc', 'float32', slots * target.size, where, of);
+  const inh = stateArray(saved, 'inh', 'float32', slots * target.size, where, of);
+  const b = net.delayBuffer(target);
+  b.exc.set(exc);
+  b.inh.set(inh);
+}
+
+/** Every population receiving delayed spikes has its buffer saved (a save always writes it). */
+function checkDelayBuffers(net: Network, saved: StateValue[], where: string): void {
+  for (const g of net.groups.filter(isPopulation))
+    if (
+      net.connections.some((c) => c.target === g && c.projection.maxDelaySteps > 0) &&
+      !saved.some((b) => isPlainState(b) && b.target === g.name)
+    )
+      throw new DataFormatError(
+        where,
+        `expected the delay buffer of "${g.name}" (its projections have delays), found none`,
+      );
 }
 
 // ---- monitors (kept apart: the monitor classes are changing) ----
@@ -719,16 +753,17 @@ export async function loadNetwork(dir: string, options: LoadNetworkOptions = {})
     throw new DataFormatError(fieldOf(top, 'maxRateHz'), `expected a positive rate, found ${maxRateHz}`);
   net.maxRateHz = maxRateHz;
   const stepCount = stateNumber(m, 'stepCount', top, 'count');
-  stateList(m, 'groups', top).forEach((g, i) => loadGroup(net, g, fieldOf(top, `groups.${i}`)));
+  const neurons = { count: 0 };
+  stateList(m, 'groups', top).forEach((g, i) => loadGroup(net, g, fieldOf(top, `groups.${i}`), neurons));
   stateList(m, 'modulators', top).forEach((s, i) =>
     loadModulator(net, s, fieldOf(top, `modulators.${i}`), options),
   );
   stateList(m, 'projections', top).forEach((p, i) =>
     loadProjection(net, p, fieldOf(top, `projections.${i}`)),
   );
-  stateList(m, 'delayBuffers', top).forEach((b, i) =>
-    loadDelayBuffer(net, b, fieldOf(top, `delayBuffers.${i}`)),
-  );
+  const buffers = stateList(m, 'delayBuffers', top);
+  buffers.forEach((b, i) => loadDelayBuffer(net, b, fieldOf(top, `delayBuffers.${i}`)));
+  checkDelayBuffers(net, buffers, fieldOf(top, 'delayBuffers'));
   loadMonitors(net, stateList(m, 'monitors', top), fieldOf(top, 'monitors'));
   net.stepCount = stepCount;
   return net;

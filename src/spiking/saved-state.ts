@@ -154,11 +154,12 @@ export function stateRng(state: SavedState, key: string, where: string): RngStat
   if (!(
     Array.isArray(v) &&
     v.length === 4 &&
-    v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 0xffffffff)
+    v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 0xffffffff) &&
+    v.some((x) => x !== 0)
   ))
     throw new DataFormatError(
       fieldOf(where, key),
-      `expected a generator state of 4 unsigned 32-bit integers, found ${found(v)}`,
+      `expected a generator state of 4 unsigned 32-bit integers, not all 0, found ${found(v)}`,
     );
   return v as RngState;
 }
@@ -305,9 +306,14 @@ function encode(
   );
 }
 
+/** How deep a manifest may nest (rule chains within chains): deeper is refused, not a stack overflow. */
+const MAX_DEPTH = 64;
+
 /** Reverses `encode`: references become the arrays read, tagged numbers numbers. */
-function decode(value: unknown, path: string, arrays: StateArray[], file: string): StateValue {
-  if (Array.isArray(value)) return value.map((v, i) => decode(v, `${path}.${i}`, arrays, file));
+function decode(value: unknown, path: string, arrays: StateArray[], file: string, depth = 0): StateValue {
+  if (depth > MAX_DEPTH && (Array.isArray(value) || isObject(value)))
+    throw new DataFormatError(file, `${path}: nested deeper than ${MAX_DEPTH} levels`);
+  if (Array.isArray(value)) return value.map((v, i) => decode(v, `${path}.${i}`, arrays, file, depth + 1));
   if (isObject(value)) {
     const keys = Object.keys(value);
     if (keys.length === 1 && keys[0] === '$array') {
@@ -329,7 +335,7 @@ function decode(value: unknown, path: string, arrays: StateArray[], file: string
       return n;
     }
     const out: SavedState = {};
-    for (const k of keys) out[k] = decode(value[k], path ? `${path}.${k}` : k, arrays, file);
+    for (const k of keys) out[k] = decode(value[k], path ? `${path}.${k}` : k, arrays, file, depth + 1);
     return out;
   }
   return value as StateValue;
@@ -434,6 +440,8 @@ export async function writeStateDir(
   const manifestText = JSON.stringify(manifest, null, 1) + '\n';
   const target = resolve(dir);
   const existing = await existingSave(target, f);
+  if (existing.state === 'none')
+    await fsp.mkdir(dirname(target), { recursive: true }).catch((err) => Promise.reject(systemError(err)));
   const tmp = join(
     dirname(target),
     `.neuroplast-tmp-${basename(target)}-${process.pid}-${randomBytes(4).toString('hex')}`,

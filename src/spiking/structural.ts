@@ -1,4 +1,5 @@
 import { Rng } from '../util/rng.js';
+import { ConfigError } from '../util/errors.js';
 import { requireNonNegative, requirePositive } from './params.js';
 import type { Projection } from './projection.js';
 import type { PlasticityRule } from './types.js';
@@ -36,6 +37,8 @@ export class StructuralPlasticity implements PlasticityRule {
     requireNonNegative('structural', 'budget', p.budget);
     requireNonNegative('structural', 'growWeight', p.growWeight);
     requirePositive('structural', 'everyMs', p.everyMs);
+    if (!Number.isInteger(p.seed) || p.seed < 0 || p.seed > 0xffffffff)
+      throw new ConfigError('structural.seed', `expected an integer in [0, 4294967295], found ${p.seed}`);
     this.rng = new Rng(p.seed, 13);
   }
 

@@ -61,11 +61,20 @@ export class TaylorRule implements ModulatedRule {
     requirePositive('taylor', 'tauPreMs', p.tauPreMs);
     requirePositive('taylor', 'tauPostMs', p.tauPostMs);
     requirePositive('taylor', 'wMax', p.wMax);
+    if (!Array.isArray(p.terms))
+      throw new ConfigError(
+        'taylor.terms',
+        `expected a list of { powers, coefficient }, found ${JSON.stringify(p.terms)}`,
+      );
     p.terms.forEach((t, i) => {
-      if (t.powers.length !== TAYLOR_VARIABLES.length || t.powers.some((e) => !Number.isInteger(e) || e < 0))
+      if (
+        !Array.isArray(t?.powers) ||
+        t.powers.length !== TAYLOR_VARIABLES.length ||
+        t.powers.some((e) => !Number.isInteger(e) || e < 0)
+      )
         throw new ConfigError(
           `taylor.terms[${i}].powers`,
-          `expected ${TAYLOR_VARIABLES.length} non-negative integers (${TAYLOR_VARIABLES.join(', ')}), found [${t.powers}]`,
+          `expected ${TAYLOR_VARIABLES.length} non-negative integers (${TAYLOR_VARIABLES.join(', ')}), found ${JSON.stringify(t?.powers)}`,
         );
       if (!Number.isFinite(t.coefficient))
         throw new ConfigError(
