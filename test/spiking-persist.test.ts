@@ -242,6 +242,16 @@ test('a loaded network continues bit for bit like the saved one: spikes, weights
   assert.deepEqual(snapshot(c), sa);
 });
 
+test('a save captures the network when it is called', async () => {
+  const dir = join(tempDir(), 'saved');
+  const net = buildNetwork();
+  net.run(10);
+  const saving = saveNetwork(net, dir);
+  net.run(10);
+  await saving;
+  assert.equal((await loadNetwork(dir, { functions: { ach } })).stepCount, 100);
+});
+
 test('a save holds a versioned manifest and SHA-256-checked arrays', async () => {
   const dir = join(tempDir(), 'saved');
   const net = buildNetwork();
@@ -479,6 +489,19 @@ test('a part that cannot be saved is refused at save, naming it and what it must
   await refusedAtSave(
     withMonitor,
     /^monitors\.0: Counter cannot be saved \(saved monitors: SpikeMonitor, PopulationRateMonitor, StateMonitor, WeightMonitor\)$/,
+  );
+  const shared = new PairStdp({ aPlus: 0.1, aMinus: 0.1, tauPlusMs: 20, tauMinusMs: 20, wMax: 1 });
+  const twice = small(shared);
+  twice.connect(twice.groups[1], twice.groups[0], {
+    connector: { kind: 'all-to-all' },
+    weight: 1,
+    receptor: 'exc',
+    seed: 2,
+    plasticity: shared,
+  });
+  await refusedAtSave(
+    twice,
+    /^projections\.1 \("post->pre"\)\.plasticity: is the rule object of projections\.0 too/,
   );
   const withSource = small();
   withSource.modulator({ name: 'reward', value: 1, step() {} });

@@ -472,9 +472,10 @@ function loadProjection(net: Network, saved: StateValue, where: string): void {
   );
   for (let k = 0; k <= source.size; k++)
     if (p.rowStart[k] !== rowStart[k])
-      throw new Error(`${where}: rebuilt rowStart[${k}] differs from the saved one`);
+      throw new Error(`${where}: the list connector did not keep the saved order (rowStart[${k}])`);
   for (let k = 0; k < n; k++)
-    if (p.post[k] !== post[k]) throw new Error(`${where}: rebuilt post[${k}] differs from the saved one`);
+    if (p.post[k] !== post[k])
+      throw new Error(`${where}: the list connector did not keep the saved order (post[${k}])`);
   p.weight.set(weight);
   p.delaySteps.set(delaySteps);
   p.maxDelaySteps = maxDelaySteps;
@@ -723,6 +724,17 @@ export async function saveNetwork(net: Network, dir: string): Promise<void> {
 }
 
 function networkContent(net: Network): Record<string, unknown> {
+  const ruleOf = new Map<PlasticityRule, number>();
+  net.connections.forEach(({ plasticity: r, projection }, i) => {
+    if (!r) return;
+    const first = ruleOf.get(r);
+    if (first !== undefined)
+      throw new ConfigError(
+        `projections.${i} ("${projection.name}").plasticity`,
+        `is the rule object of projections.${first} too: a saved network cannot keep one rule on two projections (give each its own)`,
+      );
+    ruleOf.set(r, i);
+  });
   return {
     dtMs: net.dtMs,
     stepCount: net.stepCount,
