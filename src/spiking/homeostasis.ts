@@ -2,6 +2,16 @@ import { requirePositive, requireTimeConstant } from './params.js';
 import type { Projection } from './projection.js';
 import { isModulatedRule } from './modulators.js';
 import type { ModulatedRule, PlasticityRule } from './types.js';
+import type { KindDescription } from './registries.js';
+import {
+  requireSavable,
+  stateArray,
+  stateList,
+  stateNumber,
+  isPlainState,
+  type SavedState,
+} from './saved-state.js';
+import { DataFormatError } from '../util/errors.js';
 
 export interface SynapticScalingParameters {
   /** The postsynaptic rate each neuron is driven toward. */
@@ -60,6 +70,23 @@ export class SynapticScaling implements PlasticityRule {
     for (let j = 0; j < r.length; j++) this.factors[j] = Math.max(0, 1 + (eta * (target - r[j])) / target);
     proj.scaleIncoming(this.factors);
   }
+
+  /** The description `createPlasticityRule` builds this rule from (for saving). */
+  describe(): KindDescription {
+    return { kind: 'synaptic-scaling', ...this.p };
+  }
+
+  /** The rate estimates and the steps since the last scaling. */
+  saveState(): SavedState {
+    return { rateHz: this.rateHz, steps: this.steps };
+  }
+
+  loadState(state: SavedState, where: string): void {
+    const proj = this.projection;
+    if (!proj) throw new Error('SynapticScaling: not attached to a projection');
+    this.rateHz.set(stateArray(state, 'rateHz', 'float32', proj.targetSize, where, 'the target size'));
+    this.steps = stateNumber(state, 'steps', where, 'count');
+  }
 }
 
 /**
@@ -103,6 +130,17 @@ export class HeterosynapticCompetition implements PlasticityRule {
       }
     }
   }
+
+  describe(): KindDescription {
+    return { kind: 'heterosynaptic-competition', maxTotal: this.maxTotal, rate: this.rate };
+  }
+
+  /** Nothing changes while it runs. */
+  saveState(): SavedState {
+    return {};
+  }
+
+  loadState(): void {}
 }
 
 /**
@@ -138,5 +176,34 @@ export class RuleChain implements ModulatedRule {
   }
   step(preSpikes: Int32Array, postSpikes: Int32Array): void {
     for (const r of this.rules) r.step(preSpikes, postSpikes);
+  }
+
+  /** The chained rules' descriptions; each rule must be savable (`Savable`), or this names the one that is not. */
+  describe(): KindDescription {
+    return {
+      kind: 'rule-chain',
+      rules: this.rules.map((r, i) =>
+        requireSavable(r, `rule-chain.rules.${i}`, 'createPlasticityRule').describe(),
+      ),
+    };
+  }
+
+  /** Each chained rule's state, in order. */
+  saveState(): SavedState {
+    return {
+      rules: this.rules.map((r, i) =>
+        requireSavable(r, `rule-chain.rules.${i}`, 'createPlasticityRule').saveState(),
+      ),
+    };
+  }
+
+  loadState(state: SavedState, where: string): void {
+    const saved = stateList(state, 'rules', where, this.rules.length);
+    this.rules.forEach((r, i) => {
+      const s = saved[i];
+      if (!isPlainState(s))
+        throw new DataFormatError(`${where}.rules.${i}`, 'expected a mapping (the rule state)');
+      requireSavable(r, `${where}.rules.${i}`, 'createPlasticityRule').loadState(s, `${where}.rules.${i}`);
+    });
   }
 }

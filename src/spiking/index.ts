@@ -108,3 +108,29 @@ export {
   type NeuronLabels,
 } from './readout.js';
 export * from './diehl-cook/index.js';
+export {
+  saveNetwork,
+  loadNetwork,
+  networkPersistence,
+  registerGroupKind,
+  groupKinds,
+  saveMonitors,
+  loadMonitors,
+  NETWORK_FORMAT,
+  type GroupKind,
+  type LoadNetworkOptions,
+} from './persist.js';
+export {
+  isSavable,
+  stateArray,
+  stateNumber,
+  stateString,
+  stateRng,
+  stateObject,
+  stateList,
+  savedSpikes,
+  type Savable,
+  type SavedState,
+  type StateValue,
+  type StateArray,
+} from './saved-state.js';

@@ -1,5 +1,7 @@
 import { ConfigError } from '../util/errors.js';
 import type { ModulatedRule, ModulatorSource, PlasticityRule } from './types.js';
+import type { KindDescription } from './registries.js';
+import { stateNumber, type SavedState } from './saved-state.js';
 
 /** The signal a built-in three-factor rule subscribes to unless told otherwise. */
 export const DEFAULT_MODULATOR = 'dopamine';
@@ -25,6 +27,17 @@ export class ConstantModulator implements ModulatorSource {
     checkName(name);
   }
   step(): void {}
+
+  /** The description `createModulator` builds this source from (for saving). */
+  describe(): KindDescription {
+    return { kind: 'constant', name: this.name, value: this.value };
+  }
+  saveState(): SavedState {
+    return { value: this.value };
+  }
+  loadState(state: SavedState, where: string): void {
+    this.value = stateNumber(state, 'value', where);
+  }
 }
 
 /**
@@ -46,6 +59,20 @@ export class FunctionModulator implements ModulatorSource {
     if (!Number.isFinite(v))
       throw new ConfigError(`modulator ${this.name}`, `expected a finite value, found ${v} at t = ${tMs} ms`);
     this.value = v;
+  }
+
+  /**
+   * Its kind and name only: the function is JavaScript, which is not saved (no registered kind builds this
+   * description; loading a saved network asks for the function by the signal's name).
+   */
+  describe(): KindDescription {
+    return { kind: 'function', name: this.name };
+  }
+  saveState(): SavedState {
+    return { value: this.value };
+  }
+  loadState(state: SavedState, where: string): void {
+    this.value = stateNumber(state, 'value', where, 'any');
   }
 }
 
@@ -84,5 +111,24 @@ export class ScheduledModulator implements ModulatorSource {
     // Steps only move forward, so the schedule is read once from its start.
     while (this.next < this.points.length && this.points[this.next][0] <= tMs)
       this.value = this.points[this.next++][1];
+  }
+
+  /** The description `createModulator` builds this source from (for saving). */
+  describe(): KindDescription {
+    return { kind: 'schedule', name: this.name, points: this.points.map(([t, v]) => [t, v]) };
+  }
+  /** The value and how far through the schedule it is. */
+  saveState(): SavedState {
+    return { value: this.value, next: this.next };
+  }
+  loadState(state: SavedState, where: string): void {
+    const next = stateNumber(state, 'next', where, 'count');
+    if (next > this.points.length)
+      throw new ConfigError(
+        `${where}.next`,
+        `expected at most ${this.points.length} (the points), found ${next}`,
+      );
+    this.value = stateNumber(state, 'value', where);
+    this.next = next;
   }
 }

@@ -3,6 +3,8 @@ import { ConfigError } from '../util/errors.js';
 import type { Projection } from './projection.js';
 import { DEFAULT_MODULATOR } from './modulators.js';
 import type { ModulatedRule, PlasticityRule } from './types.js';
+import type { KindDescription } from './registries.js';
+import { stateArray, stateNumber, type SavedState } from './saved-state.js';
 
 export interface PairStdpParameters {
   /** Potentiation amplitude (weight units) for a post spike right after a pre spike. */
@@ -109,6 +111,23 @@ export class PairStdp implements PlasticityRule {
     for (let s = 0; s < postSpikes.length; s++)
       xPost[postSpikes[s]] = pairing === 'nearest' ? 1 : xPost[postSpikes[s]] + 1;
   }
+
+  /** The description `createPlasticityRule` builds this rule from (for saving). */
+  describe(): KindDescription {
+    return { kind: 'pair-stdp', ...this.p };
+  }
+
+  /** The traces (views). */
+  saveState(): SavedState {
+    return { xPre: this.xPre, xPost: this.xPost };
+  }
+
+  /** Restores `saveState()`'s traces into this rule, attached to a projection of the same sizes. */
+  loadState(state: SavedState, where: string): void {
+    const proj = this.attached;
+    this.xPre.set(stateArray(state, 'xPre', 'float32', proj.sourceSize, where, 'the source size'));
+    this.xPost.set(stateArray(state, 'xPost', 'float32', proj.targetSize, where, 'the target size'));
+  }
 }
 
 /**
@@ -179,6 +198,38 @@ export class RewardModulatedStdp extends PairStdp implements ModulatedRule {
     const wMax = this.p.wMax;
     for (let k = 0; k < e.length; k++) w[k] = Math.min(wMax, Math.max(0, w[k] + k0 * e[k]));
   }
+
+  override describe(): KindDescription {
+    return {
+      kind: 'reward-modulated-stdp',
+      ...this.p,
+      tauEligibilityMs: this.tauEligibilityMs,
+      eta: this.eta,
+      modulatorName: this.modulatorNames[0],
+    };
+  }
+
+  /** The traces, the eligibility of every synapse, the rewiring it has seen and the modulator value. */
+  override saveState(): SavedState {
+    return {
+      ...super.saveState(),
+      eligibility: this.eligibility,
+      seenVersion: this.seenVersion,
+      modulator: this.modulator,
+    };
+  }
+
+  override loadState(state: SavedState, where: string): void {
+    super.loadState(state, where);
+    const seen = stateNumber(state, 'seenVersion', where, 'count');
+    // Eligibility of a projection rewired since the last step is stale: the next step starts it over.
+    const n = seen === this.attached.version ? this.attached.synapseCount : null;
+    this.eligibility = Float32Array.from(
+      stateArray(state, 'eligibility', 'float32', n, where, 'the synapse count'),
+    );
+    this.seenVersion = seen;
+    this.modulator = stateNumber(state, 'modulator', where, 'any');
+  }
 }
 
 export interface InhibitoryStdpParameters {
@@ -236,6 +287,20 @@ export class InhibitoryStdp extends PairStdp {
     }
     for (let s = 0; s < preSpikes.length; s++) this.pre[preSpikes[s]] += 1;
     for (let s = 0; s < postSpikes.length; s++) this.postTrace[postSpikes[s]] += 1;
+  }
+
+  override describe(): KindDescription {
+    return { kind: 'inhibitory-stdp', ...this.ip };
+  }
+
+  override saveState(): SavedState {
+    return { pre: this.pre, postTrace: this.postTrace };
+  }
+
+  override loadState(state: SavedState, where: string): void {
+    const proj = this.attached;
+    this.pre.set(stateArray(state, 'pre', 'float32', proj.sourceSize, where, 'the source size'));
+    this.postTrace.set(stateArray(state, 'postTrace', 'float32', proj.targetSize, where, 'the target size'));
   }
 }
 
@@ -323,5 +388,23 @@ export class TripletStdp implements PlasticityRule {
       o1[j] += 1;
       o2[j] += 1;
     }
+  }
+
+  describe(): KindDescription {
+    return { kind: 'triplet-stdp', ...this.p };
+  }
+
+  /** The four traces (views). */
+  saveState(): SavedState {
+    return { r1: this.r1, r2: this.r2, o1: this.o1, o2: this.o2 };
+  }
+
+  loadState(state: SavedState, where: string): void {
+    const proj = this.projection;
+    if (!proj) throw new Error('TripletStdp: not attached to a projection');
+    for (const k of ['r1', 'r2'] as const)
+      this[k].set(stateArray(state, k, 'float32', proj.sourceSize, where, 'the source size'));
+    for (const k of ['o1', 'o2'] as const)
+      this[k].set(stateArray(state, k, 'float32', proj.targetSize, where, 'the target size'));
   }
 }

@@ -1,7 +1,10 @@
 import { Rng } from '../util/rng.js';
+import { ConfigError } from '../util/errors.js';
 import { requireNonNegative, requirePositive } from './params.js';
 import type { Projection } from './projection.js';
 import type { PlasticityRule } from './types.js';
+import type { KindDescription } from './registries.js';
+import { stateNumber, stateObject, stateRng, type SavedState } from './saved-state.js';
 
 export interface StructuralPlasticityParameters {
   /** Synapses weaker than this are pruned. */
@@ -34,6 +37,8 @@ export class StructuralPlasticity implements PlasticityRule {
     requireNonNegative('structural', 'budget', p.budget);
     requireNonNegative('structural', 'growWeight', p.growWeight);
     requirePositive('structural', 'everyMs', p.everyMs);
+    if (!Number.isInteger(p.seed) || p.seed < 0 || p.seed > 0xffffffff)
+      throw new ConfigError('structural.seed', `expected an integer in [0, 4294967295], found ${p.seed}`);
     this.rng = new Rng(p.seed, 13);
   }
 
@@ -79,5 +84,25 @@ export class StructuralPlasticity implements PlasticityRule {
     }
     this.lastUpdate = { pruned: n - kept, grown: additions.length };
     proj.rewire(keep, additions);
+  }
+
+  /** The description `createPlasticityRule` builds this rule from (for saving). */
+  describe(): KindDescription {
+    return { kind: 'structural', ...this.p };
+  }
+
+  /** The steps since the last update, the generator that draws new pairs, and the last update's counts. */
+  saveState(): SavedState {
+    return { steps: this.steps, rng: this.rng.getState(), lastUpdate: { ...this.lastUpdate } };
+  }
+
+  loadState(state: SavedState, where: string): void {
+    this.steps = stateNumber(state, 'steps', where, 'count');
+    this.rng.setState(stateRng(state, 'rng', where));
+    const last = stateObject(state, 'lastUpdate', where);
+    this.lastUpdate = {
+      pruned: stateNumber(last, 'pruned', `${where}.lastUpdate`, 'count'),
+      grown: stateNumber(last, 'grown', `${where}.lastUpdate`, 'count'),
+    };
   }
 }

@@ -3,6 +3,8 @@ import { requirePositive, requireTimeConstant } from './params.js';
 import type { Projection } from './projection.js';
 import { DEFAULT_MODULATOR } from './modulators.js';
 import type { ModulatedRule } from './types.js';
+import type { KindDescription } from './registries.js';
+import { stateArray, stateNumber, type SavedState } from './saved-state.js';
 
 /** The variables a Taylor-expanded rule can combine, in this order in `powers`. */
 export const TAYLOR_VARIABLES = ['pre', 'post', 'xPre', 'xPost', 'eligibility', 'modulator', 'w'] as const;
@@ -59,11 +61,20 @@ export class TaylorRule implements ModulatedRule {
     requirePositive('taylor', 'tauPreMs', p.tauPreMs);
     requirePositive('taylor', 'tauPostMs', p.tauPostMs);
     requirePositive('taylor', 'wMax', p.wMax);
+    if (!Array.isArray(p.terms))
+      throw new ConfigError(
+        'taylor.terms',
+        `expected a list of { powers, coefficient }, found ${JSON.stringify(p.terms)}`,
+      );
     p.terms.forEach((t, i) => {
-      if (t.powers.length !== TAYLOR_VARIABLES.length || t.powers.some((e) => !Number.isInteger(e) || e < 0))
+      if (
+        !Array.isArray(t?.powers) ||
+        t.powers.length !== TAYLOR_VARIABLES.length ||
+        t.powers.some((e) => !Number.isInteger(e) || e < 0)
+      )
         throw new ConfigError(
           `taylor.terms[${i}].powers`,
-          `expected ${TAYLOR_VARIABLES.length} non-negative integers (${TAYLOR_VARIABLES.join(', ')}), found [${t.powers}]`,
+          `expected ${TAYLOR_VARIABLES.length} non-negative integers (${TAYLOR_VARIABLES.join(', ')}), found ${JSON.stringify(t?.powers)}`,
         );
       if (!Number.isFinite(t.coefficient))
         throw new ConfigError(
@@ -192,5 +203,49 @@ export class TaylorRule implements ModulatedRule {
       xPost[j] += 1;
       postNow[j] = 0;
     }
+  }
+
+  /** The description `createPlasticityRule` builds this rule from (for saving). */
+  describe(): KindDescription {
+    return {
+      kind: 'taylor',
+      ...this.p,
+      terms: this.p.terms.map((t) => ({ powers: [...t.powers], coefficient: t.coefficient })),
+    };
+  }
+
+  /**
+   * The traces, the eligibility of every synapse, the rewiring it has seen and the modulator value (the per-step
+   * scratch is all zero between steps).
+   */
+  saveState(): SavedState {
+    return {
+      xPre: this.xPre,
+      xPost: this.xPost,
+      eligibility: this.elig,
+      seenVersion: this.seenVersion,
+      modulator: this.modulator,
+    };
+  }
+
+  loadState(state: SavedState, where: string): void {
+    const proj = this.projection;
+    if (!proj) throw new Error('TaylorRule: not attached to a projection');
+    this.xPre.set(stateArray(state, 'xPre', 'float32', proj.sourceSize, where, 'the source size'));
+    this.xPost.set(stateArray(state, 'xPost', 'float32', proj.targetSize, where, 'the target size'));
+    const seen = stateNumber(state, 'seenVersion', where, 'integer');
+    this.modulator = stateNumber(state, 'modulator', where, 'any');
+    if (seen !== proj.version) {
+      // Not stepped since attached or rewired: the next step starts the per-synapse state over, as it would have.
+      stateArray(state, 'eligibility', 'float32', null, where);
+      this.seenVersion = -1;
+      return;
+    }
+    const n = proj.synapseCount;
+    this.elig = Float32Array.from(stateArray(state, 'eligibility', 'float32', n, where, 'the synapse count'));
+    this.dw = new Float64Array(n);
+    this.touched = new Uint8Array(n);
+    this.touchedList = new Int32Array(n);
+    this.seenVersion = seen;
   }
 }

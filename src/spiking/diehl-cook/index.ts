@@ -14,7 +14,7 @@ export {
 } from './parameters.js';
 export { DiehlCookCellGroup, membraneStep } from './cells.js';
 export { PoissonPresentation } from './input.js';
-export { DiehlCookNetwork, type DiehlCookState, type Presentation } from './network.js';
+export { DiehlCookNetwork, DIEHL_COOK_FORMAT, type DiehlCookState, type Presentation } from './network.js';
 export {
   runDiehlCookProtocol,
   type DiehlCookProtocolOptions,

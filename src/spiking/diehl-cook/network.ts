@@ -1,5 +1,14 @@
 import { Rng, type RngState } from '../../util/rng.js';
-import { ConfigError } from '../../util/errors.js';
+import { ConfigError, DataFormatError, NeuroplastError } from '../../util/errors.js';
+import {
+  readStateDir,
+  stateArray,
+  stateNumber,
+  stateObject,
+  stateRng,
+  writeStateDir,
+  type StateFormat,
+} from '../saved-state.js';
 import { DiehlCookCellGroup } from './cells.js';
 import { PoissonPresentation } from './input.js';
 import { diehlCookParameters, type DiehlCookOverrides, type DiehlCookParameters } from './parameters.js';
@@ -21,6 +30,13 @@ export interface DiehlCookState {
   rng: RngState;
   step: number;
 }
+
+/** A saved Diehl & Cook network: the directory format of saved-state.ts under its own format name. */
+export const DIEHL_COOK_FORMAT: StateFormat = {
+  format: 'neuroplast-diehl-cook',
+  formatVersion: 1,
+  what: 'saved Diehl & Cook network',
+};
 
 /** Result of one image: excitatory spike counts during the accepted presentation (a buffer the next presentation
  * reuses), and what it took. */
@@ -341,5 +357,39 @@ export class DiehlCookNetwork {
     this.lastArrival.set(Float64Array.from(arrival, (x) => s.step - x));
     this.lastPost.set(Float64Array.from(post, (x) => s.step - x));
     this.rng = Rng.fromState(s.rng);
+  }
+
+  /**
+   * Saves the parameters and `state()` into directory `dir` (network.json and a SHA-256-checked arrays file,
+   * written atomically, as `saveNetwork` does), so that `DiehlCookNetwork.load` continues the run exactly.
+   */
+  async save(dir: string): Promise<void> {
+    const s = this.state();
+    await writeStateDir(dir, DIEHL_COOK_FORMAT, {
+      params: this.params,
+      step: s.step,
+      rng: s.rng,
+      state: s.arrays,
+    });
+  }
+
+  /** Loads a network saved by `save`; refusals are one line naming the file and the field. */
+  static async load(dir: string): Promise<DiehlCookNetwork> {
+    const { file, manifest } = await readStateDir(dir, DIEHL_COOK_FORMAT);
+    const top = `${file}:`;
+    const step = stateNumber(manifest, 'step', top, 'count');
+    const rng = stateRng(manifest, 'rng', top);
+    const saved = stateObject(manifest, 'state', top);
+    const arrays: Record<string, Float32Array> = {};
+    for (const k of Object.keys(saved)) arrays[k] = stateArray(saved, k, 'float32', null, `${top} state`);
+    try {
+      const net = new DiehlCookNetwork(stateObject(manifest, 'params', top) as DiehlCookOverrides, 0);
+      net.restore({ arrays, rng, step });
+      return net;
+    } catch (err) {
+      if (err instanceof NeuroplastError && !(err instanceof DataFormatError))
+        throw new DataFormatError(file, err.message);
+      throw err;
+    }
   }
 }

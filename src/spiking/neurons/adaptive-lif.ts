@@ -2,6 +2,8 @@ import { ConfigError } from '../../util/errors.js';
 import { requireTimeConstant } from '../params.js';
 import type { NeuronPopulation } from '../types.js';
 import { validateLifMembrane, type LifMembraneParameters } from './lif.js';
+import type { KindDescription } from '../registries.js';
+import { savedSpikes, stateArray, type SavedState } from '../saved-state.js';
 
 /**
  * Adaptive LIF with both classic forms of spike-frequency adaptation (current-based synapses):
@@ -93,5 +95,25 @@ export class AdaptiveLifGroup implements NeuronPopulation {
       this.inh[i] *= decaySyn;
     }
     this.spikes = this.spikeBuf.subarray(0, count);
+  }
+
+  /** Kind, name, size and parameters: what the group-kind table of persist.ts builds it from. */
+  describe(): KindDescription {
+    return { kind: 'adaptive-lif', name: this.name, size: this.size, params: { ...this.params } };
+  }
+
+  /** Every per-neuron variable (views), refractory steps left and the last step's spikes. */
+  saveState(): SavedState {
+    const { v, w, theta, exc, inh, inputPa, refractory, spikes } = this;
+    return { v, w, theta, exc, inh, inputPa, refractory, spikes };
+  }
+
+  loadState(state: SavedState, where: string): void {
+    for (const k of ['v', 'w', 'theta', 'exc', 'inh', 'inputPa'] as const)
+      this[k].set(stateArray(state, k, 'float32', this.size, where, 'the group size'));
+    this.refractory.set(stateArray(state, 'refractory', 'int32', this.size, where, 'the group size'));
+    const spikes = savedSpikes(state, where, this.size, this.size);
+    this.spikeBuf.set(spikes);
+    this.spikes = this.spikeBuf.subarray(0, spikes.length);
   }
 }

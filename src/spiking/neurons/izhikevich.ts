@@ -1,6 +1,8 @@
 import { ConfigError } from '../../util/errors.js';
 import { requireFinite, requireTimeConstant } from '../params.js';
 import type { NeuronPopulation } from '../types.js';
+import type { KindDescription } from '../registries.js';
+import { savedSpikes, stateArray, type SavedState } from '../saved-state.js';
 
 /**
  * Izhikevich (2003) neuron: dv/dt = 0.04 v^2 + 5 v + 140 - u + I, du/dt = a (b v - u); v >= 30 mV: v = c, u += d
@@ -71,5 +73,30 @@ export class IzhikevichGroup implements NeuronPopulation {
       this.inh[i] *= decay;
     }
     this.spikes = this.spikeBuf.subarray(0, count);
+  }
+
+  /** Kind, name, size, parameters and synaptic time constant: what persist.ts's group-kind table builds it from. */
+  describe(): KindDescription {
+    return {
+      kind: 'izhikevich',
+      name: this.name,
+      size: this.size,
+      params: { ...this.params },
+      tauSynMs: this.tauSynMs,
+    };
+  }
+
+  /** Every per-neuron variable (views) and the last step's spikes. */
+  saveState(): SavedState {
+    const { v, u, exc, inh, input, spikes } = this;
+    return { v, u, exc, inh, input, spikes };
+  }
+
+  loadState(state: SavedState, where: string): void {
+    for (const k of ['v', 'u', 'exc', 'inh', 'input'] as const)
+      this[k].set(stateArray(state, k, 'float32', this.size, where, 'the group size'));
+    const spikes = savedSpikes(state, where, this.size, this.size);
+    this.spikeBuf.set(spikes);
+    this.spikes = this.spikeBuf.subarray(0, spikes.length);
   }
 }
