@@ -161,6 +161,7 @@ test('OU current noise has the asked mean, spread and correlation time, and brea
   const net = new Network(0.1);
   const g = net.lif('g', 2000, { ...LIF, vThreshMv: 1e6 });
   net.noise(g, { kind: 'ou-current', meanPa: 50, sigmaPa: 20, tauMs: 5, seed: 4 });
+  net.run(0.1);
   const at0 = Float64Array.from(g.inputPa);
   net.run(5);
   const at5 = Float64Array.from(g.inputPa);
@@ -422,4 +423,60 @@ testNeeding(['brian2'], 'spike times and delayed delivery are stamped as Brian2 
       `t ${i * 0.1} ms: ${ge.values[k][0]} vs ${brian.delayed_ge[i]}`,
     );
   }
+});
+
+test('net.save / Network.load: subgroups, noise, multi-group monitors continue exactly; operations are added again', async () => {
+  const build = () => {
+    const net = new Network(0.1);
+    const all = net.lif('all', 60, LIF);
+    net.initialize(all, 'v', { kind: 'uniform', low: -70, high: -52 }, 3);
+    const e = net.subgroup(all, 0, 48);
+    const i = net.subgroup(all, 48, 60);
+    const picked = net.subgroup(all, [3, 50, 7], 'picked');
+    net.noise(e, { kind: 'ou-current', meanPa: 150, sigmaPa: 80, tauMs: 5, seed: 1 });
+    net.noise(i, { kind: 'poisson', rateHz: 50, count: 20, weight: 20, receptor: 'exc', seed: 2 });
+    net.connect(e, all, {
+      connector: { kind: 'fixed-probability', p: 0.2 },
+      weight: 60,
+      receptor: 'exc',
+      seed: 4,
+      delayMs: 1.5,
+    });
+    net.connect(i, e, {
+      connector: { kind: 'fixed-probability', p: 0.4 },
+      weight: 90,
+      receptor: 'inh',
+      seed: 5,
+    });
+    const spikes = net.monitorSpikes([e, i]);
+    spikes.label = 'both';
+    net.monitorRate(picked, 5);
+    net.monitorState(picked, 'v', 'all', 3);
+    return { net, spikes };
+  };
+  const a = build();
+  a.net.run(120);
+  const dir = join(tempDir(), 'saved');
+  await a.net.save(dir);
+  const b = await Network.load(dir);
+  a.net.run(200);
+  b.run(200);
+  const sa = a.net.monitors[0] as typeof a.spikes;
+  const sb = b.monitors[0] as typeof a.spikes;
+  assert.ok(sa.count > 100, `${sa.count} spikes`);
+  assert.equal(sb.label, 'both');
+  assert.deepEqual(sb.times, sa.times);
+  assert.deepEqual(sb.indices, sa.indices);
+  assert.deepEqual(
+    b.groups[0] && (b.groups[0] as unknown as { v: Float32Array }).v,
+    (a.net.groups[0] as unknown as { v: Float32Array }).v,
+  );
+  assert.deepEqual(
+    b.subgroups.map((s) => s.name),
+    ['all[0:48]', 'all[48:60]', 'picked'],
+  );
+  const filesA = await a.net.exportMonitors(join(tempDir(), 'a'));
+  const filesB = await b.exportMonitors(join(tempDir(), 'b'));
+  for (let k = 0; k < filesA.length; k++)
+    assert.equal(readFileSync(filesB[k], 'utf8'), readFileSync(filesA[k], 'utf8'));
 });

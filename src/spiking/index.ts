@@ -34,6 +34,7 @@ export {
   type DelayBuffer,
   type NetworkOperation,
   type OperationSlot,
+  type NetworkLoadOptions,
 } from './network.js';
 export { Subgroup } from './subgroup.js';
 export {

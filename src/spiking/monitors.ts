@@ -173,8 +173,9 @@ export class PopulationRateMonitor implements Monitor {
   /** Added to the file name (`rate-<name>-<label>.csv`). */
   label = '';
   readonly ratesHz: number[] = [];
-  private count = 0;
-  private steps = 0;
+  /** The bin in progress: spikes and steps so far. */
+  pendingSpikes = 0;
+  pendingSteps = 0;
   private readonly binSteps: number;
   private readonly sources: Sources;
   constructor(
@@ -187,6 +188,10 @@ export class PopulationRateMonitor implements Monitor {
     this.binSteps = Math.max(1, Math.round(binMs / dtMs));
   }
 
+  /** The monitored groups, in order. */
+  get groups(): readonly SpikeSource[] {
+    return this.sources.list;
+  }
   get group(): SpikeSource {
     return this.sources.list[0];
   }
@@ -195,11 +200,11 @@ export class PopulationRateMonitor implements Monitor {
   }
 
   record(): void {
-    for (const g of this.sources.list) this.count += g.spikes.length;
-    if (++this.steps === this.binSteps) {
-      this.ratesHz.push((1000 * this.count) / (this.sources.size * this.binMs));
-      this.count = 0;
-      this.steps = 0;
+    for (const g of this.sources.list) this.pendingSpikes += g.spikes.length;
+    if (++this.pendingSteps === this.binSteps) {
+      this.ratesHz.push((1000 * this.pendingSpikes) / (this.sources.size * this.binMs));
+      this.pendingSpikes = 0;
+      this.pendingSteps = 0;
     }
   }
 

@@ -28,6 +28,28 @@ import type {
   StateVariable,
 } from './types.js';
 
+/** Options of `Network.load`. */
+export interface NetworkLoadOptions {
+  /** The functions of the saved network's `FunctionModulator`s, by signal name (JavaScript is not saved). */
+  functions?: Record<string, (tMs: number, step: number) => number>;
+}
+
+/** How networks are saved and loaded: persist.ts registers it (it imports this file, so this one cannot import it). */
+export interface NetworkPersistence {
+  save(net: Network, dir: string): Promise<void>;
+  load(dir: string, options?: NetworkLoadOptions): Promise<Network>;
+}
+let persistence: NetworkPersistence | null = null;
+/** Called once by persist.ts when the spiking module loads. */
+export function setNetworkPersistence(p: NetworkPersistence): void {
+  persistence = p;
+}
+function requirePersistence(): NetworkPersistence {
+  if (!persistence)
+    throw new NeuroplastError('saving networks needs neuroplast/spiking (import it, not network.js alone)');
+  return persistence;
+}
+
 /** Where in a step a network operation runs (see `Network.operation`). */
 export type OperationSlot = 'start' | 'before-plasticity' | 'after-plasticity' | 'end';
 const OPERATION_SLOTS: readonly OperationSlot[] = ['start', 'before-plasticity', 'after-plasticity', 'end'];
@@ -476,6 +498,21 @@ export class Network {
   private requireMember(target: SpikeSource, what: string): void {
     if (!this.groups.includes(target) && !this.subgroupList.includes(target as Subgroup))
       throw new ConfigError(`${what} ${target.name}`, 'the group is not in this network');
+  }
+
+  /**
+   * Saves the network into directory `dir` (Brian2's `store`, BindsNET's `save`): groups and subgroups with all
+   * their state, projections (CSR arrays and delays), spikes in flight, rules, modulators, noise and monitors, in a
+   * versioned, checksummed format written atomically. Network operations are code and are not saved: add them
+   * again after `load`. A part that cannot be saved is refused before anything is written.
+   */
+  save(dir: string): Promise<void> {
+    return requirePersistence().save(this, dir);
+  }
+
+  /** Loads a network `save` wrote; it continues exactly as the saved one would have. */
+  static load(dir: string, options: NetworkLoadOptions = {}): Promise<Network> {
+    return requirePersistence().load(dir, options);
   }
 
   /** Simulated time so far (ms). */

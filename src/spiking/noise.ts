@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { Rng } from '../util/rng.js';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, DataFormatError } from '../util/errors.js';
 import { parseSpec, requireTimeConstant } from './params.js';
 import { isPopulation, resolveNeurons } from './subgroup.js';
+import { stateArray, stateRng, type SavedState } from './saved-state.js';
 import type { SpikeSource } from './types.js';
 
 /**
  * Background noise, described in data:
  * - `ou-current`: an Ornstein-Uhlenbeck current (pA) per neuron, mean `meanPa`, stationary s.d. `sigmaPa`,
- *   correlation time `tauMs`, added to the population's `inputPa` (updated exactly each step, started from its
- *   stationary distribution);
+ *   correlation time `tauMs`, added to the population's `inputPa` from the first step on (updated exactly each
+ *   step, started from its stationary distribution);
  * - `poisson`: `count` independent Poisson trains at `rateHz` per neuron, each spike adding `weight` to the
  *   excitatory or inhibitory synaptic variable (Brian2's PoissonInput), delivered with this step's spikes.
  */
@@ -38,6 +39,9 @@ export interface NoiseSource {
   readonly target: SpikeSource;
   beforeStep(): void;
   afterStep(): void;
+  /** The generator and, for an OU current, each neuron's current value (saved networks). */
+  saveState(): SavedState;
+  loadState(state: SavedState, where: string): void;
 }
 
 /** Builds a noise source for a group or subgroup, one line naming the field on bad input. */
@@ -75,11 +79,11 @@ export function createNoise(
         normals[k + 1] = r * Math.sin(a);
       }
     };
+    // Started from the stationary distribution; added to inputPa from the first step on (`applied` says whether
+    // inputPa holds x now, so a loaded network's restored inputPa is taken as it is).
     fillNormals();
-    for (let k = 0; k < n; k++) {
-      x[k] = d.meanPa + d.sigmaPa * normals[k];
-      input[at[k]] += x[k];
-    }
+    for (let k = 0; k < n; k++) x[k] = d.meanPa + d.sigmaPa * normals[k];
+    let applied = false;
     return {
       description: d,
       target,
@@ -87,11 +91,23 @@ export function createNoise(
         fillNormals();
         for (let k = 0; k < n; k++) {
           const next = d.meanPa + (x[k] - d.meanPa) * decay + kick * normals[k];
-          input[at[k]] += next - x[k];
+          input[at[k]] += applied ? next - x[k] : next;
           x[k] = next;
         }
+        applied = true;
       },
       afterStep() {},
+      saveState: () => ({ rng: rng.getState(), x: Float64Array.from(x), applied }),
+      loadState(state, where) {
+        x.set(stateArray(state, 'x', 'float64', n, where, 'one per neuron'));
+        rng.setState(stateRng(state, 'rng', where));
+        if (typeof state.applied !== 'boolean')
+          throw new DataFormatError(
+            `${where}.applied`,
+            `expected true or false, found ${JSON.stringify(state.applied)}`,
+          );
+        applied = state.applied;
+      },
     };
   }
   if (!isPopulation(group))
@@ -123,6 +139,10 @@ export function createNoise(
         while (u >= table[spikes]) spikes++;
         if (spikes > 0) dst[at[k]] += spikes * d.weight;
       }
+    },
+    saveState: () => ({ rng: rng.getState() }),
+    loadState(state, where) {
+      rng.setState(stateRng(state, 'rng', where));
     },
   };
 }

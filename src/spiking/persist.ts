@@ -7,7 +7,7 @@
 import { checkBudget, modelBudget, MODEL_BYTES } from '../util/budget.js';
 import { ConfigError, DataFormatError, NeuroplastError } from '../util/errors.js';
 import { Registry } from '../util/registry.js';
-import { Network, type Connection } from './network.js';
+import { Network, setNetworkPersistence, type Connection, type NetworkLoadOptions } from './network.js';
 import {
   AdaptiveLifGroup,
   IzhikevichGroup,
@@ -37,7 +37,9 @@ import {
   type StateFormat,
   type StateValue,
 } from './saved-state.js';
-import type { CellType, ModulatorSource, NeuronPopulation, PlasticityRule, SpikeSource } from './types.js';
+import { Subgroup, isPopulation, resolveNeurons } from './subgroup.js';
+import type { NoiseSpec } from './noise.js';
+import type { CellType, ModulatorSource, PlasticityRule, SpikeSource } from './types.js';
 
 /** The manifest's format name and the version this code writes and reads. */
 export const NETWORK_FORMAT: StateFormat = {
@@ -47,7 +49,6 @@ export const NETWORK_FORMAT: StateFormat = {
 };
 
 const className = (x: unknown) => (x as { constructor?: { name?: string } })?.constructor?.name || typeof x;
-const isPopulation = (g: SpikeSource): g is NeuronPopulation => 'exc' in g && 'inh' in g;
 
 // ---- groups: a table of kinds, each saving one class ----
 
@@ -332,13 +333,11 @@ function saveModulator(m: ModulatorSource, where: string): SavedState {
   return saveDescribed(m, where, 'createModulator', 'registerModulatorKind', createModulator);
 }
 
-export interface LoadNetworkOptions {
-  /**
-   * The functions of the network's `FunctionModulator`s, by signal name: JavaScript is not saved, so each
-   * function-driven signal must be supplied again (`{ dopamine: (tMs, step) => ... }`).
-   */
-  functions?: Record<string, (tMs: number, step: number) => number>;
-}
+/**
+ * The functions of the network's `FunctionModulator`s, by signal name: JavaScript is not saved, so each
+ * function-driven signal must be supplied again (`{ functions: { dopamine: (tMs, step) => ... } }`).
+ */
+export type LoadNetworkOptions = NetworkLoadOptions;
 
 function loadModulator(net: Network, saved: StateValue, where: string, options: LoadNetworkOptions): void {
   if (!isPlainState(saved))
@@ -368,7 +367,7 @@ function saveProjection(net: Network, c: Connection, where: string): SavedState 
     ['source', source],
     ['target', target],
   ] as const)
-    if (!net.groups.includes(g))
+    if (!net.groups.includes(g) && !net.subgroups.includes(g as Subgroup))
       throw new ConfigError(
         `${where}.${role}`,
         `group "${g.name}" is not in the network (add it with net.add)`,
@@ -390,14 +389,50 @@ function saveProjection(net: Network, c: Connection, where: string): SavedState 
   };
 }
 
+/** A group or subgroup of `net` by name. */
 function groupNamed(net: Network, name: string, where: string): SpikeSource {
-  const g = net.groups.find((x) => x.name === name);
+  const all = [...net.groups, ...net.subgroups];
+  const g = all.find((x) => x.name === name);
   if (!g)
     throw new DataFormatError(
       where,
-      `expected the name of a saved group (${net.groups.map((x) => x.name).join(', ')}), found ${JSON.stringify(name)}`,
+      `expected the name of a saved group or subgroup (${all.map((x) => x.name).join(', ')}), found ${JSON.stringify(name)}`,
     );
   return g;
+}
+
+/** Where a connection's spikes land: the population holding its target (a subgroup's parent). */
+const deliversTo = (c: Connection) => resolveNeurons(c.target).group;
+
+// ---- subgroups and noise ----
+
+function saveSubgroup(s: Subgroup): SavedState {
+  return { name: s.name, parent: s.parent.name, indices: s.indices };
+}
+
+function loadSubgroup(net: Network, saved: StateValue, where: string): void {
+  if (!isPlainState(saved))
+    throw new DataFormatError(where, `expected a mapping (a subgroup), found ${JSON.stringify(saved)}`);
+  const parent = groupNamed(net, stateString(saved, 'parent', where), `${where}.parent`);
+  const indices = stateArray(saved, 'indices', 'int32', null, where);
+  building(where, () => net.subgroup(parent, indices, stateString(saved, 'name', where)));
+}
+
+function saveNoise(net: Network): SavedState[] {
+  return net.noiseSources.map((n) => ({
+    target: n.target.name,
+    description: { ...n.description } as SavedState,
+    state: n.saveState(),
+  }));
+}
+
+function loadNoise(net: Network, saved: StateValue, where: string): void {
+  if (!isPlainState(saved))
+    throw new DataFormatError(where, `expected a mapping (a noise source), found ${JSON.stringify(saved)}`);
+  const target = groupNamed(net, stateString(saved, 'target', where), `${where}.target`);
+  const description = stateObject(saved, 'description', where) as unknown as NoiseSpec;
+  const source = building(where, () => net.noise(target, description));
+  source.loadState(stateObject(saved, 'state', where), `${where}.state`);
 }
 
 function loadProjection(net: Network, saved: StateValue, where: string): void {
@@ -490,7 +525,7 @@ function loadProjection(net: Network, saved: StateValue, where: string): void {
 /** The spikes in flight: the delay buffer of every population that a projection with delays targets. */
 function saveDelayBuffers(net: Network): SavedState[] {
   return net.groups.filter(isPopulation).flatMap((g) => {
-    if (!net.connections.some((c) => c.target === g && c.projection.maxDelaySteps > 0)) return [];
+    if (!net.connections.some((c) => deliversTo(c) === g && c.projection.maxDelaySteps > 0)) return [];
     const b = net.delayBuffer(g);
     return [{ target: g.name, slots: b.slots, exc: b.exc, inh: b.inh }];
   });
@@ -507,7 +542,10 @@ function loadDelayBuffer(net: Network, saved: StateValue, where: string): void {
     );
   const expected =
     1 +
-    Math.max(0, ...net.connections.filter((c) => c.target === target).map((c) => c.projection.maxDelaySteps));
+    Math.max(
+      0,
+      ...net.connections.filter((c) => deliversTo(c) === target).map((c) => c.projection.maxDelaySteps),
+    );
   const slots = stateNumber(saved, 'slots', where, 'count');
   if (slots !== expected)
     throw new DataFormatError(
@@ -527,7 +565,7 @@ function loadDelayBuffer(net: Network, saved: StateValue, where: string): void {
 function checkDelayBuffers(net: Network, saved: StateValue[], where: string): void {
   for (const g of net.groups.filter(isPopulation))
     if (
-      net.connections.some((c) => c.target === g && c.projection.maxDelaySteps > 0) &&
+      net.connections.some((c) => deliversTo(c) === g && c.projection.maxDelaySteps > 0) &&
       !saved.some((b) => isPlainState(b) && b.target === g.name)
     )
       throw new DataFormatError(
@@ -537,14 +575,6 @@ function checkDelayBuffers(net: Network, saved: StateValue[], where: string): vo
 }
 
 // ---- monitors (kept apart: the monitor classes are changing) ----
-
-/** A private field of a built-in monitor (the partial bin of a rate monitor), until the class exposes it. */
-function privateCount(m: object, key: string): number {
-  const v = (m as Record<string, unknown>)[key];
-  if (typeof v !== 'number')
-    throw new Error(`${className(m)} no longer has a numeric ${key}: update saveMonitors`);
-  return v;
-}
 
 /** Flattens sampled rows (one Float32Array each) into one array. */
 function flatRows(rows: readonly Float32Array[], width: number): Float32Array {
@@ -562,7 +592,7 @@ export function saveMonitors(net: Network): SavedState[] {
   return net.monitors.map((m, i): SavedState => {
     const where = `monitors.${i}`;
     const groupName = (g: SpikeSource) => {
-      if (!net.groups.includes(g))
+      if (!net.groups.includes(g) && !net.subgroups.includes(g as Subgroup))
         throw new ConfigError(
           where,
           `${className(m)} watches group "${g.name}", which is not in the network`,
@@ -574,7 +604,10 @@ export function saveMonitors(net: Network): SavedState[] {
         const s = m as SpikeMonitor;
         return {
           kind: 'spikes',
-          group: groupName(s.group),
+          groups: s.groups.map(groupName),
+          label: s.label,
+          startMs: s.startMs,
+          endMs: s.endMs,
           times: Float64Array.from(s.times),
           indices: Int32Array.from(s.indices),
         };
@@ -583,11 +616,12 @@ export function saveMonitors(net: Network): SavedState[] {
         const r = m as PopulationRateMonitor;
         return {
           kind: 'rate',
-          group: groupName(r.group),
+          groups: r.groups.map(groupName),
+          label: r.label,
           binMs: r.binMs,
           ratesHz: Float64Array.from(r.ratesHz),
-          count: privateCount(r, 'count'),
-          steps: privateCount(r, 'steps'),
+          count: r.pendingSpikes,
+          steps: r.pendingSteps,
         };
       }
       case StateMonitor: {
@@ -595,6 +629,7 @@ export function saveMonitors(net: Network): SavedState[] {
         return {
           kind: 'state',
           group: groupName(s.group),
+          label: s.label,
           variable: s.variable,
           neurons: Int32Array.from(s.neurons),
           everySteps: s.everySteps,
@@ -613,6 +648,7 @@ export function saveMonitors(net: Network): SavedState[] {
         return {
           kind: 'weights',
           projection,
+          label: w.label,
           synapses: Int32Array.from(w.synapses.flat()),
           everySteps: w.everySteps,
           timesMs: Float64Array.from(w.timesMs),
@@ -655,8 +691,20 @@ export function loadMonitors(net: Network, saved: StateValue[], where: string): 
       if (n < 1) throw new DataFormatError(`${at}.everySteps`, `expected a positive count, found ${n}`);
       return n;
     };
+    const groups = () =>
+      stateList(s, 'groups', at).map((g, k) => {
+        if (typeof g !== 'string')
+          throw new DataFormatError(`${at}.groups.${k}`, `expected a group name, found ${JSON.stringify(g)}`);
+        return groupNamed(net, g, `${at}.groups.${k}`);
+      });
+    const label = (m: { label: string }) => {
+      m.label = stateString(s, 'label', at);
+    };
     if (kind === 'spikes') {
-      const m = net.monitorSpikes(groupNamed(net, stateString(s, 'group', at), `${at}.group`));
+      const m = building(at, () => net.monitorSpikes(groups()));
+      label(m);
+      m.startMs = stateNumber(s, 'startMs', at, 'any');
+      m.endMs = stateNumber(s, 'endMs', at, 'any');
       const times = stateArray(s, 'times', 'float64', null, at);
       const indices = stateArray(s, 'indices', 'int32', times.length, at, 'one per spike time');
       for (let k = 0; k < times.length; k++) {
@@ -664,23 +712,17 @@ export function loadMonitors(net: Network, saved: StateValue[], where: string): 
         m.indices.push(indices[k]);
       }
     } else if (kind === 'rate') {
-      const group = groupNamed(net, stateString(s, 'group', at), `${at}.group`);
-      const m = building(at, () => net.monitorRate(group, stateNumber(s, 'binMs', at)));
+      const m = building(at, () => net.monitorRate(groups(), stateNumber(s, 'binMs', at)));
+      label(m);
       for (const r of stateArray(s, 'ratesHz', 'float64', null, at)) m.ratesHz.push(r);
-      Object.assign(m, {
-        count: stateNumber(s, 'count', at, 'count'),
-        steps: stateNumber(s, 'steps', at, 'count'),
-      });
+      m.pendingSpikes = stateNumber(s, 'count', at, 'count');
+      m.pendingSteps = stateNumber(s, 'steps', at, 'count');
     } else if (kind === 'state') {
       const group = groupNamed(net, stateString(s, 'group', at), `${at}.group`);
-      if (!isPopulation(group))
-        throw new DataFormatError(
-          `${at}.group`,
-          `expected a neuron population, found the input group "${group.name}"`,
-        );
       const neurons = Array.from(stateArray(s, 'neurons', 'int32', null, at));
       const variable = stateString(s, 'variable', at);
       const m = building(at, () => net.monitorState(group, variable as never, neurons, everySteps()));
+      label(m);
       sampled(m, neurons.length);
     } else if (kind === 'weights') {
       const index = stateNumber(s, 'projection', at, 'count');
@@ -701,6 +743,7 @@ export function loadMonitors(net: Network, saved: StateValue[], where: string): 
         flat[2 * k + 1],
       ]);
       const m = building(at, () => net.monitorWeights(c.projection, pairs, everySteps()));
+      label(m);
       sampled(m, pairs.length);
     } else
       throw new DataFormatError(
@@ -739,7 +782,10 @@ function networkContent(net: Network): Record<string, unknown> {
     dtMs: net.dtMs,
     stepCount: net.stepCount,
     maxRateHz: net.maxRateHz,
+    runawayWindowMs: net.runawayWindowMs,
     groups: net.groups.map((g, i) => saveGroup(g, `groups.${i} ("${g.name}")`)),
+    subgroups: net.subgroups.map(saveSubgroup),
+    noise: saveNoise(net),
     modulators: net.modulators.map((m, i) => saveModulator(m, `modulators.${i} ("${m.name}")`)),
     projections: net.connections.map((c, i) =>
       saveProjection(net, c, `projections.${i} ("${c.projection.name}")`),
@@ -767,6 +813,9 @@ export async function loadNetwork(dir: string, options: LoadNetworkOptions = {})
   const stepCount = stateNumber(m, 'stepCount', top, 'count');
   const neurons = { count: 0 };
   stateList(m, 'groups', top).forEach((g, i) => loadGroup(net, g, fieldOf(top, `groups.${i}`), neurons));
+  net.runawayWindowMs = stateNumber(m, 'runawayWindowMs', top);
+  stateList(m, 'subgroups', top).forEach((s, i) => loadSubgroup(net, s, fieldOf(top, `subgroups.${i}`)));
+  stateList(m, 'noise', top).forEach((s, i) => loadNoise(net, s, fieldOf(top, `noise.${i}`)));
   stateList(m, 'modulators', top).forEach((s, i) =>
     loadModulator(net, s, fieldOf(top, `modulators.${i}`), options),
   );
@@ -783,3 +832,4 @@ export async function loadNetwork(dir: string, options: LoadNetworkOptions = {})
 
 /** What `Network.save` / `Network.load` call (network.ts cannot import this module: it imports network.ts). */
 export const networkPersistence = { save: saveNetwork, load: loadNetwork };
+setNetworkPersistence(networkPersistence);
