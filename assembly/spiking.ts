@@ -1,5 +1,5 @@
-// Spiking kernels (AssemblyScript, WASM SIMD): one exponential-Euler step of a LIF population, four neurons per
-// lane group, with a polynomial exp accurate to about 1e-7 relative. Matches src/engine/kernels/reference-spiking.ts.
+// Spiking kernels (AssemblyScript, WASM SIMD): one step of a LIF population (exponential Euler; with current
+// synapses, each current scaled by its LifParam gain, which makes the step exact), four neurons per lane group, with a polynomial exp accurate to about 1e-7 relative. Matches src/engine/kernels/reference-spiking.ts.
 import { LifParam } from '../src/engine/kernels/layouts';
 
 const LOG2E: f32 = 1.4426950408889634;
@@ -50,6 +50,8 @@ export function lifStep(
     decayE = load<f32>(prm, LifParam.DECAY_EXC * 4),
     decayI = load<f32>(prm, LifParam.DECAY_INH * 4),
     leak = load<f32>(prm, LifParam.LEAK_DECAY * 4);
+  const gainE = load<f32>(prm, LifParam.EXC_GAIN * 4),
+    gainI = load<f32>(prm, LifParam.INH_GAIN * 4);
   const vgL = f32x4.splat(gL),
     veL = f32x4.splat(eL),
     veE = f32x4.splat(eE),
@@ -61,7 +63,9 @@ export function lifStep(
     vDecE = f32x4.splat(decayE),
     vDecI = f32x4.splat(decayI);
   const vLeak = f32x4.splat(leak),
-    vInvGL = f32x4.splat(1 / gL);
+    vInvGL = f32x4.splat(1 / gL),
+    vGainE = f32x4.splat(gainE),
+    vGainI = f32x4.splat(gainI);
   const zero = i32x4.splat(0),
     one = i32x4.splat(1),
     vRef = i32x4.splat(refSteps);
@@ -84,7 +88,8 @@ export function lifStep(
       vInf = f32x4.div(num, gTot);
       decay = exp4(f32x4.mul(vNegDtCm, gTot));
     } else {
-      vInf = f32x4.add(veL, f32x4.mul(f32x4.add(f32x4.sub(e, h), drive), vInvGL));
+      const current = f32x4.sub(f32x4.mul(e, vGainE), f32x4.mul(h, vGainI));
+      vInf = f32x4.add(veL, f32x4.mul(f32x4.add(current, drive), vInvGL));
       decay = vLeak;
     }
     const vOld = v128.load(v + o);
@@ -128,7 +133,7 @@ export function lifStep(
         const vInf = (gL * eL + e * eE + h * eI + drive) / gTot;
         vNew = vInf + (load<f32>(v + o) - vInf) * f32x4.extract_lane(exp4(f32x4.splat((-dt * gTot) / cm)), 0);
       } else {
-        const vInf = eL + (e - h + drive) / gL;
+        const vInf = eL + (e * gainE - h * gainI + drive) / gL;
         vNew = vInf + (load<f32>(v + o) - vInf) * leak;
       }
       if (vNew > vTh) {

@@ -3,7 +3,7 @@
 
 Usage: /usr/bin/python3 scripts/brian2_coba_bench.py standalone|cython|numpy SECONDS
 Prints one JSON line: {"target", "run_s" (simulation only: for standalone the C++ run time, compile excluded),
-"spikes", "brian2"}.
+"spikes", "cv" (mean ISI CV over the neurons with at least 3 spikes), "brian2"}.
 """
 import json
 import os
@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 
+import numpy as np
 from brian2 import *  # noqa: F401,F403
 import brian2
 
@@ -47,4 +48,20 @@ t0 = time.time()
 run(dur * second)
 wall = time.time() - t0
 run_s = device._last_run_time if target == "standalone" else wall
-print(json.dumps({"target": target, "run_s": run_s, "spikes": int(m.num_spikes), "brian2": brian2.__version__}))
+cvs = []
+for t in m.spike_trains().values():
+    t = np.asarray(t)
+    if len(t) >= 3:
+        isi = np.diff(t)
+        cvs.append(isi.std() / isi.mean())
+print(
+    json.dumps(
+        {
+            "target": target,
+            "run_s": run_s,
+            "spikes": int(m.num_spikes),
+            "cv": float(np.mean(cvs)) if cvs else None,
+            "brian2": brian2.__version__,
+        }
+    )
+)

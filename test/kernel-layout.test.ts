@@ -76,8 +76,9 @@ test('native/kernels.c declares the convolution geometry block with ConvGeometry
   );
 });
 
-test('each geometry block fits one parameter slot of the WASM runtime', () => {
-  for (const size of [ConvGeometrySlot.SIZE, PoolGeometrySlot.SIZE]) assert.ok(4 * size <= PARAM_SLOT_BYTES);
+test('the LIF parameters and each geometry block fit one parameter slot of the WASM runtime', () => {
+  for (const size of [LifParam.SIZE, ConvGeometrySlot.SIZE, PoolGeometrySlot.SIZE])
+    assert.ok(4 * size <= PARAM_SLOT_BYTES);
 });
 
 type LifSlot = Exclude<keyof typeof LifParam, 'SIZE'>;
@@ -102,6 +103,8 @@ const LIF_SLOTS: Record<LifSlot, { value: number; readIn: SynapseMode[]; change:
   DECAY_EXC: { value: 0.98, readIn: BOTH, change: -0.1 },
   DECAY_INH: { value: 0.99, readIn: BOTH, change: -0.1 },
   LEAK_DECAY: { value: 0.995, readIn: ['current'], change: -0.01 },
+  EXC_GAIN: { value: 1.25, readIn: ['current'], change: 0.5 },
+  INH_GAIN: { value: 0.75, readIn: ['current'], change: 0.5 },
 };
 
 test('every fast backend reads each LIF parameter where TypeScript writes it (each slot changed in turn)', () => {

@@ -231,6 +231,8 @@ test('every backend’s LIF step agrees with the reference (conductance and curr
         Math.exp(-0.02),
         Math.exp(-0.01),
         Math.exp(-0.005),
+        1, // EXC_GAIN, INH_GAIN: exponential Euler
+        1,
       ]);
       const run = (kk: typeof ref) => {
         const s = {

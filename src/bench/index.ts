@@ -3,6 +3,7 @@ import { benchGemm } from './gemm.js';
 import { benchTrainCnn, benchTrainMlp } from './train.js';
 import { benchOptimStep } from './optim.js';
 import { benchCoba } from './coba.js';
+import { benchCuba } from './cuba.js';
 import { benchDiehlCook } from './diehl-cook.js';
 
 export interface BenchArgs {
@@ -39,6 +40,11 @@ export const BENCHES: Record<
     describe:
       'COBA network (4000 LIF, Vogels & Abbott 2005): wall s per simulated s vs Brian2 C++ standalone',
     run: (a) => benchCoba(a.seconds ?? 1),
+  },
+  cuba: {
+    describe:
+      'CUBA network (4000 current-based LIF, exact integration, as Brian2 examples/CUBA.py): wall s per simulated s vs Brian2 C++ standalone',
+    run: (a) => benchCuba(a.seconds ?? 1),
   },
   'diehl-cook': {
     describe:

@@ -178,7 +178,7 @@ function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .addOption(new Option('--n <size>', 'problem size').argParser(parsePositiveInt))
     .addOption(
-      new Option('--seconds <s>', 'simulated seconds (coba); timing budget (optim-step)').argParser(
+      new Option('--seconds <s>', 'simulated seconds (coba, cuba); timing budget (optim-step)').argParser(
         parsePositiveNumber,
       ),
     )

@@ -4,7 +4,11 @@
 // After changing one, rebuild wasm/kernels.wasm (scripts/build-wasm.sh); native/kernels.c mirrors ConvGeometrySlot
 // in its Geometry struct (test/kernel-layout.test.ts checks it).
 
-/** The LIF parameter block (f32 slots) that lifStep reads. */
+/**
+ * The LIF parameter block (f32 slots) that lifStep reads. EXC_GAIN and INH_GAIN scale the current-based synaptic
+ * currents inside the held-drive steady state (vInf = E_LEAK + (EXC_GAIN Ie - INH_GAIN Ii + drive) / G_LEAK): 1 is
+ * exponential Euler; the exact integrator's gains make each current's coefficient that of the exact solution.
+ */
 export enum LifParam {
   G_LEAK,
   CM,
@@ -18,6 +22,8 @@ export enum LifParam {
   DECAY_EXC,
   DECAY_INH,
   LEAK_DECAY,
+  EXC_GAIN,
+  INH_GAIN,
   SIZE,
 }
 

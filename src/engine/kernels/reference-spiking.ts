@@ -2,9 +2,11 @@ import type { SpikingKernels } from './types.js';
 import { LifParam } from './layouts.js';
 
 /**
- * One exponential-Euler step of a LIF population (reference): refractory neurons hold vReset; the others relax
- * exactly toward the steady state of the held synaptic drive; threshold, reset, refractory count; synaptic
- * variables decay exactly. Returns the number of spikes written to `spikes`.
+ * One step of a LIF population (reference): refractory neurons hold vReset; the others relax exactly toward the
+ * steady state of the held synaptic drive (exponential Euler); threshold, reset, refractory count; synaptic
+ * variables decay exactly. With current synapses each current enters the steady state scaled by its gain
+ * (LifParam.EXC_GAIN, INH_GAIN): gains of 1 are exponential Euler, the exact integrator's gains give the exact
+ * solution of the linear equation with exponentially decaying currents. Returns the number of spikes written.
  */
 export const referenceSpiking: SpikingKernels = {
   lifStep(n, v, exc, inh, input, refractory, spikes, prm, conductance, refractorySteps) {
@@ -20,6 +22,8 @@ export const referenceSpiking: SpikingKernels = {
     const decayE = prm[LifParam.DECAY_EXC];
     const decayI = prm[LifParam.DECAY_INH];
     const leak = prm[LifParam.LEAK_DECAY];
+    const gainE = prm[LifParam.EXC_GAIN];
+    const gainI = prm[LifParam.INH_GAIN];
     let count = 0;
     for (let i = 0; i < n; i++) {
       const ge = exc[i];
@@ -35,7 +39,7 @@ export const referenceSpiking: SpikingKernels = {
           const vInf = (gL * eL + ge * eE + gi * eI + drive) / gTot;
           vi = vInf + (vi - vInf) * Math.exp((-dt * gTot) / cm);
         } else {
-          const vInf = eL + (ge - gi + drive) / gL;
+          const vInf = eL + (ge * gainE - gi * gainI + drive) / gL;
           vi = vInf + (vi - vInf) * leak;
         }
         if (vi > vTh) {

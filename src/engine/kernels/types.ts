@@ -263,8 +263,9 @@ export interface OptimKernels {
 /** Spiking kernels. */
 export interface SpikingKernels {
   /**
-   * One exponential-Euler step of n LIF neurons (`params` laid out as LifParam in layouts.ts); writes the indices of
-   * the neurons that fired to `spikes` and returns how many.
+   * One step of n LIF neurons (`params` laid out as LifParam in layouts.ts): exponential Euler, or with current
+   * synapses the exact step when the block's EXC_GAIN and INH_GAIN are the exact integrator's; writes the indices
+   * of the neurons that fired to `spikes` and returns how many.
    */
   lifStep(
     n: number,

@@ -8,8 +8,9 @@ import type { CellType, NeuronPopulation } from '../types.js';
  *   Cm dv/dt = gL (EL - v) + I_syn + I_bias,   v > vThresh -> v = vReset, clamped for refractoryMs.
  * Synapses are exponentially decaying: current-based (I_syn = Ie - Ii, in pA) or conductance-based
  * (I_syn = ge (Ee - v) + gi (Ei - v), in nS), as in Vogels & Abbott (2005) and Brian2's COBA example.
- * Integration is exponential Euler: over a step the synaptic drive is held, so v relaxes exactly toward its
- * steady state; the synaptic variables decay exactly.
+ * Integration (`integrator`) is exponential Euler by default: over a step the synaptic drive is held, so v relaxes
+ * exactly toward its steady state; the synaptic variables decay exactly. With current synapses the equation is
+ * linear and `integrator: 'exact'` (Brian2's `method='exact'`) integrates it exactly, decaying currents included.
  */
 /** The membrane of every LIF-family cell: capacitance, leak, rest, threshold, reset and refractory period. */
 export interface LifMembraneParameters {
@@ -35,8 +36,16 @@ export function validateLifMembrane(where: string, p: LifMembraneParameters, dtM
     );
 }
 
+/** How LifGroup integrates the membrane over a step (see `lifSynapticGains`). */
+export type LifIntegrator = 'exponential-euler' | 'exact';
+
 export interface LifParameters extends LifMembraneParameters {
   synapse: 'current' | 'conductance';
+  /**
+   * 'exponential-euler' (default): the synaptic drive is held over each step. 'exact' (current synapses only): the
+   * exact solution of the linear equation, with the currents decaying over the step, as Brian2's method='exact'.
+   */
+  integrator?: LifIntegrator;
   tauExcMs: number;
   tauInhMs: number;
   /** Reversal potentials (conductance synapses only). */
@@ -59,6 +68,48 @@ export function validateLif(where: string, p: LifParameters, dtMs: number): void
       `expected current or conductance, found ${JSON.stringify(p.synapse)}`,
     );
   }
+  const integrator = p.integrator ?? 'exponential-euler';
+  if (integrator !== 'exponential-euler' && integrator !== 'exact')
+    throw new ConfigError(
+      `${where}.integrator`,
+      `expected exponential-euler or exact, found ${JSON.stringify(p.integrator)}`,
+    );
+  if (integrator === 'exact' && p.synapse === 'conductance')
+    throw new ConfigError(
+      `${where}.integrator`,
+      `exact needs synapse 'current' (the conductance-based equation is not linear in v), found synapse 'conductance'; use exponential-euler`,
+    );
+}
+
+/** expm1(x) / x, 1 at 0: the factor that keeps the exact coefficient accurate as tau approaches tau_m. */
+function expm1Ratio(x: number): number {
+  return x === 0 ? 1 : Math.expm1(x) / x;
+}
+
+/**
+ * The coefficient of a synaptic current I(t) = I0 e^{-t/tau} in the exact membrane step:
+ * v(t + dt) = EL + (v - EL) e^{-dt/tau_m} + c I0 + (constant drive terms), with
+ * c = tau_m tau / (Cm (tau - tau_m)) (e^{-dt/tau} - e^{-dt/tau_m}), written as (dt/Cm) e^{-dt/tau_m} expm1(x)/x
+ * with x = dt/tau_m - dt/tau so that tau = tau_m (c = dt/Cm e^{-dt/tau}) needs no special case. mV per pA.
+ */
+export function exactCurrentCoefficient(p: LifMembraneParameters, tauMs: number, dtMs: number): number {
+  const a = (dtMs * p.gLeakNs) / p.cmPf;
+  return (dtMs / p.cmPf) * Math.exp(-a) * expm1Ratio(a - dtMs / tauMs);
+}
+
+/**
+ * The LifParam EXC_GAIN and INH_GAIN of a parameter set: 1 and 1 for exponential Euler, where a current held over
+ * the step enters with (1 - leak) / gL; for the exact integrator, the exact coefficient over that one, computed from
+ * the float32 values the kernel reads so that the product the kernel forms is the exact coefficient.
+ */
+export function lifSynapticGains(p: LifParameters, dtMs: number): [exc: number, inh: number] {
+  if ((p.integrator ?? 'exponential-euler') !== 'exact') return [1, 1];
+  const leak = Math.fround(Math.exp((-dtMs * p.gLeakNs) / p.cmPf));
+  const held = (1 - leak) / Math.fround(p.gLeakNs);
+  return [
+    exactCurrentCoefficient(p, p.tauExcMs, dtMs) / held,
+    exactCurrentCoefficient(p, p.tauInhMs, dtMs) / held,
+  ];
 }
 
 /** A population of LIF neurons sharing one parameter set (a cell type); state is per neuron. */
@@ -111,6 +162,7 @@ export class LifGroup implements NeuronPopulation {
     b[LifParam.DECAY_INH] = Math.exp(-dtMs / p.tauInhMs);
     // nS * mV = pA; pF / nS = ms.
     b[LifParam.LEAK_DECAY] = Math.exp((-dtMs * p.gLeakNs) / p.cmPf);
+    [b[LifParam.EXC_GAIN], b[LifParam.INH_GAIN]] = lifSynapticGains(p, dtMs);
   }
 
   private int32(n: number): Int32Array {

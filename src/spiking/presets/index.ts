@@ -1,2 +1,3 @@
 /** Published networks, built ready to run: one file each, exported here. */
 export { cobaNetwork, COBA_EXCITATORY, type CobaOptions } from './coba.js';
+export { cubaNetwork, CUBA_NEURON, type CubaOptions } from './cuba.js';
