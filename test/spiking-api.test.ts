@@ -10,7 +10,9 @@ import {
   RewardModulatedStdp,
   Rng,
   Subgroup,
+  cubaNetwork,
   type LifParameters,
+  type SpikeMonitor,
 } from '../src/spiking/index.js';
 
 const LIF: LifParameters = {
@@ -479,4 +481,18 @@ test('net.save / Network.load: subgroups, noise, multi-group monitors continue e
   const filesB = await b.exportMonitors(join(tempDir(), 'b'));
   for (let k = 0; k < filesA.length; k++)
     assert.equal(readFileSync(filesB[k], 'utf8'), readFileSync(filesA[k], 'utf8'));
+});
+
+test('a saved CUBA network (exact integrator) continues exactly after loading', async () => {
+  const { net } = cubaNetwork({ neurons: 800, seed: 2 });
+  net.run(100);
+  const dir = join(tempDir(), 'cuba');
+  await net.save(dir);
+  const again = await Network.load(dir);
+  net.run(100);
+  again.run(100);
+  const [a, b] = [net.monitors[0] as SpikeMonitor, again.monitors[0] as SpikeMonitor];
+  assert.ok(a.count > 50);
+  assert.deepEqual(b.times, a.times);
+  assert.deepEqual(b.indices, a.indices);
 });

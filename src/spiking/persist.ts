@@ -123,6 +123,7 @@ const lifNames = parameterNames<LifParameters>()(
   'eExcMv',
   'eInhMv',
   'biasCurrentPa',
+  'integrator',
 );
 const adaptiveNames = parameterNames<AdaptiveLifParameters>()(
   ...membrane,
@@ -149,6 +150,7 @@ registerGroupKind<LifGroup>({
     const { name, size } = nameAndSize(d, where);
     const params = numbers<LifParameters>(d.params, `${where}.params`, lifNames, {
       synapse: ['current', 'conductance'],
+      integrator: ['exponential-euler', 'exact'],
     });
     let cellType: CellType | undefined;
     if (d.cellType !== null && d.cellType !== undefined) {
