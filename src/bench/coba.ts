@@ -1,4 +1,4 @@
-import { cobaNetwork, type SpikeMonitor } from '../spiking/index.js';
+import { cobaNetwork, type Network, type SpikeMonitor } from '../spiking/index.js';
 import { getBackend } from '../engine/index.js';
 import { runPythonAnchor } from './anchors.js';
 
@@ -8,7 +8,7 @@ import { runPythonAnchor } from './anchors.js';
  * wall seconds per simulated second, mean rate and mean ISI CV of both, and Brian2's time over ours.
  */
 export function benchSpikingNetwork(
-  build: () => { net: { run(ms: number): void }; spikes: SpikeMonitor[] },
+  build: () => { net: Network; spikes: SpikeMonitor[] },
   anchorScript: string,
   seconds: number,
 ): Record<string, unknown> {
@@ -30,6 +30,7 @@ export function benchSpikingNetwork(
     wall_s_per_sim_s: Number((wall / seconds).toFixed(4)),
     mean_rate_hz: Number((count / neurons / seconds).toFixed(3)),
     cv_isi: Number(cv.toFixed(4)),
+    ...operationOverhead(build, seconds),
   };
   const brian = runPythonAnchor(anchorScript, ['standalone', String(seconds)], 600_000);
   if (brian.result) {
@@ -51,4 +52,34 @@ export function benchSpikingNetwork(
  */
 export function benchCoba(seconds = 1): Record<string, unknown> {
   return benchSpikingNetwork(() => cobaNetwork({ seed: 1 }), 'brian2_coba_bench.py', seconds);
+}
+
+/**
+ * What a network operation that does nothing costs per step: the same network run with and without one, in
+ * alternating pairs on fresh copies (so load drifts hit both sides alike); the median and range of the pairs' excess.
+ */
+function operationOverhead(
+  build: () => { net: Network },
+  seconds: number,
+  pairs = 3,
+): Record<string, number> {
+  const time = (withOperation: boolean) => {
+    const { net } = build();
+    if (withOperation) net.operation(() => {});
+    const t0 = performance.now();
+    net.run(seconds * 1000);
+    return performance.now() - t0;
+  };
+  const excess: number[] = [];
+  for (let k = 0; k < pairs; k++) {
+    const plain = time(false);
+    excess.push((100 * (time(true) - plain)) / plain);
+  }
+  excess.sort((a, b) => a - b);
+  const pct = (x: number) => Number(x.toFixed(2));
+  return {
+    noop_operation_overhead_pct: pct(excess[Math.floor(pairs / 2)]),
+    noop_operation_overhead_pct_min: pct(excess[0]),
+    noop_operation_overhead_pct_max: pct(excess[pairs - 1]),
+  };
 }
