@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import {
   DIEHL_COOK_DEFAULTS,
   DIEHL_COOK_TUNED,
+  DIEHL_COOK_PAPER,
+  DiehlCookNetwork,
   diehlCookCellSchema,
   diehlCookOverridesSchema,
   diehlCookParameters,
@@ -19,6 +21,10 @@ test('Diehl & Cook parameters: the schema and the defaults name the same fields,
   assert.deepEqual(diehlCookParametersSchema.parse(DIEHL_COOK_DEFAULTS), DIEHL_COOK_DEFAULTS);
   assert.deepEqual(diehlCookParameters(), DIEHL_COOK_DEFAULTS);
   assert.equal(diehlCookParameters(DIEHL_COOK_TUNED).inhToExcWeight, 40);
+  // One default: the bench, the protocol, the experiment kind and the constructor all get 40; the paper's 17 is named.
+  assert.equal(diehlCookParameters().inhToExcWeight, 40);
+  assert.equal(new DiehlCookNetwork({ neurons: 2 }).params.inhToExcWeight, 40);
+  assert.equal(diehlCookParameters(DIEHL_COOK_PAPER).inhToExcWeight, 17);
   // Overrides: every field but inputSize (the dataset fixes it).
   const { inputSize, ...rest } = DIEHL_COOK_DEFAULTS;
   assert.equal(inputSize, 784);

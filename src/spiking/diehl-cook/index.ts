@@ -2,6 +2,7 @@
 export {
   DIEHL_COOK_DEFAULTS,
   DIEHL_COOK_TUNED,
+  DIEHL_COOK_PAPER,
   diehlCookParameters,
   validateDiehlCook,
   validateDiehlCookCell,
