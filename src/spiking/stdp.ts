@@ -19,11 +19,27 @@ export interface PairStdpParameters {
 }
 
 /**
+ * How PairStdp treats a pre and a post spike in the same step (not a field of PairStdpParameters, which the
+ * rule registry lists field by field; a second constructor argument).
+ */
+export interface PairStdpOptions {
+  /**
+   * 'none' (the default): they do not pair; each pairing reads the other side's trace from before this step's
+   * spikes. 'pre-before-post': Brian2's order (a Synapses object's on_pre runs before its on_post within a step), so
+   * the pre spike's trace increment is seen by the post spike and the pair potentiates by aPlus; the pre spike still
+   * reads the post trace from before this step (no depression from the same pair).
+   */
+  sameStep?: 'none' | 'pre-before-post';
+}
+
+/**
  * Pair-based spike-timing-dependent plasticity with exponential traces (Song, Miller & Abbott 2000; Morrison et al.
  * 2008). Each presynaptic neuron keeps x_pre, each postsynaptic one x_post, decaying with tauPlusMs / tauMinusMs
  * and bumped by spikes. On a pre spike: w -= aMinus * x_post (depression); on a post spike: w += aPlus * x_pre
  * (potentiation). For one pair at dt = t_post - t_pre the weight change is the window
  *   dw = aPlus exp(-dt / tauPlus) for dt > 0,   dw = -aMinus exp(dt / tauMinus) for dt < 0.
+ * A pre and a post spike in the same step (dt = 0) do not pair, unless `sameStep: 'pre-before-post'` (Brian2's
+ * order) makes them potentiate by aPlus.
  */
 export class PairStdp implements PlasticityRule {
   readonly kind: string = 'pair-stdp';
@@ -35,8 +51,11 @@ export class PairStdp implements PlasticityRule {
   /** Synapse indices grouped by postsynaptic neuron (CSC view of the CSR projection), built on attach. */
   private projection: Projection | null = null;
 
-  constructor(params: PairStdpParameters) {
+  readonly sameStep: 'none' | 'pre-before-post';
+
+  constructor(params: PairStdpParameters, options: PairStdpOptions = {}) {
     this.p = { bounds: 'additive', pairing: 'all-to-all', ...params };
+    this.sameStep = options.sameStep ?? 'none';
     const where = 'stdp';
     requireNonNegative(where, 'aPlus', this.p.aPlus);
     requireNonNegative(where, 'aMinus', this.p.aMinus);
@@ -47,6 +66,8 @@ export class PairStdp implements PlasticityRule {
       throw new ConfigError(`${where}.bounds`, `expected additive or multiplicative, found ${this.p.bounds}`);
     if (!['all-to-all', 'nearest'].includes(this.p.pairing))
       throw new ConfigError(`${where}.pairing`, `expected all-to-all or nearest, found ${this.p.pairing}`);
+    if (!['none', 'pre-before-post'].includes(this.sameStep))
+      throw new ConfigError(`${where}.sameStep`, `expected none or pre-before-post, found ${this.sameStep}`);
   }
 
   /** Applies a pairing's weight change within [0, wMax] (eligibility-trace rules store it instead). */
@@ -95,6 +116,9 @@ export class PairStdp implements PlasticityRule {
         this.change(k, -dw);
       }
     }
+    // Brian2's order: this step's pre spikes bump their traces before the post spikes read them.
+    const preFirst = this.sameStep === 'pre-before-post';
+    if (preFirst) this.bumpPre(preSpikes, pairing);
     for (let s = 0; s < postSpikes.length; s++) {
       const j = postSpikes[s];
       for (let c = columns.start[j]; c < columns.start[j + 1]; c++) {
@@ -104,10 +128,15 @@ export class PairStdp implements PlasticityRule {
       }
     }
     this.afterPairing();
-    for (let s = 0; s < preSpikes.length; s++)
-      xPre[preSpikes[s]] = pairing === 'nearest' ? 1 : xPre[preSpikes[s]] + 1;
+    if (!preFirst) this.bumpPre(preSpikes, pairing);
     for (let s = 0; s < postSpikes.length; s++)
       xPost[postSpikes[s]] = pairing === 'nearest' ? 1 : xPost[postSpikes[s]] + 1;
+  }
+
+  private bumpPre(preSpikes: Int32Array, pairing: 'all-to-all' | 'nearest'): void {
+    const xPre = this.xPre;
+    for (let s = 0; s < preSpikes.length; s++)
+      xPre[preSpikes[s]] = pairing === 'nearest' ? 1 : xPre[preSpikes[s]] + 1;
   }
 }
 
