@@ -16,8 +16,11 @@ second and replicate, about all of its run time. --poisson-group runs the exampl
 Target: C++ standalone (needs g++; built in a fresh temporary directory, removed afterwards); --target numpy runs
 the runtime numpy target instead (no compiler, about 3 s per simulated second).
 
+--method exponential_euler integrates the neuron as neuroplast does (the test uses it: at fixed weights the
+example's Euler fires about 10% less than the exact integration of the same equations; NOTES-song.md).
+
 Usage: /usr/bin/python3 scripts/brian2_song_stdp_stats.py SEED [SECONDS [REPLICATES]] [--poisson-group]
-       [--target cpp|numpy]
+       [--target cpp|numpy] [--method euler|exponential_euler]
 """
 import argparse
 import json
