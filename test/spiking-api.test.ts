@@ -11,6 +11,7 @@ import {
   Rng,
   Subgroup,
   cubaNetwork,
+  songStdpNetwork,
   type LifParameters,
   type SpikeMonitor,
 } from '../src/spiking/index.js';
@@ -495,4 +496,20 @@ test('a saved CUBA network (exact integrator) continues exactly after loading', 
   assert.ok(a.count > 50);
   assert.deepEqual(b.times, a.times);
   assert.deepEqual(b.indices, a.indices);
+});
+
+test('a saved Song-Miller-Abbott network (sparse Poisson inputs, Brian2-order STDP) continues exactly', async () => {
+  const { net } = songStdpNetwork({ inputs: 200, seed: 4 });
+  net.run(500);
+  const dir = join(tempDir(), 'song');
+  await net.save(dir);
+  const again = await Network.load(dir);
+  net.run(500);
+  again.run(500);
+  assert.deepEqual(again.connections[0].projection.weight, net.connections[0].projection.weight);
+  assert.deepEqual(
+    (again.connections[0].plasticity as PairStdp).p,
+    (net.connections[0].plasticity as PairStdp).p,
+  );
+  assert.equal((again.connections[0].plasticity as PairStdp).p.sameStep, 'pre-before-post');
 });

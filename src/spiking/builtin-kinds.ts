@@ -33,6 +33,7 @@ const pairStdp = parameterNames<PairStdpParameters>()(
   'wMax',
   'bounds',
   'pairing',
+  'sameStep',
 );
 // The descriptions carry numbers; each constructor validates them and names the field.
 type Params = Record<string, unknown>;

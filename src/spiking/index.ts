@@ -26,7 +26,7 @@ export {
   type AdaptiveLifParameters,
   type IzhikevichParameters,
 } from './neurons/index.js';
-export { PoissonGroup, SpikeSourceArray } from './inputs.js';
+export { PoissonGroup, SparsePoissonGroup, SpikeSourceArray } from './inputs.js';
 export { Projection, type Connector, type ProjectionOptions } from './projection.js';
 export {
   Network,

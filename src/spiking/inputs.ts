@@ -149,3 +149,132 @@ export class SpikeSourceArray implements SpikeSource {
     this.spikes = Int32Array.from(spikes);
   }
 }
+
+/**
+ * Independent Poisson inputs on the step grid, the process of `PoissonGroup` and of Brian2's PoissonGroup (each
+ * input spikes in a step with probability p = rate x dt, independently), drawn per spike instead of per input per
+ * step: the gap to an input's next spiking step is geometric, 1 + floor(ln U / ln(1 - p)), and a binary heap keeps
+ * the inputs in order of their next step. With 1000 inputs at 15 Hz and dt 0.1 ms that is 1.5 draws per step
+ * instead of 1000. Spikes of a step come out in ascending input order.
+ */
+export class SparsePoissonGroup implements SpikeSource {
+  readonly kind = 'sparse-poisson';
+  spikes: Int32Array = new Int32Array(0);
+  private readonly spikeBuf: Int32Array;
+  private readonly rng: Rng;
+  /** Heap of inputs ordered by (next spiking step, index). */
+  private readonly heap: Int32Array;
+  private readonly next: Float64Array;
+  private heapSize = 0;
+  private readonly logQ: number;
+  private stepIndex = 0;
+
+  constructor(
+    readonly name: string,
+    readonly size: number,
+    readonly rateHz: number,
+    readonly dtMs: number,
+    seed: number,
+  ) {
+    if (!Number.isInteger(size) || size <= 0)
+      throw new ConfigError(`${name}.size`, `expected a positive integer, found ${size}`);
+    const p = (rateHz * dtMs) / 1000;
+    if (!(p >= 0 && p <= 1))
+      throw new ConfigError(`${name}.rateHz`, `expected rate x dt in [0, 1], found ${p} (rate ${rateHz} Hz)`);
+    this.logQ = Math.log1p(-p);
+    this.rng = new Rng(seed, 23);
+    this.spikeBuf = new Int32Array(size);
+    this.heap = new Int32Array(size);
+    this.next = new Float64Array(size);
+    if (p > 0)
+      for (let i = 0; i < size; i++) {
+        this.next[i] = this.gap() - 1;
+        this.push(i);
+      }
+  }
+
+  /** Steps to the next spike, >= 1 (geometric with success probability p). */
+  private gap(): number {
+    // 1 - float() is in (0, 1]: ln of it is finite; with p = 1, logQ = -Infinity and every gap is 1.
+    return 1 + Math.floor(Math.log(1 - this.rng.float()) / this.logQ);
+  }
+
+  private before(a: number, b: number): boolean {
+    const na = this.next[a];
+    const nb = this.next[b];
+    return na < nb || (na === nb && a < b);
+  }
+
+  private push(i: number): void {
+    const h = this.heap;
+    let c = this.heapSize++;
+    while (c > 0) {
+      const parent = (c - 1) >> 1;
+      if (!this.before(i, h[parent])) break;
+      h[c] = h[parent];
+      c = parent;
+    }
+    h[c] = i;
+  }
+
+  private pop(): number {
+    const h = this.heap;
+    const top = h[0];
+    const last = h[--this.heapSize];
+    let c = 0;
+    for (;;) {
+      let child = 2 * c + 1;
+      if (child >= this.heapSize) break;
+      if (child + 1 < this.heapSize && this.before(h[child + 1], h[child])) child++;
+      if (!this.before(h[child], last)) break;
+      h[c] = h[child];
+      c = child;
+    }
+    h[c] = last;
+    return top;
+  }
+
+  /** The description its group kind rebuilds it from (for saving). */
+  describe(): KindDescription {
+    return { kind: 'sparse-poisson', name: this.name, size: this.size, rateHz: this.rateHz };
+  }
+
+  /** The generator, each input's next spiking step (the heap is rebuilt from them), the position, the last spikes. */
+  saveState(): SavedState {
+    return { rng: this.rng.getState(), next: this.next, stepIndex: this.stepIndex, spikes: this.spikes };
+  }
+
+  loadState(state: SavedState, where: string): void {
+    const next = stateArray(state, 'next', 'float64', this.size, where, 'one per input');
+    const stepIndex = stateNumber(state, 'stepIndex', where, 'count');
+    for (let i = 0; i < next.length; i++)
+      if (!(Number.isSafeInteger(next[i]) && next[i] >= stepIndex))
+        throw new ConfigError(
+          `${where}.next[${i}]`,
+          `expected a step from ${stepIndex} on, found ${next[i]}`,
+        );
+    this.rng.setState(stateRng(state, 'rng', where));
+    this.stepIndex = stepIndex;
+    this.heapSize = 0;
+    if (this.logQ < 0)
+      for (let i = 0; i < this.size; i++) {
+        this.next[i] = next[i];
+        this.push(i);
+      }
+    const spikes = savedSpikes(state, where, this.size, this.size);
+    this.spikeBuf.set(spikes);
+    this.spikes = this.spikeBuf.subarray(0, spikes.length);
+  }
+
+  step(): void {
+    const s = this.stepIndex++;
+    let count = 0;
+    while (this.heapSize > 0 && this.next[this.heap[0]] === s) {
+      const i = this.pop();
+      this.spikeBuf[count++] = i;
+      this.next[i] = s + this.gap();
+      this.push(i);
+    }
+    this.spikes = this.spikeBuf.subarray(0, count);
+  }
+}

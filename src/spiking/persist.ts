@@ -16,7 +16,7 @@ import {
   type IzhikevichParameters,
   type LifParameters,
 } from './neurons/index.js';
-import { PoissonGroup, SpikeSourceArray } from './inputs.js';
+import { PoissonGroup, SparsePoissonGroup, SpikeSourceArray } from './inputs.js';
 import { FunctionModulator } from './modulators.js';
 import { PopulationRateMonitor, SpikeMonitor, StateMonitor, WeightMonitor } from './monitors.js';
 import './builtin-kinds.js';
@@ -228,6 +228,19 @@ registerGroupKind<SpikeSourceArray>({
   create(d, dtMs, where) {
     const { name, size } = nameAndSize(d, where);
     return building(where, () => new SpikeSourceArray(name, size, [], [], dtMs));
+  },
+  save: (g) => g.saveState(),
+  load: (g, state, where) => g.loadState(state, where),
+});
+
+registerGroupKind<SparsePoissonGroup>({
+  kind: 'sparse-poisson',
+  type: SparsePoissonGroup,
+  describe: (g) => g.describe(),
+  create(d, dtMs, where) {
+    const { name, size } = nameAndSize(d, where);
+    const rateHz = stateNumber(d, 'rateHz', where);
+    return building(where, () => new SparsePoissonGroup(name, size, rateHz, dtMs, 0));
   },
   save: (g) => g.saveState(),
   load: (g, state, where) => g.loadState(state, where),

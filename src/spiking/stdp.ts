@@ -18,6 +18,13 @@ export interface PairStdpParameters {
   bounds?: 'additive' | 'multiplicative';
   /** 'all-to-all': every earlier spike counts (traces add); 'nearest': only the latest (traces reset to 1). */
   pairing?: 'all-to-all' | 'nearest';
+  /**
+   * A pre and a post spike in the same step: 'none' (the default) does not pair them (each pairing reads the other
+   * side's trace from before this step's spikes); 'pre-before-post' is Brian2's order (a Synapses object's on_pre
+   * runs before its on_post within a step), so the post spike sees the pre spike's trace increment and the pair
+   * potentiates by aPlus, while the pre spike still reads the post trace from before this step.
+   */
+  sameStep?: 'none' | 'pre-before-post';
 }
 
 /**
@@ -26,6 +33,8 @@ export interface PairStdpParameters {
  * and bumped by spikes. On a pre spike: w -= aMinus * x_post (depression); on a post spike: w += aPlus * x_pre
  * (potentiation). For one pair at dt = t_post - t_pre the weight change is the window
  *   dw = aPlus exp(-dt / tauPlus) for dt > 0,   dw = -aMinus exp(dt / tauMinus) for dt < 0.
+ * A pre and a post spike in the same step (dt = 0) do not pair, unless `sameStep: 'pre-before-post'` (Brian2's
+ * order) makes them potentiate by aPlus.
  */
 export class PairStdp implements PlasticityRule {
   readonly kind: string = 'pair-stdp';
@@ -38,7 +47,7 @@ export class PairStdp implements PlasticityRule {
   private projection: Projection | null = null;
 
   constructor(params: PairStdpParameters) {
-    this.p = { bounds: 'additive', pairing: 'all-to-all', ...params };
+    this.p = { bounds: 'additive', pairing: 'all-to-all', sameStep: 'none', ...params };
     const where = 'stdp';
     requireNonNegative(where, 'aPlus', this.p.aPlus);
     requireNonNegative(where, 'aMinus', this.p.aMinus);
@@ -49,6 +58,11 @@ export class PairStdp implements PlasticityRule {
       throw new ConfigError(`${where}.bounds`, `expected additive or multiplicative, found ${this.p.bounds}`);
     if (!['all-to-all', 'nearest'].includes(this.p.pairing))
       throw new ConfigError(`${where}.pairing`, `expected all-to-all or nearest, found ${this.p.pairing}`);
+    if (!['none', 'pre-before-post'].includes(this.p.sameStep))
+      throw new ConfigError(
+        `${where}.sameStep`,
+        `expected none or pre-before-post, found ${this.p.sameStep}`,
+      );
   }
 
   /** Applies a pairing's weight change within [0, wMax] (eligibility-trace rules store it instead). */
@@ -97,6 +111,9 @@ export class PairStdp implements PlasticityRule {
         this.change(k, -dw);
       }
     }
+    // Brian2's order: this step's pre spikes bump their traces before the post spikes read them.
+    const preFirst = this.p.sameStep === 'pre-before-post';
+    if (preFirst) this.bumpPre(preSpikes, pairing);
     for (let s = 0; s < postSpikes.length; s++) {
       const j = postSpikes[s];
       for (let c = columns.start[j]; c < columns.start[j + 1]; c++) {
@@ -106,8 +123,7 @@ export class PairStdp implements PlasticityRule {
       }
     }
     this.afterPairing();
-    for (let s = 0; s < preSpikes.length; s++)
-      xPre[preSpikes[s]] = pairing === 'nearest' ? 1 : xPre[preSpikes[s]] + 1;
+    if (!preFirst) this.bumpPre(preSpikes, pairing);
     for (let s = 0; s < postSpikes.length; s++)
       xPost[postSpikes[s]] = pairing === 'nearest' ? 1 : xPost[postSpikes[s]] + 1;
   }
@@ -127,6 +143,12 @@ export class PairStdp implements PlasticityRule {
     const proj = this.attached;
     this.xPre.set(stateArray(state, 'xPre', 'float32', proj.sourceSize, where, 'the source size'));
     this.xPost.set(stateArray(state, 'xPost', 'float32', proj.targetSize, where, 'the target size'));
+  }
+
+  private bumpPre(preSpikes: Int32Array, pairing: 'all-to-all' | 'nearest'): void {
+    const xPre = this.xPre;
+    for (let s = 0; s < preSpikes.length; s++)
+      xPre[preSpikes[s]] = pairing === 'nearest' ? 1 : xPre[preSpikes[s]] + 1;
   }
 }
 

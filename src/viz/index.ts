@@ -12,3 +12,34 @@ export {
   type RunContents,
 } from './report.js';
 export { receptiveFieldPng } from './receptive-fields.js';
+export {
+  spikeRasterSvg,
+  spikeRasterPng,
+  populationRateSvg,
+  populationRatePng,
+  weightHistogramSvg,
+  weightHistogramPng,
+  RasterDensity,
+  RateEnvelope,
+  WeightHistogram,
+  type PlotOptions,
+  type SpikeTrains,
+  type RasterOptions,
+  type RateSeries,
+  type RateOptions,
+  type WeightSamples,
+  type WeightHistogramOptions,
+} from './spiking-plots.js';
+export {
+  findMonitorFiles,
+  hasMonitorFiles,
+  readSpikesCsv,
+  readRateCsv,
+  readWeightsCsv,
+  MonitorCsvError,
+  MONITOR_CSV_BYTES,
+  type MonitorFile,
+  type MonitorKind,
+} from './monitor-csv.js';
+// Importing the section registers its view (runs with monitor CSVs and no view for their kind).
+export { spikingMonitorsSection, spikingMonitorsView } from './spiking-report.js';
