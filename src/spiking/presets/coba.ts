@@ -1,7 +1,5 @@
-import { Rng } from '../../util/rng.js';
-import { Network } from '../network.js';
-import type { SpikeMonitor } from '../monitors.js';
-import type { LifGroup, LifParameters } from '../neurons/index.js';
+import type { LifParameters } from '../neurons/index.js';
+import { excitatoryInhibitoryNetwork, type ExcitatoryInhibitoryNetwork } from './excitatory-inhibitory.js';
 
 /** Vogels & Abbott (2005) conductance-based LIF, as in Brian2's COBA example (shared/anchors/brian2_coba.py). */
 export const COBA_EXCITATORY: LifParameters = {
@@ -33,37 +31,20 @@ export interface CobaOptions {
  * dt 0.1 ms, initial v, ge, gi drawn as in Brian2's example. Excitatory and inhibitory cells share one
  * parameter set; they are two groups so that each projection's receptor follows Dale's law.
  */
-export function cobaNetwork(o: CobaOptions = {}): {
-  net: Network;
-  exc: LifGroup;
-  inh: LifGroup;
-  spikes: [SpikeMonitor, SpikeMonitor];
-} {
-  const n = o.neurons ?? 4000;
-  const nExc = Math.round(n * (o.excitatoryFraction ?? 0.8));
-  const p = o.connectivity ?? 0.02;
-  const seed = o.seed ?? 0;
-  const net = new Network(o.dtMs ?? 0.1);
-  const exc = net.lif('exc', nExc, COBA_EXCITATORY, { name: 'pyramidal', transmitter: 'excitatory' });
-  const inh = net.lif('inh', n - nExc, COBA_EXCITATORY, { name: 'interneuron', transmitter: 'inhibitory' });
-  const rng = new Rng(seed, 3);
-  for (const g of [exc, inh]) {
-    for (let i = 0; i < g.size; i++) {
+export function cobaNetwork(o: CobaOptions = {}): ExcitatoryInhibitoryNetwork {
+  return excitatoryInhibitoryNetwork({
+    cell: COBA_EXCITATORY,
+    neurons: o.neurons ?? 4000,
+    excitatoryFraction: o.excitatoryFraction ?? 0.8,
+    connectivity: o.connectivity ?? 0.02,
+    weights: [o.weExcNs ?? 6, o.wInhNs ?? 67],
+    dtMs: o.dtMs ?? 0.1,
+    seed: o.seed ?? 0,
+    initStream: 3,
+    initialize(g, i, rng) {
       g.v[i] = -60 + (rng.normal() * 5 - 5);
       g.exc[i] = (rng.normal() * 1.5 + 4) * 10;
       g.inh[i] = (rng.normal() * 12 + 20) * 10;
-    }
-  }
-  const we = o.weExcNs ?? 6;
-  const wi = o.wInhNs ?? 67;
-  // Brian2's Synapses(P[:3200], P).connect(p=0.02) allows i -> i, so self-connections are allowed here too.
-  const connector = { kind: 'fixed-probability', p, allowSelf: true } as const;
-  let k = 0;
-  for (const [src, w, receptor] of [
-    [exc, we, 'exc'],
-    [inh, wi, 'inh'],
-  ] as const)
-    for (const tgt of [exc, inh])
-      net.connect(src, tgt, { connector, weight: w, receptor, seed: seed * 16 + ++k });
-  return { net, exc, inh, spikes: [net.monitorSpikes(exc), net.monitorSpikes(inh)] };
+    },
+  });
 }

@@ -1,7 +1,5 @@
-import { Rng } from '../../util/rng.js';
-import { Network } from '../network.js';
-import type { SpikeMonitor } from '../monitors.js';
-import type { LifGroup, LifParameters } from '../neurons/index.js';
+import type { LifParameters } from '../neurons/index.js';
+import { excitatoryInhibitoryNetwork, type ExcitatoryInhibitoryNetwork } from './excitatory-inhibitory.js';
 
 /**
  * The current-based LIF of Brian2's CUBA example (examples/CUBA.py, after Vogels & Abbott 2005):
@@ -40,33 +38,22 @@ export interface CubaOptions {
  * synaptic currents starting at 0. Excitatory and inhibitory cells share one parameter set; they are two groups so
  * that each projection's receptor follows Dale's law.
  */
-export function cubaNetwork(o: CubaOptions = {}): {
-  net: Network;
-  exc: LifGroup;
-  inh: LifGroup;
-  spikes: [SpikeMonitor, SpikeMonitor];
-} {
-  const n = o.neurons ?? 4000;
-  const nExc = Math.round(n * (o.excitatoryFraction ?? 0.8));
-  const p = o.connectivity ?? 0.02;
-  const seed = o.seed ?? 0;
-  const net = new Network(o.dtMs ?? 0.1);
-  const exc = net.lif('exc', nExc, CUBA_NEURON, { name: 'pyramidal', transmitter: 'excitatory' });
-  const inh = net.lif('inh', n - nExc, CUBA_NEURON, { name: 'interneuron', transmitter: 'inhibitory' });
+export function cubaNetwork(o: CubaOptions = {}): ExcitatoryInhibitoryNetwork {
   const { vResetMv, vThreshMv, gLeakNs } = CUBA_NEURON;
-  const rng = new Rng(seed, 5);
-  for (const g of [exc, inh])
-    for (let i = 0; i < g.size; i++) g.v[i] = vResetMv + rng.float() * (vThreshMv - vResetMv);
   // mV of Brian2's synaptic variable -> pA of ours: the current that moves the steady state by that much.
   const we = (o.weExcMv ?? (60 * 0.27) / 10) * gLeakNs;
   const wi = (o.wInhMv ?? (20 * 4.5) / 10) * gLeakNs;
-  const connector = { kind: 'fixed-probability', p, allowSelf: true } as const;
-  let k = 0;
-  for (const [src, w, receptor] of [
-    [exc, we, 'exc'],
-    [inh, wi, 'inh'],
-  ] as const)
-    for (const tgt of [exc, inh])
-      net.connect(src, tgt, { connector, weight: w, receptor, seed: seed * 16 + ++k });
-  return { net, exc, inh, spikes: [net.monitorSpikes(exc), net.monitorSpikes(inh)] };
+  return excitatoryInhibitoryNetwork({
+    cell: CUBA_NEURON,
+    neurons: o.neurons ?? 4000,
+    excitatoryFraction: o.excitatoryFraction ?? 0.8,
+    connectivity: o.connectivity ?? 0.02,
+    weights: [we, wi],
+    dtMs: o.dtMs ?? 0.1,
+    seed: o.seed ?? 0,
+    initStream: 5,
+    initialize(g, i, rng) {
+      g.v[i] = vResetMv + rng.float() * (vThreshMv - vResetMv);
+    },
+  });
 }
