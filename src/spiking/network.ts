@@ -61,6 +61,10 @@ export interface NetworkOperation {
   readonly everySteps: number;
 }
 
+function runOperations(ops: NetworkOperation[], tMs: number, step: number): void {
+  for (const op of ops) if (step % op.everySteps === 0) op.fn(tMs, step);
+}
+
 /** A connection and where its spikes land: the population holding the target (a subgroup's parent) and the map. */
 interface Delivery {
   connection: Connection;
@@ -555,58 +559,36 @@ export class Network {
     const routes = this.routing();
     const wires = this.deliveries();
     const ops = this.operationSlots();
-    const subgroups = this.subgroupList;
-    const noise = this.noiseList;
+    // The optional parts are skipped outright when absent: the bare loop is the hot path.
+    const [startOps, beforeOps, afterOps, endOps] = OPERATION_SLOTS.map((w) =>
+      ops[w].length ? ops[w] : null,
+    );
+    const subgroups = this.subgroupList.length ? this.subgroupList : null;
+    const noise = this.noiseList.length ? this.noiseList : null;
+    const modulated = this.modulators.length > 0;
+    const groups = this.groups;
+    const monitors = this.monitors;
     for (let s = 0; s < steps; s++) {
       const t = this.stepCount;
       const tStart = t * this.dtMs;
-      for (const op of ops.start) if (t % op.everySteps === 0) op.fn(tStart, t);
-      for (const n of noise) n.beforeStep();
-      for (const g of this.groups) g.step();
-      for (const sg of subgroups) sg.update();
-      for (const { connection, population, map } of wires) {
-        const spikes = connection.source.spikes;
-        if (spikes.length === 0 || !population) continue;
-        const p = connection.projection;
-        const { rowStart, post, weight, delaySteps } = p;
-        const exc = p.options.receptor === 'exc';
-        if (p.maxDelaySteps === 0) {
-          // No delays: add straight into the target's synaptic variables (after its step, as Brian2 does).
-          const dst = exc ? population.exc : population.inh;
-          if (map)
-            for (let s = 0; s < spikes.length; s++) {
-              const i = spikes[s];
-              for (let k = rowStart[i]; k < rowStart[i + 1]; k++) dst[map[post[k]]] += weight[k];
-            }
-          else
-            for (let s = 0; s < spikes.length; s++) {
-              const i = spikes[s];
-              for (let k = rowStart[i]; k < rowStart[i + 1]; k++) dst[post[k]] += weight[k];
-            }
-          continue;
-        }
-        const b = this.buffers(population);
-        const buf = exc ? b.exc : b.inh;
-        const n = population.size;
-        for (let s = 0; s < spikes.length; s++) {
-          const i = spikes[s];
-          for (let k = rowStart[i]; k < rowStart[i + 1]; k++)
-            buf[((t + delaySteps[k]) % b.slots) * n + (map ? map[post[k]] : post[k])] += weight[k];
-        }
-      }
-      for (const n of noise) n.afterStep();
+      if (startOps) runOperations(startOps, tStart, t);
+      if (noise) for (const n of noise) n.beforeStep();
+      for (let g = 0; g < groups.length; g++) groups[g].step();
+      if (subgroups) for (const sg of subgroups) sg.update();
+      for (let w = 0; w < wires.length; w++) this.deliver(wires[w], t);
+      if (noise) for (const n of noise) n.afterStep();
       // Modulatory signals next, then plasticity after propagation: a spike is transmitted with the weight it
       // found (Brian2's on_pre order).
-      if (this.modulators.length > 0) {
+      if (modulated) {
         for (const m of this.modulators) m.step(t, tStart, this.dtMs);
         for (const { rule, sources, values } of routes) {
           for (let k = 0; k < sources.length; k++) values[k] = sources[k].value;
           rule.modulate(values);
         }
       }
-      for (const op of ops['before-plasticity']) if (t % op.everySteps === 0) op.fn(tStart, t);
+      if (beforeOps) runOperations(beforeOps, tStart, t);
       for (const w of this.wiring) w.plasticity?.step(w.source.spikes, w.target.spikes);
-      for (const op of ops['after-plasticity']) if (t % op.everySteps === 0) op.fn(tStart, t);
+      if (afterOps) runOperations(afterOps, tStart, t);
       const slot = t % windowSteps;
       for (let gi = 0; gi < populations.length; gi++) {
         const g = populations[gi];
@@ -626,10 +608,50 @@ export class Network {
       }
       this.stepCount++;
       const tMs = this.stepCount * this.dtMs;
-      for (const m of this.monitors) m.record(this.stepCount, tMs);
-      for (const op of ops.end) if (t % op.everySteps === 0) op.fn(tStart, t);
+      for (let m = 0; m < monitors.length; m++) monitors[m].record(this.stepCount, tMs);
+      if (endOps) runOperations(endOps, tStart, t);
       if (this.stepCount >= windowSteps) this.checkRunaway(guard, tMs);
     }
+  }
+
+  /** Scatters this step's spikes of one connection into its target (or the target's delay buffer). */
+  private deliver({ connection, population, map }: Delivery, t: number): void {
+    const spikes = connection.source.spikes;
+    if (spikes.length === 0 || !population) return;
+    const p = connection.projection;
+    const { rowStart, post, weight, delaySteps } = p;
+    const exc = p.options.receptor === 'exc';
+    if (p.maxDelaySteps === 0) {
+      // No delays: add straight into the target's synaptic variables (after its step, as Brian2 does).
+      const dst = exc ? population.exc : population.inh;
+      if (map)
+        for (let s = 0; s < spikes.length; s++) {
+          const i = spikes[s];
+          for (let k = rowStart[i]; k < rowStart[i + 1]; k++) dst[map[post[k]]] += weight[k];
+        }
+      else
+        for (let s = 0; s < spikes.length; s++) {
+          const i = spikes[s];
+          for (let k = rowStart[i]; k < rowStart[i + 1]; k++) dst[post[k]] += weight[k];
+        }
+      return;
+    }
+    const b = this.buffers(population);
+    const buf = exc ? b.exc : b.inh;
+    const n = population.size;
+    const slots = b.slots;
+    if (map)
+      for (let s = 0; s < spikes.length; s++) {
+        const i = spikes[s];
+        for (let k = rowStart[i]; k < rowStart[i + 1]; k++)
+          buf[((t + delaySteps[k]) % slots) * n + map[post[k]]] += weight[k];
+      }
+    else
+      for (let s = 0; s < spikes.length; s++) {
+        const i = spikes[s];
+        for (let k = rowStart[i]; k < rowStart[i + 1]; k++)
+          buf[((t + delaySteps[k]) % slots) * n + post[k]] += weight[k];
+      }
   }
 
   /** Stops the run when a population's rate over the last `runawayWindowMs` of simulated time exceeds maxRateHz. */
