@@ -11,6 +11,7 @@ import {
   RuleChain,
   saveNetwork,
   ScheduledModulator,
+  SparsePoissonGroup,
   SynapticScaling,
   TripletStdp,
 } from '../../src/spiking/index.js';
@@ -84,9 +85,22 @@ async function savedNetwork(dir: string) {
       new SynapticScaling({ targetRateHz: 10, tauRateMs: 20, eta: 0.01, everyMs: 1 }),
     ]),
   });
-  net.monitorSpikes(lif);
+  // The parts of the spiking API issue: subgroups (a range and a list), noise of both kinds, a sparse Poisson input.
+  const head = net.subgroup(lif, 0, 2);
+  const picked = net.subgroup(lif, [3, 1], 'picked');
+  net.noise(head, { kind: 'ou-current', meanPa: 10, sigmaPa: 5, tauMs: 2, seed: 3 });
+  net.noise(picked, { kind: 'poisson', rateHz: 20, count: 3, weight: 2, receptor: 'exc', seed: 4 });
+  const sparse = net.add(new SparsePoissonGroup('sparse', 5, 40, 0.1, 6));
+  net.connect(sparse, picked, {
+    connector: { kind: 'all-to-all' },
+    weight: 5,
+    receptor: 'exc',
+    seed: 7,
+    delayMs: 0.3,
+  });
+  net.monitorSpikes([lif, sparse]);
   net.monitorRate(adapt, 0.7);
-  net.monitorState(lif, 'v', [0, 3], 2);
+  net.monitorState(picked, 'v', 'all', 2);
   net.monitorWeights(net.connections[0].projection, [[0, 1]]);
   net.run(3);
   await saveNetwork(net, dir);
