@@ -513,3 +513,51 @@ test('a saved Song-Miller-Abbott network (sparse Poisson inputs, Brian2-order ST
   );
   assert.equal((again.connections[0].plasticity as PairStdp).p.sameStep, 'pre-before-post');
 });
+
+test('OU conductance noise: the receptor holds its synaptic part plus an OU process of the asked mean, spread and correlation', async () => {
+  const cond: LifParameters = { ...LIF, synapse: 'conductance', eExcMv: 0, eInhMv: -80, vThreshMv: 1e6 };
+  const net = new Network(0.1);
+  const g = net.lif('g', 2000, cond);
+  net.noise(g, { kind: 'ou-conductance', meanNs: 10, sigmaNs: 3, tauMs: 5, receptor: 'exc', seed: 2 });
+  // A spike's conductance rides on top and decays as usual: one at 5.2 ms.
+  const src = net.spikeSource('src', 1, [0], [5.2]);
+  net.connect(src, g, { connector: { kind: 'all-to-all' }, weight: 50, receptor: 'exc', seed: 1 });
+  net.run(0.1);
+  const at0 = Float64Array.from(g.exc);
+  net.run(5);
+  const at5 = Float64Array.from(g.exc);
+  const mean = at5.reduce((s, x) => s + x, 0) / at5.length;
+  const sd = Math.sqrt(at5.reduce((s, x) => s + (x - mean) ** 2, 0) / at5.length);
+  assert.ok(Math.abs(mean - 10) < 0.3, `mean ${mean}`);
+  assert.ok(Math.abs(sd - 3) < 0.2, `sd ${sd}`);
+  let c = 0;
+  for (let k = 0; k < at0.length; k++) c += (at0[k] - 10) * (at5[k] - 10);
+  assert.ok(Math.abs(c / at0.length / 9 - Math.exp(-1)) < 0.06, `lag-tau correlation ${c / at0.length / 9}`);
+  assert.ok(
+    g.inh.every((x) => x === 0),
+    'the other receptor is untouched',
+  );
+  const before = Float64Array.from(g.exc);
+  net.run(0.2);
+  const jump = g.exc.reduce((s, x, i) => s + x - before[i], 0) / g.size;
+  assert.ok(Math.abs(jump - 50) < 1, `mean jump ${jump}`);
+  assert.throws(
+    () =>
+      net.noise(net.lif('cur', 2, LIF), {
+        kind: 'ou-conductance',
+        meanNs: 1,
+        sigmaNs: 1,
+        tauMs: 5,
+        receptor: 'exc',
+        seed: 1,
+      }),
+    /cur\.noise\.kind: ou-conductance needs a conductance-based LIF population, cur is not one/,
+  );
+  // Saved and loaded, it continues exactly.
+  const dir = join(tempDir(), 'ou');
+  await net.save(dir);
+  const again = await Network.load(dir);
+  net.run(3);
+  again.run(3);
+  assert.deepEqual((again.groups[0] as typeof g).exc, g.exc);
+});
