@@ -519,9 +519,6 @@ test('OU conductance noise: the receptor holds its synaptic part plus an OU proc
   const net = new Network(0.1);
   const g = net.lif('g', 2000, cond);
   net.noise(g, { kind: 'ou-conductance', meanNs: 10, sigmaNs: 3, tauMs: 5, receptor: 'exc', seed: 2 });
-  // A spike's conductance rides on top and decays as usual: one at 5.2 ms.
-  const src = net.spikeSource('src', 1, [0], [5.2]);
-  net.connect(src, g, { connector: { kind: 'all-to-all' }, weight: 50, receptor: 'exc', seed: 1 });
   net.run(0.1);
   const at0 = Float64Array.from(g.exc);
   net.run(5);
@@ -537,6 +534,9 @@ test('OU conductance noise: the receptor holds its synaptic part plus an OU proc
     g.inh.every((x) => x === 0),
     'the other receptor is untouched',
   );
+  // A spike's conductance rides on top and decays as usual: one at 5.2 ms, network time (the source is added at 5.1).
+  const src = net.spikeSource('src', 1, [0], [5.2]);
+  net.connect(src, g, { connector: { kind: 'all-to-all' }, weight: 50, receptor: 'exc', seed: 1 });
   const before = Float64Array.from(g.exc);
   net.run(0.2);
   const jump = g.exc.reduce((s, x, i) => s + x - before[i], 0) / g.size;

@@ -81,7 +81,10 @@ export class SpikeSourceArray implements SpikeSource {
     indices: ArrayLike<number>,
     timesMs: ArrayLike<number>,
     readonly dtMs: number,
+    /** The network step the times count from: a group added to a network that has run already starts there. */
+    firstStep = 0,
   ) {
+    this.stepIndex = firstStep;
     if (indices.length !== timesMs.length)
       throw new ConfigError(
         `${name}`,

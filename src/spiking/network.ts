@@ -174,7 +174,8 @@ export class Network {
     indices: ArrayLike<number>,
     timesMs: ArrayLike<number>,
   ): SpikeSourceArray {
-    return this.add(new SpikeSourceArray(name, size, indices, timesMs, this.dtMs));
+    // Times are network times (as Brian2's SpikeGeneratorGroup), also for a group added after the network ran.
+    return this.add(new SpikeSourceArray(name, size, indices, timesMs, this.dtMs, this.stepCount));
   }
 
   /** Adds any population or input (e.g. an AdaptiveLifGroup or IzhikevichGroup built with this network's dt). */
