@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['util', 'version.ts'],
   ['data', 'engine'],
   ['optim', 'spiking'],
-  ['tfjs', 'neuromod', 'evolution', 'cortex'],
+  ['tfjs', 'continual', 'neuromod', 'evolution', 'cortex'],
   ['viz'],
   ['experiments'],
   ['bench'],
