@@ -25,14 +25,14 @@ test('the CUBA preset: exact integrator, same seed same spikes, an asynchronous 
   assert.ok(a.rate > 2 && a.rate < 15, `rate ${a.rate} Hz`);
 });
 
-// Brian2 runs its examples/CUBA.py side by side (scripts/brian2_cuba_stats.py, numpy target, about 10 s a seed);
+// Brian2 runs its examples/CUBA.py side by side (scripts/brian2_cuba.py, numpy target, about 10 s a seed);
 // skipped with the reason when python3-brian is absent, failed under CI=true. Different random networks, so the two
 // differ by sampling too: three seeds each, 1 simulated second.
 testNeeding(['brian2'], 'CUBA: mean rate and ISI CV agree with Brian2’s CUBA example within 10%', (t) => {
   const ours = SEEDS.map((seed) => runCuba(seed, 1));
   const brian = SEEDS.map((seed) => {
-    const r = runPythonAnchor('brian2_cuba_stats.py', [String(seed), '1'], 300_000);
-    assert.ok(r.result, `brian2_cuba_stats.py ${seed}: ${r.reason}`);
+    const r = runPythonAnchor('brian2_cuba.py', ['numpy', '1', String(seed)], 300_000);
+    assert.ok(r.result, `brian2_cuba.py numpy 1 ${seed}: ${r.reason}`);
     return r.result as { rate: number; cv: number };
   });
   const got = { rate: mean(ours.map((r) => r.rate)), cv: mean(ours.map((r) => r.cv)) };

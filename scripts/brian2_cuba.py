@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Brian2 anchor for `neuroplast bench cuba`: Brian2's examples/CUBA.py network (the network of
-scripts/brian2_cuba_stats.py: 4000 current-based LIF, method 'exact', dt 0.1 ms), timed.
+"""Brian2 anchor and oracle for neuroplast's CUBA preset (src/spiking/presets/cuba.ts): Brian2's examples/CUBA.py
+network (4000 current-based LIF, method 'exact', dt 0.1 ms), timed, with its mean rate and mean ISI CV.
 
-Usage: /usr/bin/python3 scripts/brian2_cuba_bench.py standalone|cython|numpy SECONDS
+Usage: /usr/bin/python3 scripts/brian2_cuba.py standalone|cython|numpy SECONDS [SEED]
 Prints one JSON line: {"target", "run_s" (simulation only: for standalone the C++ run time, compile excluded),
-"spikes", "cv" (mean ISI CV over the neurons with at least 3 spikes), "brian2"}.
+"spikes", "rate" (Hz over all 4000 neurons), "cv" (mean ISI CV over the neurons with at least 3 spikes), "brian2"}.
+`bench cuba` runs it standalone with seed 1; test/spiking-cuba.test.ts runs it with numpy over seeds.
 """
 import json
 import sys
@@ -21,7 +22,7 @@ if target == "standalone":
     set_device("cpp_standalone", directory=tempfile.mkdtemp(prefix="brian2-cuba-"))
 else:
     prefs.codegen.target = target
-seed(1)
+seed(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
 taum = 20 * ms
 taue = 5 * ms
 taui = 10 * ms
@@ -58,6 +59,7 @@ print(
             "target": target,
             "run_s": run_s,
             "spikes": int(m.num_spikes),
+            "rate": int(m.num_spikes) / 4000 / dur,
             "cv": float(np.mean(cvs)) if cvs else None,
             "brian2": brian2.__version__,
         }
