@@ -85,6 +85,8 @@ export interface Heads {
   target(context: number, label: number): number;
   /** The outputs active when training or testing context `context` (the others are masked out). */
   active(context: number): number[];
+  /** The same outputs as a half-open range [from, to): every scenario's active outputs are contiguous. */
+  range(context: number): [from: number, to: number];
 }
 
 /**
@@ -114,7 +116,6 @@ export function scenarioHeads(split: ContextSplit, scenario: Scenario): Heads {
     return p;
   };
   const offsets = contexts.map((_, k) => contexts.slice(0, k).reduce((n, c) => n + c.length, 0));
-  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
   if (scenario === 'domain') {
     const size = contexts[0].length;
     const bad = contexts.findIndex((c) => c.length !== size);
@@ -123,15 +124,30 @@ export function scenarioHeads(split: ContextSplit, scenario: Scenario): Heads {
         `contexts[${bad}]`,
         `domain-incremental heads need every context the same size (${size}), found ${contexts[bad].length}`,
       );
-    return { scenario, outputs: size, target: (k, label) => find(k, label)[1], active: () => range(0, size) };
+    return withActive({
+      scenario,
+      outputs: size,
+      target: (k, label) => find(k, label)[1],
+      range: () => [0, size],
+    });
   }
-  return {
+  return withActive({
     scenario,
     outputs: output,
     target: (k, label) => find(k, label)[2],
-    active:
+    range:
       scenario === 'task'
-        ? (k) => range(offsets[k], offsets[k] + contexts[k].length)
-        : (k) => range(0, offsets[k] + contexts[k].length),
+        ? (k) => [offsets[k], offsets[k] + contexts[k].length]
+        : (k) => [0, offsets[k] + contexts[k].length],
+  });
+}
+
+function withActive(h: Omit<Heads, 'active'>): Heads {
+  return {
+    ...h,
+    active: (k) => {
+      const [from, to] = h.range(k);
+      return Array.from({ length: to - from }, (_, i) => from + i);
+    },
   };
 }

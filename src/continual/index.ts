@@ -1,8 +1,10 @@
 /**
- * Continual learning: the measuring instrument of van de Ven & Tolias's three scenarios (context splits, the heads
- * of each scenario) and the metrics over an accuracy matrix. Methods and the protocol runner come with the rest of
- * the continual-learning issue.
+ * Continual learning: van de Ven & Tolias's three scenarios (context splits, the heads of each scenario), the
+ * benchmarks (Split and Permuted), the training loop with methods as strategy plugins, and the metrics over an
+ * accuracy matrix.
  */
+import './strategies/index.js';
+
 export {
   SCENARIOS,
   validateSplit,
@@ -20,3 +22,26 @@ export {
   checkAccuracyMatrix,
   type ContinualMetrics,
 } from './metrics.js';
+export {
+  splitBenchmark,
+  permutedBenchmark,
+  type ContinualBenchmark,
+  type ContinualContext,
+  type Part,
+} from './benchmark.js';
+export { termsLoss, softTargets, fillRange, type LossTerm, type TrainingBatch } from './loss.js';
+export { diagonalFisher, type FisherLabels, type FisherSamples } from './fisher.js';
+export { ContinualLearner, type ProtocolOptions, type ProtocolResult } from './learner.js';
+export {
+  registerStrategy,
+  strategyNames,
+  getStrategyKind,
+  createStrategy,
+  settingsFor,
+  supportedScenarios,
+  type ContinualStrategy,
+  type StrategyKind,
+  type Replay,
+} from './strategy.js';
+export { distillationTerms } from './strategies/lwf.js';
+export { quadraticPenalty } from './strategies/ewc.js';

@@ -1,0 +1,124 @@
+import type { z } from 'zod';
+import { ConfigError } from '../util/errors.js';
+import { Registry } from '../util/registry.js';
+import { SCENARIOS, type Scenario } from './contexts.js';
+import type { LossTerm, TrainingBatch } from './loss.js';
+import type { ContinualLearner } from './learner.js';
+
+/** What a strategy adds to a step besides the current batch: terms on the batch's own rows, and other batches. */
+export interface Replay {
+  /** Terms scored on the current batch's rows (LwF's distillation of the current inputs). */
+  terms?: LossTerm[];
+  /** Batches of other inputs (stored or generated samples). */
+  batches?: TrainingBatch[];
+}
+
+/**
+ * A continual-learning method as plugins around the training loop (as Avalanche's strategy plugins are). Every hook is
+ * optional; the learner calls them in this order for each context k:
+ * beforeContext, then per step: sampleBatch (or the context's own batch), replay, penalty, the optimizer's step,
+ * afterStep; then afterContext. When `replay` gives anything in context k, the current batch's terms are weighted
+ * 1/(k+1) and the replayed ones k/(k+1) in all, as van de Ven & Tolias weight current and replayed data.
+ */
+export interface ContinualStrategy {
+  readonly name: string;
+  beforeContext?(learner: ContinualLearner): void;
+  /** The step's batch when the strategy draws it (joint training draws from every context so far). */
+  sampleBatch?(learner: ContinualLearner): TrainingBatch;
+  /** Replay for the step, given the current batch; its terms' weights are relative (they are rescaled). */
+  replay?(learner: ContinualLearner, current: TrainingBatch): Replay | null;
+  /** Adds the gradient of the strategy's penalty into the parameters' gradients; returns the penalty. */
+  penalty?(learner: ContinualLearner): number;
+  afterStep?(learner: ContinualLearner): void;
+  afterContext?(learner: ContinualLearner): void;
+}
+
+/**
+ * The strategy's settings for one scenario: each field given per scenario is replaced by that scenario's value; one
+ * missing for the scenario is an error naming it (`methods.ewc.lambda.domain`).
+ */
+export function settingsFor(
+  settings: Record<string, unknown>,
+  scenario: Scenario,
+  where: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    const keyed =
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      Object.keys(value).every((k) => (SCENARIOS as readonly string[]).includes(k));
+    if (!keyed) {
+      out[key] = value;
+      continue;
+    }
+    const v = (value as Record<string, unknown>)[scenario];
+    if (v === undefined)
+      throw new ConfigError(
+        `${where}.${key}.${scenario}`,
+        `expected a value for the ${scenario}-incremental scenario, found none`,
+      );
+    out[key] = v;
+  }
+  return out;
+}
+
+/** A registered method: its settings' schema, which scenarios it runs in, and how it is made for one run. */
+export interface StrategyKind<S extends z.ZodTypeAny = z.ZodTypeAny> {
+  readonly name: string;
+  readonly description: string;
+  /** The method's settings for one scenario (an experiment file may give any field per scenario: settingsFor). */
+  readonly settings: S;
+  /** Scenarios it supports (all when absent). */
+  readonly scenarios?: readonly Scenario[];
+  /** Only methods that regularise parameters and replay nothing: named in the class-IL warning. */
+  readonly regularisationOnly?: boolean;
+  /** Makes the strategy for one run; `settings` are resolved for the scenario and validated again. */
+  create(settings: z.output<S>, scenario: Scenario): ContinualStrategy;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const STRATEGIES = new Registry<StrategyKind<any>>('continual-learning method');
+
+export function registerStrategy<S extends z.ZodTypeAny>(kind: StrategyKind<S>): void {
+  STRATEGIES.register(kind.name, kind);
+}
+
+export function strategyNames(): string[] {
+  return STRATEGIES.names();
+}
+
+export function getStrategyKind(name: unknown, where = 'strategy'): StrategyKind {
+  return STRATEGIES.get(name, where);
+}
+
+/** The scenarios a method supports. */
+export function supportedScenarios(kind: StrategyKind): readonly Scenario[] {
+  return kind.scenarios ?? SCENARIOS;
+}
+
+/**
+ * Makes a registered method's strategy for a scenario, refusing a scenario it does not support and settings that
+ * do not validate, naming `where` (e.g. `methods.ewc`).
+ */
+export function createStrategy(
+  name: string,
+  settings: Record<string, unknown>,
+  scenario: Scenario,
+  where = `methods.${name}`,
+): ContinualStrategy {
+  const kind = getStrategyKind(name, `${where}.strategy`);
+  if (!supportedScenarios(kind).includes(scenario))
+    throw new ConfigError(
+      where,
+      `${name} supports the ${supportedScenarios(kind).join(', ')}-incremental scenarios, found ${scenario}`,
+    );
+  const resolved = settingsFor(settings, scenario, where);
+  const parsed = kind.settings.safeParse(resolved);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError([where, ...issue.path.map(String)].join('.'), issue.message);
+  }
+  return kind.create(parsed.data, scenario);
+}
