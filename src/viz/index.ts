@@ -1,5 +1,6 @@
 /** Seeing it: self-contained reports and plots (a local dashboard comes with a later issue). */
 export { lineChart, escapeXml, type Series } from './svg.js';
+export { heatmapSvg, type HeatmapOptions } from './heatmap.js';
 export { html, trustedHtml, Html } from './html.js';
 export {
   renderRunReport,

@@ -5,6 +5,8 @@
 import { registerTaskKind } from '../task-kind.js';
 import { classificationTask } from './classification/index.js';
 import { diehlCookTask } from './diehl-cook/index.js';
+import { continualTask } from './continual/index.js';
 
 registerTaskKind(classificationTask);
 registerTaskKind(diehlCookTask);
+registerTaskKind(continualTask);

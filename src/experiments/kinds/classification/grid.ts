@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { mean, pairedTTest, sampleStd, type PairedTest } from '../../../util/stats.js';
 import { exists } from '../../../util/fsx.js';
+import { runInLanes } from '../../../util/lanes.js';
 import { NeuroplastError } from '../../../util/errors.js';
 import type { RunDir } from '../../run-dir.js';
 import type { ClassificationConfig } from './config.js';
@@ -136,20 +137,7 @@ export async function runGrid(
       }
     }
   }
-  // Up to `jobs` cells at a time. After a failure no new cell starts; the running ones finish (their results are
-  // kept for a resume) and the first error is raised.
-  let failure: { error: unknown } | null = null;
-  const lane = async () => {
-    for (let next = pending.shift(); next && !failure; next = pending.shift()) {
-      try {
-        finished(next.name, next.label, await runCell(next.cell));
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, pending.length)) }, lane));
-  if (failure) throw (failure as { error: unknown }).error;
+  await runInLanes(pending, jobs, async (next) => finished(next.name, next.label, await runCell(next.cell)));
   return summarizeGrid(cfg, results);
 }
 

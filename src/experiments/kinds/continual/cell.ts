@@ -1,0 +1,94 @@
+import { loadDataset, type LabeledImageDataset } from '../../../data/index.js';
+import {
+  ContinualLearner,
+  continualMetrics,
+  createStrategy,
+  permutedBenchmark,
+  pixelPermutations,
+  splitBenchmark,
+  splitContexts,
+  type ContinualBenchmark,
+  type ContinualMetrics,
+  type Scenario,
+} from '../../../continual/index.js';
+import { kernels } from '../../../engine/index.js';
+import { methodEntry, type ContinualConfig } from './config.js';
+
+/** One run of the grid: a method in a scenario with a seed. */
+export interface ContinualCell {
+  config: ContinualConfig;
+  method: string;
+  scenario: Scenario;
+  seed: number;
+}
+
+/** What a finished cell records (cells/<method>-<scenario>-s<seed>.json). */
+export interface ContinualCellSummary {
+  kind: 'continual-cell';
+  method: string;
+  strategy: string;
+  scenario: Scenario;
+  head: 'multi-head' | 'single-head';
+  seed: number;
+  /** The contexts' classes in training order (the split is permuted per seed). */
+  contexts: number[][];
+  accuracy: number[][];
+  randomInit: number[];
+  metrics: ContinualMetrics;
+  finalLoss: number[];
+  steps: number;
+  seconds: number;
+}
+
+const datasets = new Map<string, Promise<LabeledImageDataset>>();
+
+/** The benchmark of a config for a seed: the split's class order and Permuted's permutations are drawn per seed. */
+export async function benchmarkFor(cfg: ContinualConfig, seed: number): Promise<ContinualBenchmark> {
+  const task = cfg.task;
+  if (!datasets.has(task.dataset)) datasets.set(task.dataset, loadDataset(task.dataset));
+  const ds = await datasets.get(task.dataset)!;
+  if (task.benchmark === 'split')
+    return splitBenchmark(
+      ds,
+      task.contexts
+        ? { contexts: task.contexts, classCount: ds.classes.length }
+        : splitContexts(ds.classes.length, task.classesPerContext, seed),
+    );
+  const pixels = task.padTo * task.padTo;
+  return permutedBenchmark(ds, pixelPermutations(task.contexts, pixels, seed), task.padTo);
+}
+
+/** Runs one cell through the whole protocol. */
+export async function runContinualCell(cell: ContinualCell): Promise<ContinualCellSummary> {
+  const { config: cfg, method, scenario, seed } = cell;
+  const benchmark = await benchmarkFor(cfg, seed);
+  const { strategy, settings } = methodEntry(cfg, method);
+  const t0 = performance.now();
+  // The networks, teachers and generators of a cell are freed when it ends.
+  kernels.beginStateScope();
+  try {
+    const learner = new ContinualLearner(
+      benchmark,
+      { scenario, seed, ...cfg.protocol },
+      createStrategy(strategy, settings, scenario, `methods.${method}`),
+    );
+    const r = learner.run();
+    return {
+      kind: 'continual-cell',
+      method,
+      strategy,
+      scenario,
+      head: r.head,
+      seed,
+      contexts: benchmark.split.contexts.map((c) => [...c]),
+      accuracy: r.accuracy,
+      randomInit: r.randomInit,
+      metrics: continualMetrics(r.accuracy, r.randomInit),
+      finalLoss: r.finalLoss,
+      steps: r.steps,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    kernels.endStateScope();
+  }
+}

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { experimentFields } from '../../config.js';
+import { getDatasetSpec } from '../../../data/index.js';
+import {
+  createStrategy,
+  getStrategyKind,
+  SCENARIOS,
+  scenarioHeads,
+  strategyNames,
+  validateSplit,
+  supportedScenarios,
+  type Scenario,
+} from '../../../continual/index.js';
+import { ConfigError } from '../../../util/errors.js';
+
+const positiveInt = z.number().int().positive();
+
+/** The network, optimizer and schedule of every run (van de Ven & Tolias's per benchmark). */
+const protocolSchema = z.strictObject({
+  hidden: z.array(positiveInt).min(1),
+  lr: z.number().positive(),
+  betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
+  iterationsPerContext: positiveInt,
+  batchSize: positiveInt,
+  /** Test samples per context evaluated (all when absent). */
+  evalSamples: positiveInt.optional(),
+});
+
+/** A method's entry: `strategy` (the key when absent) and its settings, any of them given per scenario. */
+const methodSchema = z.looseObject({ strategy: z.string().optional() });
+
+/** Published accuracies (percent) shown beside the run's: reference[scenario][method]. */
+const referenceSchema = z.strictObject({
+  source: z.string(),
+  acc: z.partialRecord(z.enum(SCENARIOS), z.record(z.string(), z.number().min(0).max(100))),
+});
+
+export const continualSchema = z
+  .strictObject({
+    ...experimentFields,
+    task: z.discriminatedUnion('benchmark', [
+      z.strictObject({
+        kind: z.literal('continual'),
+        benchmark: z.literal('split'),
+        dataset: z.enum(['mnist', 'fashion-mnist']),
+        classesPerContext: positiveInt.default(2),
+        /** The contexts' classes in training order, the same for every seed (by default drawn per seed). */
+        contexts: z.array(z.array(z.number())).optional(),
+      }),
+      z.strictObject({
+        kind: z.literal('continual'),
+        benchmark: z.literal('permuted'),
+        dataset: z.literal('mnist'),
+        contexts: positiveInt.default(10),
+        padTo: positiveInt.default(32),
+      }),
+    ]),
+    protocol: protocolSchema,
+    scenarios: z.array(z.enum(SCENARIOS)).min(1),
+    seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1),
+    methods: z.record(
+      z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, "_" or "-"'),
+      methodSchema,
+    ),
+    reference: referenceSchema.optional(),
+    /** Says the protocol is reduced from the paper's, and how; shown with every result. */
+    reduced: z.string().optional(),
+    /** What `run --quick` changes: fewer seeds and iterations, fewer test samples. */
+    quick: z
+      .strictObject({
+        seeds: z.array(z.number().int().min(0)).min(1),
+        iterationsPerContext: positiveInt,
+        evalSamples: positiveInt.optional(),
+        methodSettings: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((cfg, ctx) => {
+    if (Object.keys(cfg.methods).length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['methods'],
+        message: 'expected at least one method, found none',
+      });
+    if (new Set(cfg.scenarios).size !== cfg.scenarios.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scenarios'],
+        message: `expected each scenario once, found ${JSON.stringify(cfg.scenarios)}`,
+      });
+    if (new Set(cfg.seeds).size !== cfg.seeds.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['seeds'],
+        message: `expected each seed once, found ${JSON.stringify(cfg.seeds)}`,
+      });
+    const classes = getDatasetSpec(cfg.task.dataset).classes.length;
+    if (cfg.task.benchmark === 'split' && cfg.task.contexts) {
+      try {
+        validateSplit({ contexts: cfg.task.contexts, classCount: classes }, 'task.contexts');
+        for (const scenario of cfg.scenarios)
+          scenarioHeads({ contexts: cfg.task.contexts, classCount: classes }, scenario);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        const at = /^(task\.contexts|contexts)((?:\[\d+\])*): (.*)$/.exec(err.message);
+        const indices = at ? [...at[2].matchAll(/\d+/g)].map((m) => Number(m[0])) : [];
+        ctx.addIssue({
+          code: 'custom',
+          path: ['task', 'contexts', ...indices],
+          message: at ? at[3] : err.message,
+        });
+      }
+    } else if (cfg.task.benchmark === 'split' && classes % cfg.task.classesPerContext !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['task', 'classesPerContext'],
+        message: `expected a divisor of ${cfg.task.dataset}'s ${classes} classes, found ${cfg.task.classesPerContext}`,
+      });
+    // Every method made for every scenario now, so a bad entry fails before any work, naming it.
+    for (const [label, entry] of Object.entries(cfg.methods)) {
+      const { strategy = label, ...settings } = entry;
+      if (!strategyNames().includes(strategy)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['methods', label, ...(entry.strategy ? ['strategy'] : [])],
+          message: `expected one of ${strategyNames().join(', ')}${entry.strategy ? '' : ' (or a `strategy` field naming one)'}, found ${JSON.stringify(strategy)}`,
+        });
+        continue;
+      }
+      for (const scenario of cfg.scenarios) {
+        if (!supportedScenarios(getStrategyKind(strategy)).includes(scenario)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['methods', label],
+            message: `${strategy} supports the ${supportedScenarios(getStrategyKind(strategy)).join(', ')}-incremental scenarios, found ${scenario} in scenarios`,
+          });
+          continue;
+        }
+        try {
+          createStrategy(strategy, settings, scenario, `methods.${label}`);
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          const at = /^methods\.([\w.-]+): (.*)$/.exec(err.message);
+          ctx.addIssue({
+            code: 'custom',
+            path: ['methods', ...(at ? at[1].split('.') : [label])],
+            message: at ? at[2] : err.message,
+          });
+          break;
+        }
+      }
+    }
+  });
+
+export type ContinualConfig = z.output<typeof continualSchema>;
+
+/** A method's strategy name and its settings (still per scenario where the file gives them so). */
+export function methodEntry(
+  cfg: ContinualConfig,
+  label: string,
+): { strategy: string; settings: Record<string, unknown> } {
+  const { strategy = label, ...settings } = cfg.methods[label];
+  return { strategy, settings };
+}
+
+/** The summary's name for a scenario (`task_il`, `domain_il`, `class_il`). */
+export const scenarioKey = (s: Scenario) => `${s}_il` as const;
