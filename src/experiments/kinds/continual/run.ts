@@ -107,7 +107,7 @@ export function summarizeContinual(
         acc: Object.fromEntries(
           Object.entries(cfg.reference.acc).map(([s, byMethod]) => [
             scenarioKey(s as Scenario),
-            Object.fromEntries(Object.entries(byMethod).map(([m, v]) => [m, v / 100])),
+            Object.fromEntries(Object.entries(byMethod).map(([m, v]) => [m, Number((v / 100).toPrecision(12))])),
           ]),
         ),
       }
