@@ -45,3 +45,4 @@ export {
 } from './strategy.js';
 export { distillationTerms } from './strategies/lwf.js';
 export { quadraticPenalty } from './strategies/ewc.js';
+export { Vae, type VaeOptions, type VaeBatch, type VaeLoss } from './vae.js';

@@ -17,3 +17,5 @@ registerStrategy(onlineEwc);
 registerStrategy(si);
 registerStrategy(lwf);
 registerStrategy(replay);
+import { generativeReplay } from './generative-replay.js';
+registerStrategy(generativeReplay);
