@@ -29,7 +29,9 @@ const close = (a: number, b: number, tol: number, what: string) =>
 export function toyBenchmark(contexts = 3, width = 8, perClass = 40, seed = 5): ContinualBenchmark {
   const rng = new Rng(seed, 1);
   const classCount = 2 * contexts;
-  const means = Array.from({ length: classCount }, () => Float32Array.from({ length: width }, () => rng.float()));
+  const means = Array.from({ length: classCount }, () =>
+    Float32Array.from({ length: width }, () => rng.float()),
+  );
   const sample = (c: number, part: number, i: number) => {
     const r = new Rng(seed + 1000 * part + i, c);
     return Float32Array.from(means[c], (m) => m + 0.15 * r.normal());
@@ -100,7 +102,8 @@ test('termsLoss: hard and soft (temperature) terms over per-row output ranges ma
   assert.deepEqual([...only.subarray(2, 6)], [0, 0, 0, 0]);
   // Soft targets are a distribution over the teacher's outputs.
   const q = terms[1].soft!;
-  for (let r = 0; r < rows; r++) close(q[r * 6] + q[r * 6 + 1] + q[r * 6 + 2] + q[r * 6 + 3], 1, 1e-6, 'sum q');
+  for (let r = 0; r < rows; r++)
+    close(q[r * 6] + q[r * 6 + 1] + q[r * 6 + 2] + q[r * 6 + 3], 1, 1e-6, 'sum q');
 });
 
 test('diagonalFisher: the batched dense path equals one backward pass per row and label, for every label choice', () => {
@@ -112,7 +115,9 @@ test('diagonalFisher: the batched dense path equals one backward pass per row an
   const samples = { x, rows, from: 1, to: 5, targets };
   for (const labels of ['all', 'predicted', 'empirical'] as FisherLabels[]) {
     const fast = diagonalFisher(model, samples, labels, new Rng(4), 4);
-    const slow = new Map<Param, Float32Array>(model.params().map((p) => [p, new Float32Array(p.value.length)]));
+    const slow = new Map<Param, Float32Array>(
+      model.params().map((p) => [p, new Float32Array(p.value.length)]),
+    );
     accumulatePerRow(model, samples, labels, new Rng(4), slow);
     for (const p of model.params()) {
       const a = fast.get(p)!;
@@ -126,7 +131,12 @@ test('diagonalFisher: the batched dense path equals one backward pass per row an
   // A one-hot-sure model has nothing to learn from its own labels: 'all' weights every output by p(c|x), and its
   // expected squared gradient sum over c p_c (p - e_c)^2 at the logits is p (1 - p) per output.
   const bias = model.params().find((p) => p.name.endsWith('.bias') && p.value.length === 6)!;
-  const fAll = diagonalFisher(model, { ...samples, rows: 1, x: x.subarray(0, 7), targets: targets.subarray(0, 1) }, 'all', new Rng(4));
+  const fAll = diagonalFisher(
+    model,
+    { ...samples, rows: 1, x: x.subarray(0, 7), targets: targets.subarray(0, 1) },
+    'all',
+    new Rng(4),
+  );
   const z = model.forward({ shape: [1, 7], data: x.subarray(0, 7) }, false).data;
   const e = [1, 2, 3, 4].map((j) => Math.exp(z[j]));
   const zsum = e.reduce((a, b) => a + b, 0);
@@ -138,7 +148,11 @@ test('diagonalFisher: the batched dense path equals one backward pass per row an
 });
 
 test('the EWC penalty and its gradient: lambda/2 sum F (theta - theta*)^2 against finite differences', () => {
-  const learner = new ContinualLearner(toyBenchmark(), protocol('task'), createStrategy('finetune', {}, 'task'));
+  const learner = new ContinualLearner(
+    toyBenchmark(),
+    protocol('task'),
+    createStrategy('finetune', {}, 'task'),
+  );
   const params = learner.model.params();
   const rng = new Rng(9);
   const anchor = {
@@ -181,7 +195,9 @@ test('online EWC keeps one anchor with F = gamma F_old + F_new; EWC one per cont
   const fishers: Map<Param, Float32Array>[] = [];
   for (let k = 0; k < 2; k++) {
     learner.trainContext(k);
-    fishers.push(diagonalFisher(learner.model, learner.samples(k, Infinity, new Rng(0)), 'empirical', new Rng(0)));
+    fishers.push(
+      diagonalFisher(learner.model, learner.samples(k, Infinity, new Rng(0)), 'empirical', new Rng(0)),
+    );
   }
   // The penalty at theta* + d equals lambda/2 sum (gamma F0 + F1) d^2.
   const params = learner.model.params();
@@ -238,7 +254,11 @@ test('SI: the path integral W = -sum g dtheta becomes Omega = W / (delta^2 + xi)
 
 test('LwF distils each earlier head in task-IL, the old classes (new ones at zero) in class-IL', () => {
   for (const scenario of ['task', 'class', 'domain'] as Scenario[]) {
-    const learner = new ContinualLearner(toyBenchmark(3), protocol(scenario), createStrategy('lwf', {}, scenario));
+    const learner = new ContinualLearner(
+      toyBenchmark(3),
+      protocol(scenario),
+      createStrategy('lwf', {}, scenario),
+    );
     learner.trainContext(0);
     learner.trainContext(1);
     learner.context = 2;
@@ -254,10 +274,21 @@ test('LwF distils each earlier head in task-IL, the old classes (new ones at zer
       }
     }
     if (scenario === 'class') {
-      assert.deepEqual([terms[0].from[0], terms[0].to[0]], [0, 6], 'the student scores every class seen so far');
+      assert.deepEqual(
+        [terms[0].from[0], terms[0].to[0]],
+        [0, 6],
+        'the student scores every class seen so far',
+      );
       assert.equal(terms[0].soft![4] + terms[0].soft![5], 0, 'the teacher never saw context 2');
     }
-    if (scenario === 'task') assert.deepEqual(terms.map((t) => [t.from[0], t.to[0]]), [[0, 2], [2, 4]]);
+    if (scenario === 'task')
+      assert.deepEqual(
+        terms.map((t) => [t.from[0], t.to[0]]),
+        [
+          [0, 2],
+          [2, 4],
+        ],
+      );
   }
 });
 
@@ -285,7 +316,11 @@ test('experience replay keeps budgetPerClass samples of every class and replays 
 });
 
 test('joint training draws every step from all contexts so far, each row on its own head', () => {
-  const learner = new ContinualLearner(toyBenchmark(3), protocol('task'), createStrategy('joint', {}, 'task'));
+  const learner = new ContinualLearner(
+    toyBenchmark(3),
+    protocol('task'),
+    createStrategy('joint', {}, 'task'),
+  );
   learner.context = 1;
   const b = learner.strategy.sampleBatch!(learner);
   const heads = new Set<string>();
@@ -299,7 +334,11 @@ test('joint training draws every step from all contexts so far, each row on its 
 
 test('a protocol run is deterministic, fills the accuracy matrix, and class-IL tests future contexts on their classes', () => {
   const run = (seed: number) =>
-    new ContinualLearner(toyBenchmark(), protocol('class', seed), createStrategy('ewc', { lambda: 10 }, 'class')).run();
+    new ContinualLearner(
+      toyBenchmark(),
+      protocol('class', seed),
+      createStrategy('ewc', { lambda: 10 }, 'class'),
+    ).run();
   const a = run(3);
   assert.deepEqual(run(3), a, 'same seed, same numbers');
   assert.notDeepEqual(run(4).accuracy, a.accuracy, 'another seed, other numbers');
@@ -310,7 +349,11 @@ test('a protocol run is deterministic, fills the accuracy matrix, and class-IL t
   assert.ok(a.randomInit.every((v) => v >= 0 && v <= 1));
   // A future context is tested over the classes seen so far and its own: with outputs 4 and 5 forced up, context 2
   // is half right after context 0 (only outputs 0..1 would give 0).
-  const learner = new ContinualLearner(toyBenchmark(), protocol('class'), createStrategy('finetune', {}, 'class'));
+  const learner = new ContinualLearner(
+    toyBenchmark(),
+    protocol('class'),
+    createStrategy('finetune', {}, 'class'),
+  );
   const bias = learner.model.params().at(-1)!;
   bias.value[4] = bias.value[5] = 100;
   close(learner.accuracy(2, 0), 0.5, 0.05, 'context 2 after context 0');

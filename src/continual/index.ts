@@ -43,6 +43,8 @@ export {
   type StrategyKind,
   type Replay,
 } from './strategy.js';
+/** The seeded generator every run draws from (also exported by neuroplast/spiking). */
+export { Rng } from '../util/rng.js';
 export { distillationTerms } from './strategies/lwf.js';
 export { quadraticPenalty } from './strategies/ewc.js';
 export { Vae, type VaeOptions, type VaeBatch, type VaeLoss } from './vae.js';

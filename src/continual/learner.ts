@@ -5,23 +5,12 @@ import { Rng } from '../util/rng.js';
 import type { ContinualBenchmark, Part } from './benchmark.js';
 import { scenarioHeads, type Heads, type Scenario } from './contexts.js';
 import { argmaxIn, termsLoss, type LossTerm, type TrainingBatch } from './loss.js';
-import type { ContinualStrategy } from './strategy.js';
-
-/** The protocol of one run: network, optimizer and schedule (van de Ven & Tolias's, by default, for Split MNIST). */
-export interface ProtocolOptions {
-  scenario: Scenario;
-  /** Hidden widths of the ReLU MLP (784-400-400 on Split MNIST, 1024-1000-1000 on Permuted MNIST). */
-  hidden: readonly number[];
-  /** Adam's learning rate and betas (1e-3, (0.9, 0.999) on Split MNIST). */
-  lr: number;
-  betas?: readonly [number, number];
-  iterationsPerContext: number;
-  batchSize: number;
-  seed: number;
-  /** Test samples per context evaluated (all when absent). */
-  evalSamples?: number;
-  evalBatchSize?: number;
-}
+import type {
+  ContextSamples,
+  ContinualLearner as LearnerApi,
+  ContinualStrategy,
+  ProtocolOptions,
+} from './strategy.js';
 
 /** What one run measured. */
 export interface ProtocolResult {
@@ -44,7 +33,7 @@ const reject = (where: string, expected: string, found: unknown) =>
  * Trains one network through a benchmark's contexts under a scenario, with a strategy's hooks around each context and
  * step, and measures the accuracy matrix. Contexts are numbered 0..T-1; `context` is the one being trained.
  */
-export class ContinualLearner {
+export class ContinualLearner implements LearnerApi {
   readonly heads: Heads;
   readonly model: Sequential;
   readonly optimizer: Adam;
@@ -66,7 +55,7 @@ export class ContinualLearner {
   constructor(
     readonly benchmark: ContinualBenchmark,
     readonly options: ProtocolOptions,
-    readonly strategy: ContinualStrategy,
+    public strategy: ContinualStrategy,
   ) {
     const { hidden, lr, iterationsPerContext, batchSize, seed } = options;
     if (!hidden.every((h) => Number.isInteger(h) && h > 0))
@@ -147,11 +136,7 @@ export class ContinualLearner {
    * Up to `count` of context k's training samples (a seeded random choice when fewer than all), with their targets
    * and the outputs they are trained on now.
    */
-  samples(
-    k: number,
-    count = Infinity,
-    rng = this.rng,
-  ): { x: Float32Array; targets: Int32Array; rows: number; from: number; to: number } {
+  samples(k: number, count = Infinity, rng = this.rng): ContextSamples {
     const n = this.benchmark.contexts[k].trainCount;
     const rows = Math.min(n, count);
     const idx =
@@ -285,4 +270,4 @@ export class ContinualLearner {
   }
 }
 
-export type { LossTerm };
+export type { LossTerm, ProtocolOptions };

@@ -3,7 +3,67 @@ import { ConfigError } from '../util/errors.js';
 import { Registry } from '../util/registry.js';
 import { SCENARIOS, type Scenario } from './contexts.js';
 import type { LossTerm, TrainingBatch } from './loss.js';
-import type { ContinualLearner } from './learner.js';
+import type { Sequential } from '../engine/index.js';
+import type { Rng } from '../util/rng.js';
+import type { ContinualBenchmark, Part } from './benchmark.js';
+import type { Heads } from './contexts.js';
+
+/** The protocol of a run (ContinualLearner's options). */
+export interface ProtocolOptions {
+  scenario: Scenario;
+  /** Hidden widths of the ReLU MLP (784-400-400 on Split MNIST, 1024-1000-1000 on Permuted MNIST). */
+  hidden: readonly number[];
+  /** Adam's learning rate and betas (1e-3, (0.9, 0.999) on Split MNIST). */
+  lr: number;
+  betas?: readonly [number, number];
+  iterationsPerContext: number;
+  batchSize: number;
+  seed: number;
+  /** Test samples per context evaluated (all when absent). */
+  evalSamples?: number;
+  evalBatchSize?: number;
+}
+
+/** Samples of one context read into rows, with their targets and the outputs they are trained on. */
+export interface ContextSamples {
+  x: Float32Array;
+  targets: Int32Array;
+  rows: number;
+  from: number;
+  to: number;
+}
+
+/** What a strategy's hooks see of the learner running them (ContinualLearner implements it). */
+export interface ContinualLearner {
+  readonly benchmark: ContinualBenchmark;
+  readonly options: ProtocolOptions;
+  readonly heads: Heads;
+  readonly model: Sequential;
+  readonly rng: Rng;
+  readonly outputs: number;
+  /** The context being trained (from 0). */
+  context: number;
+  /** Steps taken in the current context. */
+  step: number;
+  strategy: ContinualStrategy;
+  buildModel(): Sequential;
+  snapshot(): Sequential;
+  trainingRange(of: number, during?: number): [number, number];
+  gather(
+    k: number,
+    part: Part,
+    idx: ArrayLike<number>,
+    from: number,
+    to: number,
+    x: Float32Array,
+    y: Int32Array,
+  ): void;
+  contextBatch(k: number, rows?: number): TrainingBatch;
+  samples(k: number, count?: number, rng?: Rng): ContextSamples;
+  logits(x: Float32Array, rows: number, model?: Sequential): Float32Array;
+  trainStep(): number;
+  accuracy(j: number, after?: number): number;
+}
 
 /** What a strategy adds to a step besides the current batch: terms on the batch's own rows, and other batches. */
 export interface Replay {

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import type { Param } from '../../engine/index.js';
 import { Rng } from '../../util/rng.js';
 import { diagonalFisher } from '../fisher.js';
-import type { ContinualLearner } from '../learner.js';
-import type { ContinualStrategy, StrategyKind } from '../strategy.js';
+import type { ContinualStrategy, StrategyKind, ContinualLearner } from '../strategy.js';
 
 const fisherSettings = {
   /** Weight of the quadratic penalty (lambda). */

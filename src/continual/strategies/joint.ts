@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { ContinualLearner } from '../learner.js';
-import type { StrategyKind } from '../strategy.js';
+import type { StrategyKind, ContinualLearner } from '../strategy.js';
 
 /**
  * Joint training ("Offline"): while context k is trained, every batch is drawn from the samples of contexts 0..k

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Sequential } from '../../engine/index.js';
-import type { ContinualLearner } from '../learner.js';
 import { fillRange, softTargets, type LossTerm } from '../loss.js';
-import type { ContinualStrategy, StrategyKind } from '../strategy.js';
+import type { ContinualStrategy, StrategyKind, ContinualLearner } from '../strategy.js';
 
 /**
  * The terms that distil a teacher (the network as it was after the previous context) into the student on rows of

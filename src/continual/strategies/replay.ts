@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { Rng } from '../../util/rng.js';
-import type { ContinualLearner } from '../learner.js';
-import type { ContinualStrategy, StrategyKind } from '../strategy.js';
+import type { ContinualStrategy, StrategyKind, ContinualLearner } from '../strategy.js';
 
 const replaySchema = z.strictObject({
   /** Stored samples per class (the memory budget). */

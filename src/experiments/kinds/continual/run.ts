@@ -107,7 +107,9 @@ export function summarizeContinual(
         acc: Object.fromEntries(
           Object.entries(cfg.reference.acc).map(([s, byMethod]) => [
             scenarioKey(s as Scenario),
-            Object.fromEntries(Object.entries(byMethod).map(([m, v]) => [m, Number((v / 100).toPrecision(12))])),
+            Object.fromEntries(
+              Object.entries(byMethod).map(([m, v]) => [m, Number((v / 100).toPrecision(12))]),
+            ),
           ]),
         ),
       }
