@@ -7,18 +7,22 @@ import { PACKAGE_ROOT } from '../version.js';
 const DEBIAN_PYTHON = '/usr/bin/python3';
 
 /**
- * Runs a Python anchor script side by side with our benchmark, on one thread, and returns its JSON line;
- * null (with the reason) when Python or the package is not installed. Anchors are dev tools, never runtime deps.
+ * Runs a Python anchor script side by side with our benchmark, on `threads` threads (one by default: OMP, OpenBLAS
+ * and MKL are capped at it), with `env` added to the environment, and returns its JSON line; null (with the reason)
+ * when Python or the package is not installed. Anchors are dev tools, never runtime deps.
  */
 export function runPythonAnchor(
   script: string,
   args: string[],
   timeoutMs = 120_000,
+  threads = 1,
+  env: Record<string, string> = {},
 ): { result: Record<string, unknown> | null; reason?: string } {
+  const n = String(threads);
   if (!existsSync(DEBIAN_PYTHON)) return { result: null, reason: `${DEBIAN_PYTHON} not found` };
   const r = spawnSync(DEBIAN_PYTHON, [join(PACKAGE_ROOT, 'scripts', script), ...args], {
     encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    env: { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n, ...env },
     timeout: timeoutMs,
   });
   if (r.status !== 0) {

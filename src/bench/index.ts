@@ -5,6 +5,7 @@ import { benchOptimStep } from './optim.js';
 import { benchCoba } from './coba.js';
 import { benchCuba } from './cuba.js';
 import { benchDiehlCook } from './diehl-cook.js';
+import { benchContinual } from './continual.js';
 
 export interface BenchArgs {
   n?: number;
@@ -50,5 +51,10 @@ export const BENCHES: Record<
     describe:
       'Diehl & Cook 2015 unsupervised STDP on MNIST (--neurons, --train, --test): test accuracy and wall time',
     run: (a) => benchDiehlCook({ neurons: a.neurons, train: a.train, test: a.test }),
+  },
+  continual: {
+    describe:
+      'Split MNIST class-IL training step/s (MLP 784-400-400-10, batch 128, Adam) with fine-tuning, EWC and SI vs PyTorch on 1 and 2 threads (--seconds: timing budget per method and configuration)',
+    run: (a) => benchContinual({ seconds: a.seconds }),
   },
 };

@@ -178,9 +178,10 @@ function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .addOption(new Option('--n <size>', 'problem size').argParser(parsePositiveInt))
     .addOption(
-      new Option('--seconds <s>', 'simulated seconds (coba, cuba); timing budget (optim-step)').argParser(
-        parsePositiveNumber,
-      ),
+      new Option(
+        '--seconds <s>',
+        'simulated seconds (coba, cuba); timing budget (optim-step, continual)',
+      ).argParser(parsePositiveNumber),
     )
     .addOption(new Option('--neurons <n>', 'excitatory neurons (diehl-cook)').argParser(parsePositiveInt))
     .addOption(new Option('--train <n>', 'training images (diehl-cook)').argParser(parsePositiveInt))
