@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Where the Split MNIST class-IL step's time goes (the `neuroplast bench continual` step: MLP 784-400-400-10, batch
 // 128, Adam, context 2 of 5): whole trainStep() per method and each part on its own (batch gather, forward, masked
-// loss, backward, zeroGrad, Adam, EWC's penalty over 2 anchors, SI's penalty and path-integral update), medians and
+// loss, backward, zeroGrad, Adam, EWC's penalty over 2 anchors, SI's penalty with its path-integral update), medians and
 // ranges of ROUNDS alternating windows, in ms. Also the first dense layer's input-gradient GEMM, which nobody reads.
 // Usage: npm run build && node scripts/profile-continual-step.mjs [THREADS (1)] [ROUNDS (7)]
 /* global performance */
@@ -59,8 +59,7 @@ const parts = {
   zeroGrad: () => ft.model.zeroGrad(),
   'adam step': () => ft.optimizer.step(ft.model.params()),
   'ewc penalty (2 anchors)': () => ewc.strategy.penalty(ewc),
-  'si penalty (1 anchor)': () => si.strategy.penalty(si),
-  'si afterStep': () => si.strategy.afterStep(si),
+  'si penalty and path integral (1 anchor)': () => si.strategy.penalty(si),
   'first layer dx GEMM (unused)': () =>
     kernels.gemm(
       false,

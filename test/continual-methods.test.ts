@@ -8,7 +8,7 @@ import {
   diagonalFisher,
   distillationTerms,
   fillRange,
-  quadraticPenalty,
+  QuadraticPenalty,
   softTargets,
   termsLoss,
   type ContinualBenchmark,
@@ -147,7 +147,7 @@ test('diagonalFisher: the batched dense path equals one backward pass per row an
   assert.equal(fAll.get(bias)![0], 0, 'an inactive output has no information');
 });
 
-test('the EWC penalty and its gradient: lambda/2 sum F (theta - theta*)^2 against finite differences', () => {
+test('the folded EWC penalty and its gradient: lambda/2 sum_k F_k (theta - theta*_k)^2 by hand and by finite differences', () => {
   const learner = new ContinualLearner(
     toyBenchmark(),
     protocol('task'),
@@ -155,33 +155,46 @@ test('the EWC penalty and its gradient: lambda/2 sum F (theta - theta*)^2 agains
   );
   const params = learner.model.params();
   const rng = new Rng(9);
-  const anchor = {
-    values: new Map(params.map((p) => [p, Float32Array.from(p.value, (v) => v + 0.1 * rng.normal())])),
-    importance: new Map(params.map((p) => [p, Float32Array.from(p.value, () => rng.float())])),
-  };
-  learner.model.zeroGrad();
+  // Two anchors at different points with different importances, folded into one penalty.
+  const anchors = [0, 1].map(() => {
+    const values = params.map((p) => Float32Array.from(p.value, (v) => v + 0.1 * rng.normal()));
+    const importance = new Map(params.map((p) => [p, Float32Array.from(p.value, () => rng.float())]));
+    return { values, importance };
+  });
+  const penalty = new QuadraticPenalty();
+  const current = params.map((p) => p.value.slice());
+  for (const a of anchors) {
+    params.forEach((p, n) => p.value.set(a.values[n]));
+    penalty.add(params, a.importance);
+  }
+  params.forEach((p, n) => p.value.set(current[n]));
   const lambda = 3;
-  const value = quadraticPenalty(learner, [anchor, anchor], lambda);
+  learner.model.zeroGrad();
+  const value = penalty.apply(params, lambda);
   let expected = 0;
-  for (const p of params)
-    p.value.forEach((v, i) => {
-      const d = v - anchor.values.get(p)![i];
-      expected += 2 * (lambda / 2) * anchor.importance.get(p)![i] * d * d;
-    });
-  close(value, expected, 1e-5, 'penalty');
+  const expectedGrad = params.map((p) => new Float64Array(p.value.length));
+  for (const a of anchors)
+    params.forEach((p, n) =>
+      p.value.forEach((v, i) => {
+        const d = v - a.values[n][i];
+        const f = a.importance.get(p)![i];
+        expected += (lambda / 2) * f * d * d;
+        expectedGrad[n][i] += lambda * f * d;
+      }),
+    );
+  close(value, expected, 1e-6, 'penalty');
+  params.forEach((p, n) => p.grad.forEach((g, i) => close(g, expectedGrad[n][i], 1e-5, `${p.name}[${i}]`)));
   const p = params[0];
   const analytic = p.grad.slice();
   for (const i of [0, 5, 17]) {
     const h = 1e-3;
     const saved = p.value[i];
-    const grad = analytic[i];
-    learner.model.zeroGrad();
     p.value[i] = saved + h;
-    const up = quadraticPenalty(learner, [anchor, anchor], lambda);
+    const up = penalty.apply(params, lambda);
     p.value[i] = saved - h;
-    const down = quadraticPenalty(learner, [anchor, anchor], lambda);
+    const down = penalty.apply(params, lambda);
     p.value[i] = saved;
-    close(grad, (up - down) / (2 * h), 2e-2, `d penalty / d w${i}`);
+    close(analytic[i], (up - down) / (2 * h), 2e-2, `d penalty / d w${i}`);
   }
 });
 
@@ -213,43 +226,46 @@ test('online EWC keeps one anchor with F = gamma F_old + F_new; EWC one per cont
   close(penalty, expected, 1e-3, 'online penalty');
 });
 
-test('SI: the path integral W = -sum g dtheta becomes Omega = W / (delta^2 + xi), and the penalty is c sum Omega d^2', () => {
+test('SI: the path integral W = -sum g dtheta becomes Omega += W / (delta^2 + xi) per context, and the penalty is c sum Omega d^2', () => {
   const learner = new ContinualLearner(
     toyBenchmark(),
     { ...protocol('task'), iterationsPerContext: 5 },
     createStrategy('si', { c: 2, damping: 0.1 }, 'task'),
   );
   const params = learner.model.params();
-  // Record each step's gradient and parameter change to compute W by hand.
-  const w = params.map((p) => new Float64Array(p.value.length));
-  const start = params.map((p) => p.value.slice());
-  const strategy = learner.strategy;
-  const afterStep = strategy.afterStep!.bind(strategy);
-  let before = params.map((p) => p.value.slice());
+  // Each step's final gradient (penalty included) and parameter change, recorded around the learner's step.
+  let w = params.map((p) => new Float64Array(p.value.length));
   const inner = learner.trainStep.bind(learner);
   learner.trainStep = () => {
-    before = params.map((p) => p.value.slice());
-    return inner();
-  };
-  strategy.afterStep = (l) => {
+    const before = params.map((p) => p.value.slice());
+    const loss = inner();
     params.forEach((p, n) => p.value.forEach((v, i) => (w[n][i] -= p.grad[i] * (v - before[n][i]))));
-    afterStep(l);
+    return loss;
   };
-  learner.trainContext(0);
+  const omega = params.map((p) => new Float64Array(p.value.length));
+  for (const k of [0, 1]) {
+    const start = params.map((p) => p.value.slice());
+    w = params.map((p) => new Float64Array(p.value.length));
+    learner.trainContext(k);
+    params.forEach((p, n) =>
+      p.value.forEach((v, i) => {
+        const delta = v - start[n][i];
+        omega[n][i] += w[n][i] / (delta * delta + 0.1);
+      }),
+    );
+  }
   const d = 0.02;
   for (const p of params) for (let i = 0; i < p.value.length; i++) p.value[i] += d;
-  const end = params.map((p) => p.value.map((v) => v - d));
   learner.model.zeroGrad();
-  const penalty = strategy.penalty!(learner);
+  const penalty = learner.strategy.penalty!(learner);
   let expected = 0;
-  params.forEach((p, n) =>
-    p.value.forEach((_, i) => {
-      const delta = end[n][i] - start[n][i];
-      expected += 2 * (w[n][i] / (delta * delta + 0.1)) * d * d;
-    }),
-  );
+  params.forEach((_, n) => omega[n].forEach((o) => (expected += 2 * o * d * d)));
   assert.ok(expected > 0, 'the path integral found importance');
   close(penalty, expected, 1e-3, 'SI penalty');
+  // Its gradient is 2 c Omega d.
+  params.forEach((p, n) =>
+    [0, 3].forEach((i) => close(p.grad[i], 2 * 2 * omega[n][i] * d, 1e-3, `${p.name}[${i}]`)),
+  );
 });
 
 test('LwF distils each earlier head in task-IL, the old classes (new ones at zero) in class-IL', () => {

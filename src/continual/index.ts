@@ -46,5 +46,5 @@ export {
 /** The seeded generator every run draws from (also exported by neuroplast/spiking). */
 export { Rng } from '../util/rng.js';
 export { distillationTerms } from './strategies/lwf.js';
-export { quadraticPenalty } from './strategies/ewc.js';
+export { QuadraticPenalty } from './quadratic.js';
 export { Vae, type VaeOptions, type VaeBatch, type VaeLoss } from './vae.js';

@@ -74,7 +74,13 @@ export class Sequential {
   needsInputGradient = false;
 
   backward(dy: Tensor): Tensor {
-    if (this.layers.length > 0) this.layers[0].inputGradient = this.needsInputGradient;
+    // Nobody reads the input gradient of the leading layers up to the first one with parameters (a Flatten, then
+    // the first Dense): they may skip it.
+    let needed = this.needsInputGradient;
+    for (const l of this.layers) {
+      l.inputGradient = needed;
+      if (l.params().length > 0) needed = true;
+    }
     let g = dy;
     for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
     return g;

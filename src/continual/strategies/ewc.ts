@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Param } from '../../engine/index.js';
+import { QuadraticPenalty } from '../quadratic.js';
 import { Rng } from '../../util/rng.js';
 import { diagonalFisher } from '../fisher.js';
 import type { ContinualStrategy, StrategyKind, ContinualLearner } from '../strategy.js';
@@ -12,35 +13,6 @@ const fisherSettings = {
   fisherSamples: z.number().int().positive().optional(),
 };
 
-/** One consolidated point: the parameters after a context and their importance. */
-interface Anchor {
-  values: Map<Param, Float32Array>;
-  importance: Map<Param, Float32Array>;
-}
-
-/** Adds lambda * F * (theta - theta*) for each anchor into the gradients; returns lambda/2 sum F (theta - theta*)^2. */
-export function quadraticPenalty(
-  learner: ContinualLearner,
-  anchors: readonly Anchor[],
-  weight: number,
-): number {
-  if (weight === 0) return 0;
-  let penalty = 0;
-  for (const p of learner.model.params())
-    for (const a of anchors) {
-      const star = a.values.get(p)!;
-      const f = a.importance.get(p)!;
-      const v = p.value;
-      const g = p.grad;
-      for (let i = 0; i < v.length; i++) {
-        const d = v[i] - star[i];
-        penalty += f[i] * d * d;
-        g[i] += weight * f[i] * d;
-      }
-    }
-  return (weight / 2) * penalty;
-}
-
 function contextFisher(
   learner: ContinualLearner,
   labels: z.output<typeof fisherSchema>['fisherLabels'],
@@ -50,9 +22,6 @@ function contextFisher(
   const samples = learner.samples(learner.context, count, rng);
   return diagonalFisher(learner.model, samples, labels, rng);
 }
-
-const currentValues = (learner: ContinualLearner) =>
-  new Map(learner.model.params().map((p) => [p, p.value.slice()]));
 
 const fisherSchema = z.strictObject(fisherSettings);
 
@@ -67,15 +36,15 @@ export const ewc: StrategyKind<typeof fisherSchema> = {
   settings: fisherSchema,
   regularisationOnly: true,
   create: (settings): ContinualStrategy => {
-    const anchors: Anchor[] = [];
+    const anchors = new QuadraticPenalty();
     return {
       name: 'ewc',
-      penalty: (learner) => quadraticPenalty(learner, anchors, settings.lambda),
+      penalty: (learner) => anchors.apply(learner.model.params(), settings.lambda),
       afterContext(learner) {
-        anchors.push({
-          values: currentValues(learner),
-          importance: contextFisher(learner, settings.fisherLabels, settings.fisherSamples),
-        });
+        anchors.add(
+          learner.model.params(),
+          contextFisher(learner, settings.fisherLabels, settings.fisherSamples),
+        );
       },
     };
   },
@@ -97,21 +66,21 @@ export const onlineEwc: StrategyKind<typeof onlineSchema> = {
   settings: onlineSchema,
   regularisationOnly: true,
   create: (settings): ContinualStrategy => {
-    let anchor: Anchor | null = null;
+    const anchor = new QuadraticPenalty();
+    let fisher: Map<Param, Float32Array> | null = null;
     return {
       name: 'online_ewc',
-      penalty: (learner) => (anchor ? quadraticPenalty(learner, [anchor], settings.lambda) : 0),
+      penalty: (learner) => anchor.apply(learner.model.params(), settings.lambda),
       afterContext(learner) {
         const fresh = contextFisher(learner, settings.fisherLabels, settings.fisherSamples);
-        if (anchor)
+        if (fisher)
           for (const [p, f] of fresh) {
-            const old = anchor.importance.get(p)!;
+            const old = fisher.get(p)!;
             for (let i = 0; i < f.length; i++) f[i] += settings.gamma * old[i];
           }
-        anchor = { values: currentValues(learner), importance: fresh };
+        fisher = fresh;
+        anchor.reset(learner.model.params(), fresh);
       },
     };
   },
 };
-
-export type { Anchor };

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Param } from '../../engine/index.js';
-import type { ContinualStrategy, StrategyKind } from '../strategy.js';
-import { quadraticPenalty, type Anchor } from './ewc.js';
+import type { ContinualLearner, ContinualStrategy, StrategyKind } from '../strategy.js';
 
 const siSchema = z.strictObject({
   /** Weight of the surrogate loss (c). */
@@ -10,10 +9,74 @@ const siSchema = z.strictObject({
   damping: z.number().positive().default(0.1),
 });
 
+/** One parameter's SI state. */
+interface SiSlots {
+  /** The running path integral W of this context. */
+  path: Float32Array;
+  /** The parameter at the start of the last recorded step, and that step's gradient. */
+  before: Float32Array;
+  grad: Float32Array;
+  /** The parameter at the start of the context. */
+  start: Float32Array;
+  /** The consolidated importance Omega and the anchor theta* (after the last context). */
+  omega: Float32Array;
+  anchor: Float32Array;
+}
+
+/**
+ * One step of a parameter once a step is pending and an anchor exists: folds the previous step into W, adds the
+ * penalty's gradient, records the step's gradient and parameters; returns sum Omega d^2. A plain function with
+ * plain loops, which V8 compiles tighter than the same loop inside the strategy's closure (measured 3x).
+ */
+function steadyStep(v: Float32Array, g: Float32Array, s: SiSlots, weight: number): number {
+  const { path, before, grad, omega, anchor } = s;
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) {
+    const vi = v[i];
+    path[i] -= grad[i] * (vi - before[i]);
+    const d = vi - anchor[i];
+    const od = omega[i] * d;
+    sum += od * d;
+    const gi = g[i] + weight * od;
+    g[i] = gi;
+    grad[i] = gi;
+    before[i] = vi;
+  }
+  return sum;
+}
+
+/** The same for a context's first step (nothing pending) or the first context (no anchor). */
+function firstSteps(
+  v: Float32Array,
+  g: Float32Array,
+  s: SiSlots,
+  weight: number,
+  pending: boolean,
+  anchored: boolean,
+): number {
+  const { path, before, grad, omega, anchor } = s;
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) {
+    const vi = v[i];
+    if (pending) path[i] -= grad[i] * (vi - before[i]);
+    if (anchored) {
+      const d = vi - anchor[i];
+      sum += omega[i] * d * d;
+      g[i] += weight * omega[i] * d;
+    }
+    grad[i] = g[i];
+    before[i] = vi;
+  }
+  return sum;
+}
+
 /**
  * Synaptic intelligence (Zenke et al. 2017): each parameter's contribution to the loss's decrease along its path,
  * W += -g * (theta_new - theta_old) per step (g the step's gradient, penalty included, as van de Ven & Tolias's code
  * takes it), turned at the end of a context into Omega += W / (delta^2 + xi); the penalty c sum Omega (theta - theta*)^2.
+ * One pass over the parameters per step: the penalty hook adds the penalty's gradient, records the step's final
+ * gradient and parameters, and folds the previous step's term into W now that its update is known (the context's
+ * last step is folded at its end).
  */
 export const si: StrategyKind<typeof siSchema> = {
   name: 'si',
@@ -21,48 +84,61 @@ export const si: StrategyKind<typeof siSchema> = {
   settings: siSchema,
   regularisationOnly: true,
   create: (settings): ContinualStrategy => {
-    const pathIntegral = new Map<Param, Float32Array>();
-    const previous = new Map<Param, Float32Array>();
-    const start = new Map<Param, Float32Array>();
-    let anchor: Anchor | null = null;
+    const slots = new Map<Param, SiSlots>();
+    let anchored = false;
+    let pending = false;
+    const weight = 2 * settings.c;
+    const fold = (learner: ContinualLearner) => {
+      if (!pending) return;
+      for (const p of learner.model.params()) {
+        const { path, before, grad } = slots.get(p)!;
+        const v = p.value;
+        for (let i = 0; i < v.length; i++) path[i] -= grad[i] * (v[i] - before[i]);
+      }
+      pending = false;
+    };
     return {
       name: 'si',
       beforeContext(learner) {
         for (const p of learner.model.params()) {
-          pathIntegral.set(p, new Float32Array(p.value.length));
-          previous.set(p, p.value.slice());
-          start.set(p, p.value.slice());
+          const n = p.value.length;
+          const old = slots.get(p);
+          slots.set(p, {
+            path: new Float32Array(n),
+            before: new Float32Array(n),
+            grad: new Float32Array(n),
+            start: p.value.slice(),
+            omega: old?.omega ?? new Float32Array(n),
+            anchor: old?.anchor ?? new Float32Array(n),
+          });
         }
+        pending = false;
       },
-      // c sum Omega d^2 is quadraticPenalty's lambda/2 sum F d^2 with lambda = 2c.
-      penalty: (learner) => (anchor ? quadraticPenalty(learner, [anchor], 2 * settings.c) : 0),
-      afterStep(learner) {
+      penalty(learner) {
+        let penalty = 0;
         for (const p of learner.model.params()) {
-          const w = pathIntegral.get(p)!;
-          const old = previous.get(p)!;
-          const v = p.value;
-          for (let i = 0; i < v.length; i++) {
-            w[i] -= p.grad[i] * (v[i] - old[i]);
-            old[i] = v[i];
-          }
+          const slot = slots.get(p)!;
+          penalty +=
+            pending && anchored
+              ? steadyStep(p.value, p.grad, slot, weight)
+              : firstSteps(p.value, p.grad, slot, weight, pending, anchored);
         }
+        pending = true;
+        // c sum Omega d^2.
+        return (weight / 2) * penalty;
       },
       afterContext(learner) {
-        const omega = new Map<Param, Float32Array>();
+        fold(learner);
         for (const p of learner.model.params()) {
-          const o = anchor ? anchor.importance.get(p)!.slice() : new Float32Array(p.value.length);
-          const w = pathIntegral.get(p)!;
-          const s = start.get(p)!;
-          for (let i = 0; i < o.length; i++) {
-            const delta = p.value[i] - s[i];
-            o[i] += w[i] / (delta * delta + settings.damping);
+          const { path, start, omega, anchor } = slots.get(p)!;
+          const v = p.value;
+          for (let i = 0; i < v.length; i++) {
+            const delta = v[i] - start[i];
+            omega[i] += path[i] / (delta * delta + settings.damping);
+            anchor[i] = v[i];
           }
-          omega.set(p, o);
         }
-        anchor = {
-          values: new Map(learner.model.params().map((p) => [p, p.value.slice()])),
-          importance: omega,
-        };
+        anchored = true;
       },
     };
   },

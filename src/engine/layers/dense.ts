@@ -95,7 +95,9 @@ export class Dense extends Layer {
       }
     }
     const dx = (this.dx = ensureTensor(this.dx, [batch, k]));
-    kernels.gemm(false, true, batch, k, n, 1, dy.data, n, this.weight.value, n, 0, dx.data, k);
+    // A first layer's input gradient is not read (its values are then unspecified).
+    if (this.inputGradient)
+      kernels.gemm(false, true, batch, k, n, 1, dy.data, n, this.weight.value, n, 0, dx.data, k);
     return dx;
   }
 
