@@ -110,6 +110,10 @@ test('a continual grid killed between cells keeps the finished ones and resumes 
   const kept = readdirSync(join(out, 'cells')).filter((f) => f.endsWith('.json'));
   assert.ok(kept.length >= 3 && kept.length < 6, `cells kept: ${kept}`);
   assert.ok(!existsSync(join(out, 'summary.json')));
+  // The finished cells can be looked at while the grid is stopped.
+  const partial = await runCli(['report', out]);
+  assert.equal(partial.code, 0, partial.stderr);
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /partial: \d of 6 runs/);
   const r = await runCli(['run', '--resume', out, '--quiet', '--jobs', '1'], {}, { timeoutMs: 300_000 });
   assert.equal(r.code, 0, r.stderr);
   const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
