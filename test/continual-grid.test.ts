@@ -199,6 +199,25 @@ methods: { ${methods} }
     writeFileSync(path, file('task: { kind: continual, benchmark: split, dataset: mnist }', methods));
     await assert.rejects(loadExperimentFile(path), (e: Error) => re.test(e.message), methods);
   }
+  // A network or memory over the model budget is refused before any allocation, naming the method.
+  const big = join(dir, 'big.yaml');
+  writeFileSync(
+    big,
+    file(
+      'task: { kind: continual, benchmark: split, dataset: mnist }',
+      'finetune: {}, replay: { budgetPerClass: 6000 }',
+    ),
+  );
+  process.env.NEUROPLAST_MAX_MODEL_BYTES = '100m';
+  try {
+    await assert.rejects(
+      loadExperimentFile(big),
+      /methods\.replay: a run of replay with the network 784-8-10 needs about .* over the model budget of .*; set NEUROPLAST_MAX_MODEL_BYTES=\d+ or more/,
+    );
+  } finally {
+    delete process.env.NEUROPLAST_MAX_MODEL_BYTES;
+  }
+  await loadExperimentFile(big);
   // The CLI says it in one line, without a stack, and writes nothing.
   const path = join(dir, 'cli.yaml');
   writeFileSync(

@@ -6,12 +6,14 @@ import {
   getStrategyKind,
   SCENARIOS,
   scenarioHeads,
+  settingsFor,
   strategyNames,
   validateSplit,
   supportedScenarios,
   type Scenario,
 } from '../../../continual/index.js';
 import { ConfigError } from '../../../util/errors.js';
+import { formatAmount, MODEL_BYTES, modelBudget, overBudget } from '../../../util/budget.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -34,6 +36,46 @@ const referenceSchema = z.strictObject({
   source: z.string(),
   acc: z.partialRecord(z.enum(SCENARIOS), z.record(z.string(), z.number().min(0).max(100))),
 });
+
+/** Widths of a config's network: inputs, hidden layers, outputs (the largest head of any scenario). */
+function widths(cfg: ContinualConfigInput, classes: number): number[] {
+  const t = cfg.task;
+  const inputs =
+    t.benchmark === 'permuted'
+      ? t.padTo * t.padTo
+      : getDatasetSpec(t.dataset).shape.reduce((a, b) => a * b, 1);
+  const outputs = t.benchmark === 'permuted' ? classes * t.contexts : classes;
+  return [inputs, ...cfg.protocol.hidden, outputs];
+}
+
+/**
+ * Memory one cell needs, estimated from the network as the learner allocates it: parameters with gradients and Adam's
+ * two moments; a method's copies (EWC's folded anchors, SI's six arrays, a teacher, a VAE of the same widths); its
+ * sample sets (a replay memory, the Fisher's samples, a context's inputs) and the activations of an evaluation batch.
+ */
+export function cellBytes(
+  cfg: ContinualConfigInput,
+  strategy: string,
+  settings: Record<string, unknown>,
+  classes: number,
+  trainCount: number,
+): number {
+  const w = widths(cfg, classes);
+  const params = w.slice(1).reduce((n, out, i) => n + (w[i] + 1) * out, 0);
+  const copies: Record<string, number> = { ewc: 3, online_ewc: 4, si: 6, lwf: 2, generative_replay: 8 };
+  // Samples a method reads in at once: a context's training set (the Fisher's, or the memory's choice), the memory.
+  const perContext =
+    cfg.task.benchmark === 'permuted' ? trainCount : trainCount / (classes / cfg.task.classesPerContext);
+  const fisher = Math.min(perContext, Number(settings.fisherSamples ?? Infinity));
+  const samples =
+    strategy === 'replay'
+      ? perContext + Number(settings.budgetPerClass ?? 0) * w.at(-1)!
+      : strategy === 'ewc' || strategy === 'online_ewc'
+        ? fisher
+        : 0;
+  const activations = 1000 * w.reduce((a, b) => a + b, 0) * 3;
+  return 4 * (params * (4 + (copies[strategy] ?? 0)) + samples * w[0] + activations);
+}
 
 export const continualSchema = z
   .strictObject({
@@ -136,6 +178,26 @@ export const continualSchema = z
           });
           continue;
         }
+        const bytes = cellBytes(
+          cfg,
+          strategy,
+          settingsFor(settings, scenario, `methods.${label}`),
+          classes,
+          getDatasetSpec(cfg.task.dataset).trainCount,
+        );
+        if (bytes > modelBudget()) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['methods', label],
+            message: overBudget(
+              `a run of ${strategy} with the network ${widths(cfg, classes).join('-')} needs about ${formatAmount(bytes, 'bytes')}`,
+              MODEL_BYTES,
+              modelBudget(),
+              bytes,
+            ),
+          });
+          break;
+        }
         try {
           createStrategy(strategy, settings, scenario, `methods.${label}`);
         } catch (err) {
@@ -153,6 +215,7 @@ export const continualSchema = z
   });
 
 export type ContinualConfig = z.output<typeof continualSchema>;
+type ContinualConfigInput = Pick<ContinualConfig, 'protocol' | 'task'>;
 
 /** A method's strategy name and its settings (still per scenario where the file gives them so). */
 export function methodEntry(
