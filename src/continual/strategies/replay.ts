@@ -20,6 +20,12 @@ export const replay: StrategyKind<typeof replaySchema> = {
   settings: replaySchema,
   create: (settings): ContinualStrategy => {
     const memory: { x: Float32Array; target: number; context: number }[] = [];
+    let batch = {
+      x: new Float32Array(0),
+      hard: new Int32Array(0),
+      from: new Int32Array(0),
+      to: new Int32Array(0),
+    };
     return {
       name: 'replay',
       afterContext(learner: ContinualLearner) {
@@ -40,10 +46,15 @@ export const replay: StrategyKind<typeof replaySchema> = {
         if (memory.length === 0) return null;
         const rows = settings.batchSize ?? learner.options.batchSize;
         const width = learner.benchmark.inputSize;
-        const x = new Float32Array(rows * width);
-        const hard = new Int32Array(rows);
-        const from = new Int32Array(rows);
-        const to = new Int32Array(rows);
+        // The replayed batch's arrays are reused from step to step (a batch lives for one step).
+        if (batch.hard.length !== rows)
+          batch = {
+            x: new Float32Array(rows * width),
+            hard: new Int32Array(rows),
+            from: new Int32Array(rows),
+            to: new Int32Array(rows),
+          };
+        const { x, hard, from, to } = batch;
         for (let r = 0; r < rows; r++) {
           const m = memory[learner.rng.int(memory.length)];
           x.set(m.x, r * width);
