@@ -198,7 +198,7 @@ test('the folded EWC penalty and its gradient: lambda/2 sum_k F_k (theta - theta
   }
 });
 
-test('online EWC keeps one anchor with F = gamma F_old + F_new; EWC one per context', () => {
+test('online EWC keeps one anchor with F = gamma F_old + F_new, read as gamma F', () => {
   const gamma = 0.5;
   const learner = new ContinualLearner(
     toyBenchmark(),
@@ -212,7 +212,8 @@ test('online EWC keeps one anchor with F = gamma F_old + F_new; EWC one per cont
       diagonalFisher(learner.model, learner.samples(k, Infinity, new Rng(0)), 'empirical', new Rng(0)),
     );
   }
-  // The penalty at theta* + d equals lambda/2 sum (gamma F0 + F1) d^2.
+  // The penalty at theta* + d equals lambda/2 gamma sum (gamma F0 + F1) d^2 (the decay applied again when read, as
+  // van de Ven & Tolias's code does).
   const params = learner.model.params();
   const d = 0.01;
   for (const p of params) for (let i = 0; i < p.value.length; i++) p.value[i] += d;
@@ -221,7 +222,7 @@ test('online EWC keeps one anchor with F = gamma F_old + F_new; EWC one per cont
   let expected = 0;
   for (const p of params) {
     const [f0, f1] = [fishers[0].get(p)!, fishers[1].get(p)!];
-    for (let i = 0; i < f0.length; i++) expected += 0.5 * (gamma * f0[i] + f1[i]) * d * d;
+    for (let i = 0; i < f0.length; i++) expected += 0.5 * gamma * (gamma * f0[i] + f1[i]) * d * d;
   }
   close(penalty, expected, 1e-3, 'online penalty');
 });

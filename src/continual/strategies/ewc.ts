@@ -58,7 +58,8 @@ const onlineSchema = z.strictObject({
 
 /**
  * Online EWC (Schwarz et al. 2018): one penalty around the latest parameters, with the Fisher information summed
- * over contexts as F = gamma F + F_k.
+ * over contexts as F = gamma F + F_k. The penalty is lambda/2 gamma F (theta - theta*)^2: van de Ven & Tolias's code
+ * applies the decay once more when it reads the running sum, and their lambdas were chosen with it.
  */
 export const onlineEwc: StrategyKind<typeof onlineSchema> = {
   name: 'online_ewc',
@@ -70,7 +71,7 @@ export const onlineEwc: StrategyKind<typeof onlineSchema> = {
     let fisher: Map<Param, Float32Array> | null = null;
     return {
       name: 'online_ewc',
-      penalty: (learner) => anchor.apply(learner.model.params(), settings.lambda),
+      penalty: (learner) => anchor.apply(learner.model.params(), settings.gamma * settings.lambda),
       afterContext(learner) {
         const fresh = contextFisher(learner, settings.fisherLabels, settings.fisherSamples);
         if (fisher)
