@@ -3,8 +3,10 @@ import type { Rng } from '../util/rng.js';
 
 /**
  * Which labels the Fisher information's expectation runs over:
- * - `all`: every active output c weighted by the model's p(c|x) (the exact Fisher, van de Ven & Tolias's default);
- * - `predicted`: the model's most likely output; `sample`: one output drawn from p(c|x);
+ * - `all`: every active output c weighted by the model's p(c|x) (the exact Fisher; the default of van de Ven's 2022
+ *   code);
+ * - `predicted`: the model's most likely output (what their 2019 code, behind the paper's tables, takes);
+ * - `sample`: one output drawn from p(c|x);
  * - `empirical`: the true label (the "empirical Fisher", an ablation).
  */
 export type FisherLabels = 'all' | 'predicted' | 'sample' | 'empirical';
