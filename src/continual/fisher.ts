@@ -128,6 +128,8 @@ function accumulateDense(
   const logits = out.data.slice(0, s.rows * outputs);
   const w = labelWeights(logits, outputs, s, labels, rng);
   const layers = model.leaves();
+  // Nothing below the first layer with parameters needs a gradient.
+  const firstWithParams = layers.findIndex((l) => l.params().length > 0);
   // Each dense layer's input, squared, as this forward pass left it.
   const inputsSquared = new Map(
     layers
@@ -164,7 +166,7 @@ function accumulateDense(
           const fb = fisher.get(layer.bias)!;
           for (let r = 0; r < s.rows; r++) for (let j = 0; j < width; j++) fb[j] += dy2[r * width + j];
         }
-        if (i === 0) break;
+        if (i === firstWithParams) break;
         const dx = new Float32Array(s.rows * k);
         kernels.gemm(false, true, s.rows, k, width, 1, dy, width, layer.weight.value, width, 0, dx, k);
         dy = dx;

@@ -178,7 +178,10 @@ export function createStrategy(
   const parsed = kind.settings.safeParse(resolved);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ConfigError([where, ...issue.path.map(String)].join('.'), issue.message);
+    let found: unknown = resolved;
+    for (const key of issue.path) found = (found as Record<PropertyKey, unknown> | undefined)?.[key];
+    const shown = found === undefined ? 'nothing' : JSON.stringify(found);
+    throw new ConfigError([where, ...issue.path.map(String)].join('.'), `${issue.message}; found ${shown}`);
   }
   return kind.create(parsed.data, scenario);
 }

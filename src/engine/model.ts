@@ -13,6 +13,8 @@ export class Sequential {
     let shape = inputShape;
     for (const l of layers) shape = l.outputShape(shape);
     this.outputShape = shape;
+    const first = layers.findIndex((l) => l.params().length > 0);
+    this.firstWithParams = first < 0 ? layers.length : first;
     const names = new Set<string>();
     for (const p of [...this.params(), ...this.buffers()]) {
       if (names.has(p.name)) throw new Error(`duplicate parameter name ${p.name}`);
@@ -21,6 +23,8 @@ export class Sequential {
   }
 
   readonly outputShape: number[];
+  /** The index of the first layer with parameters (the layers' count when none has any). */
+  private readonly firstWithParams: number;
 
   init(rng: Rng): this {
     for (const l of this.layers) l.init(rng);
@@ -76,11 +80,7 @@ export class Sequential {
   backward(dy: Tensor): Tensor {
     // Nobody reads the input gradient of the leading layers up to the first one with parameters (a Flatten, then
     // the first Dense): they may skip it.
-    let needed = this.needsInputGradient;
-    for (const l of this.layers) {
-      l.inputGradient = needed;
-      if (l.params().length > 0) needed = true;
-    }
+    this.layers.forEach((l, i) => (l.inputGradient = this.needsInputGradient || i > this.firstWithParams));
     let g = dy;
     for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
     return g;

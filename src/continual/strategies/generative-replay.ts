@@ -4,7 +4,7 @@ import { Rng } from '../../util/rng.js';
 import type { TrainingBatch } from '../loss.js';
 import type { ContinualStrategy, StrategyKind } from '../strategy.js';
 import { Vae, type VaeBatch } from '../vae.js';
-import { distillationTerms } from './lwf.js';
+import { distillationTerms } from '../distill.js';
 
 const generativeReplaySchema = z.strictObject({
   /** The generator's latent dimensions. */

@@ -1,36 +1,7 @@
 import { z } from 'zod';
 import type { Sequential } from '../../engine/index.js';
-import { fillRange, softTargets, type LossTerm } from '../loss.js';
-import type { ContinualStrategy, StrategyKind, ContinualLearner } from '../strategy.js';
-
-/**
- * The terms that distil a teacher (the network as it was after the previous context) into the student on rows of
- * `x`: one per earlier context's head in task-IL, one over the shared head in domain-IL, and in class-IL one over
- * the classes seen so far, the teacher's targets over its own classes (zero for the new ones).
- */
-export function distillationTerms(
-  learner: ContinualLearner,
-  teacher: Sequential,
-  x: Float32Array,
-  rows: number,
-  temperature: number,
-): LossTerm[] {
-  const k = learner.context;
-  const outputs = learner.outputs;
-  const logits = learner.logits(x, rows, teacher);
-  const heads = learner.heads;
-  const ranges: [teacher: [number, number], student: [number, number]][] =
-    heads.scenario === 'task'
-      ? Array.from({ length: k }, (_, c) => [heads.range(c), heads.range(c)])
-      : [[heads.range(k - 1), learner.trainingRange(k - 1, k)]];
-  return ranges.map(([[tFrom, tTo], [sFrom, sTo]]) => ({
-    from: fillRange(rows, sFrom),
-    to: fillRange(rows, sTo),
-    soft: softTargets(logits, rows, outputs, fillRange(rows, tFrom), fillRange(rows, tTo), temperature),
-    temperature,
-    weight: 1,
-  }));
-}
+import { distillationTerms } from '../distill.js';
+import type { ContinualStrategy, StrategyKind } from '../strategy.js';
 
 const lwfSchema = z.strictObject({
   /** Distillation temperature. */

@@ -24,7 +24,10 @@ export abstract class Layer {
   name: string;
   protected lastInput: Tensor | null = null;
   protected lastOutput: Tensor | null = null;
-  /** False for a model's first layer, whose input gradient nobody reads; layers may then skip computing it. */
+  /**
+   * False for a model's leading layers up to its first with parameters, whose input gradients nobody reads; layers
+   * may then skip computing them.
+   */
   inputGradient = true;
 
   constructor(name: string) {

@@ -83,10 +83,6 @@ export interface GridCell {
 
 export type CellRunner = (cell: GridCell) => Promise<ClassificationSummary>;
 
-/** A cell's result as it crosses from a worker thread: errors thrown across threads lose their class. */
-export type CellOutcome =
-  { ok: true; summary: ClassificationSummary } | { ok: false; message: string; exitCode: number };
-
 /**
  * Runs every (fraction, optimizer, seed) cell into DIR/cells/<cell>/ (each a complete, resumable run) and
  * aggregates. Completed cells are read back, a killed cell resumes from its checkpoint, so a grid killed at any

@@ -158,6 +158,14 @@ export const continualSchema = z
         path: ['task', 'classesPerContext'],
         message: `expected a divisor of ${cfg.task.dataset}'s ${classes} classes, found ${cfg.task.classesPerContext}`,
       });
+    // --quick's settings name methods of the file and are made for every scenario below too.
+    for (const label of Object.keys(cfg.quick?.methodSettings ?? {}))
+      if (!(label in cfg.methods))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['quick', 'methodSettings', label],
+          message: `expected a method of \`methods\` (${Object.keys(cfg.methods).join(', ')}), found ${JSON.stringify(label)}`,
+        });
     // Every method made for every scenario now, so a bad entry fails before any work, naming it.
     for (const [label, entry] of Object.entries(cfg.methods)) {
       const { strategy = label, ...settings } = entry;
@@ -178,34 +186,37 @@ export const continualSchema = z
           });
           continue;
         }
-        const bytes = cellBytes(
-          cfg,
-          strategy,
-          settingsFor(settings, scenario, `methods.${label}`),
-          classes,
-          getDatasetSpec(cfg.task.dataset).trainCount,
-        );
-        if (bytes > modelBudget()) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['methods', label],
-            message: overBudget(
-              `a run of ${strategy} with the network ${widths(cfg, classes).join('-')} needs about ${formatAmount(bytes, 'bytes')}`,
-              MODEL_BYTES,
-              modelBudget(),
-              bytes,
-            ),
-          });
-          break;
-        }
         try {
+          const bytes = cellBytes(
+            cfg,
+            strategy,
+            settingsFor(settings, scenario, `methods.${label}`),
+            classes,
+            getDatasetSpec(cfg.task.dataset).trainCount,
+          );
+          if (bytes > modelBudget()) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['methods', label],
+              message: overBudget(
+                `a run of ${strategy} with the network ${widths(cfg, classes).join('-')} needs about ${formatAmount(bytes, 'bytes')}`,
+                MODEL_BYTES,
+                modelBudget(),
+                bytes,
+              ),
+            });
+            break;
+          }
           createStrategy(strategy, settings, scenario, `methods.${label}`);
+          const quick = cfg.quick?.methodSettings?.[label];
+          if (quick)
+            createStrategy(strategy, { ...settings, ...quick }, scenario, `quick.methodSettings.${label}`);
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;
-          const at = /^methods\.([\w.-]+): (.*)$/.exec(err.message);
+          const at = /^((?:methods|quick\.methodSettings)\.[\w.-]+): (.*)$/.exec(err.message);
           ctx.addIssue({
             code: 'custom',
-            path: ['methods', ...(at ? at[1].split('.') : [label])],
+            path: at ? at[1].split('.') : ['methods', label],
             message: at ? at[2] : err.message,
           });
           break;

@@ -31,14 +31,14 @@ export function quickContinual(cfg: ContinualConfig): ContinualConfig {
   };
 }
 
-/** The accuracy table: ACC mean +- std per method and scenario, with the reference beside it. */
+/** The accuracy table: ACC mean +- SEM per method and scenario, with the reference beside it. */
 export function describeContinual(s: ContinualSummary): string[] {
   const lines: string[] = [];
   if (s.runs.done < s.runs.total)
     lines.push(`unfinished grid: ${s.runs.done} of ${s.runs.total} runs finished`);
   if (s.reduced) lines.push(`reduced protocol: ${s.reduced}`);
   lines.push(
-    `average accuracy after the last context (%, mean +- std over seeds; reference in brackets), ${s.benchmark}:`,
+    `average accuracy after the last context (%, mean +- SEM over seeds, as the paper gives it; reference in brackets), ${s.benchmark}:`,
   );
   lines.push(['method', ...s.scenarios.map((k) => `${k} (${s.heads[k]})`)].join('\t'));
   for (const m of s.methods)
@@ -48,7 +48,7 @@ export function describeContinual(s: ContinualSummary): string[] {
         ...s.scenarios.map((k) => {
           const c = s.acc[k]![m];
           const ref = s.reference?.acc[k]?.[m];
-          return `${c.n ? `${pct(c.mean)} +- ${pct(c.std)}` : '-'}${c.n && c.n < s.seeds.length ? ` (n=${c.n})` : ''}${ref !== undefined ? ` [${pct(ref)}]` : ''}`;
+          return `${c.n ? `${pct(c.mean)} +- ${pct(c.sem)}` : '-'}${c.n && c.n < s.seeds.length ? ` (n=${c.n})` : ''}${ref !== undefined ? ` [${pct(ref)}]` : ''}`;
         }),
       ].join('\t'),
     );

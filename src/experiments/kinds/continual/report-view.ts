@@ -32,7 +32,7 @@ export const continualView: ReportView = {
               const c = s[key][k]?.[m];
               const ref = withReference ? s.reference?.acc[k]?.[m] : undefined;
               return html`<td>
-                ${c && c.n ? html`${pct(c.mean)} &plusmn; ${pct(c.std)} (n=${c.n})` : '–'}
+                ${c && c.n ? html`${pct(c.mean)} &plusmn; ${pct(c.sem)} (n=${c.n})` : '–'}
                 ${ref !== undefined ? html` [${pct(ref)}]` : ''}
               </td>`;
             })}
@@ -72,7 +72,7 @@ export const continualView: ReportView = {
           iterations per context, batch ${s.protocol.batchSize}; seeds ${s.seeds.join(', ')}.
           ${s.reduced ? html`<b>Reduced protocol: ${s.reduced}.</b>` : ''}
         </p>
-        ${metricTable('Average accuracy after the last context (%, mean ± std; reference in brackets)', 'acc', true)}
+        ${metricTable('Average accuracy after the last context (%, mean ± SEM over seeds, as the paper gives it; reference in brackets)', 'acc', true)}
         ${s.reference ? html`<p>Reference: ${s.reference.source}</p>` : ''}
         ${metricTable('Backward transfer (BWT, points)', 'bwt', false)}
         ${metricTable('Forward transfer (FWT, points, against the untrained network)', 'fwt', false)}

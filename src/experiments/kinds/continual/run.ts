@@ -1,15 +1,13 @@
 import { promises as fsp } from 'node:fs';
-import { availableParallelism, freemem } from 'node:os';
 import { join } from 'node:path';
-import { Piscina } from 'piscina';
 import { getStrategyKind, type Scenario } from '../../../continual/index.js';
 import { NeuroplastError } from '../../../util/errors.js';
 import { exists, writeFileAtomic } from '../../../util/fsx.js';
 import { runInLanes } from '../../../util/lanes.js';
 import { mean, sampleStd } from '../../../util/stats.js';
 import type { TaskRunContext } from '../../task-kind.js';
+import { cellPool, defaultJobs } from '../../parallel.js';
 import { runContinualCell, type ContinualCell, type ContinualCellSummary } from './cell.js';
-import type { CellOutcome } from './cell-worker.js';
 import { methodEntry, scenarioKey, type ContinualConfig } from './config.js';
 
 type ScenarioKey = ReturnType<typeof scenarioKey>;
@@ -17,7 +15,9 @@ type ScenarioKey = ReturnType<typeof scenarioKey>;
 /** A statistic over seeds. */
 export interface SeedStats {
   mean: number;
+  /** Sample standard deviation over seeds, and the standard error of the mean (the paper's +- is the SEM). */
   std: number;
+  sem: number;
   n: number;
   values: number[];
 }
@@ -56,7 +56,14 @@ export interface ContinualSummary {
 const cellName = (method: string, scenario: Scenario, seed: number) => `${method}-${scenario}-s${seed}`;
 
 function stats(values: number[]): SeedStats {
-  return { mean: mean(values), std: sampleStd(values), n: values.length, values };
+  const std = sampleStd(values);
+  return {
+    mean: mean(values),
+    std,
+    sem: values.length > 0 ? std / Math.sqrt(values.length) : Number.NaN,
+    n: values.length,
+    values,
+  };
 }
 
 /** The class-IL warning: regularisation-only methods are expected to forget there. */
@@ -171,12 +178,6 @@ async function finishedCells(
   return done;
 }
 
-/** Memory set aside per parallel cell when choosing the default job count. */
-const BYTES_PER_JOB = 2 * 1024 ** 3;
-
-const defaultJobs = () =>
-  Math.max(1, Math.min(availableParallelism(), Math.floor(freemem() / BYTES_PER_JOB)));
-
 /**
  * Runs every (seed, scenario, method) cell not finished yet (each written atomically to cells/NAME.json when it
  * ends, so a stopped grid resumes at cell granularity), up to `jobs` at once in worker threads on one kernel thread
@@ -188,26 +189,40 @@ export async function runContinualGrid(cfg: ContinualConfig, ctx: TaskRunContext
   const pending = gridCells(cfg).filter((c) => !done.has(cellName(c.method, c.scenario, c.seed)));
   const total = gridCells(cfg).length;
   await fsp.mkdir(join(runPath, 'cells'), { recursive: true });
-  // The cell files are the record; a metrics line cut by a kill, or one of a cell that did not finish, goes.
-  if (ctx.resume)
-    await ctx.runDir.trimMetrics(
-      (r) =>
-        r.type === 'cell' && done.has(cellName(String(r.method), r.scenario as Scenario, Number(r.seed))),
-    );
+  // The cell files are the record: on resume, metrics.jsonl keeps one line per finished cell (a line cut by a kill,
+  // or one of a cell that did not finish, goes; a cell killed between its file and its line gets its line).
+  const metric = (c: ContinualCellSummary) => ({
+    type: 'cell',
+    method: c.method,
+    scenario: c.scenario,
+    seed: c.seed,
+    acc: c.metrics.acc,
+    seconds: c.seconds,
+  });
+  if (ctx.resume) {
+    const named = (r: Record<string, unknown>) =>
+      cellName(String(r.method), r.scenario as Scenario, Number(r.seed));
+    await ctx.runDir.trimMetrics((r) => r.type === 'cell' && done.has(named(r)));
+    const logged = new Set((await ctx.runDir.readMetrics()).map(named));
+    for (const [name, c] of done) if (!logged.has(name)) ctx.runDir.appendMetric(metric(c));
+  }
   const jobs = Math.max(1, ctx.jobs ?? defaultJobs());
   const pool =
     jobs > 1 && pending.length > 1
-      ? new Piscina({
-          filename: new URL('./cell-worker.js', import.meta.url).href,
-          maxThreads: jobs,
-          env: { ...process.env, NEUROPLAST_THREADS: '1' },
-        })
+      ? cellPool<ContinualCell, ContinualCellSummary>(new URL('./cell-worker.js', import.meta.url), jobs)
       : null;
   const runCell = async (cell: ContinualCell): Promise<ContinualCellSummary> => {
-    if (!pool) return runContinualCell(cell);
-    const outcome = (await pool.run(cell)) as CellOutcome;
-    if (!outcome.ok) throw new NeuroplastError(outcome.message, outcome.exitCode);
-    return outcome.summary;
+    try {
+      return await (pool ? pool.run(cell) : runContinualCell(cell));
+    } catch (err) {
+      // Which cell failed, in front of what failed in it.
+      if (err instanceof NeuroplastError)
+        throw new NeuroplastError(
+          `cells/${cellName(cell.method, cell.scenario, cell.seed)}: ${err.message}`,
+          err.exitCode,
+        );
+      throw err;
+    }
   };
   try {
     await runInLanes(pending, pool ? jobs : 1, async (cell) => {
@@ -215,14 +230,7 @@ export async function runContinualGrid(cfg: ContinualConfig, ctx: TaskRunContext
       const name = cellName(cell.method, cell.scenario, cell.seed);
       await writeFileAtomic(join(runPath, 'cells', `${name}.json`), JSON.stringify(summary, null, 1) + '\n');
       done.set(name, summary);
-      ctx.runDir.appendMetric({
-        type: 'cell',
-        method: cell.method,
-        scenario: cell.scenario,
-        seed: cell.seed,
-        acc: summary.metrics.acc,
-        seconds: summary.seconds,
-      });
+      ctx.runDir.appendMetric(metric(summary));
       if (!ctx.quiet)
         process.stderr.write(
           `[${done.size}/${total}] ${cell.method} ${cell.scenario}-IL seed ${cell.seed}: ACC ${(100 * summary.metrics.acc).toFixed(2)}% (${summary.seconds.toFixed(0)} s)\n`,
