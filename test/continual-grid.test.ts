@@ -7,7 +7,7 @@ import { registerStrategy } from '../src/continual/index.js';
 import { loadExperimentFile } from '../src/experiments/index.js';
 import { runAndKill, runCli, tempDir } from './helpers.js';
 
-const METHODS = ['finetune', 'joint', 'ewc', 'online_ewc', 'si', 'lwf', 'replay'];
+const METHODS = ['finetune', 'joint', 'ewc', 'online_ewc', 'si', 'lwf', 'replay', 'generative_replay'];
 
 /** A small grid on real Split MNIST: every method, the three scenarios, two seeds, a few iterations. */
 const GRID = `
@@ -25,6 +25,7 @@ methods:
   si: { c: { task: 50, domain: 500, class: 0.5 } }
   lwf: {}
   replay: { budgetPerClass: 10 }
+  generative_replay: { hidden: [32], latent: 8 }
 reference:
   source: a test
   acc: { class: { finetune: 19.9 } }
