@@ -1,5 +1,14 @@
 import type { Sequential } from '../engine/index.js';
 import { fillRange, softTargets, type LossTerm } from './loss.js';
+
+/** Read-only per-row ranges by (rows, value): the same few every step, so made once. */
+const ranges = new Map<string, Int32Array>();
+const constantRange = (rows: number, value: number): Int32Array => {
+  const key = `${rows}:${value}`;
+  let r = ranges.get(key);
+  if (!r) ranges.set(key, (r = fillRange(rows, value)));
+  return r;
+};
 import type { ContinualLearner } from './strategy.js';
 
 /**
@@ -23,9 +32,16 @@ export function distillationTerms(
       ? Array.from({ length: k }, (_, c) => [heads.range(c), heads.range(c)])
       : [[heads.range(k - 1), learner.trainingRange(k - 1, k)]];
   return ranges.map(([[tFrom, tTo], [sFrom, sTo]]) => ({
-    from: fillRange(rows, sFrom),
-    to: fillRange(rows, sTo),
-    soft: softTargets(logits, rows, outputs, fillRange(rows, tFrom), fillRange(rows, tTo), temperature),
+    from: constantRange(rows, sFrom),
+    to: constantRange(rows, sTo),
+    soft: softTargets(
+      logits,
+      rows,
+      outputs,
+      constantRange(rows, tFrom),
+      constantRange(rows, tTo),
+      temperature,
+    ),
     temperature,
     weight: 1,
   }));

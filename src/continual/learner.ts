@@ -50,6 +50,7 @@ export class ContinualLearner implements LearnerApi {
     y: new Int32Array(0),
     from: new Int32Array(0),
     to: new Int32Array(0),
+    idx: new Uint32Array(0),
   };
 
   constructor(
@@ -122,8 +123,9 @@ export class ContinualLearner implements LearnerApi {
       s.y = new Int32Array(rows);
       s.from = new Int32Array(rows);
       s.to = new Int32Array(rows);
+      s.idx = new Uint32Array(rows);
     }
-    const idx = new Uint32Array(rows);
+    const idx = s.idx;
     for (let r = 0; r < rows; r++) idx[r] = this.rng.int(ctx.trainCount);
     this.gather(k, 'train', idx, 0, rows, s.x, s.y);
     const [from, to] = this.trainingRange(k);

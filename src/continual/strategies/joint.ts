@@ -10,7 +10,11 @@ export const joint: StrategyKind = {
   description: 'trains on every context seen so far at once (the upper bound)',
   settings: z.strictObject({}),
   create: () => {
+    // The batch's arrays, reused from step to step (a batch lives for one step).
     let x = new Float32Array(0);
+    let [hard, from, to] = [new Int32Array(0), new Int32Array(0), new Int32Array(0)];
+    const one = new Uint32Array(1);
+    const label = new Int32Array(1);
     return {
       name: 'joint',
       sampleBatch(learner: ContinualLearner) {
@@ -18,12 +22,10 @@ export const joint: StrategyKind = {
         const width = learner.benchmark.inputSize;
         const counts = learner.benchmark.contexts.slice(0, learner.context + 1).map((c) => c.trainCount);
         const total = counts.reduce((a, b) => a + b, 0);
-        if (x.length !== rows * width) x = new Float32Array(rows * width);
-        const hard = new Int32Array(rows);
-        const from = new Int32Array(rows);
-        const to = new Int32Array(rows);
-        const one = new Uint32Array(1);
-        const label = new Int32Array(1);
+        if (hard.length !== rows) {
+          x = new Float32Array(rows * width);
+          [hard, from, to] = [new Int32Array(rows), new Int32Array(rows), new Int32Array(rows)];
+        }
         for (let r = 0; r < rows; r++) {
           // A sample drawn uniformly from every sample seen so far.
           let i = learner.rng.int(total);
