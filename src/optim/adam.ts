@@ -47,7 +47,8 @@ export class Adam extends Optimizer {
 
   protected update(p: Param): void {
     const { value: w, grad: g } = p;
-    const { lr, beta1: b1, beta2: b2, weightDecay: wd, terms } = this;
+    const { beta1: b1, beta2: b2, weightDecay: wd, terms } = this;
+    const lr = this.rateOf(p);
     const m = this.slot(p, 'exp_avg');
     const v = this.slot(p, 'exp_avg_sq');
     const t = this.stepCount;

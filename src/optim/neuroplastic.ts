@@ -254,8 +254,9 @@ export class NeuroPlastic extends Optimizer {
     const l2 = o.decoupledWeightDecay ? 0 : o.weightDecay;
     const sumSq = kernels.neuroplasticUpdate(n, g, w, act, mem, mem, alpha, l2);
     const scale = this.stabilizerScale(sumSq, n);
-    const shrink = o.weightDecay > 0 && !l2 ? 1 - this.lr * o.weightDecay : 1;
-    kernels.applyUpdate(n, w, mem, shrink, this.lr * scale);
+    const lr = this.rateOf(p);
+    const shrink = o.weightDecay > 0 && !l2 ? 1 - lr * o.weightDecay : 1;
+    kernels.applyUpdate(n, w, mem, shrink, lr * scale);
     if (this.collect) this.recordNorms(g, scale * scale * sumSq);
   }
 
@@ -289,8 +290,9 @@ export class NeuroPlastic extends Optimizer {
     const k = this.residualBound(sumBaseSq, sumDeltaSq);
     const sumSq = Math.max(0, sumBaseSq + 2 * k * sumCross + k * k * sumDeltaSq);
     const scale = this.stabilizerScale(sumSq, n);
-    const shrink = o.weightDecay > 0 && o.base === 'adamw' ? 1 - this.lr * o.weightDecay : 1;
-    kernels.applyResidualUpdate(n, p.value, base, mem, k, shrink, this.lr * scale);
+    const lr = this.rateOf(p);
+    const shrink = o.weightDecay > 0 && o.base === 'adamw' ? 1 - lr * o.weightDecay : 1;
+    kernels.applyResidualUpdate(n, p.value, base, mem, k, shrink, lr * scale);
     if (this.collect) this.recordNorms(p.grad, scale * scale * sumSq);
   }
 

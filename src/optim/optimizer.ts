@@ -18,6 +18,11 @@ export abstract class Optimizer {
   abstract readonly kind: string;
   lr: number;
   stepCount = 0;
+  /**
+   * Multipliers of lr per parameter name (absent: 1): per-layer learning rates, e.g. set every step by a
+   * neuromodulated learner. Not checkpointed: whoever sets them sets them again after a restore.
+   */
+  readonly lrScales = new Map<string, number>();
   protected state = new Map<string, Record<string, Float32Array>>();
 
   constructor(lr: number) {
@@ -31,6 +36,12 @@ export abstract class Optimizer {
   }
 
   protected abstract update(p: Param, ctx: StepContext): void;
+
+  /** The learning rate of parameter p this step: lr times its scale. */
+  protected rateOf(p: Param): number {
+    const scale = this.lrScales.get(p.name);
+    return scale === undefined ? this.lr : this.lr * scale;
+  }
 
   protected slot(p: Param, key: string): Float32Array {
     let s = this.state.get(p.name);

@@ -34,7 +34,8 @@ export class SGD extends Optimizer {
 
   protected update(p: Param): void {
     const { value: w, grad: g } = p;
-    const { lr, momentum: mu, dampening, nesterov, weightDecay: wd } = this;
+    const { momentum: mu, dampening, nesterov, weightDecay: wd } = this;
+    const lr = this.rateOf(p);
     if (mu === 0) {
       for (let i = 0; i < w.length; i++) w[i] -= lr * (g[i] + wd * w[i]);
       return;
