@@ -27,10 +27,13 @@ test('tonic level relaxes exactly as exp(-t / tau), whatever the update size', (
   const once = createModulator('dopamine', { tauTonicMs: 500, baseline: 0.2 });
   once.update({ reward: 1 }, 300);
   close(once.tonic, da.tonic, 1e-12, 'one update of 300 ms');
-  // Absent signal: the tonic level holds.
-  const held = da.tonic;
+  // Sample and hold: without a new signal the tonic level goes on toward the last one.
+  const was = da.tonic;
   da.update({}, 1000);
-  assert.equal(da.tonic, held);
+  close(da.tonic, 1 + (was - 1) * Math.exp(-1000 / 500), 1e-12, 'held drive');
+  const fresh = createModulator('dopamine', { baseline: 0.3 });
+  fresh.update({}, 1000);
+  assert.equal(fresh.tonic, 0.3, 'no drive yet: the baseline');
 });
 
 test('phasic response: an impulse of phasicGain x drive, then decay with tauPhasic', () => {

@@ -18,6 +18,7 @@ export {
   type Modulator,
   type ModulatorKind,
   type ModulatorParameters,
+  type ModulatorState,
 } from './modulator.js';
 export { SCALES, targets, registerTarget, type Scale, type Target } from './targets.js';
 export { resolveMapping, type MappingEntry, type ResolvedEntry } from './mapping.js';

@@ -23,7 +23,9 @@ export interface ModulatorParameters {
 /**
  * A neuromodulator: a small dynamical system with a slow tonic level and a fast phasic response, both driven by
  * learner signals. Over an update of dtMs, with u the drives held over it:
- *   tonic  <- tonic + (1 - exp(-dt / tauTonic)) (uTonic - tonic)     (exact relaxation; held when uTonic is absent)
+ *   tonic  <- tonic + (1 - exp(-dt / tauTonic)) (uTonic - tonic)     (exact relaxation)
+ * where uTonic is the latest tonic drive given (sample and hold: a signal given once per trial drives the tonic level
+ * over the whole trial; before any, the tonic level stays at its baseline)
  *   phasic <- phasic exp(-dt / tauPhasic) + phasicGain uPhasic       (an impulse per update, then decay)
  *   level   = tonic + phasic
  */
@@ -36,8 +38,16 @@ export interface Modulator {
   update(signals: LearnerSignals, dtMs: number): void;
   component(c: Component): number;
   reset(): void;
-  saveState(): { tonic: number; phasic: number };
-  loadState(state: { tonic: number; phasic: number }, where: string): void;
+  saveState(): ModulatorState;
+  loadState(state: ModulatorState, where: string): void;
+}
+
+/** What a modulator carries between updates. */
+export interface ModulatorState {
+  tonic: number;
+  phasic: number;
+  /** The tonic drive held since it was last given (null: none yet). */
+  tonicDrive: number | null;
 }
 
 /** What a modulator kind reads: the drive of its tonic level and of its phasic response (undefined: none). */
@@ -90,6 +100,7 @@ export class TonicPhasicModulator implements Modulator {
   readonly params: Readonly<ModulatorParameters>;
   tonic: number;
   phasic = 0;
+  private tonicDrive: number | null = null;
 
   constructor(
     readonly kind: ModulatorKind,
@@ -128,8 +139,9 @@ export class TonicPhasicModulator implements Modulator {
     const uPhasic = this.kind.drives.phasic(signals, this);
     checkDrive(this.name, 'tonic', uTonic);
     checkDrive(this.name, 'phasic', uPhasic);
-    if (uTonic !== undefined)
-      this.tonic += (1 - Math.exp(-dtMs / this.params.tauTonicMs)) * (uTonic - this.tonic);
+    if (uTonic !== undefined) this.tonicDrive = uTonic;
+    if (this.tonicDrive !== null)
+      this.tonic += (1 - Math.exp(-dtMs / this.params.tauTonicMs)) * (this.tonicDrive - this.tonic);
     this.phasic *= Math.exp(-dtMs / this.params.tauPhasicMs);
     if (uPhasic !== undefined) this.phasic += this.params.phasicGain * uPhasic;
   }
@@ -137,21 +149,29 @@ export class TonicPhasicModulator implements Modulator {
   reset(): void {
     this.tonic = this.params.baseline;
     this.phasic = 0;
+    this.tonicDrive = null;
   }
 
-  saveState(): { tonic: number; phasic: number } {
-    return { tonic: this.tonic, phasic: this.phasic };
+  saveState(): ModulatorState {
+    return { tonic: this.tonic, phasic: this.phasic, tonicDrive: this.tonicDrive };
   }
 
-  loadState(state: { tonic: number; phasic: number }, where: string): void {
+  loadState(state: ModulatorState, where: string): void {
     for (const key of ['tonic', 'phasic'] as const)
       if (typeof state?.[key] !== 'number' || !Number.isFinite(state[key]))
         throw new ConfigError(
           `${where}.${key}`,
           `expected a finite number, found ${JSON.stringify(state?.[key])}`,
         );
+    const drive = state.tonicDrive;
+    if (drive !== null && !(typeof drive === 'number' && Number.isFinite(drive)))
+      throw new ConfigError(
+        `${where}.tonicDrive`,
+        `expected a finite number or null, found ${JSON.stringify(drive)}`,
+      );
     this.tonic = state.tonic;
     this.phasic = state.phasic;
+    this.tonicDrive = drive;
   }
 }
 

@@ -5,6 +5,7 @@ import {
   type Component,
   type Modulator,
   type ModulatorParameters,
+  type ModulatorState,
 } from './modulator.js';
 import { resolveMapping, type MappingEntry, type ResolvedEntry } from './mapping.js';
 import { targets as targetRegistry, type Target } from './targets.js';
@@ -127,11 +128,11 @@ export class NeuromodulatorySystem {
     for (const m of this.modulators.values()) m.reset();
   }
 
-  saveState(): Record<string, { tonic: number; phasic: number }> {
+  saveState(): Record<string, ModulatorState> {
     return Object.fromEntries([...this.modulators].map(([name, m]) => [name, m.saveState()]));
   }
 
-  loadState(state: Record<string, { tonic: number; phasic: number }>, where = 'neuromodulation'): void {
+  loadState(state: Record<string, ModulatorState>, where = 'neuromodulation'): void {
     for (const [name, m] of this.modulators) m.loadState(state?.[name], `${where}.${name}`);
   }
 }
