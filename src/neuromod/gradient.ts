@@ -6,17 +6,19 @@ import type { NeuromodulatorySystem } from './system.js';
 
 /**
  * Per-layer learning rates from the system: every layer with parameters learns at the optimizer's lr times
- * plasticity_rate read at the layer's name (so a mapping entry with `where: [fc1]` acts on that layer only).
+ * plasticity_rate read at the layer's name (so a mapping entry with `where: [fc1]` acts on that layer only), or at
+ * `where` for every layer (a whole network named as one place, e.g. `actor`).
  */
 export function modulateLearningRates(
   optimizer: Optimizer,
   model: Sequential,
   system: NeuromodulatorySystem,
+  where?: string,
 ): void {
   for (const layer of model.layers) {
     const params = layer.params();
     if (params.length === 0) continue;
-    const scale = system.target('plasticity_rate', layer.name);
+    const scale = system.target('plasticity_rate', where ?? layer.name);
     for (const p of params) optimizer.lrScales.set(p.name, scale);
   }
 }

@@ -33,3 +33,4 @@ export {
   type GainCell,
 } from './spiking.js';
 export { modulateLearningRates, softmaxPolicy, sampleIndex } from './gradient.js';
+export * from './gonogo/index.js';

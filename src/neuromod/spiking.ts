@@ -14,6 +14,8 @@ export interface SignalSpec {
   times?: readonly string[];
   /** The group the targets are read at (mapping entries with `where`). */
   where?: string;
+  /** -1 hands over the negated signal (an opponent population learning from -delta); default 1. */
+  sign?: 1 | -1;
 }
 
 /** Eligibility traces a target's retention acts on (e.g. a `RewardModulatedStdp`'s `traces`). */
@@ -50,6 +52,11 @@ class SystemSignal implements ModulatorSource {
   ) {
     this.component = spec.component ?? 'level';
     this.times = spec.times ?? [];
+    if (spec.sign !== undefined && spec.sign !== 1 && spec.sign !== -1)
+      throw new ConfigError(
+        `signal ${spec.name}.sign`,
+        `expected 1 or -1, found ${JSON.stringify(spec.sign)}`,
+      );
     system.read(spec.modulator, this.component);
     spec.times?.forEach((t) => system.targetInfo(t));
   }
@@ -57,7 +64,7 @@ class SystemSignal implements ModulatorSource {
     return this.spec.name;
   }
   step(): void {
-    let v = this.system.read(this.spec.modulator, this.component);
+    let v = (this.spec.sign ?? 1) * this.system.read(this.spec.modulator, this.component);
     for (const t of this.times) v *= this.system.target(t, this.spec.where);
     this.value = v;
   }

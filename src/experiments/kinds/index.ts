@@ -6,7 +6,9 @@ import { registerTaskKind } from '../task-kind.js';
 import { classificationTask } from './classification/index.js';
 import { diehlCookTask } from './diehl-cook/index.js';
 import { continualTask } from './continual/index.js';
+import { goNoGoTask } from './go-nogo/index.js';
 
 registerTaskKind(classificationTask);
 registerTaskKind(diehlCookTask);
 registerTaskKind(continualTask);
+registerTaskKind(goNoGoTask);

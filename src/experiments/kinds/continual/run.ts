@@ -1,12 +1,7 @@
-import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
 import { getStrategyKind, type Scenario } from '../../../continual/index.js';
-import { NeuroplastError } from '../../../util/errors.js';
-import { exists, writeFileAtomic } from '../../../util/fsx.js';
-import { runInLanes } from '../../../util/lanes.js';
 import { mean, sampleStd } from '../../../util/stats.js';
 import type { TaskRunContext } from '../../task-kind.js';
-import { cellPool, defaultJobs } from '../../parallel.js';
+import { finishedCells, runCellGrid, type CellGrid } from '../../cell-grid.js';
 import { runContinualCell, type ContinualCell, type ContinualCellSummary } from './cell.js';
 import { methodEntry, scenarioKey, type ContinualConfig } from './config.js';
 
@@ -146,101 +141,35 @@ export function summarizeContinual(
   };
 }
 
-async function readCell(file: string): Promise<ContinualCellSummary> {
-  try {
-    return JSON.parse(await fsp.readFile(file, 'utf8')) as ContinualCellSummary;
-  } catch (err) {
-    throw new NeuroplastError(
-      `${file}: not a readable cell summary (${(err as Error).message}); delete it to run that cell again`,
-    );
-  }
-}
-
 /** Every cell of the grid in the order it runs: seed-major, so a stopped grid has whole seeds to show. */
-function gridCells(cfg: ContinualConfig): ContinualCell[] {
-  return cfg.seeds.flatMap((seed) =>
-    cfg.scenarios.flatMap((scenario) =>
-      Object.keys(cfg.methods).map((method) => ({ config: cfg, method, scenario, seed })),
+function continualGrid(cfg: ContinualConfig): CellGrid<ContinualCell, ContinualCellSummary> {
+  return {
+    cells: cfg.seeds.flatMap((seed) =>
+      cfg.scenarios.flatMap((scenario) =>
+        Object.keys(cfg.methods).map((method) => ({ config: cfg, method, scenario, seed })),
+      ),
     ),
-  );
-}
-
-async function finishedCells(
-  runPath: string,
-  cfg: ContinualConfig,
-): Promise<Map<string, ContinualCellSummary>> {
-  const done = new Map<string, ContinualCellSummary>();
-  for (const c of gridCells(cfg)) {
-    const name = cellName(c.method, c.scenario, c.seed);
-    const file = join(runPath, 'cells', `${name}.json`);
-    if (await exists(file)) done.set(name, await readCell(file));
-  }
-  return done;
-}
-
-/**
- * Runs every (seed, scenario, method) cell not finished yet (each written atomically to cells/NAME.json when it
- * ends, so a stopped grid resumes at cell granularity), up to `jobs` at once in worker threads on one kernel thread
- * each, and aggregates.
- */
-export async function runContinualGrid(cfg: ContinualConfig, ctx: TaskRunContext): Promise<ContinualSummary> {
-  const runPath = ctx.runDir.path;
-  const done = await finishedCells(runPath, cfg);
-  const pending = gridCells(cfg).filter((c) => !done.has(cellName(c.method, c.scenario, c.seed)));
-  const total = gridCells(cfg).length;
-  await fsp.mkdir(join(runPath, 'cells'), { recursive: true });
-  // The cell files are the record: on resume, metrics.jsonl keeps one line per finished cell (a line cut by a kill,
-  // or one of a cell that did not finish, goes; a cell killed between its file and its line gets its line).
-  const metric = (c: ContinualCellSummary) => ({
-    type: 'cell',
-    method: c.method,
-    scenario: c.scenario,
-    seed: c.seed,
-    acc: c.metrics.acc,
-    seconds: c.seconds,
-  });
-  if (ctx.resume) {
-    const named = (r: Record<string, unknown>) =>
-      cellName(String(r.method), r.scenario as Scenario, Number(r.seed));
-    await ctx.runDir.trimMetrics((r) => r.type === 'cell' && done.has(named(r)));
-    const logged = new Set((await ctx.runDir.readMetrics()).map(named));
-    for (const [name, c] of done) if (!logged.has(name)) ctx.runDir.appendMetric(metric(c));
-  }
-  const jobs = Math.max(1, ctx.jobs ?? defaultJobs());
-  const pool =
-    jobs > 1 && pending.length > 1
-      ? cellPool<ContinualCell, ContinualCellSummary>(new URL('./cell-worker.js', import.meta.url), jobs)
-      : null;
-  const runCell = async (cell: ContinualCell): Promise<ContinualCellSummary> => {
-    try {
-      return await (pool ? pool.run(cell) : runContinualCell(cell));
-    } catch (err) {
-      // Which cell failed, in front of what failed in it.
-      if (err instanceof NeuroplastError)
-        throw new NeuroplastError(
-          `cells/${cellName(cell.method, cell.scenario, cell.seed)}: ${err.message}`,
-          err.exitCode,
-        );
-      throw err;
-    }
+    name: (c) => cellName(c.method, c.scenario, c.seed),
+    run: runContinualCell,
+    workerFile: new URL('./cell-worker.js', import.meta.url),
+    metric: (c) => ({
+      type: 'cell',
+      method: c.method,
+      scenario: c.scenario,
+      seed: c.seed,
+      acc: c.metrics.acc,
+      seconds: c.seconds,
+    }),
+    nameOfMetric: (r) =>
+      r.type === 'cell' ? cellName(String(r.method), r.scenario as Scenario, Number(r.seed)) : null,
+    progress: (cell, s) =>
+      `${cell.method} ${cell.scenario}-IL seed ${cell.seed}: ACC ${(100 * s.metrics.acc).toFixed(2)}% (${s.seconds.toFixed(0)} s)`,
   };
-  try {
-    await runInLanes(pending, pool ? jobs : 1, async (cell) => {
-      const summary = await runCell(cell);
-      const name = cellName(cell.method, cell.scenario, cell.seed);
-      await writeFileAtomic(join(runPath, 'cells', `${name}.json`), JSON.stringify(summary, null, 1) + '\n');
-      done.set(name, summary);
-      ctx.runDir.appendMetric(metric(summary));
-      if (!ctx.quiet)
-        process.stderr.write(
-          `[${done.size}/${total}] ${cell.method} ${cell.scenario}-IL seed ${cell.seed}: ACC ${(100 * summary.metrics.acc).toFixed(2)}% (${summary.seconds.toFixed(0)} s)\n`,
-        );
-      ctx.onCheckpoint?.(done.size);
-    });
-  } finally {
-    await pool?.destroy();
-  }
-  return summarizeContinual(cfg, done);
+}
+
+/** Runs the grid's unfinished cells (resumable, parallel) and aggregates. */
+export async function runContinualGrid(cfg: ContinualConfig, ctx: TaskRunContext): Promise<ContinualSummary> {
+  return summarizeContinual(cfg, await runCellGrid(continualGrid(cfg), ctx));
 }
 
 /** The summary of a grid run from the cells finished so far (for `report` on an unfinished run). */
@@ -248,5 +177,5 @@ export async function summarizeContinualRun(
   runPath: string,
   cfg: ContinualConfig,
 ): Promise<ContinualSummary> {
-  return summarizeContinual(cfg, await finishedCells(runPath, cfg));
+  return summarizeContinual(cfg, await finishedCells(runPath, continualGrid(cfg)));
 }

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { experimentFields } from '../../config.js';
+import {
+  DEFAULT_GRADIENT_AGENT,
+  DEFAULT_SPIKING_AGENT,
+  MAPPING_PRESETS,
+  NeuromodulatorySystem,
+  goNoGoMapping,
+  goNoGoModulators,
+  removedBy,
+  validateTask,
+  type MappingEntry,
+} from '../../../neuromod/index.js';
+import { ConfigError } from '../../../util/errors.js';
+
+const positiveInt = z.number().int().positive();
+const probability = z.number().min(0).max(1);
+
+export const LEARNERS = ['spiking', 'gradient'] as const;
+export type Learner = (typeof LEARNERS)[number];
+
+const blockSchema = z.strictObject({ go: z.array(z.string()), trials: positiveInt });
+
+export const goNoGoSchema = z
+  .strictObject({
+    ...experimentFields,
+    task: z.strictObject({
+      kind: z.literal('go-nogo'),
+      cues: z.strictObject({ visual: z.array(z.string()), auditory: z.array(z.string()) }),
+      blocks: z.array(blockSchema).min(1),
+      rewardProbability: probability,
+      punishmentProbability: probability,
+      cueNoise: probability.default(0),
+    }),
+    learners: z.array(z.enum(LEARNERS)).min(1),
+    /** all, da, da_na, without_X, without_X_Y (X, Y among da, na, ach, 5ht). */
+    conditions: z.array(z.string()).min(1),
+    seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1),
+    criterion: z
+      .strictObject({ window: positiveInt, accuracy: probability })
+      .default({ window: 20, accuracy: 0.8 }),
+    /** A "lucky" run re-adapts within this many trials of a shift. */
+    luckyWithin: positiveInt.default(100),
+    /** The predictive module's change probability per trial. */
+    changeProbability: z.number().gt(0).lt(1),
+    /** A preset's name (go-nogo, doya, many-to-one) or a list of mapping entries. */
+    mapping: z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]).default('go-nogo'),
+    /** Parameters per modulator, over the go-nogo defaults. */
+    modulators: z.record(z.string(), z.record(z.string(), z.number())).default({}),
+    /** Parameters of each learner, over their defaults. */
+    agents: z
+      .strictObject({
+        spiking: z.record(z.string(), z.unknown()).default({}),
+        gradient: z.record(z.string(), z.unknown()).default({}),
+      })
+      .default({ spiking: {}, gradient: {} }),
+    quick: z
+      .strictObject({ seeds: z.array(z.number().int().min(0)).min(1), trialsPerBlock: positiveInt })
+      .optional(),
+  })
+  .superRefine((cfg, ctx) => {
+    // The task, the conditions, the mapping and the modulators built now, so a bad entry fails before any work.
+    const check = (path: (string | number)[], f: () => void) => {
+      try {
+        f();
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        const at = /^([\w.[\]-]+): (.*)$/.exec(err.message);
+        const rel = at ? at[1].split(/[.[\]]+/).filter((x) => x !== '') : [];
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, ...rel.map((x) => (/^\d+$/.test(x) ? Number(x) : x))],
+          message: at ? at[2] : err.message,
+        });
+      }
+    };
+    check([], () => validateTask(cfg.task, 'task'));
+    cfg.conditions.forEach((c, i) => check([], () => removedBy(c, `conditions[${i}]`)));
+    if (new Set(cfg.conditions).size !== cfg.conditions.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['conditions'],
+        message: `expected each condition once, found ${JSON.stringify(cfg.conditions)}`,
+      });
+    if (new Set(cfg.seeds).size !== cfg.seeds.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['seeds'],
+        message: `expected each seed once, found ${JSON.stringify(cfg.seeds)}`,
+      });
+    if (new Set(cfg.learners).size !== cfg.learners.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['learners'],
+        message: `expected each learner once, found ${JSON.stringify(cfg.learners)}`,
+      });
+    check([], () => new NeuromodulatorySystem(neuromodulationOf(cfg, 'all')));
+    for (const [learner, defaults] of [
+      ['spiking', DEFAULT_SPIKING_AGENT],
+      ['gradient', DEFAULT_GRADIENT_AGENT],
+    ] as const)
+      for (const key of Object.keys(cfg.agents[learner]))
+        if (!(key in defaults))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['agents', learner, key],
+            message: `expected one of ${Object.keys(defaults).join(', ')}; found an unknown parameter`,
+          });
+  });
+
+export type GoNoGoConfig = z.output<typeof goNoGoSchema>;
+
+const PRESETS: Record<string, () => MappingEntry[]> = { 'go-nogo': goNoGoMapping, ...MAPPING_PRESETS };
+
+/** The modulatory system's options of a condition: the mapping, the modulators' parameters, what it removes. */
+export function neuromodulationOf(cfg: Pick<GoNoGoConfig, 'mapping' | 'modulators'>, condition: string) {
+  let mapping: MappingEntry[];
+  if (typeof cfg.mapping === 'string') {
+    const preset = PRESETS[cfg.mapping];
+    if (!preset)
+      throw new ConfigError(
+        'mapping',
+        `expected a preset (${Object.keys(PRESETS).join(', ')}) or a list of entries; found ${JSON.stringify(cfg.mapping)}`,
+      );
+    mapping = preset();
+  } else mapping = cfg.mapping as unknown as MappingEntry[];
+  const defaults = goNoGoModulators();
+  const modulators = Object.fromEntries(
+    [...new Set([...Object.keys(defaults), ...Object.keys(cfg.modulators)])].map((m) => [
+      m,
+      { ...defaults[m], ...cfg.modulators[m] },
+    ]),
+  );
+  return { mapping, modulators, removed: removedBy(condition) };
+}

@@ -1,0 +1,66 @@
+import { html, lineChart, trustedHtml, type ReportView } from '../../../viz/index.js';
+import type { GoNoGoLearnerSummary, GoNoGoSummary } from './run.js';
+
+const fmt = (x: number | null | undefined, digits = 1) =>
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+
+/** A Go/No-Go grid: per learner, trials to criterion, re-adaptation, false alarms and the entropy curves. */
+export const goNoGoView: ReportView = {
+  name: 'go-nogo',
+  matches: (run) => run.summary.kind === 'go-nogo',
+  async render(run) {
+    const s = run.summary as unknown as GoNoGoSummary;
+    const partial = s.runs.done < s.runs.total;
+    const shiftHeads = s.shifts.map((sh) => html`<th>block ${sh.block}: ${sh.kind}</th>`);
+    const table = (
+      title: string,
+      rows: (c: string) => unknown[],
+      l: GoNoGoLearnerSummary,
+      heads = shiftHeads,
+    ) => html`
+      <h3>${title}</h3>
+      <table>
+        <tr>
+          <th>condition</th>
+          ${heads}
+        </tr>
+        ${s.conditions
+          .filter((c) => l.trials_to_criterion[c])
+          .map((c) => html`<tr><th>${c}</th>${rows(c).map((v) => html`<td>${v}</td>`)}</tr>`)}
+      </table>`;
+    const blockHeads = s.blocks.map((b, i) => html`<th>block ${i} (${b.go.join('+')} Go)</th>`);
+    const sections = s.learners.map((learner) => {
+      const l = s.by_learner[learner]!;
+      const curve = lineChart(
+        s.conditions
+          .filter((c) => l.entropy_curve[c])
+          .map((c) => ({
+            label: c,
+            points: l.entropy_curve[c].map((h, t) => [t + 1, h] as [number, number]),
+          })),
+        {
+          title: `${learner}: H(A|C) over trials (bits, mean over seeds)`,
+          xLabel: 'trial',
+          yLabel: 'H(A|C)',
+        },
+      );
+      return html`<h2>${learner} learner</h2>
+        ${table('Trials to criterion after each shift (mean over seeds; a seed not reaching it counts the block length)', (c) => l.trials_to_criterion[c].map((x) => fmt(x)), l)}
+        ${table('Fraction of seeds re-adapting within the block', (c) => l.readapted_fraction[c].map((x) => fmt(x, 2)), l)}
+        ${table(`Fraction re-adapting within ${s.luckyWithin} trials ("lucky" runs)`, (c) => l.lucky_fraction[c].map((x) => fmt(x, 2)), l)}
+        ${table('Rise of H(A|C) after each shift (bits)', (c) => l.entropy_rise[c].map((x) => fmt(x, 3)), l)}
+        ${table('False-alarm rate per block', (c) => l.false_alarm_rate[c].map((x) => fmt(x, 3)), l, blockHeads)}
+        ${table("d' per block", (c) => l.d_prime[c].map((x) => fmt(x, 2)), l, blockHeads)}
+        ${trustedHtml(curve)}`;
+    });
+    return {
+      title: `neuroplast Go/No-Go: ${s.name}${partial ? ` (partial: ${s.runs.done} of ${s.runs.total} runs)` : ''}`,
+      body: html`${partial ? html`<p><b>The grid has not finished: statistics cover the runs finished so far.</b></p>` : ''}
+        <p>
+          Blocks: ${s.blocks.map((b) => `${b.go.join('+')} Go for ${b.trials} trials (${b.shift})`).join('; ')}. Criterion:
+          ${Math.round(100 * s.criterion.accuracy)}% correct over ${s.criterion.window} trials. Seeds: ${s.seeds.join(', ')}.
+        </p>
+        ${sections}`,
+    };
+  },
+};

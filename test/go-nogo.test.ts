@@ -1,0 +1,283 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  GO,
+  NO_GO,
+  GradientActorCritic,
+  NeuromodulatorySystem,
+  SpikingActorCritic,
+  blockMetrics,
+  conditionalActionEntropy,
+  drawTrials,
+  goNoGoMapping,
+  goNoGoModulators,
+  removedBy,
+  ablationConditions,
+  runGoNoGo,
+  shiftKinds,
+  standardTask,
+  validateTask,
+  type GoNoGoTaskSpec,
+  type TrialRecord,
+} from '../src/neuromod/index.js';
+import { normalQuantile } from '../src/util/stats.js';
+import { Rng } from '../src/util/rng.js';
+import { runCli, tempDir } from './helpers.js';
+
+test('normal quantile against tabulated values', () => {
+  for (const [p, z] of [
+    [0.5, 0],
+    [0.975, 1.959963984540054],
+    [0.1, -1.2815515655446004],
+    [0.001, -3.090232306167813],
+    [0.99999, 4.264890793922602],
+  ])
+    assert.ok(Math.abs(normalQuantile(p) - z) < 1e-8, `${p}: ${normalQuantile(p)} vs ${z}`);
+});
+
+test('tasks: shifts named, trials drawn per seed, bad cue sets refused naming the entry', () => {
+  const task = standardTask(50);
+  assert.deepEqual(shiftKinds(task), ['start', 'intra-dimensional', 'extra-dimensional', 'return']);
+  const trials = drawTrials(task, new Rng(4));
+  assert.equal(trials.length, 200);
+  assert.deepEqual(drawTrials(task, new Rng(4)), trials);
+  assert.ok(
+    trials.every(
+      (t) =>
+        t.isGo ===
+        (task.blocks[t.block].go.includes(t.visual) || task.blocks[t.block].go.includes(t.auditory)),
+    ),
+  );
+  const bad: [Partial<GoNoGoTaskSpec>, RegExp][] = [
+    [
+      { cues: { visual: [], auditory: ['X'] } },
+      /^task\.cues\.visual: expected a non-empty list of cue names, found \[\]$/,
+    ],
+    [
+      { cues: { visual: ['A', 'B'], auditory: ['A', 'Y'] } },
+      /^task\.cues\.auditory\[0\]: expected a cue name used once, found "A" again$/,
+    ],
+    [
+      { blocks: [{ go: ['Q'], trials: 5 }] },
+      /^task\.blocks\[0\]\.go\[0\]: expected one of the cues A, B, X, Y; found "Q"$/,
+    ],
+    [{ blocks: [{ go: [], trials: 5 }] }, /^task\.blocks\[0\]\.go: expected a non-empty list of Go cues/],
+    [
+      { blocks: [{ go: ['A', 'B'], trials: 5 }] },
+      /^task\.blocks\[0\]\.go: expected at least one visual cue left for No-Go, found all of them Go$/,
+    ],
+    [{ rewardProbability: 1.5 }, /^task\.rewardProbability: expected a probability in \[0, 1\], found 1\.5$/],
+  ];
+  for (const [change, message] of bad)
+    assert.throws(
+      () => validateTask({ ...task, ...change } as GoNoGoTaskSpec),
+      (e: Error) => message.test(e.message),
+    );
+});
+
+test("block metrics: hit and false-alarm rates, d', trials to criterion and H(A|C), by hand", () => {
+  const task: GoNoGoTaskSpec = { ...standardTask(10), blocks: [{ go: ['A'], trials: 24 }] };
+  // 24 trials alternating AX (Go) and BX (No-Go); wrong on trials 1 and 2 (a false alarm, then a miss).
+  const records: TrialRecord[] = Array.from({ length: 24 }, (_, t) => {
+    const isGo = t % 2 === 0;
+    const right = t !== 1 && t !== 2;
+    return { block: 0, stimulus: isGo ? 'AX' : 'BX', isGo, action: right === isGo ? GO : NO_GO, outcome: 0 };
+  });
+  const [m] = blockMetrics(records, task, { window: 10, accuracy: 0.8 });
+  assert.equal(m.hitRate, 11 / 12);
+  assert.equal(m.falseAlarmRate, 1 / 12);
+  assert.ok(Math.abs(m.dPrime - (normalQuantile(11.5 / 13) - normalQuantile(1.5 / 13))) < 1e-12);
+  assert.equal(m.accuracy, 22 / 24);
+  // The first 10 trials hold 8 right.
+  assert.equal(m.trialsToCriterion, 10);
+  assert.equal(blockMetrics(records, task, { window: 10, accuracy: 0.95 })[0].trialsToCriterion, 13);
+  const h = conditionalActionEntropy(records, 4);
+  // Trials 0-3: AX got Go then No-Go, BX Go then No-Go: 1 bit.
+  assert.equal(h[3], 1);
+  // Trials 2-5: AX No-Go then Go (1 bit, half the window), BX No-Go twice: 0.5.
+  assert.equal(h[5], 0.5);
+  assert.equal(h[7], 0);
+  // Fewer trials than the window: the first three (AX twice, BX once).
+  assert.equal(h[2], 2 / 3);
+});
+
+test('conditions remove the modulators they name, and the ablation lists every single and paired removal', () => {
+  assert.deepEqual(removedBy('da').sort(), ['acetylcholine', 'noradrenaline', 'serotonin']);
+  assert.deepEqual(removedBy('da_na').sort(), ['acetylcholine', 'serotonin']);
+  assert.deepEqual(removedBy('without_na_5ht'), ['noradrenaline', 'serotonin']);
+  assert.deepEqual(removedBy('all'), []);
+  assert.equal(ablationConditions().length, 1 + 4 + 6);
+  assert.throws(
+    () => removedBy('without_na_na'),
+    (e: Error) => /^condition: expected all, da, da_na, without_X or without_X_Y/.test(e.message),
+  );
+  assert.throws(
+    () => removedBy('only_da', 'conditions[2]'),
+    (e: Error) => /^conditions\[2\]: .*found "only_da"$/.test(e.message),
+  );
+});
+
+const system = (condition: string) =>
+  new NeuromodulatorySystem({
+    mapping: goNoGoMapping(),
+    modulators: goNoGoModulators(),
+    removed: removedBy(condition),
+  });
+
+test('gradient learner: learns the first rule with dopamine, not without; the same seed gives the same run', () => {
+  const task = { ...standardTask(120), blocks: [{ go: ['A'], trials: 120 }] };
+  const run = (condition: string, seed: number) =>
+    runGoNoGo({
+      task,
+      agent: (sys, s) => new GradientActorCritic(task, sys, s),
+      neuromodulation: {
+        mapping: goNoGoMapping(),
+        modulators: goNoGoModulators(),
+        removed: removedBy(condition),
+      },
+      seed,
+      changeProbability: 0.005,
+    });
+  const withDa = run('da', 3);
+  assert.ok(
+    withDa.blocks[0].trialsToCriterion !== null && withDa.blocks[0].dPrime > 1.5,
+    JSON.stringify(withDa.blocks[0]),
+  );
+  assert.deepEqual(run('da', 3).records, withDa.records);
+  // Without dopamine nothing carries the TD error: the policy stays where it started.
+  const agent = new GradientActorCritic(task, system('without_da'), 1);
+  const trial = drawTrials(task, new Rng(1))[0];
+  const before = (agent.act(trial), Array.from(agent.lastPolicy));
+  for (let i = 0; i < 20; i++) {
+    agent.act(trial);
+    agent.learn({ tdError: 1, reward: 1 });
+  }
+  agent.act(trial);
+  assert.deepEqual(Array.from(agent.lastPolicy), before);
+});
+
+test('spiking learner: the group firing more is the action, and dopamine teaches it a rewarded cue', () => {
+  const task = { ...standardTask(40), blocks: [{ go: ['A'], trials: 40 }] };
+  const agent = new SpikingActorCritic(task, system('da'), 2);
+  const trials = drawTrials(task, new Rng(2));
+  for (const t of trials.slice(0, 5)) {
+    const { action, value } = agent.act(t);
+    const c = agent.lastCounts;
+    assert.equal(action, c.go > c.noGo ? GO : NO_GO);
+    assert.ok(value >= -1 && value <= 1);
+    agent.learn({});
+  }
+  // Reward Go on A, punish Go otherwise, with dopamine as the TD error: P(Go | A) rises above P(Go | B).
+  const r = runGoNoGo({
+    task: { ...task, blocks: [{ go: ['A'], trials: 80 }] },
+    agent: (sys, s) => new SpikingActorCritic(task, sys, s),
+    neuromodulation: { mapping: goNoGoMapping(), modulators: goNoGoModulators(), removed: removedBy('da') },
+    seed: 2,
+    changeProbability: 0.005,
+  });
+  const late = r.records.slice(40);
+  const goRate = (go: boolean) => {
+    const xs = late.filter((x) => x.isGo === go);
+    return xs.filter((x) => x.action === GO).length / xs.length;
+  };
+  assert.ok(
+    goRate(true) > goRate(false) + 0.3,
+    `P(Go | Go cue) ${goRate(true)} vs P(Go | No-Go cue) ${goRate(false)}`,
+  );
+});
+
+const EXPERIMENT = `
+name: tiny-go-nogo
+seed: 0
+task:
+  kind: go-nogo
+  cues: { visual: [A, B], auditory: [X, Y] }
+  blocks: [{ go: [A], trials: 30 }, { go: [B], trials: 30 }]
+  rewardProbability: 0.9
+  punishmentProbability: 0.9
+learners: [spiking, gradient]
+conditions: [da, da_na]
+seeds: [0, 1]
+changeProbability: 0.005
+`;
+
+test('a Go/No-Go grid writes the summary contract and resumes a lost cell to the same numbers', async () => {
+  const dir = tempDir();
+  const exp = join(dir, 'go-nogo.yaml');
+  writeFileSync(exp, EXPERIMENT);
+  const out = join(dir, 'run');
+  const r = await runCli(['run', exp, '--out', out, '--quiet', '--jobs', '2'], {}, { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(s.kind, 'go-nogo');
+  assert.deepEqual(s.shifts, [{ block: 1, kind: 'intra-dimensional' }]);
+  for (const key of ['trials_to_criterion', 'readapted_fraction', 'lucky_fraction', 'entropy_rise']) {
+    assert.deepEqual(Object.keys(s[key]), ['da', 'da_na'], key);
+    assert.equal(s[key].da.length, 1, key);
+  }
+  assert.equal(s.false_alarm_rate.da.length, 2);
+  assert.equal(s.entropy_curve.da_na.length, 60);
+  assert.deepEqual(Object.keys(s.by_learner), ['spiking', 'gradient']);
+  assert.deepEqual(s.trials_to_criterion, s.by_learner.spiking.trials_to_criterion);
+  assert.deepEqual(s.runs, { done: 8, total: 8 });
+  const report = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.match(report, /Trials to criterion after each shift/);
+  assert.match(report, /gradient learner/);
+  const cell = join(out, 'cells', 'spiking-da_na-s1.json');
+  const before = JSON.parse(readFileSync(cell, 'utf8'));
+  rmSync(cell);
+  const status = join(out, 'run.json');
+  writeFileSync(status, readFileSync(status, 'utf8').replace('"completed"', '"running"'));
+  assert.equal(
+    (await runCli(['run', '--resume', out, '--quiet', '--jobs', '1'], {}, { timeoutMs: 300_000 })).code,
+    0,
+  );
+  assert.deepEqual(JSON.parse(readFileSync(cell, 'utf8')).blocks, before.blocks);
+  assert.deepEqual(
+    JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).trials_to_criterion,
+    s.trials_to_criterion,
+  );
+});
+
+test('bad Go/No-Go files are refused before any work, naming the entry', async () => {
+  const dir = tempDir();
+  const cases: [string, string, RegExp][] = [
+    [
+      'cues: { visual: [A, B], auditory: [X, Y] }',
+      'cues: { visual: [A, B], auditory: [B, Y] }',
+      /task\.cues\.auditory\.0: expected a cue name used once, found "B" again/,
+    ],
+    [
+      'cues: { visual: [A, B], auditory: [X, Y] }',
+      'cues: { visual: [], auditory: [X, Y] }',
+      /task\.cues\.visual: expected a non-empty list of cue names/,
+    ],
+    ['conditions: [da, da_na]', 'conditions: [da, dopamine_only]', /conditions\.1: expected all, da, da_na/],
+    [
+      'changeProbability: 0.005',
+      'changeProbability: 0.005\nmodulators: { noradrenaline: { tauPhasicMs: -1 } }',
+      /modulators\.noradrenaline\.tauPhasicMs: expected a time constant in \(0, 1000000000\] ms, found -1/,
+    ],
+    [
+      'changeProbability: 0.005',
+      'changeProbability: 0.005\nmapping: [{ modulator: dopamine, target: mood, weight: 1 }]',
+      /mapping\.0\.target: expected one of .*found "mood"/,
+    ],
+    [
+      'changeProbability: 0.005',
+      'changeProbability: 0.005\nagents: { spiking: { etaActr: 1 } }',
+      /agents\.spiking\.etaActr: expected one of neuronsPerCue/,
+    ],
+  ];
+  for (const [from, to, message] of cases) {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, EXPERIMENT.replace(from, to));
+    const r = await runCli(['run', file, '--out', join(dir, 'never')]);
+    assert.equal(r.code, 1, to);
+    assert.match(r.stderr, message, to);
+    assert.match(r.stderr, /bad\.yaml/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
