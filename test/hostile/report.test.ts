@@ -146,7 +146,7 @@ test('report on a run of a kind this neuroplast does not know warns and shows it
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stderr,
-    /^neuroplast: warning: .*config\.json: task kind "count" is not registered here \(known: classification, diehl-cook, continual\)/,
+    /^neuroplast: warning: .*config\.json: task kind "count" is not registered here \(known: classification, diehl-cook, continual, go-nogo\)/,
   );
   assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<th>total<\/th>\s*<td>55<\/td>/);
 });

@@ -37,7 +37,7 @@ export const DEFAULT_GRADIENT_AGENT: GradientAgentParameters = {
 export class GradientActorCritic implements GoNoGoAgent {
   readonly params: GradientAgentParameters;
   private readonly cueIndex = new Map<string, number>();
-  private readonly actor: Sequential;
+  readonly actor: Sequential;
   private readonly critic: Sequential;
   private readonly actorOptimizer: Optimizer;
   private readonly criticOptimizer: Optimizer;
