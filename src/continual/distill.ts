@@ -24,13 +24,28 @@ export function distillationTerms(
   temperature: number,
 ): LossTerm[] {
   const k = learner.context;
-  const outputs = learner.outputs;
-  const logits = learner.logits(x, rows, teacher);
   const heads = learner.heads;
-  const ranges: [teacher: [number, number], student: [number, number]][] =
+  const ranges: DistillationRange[] =
     heads.scenario === 'task'
       ? Array.from({ length: k }, (_, c) => [heads.range(c), heads.range(c)])
       : [[heads.range(k - 1), learner.trainingRange(k - 1, k)]];
+  return distillationOver(learner, teacher, x, rows, temperature, ranges);
+}
+
+/** The teacher's outputs [from, to) distilled into the student's [from, to) (the student's may be wider). */
+export type DistillationRange = [teacher: [number, number], student: [number, number]];
+
+/** Distillation terms over given output ranges: one term per range, the teacher's soft targets padded with zeros. */
+export function distillationOver(
+  learner: ContinualLearner,
+  teacher: Sequential,
+  x: Float32Array,
+  rows: number,
+  temperature: number,
+  ranges: readonly DistillationRange[],
+): LossTerm[] {
+  const outputs = learner.outputs;
+  const logits = learner.logits(x, rows, teacher);
   return ranges.map(([[tFrom, tTo], [sFrom, sTo]]) => ({
     from: constantRange(rows, sFrom),
     to: constantRange(rows, sTo),

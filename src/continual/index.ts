@@ -45,6 +45,6 @@ export {
 } from './strategy.js';
 /** The seeded generator every run draws from (also exported by neuroplast/spiking). */
 export { Rng } from '../util/rng.js';
-export { distillationTerms } from './distill.js';
+export { distillationTerms, distillationOver, type DistillationRange } from './distill.js';
 export { QuadraticPenalty } from './quadratic.js';
 export { Vae, type VaeOptions, type VaeBatch, type VaeLoss } from './vae.js';

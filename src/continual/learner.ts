@@ -135,6 +135,14 @@ export class ContinualLearner implements LearnerApi {
   }
 
   /**
+   * The data stream's next batch: the current context's, for a method that is not told which context that is (a
+   * task-free method reads it here and never reads `context`).
+   */
+  nextBatch(): TrainingBatch {
+    return this.contextBatch(this.context);
+  }
+
+  /**
    * Up to `count` of context k's training samples (a seeded random choice when fewer than all), with their targets
    * and the outputs they are trained on now.
    */
@@ -161,13 +169,15 @@ export class ContinualLearner implements LearnerApi {
     const k = this.context;
     const s = this.strategy;
     const current = s.sampleBatch ? s.sampleBatch(this) : this.contextBatch(k);
-    const replay = k > 0 && s.replay ? s.replay(this, current) : null;
+    const replay = s.replay ? s.replay(this, current) : null;
     const batches: TrainingBatch[] = [current];
     if (replay && ((replay.terms?.length ?? 0) > 0 || (replay.batches?.length ?? 0) > 0)) {
       const replayed = [...(replay.terms ?? []), ...(replay.batches ?? []).flatMap((b) => b.terms)];
       const total = replayed.reduce((a, t) => a + t.weight, 0);
-      const scale = total > 0 ? k / (k + 1) / total : 0;
-      const own = current.terms.map((t) => ({ ...t, weight: t.weight / (k + 1) }));
+      const share = replay.share ?? k / (k + 1);
+      const scale = total > 0 ? share / total : 0;
+      const ownShare = replay.share === undefined ? 1 / (k + 1) : 1 - replay.share;
+      const own = current.terms.map((t) => ({ ...t, weight: t.weight * ownShare }));
       const extra = (replay.terms ?? []).map((t) => ({ ...t, weight: t.weight * scale }));
       batches[0] = { ...current, terms: [...own, ...extra] };
       for (const b of replay.batches ?? [])

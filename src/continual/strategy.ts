@@ -4,6 +4,7 @@ import { Registry } from '../util/registry.js';
 import { SCENARIOS, type Scenario } from './contexts.js';
 import type { LossTerm, TrainingBatch } from './loss.js';
 import type { Sequential } from '../engine/index.js';
+import type { Optimizer } from '../optim/index.js';
 import type { Rng } from '../util/rng.js';
 import type { ContinualBenchmark, Part } from './benchmark.js';
 import type { Heads } from './contexts.js';
@@ -39,6 +40,8 @@ export interface ContinualLearner {
   readonly options: ProtocolOptions;
   readonly heads: Heads;
   readonly model: Sequential;
+  /** The network's optimizer (its lrScales may be set per step). */
+  readonly optimizer: Optimizer;
   readonly rng: Rng;
   readonly outputs: number;
   /** The context being trained (from 0). */
@@ -59,6 +62,8 @@ export interface ContinualLearner {
     y: Int32Array,
   ): void;
   contextBatch(k: number, rows?: number): TrainingBatch;
+  /** The stream's next batch (the current context's) without naming the context. */
+  nextBatch(): TrainingBatch;
   samples(k: number, count?: number, rng?: Rng): ContextSamples;
   logits(x: Float32Array, rows: number, model?: Sequential): Float32Array;
   trainStep(): number;
@@ -71,6 +76,11 @@ export interface Replay {
   terms?: LossTerm[];
   /** Batches of other inputs (stored or generated samples). */
   batches?: TrainingBatch[];
+  /**
+   * The replayed part's share of the step's loss (the current batch gets the rest); default k/(k+1) in context k.
+   * A strategy that finds context changes itself gives its own.
+   */
+  share?: number;
 }
 
 /**
@@ -78,7 +88,8 @@ export interface Replay {
  * optional; the learner calls them in this order for each context k:
  * beforeContext, then per step: sampleBatch (or the context's own batch), replay, penalty, the optimizer's step,
  * afterStep; then afterContext. When `replay` gives anything in context k, the current batch's terms are weighted
- * 1/(k+1) and the replayed ones k/(k+1) in all, as van de Ven & Tolias weight current and replayed data.
+ * 1/(k+1) and the replayed ones k/(k+1) in all, as van de Ven & Tolias weight current and replayed data (or as
+ * the replay's `share` says). `replay` is asked from the first context on: with nothing to replay it returns null.
  */
 export interface ContinualStrategy {
   readonly name: string;

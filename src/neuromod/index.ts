@@ -34,3 +34,4 @@ export {
 } from './spiking.js';
 export { modulateLearningRates, softmaxPolicy, sampleIndex } from './gradient.js';
 export * from './gonogo/index.js';
+export { neuromodulatedReplay, type SwitchDetections } from './task-free.js';

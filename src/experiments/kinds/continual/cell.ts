@@ -12,6 +12,9 @@ import {
   type Scenario,
 } from '../../../continual/index.js';
 import { kernels } from '../../../engine/index.js';
+// The task-free method registers itself with the continual methods (workers run cells in threads of their own).
+import type { SwitchDetections } from '../../../neuromod/index.js';
+import '../../../neuromod/index.js';
 import { methodEntry, type ContinualConfig } from './config.js';
 
 /** One run of the grid: a method in a scenario with a seed. */
@@ -38,6 +41,33 @@ export interface ContinualCellSummary {
   finalLoss: number[];
   steps: number;
   seconds: number;
+  /** A task-free method's detected context changes against the true ones (absent for methods told them). */
+  switchDetection?: SwitchDetection;
+}
+
+/** Detected context changes (steps over the whole run) matched to the true ones at k x iterations per context. */
+export interface SwitchDetection {
+  detectedAt: number[];
+  /** Per true change: steps from it to the first detection before the next change (null: missed). */
+  delays: (number | null)[];
+  /** Detections matching no true change (before the first, or after one already found). */
+  falseDetections: number;
+}
+
+export function matchSwitches(
+  detectedAt: readonly number[],
+  contexts: number,
+  iterations: number,
+): SwitchDetection {
+  const delays: (number | null)[] = [];
+  const used = new Set<number>();
+  for (let k = 1; k < contexts; k++) {
+    const at = k * iterations;
+    const i = detectedAt.findIndex((d, j) => !used.has(j) && d >= at && d < at + iterations);
+    if (i >= 0) used.add(i);
+    delays.push(i >= 0 ? detectedAt[i] - at : null);
+  }
+  return { detectedAt: [...detectedAt], delays, falseDetections: detectedAt.length - used.size };
 }
 
 const datasets = new Map<string, Promise<LabeledImageDataset>>();
@@ -72,6 +102,7 @@ export async function runContinualCell(cell: ContinualCell): Promise<ContinualCe
       { scenario, seed, ...cfg.protocol },
       createStrategy(strategy, settings, scenario, `methods.${method}`),
     );
+    const strategyOfRun = learner.strategy as Partial<SwitchDetections>;
     const r = learner.run();
     return {
       kind: 'continual-cell',
@@ -87,6 +118,15 @@ export async function runContinualCell(cell: ContinualCell): Promise<ContinualCe
       finalLoss: r.finalLoss,
       steps: r.steps,
       seconds: (performance.now() - t0) / 1000,
+      ...(strategyOfRun.detectedAt
+        ? {
+            switchDetection: matchSwitches(
+              strategyOfRun.detectedAt,
+              benchmark.contexts.length,
+              cfg.protocol.iterationsPerContext,
+            ),
+          }
+        : {}),
     };
   } finally {
     kernels.endStateScope();

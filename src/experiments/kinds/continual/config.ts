@@ -62,7 +62,14 @@ export function cellBytes(
 ): number {
   const w = widths(cfg, classes);
   const params = w.slice(1).reduce((n, out, i) => n + (w[i] + 1) * out, 0);
-  const copies: Record<string, number> = { ewc: 3, online_ewc: 4, si: 6, lwf: 2, generative_replay: 8 };
+  const copies: Record<string, number> = {
+    ewc: 3,
+    online_ewc: 4,
+    si: 6,
+    lwf: 2,
+    generative_replay: 8,
+    neuromodulated: 14,
+  };
   // Samples a method reads in at once: a context's training set (the Fisher's, or the memory's choice), the memory.
   const perContext =
     cfg.task.benchmark === 'permuted' ? trainCount : trainCount / (classes / cfg.task.classesPerContext);

@@ -52,6 +52,11 @@ export function describeContinual(s: ContinualSummary): string[] {
         }),
       ].join('\t'),
     );
+  for (const k of s.scenarios)
+    for (const [m, d] of Object.entries(s.switch_detection?.[k] ?? {}))
+      lines.push(
+        `${m} ${k}: context changes found by itself ${d.delay_mean === null ? '' : `${d.delay_mean.toFixed(1)} steps after they happened, `}${d.false_detections.toFixed(2)} false and ${d.missed.toFixed(2)} missed per run (n=${d.n})`,
+      );
   for (const w of s.warnings) lines.push(`warning: ${w}`);
   return lines;
 }

@@ -4,6 +4,35 @@ import type { ContinualSummary } from './run.js';
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1);
 
+/** Task-free methods' detection of the context changes, when the grid has any. */
+function switchTable(s: ContinualSummary) {
+  const rows = s.scenarios.flatMap((k) =>
+    Object.entries(s.switch_detection?.[k] ?? {}).map(([m, d]) => ({ k, m, d })),
+  );
+  if (rows.length === 0) return '';
+  return html`<h2>Context changes found without being told (task-free methods)</h2>
+    <table>
+      <tr>
+        <th>method</th>
+        <th>scenario</th>
+        <th>mean delay (steps)</th>
+        <th>false detections per run</th>
+        <th>missed per run</th>
+        <th>runs</th>
+      </tr>
+      ${rows.map(
+        ({ k, m, d }) => html`<tr>
+          <th>${m}</th>
+          <td>${k}</td>
+          <td>${d.delay_mean === null ? '–' : d.delay_mean.toFixed(1)}</td>
+          <td>${d.false_detections.toFixed(2)}</td>
+          <td>${d.missed.toFixed(2)}</td>
+          <td>${d.n}</td>
+        </tr>`,
+      )}
+    </table>`;
+}
+
 /**
  * A continual grid: ACC per method and scenario beside the reference, BWT, FWT and forgetting, each scenario's
  * accuracy-over-contexts curves, and the mean accuracy matrix of every method as a heatmap.
@@ -74,6 +103,7 @@ export const continualView: ReportView = {
         </p>
         ${metricTable('Average accuracy after the last context (%, mean ± SEM over seeds, as the paper gives it; reference in brackets)', 'acc', true)}
         ${s.reference ? html`<p>Reference: ${s.reference.source}</p>` : ''}
+        ${switchTable(s)}
         ${metricTable('Backward transfer (BWT, points)', 'bwt', false)}
         ${metricTable('Forward transfer (FWT, points, against the untrained network)', 'fwt', false)}
         ${metricTable('Forgetting (points)', 'forgetting', false)}

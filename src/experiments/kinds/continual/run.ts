@@ -42,6 +42,13 @@ export interface ContinualSummary {
   matrix: PerScenario<number[][]>;
   /** Mean accuracy over the contexts seen so far, after each context (the accuracy-over-contexts curve). */
   curves: PerScenario<number[]>;
+  /** Task-free methods' detection of the context changes: mean delay (steps), false detections and misses per run. */
+  switch_detection: PerScenario<{
+    delay_mean: number | null;
+    false_detections: number;
+    missed: number;
+    n: number;
+  }>;
   /** Published accuracies (fractions) beside ours, with their source. */
   reference: { source: string; acc: PerScenario<number> } | null;
   warnings: string[];
@@ -135,6 +142,26 @@ export function summarizeContinual(
     forgetting: per((_s, _m, runs) => stats(runs.map((r) => r.metrics.forgetting))),
     matrix,
     curves: per((_s, _m, runs) => meanMatrix(runs).map((row, i) => mean(row.slice(0, i + 1)))),
+    switch_detection: Object.fromEntries(
+      Object.entries(
+        per((_s, _m, runs) => {
+          const detected = runs.filter((r) => r.switchDetection);
+          if (detected.length === 0) return null;
+          const delays = detected.flatMap((r) =>
+            r.switchDetection!.delays.filter((d): d is number => d !== null),
+          );
+          return {
+            delay_mean: delays.length ? mean(delays) : null,
+            false_detections: mean(detected.map((r) => r.switchDetection!.falseDetections)),
+            missed: mean(detected.map((r) => r.switchDetection!.delays.filter((d) => d === null).length)),
+            n: detected.length,
+          };
+        }),
+      ).map(([k, byMethod]) => [
+        k,
+        Object.fromEntries(Object.entries(byMethod!).filter(([, v]) => v !== null)),
+      ]),
+    ) as ContinualSummary['switch_detection'],
     reference,
     warnings: classIlWarnings(cfg),
     runs: { done: cells.size, total: cfg.scenarios.length * methods.length * cfg.seeds.length },

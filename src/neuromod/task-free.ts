@@ -1,0 +1,258 @@
+import { z } from 'zod';
+import {
+  Rng,
+  Vae,
+  distillationOver,
+  registerStrategy,
+  termsLoss,
+  type ContinualStrategy,
+  type DistillationRange,
+  type StrategyKind,
+  type TrainingBatch,
+  type VaeBatch,
+} from '../continual/index.js';
+import type { Sequential } from '../engine/index.js';
+import { NeuromodulatorySystem } from './system.js';
+
+const settingsSchema = z.strictObject({
+  /** The generator's latent dimensions and encoder widths (the decoder mirrors them), as generative replay's. */
+  latent: z.number().int().positive().default(100),
+  hidden: z.array(z.number().int().positive()).default(() => [400, 400]),
+  /** Distillation temperature of the replayed samples' soft targets. */
+  temperature: z.number().positive().default(2),
+  /** The generator's Adam learning rate. */
+  lr: z.number().positive().default(1e-3),
+  /** Steps of the loss statistics' moving window (an exponential average over about this many steps). */
+  window: z.number().int().min(2).default(50),
+  /** A batch is surprising when its loss is this many standard deviations above the window's mean... */
+  threshold: z.number().positive().default(4),
+  /** ...and this many times the mean... */
+  ratio: z.number().min(1).default(2),
+  /** ...for this many steps in a row: then the context has changed. */
+  consecutive: z.number().int().positive().default(3),
+  /** Steps after a detected change in which no other is detected (the new context is being learned). */
+  refractory: z.number().int().nonnegative().default(500),
+  /** Steps between the snapshots a detected change takes its teacher and generator from. */
+  snapshotEvery: z.number().int().positive().default(100),
+  /** How much a noradrenaline burst raises the classifier's learning rate (plasticity_rate's weight). */
+  burstPlasticity: z.number().nonnegative().default(0.5),
+});
+
+const INIT_STREAM = 81;
+const NOISE_STREAM = 83;
+const SAMPLE_STREAM = 85;
+
+/** What a task-free run reports: the steps (counted over the whole run) where it found a change of context. */
+export interface SwitchDetections {
+  detectedAt: number[];
+}
+
+/**
+ * Task-free generative replay driven by a noradrenaline-like surprise: the learner is never told when the context
+ * changes. Each step it scores the current batch's loss against a moving window of past losses (mean and standard
+ * deviation over about `window` steps); `consecutive` batches above mean + threshold x std and above ratio x mean
+ * mean the data changed. The surprise (in standard deviations) drives noradrenaline, whose burst raises the
+ * classifier's learning rate for a while (plasticity_rate). At a detected change the method consolidates: the
+ * classifier and the generator as they were at the last snapshot before the surprise become the teacher and the
+ * replay generator, and from then on a generated batch with the teacher's soft targets is replayed with share
+ * d/(d+1) after d detected changes. It stores no input: what it keeps is a VAE (the generator), trained on current
+ * and replayed inputs, and two network copies. The outputs a batch trains come from its labels: in class-IL the
+ * classes seen so far, in task-IL the head a label belongs to, in domain-IL the shared head.
+ */
+export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
+  name: 'neuromodulated',
+  description:
+    'task-free generative replay: a surprise signal on the loss finds context changes and drives noradrenaline',
+  settings: settingsSchema,
+  create: (settings): ContinualStrategy & SwitchDetections => {
+    let generator: Vae | null = null;
+    let sampling: Rng | null = null;
+    let snapshot: Snapshot | null = null;
+    let previous: Snapshot | null = null;
+    let system: NeuromodulatorySystem | null = null;
+    let current: TrainingBatch | null = null;
+    let replayed: Float32Array | null = null;
+    let replayBuffer = new Float32Array(0);
+    let step = 0;
+    let detections = 0;
+    let lastDetection = -Infinity;
+    let above = 0;
+    let mean = NaN;
+    let variance = 0;
+    // What the labels have shown: class-IL's outputs seen so far, task-IL's heads.
+    let seenOutputs = 0;
+    const seenHeads = new Set<number>();
+    let taught: Snapshot | null = null;
+    const detectedAt: number[] = [];
+    const decay = 1 / settings.window;
+
+    // Built at the first step: the method has no context hooks, so the protocol tells it nothing about contexts.
+    const init = (learner: Learner) => {
+      const seed = learner.options.seed;
+      generator ??= new Vae(
+        {
+          inputSize: learner.benchmark.inputSize,
+          hidden: settings.hidden,
+          latent: settings.latent,
+          lr: settings.lr,
+        },
+        new Rng(seed, INIT_STREAM),
+        new Rng(seed, NOISE_STREAM),
+      );
+      sampling ??= new Rng(seed, SAMPLE_STREAM);
+      system ??= new NeuromodulatorySystem({
+        mapping: [
+          {
+            modulator: 'noradrenaline',
+            component: 'phasic',
+            target: 'plasticity_rate',
+            weight: settings.burstPlasticity,
+          },
+        ],
+        modulators: {
+          noradrenaline: {
+            tauPhasicMs: Math.max(1, settings.refractory / 2),
+            phasicGain: 0.1,
+            surpriseThreshold: settings.threshold,
+          },
+        },
+      });
+    };
+
+    return {
+      name: 'neuromodulated',
+      detectedAt,
+      sampleBatch(learner) {
+        init(learner);
+        const batch = learner.nextBatch();
+        const heads = learner.heads;
+        const [term] = batch.terms;
+        // The outputs each row trains, from its label alone.
+        for (let r = 0; r < batch.rows; r++) {
+          const y = term.hard![r];
+          if (heads.scenario === 'class') {
+            seenOutputs = Math.max(seenOutputs, y + 1);
+          } else if (heads.scenario === 'task') {
+            const head = headOf(learner, y);
+            seenHeads.add(head);
+            [term.from[r], term.to[r]] = heads.range(head);
+          }
+        }
+        if (heads.scenario === 'class') {
+          term.from.fill(0);
+          term.to.fill(seenOutputs);
+        }
+        // Surprise: this batch's loss against the window's, before the step learns it.
+        const loss = termsLoss(learner.logits(batch.x, batch.rows), batch.rows, learner.outputs, batch.terms);
+        const std = Math.sqrt(variance);
+        const z = Number.isFinite(mean) && std > 0 ? (loss - mean) / std : 0;
+        const surprising = z > settings.threshold && loss > settings.ratio * mean;
+        above = surprising ? above + 1 : 0;
+        // Noradrenaline reads the surprise clipped to twice the threshold (a change is a burst, not a blow-up).
+        system!.update({ surprise: Math.min(Math.max(0, z), 2 * settings.threshold) }, 1);
+        // The last snapshot taken before the surprise began (it is `consecutive` steps old).
+        const before = snapshot && snapshot.at <= step - above ? snapshot : previous;
+        if (above >= settings.consecutive && step - lastDetection > settings.refractory && before) {
+          // A change: consolidate what was known before it, and learn the new context's losses afresh.
+          taught = before;
+          detections++;
+          lastDetection = step;
+          detectedAt.push(step);
+          above = 0;
+          mean = NaN;
+          variance = 0;
+        }
+        if (!surprising) {
+          // The window follows the losses of the current context only.
+          if (!Number.isFinite(mean)) mean = loss;
+          const d = loss - mean;
+          mean += decay * d;
+          variance = (1 - decay) * (variance + decay * d * d);
+        }
+        current = batch;
+        return batch;
+      },
+      replay(learner) {
+        // The classifier's learning rate follows noradrenaline every step.
+        learner.optimizer.lrScales.clear();
+        const rate = system!.target('plasticity_rate');
+        if (rate !== 1) for (const p of learner.model.params()) learner.optimizer.lrScales.set(p.name, rate);
+        if (!taught) return null;
+        const rows = learner.options.batchSize;
+        if (replayBuffer.length !== rows * learner.benchmark.inputSize)
+          replayBuffer = new Float32Array(rows * learner.benchmark.inputSize);
+        const x = (replayed = taught.generator.generate(rows, sampling!, replayBuffer));
+        const ranges = rangesOf(learner, taught, seenOutputs);
+        return {
+          batches: [
+            {
+              x,
+              rows,
+              terms: distillationOver(learner, taught.model, x, rows, settings.temperature, ranges),
+            },
+          ],
+          share: detections / (detections + 1),
+        };
+      },
+      afterStep(learner) {
+        const d = detections;
+        const batches: VaeBatch[] = [{ x: current!.x, rows: current!.rows, weight: 1 / (d + 1) }];
+        if (replayed) batches.push({ x: replayed, rows: learner.options.batchSize, weight: d / (d + 1) });
+        generator!.trainStep(batches);
+        current = null;
+        replayed = null;
+        step++;
+        if (step % settings.snapshotEvery === 0) {
+          previous = snapshot;
+          snapshot = {
+            model: learner.snapshot(),
+            generator: generator!.snapshot(),
+            seenOutputs,
+            seenHeads: [...seenHeads],
+            at: step,
+          };
+        }
+      },
+    };
+  },
+};
+
+/** The classifier and generator at a step, with what the labels had shown by then. */
+interface Snapshot {
+  model: Sequential;
+  generator: Vae;
+  seenOutputs: number;
+  seenHeads: number[];
+  at: number;
+}
+
+/** The head (context) whose outputs hold output y. */
+type Learner = Parameters<NonNullable<ContinualStrategy['sampleBatch']>>[0];
+
+function headOf(learner: Learner, y: number): number {
+  const contexts = learner.benchmark.contexts.length;
+  for (let c = 0; c < contexts; c++) {
+    const [from, to] = learner.heads.range(c);
+    if (y >= from && y < to) return c;
+  }
+  throw new Error(`output ${y} is in no head`);
+}
+
+/**
+ * What the teacher distils: in class-IL the outputs it had seen, into the classes seen so far; in task-IL each of
+ * its heads; in domain-IL the shared head.
+ */
+function rangesOf(learner: Learner, teacher: Snapshot, seenOutputs: number): DistillationRange[] {
+  const heads = learner.heads;
+  if (heads.scenario === 'task') return teacher.seenHeads.map((h) => [heads.range(h), heads.range(h)]);
+  if (heads.scenario === 'class')
+    return [
+      [
+        [0, teacher.seenOutputs],
+        [0, seenOutputs],
+      ],
+    ];
+  return [[heads.range(0), heads.range(0)]];
+}
+
+registerStrategy(neuromodulatedReplay);
