@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempDir } from './helpers.js';
 import { loadDataset } from '../src/data/index.js';
 import {
   ContinualLearner,
@@ -42,6 +45,27 @@ function blindfolded(learner: ContinualLearner, strategy: ContinualStrategy): Co
   return hooks as unknown as ContinualStrategy;
 }
 
+test('the blindfold catches a method that reads the context (generative replay, told the boundaries)', async () => {
+  const ds = await loadDataset('mnist');
+  const benchmark = splitBenchmark(ds, splitContexts(10, 2, 1));
+  const strategy = createStrategy('generative_replay', { hidden: [16], latent: 4 }, 'class');
+  const learner = new ContinualLearner(
+    benchmark,
+    {
+      scenario: 'class',
+      hidden: [16],
+      lr: 1e-3,
+      iterationsPerContext: 2,
+      batchSize: 8,
+      seed: 2,
+      evalSamples: 20,
+    },
+    strategy,
+  );
+  learner.strategy = blindfolded(learner, strategy);
+  assert.throws(() => learner.run(), /the strategy read learner\.context/);
+});
+
 for (const scenario of ['class', 'domain', 'task'] as Scenario[])
   test(`the task-free method finds Split MNIST's context changes itself (${scenario}-IL), never reading the context`, async () => {
     const ds = await loadDataset('mnist');
@@ -80,3 +104,33 @@ for (const scenario of ['class', 'domain', 'task'] as Scenario[])
       assert.ok(acc > 0.5, `class-IL ACC ${acc}: replay keeps earlier classes (fine-tuning is near 0.2)`);
     }
   });
+
+test('a continual grid with the task-free method reports switch_detection next to the baselines', async () => {
+  const dir = tempDir();
+  const exp = join(dir, 'grid.yaml');
+  writeFileSync(
+    exp,
+    `name: task-free
+seed: 0
+task: { kind: continual, benchmark: split, dataset: mnist }
+protocol: { hidden: [32], lr: 0.001, iterationsPerContext: 120, batchSize: 32, evalSamples: 100 }
+scenarios: [class]
+seeds: [0]
+methods:
+  finetune: {}
+  neuromodulated: { hidden: [32], latent: 8, window: 20, refractory: 60, snapshotEvery: 20 }
+`,
+  );
+  const out = join(dir, 'run');
+  const r = await runCli(['run', exp, '--out', out, '--jobs', '1'], {}, { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  const d = s.switch_detection.class_il;
+  assert.deepEqual(Object.keys(d), ['neuromodulated'], 'only a method that finds changes itself');
+  assert.equal(d.neuromodulated.n, 1);
+  assert.equal(d.neuromodulated.missed, 0);
+  assert.ok(d.neuromodulated.delay_mean >= 0 && d.neuromodulated.delay_mean < 20, JSON.stringify(d));
+  assert.equal(typeof d.neuromodulated.false_detections, 'number');
+  assert.match(r.stdout, /neuromodulated class_il: context changes found by itself/);
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Context changes found without being told/);
+});
