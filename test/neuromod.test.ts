@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  DEFAULT_SPIKING_AGENT,
   NeuromodulatorySystem,
   OutcomeSurprise,
   connectNeuromodulation,
@@ -12,7 +13,7 @@ import {
   sampleIndex,
   softmaxPolicy,
 } from '../src/neuromod/index.js';
-import { Network, RewardModulatedStdp, type LifParameters } from '../src/spiking/index.js';
+import { Network, RewardModulatedStdp } from '../src/spiking/index.js';
 import { Adam } from '../src/optim/index.js';
 import { mlp } from '../src/engine/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -269,17 +270,8 @@ test('per-layer learning rates: Adam with a layer scaled by plasticity_rate is A
   model.params().forEach((p, i) => assert.deepEqual(p.value, reference.params()[i].value, p.name));
 });
 
-const LIF: LifParameters = {
-  cmPf: 200,
-  gLeakNs: 10,
-  eLeakMv: -70,
-  vThreshMv: -50,
-  vResetMv: -60,
-  refractoryMs: 2,
-  synapse: 'current',
-  tauExcMs: 5,
-  tauInhMs: 10,
-};
+/** A plain current-based LIF cell (the Go/No-Go learner's). */
+const LIF = DEFAULT_SPIKING_AGENT.lif;
 
 test("spiking bridge: a rule's third factor is DA x plasticity rate each step; retention and gain act", () => {
   const net = new Network(1);

@@ -48,3 +48,4 @@ export { Rng } from '../util/rng.js';
 export { distillationTerms, distillationOver, type DistillationRange } from './distill.js';
 export { QuadraticPenalty } from './quadratic.js';
 export { Vae, type VaeOptions, type VaeBatch, type VaeLoss } from './vae.js';
+export { generatorSettings, replayGenerator } from './strategies/generative-replay.js';

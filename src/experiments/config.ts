@@ -47,6 +47,40 @@ function lookup(obj: unknown, path: PropertyKey[]): unknown {
 }
 
 /** Validates an experiment of any registered kind, chosen by its `task.kind`. */
+/** In a schema's superRefine: an issue at `field` when `list` names something twice. */
+export function refineDistinct(
+  ctx: z.RefinementCtx,
+  list: readonly unknown[],
+  field: string,
+  what: string,
+): void {
+  if (new Set(list).size !== list.length)
+    ctx.addIssue({
+      code: 'custom',
+      path: [field],
+      message: `expected each ${what} once, found ${JSON.stringify(list)}`,
+    });
+}
+
+/**
+ * In a schema's superRefine: runs a check that throws ConfigErrors named like `task.cues.visual[0]` and turns its
+ * error into an issue at that path below `base`, so the file's error names the entry as zod's own do.
+ */
+export function refineWith(ctx: z.RefinementCtx, base: (string | number)[], check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const at = /^([\w.[\]-]+): (.*)$/.exec(err.message);
+    const rel = at ? at[1].split(/[.[\]]+/).filter((x) => x !== '') : [];
+    ctx.addIssue({
+      code: 'custom',
+      path: [...base, ...rel.map((x) => (/^\d+$/.test(x) ? Number(x) : x))],
+      message: at ? at[2] : err.message,
+    });
+  }
+}
+
 export function validateAnyExperiment(raw: unknown, source: string): ExperimentBase {
   const kind = getTaskKind(lookup(raw, ['task', 'kind']), `${source}: task.kind`);
   parseWith(experimentBaseSchema, raw, source);

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import {
-  Rng,
   Vae,
+  type Rng,
   distillationOver,
+  generatorSettings,
+  replayGenerator,
   registerStrategy,
   termsLoss,
   type ContinualStrategy,
@@ -15,13 +17,7 @@ import type { Sequential } from '../engine/index.js';
 import { NeuromodulatorySystem } from './system.js';
 
 const settingsSchema = z.strictObject({
-  /** The generator's latent dimensions and encoder widths (the decoder mirrors them), as generative replay's. */
-  latent: z.number().int().positive().default(100),
-  hidden: z.array(z.number().int().positive()).default(() => [400, 400]),
-  /** Distillation temperature of the replayed samples' soft targets. */
-  temperature: z.number().positive().default(2),
-  /** The generator's Adam learning rate. */
-  lr: z.number().positive().default(1e-3),
+  ...generatorSettings,
   /** Steps of the loss statistics' moving window (an exponential average over about this many steps). */
   window: z.number().int().min(2).default(50),
   /** A batch is surprising when its loss is this many standard deviations above the window's mean... */
@@ -37,10 +33,6 @@ const settingsSchema = z.strictObject({
   /** How much a noradrenaline burst raises the classifier's learning rate (plasticity_rate's weight). */
   burstPlasticity: z.number().nonnegative().default(0.5),
 });
-
-const INIT_STREAM = 81;
-const NOISE_STREAM = 83;
-const SAMPLE_STREAM = 85;
 
 /** What a task-free run reports: the steps (counted over the whole run) where it found a change of context. */
 export interface SwitchDetections {
@@ -88,18 +80,7 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
 
     // Built at the first step: the method has no context hooks, so the protocol tells it nothing about contexts.
     const init = (learner: Learner) => {
-      const seed = learner.options.seed;
-      generator ??= new Vae(
-        {
-          inputSize: learner.benchmark.inputSize,
-          hidden: settings.hidden,
-          latent: settings.latent,
-          lr: settings.lr,
-        },
-        new Rng(seed, INIT_STREAM),
-        new Rng(seed, NOISE_STREAM),
-      );
-      sampling ??= new Rng(seed, SAMPLE_STREAM);
+      if (!generator) ({ generator, sampling } = replayGenerator(learner, settings));
       system ??= new NeuromodulatorySystem({
         mapping: [
           {

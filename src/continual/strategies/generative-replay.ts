@@ -2,11 +2,12 @@ import { z } from 'zod';
 import type { Sequential } from '../../engine/index.js';
 import { Rng } from '../../util/rng.js';
 import type { TrainingBatch } from '../loss.js';
-import type { ContinualStrategy, StrategyKind } from '../strategy.js';
+import type { ContinualLearner, ContinualStrategy, StrategyKind } from '../strategy.js';
 import { Vae, type VaeBatch } from '../vae.js';
 import { distillationTerms } from '../distill.js';
 
-const generativeReplaySchema = z.strictObject({
+/** The generator's settings, shared by every method that replays a VAE's samples. */
+export const generatorSettings = {
   /** The generator's latent dimensions. */
   latent: z.number().int().positive().default(100),
   /** The generator's encoder widths (the decoder mirrors them). */
@@ -15,12 +16,35 @@ const generativeReplaySchema = z.strictObject({
   temperature: z.number().positive().default(2),
   /** The generator's Adam learning rate. */
   lr: z.number().positive().default(1e-3),
-});
+};
+
+const generativeReplaySchema = z.strictObject(generatorSettings);
 
 /** Streams of the run's seed drawn from here alone: the generator's weights, its eps, and the replayed z. */
 const INIT_STREAM = 81;
 const NOISE_STREAM = 83;
 const SAMPLE_STREAM = 85;
+
+/** A run's generator and the stream its replayed samples are drawn from, from the run's seed alone. */
+export function replayGenerator(
+  learner: ContinualLearner,
+  settings: { hidden: number[]; latent: number; lr: number },
+): { generator: Vae; sampling: Rng } {
+  const seed = learner.options.seed;
+  return {
+    generator: new Vae(
+      {
+        inputSize: learner.benchmark.inputSize,
+        hidden: settings.hidden,
+        latent: settings.latent,
+        lr: settings.lr,
+      },
+      new Rng(seed, INIT_STREAM),
+      new Rng(seed, NOISE_STREAM),
+    ),
+    sampling: new Rng(seed, SAMPLE_STREAM),
+  };
+}
 
 /**
  * Deep generative replay with distillation ("DGR+distill", Shin et al. 2017, as van de Ven & Tolias run it): a VAE
@@ -47,18 +71,7 @@ export const generativeReplay: StrategyKind<typeof generativeReplaySchema> = {
     return {
       name: 'generative_replay',
       beforeContext(learner) {
-        const seed = learner.options.seed;
-        generator ??= new Vae(
-          {
-            inputSize: learner.benchmark.inputSize,
-            hidden: settings.hidden,
-            latent: settings.latent,
-            lr: settings.lr,
-          },
-          new Rng(seed, INIT_STREAM),
-          new Rng(seed, NOISE_STREAM),
-        );
-        sampling ??= new Rng(seed, SAMPLE_STREAM);
+        if (!generator) ({ generator, sampling } = replayGenerator(learner, settings));
         // The classifier and the generator as they were after context k-1.
         teacher = learner.context > 0 ? learner.snapshot() : null;
         previousGenerator = learner.context > 0 ? generator.snapshot() : null;

@@ -10,7 +10,7 @@ import {
   type Criterion,
   type TrialRecord,
 } from './metrics.js';
-import { drawTrials, outcomeOf, validateTask, type GoNoGoTaskSpec } from './task.js';
+import { drawTrials, outcomeOf, validateTask, type GoNoGoTaskSpec, type Trial } from './task.js';
 
 export interface GoNoGoRunOptions {
   task: GoNoGoTaskSpec;
@@ -22,6 +22,8 @@ export interface GoNoGoRunOptions {
   changeProbability: number;
   criterion?: Criterion;
   entropyWindow?: number;
+  /** Called after each trial's learning (to look at the agent between trials). */
+  afterTrial?: (trial: Trial, agent: GoNoGoAgent) => void;
 }
 
 /** Per trial, what the modulators did (for the curves). */
@@ -68,6 +70,7 @@ export function runGoNoGo(o: GoNoGoRunOptions): GoNoGoRunResult {
       predictionError: Math.abs(tdError),
     });
     records.push({ block: trial.block, stimulus, isGo: trial.isGo, action, outcome });
+    o.afterTrial?.(trial, agent);
     trace.push({
       tdError,
       surprise,

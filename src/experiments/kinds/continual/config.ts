@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { experimentFields } from '../../config.js';
+import { experimentFields, refineDistinct } from '../../config.js';
 import { getDatasetSpec } from '../../../data/index.js';
 import {
   createStrategy,
@@ -131,18 +131,8 @@ export const continualSchema = z
         path: ['methods'],
         message: 'expected at least one method, found none',
       });
-    if (new Set(cfg.scenarios).size !== cfg.scenarios.length)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['scenarios'],
-        message: `expected each scenario once, found ${JSON.stringify(cfg.scenarios)}`,
-      });
-    if (new Set(cfg.seeds).size !== cfg.seeds.length)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['seeds'],
-        message: `expected each seed once, found ${JSON.stringify(cfg.seeds)}`,
-      });
+    refineDistinct(ctx, cfg.scenarios, 'scenarios', 'scenario');
+    refineDistinct(ctx, cfg.seeds, 'seeds', 'seed');
     const classes = getDatasetSpec(cfg.task.dataset).classes.length;
     if (cfg.task.benchmark === 'split' && cfg.task.contexts) {
       try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { experimentFields } from '../../config.js';
+import { experimentFields, refineDistinct, refineWith } from '../../config.js';
 import {
   DEFAULT_GRADIENT_AGENT,
   DEFAULT_SPIKING_AGENT,
@@ -60,41 +60,12 @@ export const goNoGoSchema = z
   })
   .superRefine((cfg, ctx) => {
     // The task, the conditions, the mapping and the modulators built now, so a bad entry fails before any work.
-    const check = (path: (string | number)[], f: () => void) => {
-      try {
-        f();
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        const at = /^([\w.[\]-]+): (.*)$/.exec(err.message);
-        const rel = at ? at[1].split(/[.[\]]+/).filter((x) => x !== '') : [];
-        ctx.addIssue({
-          code: 'custom',
-          path: [...path, ...rel.map((x) => (/^\d+$/.test(x) ? Number(x) : x))],
-          message: at ? at[2] : err.message,
-        });
-      }
-    };
-    check([], () => validateTask(cfg.task, 'task'));
-    cfg.conditions.forEach((c, i) => check([], () => removedBy(c, `conditions[${i}]`)));
-    if (new Set(cfg.conditions).size !== cfg.conditions.length)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['conditions'],
-        message: `expected each condition once, found ${JSON.stringify(cfg.conditions)}`,
-      });
-    if (new Set(cfg.seeds).size !== cfg.seeds.length)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['seeds'],
-        message: `expected each seed once, found ${JSON.stringify(cfg.seeds)}`,
-      });
-    if (new Set(cfg.learners).size !== cfg.learners.length)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['learners'],
-        message: `expected each learner once, found ${JSON.stringify(cfg.learners)}`,
-      });
-    check([], () => new NeuromodulatorySystem(neuromodulationOf(cfg, 'all')));
+    refineWith(ctx, [], () => validateTask(cfg.task, 'task'));
+    cfg.conditions.forEach((c, i) => refineWith(ctx, [], () => removedBy(c, `conditions[${i}]`)));
+    refineDistinct(ctx, cfg.conditions, 'conditions', 'condition');
+    refineDistinct(ctx, cfg.seeds, 'seeds', 'seed');
+    refineDistinct(ctx, cfg.learners, 'learners', 'learner');
+    refineWith(ctx, [], () => new NeuromodulatorySystem(neuromodulationOf(cfg, 'all')));
     for (const [learner, defaults] of [
       ['spiking', DEFAULT_SPIKING_AGENT],
       ['gradient', DEFAULT_GRADIENT_AGENT],
