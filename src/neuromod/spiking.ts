@@ -36,7 +36,10 @@ export interface SpikingNeuromodulation {
   sources?: readonly SignalSpec[];
   /** Traces multiplied each step by eligibility_retention at `where` (when below 1). */
   retention?: readonly { rule: TraceHolder; where?: string }[];
-  /** Groups given (gain - 1) x pAPerUnitGain of extra current each step, gain read at the group's name. */
+  /**
+   * Groups whose extra current (`inputPa`, which this sets, replacing what was there) is (gain - 1) x pAPerUnitGain
+   * each step, gain read at the group's name.
+   */
   gain?: readonly { group: GainCell; pAPerUnitGain: number }[];
 }
 

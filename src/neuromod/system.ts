@@ -12,6 +12,9 @@ import { targets as targetRegistry, type Target } from './targets.js';
 import type { LearnerSignals } from './signals.js';
 import './modulators/index.js';
 
+/** A target nothing maps to (read every step: no allocation). */
+const NO_ENTRIES: readonly ResolvedEntry[] = [];
+
 export interface NeuromodulationOptions {
   /** Which modulator acts on which target, with what sign and weight, at which scale. */
   mapping: readonly MappingEntry[];
@@ -93,7 +96,7 @@ export class NeuromodulatorySystem {
   target(name: string, where?: string): number {
     const t = this.targetInfo(name);
     let sum = 0;
-    for (const e of this.byTarget.get(name) ?? [])
+    for (const e of this.byTarget.get(name) ?? NO_ENTRIES)
       if (!e.where || (where !== undefined && e.where.includes(where)))
         sum += e.sign * e.weight * this.read(e.modulator, e.component);
     const base = this.bases.get(name) ?? t.base;

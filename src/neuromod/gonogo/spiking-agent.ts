@@ -92,6 +92,9 @@ export const DEFAULT_SPIKING_AGENT: SpikingAgentParameters = {
   },
 };
 
+/** The exploration drive outside the decision window. */
+const NO_DRIVE = Object.freeze({ go: 0, noGo: 0 });
+
 /**
  * A spiking actor-critic for Go/No-Go (after Fremaux, Sprekeler & Gerstner 2013, with the TD error as dopamine):
  * each cue is a pool of Poisson neurons firing at cueOnRateHz while shown; a Go and a No-Go group (excitatory and
@@ -214,7 +217,7 @@ export class SpikingActorCritic implements GoNoGoAgent {
     // Gain (actor), action inhibition (No-Go cells) and the trial's exploration drive, as currents.
     net.operation(() => {
       const gain = (system.target('gain', 'actor') - 1) * p.gainPa;
-      const drive = this.counting ? this.drive : { go: 0, noGo: 0 };
+      const drive = this.counting ? this.drive : NO_DRIVE;
       this.go.inputPa.fill(gain + drive.go);
       this.noGo.inputPa.fill(
         gain + drive.noGo + system.target('action_inhibition', 'actor') * p.inhibitionPa,
