@@ -25,6 +25,9 @@ import {
 import { normalQuantile } from '../src/util/stats.js';
 import { Rng } from '../src/util/rng.js';
 import { runCli, tempDir } from './helpers.js';
+import { summarizeGoNoGo } from '../src/experiments/kinds/go-nogo/run.js';
+import type { GoNoGoCellSummary } from '../src/experiments/kinds/go-nogo/cell.js';
+import type { GoNoGoConfig } from '../src/experiments/kinds/go-nogo/config.js';
 
 test('normal quantile against tabulated values', () => {
   for (const [p, z] of [
@@ -280,4 +283,47 @@ test('bad Go/No-Go files are refused before any work, naming the entry', async (
     assert.match(r.stderr, /bad\.yaml/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
+});
+
+test('retention counts only the seeds that learned the rules in between (not learning them is not remembering)', () => {
+  const task = standardTask(50);
+  const cfg = {
+    name: 'r',
+    task: { ...task, kind: 'go-nogo' },
+    learners: ['gradient'],
+    conditions: ['da'],
+    seeds: [0, 1],
+    criterion: { window: 20, accuracy: 0.8 },
+    luckyWithin: 30,
+  } as unknown as GoNoGoConfig;
+  const cell = (seed: number, ttc: (number | null)[]): GoNoGoCellSummary => ({
+    kind: 'go-nogo-cell',
+    learner: 'gradient',
+    condition: 'da',
+    seed,
+    blocks: ttc.map((t, block) => ({
+      block,
+      shift: 'start',
+      trials: 50,
+      accuracy: 0.5,
+      hitRate: 0.5,
+      falseAlarmRate: 0.5,
+      dPrime: 0,
+      trialsToCriterion: t,
+    })),
+    entropy: new Array(200).fill(0),
+    noradrenaline: new Array(200).fill(0),
+    temperature: new Array(200).fill(1),
+    seconds: 0,
+  });
+  // Seed 0 learns every rule; seed 1 never learns B (it perseverates), and "remembers" A at once.
+  const cells = new Map([
+    ['gradient-da-s0', cell(0, [30, 40, 45, 35])],
+    ['gradient-da-s1', cell(1, [25, null, 48, 20])],
+  ]);
+  const s = summarizeGoNoGo(cfg, cells);
+  assert.deepEqual(s.retention.da, [{ block: 3, firstBlock: 0, trialsFirst: 30, trialsReturn: 35, n: 1 }]);
+  assert.deepEqual(s.trials_to_criterion.da, [45, 46.5, 27.5]);
+  assert.deepEqual(s.readapted_fraction.da, [0.5, 1, 1]);
+  assert.deepEqual(s.lucky_fraction.da, [0, 0, 0.5]);
 });

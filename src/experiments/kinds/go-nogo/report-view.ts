@@ -28,6 +28,18 @@ export const goNoGoView: ReportView = {
           .filter((c) => l.trials_to_criterion[c])
           .map((c) => html`<tr><th>${c}</th>${rows(c).map((v) => html`<td>${v}</td>`)}</tr>`)}
       </table>`;
+    const retentionTable = (l: GoNoGoLearnerSummary) => {
+      const rows = s.conditions.flatMap((c) => (l.retention[c] ?? []).map((r) => ({ c, r })));
+      if (rows.length === 0) return '';
+      return html`<h3>Retention: trials to criterion when a rule returns, against when it was first learned (seeds that learned every rule in between)</h3>
+        <table>
+          <tr><th>condition</th><th>block</th><th>first learned (block)</th><th>on its return</th><th>seeds</th></tr>
+          ${rows.map(
+            ({ c, r }) =>
+              html`<tr><th>${c}</th><td>${r.block}</td><td>${fmt(r.trialsFirst)} (${r.firstBlock})</td><td>${fmt(r.trialsReturn)}</td><td>${r.n}</td></tr>`,
+          )}
+        </table>`;
+    };
     const blockHeads = s.blocks.map((b, i) => html`<th>block ${i} (${b.go.join('+')} Go)</th>`);
     const sections = s.learners.map((learner) => {
       const l = s.by_learner[learner]!;
@@ -49,6 +61,7 @@ export const goNoGoView: ReportView = {
         ${table('Fraction of seeds re-adapting within the block', (c) => l.readapted_fraction[c].map((x) => fmt(x, 2)), l)}
         ${table(`Fraction re-adapting within ${s.luckyWithin} trials ("lucky" runs)`, (c) => l.lucky_fraction[c].map((x) => fmt(x, 2)), l)}
         ${table('Rise of H(A|C) after each shift (bits)', (c) => l.entropy_rise[c].map((x) => fmt(x, 3)), l)}
+        ${retentionTable(l)}
         ${table('False-alarm rate per block', (c) => l.false_alarm_rate[c].map((x) => fmt(x, 3)), l, blockHeads)}
         ${table("d' per block", (c) => l.d_prime[c].map((x) => fmt(x, 2)), l, blockHeads)}
         ${trustedHtml(curve)}`;

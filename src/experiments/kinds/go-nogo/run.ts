@@ -28,6 +28,20 @@ export interface GoNoGoLearnerSummary {
   noradrenaline_curve: PerCondition<number[]>;
   /** Per seed, per shift, trials to criterion (null: not reached). */
   per_seed: PerCondition<(number | null)[][]>;
+  /**
+   * Retention, per block where an earlier rule returns: trials to criterion when the rule was first learned and when
+   * it returns, over the seeds that learned it first and reached criterion in every block in between (a seed that
+   * never learned the intermediate rules has nothing to forget, so it would reward perseveration).
+   */
+  retention: PerCondition<
+    {
+      block: number;
+      firstBlock: number;
+      trialsFirst: number | null;
+      trialsReturn: number | null;
+      n: number;
+    }[]
+  >;
 }
 
 /** summary.json of a Go/No-Go grid; the top-level metrics are the first learner's. */
@@ -69,7 +83,10 @@ function learnerSummary(
     entropy_rise: {},
     noradrenaline_curve: {},
     per_seed: {},
+    retention: {},
   };
+  const kinds = shiftKinds(cfg.task);
+  const rule = (b: number) => [...blocks[b].go].sort().join('+');
   for (const condition of cfg.conditions) {
     const runs = cfg.seeds
       .map((s) => cells.get(cellName(learner, condition, s)))
@@ -98,6 +115,23 @@ function learnerSummary(
     out.noradrenaline_curve[condition] = runs[0].noradrenaline.map((_, t) =>
       Number(mean(runs.map((r) => r.noradrenaline[t])).toFixed(4)),
     );
+    out.retention[condition] = shiftBlocks
+      .filter((b) => kinds[b] === 'return')
+      .map((b) => {
+        const first = blocks.findIndex((_, i) => rule(i) === rule(b));
+        const kept = runs.filter((r) => r.blocks.slice(first, b).every((x) => x.trialsToCriterion !== null));
+        const meanOf = (xs: (number | null)[]) => {
+          const got = xs.filter((x): x is number => x !== null);
+          return got.length ? mean(got) : null;
+        };
+        return {
+          block: b,
+          firstBlock: first,
+          trialsFirst: meanOf(kept.map((r) => ttc(r, first))),
+          trialsReturn: meanOf(kept.map((r) => ttc(r, b) ?? blocks[b].trials)),
+          n: kept.length,
+        };
+      });
     out.entropy_rise[condition] = shiftBlocks.map((b) => {
       const at = starts[b];
       return mean(curve.slice(at + 1, at + 1 + w)) - mean(curve.slice(Math.max(0, at - w), at));
