@@ -13,7 +13,7 @@ import {
   sampleIndex,
   softmaxPolicy,
 } from '../src/neuromod/index.js';
-import { Network, RewardModulatedStdp } from '../src/spiking/index.js';
+import { Network, RewardModulatedStdp, TaylorRule } from '../src/spiking/index.js';
 import { Adam } from '../src/optim/index.js';
 import { mlp } from '../src/engine/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -354,4 +354,60 @@ test("spiking bridge: a rule's third factor is DA x plasticity rate each step; r
   assert.equal(seen[surpriseAt].trace, 0, 'the burst resets eligibility');
   close(seen[surpriseAt].input, 2 * 100, 1e-6, 'gain 3 gives (3 - 1) x 100 pA');
   assert.equal(seen[surpriseAt - 1].input, 0);
+});
+
+test('the Taylor rule reads its third factor from the system like reward-modulated STDP does', () => {
+  const net = new Network(1);
+  const pre = net.poisson('cue', 10, 50, 3);
+  const post = net.lif('cells', 4, LIF);
+  // dw = 0.5 e M per step: eligibility times the modulator.
+  const rule = new TaylorRule({
+    terms: [{ powers: [0, 0, 0, 0, 1, 1, 0], coefficient: 0.5 }],
+    tauPreMs: 20,
+    tauPostMs: 20,
+    tauEligibilityMs: 200,
+    wMax: 100,
+    modulatorName: 'third',
+  });
+  const proj = net.connect(pre, post, {
+    connector: { kind: 'all-to-all' },
+    weight: 120,
+    receptor: 'exc',
+    seed: 4,
+    plasticity: rule,
+  });
+  const sys = new NeuromodulatorySystem({
+    mapping: [{ modulator: 'acetylcholine', target: 'plasticity_rate', weight: 1 }],
+    modulators: { acetylcholine: { baseline: 1 } },
+  });
+  let td: number | undefined;
+  connectNeuromodulation(net, sys, {
+    signals: () => ({ tdError: td }),
+    sources: [{ name: 'third', modulator: 'dopamine', component: 'phasic', times: ['plasticity_rate'] }],
+  });
+  const seen: [number, number][] = [];
+  net.operation(
+    () => seen.push([rule.modulator, sys.read('dopamine', 'phasic') * sys.target('plasticity_rate')]),
+    {
+      when: 'after-plasticity',
+    },
+  );
+  net.run(100);
+  const before = Float32Array.from(proj.weight);
+  td = -1;
+  net.run(1);
+  td = undefined;
+  net.run(50);
+  for (const [got, expected] of seen) close(got, expected, 1e-12, 'third factor');
+  assert.ok(
+    seen.slice(101).every(([m]) => m < 0),
+    'a dip of dopamine times plasticity rate 2',
+  );
+  close(seen[100][0], -2, 1e-12, 'the impulse: phasicGain 1 x delta -1 x plasticity rate 2');
+  const moved = proj.weight.reduce((n, w, k) => n + (w < before[k] ? 1 : 0), 0);
+  assert.ok(moved > 0, 'tagged synapses weaken under the dip');
+  assert.ok(
+    proj.weight.every((w, k) => w <= before[k]),
+    'and none strengthens',
+  );
 });
