@@ -134,3 +134,50 @@ methods:
   assert.match(r.stdout, /neuromodulated class_il: context changes found by itself/);
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Context changes found without being told/);
 });
+
+test('consolidation strength: a noradrenaline burst relaxes the replayed share after a change, then it returns', async () => {
+  const ds = await loadDataset('mnist');
+  const benchmark = splitBenchmark(ds, splitContexts(10, 2, 1));
+  const shares = async (burstConsolidation: number) => {
+    const strategy = createStrategy(
+      'neuromodulated',
+      { hidden: [32], latent: 8, refractory: 100, window: 30, snapshotEvery: 25, burstConsolidation },
+      'class',
+    ) as ContinualStrategy & { detectedAt: number[]; lastShare: number };
+    const seen: number[] = [];
+    const afterStep = strategy.afterStep!.bind(strategy);
+    strategy.afterStep = (l) => {
+      afterStep(l);
+      seen.push(strategy.lastShare);
+    };
+    new ContinualLearner(
+      benchmark,
+      {
+        scenario: 'class',
+        hidden: [32],
+        lr: 1e-3,
+        iterationsPerContext: 300,
+        batchSize: 32,
+        seed: 2,
+        evalSamples: 50,
+      },
+      strategy,
+    ).run();
+    return { seen, first: strategy.detectedAt[0] };
+  };
+  const plain = await shares(0);
+  assert.ok(plain.first >= 300 && plain.first < 320, `first change found at ${plain.first}`);
+  assert.ok(
+    plain.seen.slice(0, plain.first).every((s) => s === 0),
+    'nothing replayed before a change',
+  );
+  assert.ok(
+    plain.seen.slice(plain.first + 1, 600).every((s) => s === 0.5),
+    'd/(d+1) after one change',
+  );
+  const relaxed = await shares(1);
+  assert.equal(relaxed.first, plain.first);
+  const after = relaxed.seen.slice(relaxed.first + 1, 600);
+  assert.ok(after[0] < 0.4, `relaxed right after the change: ${after[0]}`);
+  assert.ok(after.at(-1)! > after[0] && after.at(-1)! <= 0.5, `and back toward 1/2: ${after.at(-1)}`);
+});

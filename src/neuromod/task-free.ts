@@ -32,11 +32,18 @@ const settingsSchema = z.strictObject({
   snapshotEvery: z.number().int().positive().default(100),
   /** How much a noradrenaline burst raises the classifier's learning rate (plasticity_rate's weight). */
   burstPlasticity: z.number().nonnegative().default(0.5),
+  /**
+   * How much a noradrenaline burst relaxes consolidation (the replayed share of the loss, times consolidation's
+   * value) while the new context is learned; 0 keeps the share at d/(d+1).
+   */
+  burstConsolidation: z.number().nonnegative().default(0),
 });
 
 /** What a task-free run reports: the steps (counted over the whole run) where it found a change of context. */
 export interface SwitchDetections {
   detectedAt: number[];
+  /** The replayed share of the last step's loss (0 before the first detected change). */
+  readonly lastShare: number;
 }
 
 /**
@@ -89,6 +96,13 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
             target: 'plasticity_rate',
             weight: settings.burstPlasticity,
           },
+          {
+            modulator: 'noradrenaline',
+            component: 'phasic',
+            target: 'consolidation',
+            sign: -1,
+            weight: settings.burstConsolidation,
+          },
         ],
         modulators: {
           noradrenaline: {
@@ -100,9 +114,13 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
       });
     };
 
+    let lastShare = 0;
     return {
       name: 'neuromodulated',
       detectedAt,
+      get lastShare() {
+        return lastShare;
+      },
       sampleBatch(learner) {
         init(learner);
         const batch = learner.nextBatch();
@@ -172,7 +190,7 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
               terms: distillationOver(learner, taught.model, x, rows, settings.temperature, ranges),
             },
           ],
-          share: detections / (detections + 1),
+          share: (lastShare = Math.min(1, (detections / (detections + 1)) * system!.target('consolidation'))),
         };
       },
       afterStep(learner) {
