@@ -327,3 +327,39 @@ test('retention counts only the seeds that learned the rules in between (not lea
   assert.deepEqual(s.readapted_fraction.da, [0.5, 1, 1]);
   assert.deepEqual(s.lucky_fraction.da, [0, 0, 0.5]);
 });
+
+test('gradient learner with modules: a noradrenaline burst switches module, and a returning rule finds its own again', () => {
+  const task = standardTask(200);
+  const ends = (condition: string, seed: number) => {
+    const at: number[] = [];
+    runGoNoGo({
+      task,
+      agent: (sys, s) => new GradientActorCritic(task, sys, s, { modules: 4 }),
+      neuromodulation: {
+        mapping: goNoGoMapping(),
+        modulators: goNoGoModulators(),
+        removed: removedBy(condition),
+      },
+      seed,
+      changeProbability: 0.005,
+      afterTrial(trial, agent) {
+        if ((trial.index + 1) % 200 === 0) at.push((agent as GradientActorCritic).activeModule);
+      },
+    });
+    return at;
+  };
+  const seeds = Array.from({ length: 20 }, (_, s) => s);
+  // Without noradrenaline nothing switches.
+  assert.ok(seeds.slice(0, 5).every((s) => ends('da', s).every((m) => m === 0)));
+  const withNa = seeds.map((s) => ends('all', s));
+  assert.ok(
+    withNa.every((e) => e.some((m) => m > 0)),
+    'bursts switch modules',
+  );
+  const back = withNa.filter((e) => e[3] === e[0]).length;
+  assert.ok(back >= 5, `the first rule's module is active again on its return in ${back} of 20 seeds`);
+  assert.throws(
+    () => new GradientActorCritic(task, system('all'), 0, { modules: 0 }),
+    (e: Error) => /^agent\.modules: expected an integer in \[1, 1000\], found 0$/.test(e.message),
+  );
+});
