@@ -15,6 +15,7 @@ import {
 } from '../continual/index.js';
 import type { Sequential } from '../engine/index.js';
 import { NeuromodulatorySystem } from './system.js';
+import { modulateLearningRates } from './gradient.js';
 
 const settingsSchema = z.strictObject({
   ...generatorSettings,
@@ -149,6 +150,8 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
         above = surprising ? above + 1 : 0;
         // Noradrenaline reads the surprise clipped to twice the threshold (a change is a burst, not a blow-up).
         system!.update({ surprise: Math.min(Math.max(0, z), 2 * settings.threshold) }, 1);
+        // The classifier's learning rate follows noradrenaline every step (set before this step's update).
+        modulateLearningRates(learner.optimizer, learner.model, system!);
         // The last snapshot taken before the surprise began (it is `consecutive` steps old).
         const before = snapshot && snapshot.at <= step - above ? snapshot : previous;
         if (above >= settings.consecutive && step - lastDetection > settings.refractory && before) {
@@ -172,10 +175,6 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
         return batch;
       },
       replay(learner) {
-        // The classifier's learning rate follows noradrenaline every step.
-        learner.optimizer.lrScales.clear();
-        const rate = system!.target('plasticity_rate');
-        if (rate !== 1) for (const p of learner.model.params()) learner.optimizer.lrScales.set(p.name, rate);
         if (!taught) return null;
         const rows = learner.options.batchSize;
         if (replayBuffer.length !== rows * learner.benchmark.inputSize)
