@@ -29,7 +29,7 @@ for (const condition of conditions)
         removed: removedBy(condition),
       },
       seed,
-      changeProbability: 0.005,
+      changeProbability: 0.05,
       afterTrial(trial, agent) {
         if (!lastOfBlock.includes(trial.index)) return;
         const w = agent.actor.params()[0].value; // [cues, (No-Go, Go)]

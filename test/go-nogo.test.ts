@@ -22,6 +22,7 @@ import {
   type GoNoGoTaskSpec,
   type TrialRecord,
 } from '../src/neuromod/index.js';
+import { DEFAULT_MODULE_SWITCHING, OutcomeModules } from '../src/neuromod/gonogo/modules.js';
 import { normalQuantile } from '../src/util/stats.js';
 import { Rng } from '../src/util/rng.js';
 import { runCli, tempDir } from './helpers.js';
@@ -362,4 +363,69 @@ test('gradient learner with modules: a noradrenaline burst switches module, and 
     () => new GradientActorCritic(task, system('all'), 0, { modules: 0 }),
     (e: Error) => /^agent\.modules: expected an integer in \[1, 1000\], found 0$/.test(e.message),
   );
+});
+
+test('module switching: a burst leaves a module that mispredicts, for one that fits or a new one, never during the refractory', () => {
+  // Two cues, two actions; rule 1 rewards Go (action 1) on cue 0, rule 2 on cue 1; No-Go gives 0.
+  const cue = [Uint8Array.of(1, 0), Uint8Array.of(0, 1)];
+  const outcome = (rule: number, c: number, action: number) => (action === 0 ? 0 : c === rule ? 1 : -1);
+  const m = new OutcomeModules({ ...DEFAULT_MODULE_SWITCHING, modules: 3, switchRefractory: 10 }, 2, 2);
+  const trial = (rule: number, t: number, burst = false) =>
+    m.observe(cue[t % 2], 1, outcome(rule, t % 2, 1), burst);
+  // Early bursts do nothing: the first module is still in its refractory trials.
+  for (let t = 0; t < 9; t++) assert.equal(trial(0, t, true), 'stayed');
+  for (let t = 9; t < 40; t++) trial(0, t);
+  // A burst while the module still predicts well keeps it.
+  assert.equal(trial(0, 40, true), 'stayed');
+  assert.equal(m.active, 0);
+  // The rule changes: a burst at the first mispredicted trial creates a module.
+  assert.equal(trial(1, 41, true), 'created');
+  assert.equal(m.active, 1);
+  assert.equal(m.used, 2);
+  for (let t = 42; t < 80; t++) trial(1, t);
+  // The first rule returns: a burst finds module 0, which fits the recent trials.
+  for (let t = 80; t < 88; t++) trial(0, t);
+  assert.equal(trial(0, 88, true), 'returned');
+  assert.equal(m.active, 0);
+  assert.ok(
+    m.expected(0, cue[0], 1) > 0.8 && m.expected(0, cue[1], 1) < -0.5,
+    'module 0 kept the first rule',
+  );
+  assert.throws(
+    () => new OutcomeModules({ ...DEFAULT_MODULE_SWITCHING, switchRefractory: -1 }, 2, 2),
+    /agent\.switchRefractory: expected an integer in \[0, 1000000\], found -1/,
+  );
+  assert.throws(
+    () => new OutcomeModules({ ...DEFAULT_MODULE_SWITCHING, switchFit: 0 }, 2, 2),
+    /agent\.switchFit: expected a positive number, found 0/,
+  );
+});
+
+test("spiking learner with modules: only the active module's cue pools fire, and a burst switches them", () => {
+  const task = standardTask(60);
+  let seen = 0;
+  const switched = new Set<number>();
+  runGoNoGo({
+    task,
+    agent: (sys, s) => new SpikingActorCritic(task, sys, s, { modules: 3 }),
+    neuromodulation: { mapping: goNoGoMapping(), modulators: goNoGoModulators() },
+    seed: 2,
+    changeProbability: 0.05,
+    afterTrial(trial, agent) {
+      const a = agent as SpikingActorCritic;
+      switched.add(a.activeModule);
+      if (trial.index % 20 !== 0) return;
+      // Between trials every pool of the active module is at its off rate, every other module's silent.
+      const rates = (a.net.groups.find((g) => g.name === 'cues') as unknown as { rateHz: Float32Array })
+        .rateHz;
+      const pool = rates.length / 3;
+      rates.forEach((r, i) => {
+        const active = Math.floor(i / pool) === a.activeModule;
+        assert.equal(r, active ? a.params.cueOffRateHz : 0);
+      });
+      seen++;
+    },
+  });
+  assert.ok(seen > 0);
+  assert.ok(switched.size > 1, `modules used: ${[...switched].join(', ')}`);
 });

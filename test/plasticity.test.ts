@@ -482,3 +482,54 @@ test('structural plasticity prunes weak synapses and regrows to the budget, and 
   assert.equal(stdp.traces.length, proj.synapseCount, 'eligibility follows the rewired synapses');
   assert.throws(() => proj.rewire(new Uint8Array(3), []), /keep has 3 entries, projection has 300/);
 });
+
+test('reward-modulated STDP visits only tagged synapses: the same weights and tags as the dense update', () => {
+  // The reference decays every tag and applies M e to every synapse each step, as the rule's equations read.
+  class DenseRewardModulatedStdp extends RewardModulatedStdp {
+    protected override beforePairing(): void {
+      const d = Math.exp(-this.attached.dtMs / this.tauEligibilityMs);
+      const e = this.traces;
+      for (let k = 0; k < e.length; k++) e[k] *= d;
+    }
+    protected override afterPairing(): void {
+      const w = this.attached.weight;
+      const e = this.traces;
+      const k0 = this.eta * this.modulator * this.attached.dtMs;
+      for (let k = 0; k < e.length; k++) w[k] = Math.min(this.p.wMax, Math.max(0, w[k] + k0 * e[k]));
+    }
+  }
+  const run = (Rule: typeof RewardModulatedStdp, aMinus: number) => {
+    const net = new Network(0.5);
+    const pre = net.poisson('pre', 30, 20, 7);
+    const post = net.lif('post', 10, SLOW_LIF);
+    const rule = new Rule({ aPlus: 0.02, aMinus, tauPlusMs: 20, tauMinusMs: 20, wMax: 1 }, 100, 0.5);
+    const proj = net.connect(pre, post, {
+      connector: { kind: 'fixed-probability', p: 0.5 },
+      weight: (r) => r.float(),
+      receptor: 'exc',
+      seed: 3,
+      plasticity: rule,
+    });
+    const w0 = Array.from(proj.weight);
+    const rng = new Rng(11);
+    for (let s = 0; s < 400; s++) {
+      post.inputPa.fill(rng.float() < 0.2 ? 5000 : 0);
+      // A modulator that changes sign, and tags zeroed from outside now and then (as a learner ends a trial).
+      rule.modulator = Math.sin(s / 15);
+      if (s % 150 === 149) rule.traces.fill(0);
+      net.run(0.5);
+    }
+    return { w0, w: Array.from(proj.weight), e: Array.from(rule.traces) };
+  };
+  for (const aMinus of [0, 0.021]) {
+    const sparse = run(RewardModulatedStdp, aMinus);
+    const dense = run(DenseRewardModulatedStdp, aMinus);
+    assert.ok(
+      sparse.e.some((v) => v !== 0),
+      'tags left at the end',
+    );
+    assert.ok(sparse.w.filter((v, k) => v !== sparse.w0[k]).length > 20, 'weights learned');
+    assert.deepEqual(sparse.w, dense.w, `weights, aMinus ${aMinus}`);
+    assert.deepEqual(sparse.e, dense.e, `tags, aMinus ${aMinus}`);
+  }
+});

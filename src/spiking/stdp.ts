@@ -104,7 +104,8 @@ export class PairStdp implements PlasticityRule {
     for (let i = 0; i < xPre.length; i++) xPre[i] *= this.decayPre;
     for (let j = 0; j < xPost.length; j++) xPost[j] *= this.decayPost;
     const soft = bounds === 'multiplicative';
-    for (let s = 0; s < preSpikes.length; s++) {
+    // Without depression (aMinus 0) pre spikes change nothing: no loop over their synapses.
+    for (let s = 0; aMinus !== 0 && s < preSpikes.length; s++) {
       const i = preSpikes[s];
       for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++) {
         const dw = aMinus * xPost[proj.post[k]] * (soft ? w[k] / wMax : 1);
@@ -165,9 +166,14 @@ export class RewardModulatedStdp extends PairStdp implements ModulatedRule {
   /** The third factor, read every step: set by the network from the subscribed signal (or by hand). */
   modulator = 0;
   readonly modulatorNames: readonly string[];
-  private eligibility = new Float32Array(0);
+  private eligibility: Float32Array = new Float32Array(0);
   private decayEligibility = 1;
   private seenVersion = 0;
+  // The synapses whose eligibility may be nonzero (every other is exactly 0): decay and the weight update visit
+  // only these, so a step costs the tagged synapses, not the projection.
+  private tagged = new Int32Array(0);
+  private isTagged = new Uint8Array(0);
+  private taggedCount = 0;
 
   constructor(
     params: PairStdpParameters,
@@ -188,37 +194,71 @@ export class RewardModulatedStdp extends PairStdp implements ModulatedRule {
   override attach(projection: Projection): void {
     super.attach(projection);
     requireTimeConstant('rstdp', 'tauEligibilityMs', this.tauEligibilityMs, projection.dtMs);
-    this.eligibility = new Float32Array(projection.synapseCount);
+    this.resetEligibility(new Float32Array(projection.synapseCount));
     this.decayEligibility = Math.exp(-projection.dtMs / this.tauEligibilityMs);
   }
 
-  /** Eligibility of every synapse (read-only view for monitors and tests). */
+  /**
+   * Eligibility of every synapse (a view for monitors and tests). Writes may only scale or zero entries: a synapse
+   * the rule has not tagged is not visited, so a value written there would be ignored.
+   */
   get traces(): Float32Array {
     return this.eligibility;
   }
 
   protected override change(k: number, dw: number): void {
+    if (dw === 0) return;
     this.eligibility[k] += dw;
+    if (this.isTagged[k] === 0) {
+      this.isTagged[k] = 1;
+      this.tagged[this.taggedCount++] = k;
+    }
+  }
+
+  /** Takes `e` as the eligibility and tags its nonzero entries. */
+  private resetEligibility(e: Float32Array): void {
+    this.eligibility = e;
+    this.tagged = new Int32Array(e.length);
+    this.isTagged = new Uint8Array(e.length);
+    this.taggedCount = 0;
+    for (let k = 0; k < e.length; k++)
+      if (e[k] !== 0) {
+        this.isTagged[k] = 1;
+        this.tagged[this.taggedCount++] = k;
+      }
   }
 
   protected override beforePairing(): void {
     // A rewired projection has new synapses: their tags start at zero (kept synapses lose theirs too).
     if (this.seenVersion !== this.attached.version) {
-      this.eligibility = new Float32Array(this.attached.synapseCount);
+      this.resetEligibility(new Float32Array(this.attached.synapseCount));
       this.seenVersion = this.attached.version;
     }
-    const e = this.eligibility;
-    for (let k = 0; k < e.length; k++) e[k] *= this.decayEligibility;
+    // Decay the tagged synapses; one that reached exactly 0 (or was zeroed from outside) leaves the list.
+    const { eligibility: e, tagged, isTagged } = this;
+    const decay = this.decayEligibility;
+    let kept = 0;
+    for (let t = 0; t < this.taggedCount; t++) {
+      const k = tagged[t];
+      const v = (e[k] *= decay);
+      if (v !== 0) tagged[kept++] = k;
+      else isTagged[k] = 0;
+    }
+    this.taggedCount = kept;
   }
 
   protected override afterPairing(): void {
     if (this.modulator === 0) return;
     const proj = this.attached;
     const w = proj.weight;
-    const e = this.eligibility;
+    const { eligibility: e, tagged } = this;
     const k0 = this.eta * this.modulator * proj.dtMs;
     const wMax = this.p.wMax;
-    for (let k = 0; k < e.length; k++) w[k] = Math.min(wMax, Math.max(0, w[k] + k0 * e[k]));
+    // An untagged synapse has e = 0: its weight would not change.
+    for (let t = 0; t < this.taggedCount; t++) {
+      const k = tagged[t];
+      w[k] = Math.min(wMax, Math.max(0, w[k] + k0 * e[k]));
+    }
   }
 
   override describe(): KindDescription {
@@ -246,8 +286,8 @@ export class RewardModulatedStdp extends PairStdp implements ModulatedRule {
     const seen = stateNumber(state, 'seenVersion', where, 'count');
     // Eligibility of a projection rewired since the last step is stale: the next step starts it over.
     const n = seen === this.attached.version ? this.attached.synapseCount : null;
-    this.eligibility = Float32Array.from(
-      stateArray(state, 'eligibility', 'float32', n, where, 'the synapse count'),
+    this.resetEligibility(
+      Float32Array.from(stateArray(state, 'eligibility', 'float32', n, where, 'the synapse count')),
     );
     this.seenVersion = seen;
     this.modulator = stateNumber(state, 'modulator', where, 'any');

@@ -7,43 +7,35 @@ import type { NeuromodulatorySystem } from '../system.js';
 import type { LearnerSignals } from '../signals.js';
 import type { GoNoGoAgent } from './agent.js';
 import type { GoNoGoTaskSpec, Trial } from './task.js';
+import {
+  DEFAULT_MODULE_SWITCHING,
+  noradrenalineBurst,
+  OutcomeModules,
+  type ModuleSwitchingParameters,
+} from './modules.js';
 
-export interface GradientAgentParameters {
+export interface GradientAgentParameters extends ModuleSwitchingParameters {
   /** Hidden units of actor and critic (0: linear in the cues, each cue's association learned on its own). */
   hidden: number;
   lrActor: number;
   lrCritic: number;
   /** The update's duration on the modulators' clock (ms per trial). */
   msPerTrial: number;
-  /**
-   * Modules (1: none). With more, each module is an actor, a critic and an outcome model, and a noradrenaline burst
-   * (a surprise above noradrenaline's threshold) switches to the module whose outcome model best predicts the last
-   * `switchWindow` trials, if its mean squared error is below `switchFit`, or else to a module not used yet (after
-   * Barry & Gerstner 2024: more modules than rules keep the old rules).
-   */
-  modules: number;
-  switchWindow: number;
-  switchFit: number;
-  /** The outcome models' learning rate (delta rule on the outcome of each cue and action). */
-  outcomeLr: number;
 }
 
+/** With `modules` above 1, each module is an actor and a critic (see `ModuleSwitchingParameters`). */
 export const DEFAULT_GRADIENT_AGENT: GradientAgentParameters = {
   hidden: 0,
   lrActor: 0.3,
   lrCritic: 0.1,
   msPerTrial: 700,
-  modules: 1,
-  switchWindow: 8,
-  switchFit: 0.3,
-  outcomeLr: 0.2,
+  ...DEFAULT_MODULE_SWITCHING,
 };
 
-/** One module: an actor and a critic, and what it has learned to expect of each cue and action. */
+/** One module's networks. */
 interface Module {
   actor: Sequential;
   critic: Sequential;
-  outcome: Float64Array;
 }
 
 /**
@@ -60,10 +52,9 @@ export class GradientActorCritic implements GoNoGoAgent {
   readonly params: GradientAgentParameters;
   private readonly cueIndex = new Map<string, number>();
   private readonly modules: Module[] = [];
-  private active = 0;
+  private readonly switching: OutcomeModules;
   private readonly init: Rng;
   private readonly hidden: number[];
-  private readonly recent: { x: Float32Array; action: number; outcome: number }[] = [];
   private readonly actorOptimizer: Optimizer;
   private readonly criticOptimizer: Optimizer;
   private readonly rng: Rng;
@@ -85,14 +76,9 @@ export class GradientActorCritic implements GoNoGoAgent {
     this.init = new Rng(seed, 91);
     if (!(Number.isInteger(p.hidden) && p.hidden >= 0))
       throw new ConfigError('agent.hidden', `expected an integer >= 0, found ${p.hidden}`);
-    for (const key of ['modules', 'switchWindow'] as const)
-      if (!(Number.isInteger(p[key]) && p[key] >= 1 && p[key] <= 1000))
-        throw new ConfigError(`agent.${key}`, `expected an integer in [1, 1000], found ${p[key]}`);
-    for (const key of ['switchFit', 'outcomeLr'] as const)
-      if (!(p[key] > 0 && Number.isFinite(p[key])))
-        throw new ConfigError(`agent.${key}`, `expected a positive number, found ${p[key]}`);
     this.hidden = p.hidden > 0 ? [p.hidden] : [];
     this.modules.push(this.newModule());
+    this.switching = new OutcomeModules(p, this.cueIndex.size, 2);
     this.actorBias = this.actor.params().at(-1)!.name;
     this.actorOptimizer = new SGD({ lr: p.lrActor });
     this.criticOptimizer = new SGD({ lr: p.lrCritic });
@@ -105,46 +91,21 @@ export class GradientActorCritic implements GoNoGoAgent {
     return {
       actor: mlp([this.cueIndex.size], this.hidden, 2, 0).init(this.init),
       critic: mlp([this.cueIndex.size], this.hidden, 1, 0).init(this.init),
-      outcome: new Float64Array(this.cueIndex.size * 2),
     };
   }
 
   /** The active module's actor (and critic). */
   get actor(): Sequential {
-    return this.modules[this.active].actor;
+    return this.modules[this.switching.active].actor;
   }
 
   private get critic(): Sequential {
-    return this.modules[this.active].critic;
+    return this.modules[this.switching.active].critic;
   }
 
   /** Which module acts (0 without modules). */
   get activeModule(): number {
-    return this.active;
-  }
-
-  private expectedOutcome(m: Module, x: Float32Array, action: number): number {
-    let e = 0;
-    for (let i = 0; i < x.length; i++) if (x[i] !== 0) e += m.outcome[2 * i + action];
-    return e;
-  }
-
-  /** After a burst: the module that best predicts the recent outcomes, or one not used yet. */
-  private switchModule(): void {
-    let best = -1;
-    let bestError = Infinity;
-    this.modules.forEach((m, k) => {
-      if (k === this.active) return;
-      let error = 0;
-      for (const t of this.recent) error += (t.outcome - this.expectedOutcome(m, t.x, t.action)) ** 2;
-      error /= this.recent.length;
-      if (error < bestError) [best, bestError] = [k, error];
-    });
-    if (best >= 0 && bestError < this.params.switchFit) this.active = best;
-    else if (this.modules.length < this.params.modules) {
-      this.modules.push(this.newModule());
-      this.active = this.modules.length - 1;
-    }
+    return this.switching.active;
   }
 
   private forward(model: Sequential, training: boolean): Float32Array {
@@ -194,17 +155,14 @@ export class GradientActorCritic implements GoNoGoAgent {
 
   /** The active module's outcome model learns the outcome; a noradrenaline burst may switch modules. */
   private afterOutcome(signals: LearnerSignals): void {
-    const outcome = (signals.reward ?? 0) - (signals.punishment ?? 0);
-    const x = Float32Array.from(this.x, (v) => (v !== 0 ? 1 : 0));
-    const m = this.modules[this.active];
-    const error = outcome - this.expectedOutcome(m, x, this.last!.action);
-    for (let i = 0; i < x.length; i++)
-      if (x[i] !== 0) m.outcome[2 * i + this.last!.action] += this.params.outcomeLr * error;
-    this.recent.push({ x, action: this.last!.action, outcome });
-    if (this.recent.length > this.params.switchWindow) this.recent.shift();
-    const na = this.system.modulators.get('noradrenaline')!;
-    if (!this.system.removed.has('noradrenaline') && (signals.surprise ?? 0) > na.params.surpriseThreshold)
-      this.switchModule();
+    const present = Uint8Array.from(this.x, (v) => (v !== 0 ? 1 : 0));
+    const change = this.switching.observe(
+      present,
+      this.last!.action,
+      (signals.reward ?? 0) - (signals.punishment ?? 0),
+      noradrenalineBurst(this.system, signals),
+    );
+    if (change === 'created') this.modules.push(this.newModule());
   }
 
   /** The policy of the last `act`: [P(No-Go), P(Go)]. */

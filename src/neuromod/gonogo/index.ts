@@ -12,3 +12,11 @@ export {
 export { runGoNoGo, type GoNoGoRunOptions, type GoNoGoRunResult, type ModulationTrace } from './run.js';
 export { removedBy, ablationConditions } from './conditions.js';
 export { goNoGoMapping, goNoGoModulators } from './presets.js';
+export {
+  OutcomeModules,
+  DEFAULT_MODULE_SWITCHING,
+  noradrenalineBurst,
+  validateModuleSwitching,
+  type ModuleSwitchingParameters,
+  type ModuleChange,
+} from './modules.js';

@@ -24,7 +24,7 @@ export const goNoGoMapping = (): MappingEntry[] => [
 /** Time constants in ms of trial time (a trial is decision plus learning window, 700 ms by default). */
 export const goNoGoModulators = (): Record<string, Partial<ModulatorParameters>> => ({
   dopamine: { tauPhasicMs: 200, tauTonicMs: 10_000 },
-  noradrenaline: { tauPhasicMs: 20_000, phasicGain: 0.1, surpriseThreshold: 5 },
+  noradrenaline: { tauPhasicMs: 20_000, phasicGain: 0.1, surpriseThreshold: 3 },
   acetylcholine: { tauTonicMs: 10_000, tauPhasicMs: 2_000 },
   serotonin: { tauTonicMs: 10_000, tauPhasicMs: 2_000 },
 });

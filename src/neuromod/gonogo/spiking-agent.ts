@@ -12,9 +12,19 @@ import type { NeuromodulatorySystem } from '../system.js';
 import type { LearnerSignals } from '../signals.js';
 import type { GoNoGoAgent } from './agent.js';
 import { GO, NO_GO, type GoNoGoTaskSpec, type Trial } from './task.js';
+import {
+  DEFAULT_MODULE_SWITCHING,
+  noradrenalineBurst,
+  OutcomeModules,
+  type ModuleSwitchingParameters,
+} from './modules.js';
 
 /** The spiking actor-critic's sizes, rates, weights and learning parameters (times in ms, currents in pA). */
-export interface SpikingAgentParameters {
+/**
+ * With `modules` above 1, each module has its own cue pools (and so its own cue synapses onto actor and critic);
+ * only the active module's pools fire, so a switch gates the cues onto another set of associations.
+ */
+export interface SpikingAgentParameters extends ModuleSwitchingParameters {
   neuronsPerCue: number;
   cueOnRateHz: number;
   cueOffRateHz: number;
@@ -90,6 +100,7 @@ export const DEFAULT_SPIKING_AGENT: SpikingAgentParameters = {
     tauExcMs: 5,
     tauInhMs: 10,
   },
+  ...DEFAULT_MODULE_SWITCHING,
 };
 
 /** The exploration drive outside the decision window. */
@@ -123,6 +134,9 @@ export class SpikingActorCritic implements GoNoGoAgent {
   private readonly drive = { go: 0, noGo: 0 };
   private counting = false;
   private counts = { go: 0, noGo: 0, criticUp: 0, criticDown: 0 };
+  private readonly switching: OutcomeModules;
+  private readonly shown: Uint8Array;
+  private lastAction = NO_GO;
 
   constructor(
     task: GoNoGoTaskSpec,
@@ -138,7 +152,15 @@ export class SpikingActorCritic implements GoNoGoAgent {
     this.explore = new Rng(seed, 73);
     const net = (this.net = new Network(1));
     [...task.cues.visual, ...task.cues.auditory].forEach((c, i) => this.cueIndex.set(c, i));
-    this.cues = net.poisson('cues', this.cueIndex.size * p.neuronsPerCue, p.cueOffRateHz, rng.int(2 ** 31));
+    this.switching = new OutcomeModules(p, this.cueIndex.size, 2);
+    this.shown = new Uint8Array(this.cueIndex.size);
+    this.cues = net.poisson(
+      'cues',
+      this.cueIndex.size * p.neuronsPerCue * p.modules,
+      p.cueOffRateHz,
+      rng.int(2 ** 31),
+    );
+    this.silenceCues();
     this.go = net.lif('go', p.actorExcitatory, p.lif);
     this.noGo = net.lif('nogo', p.actorExcitatory, p.lif);
     const criticLif = { ...p.lif, biasCurrentPa: p.criticBiasPa };
@@ -250,11 +272,15 @@ export class SpikingActorCritic implements GoNoGoAgent {
     }
     for (const r of Object.values(this.rules)) r.traces.fill(0);
     const rates = this.cues.rateHz;
-    rates.fill(p.cueOffRateHz);
+    const pool = this.cueIndex.size * p.neuronsPerCue;
+    const first = this.switching.active * pool;
+    this.silenceCues();
+    this.shown.fill(0);
     const show = (cue: string, missed: boolean) => {
       if (missed) return;
       const i = this.cueIndex.get(cue)!;
-      rates.fill(p.cueOnRateHz, i * p.neuronsPerCue, (i + 1) * p.neuronsPerCue);
+      this.shown[i] = 1;
+      rates.fill(p.cueOnRateHz, first + i * p.neuronsPerCue, first + (i + 1) * p.neuronsPerCue);
     };
     show(trial.visual, trial.missed.visual);
     show(trial.auditory, trial.missed.auditory);
@@ -265,19 +291,41 @@ export class SpikingActorCritic implements GoNoGoAgent {
     this.counting = true;
     this.net.run(p.decisionMs);
     this.counting = false;
-    const action = this.counts.go > this.counts.noGo ? GO : NO_GO;
+    const action = (this.lastAction = this.counts.go > this.counts.noGo ? GO : NO_GO);
     // Credit goes to the chosen action only.
     (action === GO ? this.rules.noGo : this.rules.go).traces.fill(0);
     const netHz =
       ((this.counts.criticUp - this.counts.criticDown) / p.criticExcitatory / p.decisionMs) * 1000;
     const value = Math.max(-1, Math.min(1, netHz / p.valueScaleHz));
-    rates.fill(p.cueOffRateHz);
+    this.silenceCues();
     return { action, value };
   }
 
   learn(signals: LearnerSignals): void {
     this.pending = signals;
     this.net.run(this.params.learningMs);
+    if (this.params.modules === 1) return;
+    const change = this.switching.observe(
+      this.shown,
+      this.lastAction,
+      (signals.reward ?? 0) - (signals.punishment ?? 0),
+      noradrenalineBurst(this.system, signals),
+    );
+    if (change !== 'stayed') this.silenceCues();
+  }
+
+  /** Which module's cue pools fire (0 without modules). */
+  get activeModule(): number {
+    return this.switching.active;
+  }
+
+  /** Every cue pool of the active module at its off rate, the other modules' silent. */
+  private silenceCues(): void {
+    const p = this.params;
+    const pool = this.cueIndex.size * p.neuronsPerCue;
+    const rates = this.cues.rateHz;
+    rates.fill(0);
+    rates.fill(p.cueOffRateHz, this.switching.active * pool, (this.switching.active + 1) * pool);
   }
 
   /** Spike counts of the last decision window (for calibration and tests). */
