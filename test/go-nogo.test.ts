@@ -274,6 +274,16 @@ test('bad Go/No-Go files are refused before any work, naming the entry', async (
       'changeProbability: 0.005\nagents: { spiking: { etaActr: 1 } }',
       /agents\.spiking\.etaActr: expected one of neuronsPerCue/,
     ],
+    [
+      'changeProbability: 0.005',
+      'changeProbability: 0.005\nagents: { gradient: { modules: 0 } }',
+      /agents\.gradient\.modules: expected an integer in \[1, 1000\], found 0/,
+    ],
+    [
+      'changeProbability: 0.005',
+      'changeProbability: 0.005\nquick: { seeds: [0], trialsPerBlock: 10, conditions: [da, calm] }',
+      /quick\.conditions\.1: expected all, da, da_na/,
+    ],
   ];
   for (const [from, to, message] of cases) {
     const file = join(dir, 'bad.yaml');

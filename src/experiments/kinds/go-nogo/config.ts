@@ -10,6 +10,8 @@ import {
   removedBy,
   validateTask,
   type MappingEntry,
+  validateModuleSwitching,
+  type ModuleSwitchingParameters,
 } from '../../../neuromod/index.js';
 import { ConfigError } from '../../../util/errors.js';
 
@@ -55,7 +57,12 @@ export const goNoGoSchema = z
       })
       .default({ spiking: {}, gradient: {} }),
     quick: z
-      .strictObject({ seeds: z.array(z.number().int().min(0)).min(1), trialsPerBlock: positiveInt })
+      .strictObject({
+        seeds: z.array(z.number().int().min(0)).min(1),
+        trialsPerBlock: positiveInt,
+        /** The conditions --quick runs (default: all of the file's). */
+        conditions: z.array(z.string()).min(1).optional(),
+      })
       .optional(),
   })
   .superRefine((cfg, ctx) => {
@@ -63,13 +70,16 @@ export const goNoGoSchema = z
     refineWith(ctx, [], () => validateTask(cfg.task, 'task'));
     cfg.conditions.forEach((c, i) => refineWith(ctx, [], () => removedBy(c, `conditions[${i}]`)));
     refineDistinct(ctx, cfg.conditions, 'conditions', 'condition');
+    cfg.quick?.conditions?.forEach((c, i) =>
+      refineWith(ctx, [], () => removedBy(c, `quick.conditions.${i}`)),
+    );
     refineDistinct(ctx, cfg.seeds, 'seeds', 'seed');
     refineDistinct(ctx, cfg.learners, 'learners', 'learner');
     refineWith(ctx, [], () => new NeuromodulatorySystem(neuromodulationOf(cfg, 'all')));
     for (const [learner, defaults] of [
       ['spiking', DEFAULT_SPIKING_AGENT],
       ['gradient', DEFAULT_GRADIENT_AGENT],
-    ] as const)
+    ] as const) {
       for (const key of Object.keys(cfg.agents[learner]))
         if (!(key in defaults))
           ctx.addIssue({
@@ -77,6 +87,13 @@ export const goNoGoSchema = z
             path: ['agents', learner, key],
             message: `expected one of ${Object.keys(defaults).join(', ')}; found an unknown parameter`,
           });
+      refineWith(ctx, [], () =>
+        validateModuleSwitching(
+          { ...defaults, ...(cfg.agents[learner] as Partial<ModuleSwitchingParameters>) },
+          `agents.${learner}`,
+        ),
+      );
+    }
   });
 
 export type GoNoGoConfig = z.output<typeof goNoGoSchema>;

@@ -3,13 +3,14 @@ import { goNoGoSchema, type GoNoGoConfig } from './config.js';
 import { goNoGoView } from './report-view.js';
 import { runGoNoGoGrid, summarizeGoNoGoRun, type GoNoGoSummary } from './run.js';
 
-/** `run --quick`: fewer seeds and shorter blocks. */
+/** `run --quick`: fewer seeds, shorter blocks and, when the file says so, fewer conditions. */
 export function quickGoNoGo(cfg: GoNoGoConfig): GoNoGoConfig {
   const q = cfg.quick ?? { seeds: cfg.seeds.slice(0, 3), trialsPerBlock: 60 };
   return {
     ...cfg,
     name: `${cfg.name}-quick`,
     seeds: q.seeds,
+    conditions: q.conditions ?? cfg.conditions,
     task: { ...cfg.task, blocks: cfg.task.blocks.map((b) => ({ ...b, trials: q.trialsPerBlock })) },
     luckyWithin: Math.min(cfg.luckyWithin, q.trialsPerBlock),
   };
