@@ -19,9 +19,9 @@ import {
   type ModuleSwitchingParameters,
 } from './modules.js';
 
-/** The spiking actor-critic's sizes, rates, weights and learning parameters (times in ms, currents in pA). */
 /**
- * With `modules` above 1, each module has its own cue pools (and so its own cue synapses onto actor and critic);
+ * The spiking actor-critic's sizes, rates, weights and learning parameters (times in ms, currents in pA). With
+ * `modules` above 1, each module has its own cue pools (and so its own cue synapses onto actor and critic);
  * only the active module's pools fire, so a switch gates the cues onto another set of associations.
  */
 export interface SpikingAgentParameters extends ModuleSwitchingParameters {
