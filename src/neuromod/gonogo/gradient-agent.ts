@@ -7,12 +7,7 @@ import type { NeuromodulatorySystem } from '../system.js';
 import type { LearnerSignals } from '../signals.js';
 import type { GoNoGoAgent } from './agent.js';
 import type { GoNoGoTaskSpec, Trial } from './task.js';
-import {
-  DEFAULT_MODULE_SWITCHING,
-  noradrenalineBurst,
-  OutcomeModules,
-  type ModuleSwitchingParameters,
-} from './modules.js';
+import { DEFAULT_MODULE_SWITCHING, OutcomeModules, type ModuleSwitchingParameters } from './modules.js';
 
 export interface GradientAgentParameters extends ModuleSwitchingParameters {
   /** Hidden units of actor and critic (0: linear in the cues, each cue's association learned on its own). */
@@ -156,12 +151,7 @@ export class GradientActorCritic implements GoNoGoAgent {
   /** The active module's outcome model learns the outcome; a noradrenaline burst may switch modules. */
   private afterOutcome(signals: LearnerSignals): void {
     const present = Uint8Array.from(this.x, (v) => (v !== 0 ? 1 : 0));
-    const change = this.switching.observe(
-      present,
-      this.last!.action,
-      (signals.reward ?? 0) - (signals.punishment ?? 0),
-      noradrenalineBurst(this.system, signals),
-    );
+    const change = this.switching.observeTrial(present, this.last!.action, signals, this.system);
     if (change === 'created') this.modules.push(this.newModule());
   }
 

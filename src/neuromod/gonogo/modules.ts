@@ -107,6 +107,20 @@ export class OutcomeModules {
     return burst ? this.switchModule() : 'stayed';
   }
 
+  /**
+   * `observe` from a trial's signals: the outcome is reward minus punishment, and a burst is a surprise above
+   * noradrenaline's threshold with noradrenaline present.
+   */
+  observeTrial(
+    present: Uint8Array,
+    action: number,
+    signals: LearnerSignals,
+    system: NeuromodulatorySystem,
+  ): ModuleChange {
+    const outcome = (signals.reward ?? 0) - (signals.punishment ?? 0);
+    return this.observe(present, action, outcome, noradrenalineBurst(system, signals));
+  }
+
   /** The module other than the active one with the least mean squared error on `trials`. */
   private bestOther(trials: readonly Observation[]): { module: number; error: number } {
     let best = { module: -1, error: Infinity };

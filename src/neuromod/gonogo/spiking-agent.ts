@@ -12,12 +12,7 @@ import type { NeuromodulatorySystem } from '../system.js';
 import type { LearnerSignals } from '../signals.js';
 import type { GoNoGoAgent } from './agent.js';
 import { GO, NO_GO, type GoNoGoTaskSpec, type Trial } from './task.js';
-import {
-  DEFAULT_MODULE_SWITCHING,
-  noradrenalineBurst,
-  OutcomeModules,
-  type ModuleSwitchingParameters,
-} from './modules.js';
+import { DEFAULT_MODULE_SWITCHING, OutcomeModules, type ModuleSwitchingParameters } from './modules.js';
 
 /**
  * The spiking actor-critic's sizes, rates, weights and learning parameters (times in ms, currents in pA). With
@@ -305,12 +300,7 @@ export class SpikingActorCritic implements GoNoGoAgent {
     this.pending = signals;
     this.net.run(this.params.learningMs);
     if (this.params.modules === 1) return;
-    const change = this.switching.observe(
-      this.shown,
-      this.lastAction,
-      (signals.reward ?? 0) - (signals.punishment ?? 0),
-      noradrenalineBurst(this.system, signals),
-    );
+    const change = this.switching.observeTrial(this.shown, this.lastAction, signals, this.system);
     if (change !== 'stayed') this.silenceCues();
   }
 
