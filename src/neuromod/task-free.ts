@@ -25,6 +25,11 @@ const settingsSchema = z.strictObject({
   threshold: z.number().positive().default(4),
   /** ...and this many times the mean... */
   ratio: z.number().min(1).default(2),
+  /**
+   * ...and at least this many nats above the mean: near zero loss a few hard examples are many standard deviations
+   * and ratios away, while a new context's unseen classes or pairings cost far more than this.
+   */
+  minRise: z.number().nonnegative().default(0.3),
   /** ...for this many steps in a row: then the context has changed. */
   consecutive: z.number().int().positive().default(3),
   /** Steps after a detected change in which no other is detected (the new context is being learned). */
@@ -50,8 +55,8 @@ export interface SwitchDetections {
 /**
  * Task-free generative replay driven by a noradrenaline-like surprise: the learner is never told when the context
  * changes. Each step it scores the current batch's loss against a moving window of past losses (mean and standard
- * deviation over about `window` steps); `consecutive` batches above mean + threshold x std and above ratio x mean
- * mean the data changed. The surprise (in standard deviations) drives noradrenaline, whose burst raises the
+ * deviation over about `window` steps); `consecutive` batches above mean + threshold x std, above ratio x mean and
+ * more than minRise nats above the mean mean the data changed. The surprise (in standard deviations) drives noradrenaline, whose burst raises the
  * classifier's learning rate for a while (plasticity_rate). At a detected change the method consolidates: the
  * classifier and the generator as they were at the last snapshot before the surprise become the teacher and the
  * replay generator, and from then on a generated batch with the teacher's soft targets is replayed with share
@@ -146,7 +151,8 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
         const loss = termsLoss(learner.logits(batch.x, batch.rows), batch.rows, learner.outputs, batch.terms);
         const std = Math.sqrt(variance);
         const z = Number.isFinite(mean) && std > 0 ? (loss - mean) / std : 0;
-        const surprising = z > settings.threshold && loss > settings.ratio * mean;
+        const surprising =
+          z > settings.threshold && loss > settings.ratio * mean && loss - mean > settings.minRise;
         above = surprising ? above + 1 : 0;
         // Noradrenaline reads the surprise clipped to twice the threshold (a change is a burst, not a blow-up).
         system!.update({ surprise: Math.min(Math.max(0, z), 2 * settings.threshold) }, 1);
