@@ -35,3 +35,9 @@ export {
 export { modulateLearningRates, softmaxPolicy, sampleIndex } from './gradient.js';
 export * from './gonogo/index.js';
 export { neuromodulatedReplay, type SwitchDetections } from './task-free.js';
+export {
+  LossChangeDetector,
+  DEFAULT_LOSS_CHANGE,
+  type LossChangeSettings,
+  type LossReading,
+} from './loss-change.js';

@@ -16,24 +16,25 @@ import {
 import type { Sequential } from '../engine/index.js';
 import { NeuromodulatorySystem } from './system.js';
 import { modulateLearningRates } from './gradient.js';
+import { DEFAULT_LOSS_CHANGE, LossChangeDetector } from './loss-change.js';
 
 const settingsSchema = z.strictObject({
   ...generatorSettings,
   /** Steps of the loss statistics' moving window (an exponential average over about this many steps). */
-  window: z.number().int().min(2).default(50),
+  window: z.number().int().min(2).default(DEFAULT_LOSS_CHANGE.window),
   /** A batch is surprising when its loss is this many standard deviations above the window's mean... */
-  threshold: z.number().positive().default(4),
+  threshold: z.number().positive().default(DEFAULT_LOSS_CHANGE.threshold),
   /** ...and this many times the mean... */
-  ratio: z.number().min(1).default(2),
+  ratio: z.number().min(1).default(DEFAULT_LOSS_CHANGE.ratio),
   /**
    * ...and at least this many nats above the mean: near zero loss a few hard examples are many standard deviations
    * and ratios away, while a new context's unseen classes or pairings cost far more than this.
    */
-  minRise: z.number().nonnegative().default(0.3),
+  minRise: z.number().nonnegative().default(DEFAULT_LOSS_CHANGE.minRise),
   /** ...for this many steps in a row: then the context has changed. */
-  consecutive: z.number().int().positive().default(3),
+  consecutive: z.number().int().positive().default(DEFAULT_LOSS_CHANGE.consecutive),
   /** Steps after a detected change in which no other is detected (the new context is being learned). */
-  refractory: z.number().int().nonnegative().default(500),
+  refractory: z.number().int().nonnegative().default(DEFAULT_LOSS_CHANGE.refractory),
   /** Steps between the snapshots a detected change takes its teacher and generator from. */
   snapshotEvery: z.number().int().positive().default(100),
   /** How much a noradrenaline burst raises the classifier's learning rate (plasticity_rate's weight). */
@@ -80,16 +81,12 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
     let replayBuffer = new Float32Array(0);
     let step = 0;
     let detections = 0;
-    let lastDetection = -Infinity;
-    let above = 0;
-    let mean = NaN;
-    let variance = 0;
+    const detector = new LossChangeDetector(settings);
     // What the labels have shown: class-IL's outputs seen so far, task-IL's heads.
     let seenOutputs = 0;
     const seenHeads = new Set<number>();
     let taught: Snapshot | null = null;
     const detectedAt: number[] = [];
-    const decay = 1 / settings.window;
 
     // Built at the first step: the method has no context hooks, so the protocol tells it nothing about contexts.
     const init = (learner: Learner) => {
@@ -149,33 +146,18 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
         }
         // Surprise: this batch's loss against the window's, before the step learns it.
         const loss = termsLoss(learner.logits(batch.x, batch.rows), batch.rows, learner.outputs, batch.terms);
-        const std = Math.sqrt(variance);
-        const z = Number.isFinite(mean) && std > 0 ? (loss - mean) / std : 0;
-        const surprising =
-          z > settings.threshold && loss > settings.ratio * mean && loss - mean > settings.minRise;
-        above = surprising ? above + 1 : 0;
+        const reading = detector.score(loss);
         // Noradrenaline reads the surprise clipped to twice the threshold (a change is a burst, not a blow-up).
-        system!.update({ surprise: Math.min(Math.max(0, z), 2 * settings.threshold) }, 1);
+        system!.update({ surprise: Math.min(Math.max(0, reading.z), 2 * settings.threshold) }, 1);
         // The classifier's learning rate follows noradrenaline every step (set before this step's update).
         modulateLearningRates(learner.optimizer, learner.model, system!);
         // The last snapshot taken before the surprise began (it is `consecutive` steps old).
-        const before = snapshot && snapshot.at <= step - above ? snapshot : previous;
-        if (above >= settings.consecutive && step - lastDetection > settings.refractory && before) {
-          // A change: consolidate what was known before it, and learn the new context's losses afresh.
+        const before = snapshot && snapshot.at <= step - reading.run ? snapshot : previous;
+        if (detector.settle(reading, loss, before !== null)) {
+          // A change: consolidate what was known before it; the detector learns the new context's losses afresh.
           taught = before;
           detections++;
-          lastDetection = step;
           detectedAt.push(step);
-          above = 0;
-          mean = NaN;
-          variance = 0;
-        }
-        if (!surprising) {
-          // The window follows the losses of the current context only.
-          if (!Number.isFinite(mean)) mean = loss;
-          const d = loss - mean;
-          mean += decay * d;
-          variance = (1 - decay) * (variance + decay * d * d);
         }
         current = batch;
         return batch;
