@@ -9,6 +9,7 @@ export {
   baseDirection,
   neuroplasticResidual,
   applyResidualUpdate,
+  siStep,
 } from './optim';
 export {
   im2col,

@@ -567,3 +567,60 @@ export function applyResidualUpdate(
     );
   }
 }
+
+/**
+ * One steady step of synaptic intelligence (src/continual/strategies/si.ts: steadyStep), per element in f64 as the
+ * reference computes it, so parameters and gradients match it bit for bit (only the sum's order differs):
+ * path -= grad (v - before); d = v - anchor; g += weight omega d; grad = g; before = v. Writes sum(omega d^2) at out.
+ */
+export function siStep(
+  n: i32,
+  v: usize,
+  g: usize,
+  path: usize,
+  before: usize,
+  grad: usize,
+  omega: usize,
+  anchor: usize,
+  weight: f64,
+  out: usize,
+): void {
+  const vw = f64x2.splat(weight);
+  let acc = f64x2.splat(0);
+  let i: i32 = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>i * 4;
+    const vi = pair(v + o);
+    const moved = f64x2.mul(pair(grad + o), f64x2.sub(vi, pair(before + o)));
+    v128.store64_lane(path + o, f32x4.demote_f64x2_zero(f64x2.sub(pair(path + o), moved)), 0);
+    const d = f64x2.sub(vi, pair(anchor + o));
+    const od = f64x2.mul(pair(omega + o), d);
+    acc = f64x2.add(acc, f64x2.mul(od, d));
+    const gi = f32x4.demote_f64x2_zero(f64x2.add(pair(g + o), f64x2.mul(vw, od)));
+    v128.store64_lane(g + o, gi, 0);
+    v128.store64_lane(grad + o, gi, 0);
+    v128.store64_lane(before + o, v128.load64_zero(v + o), 0);
+  }
+  let s = total(acc);
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    const vi = <f64>load<f32>(v + o);
+    store<f32>(
+      path + o,
+      <f32>(<f64>load<f32>(path + o) - <f64>load<f32>(grad + o) * (vi - <f64>load<f32>(before + o))),
+    );
+    const d = vi - <f64>load<f32>(anchor + o);
+    const od = <f64>load<f32>(omega + o) * d;
+    s += od * d;
+    const gi = <f32>(<f64>load<f32>(g + o) + weight * od);
+    store<f32>(g + o, gi);
+    store<f32>(grad + o, gi);
+    store<f32>(before + o, <f32>vi);
+  }
+  store<f64>(out, s);
+}
+
+/** Two f32 values at p, as f64 lanes. */
+function pair(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}

@@ -619,7 +619,9 @@ for (const backend of ['wasm-simd', 'native']) {
       const hs = new Float64Array(3);
       k.neuroplasticResidual(len, pg, pa, mem, base, mem, alpha, 0.15, hs);
       k.applyResidualUpdate(len, pw, base, mem, 0.6, 0.999, 0.05);
-      out.push(pa, pm, v2, pw, Float64Array.from([...sums, sq, ...hs]));
+      const si = [10, 11, 12, 13, 14].map((s) => rand(new Rng(s), len));
+      const siSum = k.siStep(len, pw, pg, si[0], si[1], si[2], si[3], si[4], 0.3);
+      out.push(pa, pm, v2, pw, ...si, Float64Array.from([...sums, sq, ...hs, siSum]));
       return out;
     };
     const two = run();
@@ -632,6 +634,34 @@ for (const backend of ['wasm-simd', 'native']) {
     }
   });
 }
+
+test('siStep: every backend gives the reference parameters, gradients and path bit for bit, on its own storage and on plain arrays', () => {
+  const ref = getBackend('reference');
+  // An odd length: pairs of lanes, a tail, and the cut in two threads.
+  const n = 40_001;
+  const inputs = [20, 21, 22, 23, 24, 25, 26].map((s) => rand(new Rng(s), n));
+  inputs[5] = inputs[5].map(Math.abs); // importance omega is non-negative
+  const expected = inputs.map((a) => a.slice());
+  const [v, g, path, before, grad, omega, anchor] = expected;
+  const sum = ref.siStep(n, v, g, path, before, grad, omega, anchor, 2e3);
+  assert.ok(sum > 0);
+  for (const name of backendNames()) {
+    const k = getBackend(name);
+    for (const storage of ['plain', 'own'] as const) {
+      const a = inputs.map((x) => {
+        if (storage === 'plain') return x.slice();
+        const own = k.allocState(n);
+        own.set(x);
+        return own;
+      });
+      const got = k.siStep(n, a[0], a[1], a[2], a[3], a[4], a[5], a[6], 2e3);
+      ['v', 'g', 'path', 'before', 'grad', 'omega', 'anchor'].forEach((what, i) =>
+        assert.deepEqual(a[i], expected[i], `${name} ${storage}: ${what}`),
+      );
+      assert.ok(Math.abs(got - sum) <= 1e-12 * sum, `${name} ${storage}: sum ${got} against ${sum}`);
+    }
+  }
+});
 
 test('kernels work in place on the backend’s own storage (aliasing in/out included) as on plain arrays', () => {
   const ref = getBackend('reference');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Param } from '../../engine/index.js';
+import { kernels, type Param } from '../../engine/index.js';
 import type { ContinualLearner, ContinualStrategy, StrategyKind } from '../strategy.js';
 
 const siSchema = z.strictObject({
@@ -24,28 +24,9 @@ interface SiSlots {
 }
 
 /**
- * One step of a parameter once a step is pending and an anchor exists: folds the previous step into W, adds the
- * penalty's gradient, records the step's gradient and parameters; returns sum Omega d^2. A plain function: V8
- * compiled the same loop inside the strategy's closure markedly slower (scripts/profile-continual-step.mjs).
+ * A parameter's step for a context's first step (nothing pending) or the first context (no anchor); every later
+ * step is the kernel `siStep` (the same arithmetic in one pass).
  */
-function steadyStep(v: Float32Array, g: Float32Array, s: SiSlots, weight: number): number {
-  const { path, before, grad, omega, anchor } = s;
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) {
-    const vi = v[i];
-    path[i] -= grad[i] * (vi - before[i]);
-    const d = vi - anchor[i];
-    const od = omega[i] * d;
-    sum += od * d;
-    const gi = g[i] + weight * od;
-    g[i] = gi;
-    grad[i] = gi;
-    before[i] = vi;
-  }
-  return sum;
-}
-
-/** The same for a context's first step (nothing pending) or the first context (no anchor). */
 function firstSteps(
   v: Float32Array,
   g: Float32Array,
@@ -103,13 +84,14 @@ export const si: StrategyKind<typeof siSchema> = {
         for (const p of learner.model.params()) {
           const n = p.value.length;
           const old = slots.get(p);
+          // In the kernels' memory, where siStep reads them without copying; kept over contexts.
           slots.set(p, {
-            path: new Float32Array(n),
-            before: new Float32Array(n),
-            grad: new Float32Array(n),
+            path: old ? old.path.fill(0) : kernels.allocState(n),
+            before: old?.before ?? kernels.allocState(n),
+            grad: old?.grad ?? kernels.allocState(n),
             start: p.value.slice(),
-            omega: old?.omega ?? new Float32Array(n),
-            anchor: old?.anchor ?? new Float32Array(n),
+            omega: old?.omega ?? kernels.allocState(n),
+            anchor: old?.anchor ?? kernels.allocState(n),
           });
         }
         pending = false;
@@ -118,9 +100,11 @@ export const si: StrategyKind<typeof siSchema> = {
         let penalty = 0;
         for (const p of learner.model.params()) {
           const slot = slots.get(p)!;
+          const { path, before, grad, omega, anchor } = slot;
+          const n = p.value.length;
           penalty +=
             pending && anchored
-              ? steadyStep(p.value, p.grad, slot, weight)
+              ? kernels.siStep(n, p.value, p.grad, path, before, grad, omega, anchor, weight)
               : firstSteps(p.value, p.grad, slot, weight, pending, anchored);
         }
         pending = true;

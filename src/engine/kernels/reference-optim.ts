@@ -48,6 +48,21 @@ export const referenceOptim: OptimKernels = {
     }
     return sq;
   },
+  siStep(n, v, g, path, before, grad, omega, anchor, weight) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const vi = v[i];
+      path[i] -= grad[i] * (vi - before[i]);
+      const d = vi - anchor[i];
+      const od = omega[i] * d;
+      sum += od * d;
+      const gi = g[i] + weight * od;
+      g[i] = gi;
+      grad[i] = gi;
+      before[i] = vi;
+    }
+    return sum;
+  },
   applyUpdate(n, w, upd, shrink, stepSize) {
     for (let i = 0; i < n; i++) w[i] = w[i] * shrink - stepSize * upd[i];
   },

@@ -205,6 +205,22 @@ export interface OptimKernels {
     alpha: AlphaTerms,
     l2: number,
   ): number;
+  /**
+   * One steady step of synaptic intelligence's penalty (Zenke et al. 2017), per element in f64: the previous step's
+   * term path -= grad (v - before); with d = v - anchor, g += weight omega d; then grad = g and before = v. Returns
+   * sum(omega d^2).
+   */
+  siStep(
+    n: number,
+    v: Float32Array,
+    g: Float32Array,
+    path: Float32Array,
+    before: Float32Array,
+    grad: Float32Array,
+    omega: Float32Array,
+    anchor: Float32Array,
+    weight: number,
+  ): number;
   /** w = w * shrink - stepSize * upd. */
   applyUpdate(n: number, w: Float32Array, upd: Float32Array, shrink: number, stepSize: number): void;
   /**

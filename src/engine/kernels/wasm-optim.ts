@@ -103,6 +103,23 @@ export function wasmOptim(rt: WasmRuntime, fns: WasmFunctions): OptimKernels {
       rt.copyBack(upd, pu, n);
       return sumOfSquares[0];
     },
+    siStep(n, v, g, path, before, grad, omega, anchor, weight) {
+      if (n < OPTIM_VECTOR_MIN) return ref.siStep(n, v, g, path, before, grad, omega, anchor, weight);
+      rt.reset();
+      const arrays = [v, g, path, before, grad, omega, anchor];
+      const ptrs = arrays.map((a) => rt.address(a, n));
+      const ps = reserveSums(1);
+      const run = (i0: number, i1: number, at: number) => [
+        i1 - i0,
+        ...ptrs.map((p) => p + 4 * i0),
+        weight,
+        at,
+      ];
+      splitOptim('siStep', n, run, ps, 1, sumOfSquares);
+      // v, omega and anchor are only read.
+      [1, 2, 3, 4].forEach((k) => rt.copyBack(arrays[k], ptrs[k], n));
+      return sumOfSquares[0];
+    },
     applyUpdate(n, w, upd, shrink, stepSize) {
       if (n < OPTIM_VECTOR_MIN) return ref.applyUpdate(n, w, upd, shrink, stepSize);
       rt.reset();

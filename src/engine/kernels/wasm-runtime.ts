@@ -32,6 +32,7 @@ const FUNCTIONS = [
   'baseDirection',
   'neuroplasticResidual',
   'applyResidualUpdate',
+  'siStep',
   'lifStep',
 ] as const;
 export type WasmFunction = (typeof FUNCTIONS)[number];
