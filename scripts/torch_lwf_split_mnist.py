@@ -1,16 +1,18 @@
 #!/usr/bin/python3
-"""PyTorch oracle for LwF on class-incremental Split MNIST, written from van de Ven & Tolias (2019)'s protocol and the
+"""PyTorch oracle for LwF on class- or domain-incremental Split MNIST, written from van de Ven & Tolias (2019)'s protocol and the
 description of their code's distillation (not from neuroplast): does the procedure itself learn the new contexts?
 
 Usage: /usr/bin/python3 scripts/torch_lwf_split_mnist.py SEED [ITERS=2000] [MNIST_DIR=../shared/datasets/mnist]
+       [SCENARIO=class|domain]
 - 5 contexts of 2 digits, the digit order permuted by the seed; MLP 784-400-400-10 (ReLU), Adam (lr 1e-3, betas
   0.9/0.999), ITERS iterations per context, batch 128 from shuffled epochs (last partial batch dropped).
 - Context k (from 0): cross-entropy over the classes seen so far (outputs 0..2k+1); from k = 1 on, plus the
   distillation of the network as it was after context k-1 on the same batch: the teacher's softmax at T = 2 over its
   classes (0..2k-1) padded with zeros for the new ones, against the student's log-softmax at T = 2 over 0..2k+1,
   summed over classes, averaged over the batch, times T^2; weights 1/(k+1) (current) and k/(k+1) (distillation).
+- Domain-IL: two shared outputs (the first or second digit of its context), the teacher's softmax over both.
 - After each context, the accuracy on each context's test digits over the classes seen so far.
-Prints one JSON line: {"seed", "iters", "R" (R[i][j] in %), "acc" (mean of the last row)}.
+Prints one JSON line: {"seed", "iters", "scenario", "R" (R[i][j] in %), "acc" (mean of the last row)}.
 """
 import copy
 import gzip
@@ -28,6 +30,9 @@ torch.set_num_threads(1)
 torch.manual_seed(seed)
 rng = np.random.default_rng(seed)
 T = 2.0
+scenario = sys.argv[4] if len(sys.argv) > 4 else "class"
+assert scenario in ("class", "domain"), f"SCENARIO: expected class or domain, found {scenario}"
+domain = scenario == "domain"
 
 
 def idx(name):
@@ -57,7 +62,7 @@ opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
 teacher = None
 R = []
 for k in range(5):
-    active = 2 * k + 2
+    active = 2 if domain else 2 * k + 2
     rows = torch.nonzero((train_c == 2 * k) | (train_c == 2 * k + 1)).squeeze(1)
     perm, at = rows[torch.randperm(len(rows))], 0
     for _ in range(iters):
@@ -65,13 +70,14 @@ for k in range(5):
             perm, at = rows[torch.randperm(len(rows))], 0
         batch = perm[at : at + 128]
         at += 128
-        x, y = train_x[batch], train_c[batch]
+        x, y = train_x[batch], train_c[batch] % 2 if domain else train_c[batch]
         out = model(x)[:, :active]
         loss = torch.nn.functional.cross_entropy(out, y)
         if teacher is not None:
             with torch.no_grad():
-                target = torch.softmax(teacher(x)[:, : 2 * k] / T, dim=1)
-            target = torch.cat([target, torch.zeros(len(batch), 2)], dim=1)
+                target = torch.softmax(teacher(x)[:, : 2 if domain else 2 * k] / T, dim=1)
+            if not domain:
+                target = torch.cat([target, torch.zeros(len(batch), 2)], dim=1)
             kd = -(target * torch.log_softmax(out / T, dim=1)).sum(dim=1).mean() * T**2
             loss = loss / (k + 1) + kd * k / (k + 1)
         opt.zero_grad()
@@ -83,6 +89,7 @@ for k in range(5):
         for j in range(5):
             sel = (test_c == 2 * j) | (test_c == 2 * j + 1)
             pred = model(test_x[sel])[:, :active].argmax(dim=1)
-            row.append(round(100.0 * (pred == test_c[sel]).float().mean().item(), 2))
+            truth = test_c[sel] % 2 if domain else test_c[sel]
+            row.append(round(100.0 * (pred == truth).float().mean().item(), 2))
     R.append(row)
-print(json.dumps({"seed": seed, "iters": iters, "R": R, "acc": round(sum(R[-1]) / 5, 2)}))
+print(json.dumps({"seed": seed, "iters": iters, "scenario": scenario, "R": R, "acc": round(sum(R[-1]) / 5, 2)}))
