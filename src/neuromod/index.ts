@@ -38,6 +38,7 @@ export { neuromodulatedReplay, type SwitchDetections } from './task-free.js';
 export {
   LossChangeDetector,
   DEFAULT_LOSS_CHANGE,
+  lossChangeFields,
   type LossChangeSettings,
   type LossReading,
 } from './loss-change.js';

@@ -1,30 +1,30 @@
-import { ConfigError } from '../util/errors.js';
+import { z } from 'zod';
+import { parseSpec } from '../util/validate.js';
 
-/** When a stream of losses says the data changed (see `LossChangeDetector`). */
-export interface LossChangeSettings {
+/**
+ * When a stream of losses says the data changed (see `LossChangeDetector`); the task-free method takes the same
+ * fields. Defaults are for a classifier's cross-entropy (nats) over steps of one batch.
+ */
+export const lossChangeFields = {
   /** Steps of the moving window (an exponential average over about this many steps). */
-  window: number;
+  window: z.number().int().min(2, 'expected an integer of at least 2').default(50),
   /** A loss is surprising when it is this many standard deviations above the window's mean... */
-  threshold: number;
+  threshold: z.number().positive('expected a positive number').default(4),
   /** ...and this many times the mean... */
-  ratio: number;
-  /** ...and at least this much above the mean (in the loss's units). */
-  minRise: number;
+  ratio: z.number().min(1, 'expected a number of at least 1').default(2),
+  /**
+   * ...and at least this much above the mean (in the loss's units): near zero loss a few hard examples are many
+   * standard deviations and ratios away, while a new context's unseen classes or pairings cost far more than 0.3 nats.
+   */
+  minRise: z.number().min(0, 'expected a number of at least 0').default(0.3),
   /** ...for this many steps in a row: then the data has changed. */
-  consecutive: number;
-  /** Steps after a change in which no other is taken. */
-  refractory: number;
-}
-
-/** The task-free method's settings for a classifier's cross-entropy (nats) over steps of one batch. */
-export const DEFAULT_LOSS_CHANGE: Readonly<LossChangeSettings> = Object.freeze({
-  window: 50,
-  threshold: 4,
-  ratio: 2,
-  minRise: 0.3,
-  consecutive: 3,
-  refractory: 500,
-});
+  consecutive: z.number().int().min(1, 'expected an integer of at least 1').default(3),
+  /** Steps after a change in which no other is taken (the new context is being learned). */
+  refractory: z.number().int().min(0, 'expected an integer of at least 0').default(500),
+};
+const lossChangeSchema = z.strictObject(lossChangeFields);
+export type LossChangeSettings = z.output<typeof lossChangeSchema>;
+export const DEFAULT_LOSS_CHANGE: Readonly<LossChangeSettings> = Object.freeze(lossChangeSchema.parse({}));
 
 /** One loss scored against the window, before `settle` decides whether it completes a change. */
 export interface LossReading {
@@ -52,21 +52,7 @@ export class LossChangeDetector {
   readonly settings: LossChangeSettings;
 
   constructor(settings: Partial<LossChangeSettings> = {}) {
-    this.settings = { ...DEFAULT_LOSS_CHANGE, ...settings };
-    const bounds: [keyof LossChangeSettings, number, boolean, string][] = [
-      ['window', 2, true, 'an integer of at least 2'],
-      ['threshold', 0, false, 'a positive number'],
-      ['ratio', 1, false, 'a number of at least 1'],
-      ['minRise', 0, false, 'a number of at least 0'],
-      ['consecutive', 1, true, 'an integer of at least 1'],
-      ['refractory', 0, true, 'an integer of at least 0'],
-    ];
-    for (const [key, min, integer, expected] of bounds) {
-      const v = this.settings[key];
-      const ok =
-        Number.isFinite(v) && (key === 'threshold' ? v > 0 : v >= min) && (!integer || Number.isInteger(v));
-      if (!ok) throw new ConfigError(`lossChange.${key}`, `expected ${expected}, found ${v}`);
-    }
+    this.settings = parseSpec(lossChangeSchema, settings, 'lossChange');
     this.decay = 1 / this.settings.window;
   }
 

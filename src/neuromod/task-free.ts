@@ -16,25 +16,12 @@ import {
 import type { Sequential } from '../engine/index.js';
 import { NeuromodulatorySystem } from './system.js';
 import { modulateLearningRates } from './gradient.js';
-import { DEFAULT_LOSS_CHANGE, LossChangeDetector } from './loss-change.js';
+import { LossChangeDetector, lossChangeFields } from './loss-change.js';
 
 const settingsSchema = z.strictObject({
   ...generatorSettings,
-  /** Steps of the loss statistics' moving window (an exponential average over about this many steps). */
-  window: z.number().int().min(2).default(DEFAULT_LOSS_CHANGE.window),
-  /** A batch is surprising when its loss is this many standard deviations above the window's mean... */
-  threshold: z.number().positive().default(DEFAULT_LOSS_CHANGE.threshold),
-  /** ...and this many times the mean... */
-  ratio: z.number().min(1).default(DEFAULT_LOSS_CHANGE.ratio),
-  /**
-   * ...and at least this many nats above the mean: near zero loss a few hard examples are many standard deviations
-   * and ratios away, while a new context's unseen classes or pairings cost far more than this.
-   */
-  minRise: z.number().nonnegative().default(DEFAULT_LOSS_CHANGE.minRise),
-  /** ...for this many steps in a row: then the context has changed. */
-  consecutive: z.number().int().positive().default(DEFAULT_LOSS_CHANGE.consecutive),
-  /** Steps after a detected change in which no other is detected (the new context is being learned). */
-  refractory: z.number().int().nonnegative().default(DEFAULT_LOSS_CHANGE.refractory),
+  /** When the loss says the context changed: window, threshold, ratio, minRise, consecutive, refractory. */
+  ...lossChangeFields,
   /** Steps between the snapshots a detected change takes its teacher and generator from. */
   snapshotEvery: z.number().int().positive().default(100),
   /** How much a noradrenaline burst raises the classifier's learning rate (plasticity_rate's weight). */
@@ -81,7 +68,8 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
     let replayBuffer = new Float32Array(0);
     let step = 0;
     let detections = 0;
-    const detector = new LossChangeDetector(settings);
+    const { window, threshold, ratio, minRise, consecutive, refractory } = settings;
+    const detector = new LossChangeDetector({ window, threshold, ratio, minRise, consecutive, refractory });
     // What the labels have shown: class-IL's outputs seen so far, task-IL's heads.
     let seenOutputs = 0;
     const seenHeads = new Set<number>();

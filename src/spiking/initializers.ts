@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Rng } from '../util/rng.js';
 import { ConfigError } from '../util/errors.js';
-import { parseSpec } from './params.js';
+import { parseSpec } from '../util/validate.js';
 import { resolveNeurons } from './subgroup.js';
 import type { SpikeSource } from './types.js';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Rng } from '../util/rng.js';
 import { ConfigError, DataFormatError } from '../util/errors.js';
-import { parseSpec, requireTimeConstant } from './params.js';
+import { parseSpec } from '../util/validate.js';
+import { requireTimeConstant } from './params.js';
 import { isPopulation, resolveNeurons } from './subgroup.js';
 import { stateArray, stateRng, type SavedState } from './saved-state.js';
 import type { SpikeSource } from './types.js';

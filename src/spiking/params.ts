@@ -1,5 +1,4 @@
 import { checkFinite, checkNonNegative, checkPositive, checkProbability } from '../util/validate.js';
-import type { z } from 'zod';
 import { ConfigError } from '../util/errors.js';
 
 // The spiking part names parameters as `<group or rule>.<parameter>`; the checks themselves are shared.
@@ -20,23 +19,4 @@ export function requireTimeConstant(where: string, name: string, tauMs: number, 
       `${where}.${name}`,
       `time step dt ${dtMs} ms is longer than the time constant ${tauMs} ms`,
     );
-}
-
-/**
- * Parses a parameter set with its zod schema; on failure throws a ConfigError naming the field (`<where>.<path>`),
- * what was expected and what was found.
- */
-export function parseSpec<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  let found: unknown = value;
-  for (const k of issue.path) found = (found as Record<PropertyKey, unknown> | undefined)?.[k];
-  const what =
-    issue.code === 'unrecognized_keys'
-      ? `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
-      : /received|found/.test(issue.message)
-        ? issue.message
-        : `${issue.message}, found ${JSON.stringify(found)}`;
-  throw new ConfigError([where, ...issue.path.map(String)].join('.'), what);
 }

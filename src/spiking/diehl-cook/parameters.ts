@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../../util/errors.js';
-import { parseSpec, requireNonNegative, requirePositive, requireTimeConstant } from '../params.js';
+import { parseSpec } from '../../util/validate.js';
+import { requireNonNegative, requirePositive, requireTimeConstant } from '../params.js';
 
 /**
  * The Diehl & Cook parameters, defined once: the zod schemas below give the fields, their types and doc; the
