@@ -6,6 +6,22 @@
 import './benchmarks.js';
 import './strategies/index.js';
 
+export {
+  COEFFICIENT_SHARING,
+  RATE_SIGNALS,
+  RuleGenome,
+  SPIKING_SIGNALS,
+  expandTerms,
+  spikingTermGroups,
+  synapseTypeKey,
+  termName,
+  threeFactorTerms,
+  type CoefficientSharing,
+  type DecodedRule,
+  type RuleGenomeFile,
+  type RuleGenomeSpec,
+  type SignalSpec,
+} from './genome.js';
 export { checkObjectives, toCosts, fromCosts, type Direction, type ObjectiveSpec } from './objectives.js';
 export {
   constrainedDominates,
