@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describeSystemError, NeuroplastError } from '../util/errors.js';
 import {
@@ -37,6 +38,21 @@ function printRunResult(r: RunResult): void {
   for (const line of getTaskKind(r.kind).describe(r.summary)) console.log(line);
   console.log(`run directory: ${r.runDir}`);
   console.log(`report: ${r.reportPath}`);
+}
+
+/** A run either starts from a file (with --out, --seed, --quick) or resumes a directory that holds them. */
+function checkRunArguments(
+  command: string,
+  experiment: string | undefined,
+  o: { resume?: string; out?: string; seed?: number; quick?: boolean },
+): void {
+  if (o.resume && (experiment || o.out || o.seed !== undefined || o.quick))
+    throw new NeuroplastError(
+      `${command}: --resume DIR takes no experiment file, --out, --seed or --quick (they come from DIR)`,
+      2,
+    );
+  if (!o.resume && !experiment)
+    throw new NeuroplastError(`${command}: missing experiment file (or --resume DIR)`, 2);
 }
 
 export const QUICKSTART_EXPERIMENT = join(PACKAGE_ROOT, 'experiments', 'quickstart.yaml');
@@ -79,14 +95,7 @@ function buildProgram(): Command {
       ) => {
         if (o.allowConfigChange && !o.resume)
           throw new NeuroplastError('run: --allow-config-change goes with --resume DIR', 2);
-        if (o.resume && (experiment || o.out || o.seed !== undefined || o.quick)) {
-          throw new NeuroplastError(
-            'run: --resume DIR takes no experiment file, --out, --seed or --quick (they come from DIR)',
-            2,
-          );
-        }
-        if (!o.resume && !experiment)
-          throw new NeuroplastError('run: missing experiment file (or --resume DIR)', 2);
+        checkRunArguments('run', experiment, o);
         printRunResult(
           await runExperiment({
             experimentPath: experiment,
@@ -97,6 +106,46 @@ function buildProgram(): Command {
             quick: o.quick,
             jobs: o.jobs,
             allowConfigChange: o.allowConfigChange,
+          }),
+        );
+      },
+    );
+
+  program
+    .command('evolve')
+    .description(
+      'run an evolution experiment (ask/tell search of plasticity rules or a benchmark) into a run directory',
+    )
+    .argument('[experiment]', 'evolution experiment YAML file')
+    .option('--out <dir>', 'run directory (default: runs/<name>-<time>)')
+    .option('--seed <n>', 'override the experiment seed', parseSeed)
+    .option('--resume <dir>', 'continue a killed run from its last generation')
+    .option('--quick', "run the experiment's quick form (a few generations)")
+    .option('--quiet', 'no progress output')
+    .option('--workers <n>', 'worker threads evaluating candidates (default: one per core)', parsePositiveInt)
+    .action(
+      async (
+        experiment: string | undefined,
+        o: {
+          out?: string;
+          seed?: number;
+          resume?: string;
+          quick?: boolean;
+          quiet?: boolean;
+          workers?: number;
+        },
+      ) => {
+        checkRunArguments('evolve', experiment, o);
+        printRunResult(
+          await runExperiment({
+            experimentPath: experiment,
+            outDir: o.out,
+            resumeDir: o.resume,
+            seed: o.seed,
+            quiet: o.quiet,
+            quick: o.quick,
+            jobs: o.workers ?? availableParallelism(),
+            taskKind: { kind: 'evolution', command: 'neuroplast evolve' },
           }),
         );
       },

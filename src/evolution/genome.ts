@@ -289,19 +289,27 @@ export class RuleGenome {
     const c = this.terms.map(
       (_, t) => keys.reduce((s, k) => s + (rule.coefficients[k]?.[t] ?? 0), 0) / keys.length,
     );
+    const digits = opts.digits ?? 2;
+    // Terms that print as 0.00 are counted, not listed (with `coefficients: false`, every non-zero term is listed).
+    const shown = (v: number) =>
+      v !== 0 && (opts.coefficients === false || Math.abs(v) >= 0.5 * 10 ** -digits);
+    const hidden = c.filter((v) => v !== 0 && !shown(v)).length;
     const order = c
       .map((v, t) => ({ v, t }))
-      .filter((e) => e.v !== 0)
+      .filter((e) => shown(e.v))
       .sort((a, b) => Math.abs(b.v) - Math.abs(a.v) || a.t - b.t);
-    if (order.length === 0) return 'dW = 0';
-    const digits = opts.digits ?? 2;
+    const rest =
+      hidden > 0
+        ? ` (+ ${hidden} term${hidden > 1 ? 's' : ''} under ${(0.5 * 10 ** -digits).toFixed(digits + 1)})`
+        : '';
+    if (order.length === 0) return `dW = 0${rest}`;
     const parts = order.map(({ v, t }, i) => {
       const name = termName(this.terms[t], this.signals);
       if (opts.coefficients === false) return `${i === 0 ? '' : '+ '}${name}`;
       const sign = v < 0 ? '-' : i === 0 ? '' : '+';
       return `${sign}${i === 0 ? '' : ' '}${Math.abs(v).toFixed(digits)} ${name}`;
     });
-    return `dW = ${parts.join(' ')}`;
+    return `dW = ${parts.join(' ')}${rest}`;
   }
 
   /** Active terms (open gates with a non-zero coefficient somewhere): the study's complexity objective. */

@@ -5,6 +5,7 @@
  */
 import './benchmarks.js';
 import './strategies/index.js';
+import './rediscovery.js';
 
 export {
   COEFFICIENT_SHARING,
@@ -82,3 +83,5 @@ export {
   type SearchResult,
   type Termination,
 } from './search.js';
+export { poolEvaluator, type PoolEvaluator, type ProblemRef } from './pool.js';
+export { ojaRediscovery, stdpRediscovery, type RediscoveryProblem } from './rediscovery.js';

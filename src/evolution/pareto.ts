@@ -172,3 +172,28 @@ export function igd(found: readonly Costs[], referenceFront: readonly Costs[]): 
   }
   return total / referenceFront.length;
 }
+
+/**
+ * Fronts with repeated cost vectors moved out: the first point with given costs stays where it is, later ones go to
+ * a last front. Without this a population fills with copies of one cheap point (a rule with every gate shut) and
+ * the front stops spreading.
+ */
+export function duplicatesLast(fronts: number[][], points: readonly Costs[]): number[][] {
+  const seen = new Set<string>();
+  const repeats: number[] = [];
+  const out = fronts
+    .map((front) =>
+      front.filter((i) => {
+        const key = points[i].join(',');
+        if (seen.has(key)) {
+          repeats.push(i);
+          return false;
+        }
+        seen.add(key);
+        return true;
+      }),
+    )
+    .filter((f) => f.length > 0);
+  if (repeats.length > 0) out.push(repeats);
+  return out;
+}

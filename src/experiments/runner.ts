@@ -30,6 +30,8 @@ export interface RunRequest {
   jobs?: number;
   /** Resume even though config.json changed since the run started (otherwise refused, naming the fields). */
   allowConfigChange?: boolean;
+  /** The command's own kind (`neuroplast evolve` runs evolution experiments): any other is refused before any work. */
+  taskKind?: { kind: string; command: string };
 }
 
 export interface RunResult {
@@ -54,6 +56,14 @@ function checkJobs(cfg: ExperimentBase, jobs: number | undefined): void {
     );
 }
 
+function checkKind(cfg: ExperimentBase, req: RunRequest, where: string): void {
+  if (req.taskKind && cfg.task.kind !== req.taskKind.kind)
+    throw new NeuroplastError(
+      `${where}: task.kind: expected "${req.taskKind.kind}" (what ${req.taskKind.command} runs; \`neuroplast run\` runs the others), found "${cfg.task.kind}"`,
+      2,
+    );
+}
+
 /** How a stale lock (left by a killed run of this host) is reported when it is removed. */
 const reportStale = (dir: string) => (owner: LockOwner) =>
   process.emitWarning(
@@ -70,6 +80,7 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     runDir = new RunDir(req.resumeDir!);
     const raw = await runDir.readJson<unknown>(runDir.configPath);
     cfg = validateAnyExperiment(raw, runDir.configPath);
+    checkKind(cfg, req, runDir.configPath);
     checkJobs(cfg, req.jobs);
     lock = await RunLock.acquire(runDir.path, reportStale(runDir.path));
     try {
@@ -103,6 +114,7 @@ export async function runExperiment(req: RunRequest): Promise<RunResult> {
     else if (req.experimentPath) cfg = await loadExperimentFile(req.experimentPath);
     else throw new NeuroplastError('run: an experiment file is required');
     if (req.seed !== undefined) cfg = { ...cfg, seed: req.seed };
+    checkKind(cfg, req, req.experimentPath ?? 'config');
     if (req.quick) cfg = getTaskKind(cfg.task.kind).quick(cfg);
     checkJobs(cfg, req.jobs);
     runDir = new RunDir(req.outDir ?? defaultRunDir(cfg.name));

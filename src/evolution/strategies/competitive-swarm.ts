@@ -2,9 +2,9 @@ import { ConfigError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { probabilisticSort, probabilityBetter, type CostEstimate } from '../noisy.js';
 import { polynomialMutation, uniformPoint } from '../operators.js';
-import { crowdingDistance, nonDominatedSort } from '../pareto.js';
+import { crowdingDistance, duplicatesLast, nonDominatedSort } from '../pareto.js';
 import { copyState, type Elite, type SearchSpace, type Strategy, type StrategyState } from '../strategy.js';
-import { positiveInt, positiveNumber } from './options.js';
+import { positiveInt, positiveNumber } from '../options.js';
 
 export interface CompetitiveSwarmOptions {
   populationSize?: number;
@@ -134,13 +134,16 @@ export function competitiveSwarm(
         velocity: s.pendingVelocities[i] ?? new Array<number>(x.length).fill(0),
       }));
       const all = [...s.population, ...moved];
-      const fronts =
+      const means = all.map((m) => m.costs.mean);
+      const fronts = duplicatesLast(
         mode === 'plain'
-          ? nonDominatedSort(all.map((m) => m.costs.mean))
+          ? nonDominatedSort(means)
           : probabilisticSort(
               all.map((m) => m.costs),
               levelWidth,
-            );
+            ),
+        means,
+      );
       const next: SwarmMember[] = [];
       for (const front of fronts) {
         if (next.length >= size) break;

@@ -2,9 +2,9 @@ import { ConfigError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import type { CostEstimate } from '../noisy.js';
 import { polynomialMutation, sbx, uniformPoint } from '../operators.js';
-import { constrainedDominates, crowdingDistance, nonDominatedSort } from '../pareto.js';
+import { constrainedDominates, crowdingDistance, duplicatesLast, nonDominatedSort } from '../pareto.js';
 import { copyState, type Elite, type SearchSpace, type Strategy, type StrategyState } from '../strategy.js';
-import { positiveInt, positiveNumber, probability } from './options.js';
+import { positiveInt, positiveNumber, probability } from '../options.js';
 
 export interface Nsga2Options {
   populationSize?: number;
@@ -33,9 +33,10 @@ export function survivalByRankAndCrowding(
   size: number,
 ): { survivors: Elite[]; rank: number[]; crowding: number[] } {
   const v = members.map((m) => m.violation ?? 0);
-  const fronts = nonDominatedSort(
-    members.map((m) => m.costs.mean),
-    (i, j) => constrainedDominates(members[i].costs.mean, v[i], members[j].costs.mean, v[j]),
+  const means = members.map((m) => m.costs.mean);
+  const fronts = duplicatesLast(
+    nonDominatedSort(means, (i, j) => constrainedDominates(means[i], v[i], means[j], v[j])),
+    means,
   );
   const survivors: Elite[] = [];
   const rank: number[] = [];

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import type { CostEstimate } from '../noisy.js';
-import { checkSingleObjectiveSpace, normalisedStart } from './options.js';
+import { checkSingleObjectiveSpace, normalisedStart, numberOption } from '../options.js';
 import { copyState, type Elite, type SearchSpace, type Strategy, type StrategyState } from '../strategy.js';
 
 /**
@@ -62,20 +62,6 @@ export interface OpenAiEsState extends StrategyState {
 
 const PREFIX = 'openai-es';
 const ADAM_EPSILON = 1e-8;
-
-function numberOption(
-  options: Record<string, unknown>,
-  key: string,
-  fallback: number,
-  ok: (v: number) => boolean,
-  expected: string,
-  where: string,
-): number {
-  const v = options[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
-    throw new ConfigError(`${where}.${key}`, `expected ${expected}, found ${JSON.stringify(v)}`);
-  return v;
-}
 
 /**
  * Centred ranks in [-0.5, 0.5], lowest cost first; ties share their average rank (so a mirrored pair of equal cost

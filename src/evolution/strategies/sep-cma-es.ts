@@ -1,7 +1,7 @@
 import { ConfigError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import type { CostEstimate } from '../noisy.js';
-import { checkSingleObjectiveSpace, normalisedStart } from './options.js';
+import { checkSingleObjectiveSpace, normalisedStart } from '../options.js';
 import { copyState, type Elite, type SearchSpace, type Strategy, type StrategyState } from '../strategy.js';
 
 /**

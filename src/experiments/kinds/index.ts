@@ -7,8 +7,10 @@ import { classificationTask } from './classification/index.js';
 import { diehlCookTask } from './diehl-cook/index.js';
 import { continualTask } from './continual/index.js';
 import { goNoGoTask } from './go-nogo/index.js';
+import { evolutionTask } from './evolution/index.js';
 
 registerTaskKind(classificationTask);
 registerTaskKind(diehlCookTask);
 registerTaskKind(continualTask);
 registerTaskKind(goNoGoTask);
+registerTaskKind(evolutionTask);

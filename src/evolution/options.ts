@@ -1,7 +1,7 @@
-import { ConfigError } from '../../util/errors.js';
-import type { SearchSpace } from '../strategy.js';
+import { ConfigError } from '../util/errors.js';
+import type { SearchSpace } from './strategy.js';
 
-/** Option checks shared by the strategies: each names the field, what it expected and what it found. */
+/** Option checks shared by strategies and problems: each names the field, what it expected and what it found. */
 export function positiveInt(v: unknown, where: string, min = 1): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
     throw new ConfigError(where, `expected an integer >= ${min}, found ${JSON.stringify(v)}`);
@@ -62,4 +62,19 @@ export function normalisedStart(
       );
     return z;
   });
+}
+
+/** A numeric option `key` of `options` (default `fallback`), finite and accepted by `ok`, else named with what it expected. */
+export function numberOption(
+  options: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  ok: (v: number) => boolean,
+  expected: string,
+  where: string,
+): number {
+  const v = options[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
+    throw new ConfigError(`${where}.${key}`, `expected ${expected}, found ${JSON.stringify(v)}`);
+  return v;
 }
