@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the README's promise for a fresh clone with Node and npm only: `npm install && npm test` passes, skipping
 # each test whose dataset or oracle is absent with a one-line reason, and the same run under CI=true fails.
-# The clone has no ../shared beside it; Debian's datasets and Python packages are hidden in a private mount
+# The clone has no ../shared beside it; Debian's datasets, Python packages and redis-server are hidden in a private mount
 # namespace (needs root and util-linux unshare, as in .ci/run). Checks the committed HEAD.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +15,8 @@ mkdir "$work/empty"
 if unshare -m true 2>/dev/null; then
   hide='for d in /usr/share/datasets /usr/lib/python3/dist-packages; do
       if [ -d $d ]; then mount --bind "'"$work/empty"'" $d; fi
-    done'
+    done
+    if [ -e /usr/bin/redis-server ]; then mount --bind /dev/null /usr/bin/redis-server; fi'
   namespace=(unshare -m)
 else
   echo "note: no mount namespace here (unshare -m refused): Debian's packages stay visible, only ../shared is absent"

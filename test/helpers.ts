@@ -28,7 +28,8 @@ export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 export const ORACLE_PYTHON = process.env.NEUROPLAST_ORACLE_PYTHON ?? '/usr/bin/python3';
 
 /** What a test may need that a fresh clone with Node and npm only does not have. */
-export type Dependency = 'shared-datasets' | 'fashion-mnist' | 'debian-fashion-mnist' | 'brian2';
+export type Dependency =
+  'shared-datasets' | 'fashion-mnist' | 'debian-fashion-mnist' | 'brian2' | 'redis-server';
 
 const pythonImports = (module: string) =>
   existsSync(ORACLE_PYTHON) && spawnSync(ORACLE_PYTHON, ['-c', `import ${module}`]).status === 0;
@@ -62,6 +63,10 @@ const PROBES: Record<Dependency, () => Promise<Probe>> = {
     dataEnvFromProcess().systemDirs && existsSync('/usr/share/datasets/fashion-mnist')
       ? present
       : { absent: 'needs the Debian copy of Fashion-MNIST: apt-get install dataset-fashion-mnist' },
+  'redis-server': async () =>
+    spawnSync('redis-server', ['--version']).status === 0
+      ? present
+      : { absent: 'needs a Redis server for the evaluation queue: apt-get install redis-server' },
   brian2: async () =>
     pythonImports('brian2')
       ? present

@@ -6,6 +6,7 @@ import { benchCoba } from './coba.js';
 import { benchCuba } from './cuba.js';
 import { benchDiehlCook } from './diehl-cook.js';
 import { benchContinual } from './continual.js';
+import { benchEvolve } from './evolve.js';
 
 export interface BenchArgs {
   n?: number;
@@ -56,5 +57,10 @@ export const BENCHES: Record<
     describe:
       'Split MNIST class-IL training step/s (MLP 784-400-400-10, batch 128, Adam) with fine-tuning, EWC and SI vs PyTorch on 1 and 2 threads (--seconds: timing budget per method and configuration)',
     run: (a) => benchContinual({ seconds: a.seconds }),
+  },
+  evolve: {
+    describe:
+      'evaluations/s of a fixed spiking rule evaluation (300 LIF, 1 simulated s) on 1 and 2 worker threads, and on 1 and 2 Redis queue workers (loopback, when redis-server is installed): speed-ups and the queue overhead per job (--n: evaluations per timing)',
+    run: (a) => benchEvolve({ evaluations: a.n }),
   },
 };

@@ -11,6 +11,7 @@ import {
 } from '../data/index.js';
 import { getTaskKind, reportRun, runExperiment, type RunResult } from '../experiments/index.js';
 import { BENCHES, type BenchArgs } from '../bench/index.js';
+import { startQueueWorker } from '../evolution/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 
 function parseSeed(v: string): number {
@@ -123,6 +124,10 @@ function buildProgram(): Command {
     .option('--quick', "run the experiment's quick form (a few generations)")
     .option('--quiet', 'no progress output')
     .option('--workers <n>', 'worker threads evaluating candidates (default: one per core)', parsePositiveInt)
+    .option(
+      '--queue <url>',
+      'evaluate through a Redis queue (redis://HOST:PORT) served by `neuroplast worker`',
+    )
     .action(
       async (
         experiment: string | undefined,
@@ -133,6 +138,7 @@ function buildProgram(): Command {
           quick?: boolean;
           quiet?: boolean;
           workers?: number;
+          queue?: string;
         },
       ) => {
         checkRunArguments('evolve', experiment, o);
@@ -145,11 +151,43 @@ function buildProgram(): Command {
             quiet: o.quiet,
             quick: o.quick,
             jobs: o.workers ?? availableParallelism(),
+            evaluationQueue: o.queue,
             taskKind: { kind: 'evolution', command: 'neuroplast evolve' },
           }),
         );
       },
     );
+
+  program
+    .command('worker')
+    .description(
+      'evaluate jobs from a Redis queue for `neuroplast evolve --queue` (on any number of machines)',
+    )
+    .requiredOption('--queue <url>', 'the Redis queue (redis://HOST:PORT)')
+    .option(
+      '--threads <n>',
+      'evaluations at once, each on a worker thread (default: one per core)',
+      parsePositiveInt,
+    )
+    .option('--lock-ms <n>', "a job's lock, renewed while it runs (default 30000)", parsePositiveInt)
+    .option('--verbose', 'print a line per evaluation and reconnection')
+    .action(async (o: { queue: string; threads?: number; lockMs?: number; verbose?: boolean }) => {
+      const stop = await startQueueWorker({
+        url: o.queue,
+        threads: o.threads ?? availableParallelism(),
+        lockMs: o.lockMs,
+        onEvent: (e) => {
+          if (e.kind === 'failed') console.error(`job ${e.id} failed: ${e.reason}`);
+          else if (o.verbose)
+            console.log(e.kind === 'evaluated' ? `evaluated ${e.id}` : 'reconnected to Redis');
+        },
+      });
+      console.log(`worker serving ${o.queue}`);
+      await new Promise<void>((resolve) => {
+        for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+      });
+      await stop();
+    });
 
   program
     .command('quickstart')

@@ -1,5 +1,6 @@
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { unitReferenceVectors } from './operators.js';
 import { registerProblem, type KnownProblem } from './problem.js';
 
 const MIN2 = [
@@ -89,29 +90,9 @@ function dtlz2(objectives = 3, genes = objectives + 9): KnownProblem {
     },
     front(n) {
       // Evenly spread directions (Das & Dennis simplex lattice), projected onto the sphere.
-      let divisions = 1;
-      const count = (h: number) => binomial(h + m - 1, m - 1);
-      while (count(divisions + 1) <= n) divisions++;
-      const pts: number[][] = [];
-      const walk = (prefix: number[], left: number) => {
-        if (prefix.length === m - 1) {
-          const w = [...prefix, left].map((v) => v / divisions);
-          const norm = Math.hypot(...w);
-          pts.push(w.map((v) => v / norm));
-          return;
-        }
-        for (let i = 0; i <= left; i++) walk([...prefix, i], left - i);
-      };
-      walk([], divisions);
-      return pts;
+      return unitReferenceVectors(n, m);
     },
   };
-}
-
-function binomial(n: number, k: number): number {
-  let r = 1;
-  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
-  return Math.round(r);
 }
 
 /** Sphere: sum x^2 on [-5.12, 5.12]^n, optimum 0 at the origin. */

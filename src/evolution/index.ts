@@ -6,6 +6,7 @@
 import './benchmarks.js';
 import './strategies/index.js';
 import './rediscovery.js';
+import './spiking-problem.js';
 
 export {
   COEFFICIENT_SHARING,
@@ -62,10 +63,12 @@ export {
   type StrategyFactory,
   type StrategyState,
 } from './strategy.js';
-export { competitiveSwarm, nsga2, openAiEs, sepCmaEs } from './strategies/index.js';
+export { competitiveSwarm, lmocso, nsga2, openAiEs, sepCmaEs } from './strategies/index.js';
 export type {
   CompetitiveSwarmOptions,
   CompetitiveSwarmState,
+  LmocsoOptions,
+  LmocsoState,
   Nsga2Options,
   Nsga2State,
   SwarmMember,
@@ -83,5 +86,24 @@ export {
   type SearchResult,
   type Termination,
 } from './search.js';
-export { poolEvaluator, type PoolEvaluator, type ProblemRef } from './pool.js';
+export {
+  evaluationPool,
+  poolEvaluator,
+  type EvaluationPool,
+  type PoolEvaluator,
+  type ProblemRef,
+} from './pool.js';
+export {
+  QUEUE_NAME,
+  checkRedis,
+  parseQueuedEvaluation,
+  parseRedisUrl,
+  queueEvaluator,
+  queueJobId,
+  startQueueWorker,
+  type QueueEvaluator,
+  type QueueWorkerOptions,
+  type QueuedEvaluation,
+} from './queue.js';
+export { spikingRuleProblem } from './spiking-problem.js';
 export { ojaRediscovery, stdpRediscovery, type RediscoveryProblem } from './rediscovery.js';

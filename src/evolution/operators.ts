@@ -79,3 +79,45 @@ export function polynomialMutation(
   }
   return x;
 }
+
+/**
+ * Das & Dennis's simplex lattice of `m`-dimensional weights with the most divisions H giving at most `n` vectors
+ * (at least H = 1), each scaled to unit length.
+ */
+export function unitReferenceVectors(n: number, m: number): number[][] {
+  const binomial = (a: number, k: number) => {
+    let r = 1;
+    for (let i = 1; i <= k; i++) r = (r * (a - k + i)) / i;
+    return Math.round(r);
+  };
+  let h = 1;
+  while (binomial(h + 1 + m - 1, m - 1) <= n) h++;
+  const out: number[][] = [];
+  const walk = (prefix: number[], left: number) => {
+    if (prefix.length === m - 1) {
+      const w = [...prefix, left];
+      const norm = Math.hypot(...w);
+      out.push(w.map((v) => v / norm));
+      return;
+    }
+    for (let i = 0; i <= left; i++) walk([...prefix, i], left - i);
+  };
+  walk([], h);
+  return out;
+}
+
+/** Swarm members spread uniformly over the box with zero velocity (the first generation of a swarm strategy). */
+export function restingSwarm(
+  rng: Rng,
+  size: number,
+  low: readonly number[],
+  high: readonly number[],
+): { candidates: number[][]; velocities: number[][] } {
+  const candidates = Array.from({ length: size }, () => uniformPoint(rng, low, high));
+  return { candidates, velocities: candidates.map((x) => new Array<number>(x.length).fill(0)) };
+}
+
+export const emptySwarm = (): { candidates: number[][]; velocities: number[][] } => ({
+  candidates: [],
+  velocities: [],
+});

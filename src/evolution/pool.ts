@@ -26,37 +26,53 @@ export interface PoolEvaluator extends Evaluator {
   close(): Promise<void>;
 }
 
-/**
- * Evaluations on worker threads (one simulator per worker, each on one kernel thread), batched so that each worker
- * gets a few messages per generation rather than one per evaluation. Results come back in job order, so they are
- * the same as the inline evaluator's whatever the number of workers.
- */
-export function poolEvaluator(ref: ProblemRef, workers = availableParallelism()): PoolEvaluator {
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new ConfigError('workers', `expected an integer >= 1, found ${JSON.stringify(workers)}`);
+/** Worker threads that evaluate batches of any registered problem (each thread on one kernel thread). */
+export interface EvaluationPool {
+  readonly threads: number;
+  run(batch: EvaluationBatch): Promise<number[][]>;
+  close(): Promise<void>;
+}
+
+export function evaluationPool(threads = availableParallelism()): EvaluationPool {
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new ConfigError('workers', `expected an integer >= 1, found ${JSON.stringify(threads)}`);
   const pool = new Piscina({
     filename: new URL('./worker.js', import.meta.url).href,
-    minThreads: workers,
-    maxThreads: workers,
+    minThreads: threads,
+    maxThreads: threads,
     env: { ...process.env, NEUROPLAST_THREADS: '1' },
   });
+  return {
+    threads,
+    run: async (batch) => unwrapOutcome((await pool.run(batch)) as WorkerOutcome<number[][]>),
+    close: () => pool.destroy(),
+  };
+}
+
+/**
+ * Evaluations on worker threads (one simulator per worker), batched so that each worker gets a few messages per
+ * generation rather than one per evaluation. Results come back in job order, so they are the same as the inline
+ * evaluator's whatever the number of workers.
+ */
+export function poolEvaluator(ref: ProblemRef, workers = availableParallelism()): PoolEvaluator {
+  const pool = evaluationPool(workers);
   return {
     workers,
     async evaluate(_problem: Problem, jobs: EvaluationJob[]) {
       const batches = Math.min(jobs.length, workers * 4);
       const size = Math.ceil(jobs.length / Math.max(1, batches));
-      const parts: Promise<WorkerOutcome<number[][]>>[] = [];
-      for (let start = 0; start < jobs.length; start += size) {
-        const batch: EvaluationBatch = {
-          problem: ref.name,
-          options: ref.options,
-          modules: ref.modules ?? [],
-          jobs: jobs.slice(start, start + size).map((j) => ({ x: j.x, seed: j.seed })),
-        };
-        parts.push(pool.run(batch) as Promise<WorkerOutcome<number[][]>>);
-      }
-      return (await Promise.all(parts)).flatMap(unwrapOutcome);
+      const parts: Promise<number[][]>[] = [];
+      for (let start = 0; start < jobs.length; start += size)
+        parts.push(
+          pool.run({
+            problem: ref.name,
+            options: ref.options,
+            modules: ref.modules ?? [],
+            jobs: jobs.slice(start, start + size).map((j) => ({ x: j.x, seed: j.seed })),
+          }),
+        );
+      return (await Promise.all(parts)).flat();
     },
-    close: () => pool.destroy(),
+    close: () => pool.close(),
   };
 }

@@ -30,6 +30,8 @@ export interface RunRequest {
   jobs?: number;
   /** Resume even though config.json changed since the run started (otherwise refused, naming the fields). */
   allowConfigChange?: boolean;
+  /** A Redis queue (`redis://HOST:PORT`) that evaluates instead of local threads (kinds that have one). */
+  evaluationQueue?: string;
   /** The command's own kind (`neuroplast evolve` runs evolution experiments): any other is refused before any work. */
   taskKind?: { kind: string; command: string };
 }
@@ -184,6 +186,7 @@ async function runLocked(
       quiet: req.quiet,
       onCheckpoint: req.onCheckpoint,
       jobs: req.jobs,
+      evaluationQueue: req.evaluationQueue,
       configSha256: status.configSha256,
       allowConfigChange: req.allowConfigChange,
     });

@@ -29,6 +29,8 @@ export interface TaskRunContext {
   onCheckpoint?: (at: number) => void;
   /** Parallel work items at once (only kinds that say `parallel`); undefined: the kind's default. */
   jobs?: number;
+  /** A Redis queue (`redis://HOST:PORT`) whose workers evaluate, for kinds that evaluate (evolution). */
+  evaluationQueue?: string;
   /** The hash of the run's config: checkpoints record it, and resume refuses one written for another config. */
   configSha256?: string;
   /** Resume was told to accept a changed config (--allow-config-change). */

@@ -19,9 +19,12 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const raw = (hi - lo) / count;
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-12; t += step) ticks.push(Number(t.toPrecision(12)));
-  return ticks;
+  // A range below the values' float resolution has no ticks between its ends (and stepping through it would not end).
+  if (step <= Math.max(Math.abs(lo), Math.abs(hi)) * 1e-12) return [lo, hi];
+  const first = Math.ceil(lo / step) * step;
+  // Counted, not stepped: adding a step again and again drifts, and an absolute tolerance fails at small scales.
+  const n = Math.min(Math.floor((hi - first) / step + 1e-9), 4 * count) + 1;
+  return Array.from({ length: n }, (_, i) => Number((first + i * step).toPrecision(12)));
 }
 
 export function lineChart(

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { probabilisticSort, probabilityBetter, type CostEstimate } from '../noisy.js';
-import { polynomialMutation, uniformPoint } from '../operators.js';
+import { emptySwarm, polynomialMutation, restingSwarm } from '../operators.js';
 import { crowdingDistance, duplicatesLast, nonDominatedSort } from '../pareto.js';
 import { copyState, type Elite, type SearchSpace, type Strategy, type StrategyState } from '../strategy.js';
 import { positiveInt, positiveNumber } from '../options.js';
@@ -87,15 +87,11 @@ export function competitiveSwarm(
     ask(state) {
       const s = copyState(state);
       const rng = Rng.fromState(s.rng);
-      const candidates: number[][] = [];
-      const velocities: number[][] = [];
       const d = s.low.length;
-      if (s.population.length === 0) {
-        for (let i = 0; i < size; i++) {
-          candidates.push(uniformPoint(rng, s.low, s.high));
-          velocities.push(new Array<number>(d).fill(0));
-        }
-      } else {
+      // The first generation: members spread uniformly, at rest.
+      const { candidates, velocities } =
+        s.population.length === 0 ? restingSwarm(rng, size, s.low, s.high) : emptySwarm();
+      if (s.population.length > 0) {
         const pop = s.population;
         const centre = new Array<number>(d).fill(0);
         for (const m of pop) for (let j = 0; j < d; j++) centre[j] += m.x[j] / pop.length;

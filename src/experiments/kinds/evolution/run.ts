@@ -2,8 +2,10 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import {
   igd,
+  checkRedis,
   poolEvaluator,
   problems,
+  queueEvaluator,
   runSearch,
   strategies,
   type Elite,
@@ -122,6 +124,7 @@ export async function runEvolutionExperiment(
       );
     return { name, search, problem, strategy, problemOptions };
   });
+  if (ctx.evaluationQueue) await checkRedis(ctx.evaluationQueue);
   await fsp.mkdir(join(runDir.path, 'searches'), { recursive: true });
   const workers = Math.max(1, ctx.jobs ?? 1);
   const summaries: Record<string, SearchSummary> = {};
@@ -137,8 +140,16 @@ export async function runEvolutionExperiment(
       await runDir.trimMetrics(
         (r) => r.search !== name || Number(r.generation) <= (resumeFrom?.generation ?? 0),
       );
-    const evaluator =
-      workers > 1 ? poolEvaluator({ name: cfg.task.problem, options: problemOptions }, workers) : undefined;
+    const ref = { name: cfg.task.problem, options: problemOptions };
+    const evaluator = ctx.evaluationQueue
+      ? queueEvaluator({
+          url: ctx.evaluationQueue,
+          problem: ref,
+          runKey: `${cfg.name}/${name}/${ctx.configSha256 ?? ''}`,
+        })
+      : workers > 1
+        ? poolEvaluator(ref, workers)
+        : undefined;
     const started = Date.now();
     let result;
     try {
