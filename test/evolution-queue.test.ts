@@ -152,6 +152,65 @@ testNeeding(
 
 testNeeding(
   ['redis-server'],
+  'queue: a SIGKILLed coordinator resumes without redoing finished generations; locks outlive their duration while renewed',
+  async () => {
+    const dir = tempDir('np-queue-');
+    const file = join(dir, 'queue-test.yaml');
+    writeFileSync(file, EXPERIMENT);
+    const port = await freeLoopbackPort();
+    const url = `redis://127.0.0.1:${port}`;
+    const redis = startRedis(port, dir);
+    const children: ChildProcess[] = [redis];
+    let probe: Redis | undefined;
+    try {
+      await waitFor('redis-server', () =>
+        checkRedis(url, 500).then(
+          () => true,
+          () => false,
+        ),
+      );
+      probe = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: null });
+      probe.on('error', () => {});
+      const local = await runCli(['evolve', file, '--out', join(dir, 'local'), '--quiet', '--workers', '2']);
+      assert.equal(local.code, 0, local.stdout + local.stderr);
+      // Locks of 300 ms, evaluations longer than that: only renewal keeps them from stalling and running twice.
+      const workers = [1, 2].map(() =>
+        startCli(['worker', '--queue', url, '--threads', '1', '--lock-ms', '300', '--verbose']),
+      );
+      children.push(...workers.map((w) => w.child));
+      await waitFor('both workers', () => workers.every((w) => w.out().includes('worker serving')));
+      const out = join(dir, 'queued');
+      const first = startCli(['evolve', file, '--queue', url, '--out', out]);
+      children.push(first.child);
+      await waitFor('generation 3', () => /generation 3:/.test(first.out()));
+      first.child.kill('SIGKILL');
+      await exited(first.child);
+      const resumed = await runCli(['evolve', '--resume', out, '--queue', url]);
+      assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+      assert.deepEqual(timeless(join(out, 'summary.json')), timeless(join(dir, 'local', 'summary.json')));
+      const expected = 8 + 7 * 4;
+      const evaluated = workers.reduce((n, w) => n + (w.out().match(/^evaluated /gm) ?? []).length, 0);
+      // Each job ran once: none of a finished generation again, none twice for a lapsed lock.
+      assert.equal(evaluated, expected, workers.map((w) => w.out()).join('\n'));
+      const keys = await probe.keys('neuroplast:results:*');
+      assert.equal(await probe.hlen(keys[0]), expected);
+      const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        lines.map((l) => l.generation),
+        [1, 2, 3, 4, 5, 6, 7, 8],
+      );
+    } finally {
+      probe?.disconnect();
+      for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    }
+  },
+);
+
+testNeeding(
+  ['redis-server'],
   'queue: an unreachable Redis or a malformed address is named before any work',
   async () => {
     const port = await freeLoopbackPort();

@@ -83,13 +83,15 @@ export function queueEvaluator(opts: {
   const redis = new Redis(connection);
   queue.on('error', () => {});
   redis.on('error', () => {});
-  const resultsKey = `neuroplast:results:${createHash('sha256').update(opts.runKey).digest('hex').slice(0, 24)}`;
+  const runHash = createHash('sha256').update(opts.runKey).digest('hex').slice(0, 24);
+  const resultsKey = `neuroplast:results:${runHash}`;
   const pollMs = opts.pollMs ?? 50;
   const resubmitMs = opts.resubmitMs ?? 2000;
   const attempts = opts.attempts ?? 3;
   return {
     async evaluate(_problem: Problem, jobs: EvaluationJob[]) {
-      const ids = jobs.map((j) => queueJobId(j.id));
+      // The run's hash in every id: another run (or another config under the same name) never meets these jobs.
+      const ids = jobs.map((j) => queueJobId(`${runHash}/${j.id}`));
       const submit = async (which: number[]) =>
         queue.addBulk(
           which.map((k) => ({
@@ -102,7 +104,9 @@ export function queueEvaluator(opts: {
               seed: jobs[k].seed,
               resultsKey,
             } satisfies QueuedEvaluation,
-            opts: { jobId: ids[k], attempts, removeOnComplete: true, removeOnFail: false },
+            // Completed jobs are kept an hour: adding one again is then a no-op, so a job that finishes between reading the
+            // results and queueing what is missing does not run twice.
+            opts: { jobId: ids[k], attempts, removeOnComplete: { age: 3600 }, removeOnFail: false },
           })),
         );
       const results: (number[] | null)[] = new Array(jobs.length).fill(null);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateAnyExperiment } from '../../src/experiments/index.js';
+import { taskKindNames, validateAnyExperiment } from '../../src/experiments/index.js';
 import { runCli, tempDir } from '../helpers.js';
 
 const classificationConfig = (extra: object = {}) =>
@@ -146,7 +146,9 @@ test('report on a run of a kind this neuroplast does not know warns and shows it
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stderr,
-    /^neuroplast: warning: .*config\.json: task kind "count" is not registered here \(known: classification, diehl-cook, continual, go-nogo\)/,
+    new RegExp(
+      `^neuroplast: warning: .*config\\.json: task kind "count" is not registered here \\(known: ${taskKindNames().join(', ')}\\)`,
+    ),
   );
   assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<th>total<\/th>\s*<td>55<\/td>/);
 });
