@@ -64,32 +64,40 @@ searches:
 const timeless = (file: string) =>
   JSON.parse(readFileSync(file, 'utf8'), (k, v) => (k === 'seconds' || k === 'workers' ? undefined : v));
 
+/**
+ * What both queue tests start from: a real Redis on a free loopback port (its data in the test's directory), a
+ * client on it, and the same search run with the local pool into `local/` (the numbers the queue must reproduce).
+ */
+async function queueSetup() {
+  const dir = tempDir('np-queue-');
+  const file = join(dir, 'queue-test.yaml');
+  writeFileSync(file, EXPERIMENT);
+  const port = await freeLoopbackPort();
+  const url = `redis://127.0.0.1:${port}`;
+  const redis = startRedis(port, dir);
+  const children: ChildProcess[] = [redis];
+  await waitFor('redis-server', () =>
+    checkRedis(url, 500).then(
+      () => true,
+      () => false,
+    ),
+  );
+  const probe = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: null });
+  probe.on('error', () => {});
+  const local = await runCli(['evolve', file, '--out', join(dir, 'local'), '--quiet', '--workers', '2']);
+  assert.equal(local.code, 0, local.stdout + local.stderr);
+  return { dir, file, port, url, redis, children, probe };
+}
+
 testNeeding(
   ['redis-server'],
   'queue: a coordinator and two workers survive a SIGKILLed worker and a Redis restart, and match the local pool',
   async () => {
-    const dir = tempDir('np-queue-');
-    const file = join(dir, 'queue-test.yaml');
-    writeFileSync(file, EXPERIMENT);
-    const port = await freeLoopbackPort();
-    const url = `redis://127.0.0.1:${port}`;
-    let redis = startRedis(port, dir);
-    const children: ChildProcess[] = [redis];
-    const up = () =>
-      checkRedis(url, 500).then(
-        () => true,
-        () => false,
-      );
-    let probe: Redis | undefined;
+    const setup = await queueSetup();
+    const { dir, file, port, url, children, probe } = setup;
+    let redis = setup.redis;
     let queue: Queue | undefined;
     try {
-      await waitFor('redis-server', up);
-      probe = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: null });
-      probe.on('error', () => {});
-      // The same search with the local pool: what the queue must reproduce.
-      const local = await runCli(['evolve', file, '--out', join(dir, 'local'), '--quiet', '--workers', '2']);
-      assert.equal(local.code, 0, local.stdout + local.stderr);
-
       const w1 = startCli(['worker', '--queue', url, '--threads', '1', '--lock-ms', '1500', '--verbose']);
       const w2 = startCli(['worker', '--queue', url, '--threads', '1', '--lock-ms', '1500', '--verbose']);
       children.push(w1.child, w2.child);
@@ -144,7 +152,7 @@ testNeeding(
     } finally {
       // Nothing left open: a test file whose handles stay open never ends.
       await queue?.close().catch(() => {});
-      probe?.disconnect();
+      probe.disconnect();
       for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     }
   },
@@ -154,25 +162,8 @@ testNeeding(
   ['redis-server'],
   'queue: a SIGKILLed coordinator resumes without redoing finished generations; locks outlive their duration while renewed',
   async () => {
-    const dir = tempDir('np-queue-');
-    const file = join(dir, 'queue-test.yaml');
-    writeFileSync(file, EXPERIMENT);
-    const port = await freeLoopbackPort();
-    const url = `redis://127.0.0.1:${port}`;
-    const redis = startRedis(port, dir);
-    const children: ChildProcess[] = [redis];
-    let probe: Redis | undefined;
+    const { dir, file, url, children, probe } = await queueSetup();
     try {
-      await waitFor('redis-server', () =>
-        checkRedis(url, 500).then(
-          () => true,
-          () => false,
-        ),
-      );
-      probe = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: null });
-      probe.on('error', () => {});
-      const local = await runCli(['evolve', file, '--out', join(dir, 'local'), '--quiet', '--workers', '2']);
-      assert.equal(local.code, 0, local.stdout + local.stderr);
       // Locks of 300 ms, evaluations longer than that: only renewal keeps them from stalling and running twice.
       const workers = [1, 2].map(() =>
         startCli(['worker', '--queue', url, '--threads', '1', '--lock-ms', '300', '--verbose']),
@@ -203,7 +194,7 @@ testNeeding(
         [1, 2, 3, 4, 5, 6, 7, 8],
       );
     } finally {
-      probe?.disconnect();
+      probe.disconnect();
       for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     }
   },
