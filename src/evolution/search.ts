@@ -1,6 +1,6 @@
 import { ConfigError } from '../util/errors.js';
 import { estimateCosts, type CostEstimate } from './noisy.js';
-import { toCosts } from './objectives.js';
+import { fromCosts, toCosts } from './objectives.js';
 import { hypervolume } from './pareto.js';
 import { checkProblem, type Problem } from './problem.js';
 import type { Elite, Strategy, StrategyState } from './strategy.js';
@@ -156,15 +156,12 @@ export async function runSearch<S extends StrategyState>(opts: SearchOptions<S>)
       state: strategy.tell(state, candidates, costs, violations),
     };
     const elites = strategy.elites(cp.state);
+    const bestCosts = problem.objectives.map((_, k) => Math.min(...elites.map((e) => e.costs.mean[k])));
+    const bestValues = fromCosts(bestCosts, problem.objectives);
     const record: GenerationRecord = {
       generation: cp.generation,
       evaluations: cp.evaluations,
-      best: Object.fromEntries(
-        problem.objectives.map((o, k) => {
-          const bestCost = Math.min(...elites.map((e) => e.costs.mean[k]));
-          return [o.name, o.direction === 'max' ? -bestCost : bestCost];
-        }),
-      ),
+      best: Object.fromEntries(problem.objectives.map((o, k) => [o.name, bestValues[k]])),
       eliteCount: elites.length,
     };
     if (refCosts && m > 1)

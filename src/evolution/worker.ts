@@ -1,7 +1,6 @@
 // A worker thread of the evaluation pool: rebuilds the problem a batch names (once per problem) and evaluates it.
-import './benchmarks.js';
-import './rediscovery.js';
-import './spiking-problem.js';
+// The package's own entry registers every built-in problem (one list, kept in index.ts).
+import './index.js';
 import { workerEntry } from '../util/worker-outcome.js';
 import type { EvaluationBatch } from './pool.js';
 import { problems, type Problem } from './problem.js';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   igd,
   checkRedis,
+  fromCosts,
   poolEvaluator,
   problems,
   queueEvaluator,
@@ -56,9 +57,8 @@ const isRediscovery = (p: Problem): p is RediscoveryProblem =>
 const isKnown = (p: Problem): p is KnownProblem => typeof (p as KnownProblem).front === 'function';
 
 function objectivesOf(problem: Problem, e: Elite): Record<string, number> {
-  return Object.fromEntries(
-    problem.objectives.map((o, k) => [o.name, o.direction === 'max' ? -e.costs.mean[k] : e.costs.mean[k]]),
-  );
+  const values = fromCosts(e.costs.mean, problem.objectives);
+  return Object.fromEntries(problem.objectives.map((o, k) => [o.name, values[k]]));
 }
 
 /** The rule a search found: one objective, the best; several, the simplest accepted or the most accurate. */
