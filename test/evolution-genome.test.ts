@@ -5,6 +5,7 @@ import {
   RuleGenome,
   SPIKING_SIGNALS,
   expandTerms,
+  spikingRuleProblem,
   spikingTermGroups,
   termName,
   threeFactorTerms,
@@ -127,6 +128,51 @@ test('genome: a decoded rule compiles to the simulator Taylor rule and runs as p
     if (Math.abs(w - 0.5) > 1e-3) moved++;
   });
   assert.ok(moved > 100);
+  // Adaptive scaling, outside the rule: a tenth of every coefficient changes nothing; without it, everything.
+  const adaptiveScaling = { stepFraction: 1e-3, averagingSteps: 100 };
+  const tenth = genes.map((g, i) => (i === 2 || i === 3 ? g / 10 : g));
+  const scaled = (g: number[], scaling = true) =>
+    run(
+      new TaylorRule(
+        genome.taylorRule(genome.decode(g), 'pre', 'post', {
+          wMax: 1,
+          ...(scaling ? { adaptiveScaling } : {}),
+        }),
+      ),
+    );
+  assert.deepEqual(
+    genome.taylorRule(genome.decode(genes), 'pre', 'post', { wMax: 1, adaptiveScaling }).adaptiveScaling,
+    adaptiveScaling,
+  );
+  const full = scaled(genes);
+  const small = scaled(tenth);
+  full.forEach((w, k) => assert.ok(Math.abs(w - small[k]) < 1e-6, `synapse ${k}: ${w} vs ${small[k]}`));
+  assert.ok(full.filter((w) => Math.abs(w - 0.5) > 1e-3).length > 100, 'the scaled rule moves the weights');
+  const unscaled = scaled(tenth, false);
+  assert.ok(
+    unscaled.some((w, k) => Math.abs(w - full[k]) > 1e-3),
+    'without scaling, the scale of the coefficients matters',
+  );
+});
+
+test('the spiking-rule problem takes adaptive scaling: then the scale of the coefficients no longer changes its objectives', async () => {
+  const evaluate = async (options: Record<string, unknown>, scale: number) => {
+    const problem = spikingRuleProblem({ simulatedMs: 200, ...options });
+    // Gates open, coefficients 0.6 x scale (the genes in [-1, 1]), time constants mid-range.
+    const x = problem.low.map((lo, i) =>
+      lo === -1 ? 0.6 * scale : lo === 0 ? 1 : (lo + problem.high[i]) / 2,
+    );
+    return problem.evaluate(x, 3);
+  };
+  const scaled = { stepFraction: 0.002, averagingSteps: 500 };
+  const full = await evaluate(scaled, 1);
+  assert.deepEqual(await evaluate(scaled, 0.1), full);
+  assert.ok(full[1] > 0, `weights move (${full[1]})`);
+  assert.notDeepEqual(await evaluate({}, 0.1), await evaluate({}, 1));
+  assert.throws(
+    () => spikingRuleProblem({ stepFraction: 2 }),
+    /problem\.stepFraction: expected a number in \[0, 1\]/,
+  );
 });
 
 test('genome: bad specs, genes and networks are named before any work', () => {

@@ -38,6 +38,38 @@ test('evolve: the rediscovery experiments find Oja rule and pair STDP within 5% 
   }
 });
 
+test('evolve: experiments/zdt1.yaml writes IGD and hypervolume per strategy, each near the analytic front', async () => {
+  const out = join(tempDir(), 'zdt1');
+  const r = await runCli([
+    'evolve',
+    join(REPO_ROOT, 'experiments', 'zdt1.yaml'),
+    '--out',
+    out,
+    '--quiet',
+    '--workers',
+    '1',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  const searches = summary.searches as Record<
+    string,
+    { strategy: string; igd: number; hypervolume: number; evaluations: number }
+  >;
+  assert.deepEqual(
+    Object.values(searches).map((s) => s.strategy),
+    ['nsga2', 'competitive-swarm', 'lmocso'],
+  );
+  // The best hypervolume against (1.1, 1.1) is 1.21 - 1/3.
+  for (const [name, s] of Object.entries(searches)) {
+    assert.equal(s.evaluations, 25_000, name);
+    assert.ok(s.igd < 0.01, `${name}: IGD ${s.igd}`);
+    assert.ok(
+      s.hypervolume > 0.98 * (1.21 - 1 / 3) && s.hypervolume < 1.21 - 1 / 3,
+      `${name}: hypervolume ${s.hypervolume}`,
+    );
+  }
+});
+
 test('evolve: a run killed mid-search resumes to the numbers of an uninterrupted one; workers do not change them', async () => {
   const cfg = await loadExperimentFile(ojaFile);
   const quick = {

@@ -273,6 +273,83 @@ test('the Taylor-expanded rule reproduces pair STDP from two coefficients, and e
   );
 });
 
+test('adaptive scaling sets the size of Taylor-rule updates outside the rule: exact steps, blind to the coefficient scale', () => {
+  const wMax = 2;
+  const stepFraction = 0.01;
+  // Two presynaptic neurons spike together every 10 ms; dw = c w per pre spike, so the synapses change by c and 2c.
+  const twoSynapses = (coefficient: number, averagingSteps: number) => {
+    const net = new Network(0.1);
+    const times = Array.from({ length: 5 }, (_, n) => 10 * n + 1);
+    const pre = net.spikeSource(
+      'pre',
+      2,
+      times.flatMap(() => [0, 1]),
+      times.flatMap((t) => [t, t]),
+    );
+    const post = net.poisson('post', 1, 0, 1);
+    const proj = net.connect(pre, post, {
+      connector: { kind: 'all-to-all' },
+      weight: 1,
+      receptor: 'exc',
+      seed: 1,
+      plasticity: new TaylorRule({
+        tauPreMs: 10,
+        tauPostMs: 10,
+        wMax,
+        adaptiveScaling: { stepFraction, averagingSteps },
+        terms: [{ powers: [1, 0, 0, 0, 0, 0, 1], coefficient }],
+      }),
+    });
+    proj.weight.set([0.5, 1]);
+    net.run(1.5);
+    const first = Array.from(proj.weight);
+    net.run(50);
+    return { first, last: Array.from(proj.weight) };
+  };
+  // One step: the changes c x [0.5, 1] have a root mean square of c sqrt(0.625), applied as stepFraction x wMax.
+  const { first } = twoSynapses(0.3, 100);
+  const rms = Math.sqrt((0.5 ** 2 + 1) / 2);
+  assert.ok(Math.abs(first[0] - (0.5 + (stepFraction * wMax * 0.5) / rms)) < 1e-6, `first step ${first}`);
+  assert.ok(Math.abs(first[1] - (1 + (stepFraction * wMax) / rms)) < 1e-6, `first step ${first}`);
+  // The coefficient's scale (and sign's magnitude) no longer matters: 1e-4 and 3 give the same trajectory.
+  const small = twoSynapses(1e-4, 3).last;
+  const large = twoSynapses(3, 3).last;
+  small.forEach((w, k) => assert.ok(Math.abs(w - large[k]) < 1e-6, `synapse ${k}: ${w} vs ${large[k]}`));
+  assert.ok(small[1] > 1.05, `five scaled steps moved the weight (${small[1]})`);
+  // Every step of a constant-size change has exactly the set size: five pre spikes, five steps of stepFraction x wMax.
+  const net = new Network(0.1);
+  const pre = net.spikeSource('pre', 1, [0, 0, 0, 0, 0], [1, 11, 21, 31, 41]);
+  const proj = net.connect(pre, net.poisson('post', 1, 0, 1), {
+    connector: { kind: 'all-to-all' },
+    weight: 0.5,
+    receptor: 'exc',
+    seed: 1,
+    plasticity: new TaylorRule({
+      tauPreMs: 10,
+      tauPostMs: 10,
+      wMax,
+      adaptiveScaling: { stepFraction, averagingSteps: 50 },
+      terms: [{ powers: [1, 0, 0, 0, 0, 0, 0], coefficient: -7 }],
+    }),
+  });
+  net.run(50);
+  assert.ok(Math.abs(proj.weight[0] - (0.5 - 5 * stepFraction * wMax)) < 1e-6, `weight ${proj.weight[0]}`);
+  for (const [scaling, message] of [
+    [
+      { stepFraction: 0, averagingSteps: 10 },
+      /adaptiveScaling\.stepFraction: expected a number in \(0, 1\], found 0/,
+    ],
+    [
+      { stepFraction: 0.1, averagingSteps: 0.5 },
+      /adaptiveScaling\.averagingSteps: expected a number >= 1, found 0\.5/,
+    ],
+  ] as const)
+    assert.throws(
+      () => new TaylorRule({ tauPreMs: 10, tauPostMs: 10, wMax: 1, terms: [], adaptiveScaling: scaling }),
+      message,
+    );
+});
+
 test('triplet STDP: pair STDP without triplet terms; with them potentiation grows with pairing frequency', () => {
   const trains = (rule: PairStdp | TripletStdp, preTimes: number[], postTimes: number[], w0 = 0.5) => {
     const dt = 0.1;

@@ -151,6 +151,7 @@ function buildNetwork(): Network {
         tauEligibilityMs: 50,
         wMax: 3,
         modulatorName: 'ach',
+        adaptiveScaling: { stepFraction: 0.001, averagingSteps: 200 },
         terms: [
           { powers: [1, 0, 0, 1, 0, 0, 0], coefficient: -0.01 },
           { powers: [0, 1, 1, 0, 0, 1, 0], coefficient: 0.02 },

@@ -1,5 +1,5 @@
 import { ConfigError } from '../util/errors.js';
-import type { TaylorRuleParameters, TaylorTerm } from '../spiking/taylor.js';
+import type { AdaptiveScaling, TaylorRuleParameters, TaylorTerm } from '../spiking/taylor.js';
 
 /**
  * One signal a Taylor rule combines. A binary signal (a spike indicator) is its own square, so its powers stop at 1;
@@ -320,13 +320,14 @@ export class RuleGenome {
   /**
    * The plasticity library's Taylor rule for one synapse type: S_pre, S_post, X_pre, X_post and R map to the
    * simulator's pre, post, xPre, xPost and modulator (the network supplies the reward trace as that modulator).
-   * `learningRate` scales every coefficient.
+   * `learningRate` scales every coefficient. Dale's law (a projection's sign is its receptor), the type's weight
+   * bound `wMax` and `adaptiveScaling` of the updates act outside the rule, in the simulator.
    */
   taylorRule(
     rule: DecodedRule,
     pre: string,
     post: string,
-    opts: { wMax: number; learningRate?: number; modulatorName?: string },
+    opts: { wMax: number; learningRate?: number; modulatorName?: string; adaptiveScaling?: AdaptiveScaling },
   ): TaylorRuleParameters {
     const names = this.signals.map((s) => s.name);
     const slot: Record<string, number> = { S_pre: 0, S_post: 1, X_pre: 2, X_post: 3, R: 5 };
@@ -353,6 +354,7 @@ export class RuleGenome {
       tauPostMs: rule.tauEligibilityMs[post] ?? 20,
       wMax: opts.wMax,
       ...(opts.modulatorName ? { modulatorName: opts.modulatorName } : {}),
+      ...(opts.adaptiveScaling ? { adaptiveScaling: opts.adaptiveScaling } : {}),
     };
   }
 

@@ -8,7 +8,7 @@ import { registerProblem, type Problem } from './problem.js';
  * of excitatory and inhibitory LIF neurons (Song et al.'s conductance-based neuron) for `simulatedMs`, the input
  * synapses plastic under the genome's Taylor rule. Objectives: the distance of the excitatory rate from
  * `targetRateHz`, and the mean absolute weight change. It stands for the cost of one rule evaluation in a small
- * network, not for a task.
+ * network, not for a task. `stepFraction` > 0 turns on the adaptive scaling of updates (`AdaptiveScaling`).
  */
 export function spikingRuleProblem(options: Record<string, unknown> = {}, where = 'problem'): Problem {
   const int = (key: string, fallback: number, min: number) =>
@@ -25,6 +25,15 @@ export function spikingRuleProblem(options: Record<string, unknown> = {}, where 
   const inhibitory = int('inhibitory', 60, 1);
   const simulatedMs = numberOption(options, 'simulatedMs', 1000, (v) => v > 0, 'a number > 0', where);
   const targetRateHz = numberOption(options, 'targetRateHz', 10, (v) => v > 0, 'a number > 0', where);
+  const stepFraction = numberOption(
+    options,
+    'stepFraction',
+    0,
+    (v) => v >= 0 && v <= 1,
+    'a number in [0, 1] (0: no adaptive scaling)',
+    where,
+  );
+  const averagingSteps = numberOption(options, 'averagingSteps', 1000, (v) => v >= 1, 'a number >= 1', where);
   const genome = new RuleGenome(
     {
       neuronTypes: ['input', 'E'],
@@ -57,7 +66,11 @@ export function spikingRuleProblem(options: Record<string, unknown> = {}, where 
         receptor: 'exc',
         seed: seed + 1,
         plasticity: new TaylorRule(
-          genome.taylorRule(rule, 'input', 'E', { wMax: 4 * w0, learningRate: 1e-2 * w0 }),
+          genome.taylorRule(rule, 'input', 'E', {
+            wMax: 4 * w0,
+            learningRate: 1e-2 * w0,
+            ...(stepFraction > 0 ? { adaptiveScaling: { stepFraction, averagingSteps } } : {}),
+          }),
         ),
       });
       net.connect(e, i, {

@@ -86,6 +86,7 @@ registerPlasticityRule({
     'tauEligibilityMs',
     'wMax',
     'modulatorName',
+    'adaptiveScaling',
   ),
   create: (p) => new TaylorRule(as<TaylorRuleParameters>(p)),
 });

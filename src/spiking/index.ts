@@ -87,7 +87,13 @@ export {
   type InhibitoryStdpParameters,
 } from './stdp.js';
 export { Hebbian, Oja, Bcm, Covariance, type RateRule } from './rate-rules.js';
-export { TaylorRule, TAYLOR_VARIABLES, type TaylorTerm, type TaylorRuleParameters } from './taylor.js';
+export {
+  TaylorRule,
+  TAYLOR_VARIABLES,
+  type TaylorTerm,
+  type TaylorRuleParameters,
+  type AdaptiveScaling,
+} from './taylor.js';
 export { RateNetwork, RatePopulation, type RateProjection } from './rate-network.js';
 export {
   SynapticScaling,

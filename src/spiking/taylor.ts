@@ -24,6 +24,23 @@ export interface TaylorRuleParameters {
   wMax: number;
   /** The signal M stands for (default "dopamine"), handed over by a network with modulators. */
   modulatorName?: string;
+  /** Scales the rule's changes to a set size outside the rule (off when absent); see `AdaptiveScaling`. */
+  adaptiveScaling?: AdaptiveScaling;
+}
+
+/**
+ * Adaptive scaling of weight updates, applied after the rule and before the weight bounds: each step's changes are
+ * divided by the root of a bias-corrected running mean of past squared changes (an average over the synapses each
+ * step changes, then an exponential average over such steps), so the applied changes have a root mean square of
+ * `stepFraction` x wMax whatever the scale of the rule's coefficients. The rule then sets the direction and the
+ * relative size of changes; this sets their size per synapse type, so that types whose weights differ by orders of
+ * magnitude learn at comparable relative rates.
+ */
+export interface AdaptiveScaling {
+  /** Root mean square of an applied change, as a fraction of wMax, in (0, 1]. */
+  stepFraction: number;
+  /** Memory of the running mean, in weight-changing steps (>= 1; 1 normalises every step on its own). */
+  averagingSteps: number;
 }
 
 /**
@@ -52,6 +69,9 @@ export class TaylorRule implements ModulatedRule {
   private postNow = new Uint8Array(0);
   private readonly vars = new Float64Array(7);
   private decay = { pre: 1, post: 1, elig: 1 };
+  // Adaptive scaling: running mean of squared changes and the number of steps averaged into it.
+  private meanSquare = 0;
+  private scaledSteps = 0;
   private readonly preTerms: TaylorTerm[];
   private readonly postTerms: TaylorTerm[];
   private readonly bothTerms: TaylorTerm[];
@@ -61,6 +81,7 @@ export class TaylorRule implements ModulatedRule {
     requirePositive('taylor', 'tauPreMs', p.tauPreMs);
     requirePositive('taylor', 'tauPostMs', p.tauPostMs);
     requirePositive('taylor', 'wMax', p.wMax);
+    if (p.adaptiveScaling !== undefined) checkAdaptiveScaling(p.adaptiveScaling);
     if (!Array.isArray(p.terms))
       throw new ConfigError(
         'taylor.terms',
@@ -189,9 +210,10 @@ export class TaylorRule implements ModulatedRule {
         const j = proj.post[k];
         this.accumulate(this.everyStepTerms, k, preNow[i], postNow[j], xPre[i], xPost[j]);
       }
+    const gain = this.touchedCount > 0 ? this.updateGain() : 1;
     for (let t = 0; t < this.touchedCount; t++) {
       const k = this.touchedList[t];
-      w[k] = Math.min(this.p.wMax, Math.max(0, w[k] + this.dw[k]));
+      w[k] = Math.min(this.p.wMax, Math.max(0, w[k] + gain * this.dw[k]));
       this.dw[k] = 0;
       this.touched[k] = 0;
     }
@@ -205,12 +227,26 @@ export class TaylorRule implements ModulatedRule {
     }
   }
 
+  /** The factor this step's changes are multiplied by: 1, or the adaptive scaling's normalisation. */
+  private updateGain(): number {
+    const scaling = this.p.adaptiveScaling;
+    if (!scaling) return 1;
+    let sum = 0;
+    for (let t = 0; t < this.touchedCount; t++) sum += this.dw[this.touchedList[t]] ** 2;
+    const keep = 1 - 1 / scaling.averagingSteps;
+    this.meanSquare = keep * this.meanSquare + (1 - keep) * (sum / this.touchedCount);
+    this.scaledSteps++;
+    const corrected = this.meanSquare / (1 - keep ** this.scaledSteps);
+    return corrected > 0 ? (scaling.stepFraction * this.p.wMax) / Math.sqrt(corrected) : 0;
+  }
+
   /** The description `createPlasticityRule` builds this rule from (for saving). */
   describe(): KindDescription {
     return {
       kind: 'taylor',
       ...this.p,
       terms: this.p.terms.map((t) => ({ powers: [...t.powers], coefficient: t.coefficient })),
+      ...(this.p.adaptiveScaling ? { adaptiveScaling: { ...this.p.adaptiveScaling } } : {}),
     };
   }
 
@@ -225,6 +261,7 @@ export class TaylorRule implements ModulatedRule {
       eligibility: this.elig,
       seenVersion: this.seenVersion,
       modulator: this.modulator,
+      ...(this.p.adaptiveScaling ? { meanSquare: this.meanSquare, scaledSteps: this.scaledSteps } : {}),
     };
   }
 
@@ -235,6 +272,10 @@ export class TaylorRule implements ModulatedRule {
     this.xPost.set(stateArray(state, 'xPost', 'float32', proj.targetSize, where, 'the target size'));
     const seen = stateNumber(state, 'seenVersion', where, 'integer');
     this.modulator = stateNumber(state, 'modulator', where, 'any');
+    if (this.p.adaptiveScaling) {
+      this.meanSquare = stateNumber(state, 'meanSquare', where, 'finite');
+      this.scaledSteps = stateNumber(state, 'scaledSteps', where, 'count');
+    }
     if (seen !== proj.version) {
       // Not stepped since attached or rewired: the next step starts the per-synapse state over, as it would have.
       stateArray(state, 'eligibility', 'float32', null, where);
@@ -248,4 +289,16 @@ export class TaylorRule implements ModulatedRule {
     this.touchedList = new Int32Array(n);
     this.seenVersion = seen;
   }
+}
+
+function checkAdaptiveScaling(a: AdaptiveScaling): void {
+  const fraction = a?.stepFraction;
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1))
+    throw new ConfigError(
+      'taylor.adaptiveScaling.stepFraction',
+      `expected a number in (0, 1], found ${fraction}`,
+    );
+  const steps = a.averagingSteps;
+  if (typeof steps !== 'number' || !(steps >= 1) || !Number.isFinite(steps))
+    throw new ConfigError('taylor.adaptiveScaling.averagingSteps', `expected a number >= 1, found ${steps}`);
 }
