@@ -4,18 +4,21 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { REPO_ROOT } from './helpers.js';
+import { REPO_ROOT, testNeeding, type Dependency } from './helpers.js';
 
 /**
  * Every ```ts block of docs/*.md is an example that runs: each is type-checked against the built package and then
  * executed, so the docs cannot drift from the code. Blocks starting `// file: PATH` are copies of docs/examples
  * files (test/extension-points.test.ts checks and runs those). Examples import the package by its name
- * (`neuroplast/spiking`), which Node and TypeScript resolve to this checkout through package.json's exports.
+ * (`neuroplast/spiking`), which Node and TypeScript resolve to this checkout through package.json's exports. A block
+ * whose first line is `// needs: DEPENDENCY, ...` (e.g. the V1 tables) runs where those are present and skips with
+ * the reason elsewhere (never under CI=true).
  */
 interface Example {
   doc: string;
   line: number;
   code: string;
+  needs: Dependency[];
 }
 
 function examples(): Example[] {
@@ -26,7 +29,13 @@ function examples(): Example[] {
     const text = readFileSync(join(REPO_ROOT, 'docs', doc), 'utf8');
     for (const m of text.matchAll(/```ts\n([\s\S]*?)```/g)) {
       if (m[1].startsWith('// file: ')) continue;
-      out.push({ doc, line: text.slice(0, m.index).split('\n').length + 1, code: m[1] });
+      const needs = /^\/\/ needs: (.*)\n/.exec(m[1])?.[1].split(/,\s*/) ?? [];
+      out.push({
+        doc,
+        line: text.slice(0, m.index).split('\n').length + 1,
+        code: m[1],
+        needs: needs as Dependency[],
+      });
     }
   }
   return out;
@@ -61,7 +70,7 @@ test('docs/: the ts examples type-check against the package', () => {
 });
 
 for (const e of found)
-  test(`docs/${e.doc} line ${e.line}: the example runs`, async () => {
+  testNeeding(e.needs, `docs/${e.doc} line ${e.line}: the example runs`, async () => {
     mkdirSync(DIR, { recursive: true });
     const js = ts.transpileModule(e.code, {
       compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { backendNames, getBackend, type Kernels } from '../src/engine/index.js';
 import { loadNativeAddon } from '../src/engine/kernels/native.js';
 import { dataEnvFromProcess, locateDataset } from '../src/data/index.js';
+import { locateV1 } from '../src/cortex/index.js';
 
 /** Repository root (tests run from build/test). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -29,7 +30,7 @@ export const ORACLE_PYTHON = process.env.NEUROPLAST_ORACLE_PYTHON ?? '/usr/bin/p
 
 /** What a test may need that a fresh clone with Node and npm only does not have. */
 export type Dependency =
-  'shared-datasets' | 'fashion-mnist' | 'debian-fashion-mnist' | 'brian2' | 'redis-server';
+  'shared-datasets' | 'fashion-mnist' | 'debian-fashion-mnist' | 'brian2' | 'redis-server' | 'v1-tables';
 
 const pythonImports = (module: string) =>
   existsSync(ORACLE_PYTHON) && spawnSync(ORACLE_PYTHON, ['-c', `import ${module}`]).status === 0;
@@ -67,6 +68,12 @@ const PROBES: Record<Dependency, () => Promise<Probe>> = {
     spawnSync('redis-server', ['--version']).status === 0
       ? present
       : { absent: 'needs a Redis server for the evaluation queue: apt-get install redis-server' },
+  'v1-tables': async () =>
+    (await locateV1())
+      ? present
+      : {
+          absent: `needs the published V1 tables at ${join(SHARED, 'v1')} (../shared beside the repository, or set NEUROPLAST_SHARED)`,
+        },
   brian2: async () =>
     pythonImports('brian2')
       ? present

@@ -12,6 +12,7 @@ import {
 import { getTaskKind, reportRun, runExperiment, type RunResult } from '../experiments/index.js';
 import { BENCHES, type BenchArgs } from '../bench/index.js';
 import { startQueueWorker } from '../evolution/index.js';
+import { buildV1Column, describeColumn, loadV1Tables } from '../cortex/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 
 function parseSeed(v: string): number {
@@ -256,6 +257,32 @@ function buildProgram(): Command {
       if (o.mirror) env.mirror = o.mirror;
       const dir = await getDatasetSpec(name).download({ ...env, offline: false });
       console.log(`${name}: verified files in ${dir}`);
+    });
+
+  const v1 = program.command('v1').description('the mouse-V1-like cortical model: describe');
+  v1.command('describe')
+    .description('build the column and print its classes (count per class) and mean in-degree per class pair')
+    .addOption(
+      new Option('--neurons <n>', 'total neurons (about 1k to 230k)')
+        .argParser(parsePositiveInt)
+        .default(5000),
+    )
+    .addOption(new Option('--seed <n>', 'seed of the build').argParser(parseSeed).default(0))
+    .option(
+      '--tables <dir>',
+      'read the V1 tables from DIR (default: ../shared/v1, $NEUROPLAST_SHARED/v1, ...)',
+    )
+    .option('--json', 'print one JSON object')
+    .action(async (o: { neurons: number; seed: number; tables?: string; json?: boolean }) => {
+      const tables = await loadV1Tables({ dir: o.tables });
+      const d = describeColumn(buildV1Column(tables, { neurons: o.neurons, seed: o.seed }));
+      if (o.json) return console.log(JSON.stringify(d));
+      console.log(
+        `${d.neurons} neurons in a ${d.radiusUm} um disk, ${d.synapses} connections; tables: ${tables.source}`,
+      );
+      for (const c of d.classes) console.log(`${c.name.padEnd(11)} ${c.ei} ${c.count}`);
+      for (const p of d.pathways)
+        console.log(`${p.pre} -> ${p.post}: mean in-degree ${p.meanInDegree} (core ${p.coreInDegree})`);
     });
 
   program

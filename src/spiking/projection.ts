@@ -9,7 +9,14 @@ export type Connector =
   | { kind: 'one-to-one' }
   | { kind: 'fixed-probability'; p: number; allowSelf?: boolean }
   | { kind: 'fixed-in-degree'; k: number; allowSelf?: boolean }
-  | { kind: 'list'; pre: ArrayLike<number>; post: ArrayLike<number> };
+  | {
+      kind: 'list';
+      pre: ArrayLike<number>;
+      post: ArrayLike<number>;
+      /** Per synapse, aligned with pre/post: weights and delays (ms) that replace the options' `weight` and `delayMs`. */
+      weights?: ArrayLike<number>;
+      delaysMs?: ArrayLike<number>;
+    };
 
 export interface ProjectionOptions {
   connector: Connector;
@@ -50,6 +57,19 @@ export class Projection {
     const rng = new Rng(options.seed, 11);
     const c = options.connector;
     Projection.checkMemory(name, Projection.expectedSynapses(c, sourceSize, targetSize));
+    if (c.kind === 'list') {
+      // Straight into the CSR arrays (a stable counting sort by presynaptic neuron): lists reach tens of millions.
+      [this.rowStart, this.post, this.weight, this.delaySteps, this.maxDelaySteps] = listToCsr(
+        name,
+        c,
+        sourceSize,
+        targetSize,
+        dtMs,
+        options,
+        rng,
+      );
+      return;
+    }
     const rows: number[][] = Array.from({ length: sourceSize }, () => []);
     const self = (i: number, j: number) =>
       !('allowSelf' in c && c.allowSelf) && (sameNeuron ? sameNeuron(i, j) : !!options.recurrent && i === j);
@@ -88,30 +108,6 @@ export class Projection {
         }
         break;
       }
-      case 'list':
-        if (c.pre.length !== c.post.length)
-          throw new ConfigError(
-            `${name}.connector`,
-            `pre (${c.pre.length}) and post (${c.post.length}) differ in length`,
-          );
-        for (let k = 0; k < c.pre.length; k++) {
-          const i = c.pre[k];
-          const j = c.post[k];
-          if (
-            !Number.isInteger(i) ||
-            i < 0 ||
-            i >= sourceSize ||
-            !Number.isInteger(j) ||
-            j < 0 ||
-            j >= targetSize
-          )
-            throw new ConfigError(
-              `${name}.connector[${k}]`,
-              `synapse ${i} -> ${j} is outside ${sourceSize} x ${targetSize}`,
-            );
-          rows[i].push(j);
-        }
-        break;
     }
     const n = rows.reduce((s, r) => s + r.length, 0);
     this.rowStart = new Int32Array(sourceSize + 1);
@@ -124,19 +120,18 @@ export class Projection {
       this.rowStart[i] = at;
       for (const j of rows[i]) {
         this.post[at] = j;
-        const w = typeof options.weight === 'number' ? options.weight : options.weight(rng);
-        requireNonNegative(`${name}`, `weight[${at}] (the receptor gives the sign, Dale's law)`, w);
-        this.weight[at] = w;
+        this.weight[at] = checkedWeight(
+          name,
+          at,
+          typeof options.weight === 'number' ? options.weight : options.weight(rng),
+        );
         const d =
           options.delayMs === undefined
             ? 0
             : typeof options.delayMs === 'number'
               ? options.delayMs
               : options.delayMs(rng);
-        requireNonNegative(`${name}`, `delayMs[${at}]`, d);
-        const steps = Math.round(d / dtMs);
-        if (steps > 65535)
-          throw new ConfigError(`${name}.delayMs`, `delay of ${steps} steps exceeds the 65535-step buffer`);
+        const steps = delayToSteps(name, at, d, dtMs);
         this.delaySteps[at] = steps;
         if (steps > maxDelay) maxDelay = steps;
         at++;
@@ -277,4 +272,79 @@ export class Projection {
         `${name}: about ${(need / 2 ** 30).toFixed(2)} GiB needed for ${Math.round(synapses).toLocaleString('en')} synapses, only ${(freeBytes / 2 ** 30).toFixed(2)} GiB free`,
       );
   }
+}
+
+function checkedWeight(name: string, k: number, w: number): number {
+  requireNonNegative(`${name}`, `weight[${k}] (the receptor gives the sign, Dale's law)`, w);
+  return w;
+}
+
+function delayToSteps(name: string, k: number, delayMs: number, dtMs: number): number {
+  requireNonNegative(`${name}`, `delayMs[${k}]`, delayMs);
+  const steps = Math.round(delayMs / dtMs);
+  if (steps > 65535)
+    throw new ConfigError(`${name}.delayMs`, `delay of ${steps} steps exceeds the 65535-step buffer`);
+  return steps;
+}
+
+/**
+ * The CSR arrays of a list connector: synapses grouped by presynaptic neuron, in list order within a row; per-synapse
+ * weights and delays from the list when it has them, else from the options (drawn in CSR order).
+ */
+function listToCsr(
+  name: string,
+  c: Extract<Connector, { kind: 'list' }>,
+  sourceSize: number,
+  targetSize: number,
+  dtMs: number,
+  options: ProjectionOptions,
+  rng: Rng,
+): [Int32Array, Int32Array, Float32Array, Uint16Array, number] {
+  const n = c.pre.length;
+  for (const [field, arr] of [
+    ['post', c.post],
+    ['weights', c.weights],
+    ['delaysMs', c.delaysMs],
+  ] as const)
+    if (arr !== undefined && arr.length !== n)
+      throw new ConfigError(`${name}.connector`, `pre (${n}) and ${field} (${arr.length}) differ in length`);
+  const rowStart = new Int32Array(sourceSize + 1);
+  for (let k = 0; k < n; k++) {
+    const i = c.pre[k];
+    const j = c.post[k];
+    if (!Number.isInteger(i) || i < 0 || i >= sourceSize || !Number.isInteger(j) || j < 0 || j >= targetSize)
+      throw new ConfigError(
+        `${name}.connector[${k}]`,
+        `synapse ${i} -> ${j} is outside ${sourceSize} x ${targetSize}`,
+      );
+    rowStart[i + 1]++;
+  }
+  for (let i = 0; i < sourceSize; i++) rowStart[i + 1] += rowStart[i];
+  const order = new Int32Array(n);
+  const fill = rowStart.slice(0, sourceSize);
+  for (let k = 0; k < n; k++) order[fill[c.pre[k]]++] = k;
+  const post = new Int32Array(n);
+  const weight = new Float32Array(n);
+  const delaySteps = new Uint16Array(n);
+  let maxDelay = 0;
+  for (let at = 0; at < n; at++) {
+    const k = order[at];
+    post[at] = c.post[k];
+    weight[at] = checkedWeight(
+      name,
+      at,
+      c.weights ? c.weights[k] : typeof options.weight === 'number' ? options.weight : options.weight(rng),
+    );
+    const d = c.delaysMs
+      ? c.delaysMs[k]
+      : options.delayMs === undefined
+        ? 0
+        : typeof options.delayMs === 'number'
+          ? options.delayMs
+          : options.delayMs(rng);
+    const steps = delayToSteps(name, at, d, dtMs);
+    delaySteps[at] = steps;
+    if (steps > maxDelay) maxDelay = steps;
+  }
+  return [rowStart, post, weight, delaySteps, maxDelay];
 }
