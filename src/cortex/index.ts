@@ -1,6 +1,9 @@
 export {
   loadV1Tables,
   locateV1,
+  readV1File,
+  csvRows,
+  CsvRows,
   v1Candidates,
   V1_FILES,
   V1_CLASS_COUNT,

@@ -190,19 +190,7 @@ export async function loadV1Tables(opts: LoadV1Options = {}): Promise<V1Tables> 
   const verify = opts.verifyChecksums ?? true;
   const rows = async (name: V1FileName) => {
     const { path, sha256 } = V1_FILES[name];
-    const file = join(found.dir, path);
-    if (!(await exists(file)))
-      throw new NeuroplastError(`${file}: not found (the V1 tables in ${found.dir} are incomplete)`);
-    const bytes = await readFileWithin(file, 'V1 table', DATA_FILE_BYTES);
-    if (verify) {
-      const got = createHash('sha256').update(bytes).digest('hex');
-      if (got !== sha256)
-        throw new DataFormatError(
-          file,
-          `SHA-256 ${got} does not match the pinned ${sha256} (a changed or damaged table; pass verifyChecksums: false for tables changed on purpose)`,
-        );
-    }
-    return new CsvRows(file, bytes.toString('utf8'));
+    return csvRows(join(found.dir, path), await readV1File(found.dir, path, verify ? sha256 : null));
   };
   const classes = readClasses(await rows('classes'));
   const connections = readConnections(await rows('connections'));
@@ -222,8 +210,33 @@ export async function loadV1Tables(opts: LoadV1Options = {}): Promise<V1Tables> 
   };
 }
 
+/**
+ * The bytes of `relPath` in the tables folder `dir`, refused when absent, over the data-file budget, or (with
+ * `sha256`) when its SHA-256 differs from the pinned one.
+ */
+export async function readV1File(dir: string, relPath: string, sha256: string | null): Promise<Buffer> {
+  const file = join(dir, relPath);
+  if (!(await exists(file)))
+    throw new NeuroplastError(`${file}: not found (the V1 tables in ${dir} are incomplete)`);
+  const bytes = await readFileWithin(file, 'V1 table', DATA_FILE_BYTES);
+  if (sha256 !== null) {
+    const got = createHash('sha256').update(bytes).digest('hex');
+    if (got !== sha256)
+      throw new DataFormatError(
+        file,
+        `SHA-256 ${got} does not match the pinned ${sha256} (a changed or damaged table; pass verifyChecksums: false for tables changed on purpose)`,
+      );
+  }
+  return bytes;
+}
+
+/** A CSV file's records (header row as keys) with typed accessors. */
+export function csvRows(file: string, bytes: Buffer): CsvRows {
+  return new CsvRows(file, bytes.toString('utf8'));
+}
+
 /** A CSV file's records with typed accessors whose errors name file, line, field, expected and found. */
-class CsvRows {
+export class CsvRows {
   readonly records: Record<string, string>[];
   constructor(
     readonly file: string,
