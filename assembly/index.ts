@@ -1,6 +1,6 @@
 // Entry point of the WASM kernels module (wasm/kernels.wasm): the GEMM, the network and the optimizer kernels.
 export { sgemm, workspaceBytes } from './gemm';
-export { lifStep } from './spiking';
+export { lifStep, glif3Step } from './spiking';
 export {
   neuroplasticTraces,
   neuroplasticUpdate,

@@ -1,6 +1,7 @@
 // Spiking kernels (AssemblyScript, WASM SIMD): one step of a LIF population (exponential Euler; with current
 // synapses, each current scaled by its LifParam gain, which makes the step exact), four neurons per lane group, with a polynomial exp accurate to about 1e-7 relative. Matches src/engine/kernels/reference-spiking.ts.
-import { LifParam } from '../src/engine/kernels/layouts';
+// And one exact step of a GLIF3 population (scalar, f64 arithmetic).
+import { Glif3Param, LifParam } from '../src/engine/kernels/layouts';
 
 const LOG2E: f32 = 1.4426950408889634;
 const LN2_HI: f32 = 0.693359375;
@@ -148,6 +149,103 @@ export function lifStep(
     const hNext = h * decayI;
     store<f32>(ge + o, abs(eNext) > 1e-30 ? eNext : 0);
     store<f32>(gi + o, abs(hNext) > 1e-30 ? hNext : 0);
+  }
+  return count;
+}
+
+/** A GLIF3 block slot, widened to f64. */
+function slot(prm: usize, k: i32): f64 {
+  return <f64>load<f32>(prm + ((<usize>k) << 2));
+}
+
+/** A float32 state variable, widened. */
+function get(a: usize, o: usize): f64 {
+  return <f64>load<f32>(a + o);
+}
+
+/** Stores x as f32, flushing magnitudes below 1e-30 to 0 as the reference does. */
+function putFlushed(a: usize, o: usize, x: f64): void {
+  store<f32>(a + o, <f32>(abs(x) > 1e-30 ? x : 0));
+}
+
+/**
+ * One exact step of n GLIF3 neurons (block laid out as Glif3Param). Scalar f64 arithmetic on the f32 state, in the
+ * reference's order (src/engine/kernels/reference-spiking.ts), so both give the same bits.
+ */
+export function glif3Step(
+  n: i32,
+  v: usize,
+  asc1: usize,
+  asc2: usize,
+  exc: usize,
+  excC: usize,
+  inh: usize,
+  inhC: usize,
+  input: usize,
+  thr: usize,
+  refr: usize,
+  spikes: usize,
+  prm: usize,
+  refSteps: i32,
+): i32 {
+  const eL = slot(prm, Glif3Param.E_LEAK),
+    gL = slot(prm, Glif3Param.G_LEAK),
+    vTh = slot(prm, Glif3Param.V_THRESH),
+    vReset = load<f32>(prm, Glif3Param.V_RESET * 4),
+    bias = slot(prm, Glif3Param.BIAS),
+    leak = slot(prm, Glif3Param.LEAK_DECAY);
+  const d1 = slot(prm, Glif3Param.ASC1_DECAY),
+    d2 = slot(prm, Glif3Param.ASC2_DECAY),
+    g1 = slot(prm, Glif3Param.ASC1_GAIN),
+    g2 = slot(prm, Glif3Param.ASC2_GAIN),
+    r1 = slot(prm, Glif3Param.ASC1_RETENTION),
+    r2 = slot(prm, Glif3Param.ASC2_RETENTION),
+    amp1 = slot(prm, Glif3Param.ASC1_AMP),
+    amp2 = slot(prm, Glif3Param.ASC2_AMP);
+  const dE = slot(prm, Glif3Param.EXC_DECAY),
+    riseE = slot(prm, Glif3Param.EXC_RISE),
+    gE = slot(prm, Glif3Param.EXC_GAIN),
+    gEc = slot(prm, Glif3Param.EXC_CURRENT_GAIN),
+    dI = slot(prm, Glif3Param.INH_DECAY),
+    riseI = slot(prm, Glif3Param.INH_RISE),
+    gI = slot(prm, Glif3Param.INH_GAIN),
+    gIc = slot(prm, Glif3Param.INH_CURRENT_GAIN);
+  let count: i32 = 0;
+  for (let i: i32 = 0; i < n; i++) {
+    const o = (<usize>i) << 2;
+    const a1 = get(asc1, o),
+      a2 = get(asc2, o),
+      e = get(exc, o),
+      ec = get(excC, o),
+      h = get(inh, o),
+      hc = get(inhC, o);
+    let a1n = a1 * d1;
+    let a2n = a2 * d2;
+    const r = load<i32>(refr + o);
+    if (r > 0) {
+      store<i32>(refr + o, r - 1);
+      store<f32>(v + o, vReset);
+    } else {
+      const uInf = (bias + get(input, o)) / gL;
+      const u =
+        uInf + (get(v, o) - eL - uInf) * leak + g1 * a1 + g2 * a2 + gEc * ec + gE * e - gIc * hc - gI * h;
+      let vi = eL + u;
+      if (vi > vTh + get(thr, o)) {
+        store<i32>(spikes + ((<usize>count) << 2), i);
+        count++;
+        vi = <f64>vReset;
+        store<i32>(refr + o, refSteps);
+        a1n = r1 * a1n + amp1;
+        a2n = r2 * a2n + amp2;
+      }
+      store<f32>(v + o, <f32>vi);
+    }
+    putFlushed(asc1, o, a1n);
+    putFlushed(asc2, o, a2n);
+    putFlushed(exc, o, e * dE);
+    putFlushed(excC, o, ec * dE + e * riseE);
+    putFlushed(inh, o, h * dI);
+    putFlushed(inhC, o, hc * dI + h * riseI);
   }
   return count;
 }

@@ -33,3 +33,15 @@ export {
   type ColumnDescription,
   type V1Column,
 } from './column.js';
+export {
+  describeV1Model,
+  buildV1Network,
+  classGlifParameters,
+  restingBackgroundWeightPa,
+  SpikeCounter,
+  type V1Model,
+  type V1ModelOptions,
+  type V1ClassModel,
+  type V1Network,
+} from './model.js';
+export { fitBackgroundWeights, type BackgroundFitOptions, type BackgroundFitRecord } from './fit.js';

@@ -15,7 +15,14 @@ export type {
   PoolGeometry,
 } from './kernels/types.js';
 export { convGeometry, poolGeometry } from './kernels/types.js';
-export { LifParam, ConvGeometrySlot, PoolGeometrySlot, TraceSum, ResidualSum } from './kernels/layouts.js';
+export {
+  LifParam,
+  Glif3Param,
+  ConvGeometrySlot,
+  PoolGeometrySlot,
+  TraceSum,
+  ResidualSum,
+} from './kernels/layouts.js';
 export { composeKernels, type KernelFamilies } from './kernels/backend.js';
 export { referenceKernels } from './kernels/reference.js';
 // The reference backend's kernel families: a backend from outside the engine composes its own from them

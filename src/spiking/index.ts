@@ -18,12 +18,16 @@ export {
   validateLif,
   validateLifMembrane,
   AdaptiveLifGroup,
+  Glif3Group,
+  validateGlif3,
+  glif3Propagator,
   IzhikevichGroup,
   IZHIKEVICH_REGULAR_SPIKING,
   IZHIKEVICH_FAST_SPIKING,
   type LifParameters,
   type LifMembraneParameters,
   type AdaptiveLifParameters,
+  type Glif3Parameters,
   type IzhikevichParameters,
 } from './neurons/index.js';
 export { PoissonGroup, SparsePoissonGroup, SpikeSourceArray } from './inputs.js';

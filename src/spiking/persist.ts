@@ -10,9 +10,11 @@ import { Registry } from '../util/registry.js';
 import { Network, setNetworkPersistence, type Connection, type NetworkLoadOptions } from './network.js';
 import {
   AdaptiveLifGroup,
+  Glif3Group,
   IzhikevichGroup,
   LifGroup,
   type AdaptiveLifParameters,
+  type Glif3Parameters,
   type IzhikevichParameters,
   type LifParameters,
 } from './neurons/index.js';
@@ -135,6 +137,51 @@ const adaptiveNames = parameterNames<AdaptiveLifParameters>()(
   'tauThetaMs',
 );
 
+const glif3Names = parameterNames<Glif3Parameters>()(
+  ...membrane,
+  'ascAmpsPa',
+  'ascDecayPerMs',
+  'ascRetention',
+  'tauExcMs',
+  'tauInhMs',
+  'biasCurrentPa',
+);
+const glif3Pairs: readonly string[] = ['ascAmpsPa', 'ascDecayPerMs', 'ascRetention'];
+
+/** GLIF3 parameters: the after-spike fields are pairs of finite numbers, the others as `numbers` checks them. */
+function glif3Parameters(value: StateValue | undefined, where: string): Glif3Parameters {
+  if (!isPlainState(value))
+    throw new DataFormatError(where, `expected a mapping of parameters, found ${JSON.stringify(value)}`);
+  const scalars: SavedState = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (!glif3Pairs.includes(k)) scalars[k] = v;
+    else if (!(
+      Array.isArray(v) &&
+      v.length === 2 &&
+      v.every((x) => typeof x === 'number' && Number.isFinite(x))
+    ))
+      throw new DataFormatError(
+        `${where}.${k}`,
+        `expected a pair of finite numbers, found ${JSON.stringify(v)}`,
+      );
+  }
+  numbers(scalars, where, glif3Names);
+  return value as unknown as Glif3Parameters;
+}
+
+/** A saved cell type (null or absent: none). */
+function savedCellType(d: SavedState, where: string): CellType | undefined {
+  if (d.cellType === null || d.cellType === undefined) return undefined;
+  const c = stateObject(d, 'cellType', where);
+  const transmitter = stateString(c, 'transmitter', `${where}.cellType`);
+  if (transmitter !== 'excitatory' && transmitter !== 'inhibitory')
+    throw new DataFormatError(
+      `${where}.cellType.transmitter`,
+      `expected excitatory or inhibitory, found ${JSON.stringify(transmitter)}`,
+    );
+  return { name: stateString(c, 'name', `${where}.cellType`), transmitter };
+}
+
 /** LifGroup is read through its public fields (its file is not this part's). */
 registerGroupKind<LifGroup>({
   kind: 'lif',
@@ -152,17 +199,7 @@ registerGroupKind<LifGroup>({
       synapse: ['current', 'conductance'],
       integrator: ['exponential-euler', 'exact'],
     });
-    let cellType: CellType | undefined;
-    if (d.cellType !== null && d.cellType !== undefined) {
-      const c = stateObject(d, 'cellType', where);
-      const transmitter = stateString(c, 'transmitter', `${where}.cellType`);
-      if (transmitter !== 'excitatory' && transmitter !== 'inhibitory')
-        throw new DataFormatError(
-          `${where}.cellType.transmitter`,
-          `expected excitatory or inhibitory, found ${JSON.stringify(transmitter)}`,
-        );
-      cellType = { name: stateString(c, 'name', `${where}.cellType`), transmitter };
-    }
+    const cellType = savedCellType(d, where);
     return building(where, () => new LifGroup(name, size, params, dtMs, cellType));
   },
   save: (g) => ({
@@ -203,6 +240,20 @@ registerGroupKind<IzhikevichGroup>({
     const params = numbers<IzhikevichParameters>(d.params, `${where}.params`, ['a', 'b', 'c', 'd']);
     const tauSynMs = stateNumber(d, 'tauSynMs', where);
     return building(where, () => new IzhikevichGroup(name, size, params, dtMs, tauSynMs));
+  },
+  save: (g) => g.saveState(),
+  load: (g, state, where) => g.loadState(state, where),
+});
+
+registerGroupKind<Glif3Group>({
+  kind: 'glif3',
+  type: Glif3Group,
+  describe: (g) => g.describe(),
+  create(d, dtMs, where) {
+    const { name, size } = nameAndSize(d, where);
+    const params = glif3Parameters(d.params, `${where}.params`);
+    const cellType = savedCellType(d, where);
+    return building(where, () => new Glif3Group(name, size, params, dtMs, cellType));
   },
   save: (g) => g.saveState(),
   load: (g, state, where) => g.loadState(state, where),

@@ -27,6 +27,38 @@ export enum LifParam {
   SIZE,
 }
 
+/**
+ * The GLIF3 parameter block (f32 slots) that glif3Step reads: the exact propagator of the linear system over one
+ * step, precomputed by Glif3Group. The membrane works on u = v - E_LEAK; a constant current I relaxes u exactly toward
+ * I / G_LEAK with LEAK_DECAY; each *_GAIN maps a variable at the step's start to its exact contribution to u (mV per
+ * pA); RISE feeds an alpha channel's first variable into its current.
+ */
+export enum Glif3Param {
+  E_LEAK,
+  G_LEAK,
+  V_THRESH,
+  V_RESET,
+  BIAS,
+  LEAK_DECAY,
+  ASC1_DECAY,
+  ASC2_DECAY,
+  ASC1_GAIN,
+  ASC2_GAIN,
+  ASC1_RETENTION,
+  ASC2_RETENTION,
+  ASC1_AMP,
+  ASC2_AMP,
+  EXC_DECAY,
+  EXC_RISE,
+  EXC_GAIN,
+  EXC_CURRENT_GAIN,
+  INH_DECAY,
+  INH_RISE,
+  INH_GAIN,
+  INH_CURRENT_GAIN,
+  SIZE,
+}
+
 /** A convolution's geometry block (i32 slots): the fields of ConvGeometry. */
 export enum ConvGeometrySlot {
   IN_CHANNELS,

@@ -1,5 +1,5 @@
 import type { SpikingKernels } from './types.js';
-import { LifParam } from './layouts.js';
+import { Glif3Param, LifParam } from './layouts.js';
 
 /**
  * One step of a LIF population (reference): refractory neurons hold vReset; the others relax exactly toward the
@@ -51,6 +51,71 @@ export const referenceSpiking: SpikingKernels = {
       }
       exc[i] = ge * decayE;
       inh[i] = gi * decayI;
+    }
+    return count;
+  },
+
+  /**
+   * GLIF3 (reference): arithmetic in float64 on the float32 state and block, in the order the WASM kernel uses, so
+   * both give the same bits. Decayed variables below 1e-30 are flushed to 0 (no float32 subnormals).
+   */
+  glif3Step(n, v, asc1, asc2, exc, excC, inh, inhC, input, thr, refractory, spikes, prm, refractorySteps) {
+    const eL = prm[Glif3Param.E_LEAK];
+    const gL = prm[Glif3Param.G_LEAK];
+    const vTh = prm[Glif3Param.V_THRESH];
+    const vReset = prm[Glif3Param.V_RESET];
+    const bias = prm[Glif3Param.BIAS];
+    const leak = prm[Glif3Param.LEAK_DECAY];
+    const d1 = prm[Glif3Param.ASC1_DECAY];
+    const d2 = prm[Glif3Param.ASC2_DECAY];
+    const g1 = prm[Glif3Param.ASC1_GAIN];
+    const g2 = prm[Glif3Param.ASC2_GAIN];
+    const r1 = prm[Glif3Param.ASC1_RETENTION];
+    const r2 = prm[Glif3Param.ASC2_RETENTION];
+    const amp1 = prm[Glif3Param.ASC1_AMP];
+    const amp2 = prm[Glif3Param.ASC2_AMP];
+    const dE = prm[Glif3Param.EXC_DECAY];
+    const riseE = prm[Glif3Param.EXC_RISE];
+    const gE = prm[Glif3Param.EXC_GAIN];
+    const gEc = prm[Glif3Param.EXC_CURRENT_GAIN];
+    const dI = prm[Glif3Param.INH_DECAY];
+    const riseI = prm[Glif3Param.INH_RISE];
+    const gI = prm[Glif3Param.INH_GAIN];
+    const gIc = prm[Glif3Param.INH_CURRENT_GAIN];
+    const flush = (x: number) => (Math.abs(x) > 1e-30 ? x : 0);
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const a1 = asc1[i];
+      const a2 = asc2[i];
+      const e = exc[i];
+      const ec = excC[i];
+      const h = inh[i];
+      const hc = inhC[i];
+      let a1n = a1 * d1;
+      let a2n = a2 * d2;
+      if (refractory[i] > 0) {
+        refractory[i]--;
+        v[i] = vReset;
+      } else {
+        const uInf = (bias + input[i]) / gL;
+        const u =
+          uInf + (v[i] - eL - uInf) * leak + g1 * a1 + g2 * a2 + gEc * ec + gE * e - gIc * hc - gI * h;
+        let vi = eL + u;
+        if (vi > vTh + thr[i]) {
+          spikes[count++] = i;
+          vi = vReset;
+          refractory[i] = refractorySteps;
+          a1n = r1 * a1n + amp1;
+          a2n = r2 * a2n + amp2;
+        }
+        v[i] = vi;
+      }
+      asc1[i] = flush(a1n);
+      asc2[i] = flush(a2n);
+      exc[i] = flush(e * dE);
+      excC[i] = flush(ec * dE + e * riseE);
+      inh[i] = flush(h * dI);
+      inhC[i] = flush(hc * dI + h * riseI);
     }
     return count;
   },

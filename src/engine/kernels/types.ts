@@ -295,6 +295,29 @@ export interface SpikingKernels {
     conductance: boolean,
     refractorySteps: number,
   ): number;
+  /**
+   * One exact step of n GLIF3 neurons (LIF with two after-spike currents and alpha-shaped current synapses;
+   * `params` laid out as Glif3Param in layouts.ts): every state variable advances by the block's propagator, with
+   * the drive `bias + input` held over the step; refractory neurons hold V_RESET while the currents evolve; a neuron
+   * whose v ends above V_THRESH + thresholdOffset fires: reset, refractory count, after-spike currents
+   * asc <- RETENTION asc + AMP. Writes the indices of the neurons that fired to `spikes` and returns how many.
+   */
+  glif3Step(
+    n: number,
+    v: Float32Array,
+    asc1: Float32Array,
+    asc2: Float32Array,
+    exc: Float32Array,
+    excCurrent: Float32Array,
+    inh: Float32Array,
+    inhCurrent: Float32Array,
+    input: Float32Array,
+    thresholdOffset: Float32Array,
+    refractory: Int32Array,
+    spikes: Int32Array,
+    params: Float32Array,
+    refractorySteps: number,
+  ): number;
 }
 
 /**

@@ -34,6 +34,7 @@ const FUNCTIONS = [
   'applyResidualUpdate',
   'siStep',
   'lifStep',
+  'glif3Step',
 ] as const;
 export type WasmFunction = (typeof FUNCTIONS)[number];
 

@@ -1,5 +1,5 @@
 import type { SpikingKernels } from './types.js';
-import { LifParam } from './layouts.js';
+import { Glif3Param, LifParam } from './layouts.js';
 import { referenceSpiking as ref } from './reference-spiking.js';
 import type { WasmFunctions, WasmRuntime } from './wasm-runtime.js';
 
@@ -19,6 +19,34 @@ export function wasmSpiking(rt: WasmRuntime, fns: WasmFunctions): SpikingKernels
       const pp = rt.put(params, LifParam.SIZE);
       const count = fns.call('lifStep', n, ...ptrs, ps, pp, conductance ? 1 : 0, refractorySteps);
       arrays.forEach((a, i) => rt.copyBack(a, ptrs[i], n));
+      rt.copyBack(spikes, ps, count);
+      return count;
+    },
+    glif3Step(
+      n,
+      v,
+      asc1,
+      asc2,
+      exc,
+      excC,
+      inh,
+      inhC,
+      input,
+      thr,
+      refractory,
+      spikes,
+      params,
+      refractorySteps,
+    ) {
+      rt.reset();
+      const state = [v, asc1, asc2, exc, excC, inh, inhC];
+      const ptrs = state.map((a) => rt.address(a, n));
+      const [pIn, pThr, pRefr] = [input, thr, refractory].map((a) => rt.address(a, n));
+      const ps = rt.holds(spikes) ? spikes.byteOffset : rt.reserve(n);
+      const pp = rt.put(params, Glif3Param.SIZE);
+      const count = fns.call('glif3Step', n, ...ptrs, pIn, pThr, pRefr, ps, pp, refractorySteps);
+      state.forEach((a, i) => rt.copyBack(a, ptrs[i], n));
+      rt.copyBack(refractory, pRefr, n);
       rt.copyBack(spikes, ps, count);
       return count;
     },

@@ -7,6 +7,7 @@ export {
   type LifMembraneParameters,
 } from './lif.js';
 export { AdaptiveLifGroup, type AdaptiveLifParameters } from './adaptive-lif.js';
+export { Glif3Group, validateGlif3, glif3Propagator, type Glif3Parameters } from './glif3.js';
 export {
   IzhikevichGroup,
   IZHIKEVICH_REGULAR_SPIKING,
