@@ -1,15 +1,20 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Glif3Param } from '../src/engine/index.js';
+import { glif3Propagator } from '../src/spiking/index.js';
 import {
   buildV1Column,
   buildV1Network,
   classGlifParameters,
   describeV1Model,
+  exportBrian2,
   fitBackgroundWeights,
   loadV1Tables,
   restingBackgroundWeightPa,
   type V1Tables,
 } from '../src/cortex/index.js';
-import { testNeeding } from './helpers.js';
+import { tempDir, testNeeding } from './helpers.js';
 
 let cached: Promise<V1Tables> | null = null;
 const tables = () => (cached ??= loadV1Tables());
@@ -77,5 +82,50 @@ testNeeding(
       fit.model.classes.map((c) => c.backgroundWeightPa),
       fit.history.find((h) => h.error === best)!.backgroundWeightPa,
     );
+  },
+);
+
+testNeeding(
+  ['v1-tables'],
+  'V1 export to Brian2: model.json, the propagators and every synapse, as built',
+  async () => {
+    const t = await tables();
+    const column = buildV1Column(t, { neurons: 600, seed: 5 });
+    const model = describeV1Model(t, column);
+    const dir = tempDir('np-v1-export-');
+    const { files } = await exportBrian2(model, dir);
+    assert.ok(files.includes('run_brian2.py') && files.includes('model.json'));
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    assert.equal(json.format, 'neuroplast-v1-brian2');
+    assert.equal(json.classes.length, 17);
+    // The propagator is the simulator's, slot by slot.
+    const prop = glif3Propagator(model.classes[1].params, model.dtMs);
+    assert.equal(json.classes[1].propagator.LEAK_DECAY, prop[Glif3Param.LEAK_DECAY]);
+    assert.equal(json.classes[1].propagator.EXC_RISE, prop[Glif3Param.EXC_RISE]);
+    const read = (file: string, type: typeof Int32Array | typeof Float32Array) => {
+      const b = readFileSync(join(dir, file));
+      return new type(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    };
+    const offsets = [0];
+    for (const c of model.classes) offsets.push(offsets.at(-1)! + c.size);
+    for (const receptor of ['exc', 'inh'] as const) {
+      const f = json.synapses[receptor];
+      const pre = read(f.pre, Int32Array);
+      const post = read(f.post, Int32Array);
+      const w = read(f.weight, Float32Array);
+      const chosen = column.pathways.filter((p) => p.excitatory === (receptor === 'exc'));
+      assert.equal(
+        pre.length,
+        chosen.reduce((s, p) => s + p.preIndex.length, 0),
+      );
+      assert.equal(post.length, pre.length);
+      // The first pathway's first synapse, in global indices and scaled weight.
+      const p = chosen[0];
+      assert.equal(pre[0], offsets[p.pre] + p.preIndex[0]);
+      assert.equal(post[0], offsets[p.post] + p.postIndex[0]);
+      assert.equal(w[0], Math.fround(p.weightPa[0] * model.weightScale[p.pre * 17 + p.post]));
+    }
+    const offsets1 = read(json.classes[1].threshold_offsets, Float32Array);
+    assert.deepEqual(offsets1, model.classes[1].thresholdOffsetMv);
   },
 );

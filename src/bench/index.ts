@@ -7,6 +7,7 @@ import { benchCuba } from './cuba.js';
 import { benchDiehlCook } from './diehl-cook.js';
 import { benchContinual } from './continual.js';
 import { benchEvolve } from './evolve.js';
+import { benchV1 } from './v1.js';
 
 export interface BenchArgs {
   n?: number;
@@ -18,7 +19,12 @@ export interface BenchArgs {
 
 export const BENCHES: Record<
   string,
-  { describe: string; run: (a: BenchArgs) => Promise<Record<string, unknown>> | Record<string, unknown> }
+  {
+    describe: string;
+    run: (
+      a: BenchArgs,
+    ) => Promise<Record<string, unknown> | Record<string, unknown>[]> | Record<string, unknown>;
+  }
 > = {
   gemm: {
     describe: 'float32 GEMM n x n (default 1024), GFLOP/s per backend',
@@ -62,5 +68,10 @@ export const BENCHES: Record<
     describe:
       'evaluations/s of a fixed spiking rule evaluation (300 LIF, 1 simulated s) on 1 and 2 worker threads, and on 1 and 2 Redis queue workers (loopback, when redis-server is installed): speed-ups and the queue overhead per job (--n: evaluations per timing)',
     run: (a) => benchEvolve({ evaluations: a.n }),
+  },
+  v1: {
+    describe:
+      'the mouse-V1 column at 5k, 20k, 52k (the core) and 230k neurons (--neurons: one size; --seconds: simulated): build s, wall s per simulated s, memory; Brian2 C++ standalone on the exported network beside it up to 20k',
+    run: (a) => benchV1({ neurons: a.neurons, seconds: a.seconds }),
   },
 };

@@ -12,7 +12,13 @@ import {
 import { getTaskKind, reportRun, runExperiment, type RunResult } from '../experiments/index.js';
 import { BENCHES, type BenchArgs } from '../bench/index.js';
 import { startQueueWorker } from '../evolution/index.js';
-import { buildV1Column, describeColumn, loadV1Tables } from '../cortex/index.js';
+import {
+  buildV1Column,
+  describeColumn,
+  describeV1Model,
+  exportBrian2,
+  loadV1Tables,
+} from '../cortex/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 
 function parseSeed(v: string): number {
@@ -284,6 +290,37 @@ function buildProgram(): Command {
       for (const p of d.pathways)
         console.log(`${p.pre} -> ${p.post}: mean in-degree ${p.meanInDegree} (core ${p.coreInDegree})`);
     });
+
+  v1.command('export')
+    .description(
+      'write the V1 model as a standalone Brian2 script with its data (run it with python3 DIR/run_brian2.py)',
+    )
+    .argument('<dir>', 'output directory')
+    .option('--brian2', 'the format (Brian2, the only one so far)')
+    .addOption(new Option('--neurons <n>', 'total neurons').argParser(parsePositiveInt).default(5000))
+    .addOption(new Option('--seed <n>', 'seed of the build').argParser(parseSeed).default(0))
+    .option('--tables <dir>', 'read the V1 tables from DIR')
+    .action(
+      async (
+        dir: string,
+        o: {
+          brian2?: boolean;
+          neurons: number;
+          seed: number;
+          method: 'exact' | 'exponential_euler';
+          tables?: string;
+        },
+      ) => {
+        if (!o.brian2) throw new NeuroplastError('v1 export: name the format (--brian2)', 2);
+        const tables = await loadV1Tables({ dir: o.tables });
+        const column = buildV1Column(tables, { neurons: o.neurons, seed: o.seed });
+        const model = describeV1Model(tables, column);
+        const { files } = await exportBrian2(model, dir);
+        console.log(
+          `${files.length} files in ${dir}; run: python3 ${join(dir, 'run_brian2.py')} standalone SECONDS`,
+        );
+      },
+    );
 
   program
     .command('bench')

@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
+import { Glif3Param } from '../engine/index.js';
+import { glif3Propagator } from '../spiking/index.js';
 import type { V1Model } from './model.js';
+
+/** The names of the propagator's slots, in Glif3Param order. */
+const SLOTS = Object.keys(Glif3Param).filter((k) => Number.isNaN(Number(k)) && k !== 'SIZE');
 
 /** The script `exportBrian2` writes: it reads model.json and the arrays beside it (no neuroplast needed). */
 const SCRIPT = String.raw`#!/usr/bin/env python3
@@ -40,77 +45,81 @@ def array(name, dtype):
 
 
 t0 = time.time()
-EQS = """
-dv/dt = (-(v - EL) * gL + asc1 + asc2 + Iexc - Iinh + Ibias) / Cm : volt (unless refractory)
-dasc1/dt = -k1 * asc1 : amp
-dasc2/dt = -k2 * asc2 : amp
-dxe/dt = -xe / tau_e : amp
-dIexc/dt = (exp(1) * xe - Iexc) / tau_e : amp
-dxinh/dt = -xinh / tau_i : amp
-dIinh/dt = (exp(1) * xinh - Iinh) / tau_i : amp
-vth : volt (constant)
+# One group for every class: each neuron carries its class's exact one-step propagator (neuroplast's, float64), so
+# both simulators integrate the same linear system the same way; threshold, synapses and reset follow Brian2's
+# schedule, which is neuroplast's order within a step. Plain numbers in mV, pA and ms.
+SLOTS = model["slots"]
+EQS = "\n".join(["v : 1", "asc1 : 1", "asc2 : 1", "xe : 1", "Iexc : 1", "xinh : 1", "Iinh : 1", "ref : 1",
+                 "vth : 1 (constant)", "refsteps : 1 (constant)"] + ["%s : 1 (constant)" % s for s in SLOTS])
+STEP = """
+active = int(ref <= 0)
+u_inf = BIAS / G_LEAK
+v_new = E_LEAK + u_inf + (v - E_LEAK - u_inf) * LEAK_DECAY + ASC1_GAIN * asc1 + ASC2_GAIN * asc2 + EXC_CURRENT_GAIN * Iexc + EXC_GAIN * xe - INH_CURRENT_GAIN * Iinh - INH_GAIN * xinh
+v = active * v_new + (1 - active) * V_RESET
+ref = ref - (1 - active)
+asc1 = asc1 * ASC1_DECAY
+asc2 = asc2 * ASC2_DECAY
+Iexc = Iexc * EXC_DECAY + xe * EXC_RISE
+xe = xe * EXC_DECAY
+Iinh = Iinh * INH_DECAY + xinh * INH_RISE
+xinh = xinh * INH_DECAY
 """
-groups, monitors, objects = [], [], []
-for c in model["classes"]:
-    p = c["params"]
-    ns = dict(
-        EL=p["eLeakMv"] * mV, gL=p["gLeakNs"] * nS, Cm=p["cmPf"] * pF, Ibias=p.get("biasCurrentPa", 0) * pA,
-        k1=p["ascDecayPerMs"][0] / ms, k2=p["ascDecayPerMs"][1] / ms, tau_e=p["tauExcMs"] * ms,
-        tau_i=p["tauInhMs"] * ms, Vreset=p["vResetMv"] * mV, A1=p["ascAmpsPa"][0] * pA, A2=p["ascAmpsPa"][1] * pA,
-        r1=p.get("ascRetention", [1, 1])[0], r2=p.get("ascRetention", [1, 1])[1],
-    )
-    g = NeuronGroup(c["size"], EQS, threshold="v > vth", refractory=p["refractoryMs"] * ms,
-                    reset="v = Vreset; asc1 = r1 * asc1 + A1; asc2 = r2 * asc2 + A2",
-                    method=model["method"], namespace=ns, name="c%d" % len(groups))
-    g.v = p["eLeakMv"] * mV
-    g.vth = (p["vThreshMv"] + array(c["threshold_offsets"], "<f4").astype(float)) * mV
-    bg = PoissonGroup(c["size"], model["background_hz"] * Hz, name="bg%d" % len(groups))
-    s = Synapses(bg, g, on_pre="xe_post += %r * pA" % c["background_weight_pa"], name="sbg%d" % len(groups))
-    s.connect(j="i")
-    groups.append(g)
-    objects += [bg, s]
-    monitors.append(SpikeMonitor(g, record=False, name="m%d" % len(monitors)))
+classes = model["classes"]
+class_of = np.repeat(np.arange(len(classes)), [c["size"] for c in classes])
+n = len(class_of)
+cells = NeuronGroup(n, EQS, threshold="v > vth", name="v1",
+                    reset="v = V_RESET; ref = refsteps; asc1 = ASC1_RETENTION * asc1 + ASC1_AMP; "
+                          "asc2 = ASC2_RETENTION * asc2 + ASC2_AMP")
+for s in SLOTS:
+    setattr(cells, s, np.array([c["propagator"][s] for c in classes])[class_of])
+cells.refsteps = np.array([c["refractory_steps"] for c in classes])[class_of]
+cells.v = np.array([c["propagator"]["E_LEAK"] for c in classes])[class_of]
+cells.vth = np.concatenate([c["propagator"]["V_THRESH"] + array(c["threshold_offsets"], "<f4").astype(float)
+                            for c in classes])
+step = cells.run_regularly(STEP, when="groups", name="glif3_step")
+background = PoissonGroup(n, model["background_hz"] * Hz, name="background")
+to_cells = Synapses(background, cells, "w : 1 (constant)", on_pre="xe_post += w", name="background_synapses")
+to_cells.connect(j="i")
+to_cells.w = np.array([c["background_weight_pa"] for c in classes])[class_of]
+objects = [cells, step, background, to_cells]
 synapse_count = 0
-for k, pw in enumerate(model["pathways"]):
-    receptor = "xe" if pw["excitatory"] else "xinh"
-    s = Synapses(groups[pw["pre"]], groups[pw["post"]], "w : amp (constant)", on_pre="%s_post += w" % receptor,
-                 delay=pw["delay_ms"] * ms, name="p%d" % k)
-    pre = array(pw["pre_file"], "<i4")
+for receptor in ("exc", "inh"):
+    files = model["synapses"][receptor]
+    pre = array(files["pre"], "<i4")
+    syn = Synapses(cells, cells, "w : 1 (constant)", on_pre="%s_post += w" % ("xe" if receptor == "exc" else "xinh"),
+                   name="%s_synapses" % receptor)
     if len(pre):
-        s.connect(i=pre, j=array(pw["post_file"], "<i4"))
-        s.w = array(pw["weight_file"], "<f4").astype(float) * pA
+        syn.connect(i=pre, j=array(files["post"], "<i4"))
+        syn.w = array(files["weight"], "<f4").astype(float)
+        syn.delay = array(files["delay"], "<f4").astype(float) * ms
     synapse_count += len(pre)
-    objects.append(s)
-net = Network(groups, monitors, objects)
+    objects.append(syn)
+spikes = SpikeMonitor(cells, name="spikes")
+net = Network(objects + [spikes])
 net.run(seconds * second)
 if target == "standalone":
-    device.build(compile=True, run=False)
-    build_s = time.time() - t0
-    t1 = time.time()
-    device.run()
-    run_s = time.time() - t1
+    device.build(compile=True, run=True)
+    run_s = device._last_run_time
+    build_s = time.time() - t0 - run_s
 else:
     build_s = 0.0
     run_s = time.time() - t0
+counts = np.bincount(class_of[np.asarray(spikes.i[:], dtype=int)], minlength=len(classes))
 print(json.dumps({
-    "target": target, "neurons": sum(c["size"] for c in model["classes"]), "synapses": synapse_count,
-    "simulated_s": seconds, "build_s": round(build_s, 3), "run_s": round(run_s, 3),
-    "rates_hz": {c["name"]: int(m.num_spikes) / c["size"] / seconds for c, m in zip(model["classes"], monitors)},
+    "target": target, "neurons": int(n), "synapses": synapse_count, "simulated_s": seconds,
+    "build_s": round(build_s, 3), "run_s": round(run_s, 3),
+    "rates_hz": {c["name"]: float(k) / c["size"] / seconds for c, k in zip(classes, counts)},
     "brian2": brian2.__version__,
 }))
 `;
 
 /**
- * Writes `model` as a standalone Brian2 script with its data: DIR/run_brian2.py, DIR/model.json (classes, GLIF3
- * parameters, background, pathways) and little-endian arrays (threshold offsets per class; pre, post and weight per
- * pathway). The script needs only Brian2 and numpy. `method` is Brian2's integrator for the cells ('exact' solves the
- * linear equations as neuroplast does; 'exponential_euler' builds faster).
+ * Writes `model` as a standalone Brian2 script with its data: DIR/run_brian2.py, DIR/model.json (classes with their
+ * propagators, the background, the synapse files) and little-endian arrays (threshold offsets per class; per
+ * receptor, every synapse's global pre and post index, weight and delay). One neuron group, one background and two
+ * synapse objects keep Brian2's generated code small. The script needs only Brian2 and numpy.
  */
-export async function exportBrian2(
-  model: V1Model,
-  dir: string,
-  method: 'exact' | 'exponential_euler' = 'exact',
-): Promise<{ files: string[] }> {
+export async function exportBrian2(model: V1Model, dir: string): Promise<{ files: string[] }> {
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
   const write = async (name: string, data: string | Uint8Array) => {
@@ -118,30 +127,57 @@ export async function exportBrian2(
     files.push(name);
   };
   const bytes = (a: Int32Array | Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const offsets: number[] = [];
+  let total = 0;
   const classes = [];
   for (const [id, c] of model.classes.entries()) {
+    offsets.push(total);
+    total += c.size;
     const file = `threshold-offsets-${id}.f32`;
     await write(file, bytes(c.thresholdOffsetMv));
+    const propagator = glif3Propagator(c.params, model.dtMs);
     classes.push({
       name: c.name,
       size: c.size,
       params: c.params,
+      propagator: Object.fromEntries(
+        SLOTS.map((k) => [k, propagator[Glif3Param[k as keyof typeof Glif3Param]]]),
+      ),
+      refractory_steps: Math.max(0, Math.round(c.params.refractoryMs / model.dtMs) - 1),
       background_weight_pa: c.backgroundWeightPa,
       threshold_offsets: file,
     });
   }
-  const pathways = [];
-  for (const [k, p] of model.column.pathways.entries()) {
-    const scale = model.weightScale[p.pre * model.classes.length + p.post];
+  const synapses: Record<string, Record<string, string>> = {};
+  for (const excitatory of [true, false]) {
+    const chosen = model.column.pathways.filter((p) => p.excitatory === excitatory);
+    const n = chosen.reduce((s, p) => s + p.preIndex.length, 0);
+    const pre = new Int32Array(n);
+    const post = new Int32Array(n);
+    const weight = new Float32Array(n);
+    const delay = new Float32Array(n);
+    let at = 0;
+    for (const p of chosen) {
+      const scale = model.weightScale[p.pre * model.classes.length + p.post];
+      for (let k = 0; k < p.preIndex.length; k++, at++) {
+        pre[at] = offsets[p.pre] + p.preIndex[k];
+        post[at] = offsets[p.post] + p.postIndex[k];
+        weight[at] = p.weightPa[k] * scale;
+        delay[at] = p.delayMs;
+      }
+    }
+    const receptor = excitatory ? 'exc' : 'inh';
     const names = {
-      pre_file: `pathway-${k}-pre.i32`,
-      post_file: `pathway-${k}-post.i32`,
-      weight_file: `pathway-${k}-w.f32`,
+      pre: `${receptor}-pre.i32`,
+      post: `${receptor}-post.i32`,
+      weight: `${receptor}-w.f32`,
+      delay: `${receptor}-delay.f32`,
     };
-    await write(names.pre_file, bytes(p.preIndex));
-    await write(names.post_file, bytes(p.postIndex));
-    await write(names.weight_file, bytes(scale === 1 ? p.weightPa : p.weightPa.map((w) => w * scale)));
-    pathways.push({ pre: p.pre, post: p.post, excitatory: p.excitatory, delay_ms: p.delayMs, ...names });
+    await write(names.pre, bytes(pre));
+    await write(names.post, bytes(post));
+    await write(names.weight, bytes(weight));
+    await write(names.delay, bytes(delay));
+    synapses[receptor] = names;
   }
   await write(
     'model.json',
@@ -149,10 +185,10 @@ export async function exportBrian2(
       format: 'neuroplast-v1-brian2',
       dt_ms: model.dtMs,
       seed: model.seed,
-      method,
       background_hz: model.backgroundHz,
+      slots: SLOTS,
       classes,
-      pathways,
+      synapses,
     }),
   );
   await write('run_brian2.py', SCRIPT);

@@ -38,6 +38,8 @@ export {
   buildV1Network,
   classGlifParameters,
   restingBackgroundWeightPa,
+  transmitterScale,
+  DEFAULT_SCALE,
   SpikeCounter,
   type V1Model,
   type V1ModelOptions,

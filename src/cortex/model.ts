@@ -20,8 +20,29 @@ export interface V1ModelOptions {
   /** Independent Poisson background per neuron: its rate and, per class, its weight (pA). */
   backgroundHz?: number;
   backgroundWeightPa?: number[];
-  /** Per class pair (index pre * 17 + post), a factor on the column's weights (the fitted scaling step). */
+  /**
+   * Per class pair (index pre * 17 + post), a factor on the column's weights (the scaling step); default
+   * `transmitterScale(classes, DEFAULT_SCALE)`.
+   */
   weightScale?: number[];
+}
+
+/**
+ * Our default scaling of Billeh's class-mean weights, chosen by hand: with them unscaled the column runs away
+ * (recurrent excitation dominates the class-mean inhibitory weights); excitatory x 0.3 and inhibitory x 3 give
+ * spontaneous activity that the background fit brings to the recorded rates (docs/cortex.md).
+ */
+export const DEFAULT_SCALE = { excitatory: 0.3, inhibitory: 3 };
+
+/** A weight factor per class pair from the presynaptic class's transmitter. */
+export function transmitterScale(
+  classes: readonly { ei: 'E' | 'I' }[],
+  scale: { excitatory: number; inhibitory: number },
+): number[] {
+  const n = classes.length;
+  return Array.from({ length: n * n }, (_, k) =>
+    classes[Math.floor(k / n)].ei === 'E' ? scale.excitatory : scale.inhibitory,
+  );
 }
 
 /** One class as the network runs it: GLIF3 parameters, per-neuron threshold offsets, its background. */
@@ -97,7 +118,7 @@ export function describeV1Model(tables: V1Tables, column: V1Column, opts: V1Mode
       'backgroundWeightPa',
       `expected ${V1_CLASS_COUNT} weights >= 0, found ${JSON.stringify(weights)}`,
     );
-  const weightScale = opts.weightScale ?? new Array<number>(V1_CLASS_COUNT ** 2).fill(1);
+  const weightScale = opts.weightScale ?? transmitterScale(tables.classes, DEFAULT_SCALE);
   if (weightScale.length !== V1_CLASS_COUNT ** 2 || weightScale.some((w) => !(w >= 0)))
     throw new ConfigError('weightScale', `expected ${V1_CLASS_COUNT ** 2} factors >= 0 (one per class pair)`);
   const classes = column.classes.map((c, id): V1ClassModel => {
