@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Glif3Param } from '../src/engine/index.js';
@@ -14,7 +15,7 @@ import {
   restingBackgroundWeightPa,
   type V1Tables,
 } from '../src/cortex/index.js';
-import { tempDir, testNeeding } from './helpers.js';
+import { ORACLE_PYTHON, tempDir, testNeeding } from './helpers.js';
 
 let cached: Promise<V1Tables> | null = null;
 const tables = () => (cached ??= loadV1Tables());
@@ -127,5 +128,40 @@ testNeeding(
     }
     const offsets1 = read(json.classes[1].threshold_offsets, Float32Array);
     assert.deepEqual(offsets1, model.classes[1].thresholdOffsetMv);
+  },
+);
+
+testNeeding(
+  ['v1-tables', 'brian2'],
+  'V1 export runs in Brian2 C++ standalone with the class rates neuroplast gives (oracle)',
+  async () => {
+    const t = await tables();
+    const column = buildV1Column(t, { neurons: 2000, seed: 7 });
+    const model = describeV1Model(t, column);
+    const dir = tempDir('np-v1-brian2-');
+    await exportBrian2(model, dir);
+    const r = spawnSync(ORACLE_PYTHON, [join(dir, 'run_brian2.py'), 'standalone', '1'], {
+      encoding: 'utf8',
+      cwd: dir,
+      timeout: 900_000,
+    });
+    assert.equal(r.status, 0, r.stderr.slice(-500));
+    const brian = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const v = buildV1Network(model);
+    v.net.run(1000);
+    const ours = v.counter.groupRatesHz();
+    assert.equal(brian.neurons, 2000);
+    assert.equal(
+      brian.synapses,
+      v.projections.reduce((s, p) => s + p.synapseCount, 0),
+    );
+    // Each simulator draws its own background spikes: compare the four excitatory classes (hundreds of cells each).
+    for (const c of [1, 5, 9, 13]) {
+      const theirs = brian.rates_hz[t.classes[c].name];
+      assert.ok(
+        Math.abs(ours[c] - theirs) < 0.1 * theirs + 0.2,
+        `${t.classes[c].name}: ${ours[c]} vs Brian2 ${theirs}`,
+      );
+    }
   },
 );

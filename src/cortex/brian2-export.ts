@@ -19,6 +19,7 @@ standalone code generation and compilation), "run_s" (the simulation alone), "ra
 """
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -32,8 +33,9 @@ target = sys.argv[1] if len(sys.argv) > 1 else "standalone"
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
 with open(os.path.join(HERE, "model.json")) as f:
     model = json.load(f)
+BUILD_DIR = tempfile.mkdtemp(prefix="brian2-v1-")
 if target == "standalone":
-    set_device("cpp_standalone", directory=tempfile.mkdtemp(prefix="brian2-v1-"), build_on_run=False)
+    set_device("cpp_standalone", directory=BUILD_DIR, build_on_run=False)
 else:
     prefs.codegen.target = target
 defaultclock.dt = model["dt_ms"] * ms
@@ -98,13 +100,14 @@ spikes = SpikeMonitor(cells, name="spikes")
 net = Network(objects + [spikes])
 net.run(seconds * second)
 if target == "standalone":
-    device.build(compile=True, run=True)
+    device.build(directory=BUILD_DIR, compile=True, run=True)
     run_s = device._last_run_time
     build_s = time.time() - t0 - run_s
 else:
     build_s = 0.0
     run_s = time.time() - t0
 counts = np.bincount(class_of[np.asarray(spikes.i[:], dtype=int)], minlength=len(classes))
+shutil.rmtree(BUILD_DIR, ignore_errors=True)
 print(json.dumps({
     "target": target, "neurons": int(n), "synapses": synapse_count, "simulated_s": seconds,
     "build_s": round(build_s, 3), "run_s": round(run_s, 3),
