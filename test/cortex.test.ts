@@ -89,6 +89,12 @@ testNeeding(
       sizes.reduce((s, n) => s + n, 0),
       5000,
     );
+    for (const n of [17, 20, 40, 1001])
+      assert.equal(
+        classSizes(t, n).reduce((s, k) => s + k, 0),
+        n,
+        `${n} neurons`,
+      );
     sizes.forEach((n, c) =>
       assert.ok(Math.abs(n - (5000 * t.classes[c].nCore) / CORE_NEURONS) <= 1, `class ${c}: ${n}`),
     );

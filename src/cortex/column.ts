@@ -87,6 +87,8 @@ export function classSizes(tables: V1Tables, neurons: number): number[] {
     .map((x, i) => [x - Math.floor(x), i] as const)
     .sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   for (let k = 0; left > 0; k = (k + 1) % order.length, left--) sizes[order[k][1]]++;
+  // At a few dozen neurons the one-per-class floor can overshoot: take the excess from the largest classes.
+  for (; left < 0; left++) sizes[sizes.indexOf(Math.max(...sizes))]--;
   return sizes;
 }
 
