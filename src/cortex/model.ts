@@ -156,10 +156,10 @@ export class SpikeCounter implements Monitor {
   }
   record(_step: number, tMs: number): void {
     this.nowMs = tMs;
-    this.groups.forEach((g, k) => {
+    for (let k = 0; k < this.groups.length; k++) {
       const c = this.counts[k];
-      for (const i of g.spikes) c[i]++;
-    });
+      for (const i of this.groups[k].spikes) c[i]++;
+    }
   }
   reset(): void {
     for (const c of this.counts) c.fill(0);

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { homedir } from 'node:os';
 import { parse } from 'csv-parse/sync';
 import { DataFormatError, NeuroplastError } from '../util/errors.js';
 import { exists } from '../util/fsx.js';
 import { readFileWithin } from '../util/files.js';
 import { DATA_FILE_BYTES } from '../util/budget.js';
 import { PACKAGE_ROOT } from '../version.js';
+import { dataEnvFromProcess } from '../data/index.js';
 
 /**
  * The published mouse-V1 tables the cortex model is built from (Billeh et al. 2020 classes, the Allen successor
@@ -146,14 +146,15 @@ export const V1_CLASS_COUNT = 17;
 
 /** Where the tables are looked for, in this order. */
 export function v1Candidates(env: NodeJS.ProcessEnv = process.env): { dir: string; label: string }[] {
-  const cache = env.NEUROPLAST_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'neuroplast');
+  // $NEUROPLAST_DATA and the cache as the dataset registry resolves them.
+  const data = dataEnvFromProcess(env);
   return [
     ...(env.NEUROPLAST_SHARED
       ? [{ dir: join(env.NEUROPLAST_SHARED, 'v1'), label: '$NEUROPLAST_SHARED' }]
       : []),
     { dir: resolve(PACKAGE_ROOT, '..', 'shared', 'v1'), label: '../shared beside the package' },
-    ...(env.NEUROPLAST_DATA ? [{ dir: join(env.NEUROPLAST_DATA, 'v1'), label: '$NEUROPLAST_DATA' }] : []),
-    { dir: join(cache, 'v1'), label: 'cache' },
+    ...(data.dataDir ? [{ dir: join(data.dataDir, 'v1'), label: '$NEUROPLAST_DATA' }] : []),
+    { dir: join(data.cacheDir, 'v1'), label: 'cache' },
   ];
 }
 

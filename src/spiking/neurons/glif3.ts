@@ -4,7 +4,7 @@ import { Glif3Param, kernels } from '../../engine/index.js';
 import type { CellType, NeuronPopulation } from '../types.js';
 import type { KindDescription } from '../registries.js';
 import { savedSpikes, stateArray, type SavedState } from '../saved-state.js';
-import { validateLifMembrane, type LifMembraneParameters } from './lif.js';
+import { allocInt32State, validateLifMembrane, type LifMembraneParameters } from './lif.js';
 
 /**
  * GLIF3, the Allen Institute's leaky integrate-and-fire neuron with after-spike currents (Teeter et al. 2018, Nat
@@ -183,15 +183,9 @@ export class Glif3Group implements NeuronPopulation {
     this.inhCurrent = kernels.allocState(size);
     this.inputPa = kernels.allocState(size);
     this.thresholdOffsetMv = kernels.allocState(size);
-    this.refractory = this.int32(size);
-    this.spikeBuf = this.int32(size);
+    this.refractory = allocInt32State(this.storage, size);
+    this.spikeBuf = allocInt32State(this.storage, size);
     this.block = Float32Array.from(glif3Propagator(this.params, dtMs));
-  }
-
-  private int32(n: number): Int32Array {
-    const f = kernels.allocState(n);
-    this.storage.push(f);
-    return new Int32Array(f.buffer, f.byteOffset, n);
   }
 
   /** Advances one step and records which neurons crossed threshold (reset, refractory, after-spike currents). */

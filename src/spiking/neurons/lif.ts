@@ -112,6 +112,16 @@ export function lifSynapticGains(p: LifParameters, dtMs: number): [exc: number, 
   ];
 }
 
+/**
+ * An Int32 view over kernel-backend state (WASM linear memory), for counters a kernel updates in place; its Float32
+ * storage goes into `storage`, which keeps it alive as long as the group.
+ */
+export function allocInt32State(storage: Float32Array[], n: number): Int32Array {
+  const f = kernels.allocState(n);
+  storage.push(f);
+  return new Int32Array(f.buffer, f.byteOffset, n);
+}
+
 /** A population of LIF neurons sharing one parameter set (a cell type); state is per neuron. */
 export class LifGroup implements NeuronPopulation {
   readonly kind = 'lif';
@@ -145,8 +155,8 @@ export class LifGroup implements NeuronPopulation {
     this.exc = kernels.allocState(size);
     this.inh = kernels.allocState(size);
     this.inputPa = kernels.allocState(size);
-    this.refractory = this.int32(size);
-    this.spikeBuf = this.int32(size);
+    this.refractory = allocInt32State(this.storage, size);
+    this.spikeBuf = allocInt32State(this.storage, size);
     const p = params;
     const b = this.block;
     b[LifParam.G_LEAK] = p.gLeakNs;
@@ -163,12 +173,6 @@ export class LifGroup implements NeuronPopulation {
     // nS * mV = pA; pF / nS = ms.
     b[LifParam.LEAK_DECAY] = Math.exp((-dtMs * p.gLeakNs) / p.cmPf);
     [b[LifParam.EXC_GAIN], b[LifParam.INH_GAIN]] = lifSynapticGains(p, dtMs);
-  }
-
-  private int32(n: number): Int32Array {
-    const f = kernels.allocState(n);
-    this.storage.push(f);
-    return new Int32Array(f.buffer, f.byteOffset, n);
   }
 
   /** Advances one step and records which neurons crossed threshold (they are reset and become refractory). */
