@@ -243,6 +243,23 @@ test('a loaded network continues bit for bit like the saved one: spikes, weights
   assert.deepEqual(snapshot(c), sa);
 });
 
+test('learning off freezes every weight, and a save keeps it off', async () => {
+  const dir = join(tempDir(), 'frozen');
+  const net = buildNetwork();
+  net.run(100);
+  net.learning = false;
+  const weights = () => net.connections.map((c) => Array.from(c.projection.weight));
+  const before = weights();
+  net.run(200);
+  assert.deepEqual(weights(), before, 'no rule stepped');
+  await saveNetwork(net, dir);
+  const loaded = await loadNetwork(dir, { functions: { ach } });
+  assert.equal(loaded.learning, false);
+  net.learning = true;
+  net.run(200);
+  assert.notDeepEqual(weights(), before, 'learning resumes when switched back on');
+});
+
 test('a save captures the network when it is called', async () => {
   const dir = join(tempDir(), 'saved');
   const net = buildNetwork();

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { NeuroplastError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { Glif3Param } from '../engine/index.js';
 import { glif3Propagator } from '../spiking/index.js';
@@ -82,7 +83,8 @@ step = cells.run_regularly(STEP, when="groups", name="glif3_step")
 background = PoissonGroup(n, model["background_hz"] * Hz, name="background")
 to_cells = Synapses(background, cells, "w : 1 (constant)", on_pre="xe_post += w", name="background_synapses")
 to_cells.connect(j="i")
-to_cells.w = np.array([c["background_weight_pa"] for c in classes])[class_of]
+to_cells.w = np.concatenate([c["background_weight_pa"] * array(c["background_factors"], "<f4").astype(float)
+                             for c in classes])
 objects = [cells, step, background, to_cells]
 synapse_count = 0
 for receptor in ("exc", "inh"):
@@ -123,6 +125,14 @@ print(json.dumps({
  * synapse objects keep Brian2's generated code small. The script needs only Brian2 and numpy.
  */
 export async function exportBrian2(model: V1Model, dir: string): Promise<{ files: string[] }> {
+  if (model.lgn)
+    throw new NeuroplastError(
+      'v1 export --brian2: the export writes the column and its background; a model with an LGN cannot be exported yet',
+    );
+  if (model.plasticity.length > 0)
+    throw new NeuroplastError(
+      'v1 export --brian2: the export writes fixed synapses; a model with plasticity cannot be exported yet',
+    );
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
   const write = async (name: string, data: string | Uint8Array) => {
@@ -138,6 +148,8 @@ export async function exportBrian2(model: V1Model, dir: string): Promise<{ files
     total += c.size;
     const file = `threshold-offsets-${id}.f32`;
     await write(file, bytes(c.thresholdOffsetMv));
+    const factors = `background-factors-${id}.f32`;
+    await write(factors, bytes(c.backgroundFactor));
     const propagator = glif3Propagator(c.params, model.dtMs);
     classes.push({
       name: c.name,
@@ -149,6 +161,7 @@ export async function exportBrian2(model: V1Model, dir: string): Promise<{ files
       refractory_steps: Math.max(0, Math.round(c.params.refractoryMs / model.dtMs) - 1),
       background_weight_pa: c.backgroundWeightPa,
       threshold_offsets: file,
+      background_factors: factors,
     });
   }
   const synapses: Record<string, Record<string, string>> = {};

@@ -39,13 +39,32 @@ export {
   classGlifParameters,
   restingBackgroundWeightPa,
   transmitterScale,
+  withClassWeights,
   DEFAULT_SCALE,
   SpikeCounter,
   type V1Model,
   type V1ModelOptions,
   type V1ClassModel,
   type V1Network,
+  type V1LgnInput,
 } from './model.js';
+export {
+  lgnConnections,
+  receptiveFieldCentres,
+  spontaneousLgnRates,
+  type LgnWiringOptions,
+  type LgnPathway,
+} from './lgn-wiring.js';
+export {
+  measureV1Responses,
+  meanGratingRates,
+  orientationSelectivity,
+  median,
+  checkClassRates,
+  type V1ResponseOptions,
+  type V1Responses,
+  type ClassRateCheck,
+} from './responses.js';
 export { fitBackgroundWeights, type BackgroundFitOptions, type BackgroundFitRecord } from './fit.js';
 export {
   loadLgnTables,
@@ -100,3 +119,10 @@ export {
   type LgnTarget,
 } from './lgn.js';
 export { exportBrian2 } from './brian2-export.js';
+export {
+  resolvePlasticity,
+  LGN_SOURCE,
+  type V1ClassSelector,
+  type V1RuleSource,
+  type V1PlasticityAttachment,
+} from './plasticity.js';

@@ -10,6 +10,9 @@ import {
   type SpikeSource,
 } from '../spiking/index.js';
 import type { V1Column } from './column.js';
+import { LgnPoissonSource, lgnTargets, type LgnModel, type LgnTargetOptions } from './lgn.js';
+import { lgnConnections, spontaneousLgnRates, type LgnPathway, type LgnWiringOptions } from './lgn-wiring.js';
+import { resolvePlasticity, type V1PlasticityAttachment } from './plasticity.js';
 import { V1_CLASS_COUNT, type V1Tables } from './tables.js';
 
 export interface V1ModelOptions {
@@ -21,10 +24,35 @@ export interface V1ModelOptions {
   backgroundHz?: number;
   backgroundWeightPa?: number[];
   /**
+   * Per-neuron spread of the background weight: each neuron's weight is the class's times a log-normal factor of mean 1
+   * and this log-space standard deviation (default 0: every neuron of a class alike).
+   */
+  backgroundSpread?: number;
+  /**
    * Per class pair (index pre * 17 + post), a factor on the column's weights (the scaling step); default
    * `transmitterScale(classes, DEFAULT_SCALE)`.
    */
   weightScale?: number[];
+  /** Plasticity rules per class pair or group of pairs (default none: every synapse fixed). */
+  plasticity?: V1PlasticityAttachment[];
+  /** An LGN front end feeding the column (absent: background input only). */
+  lgn?: {
+    model: LgnModel;
+    targets?: LgnTargetOptions;
+    wiring?: Omit<LgnWiringOptions, 'seed'>;
+    /** Per class, a factor on its LGN base weight (the fitted scaling step); default 1 for every class. */
+    weightScale?: number[];
+    /** LGN -> V1 delay (ms); default 1. */
+    delayMs?: number;
+  };
+}
+
+/** The LGN part of a model: its units, the connections onto each class, and each class's weight factor. */
+export interface V1LgnInput {
+  model: LgnModel;
+  pathways: LgnPathway[];
+  weightScale: number[];
+  delayMs: number;
 }
 
 /**
@@ -53,6 +81,8 @@ export interface V1ClassModel {
   params: Glif3Parameters;
   thresholdOffsetMv: Float32Array;
   backgroundWeightPa: number;
+  /** Per neuron, the factor on the class's background weight. */
+  backgroundFactor: Float32Array;
 }
 
 /**
@@ -67,6 +97,8 @@ export interface V1Model {
   classes: V1ClassModel[];
   column: V1Column;
   weightScale: number[];
+  lgn: V1LgnInput | null;
+  plasticity: V1PlasticityAttachment[];
 }
 
 /**
@@ -111,6 +143,9 @@ export function describeV1Model(tables: V1Tables, column: V1Column, opts: V1Mode
   if (!(backgroundHz > 0))
     throw new ConfigError('backgroundHz', `expected a rate > 0, found ${backgroundHz}`);
   if (!(sd >= 0)) throw new ConfigError('thresholdSdMv', `expected a spread >= 0, found ${sd}`);
+  const spread = opts.backgroundSpread ?? 0;
+  if (!(spread >= 0 && spread <= 3))
+    throw new ConfigError('backgroundSpread', `expected a log-space spread in [0, 3], found ${spread}`);
   const params = classGlifParameters(tables);
   const weights = opts.backgroundWeightPa ?? params.map((p) => restingBackgroundWeightPa(p, backgroundHz));
   if (weights.length !== V1_CLASS_COUNT || weights.some((w) => !(w >= 0)))
@@ -125,6 +160,11 @@ export function describeV1Model(tables: V1Tables, column: V1Column, opts: V1Mode
     const rng = new Rng(column.seed, 500 + id);
     const offsets = new Float32Array(c.size);
     for (let i = 0; i < c.size; i++) offsets[i] = sd * Math.max(-3, Math.min(3, rng.normal()));
+    const factorRng = new Rng(column.seed, 700 + id);
+    const backgroundFactor = new Float32Array(c.size).fill(1);
+    if (spread > 0)
+      for (let i = 0; i < c.size; i++)
+        backgroundFactor[i] = Math.exp(spread * factorRng.normal() - (spread * spread) / 2);
     return {
       name: c.name,
       ei: c.ei,
@@ -132,9 +172,40 @@ export function describeV1Model(tables: V1Tables, column: V1Column, opts: V1Mode
       params: params[id],
       thresholdOffsetMv: offsets,
       backgroundWeightPa: weights[id],
+      backgroundFactor,
     };
   });
-  return { dtMs, seed: column.seed, backgroundHz, classes, column, weightScale };
+  const lgn = describeLgnInput(tables, column, opts.lgn);
+  const plasticity = opts.plasticity ?? [];
+  resolvePlasticity(column, lgn !== null, plasticity);
+  return { dtMs, seed: column.seed, backgroundHz, classes, column, weightScale, lgn, plasticity };
+}
+
+function describeLgnInput(tables: V1Tables, column: V1Column, o: V1ModelOptions['lgn']): V1LgnInput | null {
+  if (!o) return null;
+  const weightScale = o.weightScale ?? new Array<number>(V1_CLASS_COUNT).fill(1);
+  if (weightScale.length !== V1_CLASS_COUNT || weightScale.some((w) => !(w >= 0)))
+    throw new ConfigError('lgn.weightScale', `expected ${V1_CLASS_COUNT} factors >= 0 (one per class)`);
+  const delayMs = o.delayMs ?? 1;
+  if (!(delayMs >= 0)) throw new ConfigError('lgn.delayMs', `expected a delay >= 0 ms, found ${delayMs}`);
+  const pathways = lgnConnections(o.model, column, lgnTargets(tables, o.targets), {
+    ...o.wiring,
+    seed: column.seed,
+  });
+  return { model: o.model, pathways, weightScale, delayMs };
+}
+
+/** The model with other per-class weights: background (pA) and, where it has an LGN, LGN factors. */
+export function withClassWeights(
+  model: V1Model,
+  backgroundWeightPa: readonly number[],
+  lgnWeightScale?: readonly number[],
+): V1Model {
+  return {
+    ...model,
+    classes: model.classes.map((c, id) => ({ ...c, backgroundWeightPa: backgroundWeightPa[id] })),
+    lgn: model.lgn && lgnWeightScale ? { ...model.lgn, weightScale: [...lgnWeightScale] } : model.lgn,
+  };
 }
 
 /** A V1 model running in a `Network`: one GLIF3 group and one background per class, one projection per pathway. */
@@ -143,6 +214,9 @@ export interface V1Network {
   groups: Glif3Group[];
   background: PoissonGroup[];
   projections: Projection[];
+  /** The LGN's spikes (set its rates to show a stimulus) and its projection onto each class; null without an LGN. */
+  lgn: LgnPoissonSource | null;
+  lgnProjections: (Projection | null)[];
   counter: SpikeCounter;
 }
 
@@ -193,6 +267,7 @@ export class SpikeCounter implements Monitor {
 /** Builds the network of a model description; every random draw follows the model's seed. */
 export function buildV1Network(model: V1Model): V1Network {
   const net = new Network(model.dtMs);
+  const rules = resolvePlasticity(model.column, model.lgn !== null, model.plasticity);
   const groups = model.classes.map((c) => {
     const g = net.add(
       new Glif3Group(c.name, c.size, c.params, model.dtMs, {
@@ -210,8 +285,17 @@ export function buildV1Network(model: V1Model): V1Network {
       model.backgroundHz,
       model.seed * 1000 + 17 + id,
     );
+    const neurons = Int32Array.from({ length: c.size }, (_, i) => i);
+    const alike = c.backgroundFactor.every((f) => f === 1);
     net.connect(source, groups[id], {
-      connector: { kind: 'one-to-one' },
+      connector: alike
+        ? { kind: 'one-to-one' }
+        : {
+            kind: 'list',
+            pre: neurons,
+            post: neurons,
+            weights: Float32Array.from(c.backgroundFactor, (f) => f * c.backgroundWeightPa),
+          },
       weight: c.backgroundWeightPa,
       receptor: 'exc',
       seed: id,
@@ -227,8 +311,26 @@ export function buildV1Network(model: V1Model): V1Network {
       delayMs: p.delayMs,
       receptor: p.excitatory ? 'exc' : 'inh',
       seed: p.pre * V1_CLASS_COUNT + p.post,
+      plasticity: rules.get(p.pre * V1_CLASS_COUNT + p.post)?.(),
     });
   });
+  const lgn = model.lgn
+    ? net.add(
+        new LgnPoissonSource('LGN', spontaneousLgnRates(model.lgn.model), model.dtMs, model.seed * 1000 + 16),
+      )
+    : null;
+  const lgnProjections = (model.lgn?.pathways ?? []).map((p) =>
+    p.lgnIndex.length === 0
+      ? null
+      : net.connect(lgn!, groups[p.post], {
+          connector: { kind: 'list', pre: p.lgnIndex, post: p.postIndex },
+          weight: p.baseWeightPa * model.lgn!.weightScale[p.post],
+          delayMs: model.lgn!.delayMs,
+          receptor: 'exc',
+          seed: 5000 + p.post,
+          plasticity: rules.get(-1 - p.post)?.(),
+        }),
+  );
   const counter = net.addMonitor(new SpikeCounter(groups));
-  return { net, groups, background, projections, counter };
+  return { net, groups, background, projections, lgn, lgnProjections, counter };
 }

@@ -150,6 +150,11 @@ export class Network {
   /** Steps done since the network was built. */
   stepCount = 0;
   /**
+   * Whether plasticity rules are stepped (BindsNET's `learning`): false freezes every weight, for testing a network
+   * after learning; modulators still step.
+   */
+  learning = true;
+  /**
    * Stop the run when any population's rate over the last `runawayWindowMs` of simulated time exceeds this
    * (runaway activity). The window slides step by step and spans `run` calls, however the run is chunked.
    */
@@ -588,7 +593,7 @@ export class Network {
         }
       }
       if (beforeOps) runOperations(beforeOps, tStart, t);
-      for (const w of this.wiring) w.plasticity?.step(w.source.spikes, w.target.spikes);
+      if (this.learning) for (const w of this.wiring) w.plasticity?.step(w.source.spikes, w.target.spikes);
       if (afterOps) runOperations(afterOps, tStart, t);
       const slot = t % windowSteps;
       for (let gi = 0; gi < populations.length; gi++) {

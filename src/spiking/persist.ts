@@ -847,6 +847,7 @@ function networkContent(net: Network): Record<string, unknown> {
   return {
     dtMs: net.dtMs,
     stepCount: net.stepCount,
+    learning: net.learning,
     maxRateHz: net.maxRateHz,
     runawayWindowMs: net.runawayWindowMs,
     groups: net.groups.map((g, i) => saveGroup(g, `groups.${i} ("${g.name}")`)),
@@ -893,6 +894,15 @@ export async function loadNetwork(dir: string, options: LoadNetworkOptions = {})
   checkDelayBuffers(net, buffers, fieldOf(top, 'delayBuffers'));
   loadMonitors(net, stateList(m, 'monitors', top), fieldOf(top, 'monitors'));
   net.stepCount = stepCount;
+  // Saved before the flag existed: learning was always on.
+  if (m.learning !== undefined) {
+    if (typeof m.learning !== 'boolean')
+      throw new DataFormatError(
+        fieldOf(top, 'learning'),
+        `expected true or false, found ${JSON.stringify(m.learning)}`,
+      );
+    net.learning = m.learning;
+  }
   return net;
 }
 

@@ -8,9 +8,13 @@ import { diehlCookTask } from './diehl-cook/index.js';
 import { continualTask } from './continual/index.js';
 import { goNoGoTask } from './go-nogo/index.js';
 import { evolutionTask } from './evolution/index.js';
+import { v1RatesTask } from './v1-rates/index.js';
+import { v1ReadoutTask } from './v1-readout/index.js';
 
 registerTaskKind(classificationTask);
 registerTaskKind(diehlCookTask);
 registerTaskKind(continualTask);
 registerTaskKind(goNoGoTask);
 registerTaskKind(evolutionTask);
+registerTaskKind(v1RatesTask);
+registerTaskKind(v1ReadoutTask);
