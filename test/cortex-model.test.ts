@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import test from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,8 @@ import {
   restingBackgroundWeightPa,
   type V1Tables,
 } from '../src/cortex/index.js';
-import { ORACLE_PYTHON, tempDir, testNeeding } from './helpers.js';
+import { withGrowth } from '../src/bench/v1.js';
+import { ORACLE_PYTHON, runCli, tempDir, testNeeding } from './helpers.js';
 
 let cached: Promise<V1Tables> | null = null;
 const tables = () => (cached ??= loadV1Tables());
@@ -165,3 +167,28 @@ testNeeding(
     }
   },
 );
+
+test('bench v1: growth exponents against the previous size (1: linear in synapses)', () => {
+  const rows = withGrowth([
+    { neurons: 1000, synapses: 1e6, build_s: 1, wall_s_per_sim_s: 2 },
+    { neurons: 2000, synapses: 2e6, build_s: 2, wall_s_per_sim_s: 8 },
+    { neurons: 9999, skipped: 'over memory' },
+    { neurons: 4000, synapses: 8e6, build_s: 8, wall_s_per_sim_s: 32 },
+  ]);
+  assert.equal(rows[0].growth_vs_previous, undefined);
+  assert.deepEqual(rows[1].growth_vs_previous, { neurons: 1000, build_exponent: 1, wall_exponent: 2 });
+  assert.equal(rows[2].growth_vs_previous, undefined);
+  assert.deepEqual(rows[3].growth_vs_previous, { neurons: 2000, build_exponent: 1, wall_exponent: 1 });
+});
+
+testNeeding(['v1-tables'], 'bench v1 --json: the contract fields, and Brian2 beside where installed', async () => {
+  const r = await runCli(['bench', 'v1', '--neurons', '300', '--seconds', '0.1', '--json'], {}, { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
+  assert.equal(rows.length, 1);
+  for (const k of ['neurons', 'synapses', 'build_s', 'wall_s_per_sim_s', 'rss_mb'])
+    assert.equal(typeof rows[0][k], 'number', k);
+  assert.equal(rows[0].neurons, 300);
+  if (typeof rows[0].brian2_standalone_s_per_sim_s === 'number')
+    assert.equal(typeof rows[0].ratio_vs_brian2_standalone, 'number');
+});

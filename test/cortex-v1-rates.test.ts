@@ -22,8 +22,29 @@ import {
   type V1Tables,
 } from '../src/cortex/index.js';
 import { createPlasticityRule } from '../src/spiking/index.js';
-import { runExperiment, validateAnyExperiment } from '../src/experiments/index.js';
+import { runExperiment, validateAnyExperiment, type ExperimentBase } from '../src/experiments/index.js';
 import { runCli, tempDir, testNeeding } from './helpers.js';
+
+const timeless = (x: unknown) => JSON.parse(JSON.stringify(x, (k, v) => (k === 'seconds' ? undefined : v)));
+
+/** Runs `config` killed after its first saved part, resumes it, and checks the summary equals an unbroken run's. */
+async function assertResumesAfterKill(config: ExperimentBase, whole: unknown): Promise<string> {
+  const dir = join(tempDir(), 'killed');
+  await assert.rejects(
+    runExperiment({
+      config,
+      outDir: dir,
+      quiet: true,
+      onCheckpoint: () => {
+        throw new Error('killed after the first part');
+      },
+    }),
+    /killed/,
+  );
+  const resumed = await runExperiment({ resumeDir: dir, quiet: true });
+  assert.deepEqual(timeless(resumed.summary), timeless(whole));
+  return dir;
+}
 
 let cached: Promise<[V1Tables, LgnTables]> | null = null;
 const tables = () => (cached ??= Promise.all([loadV1Tables(), loadLgnTables()]));
@@ -222,22 +243,7 @@ testNeeding(
       ],
     );
 
-    const dir = join(tempDir(), 'killed');
-    await assert.rejects(
-      runExperiment({
-        config,
-        outDir: dir,
-        quiet: true,
-        onCheckpoint: (n) => {
-          if (n === 1) throw new Error('killed after the first scale');
-        },
-      }),
-      /killed/,
-    );
-    const resumed = await runExperiment({ resumeDir: dir, quiet: true });
-    const timeless = (x: unknown) =>
-      JSON.parse(JSON.stringify(x, (k, v) => (k === 'seconds' ? undefined : v)));
-    assert.deepEqual(timeless(resumed.summary), timeless(whole.summary));
+    const dir = await assertResumesAfterKill(config, whole.summary);
     const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -317,6 +323,78 @@ testNeeding(
     assert.throws(
       refused([{ pre: 'E', post: 'E', rule: { kind: 'pair-stdp', aPlus: 1 } }]),
       /plasticity\[0\]\.rule/,
+    );
+  },
+);
+
+testNeeding(
+  ['v1-tables'],
+  'v1-readout: features per image, a plastic condition that changes only its synapses, resume',
+  async () => {
+    const config = validateAnyExperiment(
+      {
+        name: 'v1-readout-test',
+        seed: 2,
+        task: {
+          kind: 'v1-readout',
+          dataset: 'mnist',
+          neurons: 300,
+          exposureImages: 10,
+          trainImages: 40,
+          testImages: 20,
+        },
+        fit: { iterations: 0, settleMs: 50, measureMs: 100, gratingMs: 100 },
+        presentation: { imageMs: 60, grayMs: 20 },
+        readout: { epochs: 20 },
+      },
+      'test',
+    );
+    const whole = await runExperiment({ config, outDir: join(tempDir(), 'whole'), quiet: true });
+    const s = whole.summary as unknown as {
+      accuracy: Record<string, number>;
+      conditions: {
+        condition: string;
+        relativeWeightChange: number;
+        plasticSynapses: number;
+        trainAccuracy: number;
+      }[];
+    };
+    assert.deepEqual(Object.keys(s.accuracy), ['fixed', 'plastic']);
+    for (const a of Object.values(s.accuracy)) assert.ok(a >= 0 && a <= 1);
+    const [fixed, plastic] = s.conditions;
+    assert.equal(fixed.plasticSynapses, 0);
+    assert.equal(fixed.relativeWeightChange, 0);
+    assert.ok(plastic.plasticSynapses > 0 && plastic.relativeWeightChange > 0, JSON.stringify(plastic));
+    // 40 training images and hundreds of features: the readout fits its training set.
+    assert.ok(fixed.trainAccuracy > 0.9, `train accuracy ${fixed.trainAccuracy}`);
+    await assertResumesAfterKill(config, whole.summary);
+
+    assert.throws(
+      () =>
+        validateAnyExperiment(
+          { ...config, plasticity: [{ pre: 'LGN', post: 'E', rule: { kind: 'pair-stdp', aPlus: 1 } }] },
+          'bad.yaml',
+        ),
+      /bad\.yaml.*plasticity\.0\.rule/,
+    );
+    assert.throws(
+      () =>
+        validateAnyExperiment(
+          { ...config, plasticity: [{ pre: 'LGN', post: 'E', rule: { kind: 'pair-stpd' } }] },
+          'bad.yaml',
+        ),
+      /bad\.yaml.*plasticity\.0\.rule/,
+    );
+    await assert.rejects(
+      runExperiment({
+        config: validateAnyExperiment(
+          { ...config, task: { ...(config.task as object), exposureImages: 60000, trainImages: 10 } },
+          'big.yaml',
+        ),
+        outDir: join(tempDir(), 'big'),
+        quiet: true,
+      }),
+      /task\.trainImages: expected exposureImages \+ trainImages <= 60000/,
     );
   },
 );

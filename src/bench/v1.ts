@@ -82,7 +82,29 @@ export async function benchV1(opts: {
       Object.assign(row, brian2Beside(neurons, seconds, row));
     out.push(row);
   }
-  return out;
+  return withGrowth(out);
+}
+
+/**
+ * Adds to each measured size after the first its growth against the previous measured size: the exponent k in
+ * cost ~ synapses^k for build time and for wall time per simulated second (1: linear in synapses).
+ */
+export function withGrowth(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  let previous: Record<string, unknown> | null = null;
+  for (const row of rows) {
+    if (typeof row.synapses !== 'number') continue;
+    if (previous) {
+      const s = Math.log(row.synapses / (previous.synapses as number));
+      const k = (key: string) => round(Math.log(Number(row[key]) / Number(previous![key])) / s);
+      row.growth_vs_previous = {
+        neurons: previous.neurons,
+        build_exponent: k('build_s'),
+        wall_exponent: k('wall_s_per_sim_s'),
+      };
+    }
+    previous = row;
+  }
+  return rows;
 }
 
 /** Exports the size's model (rebuilt from the same seed) and runs it in Brian2's C++ standalone mode. */

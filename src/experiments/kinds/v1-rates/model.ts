@@ -33,13 +33,24 @@ export const v1ModelFields = {
       unitsPerTile: z.number().int().min(14).max(116).default(116),
       /** Diameter of the visual-field disc the column maps onto (deg). */
       rfSpanDeg: z.number().positive().default(25),
-      /** LGN connections per L4 Exc neuron (other classes in the successor's proportions) and their weight (pA). */
-      l4ExcInputs: z.number().int().min(0).default(30),
-      weightPa: z.number().positive().optional(),
+      /**
+       * LGN connections per L4 Exc neuron (other classes in the successor's proportions) and their base weight (pA),
+       * which the fit scales per class: placeholders (docs/cortex.md).
+       */
+      l4ExcInputs: z.number().int().min(0).default(60),
+      weightPa: z.number().positive().default(100),
       /** Rate bins (ms) of the precomputed LGN responses. */
       binMs: z.number().int().min(1).max(10).default(5),
     })
-    .default({ tilesX: 5, tilesY: 5, unitsPerTile: 116, rfSpanDeg: 25, l4ExcInputs: 30, binMs: 5 }),
+    .default({
+      tilesX: 5,
+      tilesY: 5,
+      unitsPerTile: 116,
+      rfSpanDeg: 25,
+      l4ExcInputs: 60,
+      weightPa: 100,
+      binMs: 5,
+    }),
   grating: z
     .strictObject({
       sfCpd: z.number().positive().default(0.04),

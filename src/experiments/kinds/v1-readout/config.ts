@@ -20,7 +20,7 @@ const DEFAULT_PLASTICITY = [
   {
     pre: 'LGN',
     post: 'E',
-    rule: { kind: 'pair-stdp', aPlus: 0.1, aMinus: 0.12, tauPlusMs: 20, tauMinusMs: 20, wMax: 30 },
+    rule: { kind: 'pair-stdp', aPlus: 0.5, aMinus: 0.6, tauPlusMs: 20, tauMinusMs: 20, wMax: 300 },
   },
 ];
 
@@ -71,7 +71,7 @@ export const v1ReadoutSchema = z
         fitIterations: z.number().int().min(0).default(6),
         ...imageCounts,
       })
-      .default({ neurons: 1000, fitIterations: 6, exposureImages: 200, trainImages: 300, testImages: 200 }),
+      .default({ neurons: 1000, fitIterations: 4, exposureImages: 100, trainImages: 200, testImages: 100 }),
   })
   // Each rule description builds, so a typo is named with its field before any work.
   .superRefine((cfg, ctx) => {
