@@ -181,14 +181,22 @@ test('bench v1: growth exponents against the previous size (1: linear in synapse
   assert.deepEqual(rows[3].growth_vs_previous, { neurons: 2000, build_exponent: 1, wall_exponent: 1 });
 });
 
-testNeeding(['v1-tables'], 'bench v1 --json: the contract fields, and Brian2 beside where installed', async () => {
-  const r = await runCli(['bench', 'v1', '--neurons', '300', '--seconds', '0.1', '--json'], {}, { timeoutMs: 300_000 });
-  assert.equal(r.code, 0, r.stderr);
-  const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
-  assert.equal(rows.length, 1);
-  for (const k of ['neurons', 'synapses', 'build_s', 'wall_s_per_sim_s', 'rss_mb'])
-    assert.equal(typeof rows[0][k], 'number', k);
-  assert.equal(rows[0].neurons, 300);
-  if (typeof rows[0].brian2_standalone_s_per_sim_s === 'number')
-    assert.equal(typeof rows[0].ratio_vs_brian2_standalone, 'number');
-});
+testNeeding(
+  ['v1-tables'],
+  'bench v1 --json: the contract fields, and Brian2 beside where installed',
+  async () => {
+    const r = await runCli(
+      ['bench', 'v1', '--neurons', '300', '--seconds', '0.1', '--json'],
+      {},
+      { timeoutMs: 300_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
+    assert.equal(rows.length, 1);
+    for (const k of ['neurons', 'synapses', 'build_s', 'wall_s_per_sim_s', 'rss_mb'])
+      assert.equal(typeof rows[0][k], 'number', k);
+    assert.equal(rows[0].neurons, 300);
+    if (typeof rows[0].brian2_standalone_s_per_sim_s === 'number')
+      assert.equal(typeof rows[0].ratio_vs_brian2_standalone, 'number');
+  },
+);
