@@ -352,6 +352,7 @@ testNeeding(
     const whole = await runExperiment({ config, outDir: join(tempDir(), 'whole'), quiet: true });
     const s = whole.summary as unknown as {
       accuracy: Record<string, number>;
+      pixelBaseline: { testAccuracy: number; trainAccuracy: number };
       conditions: {
         condition: string;
         relativeWeightChange: number;
@@ -360,6 +361,9 @@ testNeeding(
       }[];
     };
     assert.deepEqual(Object.keys(s.accuracy), ['fixed', 'plastic']);
+    // The pixel baseline sees the same 40 training images: it fits them, and beats chance on the test images.
+    assert.equal(s.pixelBaseline.trainAccuracy, 1);
+    assert.ok(s.pixelBaseline.testAccuracy > 0.3, `pixel baseline ${s.pixelBaseline.testAccuracy}`);
     for (const a of Object.values(s.accuracy)) assert.ok(a >= 0 && a <= 1);
     const [fixed, plastic] = s.conditions;
     assert.equal(fixed.plasticSynapses, 0);

@@ -21,6 +21,7 @@ export const v1ReadoutTask: TaskKind<V1ReadoutConfig, V1ReadoutSummary> = {
           ? `, ${c.plasticSynapses} plastic synapses changed by ${pct(c.relativeWeightChange)} of their weight`
           : ''),
     ),
+    `the same readout on the images' pixels: test accuracy ${pct(s.pixelBaseline.testAccuracy)} (train ${pct(s.pixelBaseline.trainAccuracy)})`,
   ],
   reportViews: [v1ReadoutView],
 };

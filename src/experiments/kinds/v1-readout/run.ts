@@ -39,6 +39,31 @@ export interface V1ReadoutSummary {
   /** Test accuracy per condition. */
   accuracy: Partial<Record<'fixed' | 'plastic', number>>;
   conditions: V1ReadoutConditionResult[];
+  /** The same readout on the images' pixels, the same images: what the column adds or loses. */
+  pixelBaseline: { testAccuracy: number; trainAccuracy: number };
+}
+
+/** The readout trained and scored on raw pixels of the same training and test images. */
+function pixelBaseline(
+  cfg: V1ReadoutConfig,
+  data: Awaited<ReturnType<typeof loadDataset>>,
+): { testAccuracy: number; trainAccuracy: number } {
+  const pixels = data.shape.reduce((a, b) => a * b, 1);
+  const take = (split: 'train' | 'test', from: number, count: number) => ({
+    x: Float32Array.from(data[split].images.subarray(from * pixels, (from + count) * pixels)),
+    y: Int32Array.from(data[split].labels.subarray(from, from + count)),
+  });
+  const train = take('train', cfg.task.exposureImages, cfg.task.trainImages);
+  const test = take('test', 0, cfg.task.testImages);
+  const readout = trainLinearReadout(train.x, train.y, pixels, data.classes.length, {
+    ...cfg.readout,
+    seed: cfg.seed,
+  });
+  const predicted = readout.predict(test.x);
+  return {
+    testAccuracy: predicted.filter((p, i) => p === test.y[i]).length / test.y.length,
+    trainAccuracy: readout.trainAccuracy,
+  };
 }
 
 function checkCounts(cfg: V1ReadoutConfig, trainCount: number, testCount: number): void {
@@ -186,5 +211,6 @@ export async function runV1Readout(cfg: V1ReadoutConfig, ctx: TaskRunContext): P
     images: { exposure: exposureImages, train: trainImages, test: testImages },
     accuracy: Object.fromEntries(results.map((r) => [r.condition, r.testAccuracy])),
     conditions: results,
+    pixelBaseline: pixelBaseline(cfg, data),
   };
 }
