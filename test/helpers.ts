@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { createReadStream, mkdtempSync, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -198,4 +200,44 @@ export function* backendVariants(): Generator<[string, Kernels]> {
       k.setThreads!(2);
     }
   }
+}
+
+/** Serves `root` over HTTP on loopback; `mode` can corrupt or cut the response to test verification. */
+export async function serve(
+  root: string,
+  mode: 'ok' | 'corrupt' | 'cut' = 'ok',
+): Promise<{ url: string; server: Server; hits: string[] }> {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    const file = join(root, decodeURIComponent((req.url ?? '/').split('?')[0]));
+    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const size = statSync(file).size;
+    if (mode === 'cut') {
+      res.writeHead(200, { 'content-length': String(size) });
+      const s = createReadStream(file, { start: 0, end: Math.floor(size / 2) });
+      s.on('end', () => res.destroy());
+      s.pipe(res, { end: false });
+      return;
+    }
+    res.writeHead(200, { 'content-length': String(size) });
+    if (mode === 'corrupt') {
+      const s = createReadStream(file);
+      let first = true;
+      s.on('data', (chunk) => {
+        const c = Buffer.from(chunk as Buffer);
+        if (first) c[c.length - 1] ^= 0xff;
+        first = false;
+        res.write(c);
+      });
+      s.on('end', () => res.end());
+      return;
+    }
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, hits };
 }

@@ -16,8 +16,11 @@ import {
   buildV1Column,
   describeColumn,
   describeV1Model,
+  downloadV1,
   exportBrian2,
   loadV1Tables,
+  V1_DERIVED_FILES,
+  V1_UPSTREAM_FILES,
 } from '../cortex/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 
@@ -255,12 +258,22 @@ function buildProgram(): Command {
     });
   data
     .command('download')
-    .description('download a dataset into the cache, verifying SHA-256')
-    .argument('<name>', 'dataset name')
+    .description(
+      "download a dataset (or v1: the V1 tables' upstream files) into the cache, verifying SHA-256",
+    )
+    .argument('<name>', 'dataset name, or v1')
     .option('--mirror <url>', 'base URL to fetch <url>/<name>/<file> from instead of upstream')
     .action(async (name: string, o: { mirror?: string }) => {
       const env = dataEnvFromProcess();
       if (o.mirror) env.mirror = o.mirror;
+      if (name === 'v1') {
+        const { dir, downloaded } = await downloadV1({ ...env, offline: false });
+        console.log(
+          `v1: ${V1_UPSTREAM_FILES.length} upstream files verified in ${dir} (${downloaded.length} downloaded); ` +
+            `the ${V1_DERIVED_FILES.length} derived tables must be rebuilt from them (docs/cortex.md, "Tables elsewhere")`,
+        );
+        return;
+      }
       const dir = await getDatasetSpec(name).download({ ...env, offline: false });
       console.log(`${name}: verified files in ${dir}`);
     });

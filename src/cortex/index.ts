@@ -119,6 +119,7 @@ export {
   type LgnTarget,
 } from './lgn.js';
 export { exportBrian2 } from './brian2-export.js';
+export { downloadV1, V1_UPSTREAM_FILES, V1_DERIVED_FILES, type V1UpstreamFile } from './download.js';
 export {
   resolvePlasticity,
   LGN_SOURCE,
