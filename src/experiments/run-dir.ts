@@ -58,7 +58,10 @@ export class RunDir {
         `${this.path}: already holds a run (config.json exists); use --resume ${this.path} or another --out`,
       );
     }
-    const other = (await fsp.readdir(this.path)).filter((f) => f !== LOCK_FILE);
+    // The lock and its transient files (a lock being written, a stale one moved aside) are not a run's contents.
+    const other = (await fsp.readdir(this.path)).filter(
+      (f) => f !== LOCK_FILE && !f.startsWith(`${LOCK_FILE}.`),
+    );
     if (other.length > 0)
       throw new NeuroplastError(
         `${this.path}: not empty (holds ${other.slice(0, 5).join(', ')}${other.length > 5 ? ', ...' : ''}) and not a run; ` +

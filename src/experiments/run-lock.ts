@@ -23,7 +23,8 @@ function alive(pid: number): boolean {
 }
 
 /**
- * One writer per run directory: DIR/.lock is created exclusively (O_EXCL), so of two processes only one gets it.
+ * One writer per run directory: DIR/.lock is created exclusively (a hard link, which fails if it exists), so of two
+ * processes only one gets it.
  * A lock left by a process of this host that no longer runs (killed) is stale: it is removed and reported, and the
  * lock is taken again (by this process or, in a race, another). A
  * live owner, or an owner on another host (whose liveness cannot be checked from here), is refused in one line.
@@ -38,13 +39,19 @@ export class RunLock {
     const lock = new RunLock(join(dir, LOCK_FILE));
     const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
     for (let attempt = 0; attempt < 3; attempt++) {
+      // Written whole beside the lock, then linked into place (fails if the lock exists): another process never
+      // reads a lock file that exists but is still empty, which it would take for a stale one.
+      const draft = `${lock.path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+      await fsp.writeFile(draft, JSON.stringify(me) + '\n');
       try {
-        await fsp.writeFile(lock.path, JSON.stringify(me) + '\n', { flag: 'wx' });
+        await fsp.link(draft, lock.path);
         lock.held = true;
         process.once('exit', lock.onExit);
         return lock;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      } finally {
+        await fsp.rm(draft, { force: true });
       }
       const owner = await readOwner(lock.path);
       if (owner && owner.pid === process.pid && owner.host === me.host)

@@ -49,10 +49,12 @@ export const v1ReadoutSchema = z
         imageHeightDeg: z.number().positive().default(30),
       })
       .default({ imageMs: 150, grayMs: 100, imageHeightDeg: 30 }),
+    /** `pixels`: the same readout on the images' pixels (the baseline); `fixed`, `plastic`: on the column's responses. */
     conditions: z
-      .array(z.enum(['fixed', 'plastic']))
+      .array(z.enum(['pixels', 'fixed', 'plastic']))
       .min(1)
-      .default(['fixed', 'plastic']),
+      .refine((c) => new Set(c).size === c.length, 'expected each condition once')
+      .default(['pixels', 'fixed', 'plastic']),
     plasticity: z
       .array(z.strictObject({ pre: selector, post: selector, rule: z.record(z.string(), z.unknown()) }))
       .min(1)

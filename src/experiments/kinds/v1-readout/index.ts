@@ -16,12 +16,12 @@ export const v1ReadoutTask: TaskKind<V1ReadoutConfig, V1ReadoutSummary> = {
     `${s.dataset}, ${s.neurons} neurons; ${s.images.exposure} exposure, ${s.images.train} readout training and ${s.images.test} test images`,
     ...s.conditions.map(
       (c) =>
-        `${c.condition}: test accuracy ${pct(c.testAccuracy)} (train ${pct(c.trainAccuracy)}), mean rate ${c.meanRateHz.toFixed(2)} Hz` +
+        `${c.condition}: test accuracy ${pct(c.testAccuracy)} (train ${pct(c.trainAccuracy)})` +
+        (c.condition === 'pixels' ? ' (the baseline)' : `, mean rate ${c.meanRateHz.toFixed(2)} Hz`) +
         (c.plasticSynapses > 0
           ? `, ${c.plasticSynapses} plastic synapses changed by ${pct(c.relativeWeightChange)} of their weight`
           : ''),
     ),
-    `the same readout on the images' pixels: test accuracy ${pct(s.pixelBaseline.testAccuracy)} (train ${pct(s.pixelBaseline.trainAccuracy)})`,
   ],
   reportViews: [v1ReadoutView],
 };

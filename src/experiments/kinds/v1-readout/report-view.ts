@@ -27,10 +27,6 @@ export const v1ReadoutView: ReportView = {
               <td>${pct(c.relativeWeightChange)}</td><td>${c.seconds.toFixed(0)}</td>
             </tr>`,
           )}
-          <tr>
-            <th>pixels (baseline)</th><td>${pct(s.pixelBaseline.testAccuracy)}</td>
-            <td>${pct(s.pixelBaseline.trainAccuracy)}</td><td></td><td></td><td></td><td></td>
-          </tr>
         </table>`,
     };
   },

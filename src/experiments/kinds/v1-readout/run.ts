@@ -18,7 +18,7 @@ import type { V1ReadoutConfig } from './config.js';
 import { trainLinearReadout } from './readout.js';
 
 export interface V1ReadoutConditionResult {
-  condition: 'fixed' | 'plastic';
+  condition: 'pixels' | 'fixed' | 'plastic';
   testAccuracy: number;
   trainAccuracy: number;
   /** Mean rate of all V1 neurons while images were shown (readout images), Hz. */
@@ -37,17 +37,16 @@ export interface V1ReadoutSummary {
   neurons: number;
   images: { exposure: number; train: number; test: number };
   /** Test accuracy per condition. */
-  accuracy: Partial<Record<'fixed' | 'plastic', number>>;
+  accuracy: Partial<Record<'pixels' | 'fixed' | 'plastic', number>>;
   conditions: V1ReadoutConditionResult[];
-  /** The same readout on the images' pixels, the same images: what the column adds or loses. */
-  pixelBaseline: { testAccuracy: number; trainAccuracy: number };
 }
 
-/** The readout trained and scored on raw pixels of the same training and test images. */
+/** The `pixels` condition: the readout trained and scored on the raw pixels of the same images. */
 function pixelBaseline(
   cfg: V1ReadoutConfig,
   data: Awaited<ReturnType<typeof loadDataset>>,
-): { testAccuracy: number; trainAccuracy: number } {
+): V1ReadoutConditionResult {
+  const t0 = Date.now();
   const pixels = data.shape.reduce((a, b) => a * b, 1);
   const take = (split: 'train' | 'test', from: number, count: number) => ({
     x: Float32Array.from(data[split].images.subarray(from * pixels, (from + count) * pixels)),
@@ -61,8 +60,13 @@ function pixelBaseline(
   });
   const predicted = readout.predict(test.x);
   return {
+    condition: 'pixels',
     testAccuracy: predicted.filter((p, i) => p === test.y[i]).length / test.y.length,
     trainAccuracy: readout.trainAccuracy,
+    meanRateHz: 0,
+    relativeWeightChange: 0,
+    plasticSynapses: 0,
+    seconds: (Date.now() - t0) / 1000,
   };
 }
 
@@ -81,7 +85,12 @@ function checkCounts(cfg: V1ReadoutConfig, trainCount: number, testCount: number
 }
 
 /** The fitted weights, once per run (a resumed run reads them back). */
-async function fittedWeights(ctx: TaskRunContext, fit: () => V1FittedWeights): Promise<V1FittedWeights> {
+async function fittedWeights(
+  ctx: TaskRunContext,
+  needed: boolean,
+  fit: () => V1FittedWeights,
+): Promise<V1FittedWeights | null> {
+  if (!needed) return null;
   const path = join(ctx.runDir.path, 'fit.json');
   if (ctx.resume && existsSync(path)) return ctx.runDir.readJson<V1FittedWeights>(path);
   const w = fit();
@@ -109,7 +118,8 @@ export async function runV1Readout(cfg: V1ReadoutConfig, ctx: TaskRunContext): P
         : existsSync(join(dir, `${String(r.condition)}.json`)),
     );
   const { neurons, exposureImages, trainImages, testImages } = cfg.task;
-  const weights = await fittedWeights(ctx, () =>
+  const spiking = cfg.conditions.some((c) => c !== 'pixels');
+  const weights = await fittedWeights(ctx, spiking, () =>
     fitV1Weights(tables, lgnTables, cfg, neurons, (iteration, error) => {
       log(`fit iteration ${iteration}: error ${error.toFixed(3)}`);
       ctx.runDir.appendMetric({ phase: 'fit', iteration, error });
@@ -122,9 +132,23 @@ export async function runV1Readout(cfg: V1ReadoutConfig, ctx: TaskRunContext): P
       results.push(await ctx.runDir.readJson<V1ReadoutConditionResult>(path));
       continue;
     }
+    if (condition === 'pixels') {
+      const result = pixelBaseline(cfg, data);
+      log(`pixels: test accuracy ${(100 * result.testAccuracy).toFixed(2)}%`);
+      ctx.runDir.appendMetric({
+        phase: 'readout',
+        condition,
+        testAccuracy: result.testAccuracy,
+        trainAccuracy: result.trainAccuracy,
+      });
+      await ctx.runDir.writeJson(path, result);
+      results.push(result);
+      ctx.onCheckpoint?.(results.length);
+      continue;
+    }
     const t0 = Date.now();
     const plasticity = condition === 'plastic' ? (cfg.plasticity as V1PlasticityAttachment[]) : [];
-    const built = buildV1Experiment(tables, lgnTables, cfg, neurons, cfg.seed + 1, weights, plasticity);
+    const built = buildV1Experiment(tables, lgnTables, cfg, neurons, cfg.seed + 1, weights!, plasticity);
     const v = buildV1Network(built.model);
     const gray = spontaneousLgnRates(built.lgn);
     const placement = { heightDeg: cfg.presentation.imageHeightDeg };
@@ -211,6 +235,5 @@ export async function runV1Readout(cfg: V1ReadoutConfig, ctx: TaskRunContext): P
     images: { exposure: exposureImages, train: trainImages, test: testImages },
     accuracy: Object.fromEntries(results.map((r) => [r.condition, r.testAccuracy])),
     conditions: results,
-    pixelBaseline: pixelBaseline(cfg, data),
   };
 }
