@@ -8,6 +8,7 @@ import {
   buildV1Network,
   describeV1Model,
   driftingGrating,
+  exportBrian2,
   fitBackgroundWeights,
   lgnConnections,
   lgnRates,
@@ -400,5 +401,39 @@ testNeeding(
       }),
       /task\.trainImages: expected exposureImages \+ trainImages <= 60000/,
     );
+  },
+);
+
+testNeeding(
+  ['v1-tables'],
+  'background spread: log-normal factors of mean 1 per neuron, in the network and the Brian2 export',
+  async () => {
+    const [t] = await tables();
+    const column = buildV1Column(t, { neurons: 2000, seed: 8 });
+    const model = describeV1Model(t, column, { backgroundSpread: 1 });
+    const factors = model.classes.flatMap((c) => Array.from(c.backgroundFactor));
+    const logs = factors.map(Math.log);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    assert.ok(Math.abs(mean(factors) - 1) < 0.1, `mean factor ${mean(factors)}`);
+    const sd = Math.sqrt(mean(logs.map((l) => (l - mean(logs)) ** 2)));
+    assert.ok(Math.abs(sd - 1) < 0.05, `log sd ${sd}`);
+    assert.deepEqual(
+      describeV1Model(t, column, { backgroundSpread: 1 }).classes[1].backgroundFactor,
+      model.classes[1].backgroundFactor,
+    );
+    assert.ok(describeV1Model(t, column).classes.every((c) => c.backgroundFactor.every((f) => f === 1)));
+    const v = buildV1Network(model);
+    const c = model.classes[1];
+    const background = v.net.connections.find((k) => k.source === v.background[1])!.projection;
+    // One synapse per neuron (rows are sources, neuron i's background source is i): weight = class weight x factor.
+    for (let i = 0; i < c.size; i += 97)
+      assert.ok(Math.abs(background.weight[i] - c.backgroundWeightPa * c.backgroundFactor[i]) < 1e-3);
+    const dir = join(tempDir(), 'export');
+    await exportBrian2(model, dir);
+    const written = new Float32Array(
+      Uint8Array.from(readFileSync(join(dir, 'background-factors-1.f32'))).buffer,
+    );
+    assert.deepEqual(Array.from(written), Array.from(c.backgroundFactor));
+    assert.throws(() => describeV1Model(t, column, { backgroundSpread: -1 }), /backgroundSpread/);
   },
 );
