@@ -50,6 +50,16 @@ async function assertResumesAfterKill(config: ExperimentBase, whole: unknown): P
 let cached: Promise<[V1Tables, LgnTables]> | null = null;
 const tables = () => (cached ??= Promise.all([loadV1Tables(), loadLgnTables()]));
 
+/** A column and the experiments' LGN (5 x 5 tiles), both from `seed`. */
+async function columnWithLgn(neurons: number, seed: number) {
+  const [t, lt] = await tables();
+  return {
+    t,
+    column: buildV1Column(t, { neurons, seed }),
+    lgn: buildLgnModel(lt, { seed, tilesX: 5, tilesY: 5 }),
+  };
+}
+
 test('OSI: the global definition on known tuning curves; median as numpy', () => {
   const directionsDeg = [0, 45, 90, 135, 180, 225, 270, 315];
   // One neuron per curve: 1 + cos(2 (theta - 30)) has OSI 1/2, a flat curve 0, a single direction 1.
@@ -81,9 +91,7 @@ testNeeding(
   ['v1-tables'],
   'LGN -> V1 wiring: retinotopic, ON and OFF subfields across the preferred orientation, tuned input',
   async () => {
-    const [t, lt] = await tables();
-    const column = buildV1Column(t, { neurons: 1000, seed: 4 });
-    const lgn = buildLgnModel(lt, { seed: 4, tilesX: 5, tilesY: 5 });
+    const { t, column, lgn } = await columnWithLgn(1000, 4);
     const targets = lgnTargets(t);
     const pathways = lgnConnections(lgn, column, targets, { seed: 4, rfSpanDeg: 25 });
     assert.deepEqual(lgnConnections(lgn, column, targets, { seed: 4, rfSpanDeg: 25 }), pathways);
@@ -159,9 +167,7 @@ testNeeding(
   ['v1-tables'],
   'V1 model with an LGN: one projection per receiving class; the joint fit lowers the error',
   async () => {
-    const [t, lt] = await tables();
-    const column = buildV1Column(t, { neurons: 400, seed: 5 });
-    const lgn = buildLgnModel(lt, { seed: 5, tilesX: 5, tilesY: 5 });
+    const { t, column, lgn } = await columnWithLgn(400, 5);
     const model = describeV1Model(t, column, { lgn: { model: lgn, wiring: { rfSpanDeg: 25 } } });
     const v = buildV1Network(model);
     model.lgn!.pathways.forEach((p, c) => {
@@ -264,9 +270,7 @@ testNeeding(
   ['v1-tables'],
   'V1 plasticity per class pair: rules attach to the chosen pairs only; bad attachments refused',
   async () => {
-    const [t, lt] = await tables();
-    const column = buildV1Column(t, { neurons: 400, seed: 6 });
-    const lgn = buildLgnModel(lt, { seed: 6, tilesX: 5, tilesY: 5 });
+    const { t, column, lgn } = await columnWithLgn(400, 6);
     const stdp = { kind: 'pair-stdp', aPlus: 0.5, aMinus: 0.6, tauPlusMs: 20, tauMinusMs: 20, wMax: 200 };
     const named: string[] = [];
     const model = describeV1Model(t, column, {

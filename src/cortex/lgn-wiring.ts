@@ -110,19 +110,41 @@ interface Subfield {
  * Draws `count` distinct units of a subfield, each with the subfield's Gaussian weight (weighted sampling without
  * replacement: the smallest keys -ln(u) / w win); fewer when fewer lie within 3 spreads.
  */
-function drawNear(grid: UnitGrid, lgn: LgnModel, f: Subfield, count: number, rng: Rng, out: number[]): void {
+function drawNear(
+  grid: UnitGrid,
+  lgn: LgnModel,
+  f: Subfield,
+  count: number,
+  rng: Rng,
+  scratch: DrawScratch,
+  out: number[],
+): void {
   if (count <= 0) return;
-  const keys: [number, number][] = [];
+  const { keys, units, order } = scratch;
+  keys.length = 0;
+  units.length = 0;
   grid.near(f.x, f.y, 3 * Math.max(f.across, f.along), (u) => {
     const dx = lgn.xDeg[u] - f.x;
     const dy = lgn.yDeg[u] - f.y;
     const a = (dx * f.nx + dy * f.ny) / f.across;
     const b = (-dx * f.ny + dy * f.nx) / f.along;
     const q = a * a + b * b;
-    if (q <= 9) keys.push([-Math.log(1 - rng.float()) / Math.exp(-q / 2), u]);
+    if (q <= 9) {
+      keys.push(-Math.log(1 - rng.float()) / Math.exp(-q / 2));
+      units.push(u);
+    }
   });
-  keys.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  for (let k = 0; k < Math.min(count, keys.length); k++) out.push(keys[k][1]);
+  order.length = keys.length;
+  for (let k = 0; k < order.length; k++) order[k] = k;
+  order.sort((a, b) => keys[a] - keys[b] || units[a] - units[b]);
+  for (let k = 0; k < Math.min(count, order.length); k++) out.push(units[order[k]]);
+}
+
+/** Arrays `drawNear` refills for every subfield, kept across neurons. */
+interface DrawScratch {
+  keys: number[];
+  units: number[];
+  order: number[];
 }
 
 /**
@@ -169,6 +191,7 @@ export function lgnConnections(
     const lgnIndex: number[] = [];
     const postIndex: number[] = [];
     const chosen: number[] = [];
+    const scratch: DrawScratch = { keys: [], units: [], order: [] };
     for (let i = 0; i < c.size; i++) {
       // Bars of orientation o are crossed by the wave vector at angle 180 - o (driftingGrating's convention).
       const a = ((180 - (c.tuningDeg[i] % 180)) * Math.PI) / 180;
@@ -186,15 +209,13 @@ export function lgnConnections(
       });
       chosen.length = 0;
       const nOn = Math.ceil(k / 2);
-      drawNear(onGrid, lgn, field(1), nOn, rng, chosen);
+      drawNear(onGrid, lgn, field(1), nOn, rng, scratch, chosen);
       const onCount = chosen.length;
-      drawNear(offGrid, lgn, field(-1), k - nOn, rng, chosen);
-      // A two-subunit unit can fall in both pools: keep one connection per unit.
-      const seen = new Set<number>();
+      drawNear(offGrid, lgn, field(-1), k - nOn, rng, scratch, chosen);
+      // A two-subunit unit can fall in both pools: keep one connection per unit (each pool's draws are distinct).
       for (let j = 0; j < chosen.length; j++) {
         const u = chosen[j];
-        if (j >= onCount && seen.has(u)) continue;
-        seen.add(u);
+        if (j >= onCount && chosen.indexOf(u) < onCount) continue;
         lgnIndex.push(u);
         postIndex.push(i);
       }

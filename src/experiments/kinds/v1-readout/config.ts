@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { experimentFields } from '../../config.js';
+import { experimentFields, refineDistinct, refineWith } from '../../config.js';
 import { createPlasticityRule } from '../../../spiking/index.js';
-import { ConfigError } from '../../../util/errors.js';
 import { v1ModelFields } from '../v1-rates/model.js';
 
 const count = z.number().int().positive();
@@ -53,7 +52,6 @@ export const v1ReadoutSchema = z
     conditions: z
       .array(z.enum(['pixels', 'fixed', 'plastic']))
       .min(1)
-      .refine((c) => new Set(c).size === c.length, 'expected each condition once')
       .default(['pixels', 'fixed', 'plastic']),
     plasticity: z
       .array(z.strictObject({ pre: selector, post: selector, rule: z.record(z.string(), z.unknown()) }))
@@ -77,19 +75,10 @@ export const v1ReadoutSchema = z
   })
   // Each rule description builds, so a typo is named with its field before any work.
   .superRefine((cfg, ctx) => {
-    cfg.plasticity.forEach((a, k) => {
-      try {
-        createPlasticityRule(a.rule, 'rule');
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        const m = /^rule\.?([\w.]*): (.*)$/.exec(err.message);
-        ctx.addIssue({
-          code: 'custom',
-          path: ['plasticity', k, 'rule', ...(m && m[1] ? m[1].split('.') : [])],
-          message: m ? m[2] : err.message,
-        });
-      }
-    });
+    cfg.plasticity.forEach((a, k) =>
+      refineWith(ctx, ['plasticity', k], () => createPlasticityRule(a.rule, 'rule')),
+    );
+    refineDistinct(ctx, cfg.conditions, 'conditions', 'condition');
   });
 
 export type V1ReadoutConfig = z.output<typeof v1ReadoutSchema>;
