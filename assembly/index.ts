@@ -1,6 +1,6 @@
 // Entry point of the WASM kernels module (wasm/kernels.wasm): the GEMM, the network and the optimizer kernels.
 export { sgemm, workspaceBytes } from './gemm';
-export { lifStep, glif3Step } from './spiking';
+export { lifStep, glif3Step, poissonStep } from './spiking';
 export {
   neuroplasticTraces,
   neuroplasticUpdate,

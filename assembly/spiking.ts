@@ -168,6 +168,21 @@ function putFlushed(a: usize, o: usize, x: f64): void {
   store<f32>(a + o, <f32>(abs(x) > 1e-30 ? x : 0));
 }
 
+/** Two float32 state variables at a + o, widened. */
+function pair(a: usize, o: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(a + o));
+}
+
+/** Stores both lanes of x as f32 at a + o. */
+function putPair(a: usize, o: usize, x: v128): void {
+  v128.store64_lane(a + o, f32x4.demote_f64x2_zero(x), 0);
+}
+
+/** Lanes whose magnitude is not above 1e-30 (and NaN) become 0, as putFlushed. */
+function flushPair(x: v128, zero: v128, tiny: v128): v128 {
+  return v128.bitselect(x, zero, f64x2.gt(f64x2.abs(x), tiny));
+}
+
 /**
  * One exact step of n GLIF3 neurons (block laid out as Glif3Param). Scalar f64 arithmetic on the f32 state, in the
  * reference's order (src/engine/kernels/reference-spiking.ts), so both give the same bits.
@@ -211,7 +226,71 @@ export function glif3Step(
     gI = slot(prm, Glif3Param.INH_GAIN),
     gIc = slot(prm, Glif3Param.INH_CURRENT_GAIN);
   let count: i32 = 0;
-  for (let i: i32 = 0; i < n; i++) {
+  // Two neurons per lane group in f64x2: the scalar loop's operations in its order, so the same bits; the last odd
+  // neuron goes through the scalar loop.
+  const pairs = n & ~1;
+  const zero = f64x2.splat(0),
+    tiny = f64x2.splat(1e-30),
+    vResetV = f64x2.splat(<f64>vReset);
+  for (let i: i32 = 0; i < pairs; i += 2) {
+    const o = (<usize>i) << 2;
+    const a1 = pair(asc1, o),
+      a2 = pair(asc2, o),
+      e = pair(exc, o),
+      ec = pair(excC, o),
+      h = pair(inh, o),
+      hc = pair(inhC, o);
+    let a1n = f64x2.mul(a1, f64x2.splat(d1));
+    let a2n = f64x2.mul(a2, f64x2.splat(d2));
+    const rA = load<i32>(refr + o),
+      rB = load<i32>(refr + o, 4);
+    const held = i64x2.replace_lane(i64x2.splat(rA > 0 ? -1 : 0), 1, rB > 0 ? -1 : 0);
+    const uInf = f64x2.div(f64x2.add(f64x2.splat(bias), pair(input, o)), f64x2.splat(gL));
+    let u = f64x2.add(
+      uInf,
+      f64x2.mul(f64x2.sub(f64x2.sub(pair(v, o), f64x2.splat(eL)), uInf), f64x2.splat(leak)),
+    );
+    u = f64x2.add(u, f64x2.mul(f64x2.splat(g1), a1));
+    u = f64x2.add(u, f64x2.mul(f64x2.splat(g2), a2));
+    u = f64x2.add(u, f64x2.mul(f64x2.splat(gEc), ec));
+    u = f64x2.add(u, f64x2.mul(f64x2.splat(gE), e));
+    u = f64x2.sub(u, f64x2.mul(f64x2.splat(gIc), hc));
+    u = f64x2.sub(u, f64x2.mul(f64x2.splat(gI), h));
+    const vi = f64x2.add(f64x2.splat(eL), u);
+    const fire = v128.andnot(f64x2.gt(vi, f64x2.add(f64x2.splat(vTh), pair(thr, o))), held);
+    const fireA = i64x2.extract_lane(fire, 0) != 0,
+      fireB = i64x2.extract_lane(fire, 1) != 0;
+    if (rA > 0) store<i32>(refr + o, rA - 1);
+    else if (fireA) {
+      store<i32>(spikes + ((<usize>count) << 2), i);
+      count++;
+      store<i32>(refr + o, refSteps);
+    }
+    if (rB > 0) store<i32>(refr + o, rB - 1, 4);
+    else if (fireB) {
+      store<i32>(spikes + ((<usize>count) << 2), i + 1);
+      count++;
+      store<i32>(refr + o, refSteps, 4);
+    }
+    putPair(v, o, v128.bitselect(vResetV, vi, v128.or(held, fire)));
+    a1n = v128.bitselect(f64x2.add(f64x2.mul(f64x2.splat(r1), a1n), f64x2.splat(amp1)), a1n, fire);
+    a2n = v128.bitselect(f64x2.add(f64x2.mul(f64x2.splat(r2), a2n), f64x2.splat(amp2)), a2n, fire);
+    putPair(asc1, o, flushPair(a1n, zero, tiny));
+    putPair(asc2, o, flushPair(a2n, zero, tiny));
+    putPair(exc, o, flushPair(f64x2.mul(e, f64x2.splat(dE)), zero, tiny));
+    putPair(
+      excC,
+      o,
+      flushPair(f64x2.add(f64x2.mul(ec, f64x2.splat(dE)), f64x2.mul(e, f64x2.splat(riseE))), zero, tiny),
+    );
+    putPair(inh, o, flushPair(f64x2.mul(h, f64x2.splat(dI)), zero, tiny));
+    putPair(
+      inhC,
+      o,
+      flushPair(f64x2.add(f64x2.mul(hc, f64x2.splat(dI)), f64x2.mul(h, f64x2.splat(riseI))), zero, tiny),
+    );
+  }
+  for (let i: i32 = pairs; i < n; i++) {
     const o = (<usize>i) << 2;
     const a1 = get(asc1, o),
       a2 = get(asc2, o),
@@ -247,5 +326,35 @@ export function glif3Step(
     putFlushed(inh, o, h * dI);
     putFlushed(inhC, o, hc * dI + h * riseI);
   }
+  return count;
+}
+
+/**
+ * One step of n Poisson inputs: input i spikes when the next xoshiro128** draw u (state: 4 words at `state`,
+ * advanced n times) is below rate[i] x scale. The same arithmetic as Rng.nextU32 in src/util/rng.ts.
+ */
+export function poissonStep(n: i32, rates: usize, scale: f64, state: usize, spikes: usize): i32 {
+  let s0 = load<u32>(state),
+    s1 = load<u32>(state, 4),
+    s2 = load<u32>(state, 8),
+    s3 = load<u32>(state, 12);
+  let count: i32 = 0;
+  for (let i: i32 = 0; i < n; i++) {
+    const u = rotl<u32>(s1 * 5, 7) * 9;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl<u32>(s3, 11);
+    // Branch-free: the index is always written, the count advances only on a spike.
+    store<i32>(spikes + ((<usize>count) << 2), i);
+    count += i32(<f64>u < <f64>load<f32>(rates + ((<usize>i) << 2)) * scale);
+  }
+  store<u32>(state, s0);
+  store<u32>(state, s1, 4);
+  store<u32>(state, s2, 8);
+  store<u32>(state, s3, 12);
   return count;
 }

@@ -265,6 +265,115 @@ test('every backend’s LIF step agrees with the reference (conductance and curr
   }
 });
 
+test('every backend draws Poisson inputs as Rng.float() < rate x dt does, one draw per input per step', () => {
+  const n = 37;
+  const dtMs = 0.25;
+  // Rates from silent to certain (rate x dt = 1), on kernel storage and on a plain array the kernel copies.
+  const rates = Float32Array.from({ length: n }, (_, i) => (i === 0 ? 0 : i === 1 ? 4000 : 97 * i));
+  const want: number[][] = [];
+  const rng = new Rng(12, 7);
+  for (let step = 0; step < 200; step++) {
+    const fired: number[] = [];
+    for (let i = 0; i < n; i++) if (rng.float() < (rates[i] * dtMs) / 1000) fired.push(i);
+    want.push(fired);
+  }
+  for (const name of backendNames()) {
+    const k = getBackend(name);
+    for (const plain of [true, false]) {
+      const rateHz = plain ? Float32Array.from(rates) : k.allocState(n);
+      rateHz.set(rates);
+      const state = Int32Array.from(new Rng(12, 7).getState());
+      const spikes = new Int32Array(n);
+      const got = want.map(() =>
+        Array.from(spikes.subarray(0, k.poissonStep(n, rateHz, (dtMs / 1000) * 2 ** 32, state, spikes))),
+      );
+      assert.deepEqual(got, want, `${name}, ${plain ? 'plain' : 'kernel'} arrays`);
+      assert.deepEqual(
+        Array.from(state, (w) => w >>> 0),
+        rng.getState(),
+        `${name}: the generator advanced n per step`,
+      );
+    }
+  }
+  assert.ok(want.every((f) => f.includes(1) && !f.includes(0)) && want.flat().length > 200 * 3);
+});
+
+/** The synaptic input each target has received after each step, from spikes (step, source) through a list of synapses. */
+function arrivalsOracle(
+  spikes: [number, number][],
+  syn: { pre: number[]; post: number[]; weights: number[] },
+  delayOf: (k: number, step: number) => number,
+  targets: number,
+  steps: number,
+): number[][] {
+  const total = Array.from({ length: steps }, () => new Array<number>(targets).fill(0));
+  for (const [s, i] of spikes)
+    syn.pre.forEach((pre, k) => {
+      if (pre !== i) return;
+      for (let t = s + delayOf(k, s); t < steps; t++) total[t][syn.post[k]] += syn.weights[k];
+    });
+  return total;
+}
+
+test('delayed delivery: one shared delay, mixed delays, and delays edited in place between runs, against an oracle', () => {
+  const dtMs = 0.1;
+  const steps = 300;
+  const rng = new Rng(4);
+  const spikes: [number, number][] = [];
+  for (let s = 1; s < steps; s++) for (let i = 0; i < 30; i++) if (rng.float() < 0.02) spikes.push([s, i]);
+  const syn = { pre: [] as number[], post: [] as number[], weights: [] as number[] };
+  for (let i = 0; i < 30; i++)
+    for (let j = 0; j < 20; j++)
+      if (rng.float() < 0.3) {
+        syn.pre.push(i);
+        syn.post.push(j);
+        syn.weights.push(Math.round(1 + 20 * rng.float()) / 4);
+      }
+  const mixed = syn.pre.map(() => 1 + rng.int(12));
+  const editStep = 50;
+  const cases = [
+    { name: 'shared delay', delays: syn.pre.map(() => 7), edit: null },
+    { name: 'mixed delays', delays: mixed, edit: null },
+    // One shared delay edited in place to another between runs, with spikes before and after the edit.
+    { name: 'edited in place', delays: syn.pre.map(() => 7), edit: syn.pre.map(() => 3) },
+  ];
+  for (const c of cases) {
+    const net = new Network(dtMs);
+    const src = net.spikeSource(
+      'src',
+      30,
+      spikes.map(([, i]) => i),
+      spikes.map(([s]) => s * dtMs),
+    );
+    const tgt = net.lif('tgt', 20, { ...CURRENT_LIF, tauExcMs: 1e7, vThreshMv: 1e9 });
+    const projection = net.connect(src, tgt, {
+      connector: { kind: 'list', ...syn, delaysMs: c.delays.map((d) => d * dtMs) },
+      weight: 0,
+      receptor: 'exc',
+      seed: 1,
+    });
+    const exc = net.monitorState(
+      tgt,
+      'exc',
+      Array.from({ length: 20 }, (_, j) => j),
+    );
+    net.run(editStep * dtMs);
+    // The list is in presynaptic order, so the projection keeps it: synapse k is list entry k.
+    if (c.edit) projection.delaySteps.set(c.edit);
+    net.run((steps - editStep) * dtMs);
+    const delayOf = (k: number, s: number) => (c.edit && s >= editStep ? c.edit : c.delays)[k];
+    const want = arrivalsOracle(spikes, syn, delayOf, 20, steps);
+    want.forEach((row, t) =>
+      row.forEach((x, j) =>
+        assert.ok(
+          Math.abs(exc.values[t][j] - x) < 1e-3,
+          `${c.name}: target ${j} after step ${t}: ${exc.values[t][j]} vs ${x}`,
+        ),
+      ),
+    );
+  }
+});
+
 test('adaptive LIF: the first interval is the plain LIF one, then intervals lengthen (spike-frequency adaptation)', () => {
   const dt = 0.01;
   const base = {

@@ -2,16 +2,23 @@ import { Rng } from '../util/rng.js';
 import { ConfigError } from '../util/errors.js';
 import { requireNonNegative } from './params.js';
 import type { SpikeSource } from './types.js';
+import { kernels } from '../engine/index.js';
+import { allocInt32State } from './neurons/lif.js';
 import type { KindDescription } from './registries.js';
 import { savedSpikes, stateArray, stateNumber, stateRng, type SavedState } from './saved-state.js';
 
-/** Independent Poisson spike trains: each neuron fires in a step with probability rateHz * dt. */
+/**
+ * Independent Poisson spike trains: each neuron fires in a step with probability rateHz * dt, decided by one draw
+ * of its xoshiro128** stream per neuron per step (the `poissonStep` kernel).
+ */
 export class PoissonGroup implements SpikeSource {
   readonly kind = 'poisson';
   readonly rateHz: Float32Array;
   spikes: Int32Array = new Int32Array(0);
   private readonly spikeBuf: Int32Array;
-  private readonly rng: Rng;
+  /** The generator's four state words, in kernel storage beside the spike buffer. */
+  private readonly rngState: Int32Array;
+  private readonly storage: Float32Array[] = [];
 
   constructor(
     readonly name: string,
@@ -22,7 +29,7 @@ export class PoissonGroup implements SpikeSource {
   ) {
     if (!Number.isInteger(size) || size <= 0)
       throw new ConfigError(`${name}.size`, `expected a positive integer, found ${size}`);
-    this.rateHz = typeof rateHz === 'number' ? new Float32Array(size).fill(rateHz) : rateHz;
+    this.rateHz = typeof rateHz === 'number' ? kernels.allocState(size).fill(rateHz) : rateHz;
     if (this.rateHz.length !== size)
       throw new ConfigError(`${name}.rateHz`, `expected ${size} rates, found ${this.rateHz.length}`);
     let maxRate = 0;
@@ -32,14 +39,15 @@ export class PoissonGroup implements SpikeSource {
     });
     const maxP = (maxRate * dtMs) / 1000;
     if (maxP > 1) throw new ConfigError(`${name}.rateHz`, `rate x dt = ${maxP} > 1: lower the rate or dt`);
-    this.spikeBuf = new Int32Array(size);
-    this.rng = new Rng(seed, 7);
+    this.spikeBuf = allocInt32State(this.storage, size);
+    this.rngState = allocInt32State(this.storage, 4);
+    this.rngState.set(new Rng(seed, 7).getState());
   }
 
   step(): void {
-    const k = this.dtMs / 1000;
-    let count = 0;
-    for (let i = 0; i < this.size; i++) if (this.rng.float() < this.rateHz[i] * k) this.spikeBuf[count++] = i;
+    // u / 2^32 < rate x dt exactly when u < rate x (dt x 2^32): scaling by 2^32 is exact.
+    const scale = (this.dtMs / 1000) * 4294967296;
+    const count = kernels.poissonStep(this.size, this.rateHz, scale, this.rngState, this.spikeBuf);
     this.spikes = this.spikeBuf.subarray(0, count);
   }
 
@@ -50,7 +58,7 @@ export class PoissonGroup implements SpikeSource {
 
   /** The rates, the generator's state and the last step's spikes. */
   saveState(): SavedState {
-    return { rateHz: this.rateHz, rng: this.rng.getState(), spikes: this.spikes };
+    return { rateHz: this.rateHz, rng: Array.from(this.rngState, (w) => w >>> 0), spikes: this.spikes };
   }
 
   loadState(state: SavedState, where: string): void {
@@ -61,7 +69,7 @@ export class PoissonGroup implements SpikeSource {
         throw new ConfigError(`${where}.rateHz[${i}]`, `rate x dt = ${(r * this.dtMs) / 1000} > 1`);
     });
     this.rateHz.set(rates);
-    this.rng.setState(stateRng(state, 'rng', where));
+    this.rngState.set(stateRng(state, 'rng', where));
     const spikes = savedSpikes(state, where, this.size, this.size);
     this.spikeBuf.set(spikes);
     this.spikes = this.spikeBuf.subarray(0, spikes.length);

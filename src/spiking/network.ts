@@ -70,6 +70,45 @@ interface Delivery {
   connection: Connection;
   population: NeuronPopulation | null;
   map: Int32Array | null;
+  /** The delay (steps) every synapse of the projection shares, or -1: checked at each run's start and on rewiring. */
+  sharedDelay: number;
+  /** The projection version and delay array `sharedDelay` was computed for. */
+  checked: { version: number; delays: Uint16Array } | null;
+}
+
+/**
+ * Adds the weights of the spiking rows' synapses into dst[base + target] (target through `map` for a subgroup).
+ * The row end is read once: dst may share a buffer with the CSR arrays as far as the compiler knows.
+ */
+function scatterRows(
+  spikes: Int32Array,
+  rowStart: Int32Array,
+  post: Int32Array,
+  weight: Float32Array,
+  map: Int32Array | null,
+  dst: Float32Array,
+  base: number,
+): void {
+  if (map)
+    for (let s = 0; s < spikes.length; s++) {
+      const i = spikes[s];
+      const last = rowStart[i + 1];
+      for (let k = rowStart[i]; k < last; k++) dst[base + map[post[k]]] += weight[k];
+    }
+  else
+    for (let s = 0; s < spikes.length; s++) {
+      const i = spikes[s];
+      const last = rowStart[i + 1];
+      for (let k = rowStart[i]; k < last; k++) dst[base + post[k]] += weight[k];
+    }
+}
+
+/** The delay every synapse shares, or -1 when they differ (or there are none). */
+function sharedDelaySteps(delays: Uint16Array): number {
+  if (delays.length === 0) return -1;
+  const d = delays[0];
+  for (let k = 1; k < delays.length; k++) if (delays[k] !== d) return -1;
+  return d;
 }
 
 interface GuardState {
@@ -564,6 +603,8 @@ export class Network {
     const guard = this.guard(populations, windowSteps);
     const routes = this.routing();
     const wires = this.deliveries();
+    // Delays may have been edited in place (or loaded) since the last run.
+    for (const w of wires) w.checked = null;
     const ops = this.operationSlots();
     // The optional parts are skipped outright when absent: the bare loop is the hot path.
     const [startOps, beforeOps, afterOps, endOps] = OPERATION_SLOTS.map((w) =>
@@ -621,7 +662,8 @@ export class Network {
   }
 
   /** Scatters this step's spikes of one connection into its target (or the target's delay buffer). */
-  private deliver({ connection, population, map }: Delivery, t: number): void {
+  private deliver(wire: Delivery, t: number): void {
+    const { connection, population, map } = wire;
     const spikes = connection.source.spikes;
     if (spikes.length === 0 || !population) return;
     const p = connection.projection;
@@ -629,35 +671,36 @@ export class Network {
     const exc = p.options.receptor === 'exc';
     if (p.maxDelaySteps === 0) {
       // No delays: add straight into the target's synaptic variables (after its step, as Brian2 does).
-      const dst = exc ? population.exc : population.inh;
-      if (map)
-        for (let s = 0; s < spikes.length; s++) {
-          const i = spikes[s];
-          for (let k = rowStart[i]; k < rowStart[i + 1]; k++) dst[map[post[k]]] += weight[k];
-        }
-      else
-        for (let s = 0; s < spikes.length; s++) {
-          const i = spikes[s];
-          for (let k = rowStart[i]; k < rowStart[i + 1]; k++) dst[post[k]] += weight[k];
-        }
+      scatterRows(spikes, rowStart, post, weight, map, exc ? population.exc : population.inh, 0);
       return;
     }
     const b = this.buffers(population);
     const buf = exc ? b.exc : b.inh;
     const n = population.size;
     const slots = b.slots;
-    if (map)
-      for (let s = 0; s < spikes.length; s++) {
-        const i = spikes[s];
-        for (let k = rowStart[i]; k < rowStart[i + 1]; k++)
-          buf[((t + delaySteps[k]) % slots) * n + map[post[k]]] += weight[k];
+    const now = t % slots;
+    const checked = wire.checked;
+    if (!checked || checked.version !== p.version || checked.delays !== delaySteps) {
+      wire.sharedDelay = sharedDelaySteps(delaySteps);
+      wire.checked = { version: p.version, delays: delaySteps };
+    }
+    if (wire.sharedDelay >= 0) {
+      // One delay for the whole projection (a class pair's, as in the V1 model): all writes go to one slot.
+      let slot = now + wire.sharedDelay;
+      if (slot >= slots) slot -= slots;
+      scatterRows(spikes, rowStart, post, weight, map, buf, slot * n);
+      return;
+    }
+    // The slot of step t + d, with d < slots: one conditional subtraction instead of a division per synapse.
+    for (let s = 0; s < spikes.length; s++) {
+      const i = spikes[s];
+      const last = rowStart[i + 1];
+      for (let k = rowStart[i]; k < last; k++) {
+        let slot = now + delaySteps[k];
+        if (slot >= slots) slot -= slots;
+        buf[slot * n + (map ? map[post[k]] : post[k])] += weight[k];
       }
-    else
-      for (let s = 0; s < spikes.length; s++) {
-        const i = spikes[s];
-        for (let k = rowStart[i]; k < rowStart[i + 1]; k++)
-          buf[((t + delaySteps[k]) % slots) * n + post[k]] += weight[k];
-      }
+    }
   }
 
   /** Stops the run when a population's rate over the last `runawayWindowMs` of simulated time exceeds maxRateHz. */
@@ -678,7 +721,13 @@ export class Network {
     if (this.wires && this.wires.length === this.wiring.length) return this.wires;
     return (this.wires = this.wiring.map((connection) => {
       const { group, indices } = resolveNeurons(connection.target);
-      return { connection, population: isPopulation(group) ? group : null, map: indices };
+      return {
+        connection,
+        population: isPopulation(group) ? group : null,
+        map: indices,
+        sharedDelay: -1,
+        checked: null,
+      };
     }));
   }
 }

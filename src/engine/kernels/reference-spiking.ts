@@ -1,3 +1,4 @@
+import { Rng } from '../../util/rng.js';
 import type { SpikingKernels } from './types.js';
 import { Glif3Param, LifParam } from './layouts.js';
 
@@ -117,6 +118,13 @@ export const referenceSpiking: SpikingKernels = {
       inh[i] = flush(h * dI);
       inhC[i] = flush(hc * dI + h * riseI);
     }
+    return count;
+  },
+  poissonStep(n, rateHz, scale, rngState, spikes) {
+    const rng = Rng.fromState([rngState[0] >>> 0, rngState[1] >>> 0, rngState[2] >>> 0, rngState[3] >>> 0]);
+    let count = 0;
+    for (let i = 0; i < n; i++) if (rng.nextU32() < rateHz[i] * scale) spikes[count++] = i;
+    rngState.set(rng.getState());
     return count;
   },
 };

@@ -318,6 +318,19 @@ export interface SpikingKernels {
     params: Float32Array,
     refractorySteps: number,
   ): number;
+  /**
+   * One step of n independent Poisson inputs: input i spikes when the next draw u of the xoshiro128** generator
+   * whose state is `rngState` (4 words, advanced n times in place) satisfies u < rateHz[i] x scale, where
+   * scale = dt(s) x 2^32 (so u / 2^32 < rate x dt, the same decisions as `Rng.float() < p`). Writes the indices of
+   * the inputs that spiked to `spikes`, ascending, and returns how many.
+   */
+  poissonStep(
+    n: number,
+    rateHz: Float32Array,
+    scale: number,
+    rngState: Int32Array,
+    spikes: Int32Array,
+  ): number;
 }
 
 /**

@@ -35,6 +35,7 @@ const FUNCTIONS = [
   'siStep',
   'lifStep',
   'glif3Step',
+  'poissonStep',
 ] as const;
 export type WasmFunction = (typeof FUNCTIONS)[number];
 

@@ -50,5 +50,15 @@ export function wasmSpiking(rt: WasmRuntime, fns: WasmFunctions): SpikingKernels
       rt.copyBack(spikes, ps, count);
       return count;
     },
+    poissonStep(n, rateHz, scale, rngState, spikes) {
+      rt.reset();
+      const pRates = rt.address(rateHz, n);
+      const pState = rt.address(rngState, 4);
+      const ps = rt.holds(spikes) ? spikes.byteOffset : rt.reserve(n);
+      const count = fns.call('poissonStep', n, pRates, scale, pState, ps);
+      rt.copyBack(rngState, pState, 4);
+      rt.copyBack(spikes, ps, count);
+      return count;
+    },
   };
 }
