@@ -22,7 +22,8 @@ import {
   type V1PlasticityAttachment,
   type V1Tables,
 } from '../src/cortex/index.js';
-import { createPlasticityRule } from '../src/spiking/index.js';
+import { createPlasticityRule, TaylorRule } from '../src/spiking/index.js';
+import { RuleGenome, SPIKING_SIGNALS } from '../src/evolution/index.js';
 import { runExperiment, validateAnyExperiment, type ExperimentBase } from '../src/experiments/index.js';
 import { runCli, tempDir, testNeeding } from './helpers.js';
 
@@ -329,6 +330,76 @@ testNeeding(
       refused([{ pre: 'E', post: 'E', rule: { kind: 'pair-stdp', aPlus: 1 } }]),
       /plasticity\[0\]\.rule/,
     );
+  },
+);
+
+testNeeding(
+  ['v1-tables'],
+  'an evolved Taylor genome attaches per synapse type: each V1 class pair runs its type’s coefficients',
+  async () => {
+    const { t, column, lgn } = await columnWithLgn(400, 6);
+    // Two synapse types of the genome (E->E, E->I) and two terms: S_pre X_post and S_post X_pre.
+    const genome = new RuleGenome({
+      signals: SPIKING_SIGNALS.slice(0, 4),
+      terms: [
+        [1, 0, 0, 1],
+        [0, 1, 1, 0],
+      ],
+      neuronTypes: ['E', 'I'],
+      synapseTypes: [
+        ['E', 'E'],
+        ['E', 'I'],
+      ],
+    });
+    // Gates open; E->E: +0.5, -0.2 (potentiates and depresses); E->I: -0.4, 0 (only depresses); both taus 20 ms.
+    const rule = genome.decode([1, 1, 0.5, -0.2, -0.4, 0, 20, 20]);
+    const typeOf = (name: string) => (name.endsWith('Exc') ? 'E' : 'I');
+    const made: Record<string, number[]> = {};
+    const model = describeV1Model(t, column, {
+      lgn: { model: lgn, wiring: { rfSpanDeg: 25 } },
+      plasticity: [
+        {
+          pre: 'E',
+          post: '*',
+          rule: (pre, post) => {
+            const params = genome.taylorRule(rule, typeOf(pre), typeOf(post), { wMax: 1000 });
+            made[`${pre}->${post}`] = params.terms.map((term) => term.coefficient);
+            return new TaylorRule(params);
+          },
+        },
+      ],
+    });
+    const v = buildV1Network(model);
+    assert.deepEqual(made['L4 Exc->L2/3 Exc'], [0.5, -0.2]);
+    assert.deepEqual(made['L4 Exc->L4 Pvalb'], [-0.4]);
+    const before = v.projections.map((p) => Float32Array.from(p.weight));
+    v.lgn!.setRates(
+      lgnRates(
+        lgn,
+        driftingGrating({ orientationDeg: 0, sfCpd: 0.04, tfHz: 2, contrast: 0.8, durationMs: 400 }),
+        { binMs: 5 },
+      ),
+    );
+    v.net.run(400);
+    let rose = 0;
+    let fell = 0;
+    let fellOntoI = 0;
+    column.pathways.forEach((p, k) => {
+      const [pre, post] = [t.classes[p.pre], t.classes[p.post]];
+      const w = v.projections[k].weight;
+      const up = w.filter((x, i) => x > before[k][i]).length;
+      const down = w.filter((x, i) => x < before[k][i]).length;
+      if (pre.ei === 'I') assert.equal(up + down, 0, `${pre.name}->${post.name} has no rule`);
+      else if (post.ei === 'I') {
+        assert.equal(up, 0, `${pre.name}->${post.name} only depresses`);
+        fellOntoI += down;
+      } else {
+        rose += up;
+        fell += down;
+      }
+    });
+    assert.ok(rose > 0 && fell > 0, `E->E weights both rise (${rose}) and fall (${fell})`);
+    assert.ok(fellOntoI > 0, 'E->I weights fall');
   },
 );
 
