@@ -13,6 +13,8 @@ import {
   exportBrian2,
   fitBackgroundWeights,
   loadV1Tables,
+  median,
+  withClassWeights,
   restingBackgroundWeightPa,
   type V1Tables,
 } from '../src/cortex/index.js';
@@ -85,6 +87,26 @@ testNeeding(
       fit.model.classes.map((c) => c.backgroundWeightPa),
       fit.history.find((h) => h.error === best)!.backgroundWeightPa,
     );
+    // The median statistic: each record's class rates are the medians of its neurons' rates (a rerun of the same
+    // weights gives the same spikes), not the means, which a spread background pulls apart.
+    const spread = describeV1Model(t, column, { weightScale: ws, backgroundSpread: 1 });
+    const byMedian = fitBackgroundWeights(spread, {
+      targetsHz: t.rates.map((r) => r.spontaneous.median),
+      iterations: 1,
+      settleMs: 100,
+      measureMs: 300,
+      statistic: 'median',
+    });
+    const last = byMedian.history[1];
+    const v = buildV1Network(withClassWeights(spread, last.backgroundWeightPa));
+    v.net.run(100);
+    v.counter.reset();
+    v.net.run(300);
+    assert.deepEqual(
+      last.ratesHz,
+      v.counter.neuronRatesHz().map((r) => median(r)),
+    );
+    assert.notDeepEqual(last.ratesHz, v.counter.groupRatesHz());
   },
 );
 

@@ -1,7 +1,8 @@
 import { ConfigError } from '../util/errors.js';
 import type { LgnRates } from './lgn.js';
 import { V1_CLASS_COUNT } from './tables.js';
-import { buildV1Network, withClassWeights, type V1Model } from './model.js';
+import { buildV1Network, withClassWeights, type V1Model, type V1Network } from './model.js';
+import { median } from './responses.js';
 
 export interface BackgroundFitOptions {
   /** Target rate per class (Hz) on a gray screen, e.g. the recorded spontaneous means. */
@@ -18,13 +19,18 @@ export interface BackgroundFitOptions {
   /** Step of the multiplicative update in log space, and its decay per iteration (coupled classes overshoot). */
   step?: number;
   stepDecay?: number;
+  /**
+   * What a class's rate is: the mean over its neurons (default) or the median, the statistic the recordings'
+   * ranges are judged by (with per-neuron background spread the two part: a few strongly driven cells carry the mean).
+   */
+  statistic?: 'mean' | 'median';
   onIteration?: (record: BackgroundFitRecord) => void;
 }
 
 export interface BackgroundFitRecord {
   iteration: number;
   ratesHz: number[];
-  /** Class mean rates while the stimuli were shown (with `stimulus`). */
+  /** Class rates (the fit's statistic) while the stimuli were shown (with `stimulus`). */
   stimulusRatesHz?: number[];
   backgroundWeightPa: number[];
   lgnWeightScale?: number[];
@@ -66,6 +72,8 @@ export function fitBackgroundWeights(
   const measureMs = opts.measureMs ?? 500;
   const step = opts.step ?? 0.3;
   const stepDecay = opts.stepDecay ?? 0.85;
+  const classRates = (v: V1Network) =>
+    opts.statistic === 'median' ? v.counter.neuronRatesHz().map((r) => median(r)) : v.counter.groupRatesHz();
   let weights = model.classes.map((c) => c.backgroundWeightPa);
   let lgnScale = stimulus ? [...model.lgn!.weightScale] : undefined;
   const ceiling = weights.map((w) => 20 * w);
@@ -75,7 +83,7 @@ export function fitBackgroundWeights(
     v.net.run(settleMs);
     v.counter.reset();
     v.net.run(measureMs);
-    const ratesHz = v.counter.groupRatesHz();
+    const ratesHz = classRates(v);
     const grayError = logErrors(ratesHz, targetsHz);
     let stimulusRatesHz: number[] | undefined;
     let ratioError: number[] | undefined;
@@ -86,7 +94,7 @@ export function fitBackgroundWeights(
         v.lgn!.setRates(r);
         v.net.run(r.durationMs);
       }
-      stimulusRatesHz = v.counter.groupRatesHz();
+      stimulusRatesHz = classRates(v);
       const stimulusError = logErrors(stimulusRatesHz, stimulus.targetsHz);
       ratioError = stimulusError.map((e, c) => e - grayError[c]);
       error = (error + meanAbs(stimulusError)) / 2;

@@ -66,8 +66,17 @@ export const v1ModelFields = {
       /** Gratings shown per iteration to fit the LGN weights, each `gratingMs` long. */
       directionsDeg: directions.default([0, 90]),
       gratingMs: ms.default(500),
+      /** Fit each class's mean rate to the recorded mean, or its median to the recorded median. */
+      statistic: z.enum(['mean', 'median']).default('mean'),
     })
-    .default({ iterations: 12, settleMs: 200, measureMs: 1000, directionsDeg: [0, 90], gratingMs: 500 }),
+    .default({
+      iterations: 12,
+      settleMs: 200,
+      measureMs: 1000,
+      directionsDeg: [0, 90],
+      gratingMs: 500,
+      statistic: 'mean',
+    }),
 };
 
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is used
@@ -153,8 +162,12 @@ export function fitV1Weights(
   const fitting = buildV1Experiment(tables, lgnTables, cfg, neurons, cfg.seed);
   const stimuli = gratingStimuli(fitting.lgn, cfg, cfg.fit.directionsDeg, cfg.fit.gratingMs);
   const fit = fitBackgroundWeights(fitting.model, {
-    targetsHz: tables.rates.map((r) => r.spontaneous.mean),
-    stimulus: { rates: stimuli.map((s) => s.rates), targetsHz: tables.rates.map((r) => r.gratings.mean) },
+    targetsHz: tables.rates.map((r) => r.spontaneous[cfg.fit.statistic]),
+    stimulus: {
+      rates: stimuli.map((s) => s.rates),
+      targetsHz: tables.rates.map((r) => r.gratings[cfg.fit.statistic]),
+    },
+    statistic: cfg.fit.statistic,
     iterations: cfg.fit.iterations,
     settleMs: cfg.fit.settleMs,
     measureMs: cfg.fit.measureMs,
