@@ -84,9 +84,9 @@ test('every bundled experiment file validates', async () => {
   assert.equal(c.task.dataset, 'mnist');
 });
 
-test('every experiment file shipped in experiments/ validates', async () => {
+test('every experiment file shipped in experiments/ (and its folders) validates', async () => {
   const dir = join(REPO_ROOT, 'experiments');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml'));
   assert.ok(files.length >= 7, `found ${files}`);
   for (const f of files) {
     const cfg = await loadExperimentFile(join(dir, f));
