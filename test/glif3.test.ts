@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './helpers.js';
+import { onBackend, tempDir } from './helpers.js';
 import { Glif3Group, glif3Propagator, Network, type Glif3Parameters } from '../src/spiking/index.js';
-import { backendNames, getBackend, Glif3Param, setBackend } from '../src/engine/index.js';
+import { backendNames, getBackend, Glif3Param } from '../src/engine/index.js';
 import { ConfigError, NeuroplastError } from '../src/util/errors.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -41,17 +41,6 @@ function firstCrossing(f: (t: number) => number, maxMs = 1000): number {
     lo = t;
   }
   throw new Error('no crossing');
-}
-
-/** Runs `f` with `backend` active, then restores the one that was. */
-function onBackend<T>(backend: string, f: () => T): T {
-  const previous = getBackend().name;
-  setBackend(backend);
-  try {
-    return f();
-  } finally {
-    setBackend(previous);
-  }
 }
 
 test('GLIF3 with a constant current: the first spike and the intervals the after-spike currents shape match the closed form', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { backendNames, getBackend, type Kernels } from '../src/engine/index.js';
+import { backendNames, getBackend, setBackend, type Kernels } from '../src/engine/index.js';
 import { loadNativeAddon } from '../src/engine/kernels/native.js';
 import { dataEnvFromProcess, locateDataset } from '../src/data/index.js';
 import { locateV1 } from '../src/cortex/index.js';
@@ -240,4 +240,15 @@ export async function serve(
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, hits };
+}
+
+/** Runs `f` with `backend` active, then restores the one that was. */
+export function onBackend<T>(backend: string, f: () => T): T {
+  const previous = getBackend().name;
+  setBackend(backend);
+  try {
+    return f();
+  } finally {
+    setBackend(previous);
+  }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IN_CI, missingDependency, ORACLE_PYTHON, REPO_ROOT, tempDir } from './helpers.js';
+import { IN_CI, missingDependency, onBackend, ORACLE_PYTHON, REPO_ROOT, tempDir } from './helpers.js';
 import {
   AdaptiveLifGroup,
   IZHIKEVICH_REGULAR_SPIKING,
@@ -274,7 +274,7 @@ test('every backend draws Poisson inputs as Rng.float() < rate x dt does, one dr
   const rng = new Rng(12, 7);
   for (let step = 0; step < 200; step++) {
     const fired: number[] = [];
-    for (let i = 0; i < n; i++) if (rng.float() < (rates[i] * dtMs) / 1000) fired.push(i);
+    for (let i = 0; i < n; i++) if (rng.float() < rates[i] * (dtMs / 1000)) fired.push(i);
     want.push(fired);
   }
   for (const name of backendNames()) {
@@ -296,6 +296,16 @@ test('every backend draws Poisson inputs as Rng.float() < rate x dt does, one dr
     }
   }
   assert.ok(want.every((f) => f.includes(1) && !f.includes(0)) && want.flat().length > 200 * 3);
+  // A PoissonGroup in a network (state and spikes in kernel storage, updated in place) draws the same.
+  for (const name of backendNames())
+    onBackend(name, () => {
+      const net = new Network(dtMs);
+      const group = net.poisson('input', n, Float32Array.from(rates), 12);
+      const got: number[][] = [];
+      net.operation(() => got.push(Array.from(group.spikes)), { when: 'before-plasticity' });
+      net.run(200 * dtMs);
+      assert.deepEqual(got, want, `${name}: PoissonGroup`);
+    });
 });
 
 /** The synaptic input each target has received after each step, from spikes (step, source) through a list of synapses. */
@@ -337,7 +347,11 @@ test('delayed delivery: one shared delay, mixed delays, and delays edited in pla
     // One shared delay edited in place to another between runs, with spikes before and after the edit.
     { name: 'edited in place', delays: syn.pre.map(() => 7), edit: syn.pre.map(() => 3) },
   ];
-  for (const c of cases) {
+  // The same two, onto a subgroup: target j is neuron 24 - j of a group of 25 (delivery through the index map).
+  const onSubgroup = cases
+    .slice(0, 2)
+    .map((c) => ({ ...c, name: `${c.name}, subgroup target`, subgroup: true }));
+  for (const c of [...cases.map((c) => ({ ...c, subgroup: false })), ...onSubgroup]) {
     const net = new Network(dtMs);
     const src = net.spikeSource(
       'src',
@@ -345,18 +359,16 @@ test('delayed delivery: one shared delay, mixed delays, and delays edited in pla
       spikes.map(([, i]) => i),
       spikes.map(([s]) => s * dtMs),
     );
-    const tgt = net.lif('tgt', 20, { ...CURRENT_LIF, tauExcMs: 1e7, vThreshMv: 1e9 });
+    const cells = net.lif('cells', 25, { ...CURRENT_LIF, tauExcMs: 1e7, vThreshMv: 1e9 });
+    const order = Array.from({ length: 20 }, (_, j) => (c.subgroup ? 24 - j : j));
+    const tgt = c.subgroup ? net.subgroup(cells, order) : cells;
     const projection = net.connect(src, tgt, {
       connector: { kind: 'list', ...syn, delaysMs: c.delays.map((d) => d * dtMs) },
       weight: 0,
       receptor: 'exc',
       seed: 1,
     });
-    const exc = net.monitorState(
-      tgt,
-      'exc',
-      Array.from({ length: 20 }, (_, j) => j),
-    );
+    const exc = net.monitorState(cells, 'exc', order);
     net.run(editStep * dtMs);
     // The list is in presynaptic order, so the projection keeps it: synapse k is list entry k.
     if (c.edit) projection.delaySteps.set(c.edit);

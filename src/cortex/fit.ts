@@ -48,7 +48,8 @@ const logErrors = (rates: number[], targets: number[]) =>
 const meanAbs = (xs: number[]) => xs.reduce((a, e) => a + Math.abs(e), 0) / xs.length;
 
 /**
- * Fits each class's background weight so the class's mean rate on a gray screen meets its target and, with
+ * Fits each class's background weight so the class's rate (mean or median over its neurons, `statistic`) on a gray
+ * screen meets its target and, with
  * `stimulus`, each class's LGN weight factor so that the ratio of its stimulus rate to its gray-screen rate meets the
  * targets' ratio. Every iteration simulates the whole network, then moves each weight by exp(-step e), e the log
  * error of (rate + 1) / (target + 1) (for the LGN, of the ratio); recurrence couples the classes, so all move

@@ -40,6 +40,7 @@ export class Projection {
   rowStart: Int32Array;
   post: Int32Array;
   weight: Float32Array;
+  /** Per synapse, in steps, at most maxDelaySteps; edited in place, a change takes effect at the next `run`. */
   delaySteps: Uint16Array;
   maxDelaySteps: number;
   /** Bumped by every `rewire`; rules with per-synapse state compare it to know their state is stale. */

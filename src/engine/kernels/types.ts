@@ -322,7 +322,8 @@ export interface SpikingKernels {
    * One step of n independent Poisson inputs: input i spikes when the next draw u of the xoshiro128** generator
    * whose state is `rngState` (4 words, advanced n times in place) satisfies u < rateHz[i] x scale, where
    * scale = dt(s) x 2^32 (so u / 2^32 < rate x dt, the same decisions as `Rng.float() < p`). Writes the indices of
-   * the inputs that spiked to `spikes`, ascending, and returns how many.
+   * the inputs that spiked to `spikes` (room for n: entries past the count are scratch), ascending, and returns how
+   * many.
    */
   poissonStep(
     n: number,

@@ -149,8 +149,8 @@ export function gratingStimuli(
 }
 
 /**
- * Fits each class's background weight to the recorded gray-screen mean and its LGN factor to the recorded ratio of
- * grating to gray-screen means, on a column built from the config's seed.
+ * Fits each class's background weight to the recorded gray-screen mean (or median, `fit.statistic`) and its LGN factor
+ * to the recorded ratio of grating to gray-screen means (or medians), on a column built from the config's seed.
  */
 export function fitV1Weights(
   tables: V1Tables,
