@@ -18,7 +18,9 @@ import {
   median,
   orientationSelectivity,
   receptiveFieldCentres,
+  type LgnModel,
   type LgnTables,
+  type V1Network,
   type V1PlasticityAttachment,
   type V1Tables,
 } from '../src/cortex/index.js';
@@ -52,6 +54,13 @@ let cached: Promise<[V1Tables, LgnTables]> | null = null;
 const tables = () => (cached ??= Promise.all([loadV1Tables(), loadLgnTables()]));
 
 /** A column and the experiments' LGN (5 x 5 tiles), both from `seed`. */
+/** Drives a V1 network's LGN with a 0-deg drifting grating for `ms` and runs it that long. */
+function showGrating(v: V1Network, lgn: LgnModel, ms: number): void {
+  const grating = driftingGrating({ orientationDeg: 0, sfCpd: 0.04, tfHz: 2, contrast: 0.8, durationMs: ms });
+  v.lgn!.setRates(lgnRates(lgn, grating, { binMs: 5 }));
+  v.net.run(ms);
+}
+
 async function columnWithLgn(neurons: number, seed: number) {
   const [t, lt] = await tables();
   return {
@@ -292,14 +301,7 @@ testNeeding(
     assert.deepEqual(named, ['LGN->L4 Exc']);
     const before = v.projections.map((p) => Float32Array.from(p.weight));
     const lgnBefore = v.lgnProjections.map((p) => (p ? Float32Array.from(p.weight) : null));
-    v.lgn!.setRates(
-      lgnRates(
-        lgn,
-        driftingGrating({ orientationDeg: 0, sfCpd: 0.04, tfHz: 2, contrast: 0.8, durationMs: 400 }),
-        { binMs: 5 },
-      ),
-    );
-    v.net.run(400);
+    showGrating(v, lgn, 400);
     const changed = (a: Float32Array, b: Float32Array) => a.some((w, k) => w !== b[k]);
     column.pathways.forEach((p, k) => {
       const plastic = t.classes[p.pre].ei === 'E' && t.classes[p.post].ei === 'E';
@@ -373,14 +375,7 @@ testNeeding(
     assert.deepEqual(made['L4 Exc->L2/3 Exc'], [0.5, -0.2]);
     assert.deepEqual(made['L4 Exc->L4 Pvalb'], [-0.4]);
     const before = v.projections.map((p) => Float32Array.from(p.weight));
-    v.lgn!.setRates(
-      lgnRates(
-        lgn,
-        driftingGrating({ orientationDeg: 0, sfCpd: 0.04, tfHz: 2, contrast: 0.8, durationMs: 400 }),
-        { binMs: 5 },
-      ),
-    );
-    v.net.run(400);
+    showGrating(v, lgn, 400);
     let rose = 0;
     let fell = 0;
     let fellOntoI = 0;
