@@ -16,6 +16,7 @@ import {
   type TripletStdpParameters,
 } from './stdp.js';
 import { TaylorRule, type TaylorRuleParameters } from './taylor.js';
+import { EventTaylorRule, type EventTaylorRuleParameters } from './taylor-event.js';
 import {
   HeterosynapticCompetition,
   RuleChain,
@@ -89,6 +90,19 @@ registerPlasticityRule({
     'adaptiveScaling',
   ),
   create: (p) => new TaylorRule(as<TaylorRuleParameters>(p)),
+});
+registerPlasticityRule({
+  kind: 'taylor-event',
+  description: 'the Taylor rule in spikes, traces and a filtered reward signal, computed event-driven',
+  parameters: parameterNames<EventTaylorRuleParameters>()(
+    'terms',
+    'tauPreMs',
+    'tauPostMs',
+    'tauModulatorMs',
+    'wMax',
+    'modulatorName',
+  ),
+  create: (p) => new EventTaylorRule(as<EventTaylorRuleParameters>(p)),
 });
 registerPlasticityRule({
   kind: 'synaptic-scaling',

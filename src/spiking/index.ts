@@ -98,6 +98,7 @@ export {
   type TaylorRuleParameters,
   type AdaptiveScaling,
 } from './taylor.js';
+export { EventTaylorRule, type EventTaylorRuleParameters } from './taylor-event.js';
 export { RateNetwork, RatePopulation, type RateProjection } from './rate-network.js';
 export {
   SynapticScaling,

@@ -615,6 +615,8 @@ export class Network {
     const modulated = this.modulators.length > 0;
     const groups = this.groups;
     const monitors = this.monitors;
+    const lazy = this.learning ? this.wiring.filter((w) => w.plasticity?.beforeDelivery) : [];
+    const lazyRules = lazy.length ? lazy : null;
     for (let s = 0; s < steps; s++) {
       const t = this.stepCount;
       const tStart = t * this.dtMs;
@@ -622,6 +624,7 @@ export class Network {
       if (noise) for (const n of noise) n.beforeStep();
       for (let g = 0; g < groups.length; g++) groups[g].step();
       if (subgroups) for (const sg of subgroups) sg.update();
+      if (lazyRules) for (const w of lazyRules) w.plasticity!.beforeDelivery!(w.source.spikes);
       for (let w = 0; w < wires.length; w++) this.deliver(wires[w], t);
       if (noise) for (const n of noise) n.afterStep();
       // Modulatory signals next, then plasticity after propagation: a spike is transmitted with the weight it
@@ -659,6 +662,7 @@ export class Network {
       if (endOps) runOperations(endOps, tStart, t);
       if (this.stepCount >= windowSteps) this.checkRunaway(guard, tMs);
     }
+    if (this.learning) for (const w of this.wiring) w.plasticity?.flush?.();
   }
 
   /** Scatters this step's spikes of one connection into its target (or the target's delay buffer). */

@@ -61,6 +61,13 @@ export interface PlasticityRule {
   readonly kind?: string;
   attach(projection: Projection): void;
   step(preSpikes: Int32Array, postSpikes: Int32Array): void;
+  /**
+   * For rules that update weights lazily: called each learning step after the groups step and before spikes are
+   * delivered, with the source's spikes, so that those rows carry the weight stepping would have given them.
+   */
+  beforeDelivery?(preSpikes: Int32Array): void;
+  /** For lazy rules: brings every weight up to date; called at the end of each learning run. */
+  flush?(): void;
 }
 
 /**
