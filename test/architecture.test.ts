@@ -16,7 +16,7 @@ const LAYERS: string[][] = [
   ['optim', 'spiking'],
   ['tfjs', 'continual'],
   ['neuromod', 'evolution', 'cortex'],
-  ['viz'],
+  ['viz', 'discovery'],
   ['experiments'],
   ['bench'],
   ['dashboard'],

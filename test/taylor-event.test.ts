@@ -100,6 +100,13 @@ test('the event-driven Taylor rule gives the weights of stepping every synapse, 
     const largest = Math.max(...ref.proj.weight);
     assert.ok(d < 1e-5 * largest, `after ${ref.net.tMs} ms: difference ${d}, largest weight ${largest}`);
   }
+  // Deferred: weights lag until learning stops, then agree again.
+  ev.net.deferWeightUpdates = true;
+  ref.net.run(50);
+  ev.net.run(50);
+  assert.ok(maxDiff(ref.proj.weight, ev.proj.weight) > 1e-3, 'deferred weights lag');
+  ev.net.learning = false;
+  assert.ok(maxDiff(ref.proj.weight, ev.proj.weight) < 1e-5 * Math.max(...ref.proj.weight));
   const moved = maxDiff(ref.proj.weight, w0);
   assert.ok(moved > 1, `the rule changed the weights (max change ${moved})`);
   assert.ok(

@@ -127,3 +127,5 @@ export {
   type V1RuleSource,
   type V1PlasticityAttachment,
 } from './plasticity.js';
+export { loadNeuropixelsUnits, NEUROPIXELS_UNITS_FILE, type NeuropixelsUnits } from './neuropixels.js';
+export { buildV1Setup, fitV1Weights, gratingStimuli, type V1Setup, type V1FittedWeights } from './setup.js';

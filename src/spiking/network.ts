@@ -188,11 +188,24 @@ export class Network {
   private guardState: GuardState | null = null;
   /** Steps done since the network was built. */
   stepCount = 0;
+  private learningOn = true;
   /**
    * Whether plasticity rules are stepped (BindsNET's `learning`): false freezes every weight, for testing a network
-   * after learning; modulators still step.
+   * after learning; modulators still step. Turning it off brings lazily updated weights up to date first.
    */
-  learning = true;
+  get learning(): boolean {
+    return this.learningOn;
+  }
+  set learning(on: boolean) {
+    if (this.learningOn && !on) this.flushPlasticity();
+    this.learningOn = on;
+  }
+  /**
+   * Rules that update weights lazily (`EventTaylorRule`) bring every weight up to date at the end of each `run`,
+   * a pass over their synapses. With this set, they do so only when learning is turned off or `flushPlasticity` is
+   * called: for tasks that run in many short pieces and read weights rarely.
+   */
+  deferWeightUpdates = false;
   /**
    * Stop the run when any population's rate over the last `runawayWindowMs` of simulated time exceeds this
    * (runaway activity). The window slides step by step and spans `run` calls, however the run is chunked.
@@ -662,7 +675,12 @@ export class Network {
       if (endOps) runOperations(endOps, tStart, t);
       if (this.stepCount >= windowSteps) this.checkRunaway(guard, tMs);
     }
-    if (this.learning) for (const w of this.wiring) w.plasticity?.flush?.();
+    if (this.learning && !this.deferWeightUpdates) this.flushPlasticity();
+  }
+
+  /** Brings the weights of lazily updating rules up to date (a pass over their synapses). */
+  flushPlasticity(): void {
+    for (const w of this.wiring) w.plasticity?.flush?.();
   }
 
   /** Scatters this step's spikes of one connection into its target (or the target's delay buffer). */

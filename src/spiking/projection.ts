@@ -238,11 +238,16 @@ export class Projection {
 
   /** The presynaptic neuron of synapse k (an index built on first use). */
   rowOf(k: number): number {
+    return this.rows()[k];
+  }
+
+  /** The presynaptic neuron of every synapse (built on first use, rebuilt after rewiring). */
+  rows(): Int32Array {
     if (!this.rowIndex) {
       this.rowIndex = new Int32Array(this.synapseCount);
       for (let i = 0; i < this.sourceSize; i++) this.rowIndex.fill(i, this.rowStart[i], this.rowStart[i + 1]);
     }
-    return this.rowIndex[k];
+    return this.rowIndex;
   }
 
   /** Bytes a projection of this many synapses needs while it is built (row lists) and after (CSR arrays). */

@@ -17,25 +17,62 @@ export interface EventTaylorRuleParameters extends Omit<
   tauModulatorMs: number;
 }
 
-interface EveryStepTerm {
-  a: number;
-  b: number;
-  g: number;
-  coefficient: number;
-  /** Per step decay of the term's value between events, rho = rhoPre^a rhoPost^b rhoR^g. */
-  rho: number;
+/**
+ * Terms as parallel arrays: powers of X_pre (a), X_post (b) and R (g), and a coefficient. For a fixed presynaptic
+ * neuron (a row) their sum is a polynomial in X_post, for a fixed postsynaptic one (a column) a polynomial in X_pre:
+ * its coefficients are computed once per row or column and each synapse costs one short Horner evaluation.
+ */
+class TermTable {
+  readonly a: Int32Array;
+  readonly b: Int32Array;
+  readonly g: Int32Array;
+  readonly c: Float64Array;
+  readonly degPre: number;
+  readonly degPost: number;
+  constructor(terms: readonly TaylorTerm[], coefficient: (t: TaylorTerm) => number) {
+    this.a = Int32Array.from(terms, (t) => t.powers[2]);
+    this.b = Int32Array.from(terms, (t) => t.powers[3]);
+    this.g = Int32Array.from(terms, (t) => t.powers[5]);
+    this.c = Float64Array.from(terms, coefficient);
+    this.degPre = Math.max(0, ...this.a);
+    this.degPost = Math.max(0, ...this.b);
+  }
+  get size(): number {
+    return this.c.length;
+  }
+  /** out[e] = sum over terms with X_post power e of c xPre^a R^g (the polynomial of a row, in X_post). */
+  inPost(xPre: number, r: number, out: Float64Array): Float64Array {
+    out.fill(0, 0, this.degPost + 1);
+    for (let t = 0; t < this.c.length; t++) out[this.b[t]] += this.c[t] * pow(xPre, this.a[t]) * pow(r, this.g[t]);
+    return out;
+  }
+  /** out[e] = sum over terms with X_pre power e of c xPost^b R^g (the polynomial of a column, in X_pre). */
+  inPre(xPost: number, r: number, out: Float64Array): Float64Array {
+    out.fill(0, 0, this.degPre + 1);
+    for (let t = 0; t < this.c.length; t++) out[this.a[t]] += this.c[t] * pow(xPost, this.b[t]) * pow(r, this.g[t]);
+    return out;
+  }
+}
+
+/** p[0] + p[1] x + ... + p[deg] x^deg. */
+function horner(p: Float64Array, deg: number, x: number): number {
+  let v = p[deg];
+  for (let e = deg - 1; e >= 0; e--) v = v * x + p[e];
+  return v;
 }
 
 /**
  * The Taylor rule of `TaylorRule` in the five signals S_pre, S_post, X_pre, X_post and R, computed event-driven: the
  * same weights as stepping every synapse every step (up to rounding, while no weight reaches a bound), at a cost
  * that grows with spikes instead of synapses x steps. Between a synapse's events (a spike of either neuron, or a
- * pulse of M) each trace decays geometrically, so a term without a spike factor sums in closed form over the steps
- * since the synapse was last brought up to date: sum_{n=a+1..b} m(a) rho^(n-a) = rho (m(a) - m(b)) / (1 - rho).
- * A synapse is brought up to date when its presynaptic neuron spikes (before the spike is delivered, so it carries
- * the weight stepping would have given it), when its postsynaptic neuron spikes, at every pulse of M, and at the end
- * of every `Network.run`. Differences from `TaylorRule`: bounds clip a synapse's summed change at those moments
- * rather than every step; no eligibility (e) or weight (w) factors; R is the filtered modulator, not its raw value.
+ * pulse of M) each trace decays geometrically, so a term m without a spike factor sums in closed form over the steps
+ * since the synapse was last brought up to date: sum_{n=a+1..b} m(a) rho^n-a = k (m(a) - m(b)), k = rho / (1 - rho).
+ * Each synapse keeps H = sum_t c_t k_t m_t at its last update, so bringing it up to date is H minus the same sum
+ * now. A synapse is brought up to date when its presynaptic neuron spikes (before the spike is delivered, so it
+ * carries the weight stepping would have given it), when its postsynaptic neuron spikes, at every pulse of M, and at
+ * the end of every `Network.run`. Differences from `TaylorRule`: bounds clip a synapse's summed change at those
+ * moments rather than every step; no eligibility (e) or weight (w) factors; R is the filtered modulator, not its
+ * raw value.
  */
 export class EventTaylorRule implements ModulatedRule {
   readonly kind = 'taylor-event';
@@ -43,13 +80,18 @@ export class EventTaylorRule implements ModulatedRule {
   modulator = 0;
   readonly modulatorNames: readonly string[];
   private projection: Projection | null = null;
-  private readonly preTerms: TaylorTerm[];
-  private readonly postTerms: TaylorTerm[];
-  private readonly bothTerms: TaylorTerm[];
-  private readonly everyStep: EveryStepTerm[];
+  private readonly preTerms: TermTable;
+  private readonly postTerms: TermTable;
+  private readonly bothTerms: TermTable;
+  /** The every-step terms, coefficients times k = rho / (1 - rho) (set at attach, when dt is known). */
+  private everyStep: TermTable;
+  private readonly everyStepTerms: TaylorTerm[];
+  private readonly inert: boolean;
   /** Whether an every-step term has a factor R (then a pulse of M brings every synapse up to date). */
   private readonly readsR: boolean;
   private rho = { pre: 1, post: 1, r: 1 };
+  /** -dt / tau of each trace: rho^d = exp(d logRho). */
+  private logRho = { pre: 0, post: 0, r: 0 };
   /** The step being taken (steps taken so far). */
   private now = 0;
   // Per neuron: the trace's value just after its last jump, and that step; a cache of this step's value.
@@ -61,15 +103,19 @@ export class EventTaylorRule implements ModulatedRule {
   private preStamp = new Int32Array(0);
   private postNow = new Float64Array(0);
   private postStamp = new Int32Array(0);
+  private preSpiking = new Uint8Array(0);
   private postSpiking = new Uint8Array(0);
   private rValue = 0;
   private rStep = 0;
-  // Per synapse: the step its every-step terms are summed through and the three traces just after that step.
+  // Per synapse: the step its every-step terms are summed through, and H (above) as it stood after that step.
   private last = new Int32Array(0);
-  private fPre = new Float64Array(0);
-  private fPost = new Float64Array(0);
-  private fR = new Float64Array(0);
+  private h = new Float64Array(0);
   private seenVersion = -1;
+  // Polynomial coefficients of the row or column at hand (reused).
+  private readonly polyNow = new Float64Array(8);
+  private readonly polyNext = new Float64Array(8);
+  private readonly polyEvent = new Float64Array(8);
+  private readonly polyBoth = new Float64Array(8);
 
   constructor(readonly p: EventTaylorRuleParameters) {
     requirePositive('taylor-event', 'tauPreMs', p.tauPreMs);
@@ -85,7 +131,7 @@ export class EventTaylorRule implements ModulatedRule {
       const ok =
         Array.isArray(t?.powers) &&
         t.powers.length === 7 &&
-        t.powers.every((e) => Number.isInteger(e) && e >= 0) &&
+        t.powers.every((e) => Number.isInteger(e) && e >= 0 && e <= 7) &&
         t.powers[0] <= 1 &&
         t.powers[1] <= 1 &&
         t.powers[4] === 0 &&
@@ -93,7 +139,7 @@ export class EventTaylorRule implements ModulatedRule {
       if (!ok)
         throw new ConfigError(
           `taylor-event.terms[${i}].powers`,
-          `expected 7 non-negative integers (pre, post, xPre, xPost, eligibility, modulator, w) with spikes at most 1 and no eligibility or w factor, found ${JSON.stringify(t?.powers)}`,
+          `expected 7 integers in 0..7 (pre, post, xPre, xPost, eligibility, modulator, w) with spikes at most 1 and no eligibility or w factor, found ${JSON.stringify(t?.powers)}`,
         );
       if (!Number.isFinite(t.coefficient))
         throw new ConfigError(
@@ -102,13 +148,23 @@ export class EventTaylorRule implements ModulatedRule {
         );
     });
     const live = p.terms.filter((t) => t.coefficient !== 0);
-    this.preTerms = live.filter((t) => t.powers[0] > 0 && t.powers[1] === 0);
-    this.postTerms = live.filter((t) => t.powers[1] > 0 && t.powers[0] === 0);
-    this.bothTerms = live.filter((t) => t.powers[0] > 0 && t.powers[1] > 0);
-    this.everyStep = live
-      .filter((t) => t.powers[0] === 0 && t.powers[1] === 0)
-      .map((t) => ({ a: t.powers[2], b: t.powers[3], g: t.powers[5], coefficient: t.coefficient, rho: 1 }));
-    this.readsR = this.everyStep.some((t) => t.g > 0);
+    const coefficient = (t: TaylorTerm) => t.coefficient;
+    this.preTerms = new TermTable(
+      live.filter((t) => t.powers[0] > 0 && t.powers[1] === 0),
+      coefficient,
+    );
+    this.postTerms = new TermTable(
+      live.filter((t) => t.powers[1] > 0 && t.powers[0] === 0),
+      coefficient,
+    );
+    this.bothTerms = new TermTable(
+      live.filter((t) => t.powers[0] > 0 && t.powers[1] > 0),
+      coefficient,
+    );
+    this.everyStepTerms = live.filter((t) => t.powers[0] === 0 && t.powers[1] === 0);
+    this.everyStep = new TermTable(this.everyStepTerms, coefficient);
+    this.inert = live.length === 0;
+    this.readsR = this.everyStepTerms.some((t) => t.powers[5] > 0);
     this.modulatorNames = live.some((t) => t.powers[5] > 0) ? [p.modulatorName ?? DEFAULT_MODULATOR] : [];
   }
 
@@ -122,17 +178,23 @@ export class EventTaylorRule implements ModulatedRule {
     requireTimeConstant('taylor-event', 'tauPostMs', this.p.tauPostMs, dt);
     requireTimeConstant('taylor-event', 'tauModulatorMs', this.p.tauModulatorMs, dt);
     this.projection = projection;
-    this.rho = {
+    const rho = {
       pre: Math.exp(-dt / this.p.tauPreMs),
       post: Math.exp(-dt / this.p.tauPostMs),
       r: Math.exp(-dt / this.p.tauModulatorMs),
     };
-    for (const t of this.everyStep) t.rho = this.rho.pre ** t.a * this.rho.post ** t.b * this.rho.r ** t.g;
+    this.rho = rho;
+    this.logRho = { pre: -dt / this.p.tauPreMs, post: -dt / this.p.tauPostMs, r: -dt / this.p.tauModulatorMs };
+    this.everyStep = new TermTable(this.everyStepTerms, (t) => {
+      const q = rho.pre ** t.powers[2] * rho.post ** t.powers[3] * rho.r ** t.powers[5];
+      return (t.coefficient * q) / (1 - q);
+    });
     const [m, n] = [projection.sourceSize, projection.targetSize];
     this.preValue = new Float64Array(m);
     this.preStep = new Int32Array(m);
     this.preNow = new Float64Array(m);
     this.preStamp = new Int32Array(m).fill(-1);
+    this.preSpiking = new Uint8Array(m);
     this.postValue = new Float64Array(n);
     this.postStep = new Int32Array(n);
     this.postNow = new Float64Array(n);
@@ -144,46 +206,50 @@ export class EventTaylorRule implements ModulatedRule {
     this.seenVersion = -1;
   }
 
-  /** Presynaptic neuron i's trace this step, before this step's jump. */
+  /** Presynaptic neuron i's trace this step, before this step's jump (cached for the step). */
   private xPre(i: number): number {
-    if (this.preStamp[i] !== this.now) {
-      const v = this.preValue[i];
-      this.preNow[i] = v === 0 ? 0 : v * this.rho.pre ** (this.now - this.preStep[i]);
-      this.preStamp[i] = this.now;
-    }
-    return this.preNow[i];
+    return this.preStamp[i] === this.now ? this.preNow[i] : this.decayPre(i);
+  }
+
+  private decayPre(i: number): number {
+    const v = this.preValue[i];
+    const x = v === 0 ? 0 : v * Math.exp(this.logRho.pre * (this.now - this.preStep[i]));
+    this.preNow[i] = x;
+    this.preStamp[i] = this.now;
+    return x;
   }
 
   private xPost(j: number): number {
-    if (this.postStamp[j] !== this.now) {
-      const v = this.postValue[j];
-      this.postNow[j] = v === 0 ? 0 : v * this.rho.post ** (this.now - this.postStep[j]);
-      this.postStamp[j] = this.now;
-    }
-    return this.postNow[j];
+    return this.postStamp[j] === this.now ? this.postNow[j] : this.decayPost(j);
+  }
+
+  private decayPost(j: number): number {
+    const v = this.postValue[j];
+    const x = v === 0 ? 0 : v * Math.exp(this.logRho.post * (this.now - this.postStep[j]));
+    this.postNow[j] = x;
+    this.postStamp[j] = this.now;
+    return x;
   }
 
   private rNow(): number {
-    return this.rValue === 0 ? 0 : this.rValue * this.rho.r ** (this.now - this.rStep);
+    return this.rValue === 0 ? 0 : this.rValue * Math.exp(this.logRho.r * (this.now - this.rStep));
   }
 
   private ensureState(): Projection {
     const proj = this.projection;
     if (!proj) throw new Error('EventTaylorRule: not attached to a projection');
     if (this.seenVersion !== proj.version || this.last.length !== proj.synapseCount) {
-      // New or rewired: every synapse starts from the present, with the present traces.
+      // New or rewired: every synapse starts from the present.
       const n = proj.synapseCount;
       this.last = new Int32Array(n).fill(this.now - 1);
-      this.fPre = new Float64Array(n);
-      this.fPost = new Float64Array(n);
-      this.fR = new Float64Array(n);
-      const r = this.rNow() / this.rho.r;
-      for (let i = 0; i < proj.sourceSize; i++) {
-        const x = this.xPre(i) / this.rho.pre;
-        for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++) {
-          this.fPre[k] = x;
-          this.fPost[k] = this.xPost(proj.post[k]) / this.rho.post;
-          this.fR[k] = r;
+      this.h = new Float64Array(n);
+      if (this.everyStep.size > 0) {
+        const ev = this.everyStep;
+        const r = this.rNow() / this.rho.r;
+        for (let i = 0; i < proj.sourceSize; i++) {
+          const c = ev.inPost(this.xPre(i) / this.rho.pre, r, this.polyNow);
+          for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++)
+            this.h[k] = horner(c, ev.degPost, this.xPost(proj.post[k]) / this.rho.post);
         }
       }
       this.seenVersion = proj.version;
@@ -191,26 +257,34 @@ export class EventTaylorRule implements ModulatedRule {
     return proj;
   }
 
-  /**
-   * The every-step terms of synapse k summed from its last update through step `now - 1` (`through` -1) or `now`
-   * (0), given the traces' values this step before its jumps.
-   */
-  private everyStepSum(k: number, xp: number, xq: number, r: number, through: -1 | 0): number {
-    let sum = 0;
-    const fp = this.fPre[k];
-    const fq = this.fPost[k];
-    const fr = this.fR[k];
-    for (const t of this.everyStep) {
-      const then = pow(fp, t.a) * pow(fq, t.b) * pow(fr, t.g);
-      const nowValue = pow(xp, t.a) * pow(xq, t.b) * pow(r, t.g);
-      sum += (t.coefficient * (t.rho * then - (through === 0 ? t.rho * nowValue : nowValue))) / (1 - t.rho);
-    }
-    return sum;
-  }
-
   private apply(k: number, dw: number): void {
     const w = this.projection!.weight;
     w[k] = Math.min(this.p.wMax, Math.max(0, w[k] + dw));
+  }
+
+  /** Brings row i through step now - 1 (H as it stood after that step). */
+  private catchUpRow(proj: Projection, i: number, r: number): void {
+    const ev = this.everyStep;
+    const c = ev.inPost(this.xPre(i) / this.rho.pre, r / this.rho.r, this.polyNow);
+    const before = this.now - 1;
+    const stepNow = this.now;
+    const { h, last, postStamp, postNow } = this;
+    const w = proj.weight;
+    const post = proj.post;
+    const wMax = this.p.wMax;
+    const deg = ev.degPost;
+    const toBefore = 1 / this.rho.post;
+    const end = proj.rowStart[i + 1];
+    for (let k = proj.rowStart[i]; k < end; k++) {
+      if (last[k] >= before) continue;
+      const j = post[k];
+      const xq = postStamp[j] === stepNow ? postNow[j] : this.decayPost(j);
+      const v = horner(c, deg, xq * toBefore);
+      const nw = w[k] + h[k] - v;
+      w[k] = nw > wMax ? wMax : nw > 0 ? nw : 0;
+      h[k] = v;
+      last[k] = before;
+    }
   }
 
   /**
@@ -218,90 +292,94 @@ export class EventTaylorRule implements ModulatedRule {
    * network delivers their spikes.
    */
   beforeDelivery(preSpikes: Int32Array): void {
-    if (this.everyStep.length === 0) return;
+    if (this.everyStep.size === 0) return;
     const proj = this.ensureState();
     const r = this.rNow();
-    for (const i of preSpikes) {
-      const xp = this.xPre(i);
-      for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++)
-        this.catchUp(k, xp, this.xPost(proj.post[k]), r);
-    }
-  }
-
-  /** Synapse k brought through step now - 1, its traces stored as they stood after that step. */
-  private catchUp(k: number, xp: number, xq: number, r: number): void {
-    if (this.last[k] >= this.now - 1) return;
-    this.apply(k, this.everyStepSum(k, xp, xq, r, -1));
-    this.last[k] = this.now - 1;
-    this.fPre[k] = xp / this.rho.pre;
-    this.fPost[k] = xq / this.rho.post;
-    this.fR[k] = r / this.rho.r;
-  }
-
-  /** Synapse k brought through this step (plus `events`), its traces stored as they stand after this step's jumps. */
-  private settle(
-    k: number,
-    j: number,
-    xp: number,
-    xq: number,
-    r: number,
-    events: number,
-    preJump: number,
-  ): void {
-    const sum = this.everyStep.length > 0 && this.last[k] < this.now ? this.everyStepSum(k, xp, xq, r, 0) : 0;
-    this.apply(k, sum + events);
-    this.last[k] = this.now;
-    this.fPre[k] = xp + preJump;
-    this.fPost[k] = xq + this.postSpiking[j];
-    this.fR[k] = r + this.modulator;
-  }
-
-  /** The event terms' sum, their spike factors being 1 at the event. */
-  private events(terms: TaylorTerm[], xp: number, xq: number, r: number): number {
-    let d = 0;
-    for (const t of terms) {
-      const q = t.powers;
-      d += t.coefficient * pow(xp, q[2]) * pow(xq, q[3]) * pow(r, q[5]);
-    }
-    return d;
+    for (const i of preSpikes) this.catchUpRow(proj, i, r);
   }
 
   step(preSpikes: Int32Array, postSpikes: Int32Array): void {
+    if (this.inert) {
+      this.now++;
+      return;
+    }
     const proj = this.ensureState();
     const r = this.rNow();
     const m = this.modulator;
-    const { postSpiking } = this;
+    const { preSpiking, postSpiking, everyStep: ev } = this;
+    const every = ev.size > 0;
+    for (const i of preSpikes) preSpiking[i] = 1;
     for (const j of postSpikes) postSpiking[j] = 1;
-    for (const i of preSpikes) {
-      const xp = this.xPre(i);
-      for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++) {
-        const j = proj.post[k];
-        const xq = this.xPost(j);
-        let d = this.events(this.preTerms, xp, xq, r);
-        if (postSpiking[j]) d += this.events(this.bothTerms, xp, xq, r);
-        this.settle(k, j, xp, xq, r, d, 1);
+    const w = proj.weight;
+    const wMax = this.p.wMax;
+    const { h, last, postStamp, postNow, preStamp, preNow } = this;
+    const stepNow = this.now;
+    const dPre = this.preTerms.degPost;
+    const dBoth = this.bothTerms.degPost;
+    const dPost = this.postTerms.degPre;
+    if (every || this.preTerms.size > 0 || this.bothTerms.size > 0) {
+      const post = proj.post;
+      const dEv = ev.degPost;
+      for (const i of preSpikes) {
+        const xp = this.xPre(i);
+        const pre = this.preTerms.inPost(xp, r, this.polyEvent);
+        const both = this.bothTerms.inPost(xp, r, this.polyBoth);
+        const now = ev.inPost(xp, r, this.polyNow);
+        const next = ev.inPost(xp + 1, r + m, this.polyNext);
+        const end = proj.rowStart[i + 1];
+        for (let k = proj.rowStart[i]; k < end; k++) {
+          const j = post[k];
+          const xq = postStamp[j] === stepNow ? postNow[j] : this.decayPost(j);
+          let d = horner(pre, dPre, xq);
+          if (postSpiking[j]) d += horner(both, dBoth, xq);
+          if (every) {
+            if (last[k] < stepNow) d += h[k] - horner(now, dEv, xq);
+            h[k] = horner(next, dEv, xq + postSpiking[j]);
+            last[k] = stepNow;
+          }
+          const v = w[k] + d;
+          w[k] = v > wMax ? wMax : v > 0 ? v : 0;
+        }
       }
     }
-    const { start, synapses } = proj.columns();
-    for (const j of postSpikes) {
-      const xq = this.xPost(j);
-      for (let c = start[j]; c < start[j + 1]; c++) {
-        const k = synapses[c];
-        const i = proj.rowOf(k);
-        const xp = this.xPre(i);
-        const d = this.events(this.postTerms, xp, xq, r);
-        // A synapse whose presynaptic neuron spiked too was settled in the row loop; its trace jumps with the spike.
-        this.settle(k, j, xp, xq, r, d, this.last[k] === this.now ? 1 : 0);
+    if (every || this.postTerms.size > 0) {
+      const { start, synapses } = proj.columns();
+      const rows = proj.rows();
+      const dEv = ev.degPre;
+      for (const j of postSpikes) {
+        const xq = this.xPost(j);
+        const postPoly = this.postTerms.inPre(xq, r, this.polyEvent);
+        const now = ev.inPre(xq, r, this.polyNow);
+        const next = ev.inPre(xq + 1, r + m, this.polyNext);
+        const end = start[j + 1];
+        for (let c = start[j]; c < end; c++) {
+          const k = synapses[c];
+          const i = rows[k];
+          const xp = preStamp[i] === stepNow ? preNow[i] : this.decayPre(i);
+          let d = horner(postPoly, dPost, xp);
+          if (every) {
+            if (last[k] < stepNow) d += h[k] - horner(now, dEv, xp);
+            h[k] = horner(next, dEv, xp + preSpiking[i]);
+            last[k] = stepNow;
+          }
+          const v = w[k] + d;
+          w[k] = v > wMax ? wMax : v > 0 ? v : 0;
+        }
       }
     }
     if (m !== 0 && this.readsR) {
       // R jumps: every synapse is brought through this step, so that its sums in R restart from the new R.
       for (let i = 0; i < proj.sourceSize; i++) {
         const xp = this.xPre(i);
+        const now = ev.inPost(xp, r, this.polyNow);
+        const next = ev.inPost(xp + preSpiking[i], r + m, this.polyNext);
         for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++) {
           if (this.last[k] === this.now) continue;
           const j = proj.post[k];
-          this.settle(k, j, xp, this.xPost(j), r, 0, 0);
+          const xq = this.xPost(j);
+          this.apply(k, this.h[k] - horner(now, ev.degPost, xq));
+          this.h[k] = horner(next, ev.degPost, xq + postSpiking[j]);
+          this.last[k] = this.now;
         }
       }
     }
@@ -312,6 +390,7 @@ export class EventTaylorRule implements ModulatedRule {
     for (const i of preSpikes) {
       this.preValue[i] = this.xPre(i) + 1;
       this.preStep[i] = this.now;
+      preSpiking[i] = 0;
     }
     for (const j of postSpikes) {
       this.postValue[j] = this.xPost(j) + 1;
@@ -323,14 +402,10 @@ export class EventTaylorRule implements ModulatedRule {
 
   /** Brings every weight up to date (the network calls this at the end of each run). */
   flush(): void {
-    if (this.everyStep.length === 0 || !this.projection) return;
+    if (this.everyStep.size === 0 || !this.projection) return;
     const proj = this.ensureState();
     const r = this.rNow();
-    for (let i = 0; i < proj.sourceSize; i++) {
-      const xp = this.xPre(i);
-      for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++)
-        this.catchUp(k, xp, this.xPost(proj.post[k]), r);
-    }
+    for (let i = 0; i < proj.sourceSize; i++) this.catchUpRow(proj, i, r);
   }
 
   describe(): KindDescription {

@@ -1,19 +1,6 @@
 /** The V1 model as the v1 experiments build and fit it: the config fields they share, the build, the fit. */
 import { z } from 'zod';
-import {
-  buildLgnModel,
-  buildV1Column,
-  classGlifParameters,
-  describeV1Model,
-  driftingGrating,
-  fitBackgroundWeights,
-  lgnRates,
-  restingBackgroundWeightPa,
-  type LgnModel,
-  type LgnTables,
-  type V1PlasticityAttachment,
-  type V1Tables,
-} from '../../../cortex/index.js';
+import type { V1Setup } from '../../../cortex/index.js';
 
 const ms = z.number().int().positive();
 export const directions = z.array(z.number().min(0).lt(360)).min(1);
@@ -82,102 +69,14 @@ export const v1ModelFields = {
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is used
 const modelSchema = z.strictObject(v1ModelFields);
 export type V1ModelConfig = z.output<typeof modelSchema> & { seed: number };
+// The schema's output is the cortex's setup: a field added to one and not the other fails to compile here.
+export const SETUP_MATCHES_SCHEMA: V1ModelConfig extends V1Setup ? (V1Setup extends V1ModelConfig ? true : false) : false =
+  true;
 
-/** Fitted per-class weights: background (pA) and LGN factor. */
-export interface V1FittedWeights {
-  backgroundWeightPa: number[];
-  lgnWeightScale: number[];
-}
+export {
+  buildV1Setup as buildV1Experiment,
+  fitV1Weights,
+  gratingStimuli,
+  type V1FittedWeights,
+} from '../../../cortex/index.js';
 
-/** The column, its LGN and the model of `neurons` neurons from `seed` (the fit's starting weights without `weights`). */
-export function buildV1Experiment(
-  tables: V1Tables,
-  lgnTables: LgnTables,
-  cfg: V1ModelConfig,
-  neurons: number,
-  seed: number,
-  weights?: V1FittedWeights,
-  plasticity?: V1PlasticityAttachment[],
-) {
-  const column = buildV1Column(tables, { neurons, seed });
-  const lgn = buildLgnModel(lgnTables, {
-    seed,
-    tilesX: cfg.lgn.tilesX,
-    tilesY: cfg.lgn.tilesY,
-    unitsPerTile: cfg.lgn.unitsPerTile,
-  });
-  const model = describeV1Model(tables, column, {
-    backgroundHz: cfg.backgroundHz,
-    backgroundSpread: cfg.backgroundSpread,
-    backgroundWeightPa:
-      weights?.backgroundWeightPa ??
-      classGlifParameters(tables).map((p) =>
-        restingBackgroundWeightPa(p, cfg.backgroundHz, cfg.backgroundFraction),
-      ),
-    lgn: {
-      model: lgn,
-      targets: { l4ExcInputsPerNeuron: cfg.lgn.l4ExcInputs, baseWeightPa: cfg.lgn.weightPa },
-      wiring: { rfSpanDeg: cfg.lgn.rfSpanDeg },
-      weightScale: weights?.lgnWeightScale,
-    },
-    plasticity,
-  });
-  return { column, lgn, model };
-}
-
-/** The LGN's rates for drifting gratings of the config's kind, one per direction. */
-export function gratingStimuli(
-  lgn: LgnModel,
-  cfg: V1ModelConfig,
-  directionsDeg: number[],
-  durationMs: number,
-) {
-  return directionsDeg.map((d) => ({
-    directionDeg: d,
-    rates: lgnRates(
-      lgn,
-      driftingGrating({
-        orientationDeg: d,
-        sfCpd: cfg.grating.sfCpd,
-        tfHz: cfg.grating.tfHz,
-        contrast: cfg.grating.contrast,
-        durationMs,
-      }),
-      { binMs: cfg.lgn.binMs },
-    ),
-  }));
-}
-
-/**
- * Fits each class's background weight to the recorded gray-screen mean (or median, `fit.statistic`) and its LGN factor
- * to the recorded ratio of grating to gray-screen means (or medians), on a column built from the config's seed.
- */
-export function fitV1Weights(
-  tables: V1Tables,
-  lgnTables: LgnTables,
-  cfg: V1ModelConfig,
-  neurons: number,
-  onIteration: (iteration: number, error: number) => void,
-): V1FittedWeights & { bestIteration: number; error: number } {
-  const fitting = buildV1Experiment(tables, lgnTables, cfg, neurons, cfg.seed);
-  const stimuli = gratingStimuli(fitting.lgn, cfg, cfg.fit.directionsDeg, cfg.fit.gratingMs);
-  const fit = fitBackgroundWeights(fitting.model, {
-    targetsHz: tables.rates.map((r) => r.spontaneous[cfg.fit.statistic]),
-    stimulus: {
-      rates: stimuli.map((s) => s.rates),
-      targetsHz: tables.rates.map((r) => r.gratings[cfg.fit.statistic]),
-    },
-    statistic: cfg.fit.statistic,
-    iterations: cfg.fit.iterations,
-    settleMs: cfg.fit.settleMs,
-    measureMs: cfg.fit.measureMs,
-    onIteration: (r) => onIteration(r.iteration, r.error),
-  });
-  const best = fit.history.reduce((a, b) => (b.error < a.error ? b : a));
-  return {
-    backgroundWeightPa: fit.model.classes.map((c) => c.backgroundWeightPa),
-    lgnWeightScale: fit.model.lgn!.weightScale,
-    bestIteration: best.iteration,
-    error: best.error,
-  };
-}
