@@ -73,18 +73,28 @@ test('synchrony: independent Poisson neurons give about 1, neurons in lockstep g
   assert.ok(Number.isNaN(new SynchronyMeter(3, 1).ratio()));
 });
 
-testNeeding(['v1-tables'], 'Neuropixels units: each class\'s mean and median rates are the rate table\'s targets', async () => {
-  const tables = await loadV1Tables();
-  const units = await loadNeuropixelsUnits(tables);
-  assert.equal(units.spontaneousHz.reduce((s, u) => s + u.length, 0), 3156);
-  tables.rates.forEach((t, c) => {
-    assert.equal(units.spontaneousHz[c].length, t.nUnits, tables.classes[c].name);
-    const mean = (a: Float64Array) => a.reduce((x, y) => x + y, 0) / a.length;
-    for (const [got, want] of [
-      [mean(units.spontaneousHz[c]), t.spontaneous.mean],
-      [median(Float32Array.from(units.spontaneousHz[c])), t.spontaneous.median],
-      [mean(units.gratingsHz[c]), t.gratings.mean],
-    ])
-      assert.ok(Math.abs(got - want) < 1e-5 * Math.max(1, want), `${tables.classes[c].name}: ${got} vs ${want}`);
-  });
-});
+testNeeding(
+  ['v1-tables'],
+  "Neuropixels units: each class's mean and median rates are the rate table's targets",
+  async () => {
+    const tables = await loadV1Tables();
+    const units = await loadNeuropixelsUnits(tables);
+    assert.equal(
+      units.spontaneousHz.reduce((s, u) => s + u.length, 0),
+      3156,
+    );
+    tables.rates.forEach((t, c) => {
+      assert.equal(units.spontaneousHz[c].length, t.nUnits, tables.classes[c].name);
+      const mean = (a: Float64Array) => a.reduce((x, y) => x + y, 0) / a.length;
+      for (const [got, want] of [
+        [mean(units.spontaneousHz[c]), t.spontaneous.mean],
+        [median(Float32Array.from(units.spontaneousHz[c])), t.spontaneous.median],
+        [mean(units.gratingsHz[c]), t.gratings.mean],
+      ])
+        assert.ok(
+          Math.abs(got - want) < 1e-5 * Math.max(1, want),
+          `${tables.classes[c].name}: ${got} vs ${want}`,
+        );
+    });
+  },
+);

@@ -8,6 +8,7 @@ import { benchDiehlCook } from './diehl-cook.js';
 import { benchContinual } from './continual.js';
 import { benchEvolve } from './evolve.js';
 import { benchV1 } from './v1.js';
+import { benchV1Eval } from './v1-eval.js';
 
 export interface BenchArgs {
   n?: number;
@@ -73,5 +74,10 @@ export const BENCHES: Record<
     describe:
       'the mouse-V1 column at 5k, 20k, 52k (the core) and 230k neurons (--neurons: one size; --seconds: simulated): build s, wall s per simulated s, memory; Brian2 C++ standalone on the exported network beside it up to 20k',
     run: (a) => benchV1({ neurons: a.neurons, seconds: a.seconds }),
+  },
+  'v1-eval': {
+    describe:
+      'one change-detection evaluation of the rule-discovery V1 network (3k neurons; --neurons, --n random rules): wall s with plasticity off (the anchor), the paper rule and random rules, evaluations/s on 1 and 2 worker threads',
+    run: (a) => benchV1Eval({ neurons: a.neurons, rules: a.n }),
   },
 };

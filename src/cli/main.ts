@@ -162,7 +162,7 @@ function buildProgram(): Command {
             quick: o.quick,
             jobs: o.workers ?? availableParallelism(),
             evaluationQueue: o.queue,
-            taskKind: { kind: 'evolution', command: 'neuroplast evolve' },
+            taskKind: { kinds: ['evolution', 'v1-rules'], command: 'neuroplast evolve' },
           }),
         );
       },

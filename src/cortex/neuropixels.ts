@@ -51,7 +51,9 @@ export async function loadNeuropixelsUnits(
     const label = r.cell_type;
     const c = label === undefined ? -1 : classOfLabel(label, names);
     if (c < 0)
-      throw new NeuroplastError(`${where('cell_type')}: expected a class label, found ${JSON.stringify(label)}`);
+      throw new NeuroplastError(
+        `${where('cell_type')}: expected a class label, found ${JSON.stringify(label)}`,
+      );
     const rate = (field: string) => {
       const v = Number(r[field]);
       if (r[field] === undefined || !Number.isFinite(v) || v < 0)

@@ -78,12 +78,7 @@ export function buildV1Setup(
 }
 
 /** The LGN's rates for drifting gratings of the config's kind, one per direction. */
-export function gratingStimuli(
-  lgn: LgnModel,
-  cfg: V1Setup,
-  directionsDeg: number[],
-  durationMs: number,
-) {
+export function gratingStimuli(lgn: LgnModel, cfg: V1Setup, directionsDeg: number[], durationMs: number) {
   return directionsDeg.map((d) => ({
     directionDeg: d,
     rates: lgnRates(

@@ -144,7 +144,10 @@ function checkOptions(o: ChangeDetectionOptions, dtMs: number, where: string): v
   const steps = (key: keyof ChangeDetectionOptions) => {
     const v = o[key] as number;
     if (!(v > 0) || Math.abs(v / dtMs - Math.round(v / dtMs)) > 1e-9)
-      throw new ConfigError(`${where}.${key}`, `expected a positive multiple of the step ${dtMs} ms, found ${v}`);
+      throw new ConfigError(
+        `${where}.${key}`,
+        `expected a positive multiple of the step ${dtMs} ms, found ${v}`,
+      );
   };
   steps('imageMs');
   steps('grayMs');
@@ -157,9 +160,15 @@ function checkOptions(o: ChangeDetectionOptions, dtMs: number, where: string): v
     );
   for (const key of ['plasticTrials', 'evalTrials', 'blockTrials', 'rewardHistory'] as const)
     if (!(Number.isInteger(o[key]) && o[key] >= (key === 'plasticTrials' ? 0 : 1)))
-      throw new ConfigError(`${where}.${key}`, `expected a whole number${key === 'plasticTrials' ? ' >= 0' : ' >= 1'}, found ${o[key]}`);
+      throw new ConfigError(
+        `${where}.${key}`,
+        `expected a whole number${key === 'plasticTrials' ? ' >= 0' : ' >= 1'}, found ${o[key]}`,
+      );
   if (!(o.changeProbability > 0 && o.changeProbability < 1))
-    throw new ConfigError(`${where}.changeProbability`, `expected a probability in (0, 1), found ${o.changeProbability}`);
+    throw new ConfigError(
+      `${where}.changeProbability`,
+      `expected a probability in (0, 1), found ${o.changeProbability}`,
+    );
 }
 
 /**
@@ -171,7 +180,7 @@ export function runChangeDetection(
   domains: StimulusDomain[],
   gray: LgnRates,
   pool: { group: number; neurons: Int32Array },
-  reward: ConstantModulator | null,
+  reward: Pick<ConstantModulator, 'value'> | null,
   options: ChangeDetectionOptions,
   seed: number,
 ): ChangeDetectionResult {
@@ -255,7 +264,8 @@ export function runChangeDetection(
   v.net.learning = false;
   recorder.on = true;
   for (const d of domains)
-    for (let left = o.evalTrials; left > 0; left -= o.blockTrials) block(d, Math.min(o.blockTrials, left), 'eval');
+    for (let left = o.evalTrials; left > 0; left -= o.blockTrials)
+      block(d, Math.min(o.blockTrials, left), 'eval');
   recorder.on = false;
 
   const correct = (list: ChangeTrial[]) =>
@@ -282,6 +292,8 @@ export function runChangeDetection(
     // No variation at all (a silent network) counts as independent firing.
     synchrony: Number.isFinite(ratio) ? ratio : 1,
     delayPoolHz:
-      recorder.delaySteps > 0 ? (recorder.delaySpikes / pool.neurons.length / recorder.delaySteps / dt) * 1000 : 0,
+      recorder.delaySteps > 0
+        ? (recorder.delaySpikes / pool.neurons.length / recorder.delaySteps / dt) * 1000
+        : 0,
   };
 }

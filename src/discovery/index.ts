@@ -2,12 +2,7 @@
  * Rule discovery in the V1 model (Ye et al., ICLR 2026): the change-detection task, the study's objectives and the
  * evolution problem that joins the cortex model to the search.
  */
-export {
-  wasserstein1,
-  rateDeviation,
-  classWasserstein,
-  SynchronyMeter,
-} from './objectives.js';
+export { wasserstein1, rateDeviation, classWasserstein, SynchronyMeter } from './objectives.js';
 export {
   runChangeDetection,
   CHANGE_DETECTION_DEFAULTS,
@@ -28,3 +23,4 @@ export {
   type V1RuleOptions,
   type V1RuleEvaluation,
 } from './v1-rule-problem.js';
+export { clusterRules, paperBestRule, PAPER_BEST_TERMS, type RuleFamily } from './analysis.js';

@@ -10,7 +10,10 @@ import { ConfigError } from '../util/errors.js';
  */
 export function wasserstein1(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length === 0 || b.length === 0)
-    throw new ConfigError('wasserstein1', `expected two non-empty samples, found ${a.length} and ${b.length}`);
+    throw new ConfigError(
+      'wasserstein1',
+      `expected two non-empty samples, found ${a.length} and ${b.length}`,
+    );
   const x = Float64Array.from(a).sort();
   const y = Float64Array.from(b).sort();
   // Sweep the merged values; between consecutive ones both distribution functions are constant.
@@ -47,7 +50,10 @@ export function rateDeviation(modelHz: readonly number[], recordedHz: readonly n
 }
 
 /** The mean over classes of the Wasserstein distance between the model's and the recorded per-neuron rates (Hz). */
-export function classWasserstein(modelHz: readonly ArrayLike<number>[], recordedHz: readonly ArrayLike<number>[]): number {
+export function classWasserstein(
+  modelHz: readonly ArrayLike<number>[],
+  recordedHz: readonly ArrayLike<number>[],
+): number {
   if (modelHz.length !== recordedHz.length || modelHz.length === 0)
     throw new ConfigError(
       'classWasserstein',

@@ -35,7 +35,13 @@ import {
   type DecodedRule,
   type Problem,
 } from '../evolution/index.js';
-import { CHANGE_DETECTION_DEFAULTS, runChangeDetection, type ChangeDetectionOptions, type ChangeDetectionResult, type StimulusDomain } from './change-detection.js';
+import {
+  CHANGE_DETECTION_DEFAULTS,
+  runChangeDetection,
+  type ChangeDetectionOptions,
+  type ChangeDetectionResult,
+  type StimulusDomain,
+} from './change-detection.js';
 import { classWasserstein, rateDeviation } from './objectives.js';
 
 export const V1_RULE_OBJECTIVES = [
@@ -92,7 +98,10 @@ export const V1_RULE_DEFAULTS: Omit<V1RuleOptions, 'setup'> = {
 };
 
 /** The study's genome over the model's 17 classes: 25 terms, coefficients per synapse type in 9 trigger x order groups. */
-export function v1RuleGenome(classNames: readonly string[], sharing: CoefficientSharing = 'synapse-type'): RuleGenome {
+export function v1RuleGenome(
+  classNames: readonly string[],
+  sharing: CoefficientSharing = 'synapse-type',
+): RuleGenome {
   const genome = new RuleGenome({ neuronTypes: [...classNames], coefficientSharing: sharing });
   return new RuleGenome({
     neuronTypes: [...classNames],
@@ -121,22 +130,35 @@ async function prepare(o: V1RuleOptions, genome: RuleGenome): Promise<Prepared> 
   const { model, lgn } = built;
   const names = model.classes.map((c) => c.name);
   if (names.join() !== CLASS_NAMES.join())
-    throw new NeuroplastError(`${tables.source}: expected the classes ${CLASS_NAMES.join(', ')}, found ${names.join(', ')}`);
+    throw new NeuroplastError(
+      `${tables.source}: expected the classes ${CLASS_NAMES.join(', ')}, found ${names.join(', ')}`,
+    );
   const binMs = o.setup.lgn.binMs;
   const imageMs = o.task.imageMs;
   const gratings = o.gratingOrientationsDeg.map((deg) =>
     lgnRates(
       lgn,
-      driftingGrating({ orientationDeg: deg, sfCpd: o.setup.grating.sfCpd, tfHz: 0, contrast: o.setup.grating.contrast, durationMs: imageMs }),
+      driftingGrating({
+        orientationDeg: deg,
+        sfCpd: o.setup.grating.sfCpd,
+        tfHz: 0,
+        contrast: o.setup.grating.contrast,
+        durationMs: imageMs,
+      }),
       { binMs },
     ),
   );
-  const file = o.naturalImageFile ?? resolve(tables.dir, '..', 'datasets', 'cifar-10-subset', 'test_batch.first1000.bin');
+  const file =
+    o.naturalImageFile ??
+    resolve(tables.dir, '..', 'datasets', 'cifar-10-subset', 'test_batch.first1000.bin');
   const batch = await readCifarBatch(file, CIFAR10);
   const pixels = 3 * 32 * 32;
   const natural = o.naturalImages.map((index, k) => {
     if (!(Number.isInteger(index) && index >= 0 && index < batch.labels.length))
-      throw new ConfigError(`naturalImages[${k}]`, `expected an image index in [0, ${batch.labels.length}) of ${file}, found ${index}`);
+      throw new ConfigError(
+        `naturalImages[${k}]`,
+        `expected an image index in [0, ${batch.labels.length}) of ${file}, found ${index}`,
+      );
     const image = grayImageFromBytes(batch.images.subarray(index * pixels, (index + 1) * pixels), 32, 32, 3);
     return lgnRates(lgn, stillImage(image, imageMs, { heightDeg: o.imageHeightDeg }), { binMs });
   });
@@ -144,7 +166,10 @@ async function prepare(o: V1RuleOptions, genome: RuleGenome): Promise<Prepared> 
   const rng = new Rng(o.networkSeed, 77);
   const size = model.classes[l5].size;
   if (o.readoutNeurons > size)
-    throw new ConfigError('readoutNeurons', `expected at most the ${size} L5 Exc neurons of this column, found ${o.readoutNeurons}`);
+    throw new ConfigError(
+      'readoutNeurons',
+      `expected at most the ${size} L5 Exc neurons of this column, found ${o.readoutNeurons}`,
+    );
   const neurons = Int32Array.from(rng.permutation(size).slice(0, o.readoutNeurons)).sort();
   const typeWeights = new Map<number, { mean: number; max: number }>();
   for (const p of model.column.pathways) {
@@ -185,13 +210,20 @@ export interface V1RuleEvaluation {
  * rule means the same at any step; each type's changes are in units of its mean initial weight x `learningRate`,
  * and its weights stay in [0, wMaxFactor x its largest initial weight] (Dale's law: a projection keeps its sign).
  */
-export function evaluateV1Rule(p: Prepared, o: V1RuleOptions, rule: DecodedRule, seed: number, task = o.task): V1RuleEvaluation {
+export function evaluateV1Rule(
+  p: Prepared,
+  o: V1RuleOptions,
+  rule: DecodedRule,
+  seed: number,
+  task = o.task,
+): V1RuleEvaluation {
   const names = p.model.classes.map((c) => c.name);
   const dt = p.model.dtMs;
   const tauR = rule.tauRewardMs ?? 50;
   const model: V1Model = {
     ...p.model,
-    seed,
+    // The network derives its generators' seeds as seed x 1000 + k: kept within 32 bits.
+    seed: (seed >>> 0) % 4_000_000,
     plasticity: [
       {
         pre: '*',
@@ -224,7 +256,14 @@ export function evaluateV1Rule(p: Prepared, o: V1RuleOptions, rule: DecodedRule,
   } catch (err) {
     if (err instanceof NeuroplastError && /runaway activity/.test(err.message))
       return {
-        objectives: [RUNAWAY_PENALTY.accuracy, active, o.maxRateHz, RUNAWAY_PENALTY.synchrony, RUNAWAY_PENALTY.rateDeviation, RUNAWAY_PENALTY.wassersteinHz],
+        objectives: [
+          RUNAWAY_PENALTY.accuracy,
+          active,
+          o.maxRateHz,
+          RUNAWAY_PENALTY.synchrony,
+          RUNAWAY_PENALTY.rateDeviation,
+          RUNAWAY_PENALTY.wassersteinHz,
+        ],
         runaway: err.message,
         result: null,
       };
@@ -236,15 +275,28 @@ export function evaluateV1Rule(p: Prepared, o: V1RuleOptions, rule: DecodedRule,
   const targets = p.tables.rates;
   // Image periods against the recorded grating rates, gray periods against the spontaneous ones; the mean of both.
   const deviation =
-    (rateDeviation(result.neuronRatesHz.image.map(meanOf), targets.map((t) => t.gratings.mean)) +
-      rateDeviation(result.neuronRatesHz.gray.map(meanOf), targets.map((t) => t.spontaneous.mean))) /
+    (rateDeviation(
+      result.neuronRatesHz.image.map(meanOf),
+      targets.map((t) => t.gratings.mean),
+    ) +
+      rateDeviation(
+        result.neuronRatesHz.gray.map(meanOf),
+        targets.map((t) => t.spontaneous.mean),
+      )) /
     2;
   const wasserstein =
     (classWasserstein(result.neuronRatesHz.image, p.units.gratingsHz) +
       classWasserstein(result.neuronRatesHz.gray, p.units.spontaneousHz)) /
     2;
   return {
-    objectives: [accuracy, active, Math.max(...result.classRatesHz), result.synchrony, deviation, wasserstein],
+    objectives: [
+      accuracy,
+      active,
+      Math.max(...result.classRatesHz),
+      result.synchrony,
+      deviation,
+      wasserstein,
+    ],
     runaway: null,
     result,
   };
@@ -252,9 +304,16 @@ export function evaluateV1Rule(p: Prepared, o: V1RuleOptions, rule: DecodedRule,
 
 /** The options with defaults filled in and checked (each field named in errors). */
 export function v1RuleOptions(options: Record<string, unknown>, where = 'problem'): V1RuleOptions {
-  const o = { ...V1_RULE_DEFAULTS, ...options, task: { ...CHANGE_DETECTION_DEFAULTS, ...(options.task as object) } } as V1RuleOptions;
+  const o = {
+    ...V1_RULE_DEFAULTS,
+    ...options,
+    task: { ...CHANGE_DETECTION_DEFAULTS, ...(options.task as object) },
+  } as V1RuleOptions;
   if (!o.setup || typeof o.setup !== 'object')
-    throw new ConfigError(`${where}.setup`, 'expected the model setup (the v1 experiment fields), found none');
+    throw new ConfigError(
+      `${where}.setup`,
+      'expected the model setup (the v1 experiment fields), found none',
+    );
   for (const key of ['neurons', 'readoutNeurons'] as const)
     if (!(Number.isInteger(o[key]) && o[key] >= 1))
       throw new ConfigError(`${where}.${key}`, `expected an integer >= 1, found ${JSON.stringify(o[key])}`);
@@ -262,14 +321,23 @@ export function v1RuleOptions(options: Record<string, unknown>, where = 'problem
     if (!(typeof o[key] === 'number' && o[key] > 0))
       throw new ConfigError(`${where}.${key}`, `expected a number > 0, found ${JSON.stringify(o[key])}`);
   if (!Array.isArray(o.gratingOrientationsDeg) || o.gratingOrientationsDeg.length < 2)
-    throw new ConfigError(`${where}.gratingOrientationsDeg`, `expected at least 2 orientations, found ${JSON.stringify(o.gratingOrientationsDeg)}`);
+    throw new ConfigError(
+      `${where}.gratingOrientationsDeg`,
+      `expected at least 2 orientations, found ${JSON.stringify(o.gratingOrientationsDeg)}`,
+    );
   if (!Array.isArray(o.naturalImages) || o.naturalImages.length < 2)
-    throw new ConfigError(`${where}.naturalImages`, `expected at least 2 image indices, found ${JSON.stringify(o.naturalImages)}`);
+    throw new ConfigError(
+      `${where}.naturalImages`,
+      `expected at least 2 image indices, found ${JSON.stringify(o.naturalImages)}`,
+    );
   return o;
 }
 
 /** The problem: genes of `v1RuleGenome`, the six objectives; preparation happens once, at the first evaluation. */
-export function v1RuleProblem(options: Record<string, unknown>, where = 'problem'): Problem & {
+export function v1RuleProblem(
+  options: Record<string, unknown>,
+  where = 'problem',
+): Problem & {
   genome: RuleGenome;
   prepared(): Promise<Prepared>;
   options: V1RuleOptions;

@@ -106,4 +106,5 @@ export {
   type QueuedEvaluation,
 } from './queue.js';
 export { spikingRuleProblem } from './spiking-problem.js';
+export { moduleUrl } from './module-url.js';
 export { ojaRediscovery, stdpRediscovery, type RediscoveryProblem } from './rediscovery.js';

@@ -152,8 +152,11 @@ export function parseQueuedEvaluation(data: unknown): QueuedEvaluation {
   if (typeof d.problem !== 'string')
     throw bad(`problem: expected a name, found ${JSON.stringify(d.problem)}`);
   if (d.options === null || typeof d.options !== 'object') throw bad('options: expected an object');
-  if (!Array.isArray(d.modules) || d.modules.some((m) => typeof m !== 'string' || !m.startsWith('file:')))
-    throw bad('modules: expected file: URLs');
+  if (
+    !Array.isArray(d.modules) ||
+    d.modules.some((m) => typeof m !== 'string' || !(m.startsWith('file:') || m.startsWith('package:')))
+  )
+    throw bad('modules: expected file: or package: URLs');
   if (!Array.isArray(d.x) || d.x.some((v) => typeof v !== 'number' || !Number.isFinite(v)))
     throw bad('x: expected finite numbers');
   if (!Number.isInteger(d.seed) || (d.seed as number) < 0)

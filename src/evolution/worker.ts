@@ -2,6 +2,7 @@
 // The package's own entry registers every built-in problem (one list, kept in index.ts).
 import './index.js';
 import { workerEntry } from '../util/worker-outcome.js';
+import { moduleUrl } from './module-url.js';
 import type { EvaluationBatch } from './pool.js';
 import { problems, type Problem } from './problem.js';
 
@@ -11,7 +12,7 @@ const imported = new Set<string>();
 export default workerEntry(async (batch: EvaluationBatch): Promise<number[][]> => {
   for (const m of batch.modules)
     if (!imported.has(m)) {
-      await import(m);
+      await import(moduleUrl(m));
       imported.add(m);
     }
   const key = JSON.stringify([batch.problem, batch.options]);

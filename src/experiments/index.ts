@@ -18,6 +18,8 @@ export {
 } from './kinds/classification/config.js';
 export { diehlCookExperimentSchema, type DiehlCookExperimentConfig } from './kinds/diehl-cook/config.js';
 export { runDiehlCookExperiment, type DiehlCookSummary } from './kinds/diehl-cook/run.js';
+export { v1RulesSchema, type V1RulesConfig } from './kinds/v1-rules/config.js';
+export { type V1RulesSummary } from './kinds/v1-rules/run.js';
 export { RunDir } from './run-dir.js';
 export { writeRunReport, reportRun, type RunReport } from './report.js';
 export { runExperiment, type RunRequest, type RunResult } from './runner.js';

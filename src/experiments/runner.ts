@@ -33,7 +33,7 @@ export interface RunRequest {
   /** A Redis queue (`redis://HOST:PORT`) that evaluates instead of local threads (kinds that have one). */
   evaluationQueue?: string;
   /** The command's own kind (`neuroplast evolve` runs evolution experiments): any other is refused before any work. */
-  taskKind?: { kind: string; command: string };
+  taskKind?: { kinds: string[]; command: string };
 }
 
 export interface RunResult {
@@ -59,9 +59,9 @@ function checkJobs(cfg: ExperimentBase, jobs: number | undefined): void {
 }
 
 function checkKind(cfg: ExperimentBase, req: RunRequest, where: string): void {
-  if (req.taskKind && cfg.task.kind !== req.taskKind.kind)
+  if (req.taskKind && !req.taskKind.kinds.includes(cfg.task.kind))
     throw new NeuroplastError(
-      `${where}: task.kind: expected "${req.taskKind.kind}" (what ${req.taskKind.command} runs; \`neuroplast run\` runs the others), found "${cfg.task.kind}"`,
+      `${where}: task.kind: expected ${req.taskKind.kinds.map((k) => `"${k}"`).join(' or ')} (what ${req.taskKind.command} runs; \`neuroplast run\` runs the others), found "${cfg.task.kind}"`,
       2,
     );
 }

@@ -43,13 +43,15 @@ class TermTable {
   /** out[e] = sum over terms with X_post power e of c xPre^a R^g (the polynomial of a row, in X_post). */
   inPost(xPre: number, r: number, out: Float64Array): Float64Array {
     out.fill(0, 0, this.degPost + 1);
-    for (let t = 0; t < this.c.length; t++) out[this.b[t]] += this.c[t] * pow(xPre, this.a[t]) * pow(r, this.g[t]);
+    for (let t = 0; t < this.c.length; t++)
+      out[this.b[t]] += this.c[t] * pow(xPre, this.a[t]) * pow(r, this.g[t]);
     return out;
   }
   /** out[e] = sum over terms with X_pre power e of c xPost^b R^g (the polynomial of a column, in X_pre). */
   inPre(xPost: number, r: number, out: Float64Array): Float64Array {
     out.fill(0, 0, this.degPre + 1);
-    for (let t = 0; t < this.c.length; t++) out[this.a[t]] += this.c[t] * pow(xPost, this.b[t]) * pow(r, this.g[t]);
+    for (let t = 0; t < this.c.length; t++)
+      out[this.a[t]] += this.c[t] * pow(xPost, this.b[t]) * pow(r, this.g[t]);
     return out;
   }
 }
@@ -184,7 +186,11 @@ export class EventTaylorRule implements ModulatedRule {
       r: Math.exp(-dt / this.p.tauModulatorMs),
     };
     this.rho = rho;
-    this.logRho = { pre: -dt / this.p.tauPreMs, post: -dt / this.p.tauPostMs, r: -dt / this.p.tauModulatorMs };
+    this.logRho = {
+      pre: -dt / this.p.tauPreMs,
+      post: -dt / this.p.tauPostMs,
+      r: -dt / this.p.tauModulatorMs,
+    };
     this.everyStep = new TermTable(this.everyStepTerms, (t) => {
       const q = rho.pre ** t.powers[2] * rho.post ** t.powers[3] * rho.r ** t.powers[5];
       return (t.coefficient * q) / (1 - q);

@@ -10,6 +10,7 @@ import { goNoGoTask } from './go-nogo/index.js';
 import { evolutionTask } from './evolution/index.js';
 import { v1RatesTask } from './v1-rates/index.js';
 import { v1ReadoutTask } from './v1-readout/index.js';
+import { v1RulesTask } from './v1-rules/index.js';
 
 registerTaskKind(classificationTask);
 registerTaskKind(diehlCookTask);
@@ -18,3 +19,4 @@ registerTaskKind(goNoGoTask);
 registerTaskKind(evolutionTask);
 registerTaskKind(v1RatesTask);
 registerTaskKind(v1ReadoutTask);
+registerTaskKind(v1RulesTask);

@@ -37,6 +37,8 @@ export const evolutionExperimentSchema = z.strictObject({
     kind: z.literal('evolution'),
     problem: z.string(),
     problemOptions: options,
+    /** Modules that register problems beyond the built-in ones: `package:FOLDER/FILE.js` of this package, or file: URLs. */
+    modules: z.array(z.string().regex(/^(package|file):/, 'expected a package: or file: URL')).default([]),
   }),
   searches: z
     .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, "_" or "-"'), searchSchema)

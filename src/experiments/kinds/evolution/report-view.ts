@@ -1,4 +1,4 @@
-import { html, lineChart, type ReportView } from '../../../viz/index.js';
+import { html, lineChart, trustedHtml, type ReportView } from '../../../viz/index.js';
 import type { EvolutionSummary } from './run.js';
 
 const fmt = (v: number) => (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toFixed(4) : v.toExponential(3));
@@ -51,7 +51,7 @@ export const evolutionView: ReportView = {
               </table>`
             : ''
         }
-        ${curves} ${hv}
+        ${curves.map(trustedHtml)} ${hv === '' ? '' : trustedHtml(hv)}
         <h3>Final front (${search.front.length} members${search.front.length > front.length ? `, first ${front.length}` : ''})</h3>
         <table>
           <tr>${Object.keys(front[0]?.objectives ?? {}).map((k) => html`<th>${k}</th>`)}<th>rule</th></tr>

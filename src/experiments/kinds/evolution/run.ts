@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   igd,
   checkRedis,
+  moduleUrl,
   fromCosts,
   poolEvaluator,
   problems,
@@ -97,6 +98,7 @@ export async function runEvolutionExperiment(
   ctx: TaskRunContext,
 ): Promise<EvolutionSummary> {
   const { runDir } = ctx;
+  for (const m of cfg.task.modules) await import(moduleUrl(m));
   // Everything that can be refused is refused before any evaluation.
   const built = Object.entries(cfg.searches).map(([name, search]) => {
     const where = `searches.${name}`;
@@ -140,7 +142,7 @@ export async function runEvolutionExperiment(
       await runDir.trimMetrics(
         (r) => r.search !== name || Number(r.generation) <= (resumeFrom?.generation ?? 0),
       );
-    const ref = { name: cfg.task.problem, options: problemOptions };
+    const ref = { name: cfg.task.problem, options: problemOptions, modules: cfg.task.modules };
     const evaluator = ctx.evaluationQueue
       ? queueEvaluator({
           url: ctx.evaluationQueue,

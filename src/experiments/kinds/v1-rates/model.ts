@@ -70,8 +70,11 @@ export const v1ModelFields = {
 const modelSchema = z.strictObject(v1ModelFields);
 export type V1ModelConfig = z.output<typeof modelSchema> & { seed: number };
 // The schema's output is the cortex's setup: a field added to one and not the other fails to compile here.
-export const SETUP_MATCHES_SCHEMA: V1ModelConfig extends V1Setup ? (V1Setup extends V1ModelConfig ? true : false) : false =
-  true;
+export const SETUP_MATCHES_SCHEMA: V1ModelConfig extends V1Setup
+  ? V1Setup extends V1ModelConfig
+    ? true
+    : false
+  : false = true;
 
 export {
   buildV1Setup as buildV1Experiment,
@@ -79,4 +82,3 @@ export {
   gratingStimuli,
   type V1FittedWeights,
 } from '../../../cortex/index.js';
-
