@@ -14,6 +14,7 @@ import {
   ScheduledModulator,
   StructuralPlasticity,
   SynapticScaling,
+  EventTaylorRule,
   TaylorRule,
   TripletStdp,
   type ModulatorSource,
@@ -102,6 +103,14 @@ test('every built-in rule built from its description learns exactly as the class
     [
       { kind: 'taylor', ...taylor },
       () => new TaylorRule(taylor as unknown as ConstructorParameters<typeof TaylorRule>[0]),
+    ],
+    [
+      { kind: 'taylor-event', ...taylor, tauModulatorMs: 30 },
+      () =>
+        new EventTaylorRule({
+          ...(taylor as unknown as ConstructorParameters<typeof TaylorRule>[0]),
+          tauModulatorMs: 30,
+        }),
     ],
     [
       { kind: 'synaptic-scaling', targetRateHz: 5, tauRateMs: 100, eta: 0.01, everyMs: 10 },

@@ -14,7 +14,7 @@ import { Rng } from '../util/rng.js';
 import { freeLoopbackPort } from '../util/net.js';
 
 /** A throwaway redis-server on a free loopback port (no persistence), or null when none is installed. */
-async function startRedis(): Promise<{ url: string; child: ChildProcess } | null> {
+export async function startRedis(): Promise<{ url: string; child: ChildProcess } | null> {
   if (spawnSync('redis-server', ['--version']).status !== 0) return null;
   const port = await freeLoopbackPort();
   const child = spawn(

@@ -1,6 +1,7 @@
 import { fitV1Weights, loadLgnTables, loadV1Tables } from '../cortex/index.js';
 import { evaluateV1Rule, paperBestRule, v1RuleProblem } from '../discovery/index.js';
-import { poolEvaluator } from '../evolution/index.js';
+import { poolEvaluator, queueEvaluator, startQueueWorker } from '../evolution/index.js';
+import { startRedis } from './evolve.js';
 import { v1RulesSchema } from '../experiments/kinds/v1-rules/config.js';
 import { randomGenes } from '../experiments/kinds/v1-rules/run.js';
 
@@ -10,8 +11,8 @@ const round = (x: number, d = 3) => Number(x.toFixed(d));
  * `neuroplast bench v1-eval`: one change-detection evaluation of the study's V1 network (experiments/v1-rules.yaml's
  * defaults, 3,000 neurons unless --neurons), timed inline for the network with plasticity off (the anchor), the
  * paper's best rule and `rules` random rules, then the random rules again on 1 and 2 worker threads (evaluations per
- * second). Each ratio is an evaluation's time over the anchor's; the paper's 600,000 evaluations are converted into
- * hours per machine like this one.
+ * second), and on two Redis queue workers when redis-server is installed. Each ratio is an evaluation's time over
+ * the anchor's; the paper's 600,000 evaluations are converted into hours per machine like this one.
  */
 export async function benchV1Eval(
   o: { neurons?: number; rules?: number } = {},
@@ -82,6 +83,32 @@ export async function benchV1Eval(
       await pool.close();
     }
   }
+  // The same evaluations through the Redis queue, served by two queue workers of one thread each (as two machines).
+  const redis = await startRedis();
+  let queue: Record<string, unknown> | string =
+    'not run: redis-server is not installed (apt-get install redis-server)';
+  if (redis)
+    try {
+      const stops = await Promise.all([0, 1].map(() => startQueueWorker({ url: redis.url, threads: 1 })));
+      const evaluator = queueEvaluator({
+        url: redis.url,
+        problem: { name: 'v1-change-detection', options, modules: ['package:discovery/index.js'] },
+        runKey: 'bench-v1-eval',
+      });
+      try {
+        const s = performance.now();
+        await evaluator.evaluate(
+          problem,
+          random.map((x, k) => ({ id: `bench/${k}`, x, seed: 11 + k })),
+        );
+        queue = { workers_2: round(count / ((performance.now() - s) / 1000), 5) };
+      } finally {
+        await evaluator.close();
+        await Promise.all(stops.map((stop) => stop()));
+      }
+    } finally {
+      redis.child.kill('SIGKILL');
+    }
   return {
     bench: 'v1-eval',
     neurons,
@@ -94,6 +121,7 @@ export async function benchV1Eval(
       wall_s_per_simulated_s: round(r.wall_s / simulatedS),
     })),
     evaluations_per_second: perSecond,
+    queue_evaluations_per_second: queue,
     paper_search_hours_per_machine: round(600_000 / (perSecond.workers_2 ?? perSecond.workers_1) / 3600, 1),
   };
 }

@@ -637,7 +637,8 @@ export class Network {
       if (noise) for (const n of noise) n.beforeStep();
       for (let g = 0; g < groups.length; g++) groups[g].step();
       if (subgroups) for (const sg of subgroups) sg.update();
-      if (lazyRules) for (const w of lazyRules) w.plasticity!.beforeDelivery!(w.source.spikes);
+      if (lazyRules)
+        for (const w of lazyRules) w.plasticity!.beforeDelivery!(w.source.spikes, w.target.spikes);
       for (let w = 0; w < wires.length; w++) this.deliver(wires[w], t);
       if (noise) for (const n of noise) n.afterStep();
       // Modulatory signals next, then plasticity after propagation: a spike is transmitted with the weight it

@@ -147,18 +147,27 @@ export class Projection {
   }
 
   private rowIndex: Int32Array | null = null;
-  private columnIndex: { start: Int32Array; synapses: Int32Array } | null = null;
+  private columnIndex: { start: Int32Array; synapses: Int32Array; pre: Int32Array } | null = null;
 
-  /** Synapse indices grouped by postsynaptic neuron (a CSC view of the CSR arrays, built on first use). */
-  columns(): { start: Int32Array; synapses: Int32Array } {
+  /**
+   * Synapse indices grouped by postsynaptic neuron (a CSC view of the CSR arrays, built on first use), with each
+   * entry's presynaptic neuron beside it (`pre[c]`, so a column is read without jumping through the rows).
+   */
+  columns(): { start: Int32Array; synapses: Int32Array; pre: Int32Array } {
     if (!this.columnIndex) {
       const start = new Int32Array(this.targetSize + 1);
       for (const j of this.post) start[j + 1]++;
       for (let j = 0; j < this.targetSize; j++) start[j + 1] += start[j];
       const synapses = new Int32Array(this.synapseCount);
+      const pre = new Int32Array(this.synapseCount);
       const fill = start.slice(0, this.targetSize);
-      for (let k = 0; k < this.synapseCount; k++) synapses[fill[this.post[k]]++] = k;
-      this.columnIndex = { start, synapses };
+      for (let i = 0; i < this.sourceSize; i++)
+        for (let k = this.rowStart[i]; k < this.rowStart[i + 1]; k++) {
+          const c = fill[this.post[k]]++;
+          synapses[c] = k;
+          pre[c] = i;
+        }
+      this.columnIndex = { start, synapses, pre };
     }
     return this.columnIndex;
   }

@@ -109,8 +109,7 @@ export class EventTaylorRule implements ModulatedRule {
   private postSpiking = new Uint8Array(0);
   private rValue = 0;
   private rStep = 0;
-  // Per synapse: the step its every-step terms are summed through, and H (above) as it stood after that step.
-  private last = new Int32Array(0);
+  // Per synapse: H (above) as it stood after the step it was last brought up to date.
   private h = new Float64Array(0);
   private seenVersion = -1;
   // Polynomial coefficients of the row or column at hand (reused).
@@ -118,6 +117,11 @@ export class EventTaylorRule implements ModulatedRule {
   private readonly polyNext = new Float64Array(8);
   private readonly polyEvent = new Float64Array(8);
   private readonly polyBoth = new Float64Array(8);
+  private readonly polyBefore = new Float64Array(8);
+  // This step's changes of the spiking rows, kept between delivery and `step`, and the step they were prepared for.
+  private pending = new Float64Array(0);
+  private pendingCount = 0;
+  private prepared = -1;
 
   constructor(readonly p: EventTaylorRuleParameters) {
     requirePositive('taylor-event', 'tauPreMs', p.tauPreMs);
@@ -210,6 +214,7 @@ export class EventTaylorRule implements ModulatedRule {
     this.rValue = 0;
     this.rStep = 0;
     this.seenVersion = -1;
+    this.prepared = -1;
   }
 
   /** Presynaptic neuron i's trace this step, before this step's jump (cached for the step). */
@@ -244,10 +249,9 @@ export class EventTaylorRule implements ModulatedRule {
   private ensureState(): Projection {
     const proj = this.projection;
     if (!proj) throw new Error('EventTaylorRule: not attached to a projection');
-    if (this.seenVersion !== proj.version || this.last.length !== proj.synapseCount) {
+    if (this.seenVersion !== proj.version || this.h.length !== proj.synapseCount) {
       // New or rewired: every synapse starts from the present.
       const n = proj.synapseCount;
-      this.last = new Int32Array(n).fill(this.now - 1);
       this.h = new Float64Array(n);
       if (this.everyStep.size > 0) {
         const ev = this.everyStep;
@@ -272,9 +276,8 @@ export class EventTaylorRule implements ModulatedRule {
   private catchUpRow(proj: Projection, i: number, r: number): void {
     const ev = this.everyStep;
     const c = ev.inPost(this.xPre(i) / this.rho.pre, r / this.rho.r, this.polyNow);
-    const before = this.now - 1;
     const stepNow = this.now;
-    const { h, last, postStamp, postNow } = this;
+    const { h, postStamp, postNow } = this;
     const w = proj.weight;
     const post = proj.post;
     const wMax = this.p.wMax;
@@ -282,26 +285,74 @@ export class EventTaylorRule implements ModulatedRule {
     const toBefore = 1 / this.rho.post;
     const end = proj.rowStart[i + 1];
     for (let k = proj.rowStart[i]; k < end; k++) {
-      if (last[k] >= before) continue;
       const j = post[k];
       const xq = postStamp[j] === stepNow ? postNow[j] : this.decayPost(j);
       const v = horner(c, deg, xq * toBefore);
       const nw = w[k] + h[k] - v;
       w[k] = nw > wMax ? wMax : nw > 0 ? nw : 0;
       h[k] = v;
-      last[k] = before;
     }
   }
 
   /**
-   * Brings the synapses of this step's spiking presynaptic neurons up to the end of the previous step, before the
-   * network delivers their spikes.
+   * The rows of this step's spiking presynaptic neurons, in one pass, before the network delivers their spikes: each
+   * synapse is brought through the previous step (so the spike carries the weight stepping would have given it),
+   * and this step's change (spike-triggered terms, and the every-step terms at this step) is kept in `pending`, to
+   * be applied by `step` after delivery. H is left as it stands after this step's jumps, M taken as 0 (`step`
+   * corrects the rows on a step with a pulse).
    */
-  beforeDelivery(preSpikes: Int32Array): void {
-    if (this.everyStep.size === 0) return;
+  private prepareRows(preSpikes: Int32Array, postSpikes: Int32Array): void {
     const proj = this.ensureState();
+    const { preSpiking, postSpiking, everyStep: ev, h, postStamp, postNow } = this;
+    for (const i of preSpikes) preSpiking[i] = 1;
+    for (const j of postSpikes) postSpiking[j] = 1;
+    this.prepared = this.now;
+    this.pendingCount = 0;
+    const every = ev.size > 0;
+    if (!every && this.preTerms.size === 0 && this.bothTerms.size === 0) return;
+    let total = 0;
+    for (const i of preSpikes) total += proj.rowStart[i + 1] - proj.rowStart[i];
+    if (this.pending.length < total)
+      this.pending = new Float64Array(Math.max(total, 2 * this.pending.length));
+    const pending = this.pending;
     const r = this.rNow();
-    for (const i of preSpikes) this.catchUpRow(proj, i, r);
+    const w = proj.weight;
+    const wMax = this.p.wMax;
+    const post = proj.post;
+    const stepNow = this.now;
+    const [dPre, dBoth, dEv] = [this.preTerms.degPost, this.bothTerms.degPost, ev.degPost];
+    const toBefore = 1 / this.rho.post;
+    let p = 0;
+    for (const i of preSpikes) {
+      const xp = this.xPre(i);
+      const pre = this.preTerms.inPost(xp, r, this.polyEvent);
+      const both = this.bothTerms.inPost(xp, r, this.polyBoth);
+      const before = ev.inPost(xp / this.rho.pre, r / this.rho.r, this.polyBefore);
+      const now = ev.inPost(xp, r, this.polyNow);
+      const next = ev.inPost(xp + 1, r, this.polyNext);
+      const end = proj.rowStart[i + 1];
+      for (let k = proj.rowStart[i]; k < end; k++) {
+        const j = post[k];
+        const xq = postStamp[j] === stepNow ? postNow[j] : this.decayPost(j);
+        let d = horner(pre, dPre, xq);
+        if (postSpiking[j]) d += horner(both, dBoth, xq);
+        if (every) {
+          // Through the previous step now; this step's term is the rest of the way to H after this step.
+          const v = horner(before, dEv, xq * toBefore);
+          const nw = w[k] + h[k] - v;
+          w[k] = nw > wMax ? wMax : nw > 0 ? nw : 0;
+          d += v - horner(now, dEv, xq);
+          h[k] = horner(next, dEv, xq + postSpiking[j]);
+        }
+        pending[p++] = d;
+      }
+    }
+    this.pendingCount = p;
+  }
+
+  /** Prepares this step's rows (see `prepareRows`) before the network delivers their spikes. */
+  beforeDelivery(preSpikes: Int32Array, postSpikes: Int32Array): void {
+    if (!this.inert) this.prepareRows(preSpikes, postSpikes);
   }
 
   step(preSpikes: Int32Array, postSpikes: Int32Array): void {
@@ -309,48 +360,39 @@ export class EventTaylorRule implements ModulatedRule {
       this.now++;
       return;
     }
+    if (this.prepared !== this.now) this.prepareRows(preSpikes, postSpikes);
     const proj = this.ensureState();
     const r = this.rNow();
     const m = this.modulator;
     const { preSpiking, postSpiking, everyStep: ev } = this;
     const every = ev.size > 0;
-    for (const i of preSpikes) preSpiking[i] = 1;
-    for (const j of postSpikes) postSpiking[j] = 1;
     const w = proj.weight;
     const wMax = this.p.wMax;
-    const { h, last, postStamp, postNow, preStamp, preNow } = this;
+    const { h, preStamp, preNow, pending } = this;
     const stepNow = this.now;
-    const dPre = this.preTerms.degPost;
-    const dBoth = this.bothTerms.degPost;
     const dPost = this.postTerms.degPre;
-    if (every || this.preTerms.size > 0 || this.bothTerms.size > 0) {
+    if (this.pendingCount > 0) {
       const post = proj.post;
-      const dEv = ev.degPost;
+      let p = 0;
       for (const i of preSpikes) {
-        const xp = this.xPre(i);
-        const pre = this.preTerms.inPost(xp, r, this.polyEvent);
-        const both = this.bothTerms.inPost(xp, r, this.polyBoth);
-        const now = ev.inPost(xp, r, this.polyNow);
-        const next = ev.inPost(xp + 1, r + m, this.polyNext);
         const end = proj.rowStart[i + 1];
         for (let k = proj.rowStart[i]; k < end; k++) {
-          const j = post[k];
-          const xq = postStamp[j] === stepNow ? postNow[j] : this.decayPost(j);
-          let d = horner(pre, dPre, xq);
-          if (postSpiking[j]) d += horner(both, dBoth, xq);
-          if (every) {
-            if (last[k] < stepNow) d += h[k] - horner(now, dEv, xq);
-            h[k] = horner(next, dEv, xq + postSpiking[j]);
-            last[k] = stepNow;
-          }
-          const v = w[k] + d;
+          const v = w[k] + pending[p++];
           w[k] = v > wMax ? wMax : v > 0 ? v : 0;
         }
       }
+      if (m !== 0 && this.readsR)
+        for (const i of preSpikes) {
+          // H after this step's jumps, with R's.
+          const next = ev.inPost(this.xPre(i) + 1, r + m, this.polyNext);
+          for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++) {
+            const j = post[k];
+            h[k] = horner(next, ev.degPost, this.xPost(j) + postSpiking[j]);
+          }
+        }
     }
     if (every || this.postTerms.size > 0) {
-      const { start, synapses } = proj.columns();
-      const rows = proj.rows();
+      const { start, synapses, pre: preOf } = proj.columns();
       const dEv = ev.degPre;
       for (const j of postSpikes) {
         const xq = this.xPost(j);
@@ -360,13 +402,13 @@ export class EventTaylorRule implements ModulatedRule {
         const end = start[j + 1];
         for (let c = start[j]; c < end; c++) {
           const k = synapses[c];
-          const i = rows[k];
+          const i = preOf[c];
           const xp = preStamp[i] === stepNow ? preNow[i] : this.decayPre(i);
           let d = horner(postPoly, dPost, xp);
           if (every) {
-            if (last[k] < stepNow) d += h[k] - horner(now, dEv, xp);
+            // A synapse whose presynaptic neuron spiked too was brought through this step in the row loop.
+            if (!preSpiking[i]) d += h[k] - horner(now, dEv, xp);
             h[k] = horner(next, dEv, xp + preSpiking[i]);
-            last[k] = stepNow;
           }
           const v = w[k] + d;
           w[k] = v > wMax ? wMax : v > 0 ? v : 0;
@@ -376,16 +418,17 @@ export class EventTaylorRule implements ModulatedRule {
     if (m !== 0 && this.readsR) {
       // R jumps: every synapse is brought through this step, so that its sums in R restart from the new R.
       for (let i = 0; i < proj.sourceSize; i++) {
+        // Rows and columns of this step's spikes were brought through it above.
+        if (preSpiking[i]) continue;
         const xp = this.xPre(i);
         const now = ev.inPost(xp, r, this.polyNow);
-        const next = ev.inPost(xp + preSpiking[i], r + m, this.polyNext);
+        const next = ev.inPost(xp, r + m, this.polyNext);
         for (let k = proj.rowStart[i]; k < proj.rowStart[i + 1]; k++) {
-          if (this.last[k] === this.now) continue;
           const j = proj.post[k];
+          if (postSpiking[j]) continue;
           const xq = this.xPost(j);
           this.apply(k, this.h[k] - horner(now, ev.degPost, xq));
-          this.h[k] = horner(next, ev.degPost, xq + postSpiking[j]);
-          this.last[k] = this.now;
+          this.h[k] = horner(next, ev.degPost, xq);
         }
       }
     }

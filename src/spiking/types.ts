@@ -63,9 +63,10 @@ export interface PlasticityRule {
   step(preSpikes: Int32Array, postSpikes: Int32Array): void;
   /**
    * For rules that update weights lazily: called each learning step after the groups step and before spikes are
-   * delivered, with the source's spikes, so that those rows carry the weight stepping would have given them.
+   * delivered, with the source's and the target's spikes of the step, so that the spiking rows carry the weight
+   * stepping would have given them.
    */
-  beforeDelivery?(preSpikes: Int32Array): void;
+  beforeDelivery?(preSpikes: Int32Array, postSpikes: Int32Array): void;
   /** For lazy rules: brings every weight up to date; called at the end of each learning run. */
   flush?(): void;
 }
