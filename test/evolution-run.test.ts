@@ -180,6 +180,9 @@ test('evolve: bad experiments are refused before any work, naming the field', as
     join(tempDir(), 'q'),
   ]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /quickstart\.yaml: task\.kind: expected "evolution" or "v1-rules" \(what neuroplast evolve runs/);
+  assert.match(
+    r.stderr,
+    /quickstart\.yaml: task\.kind: expected "evolution" or "v1-rules" \(what neuroplast evolve runs/,
+  );
   assert.ok(!r.stderr.includes('    at '), 'no stack trace');
 });
