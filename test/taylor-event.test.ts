@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   EventTaylorRule,
   Network,
+  RuleChain,
   SONG_NEURON,
   SpikeSourceArray,
   TaylorRule,
@@ -165,6 +166,79 @@ test('the rule is registered, and refuses eligibility and weight factors naming 
         tauModulatorMs: 50,
         wMax: 1,
       }),
-    /taylor-event\.terms\[0\]\.powers: expected .*no eligibility or w factor, found \[0,0,0,0,1,0,0\]/,
+    /taylor-event\.terms\[0\]\.powers: expected .*no eligibility or w factor, .*found \[0,0,0,0,1,0,0\]/,
+  );
+});
+
+test('learning stopped by an operation mid-run, a rule chain, and a rewiring keep the weights of stepping', () => {
+  const terms = randomTerms(11, 0.01);
+  const compare = (setup: (b: ReturnType<typeof build>) => void, label: string) => {
+    const ref = build('reference', 'prescribed', terms, 1e3);
+    const ev = build('event', 'prescribed', terms, 1e3);
+    setup(ref);
+    setup(ev);
+    ref.net.run(300);
+    ev.net.run(300);
+    ev.net.flushPlasticity();
+    const d = maxDiff(ref.proj.weight, ev.proj.weight);
+    assert.ok(d < 1e-5 * Math.max(...ref.proj.weight), `${label}: difference ${d}`);
+    return ref;
+  };
+  for (const when of ['start', 'before-plasticity', 'after-plasticity'] as const) {
+    const ref = compare((b) => {
+      b.net.operation(
+        (_t, step) => {
+          if (step === 480) b.net.learning = false;
+        },
+        { when },
+      );
+    }, `learning off at step 480 (${when})`);
+    assert.equal(ref.net.learning, false);
+  }
+  // A rewiring that keeps every synapse, from an operation after plasticity.
+  compare((b) => {
+    b.net.operation(
+      (_t, step) => {
+        if (step === 700) b.proj.rewire(new Uint8Array(b.proj.synapseCount).fill(1), []);
+      },
+      { when: 'after-plasticity' },
+    );
+  }, 'rewired at step 700');
+  // Inside a rule chain, the chain passes the hooks on.
+  const chained = (kind: 'reference' | 'event') => {
+    const net = new Network(DT);
+    const a = spikeTrain(40, 30, 300, 1);
+    const b = spikeTrain(30, 25, 300, 2);
+    const pre = net.add(new SpikeSourceArray('pre', 40, a.indices, a.times, DT));
+    const post = net.add(new SpikeSourceArray('post', 30, b.indices, b.times, DT));
+    const base = { terms, tauPreMs: TAU.pre, tauPostMs: TAU.post, wMax: 1e3 };
+    const rule =
+      kind === 'reference'
+        ? new TaylorRule({ ...base, modulatorName: 'R' })
+        : new EventTaylorRule({ ...base, tauModulatorMs: TAU.r, modulatorName: 'M' });
+    if (kind === 'reference') net.modulator('R', (_t, step) => filteredR(step));
+    else net.modulator('M', (_t, step) => PULSES.get(step) ?? 0);
+    const proj = net.connect(pre, post, {
+      connector: { kind: 'fixed-probability', p: 0.5 },
+      weight: 25,
+      receptor: 'exc',
+      seed: 3,
+      plasticity: new RuleChain([rule]),
+    });
+    net.run(300);
+    return proj.weight;
+  };
+  const d = maxDiff(chained('reference'), chained('event'));
+  assert.ok(d < 1e-3, `in a chain: difference ${d}`);
+  assert.throws(
+    () =>
+      new EventTaylorRule({
+        terms: [{ powers: [0, 0, 0, 0, 0, 0, 0], coefficient: 1 }],
+        tauPreMs: 10,
+        tauPostMs: 10,
+        tauModulatorMs: 50,
+        wMax: 1,
+      }),
+    /not all 0 \(a constant term has no trace to close its sum over\)/,
   );
 });

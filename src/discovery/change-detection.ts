@@ -153,6 +153,11 @@ function checkOptions(o: ChangeDetectionOptions, dtMs: number, where: string): v
   steps('grayMs');
   steps('responseWindowMs');
   steps('synchronyBinMs');
+  if (Math.abs(o.grayMs / 2 / dtMs - Math.round(o.grayMs / 2 / dtMs)) > 1e-9)
+    throw new ConfigError(
+      `${where}.grayMs`,
+      `expected twice a multiple of the step ${dtMs} ms (the late delay starts halfway), found ${o.grayMs}`,
+    );
   if (o.responseWindowMs + dtMs > o.imageMs + o.grayMs)
     throw new ConfigError(
       `${where}.responseWindowMs`,
@@ -195,7 +200,8 @@ export function runChangeDetection(
   const recorder = v.net.addMonitor(
     new TaskRecorder(v, pool.group, pool.neurons, Math.round(o.synchronyBinMs / dt)),
   );
-  const rng = new Rng(seed, 901);
+  // Any integer seed; the generator takes 32 bits.
+  const rng = new Rng(seed >>> 0, 901);
   const trials: ChangeTrial[] = [];
   const rewards: number[] = [];
   let clock = 0;

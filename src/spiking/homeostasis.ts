@@ -174,6 +174,14 @@ export class RuleChain implements ModulatedRule {
   attach(projection: Projection): void {
     for (const r of this.rules) r.attach(projection);
   }
+  beforeDelivery(preSpikes: Int32Array, postSpikes: Int32Array): void {
+    for (const r of this.rules) r.beforeDelivery?.(preSpikes, postSpikes);
+  }
+
+  flush(): void {
+    for (const r of this.rules) r.flush?.();
+  }
+
   step(preSpikes: Int32Array, postSpikes: Int32Array): void {
     for (const r of this.rules) r.step(preSpikes, postSpikes);
   }

@@ -628,7 +628,7 @@ export class Network {
     const modulated = this.modulators.length > 0;
     const groups = this.groups;
     const monitors = this.monitors;
-    const lazy = this.learning ? this.wiring.filter((w) => w.plasticity?.beforeDelivery) : [];
+    const lazy = this.wiring.filter((w) => w.plasticity?.beforeDelivery);
     const lazyRules = lazy.length ? lazy : null;
     for (let s = 0; s < steps; s++) {
       const t = this.stepCount;
@@ -637,7 +637,7 @@ export class Network {
       if (noise) for (const n of noise) n.beforeStep();
       for (let g = 0; g < groups.length; g++) groups[g].step();
       if (subgroups) for (const sg of subgroups) sg.update();
-      if (lazyRules)
+      if (lazyRules && this.learning)
         for (const w of lazyRules) w.plasticity!.beforeDelivery!(w.source.spikes, w.target.spikes);
       for (let w = 0; w < wires.length; w++) this.deliver(wires[w], t);
       if (noise) for (const n of noise) n.afterStep();

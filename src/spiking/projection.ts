@@ -176,10 +176,18 @@ export class Projection {
    * Structural change: keeps the synapses with keep[k] = 1 and adds new ones (rows stay grouped by presynaptic
    * neuron, in ascending target order). Delays must stay within the current ring buffer.
    */
+  private rewireListeners: (() => void)[] = [];
+
+  /** Calls `listener` before every rewiring (a rule that updates weights lazily brings them up to date). */
+  onBeforeRewire(listener: () => void): void {
+    this.rewireListeners.push(listener);
+  }
+
   rewire(
     keep: Uint8Array,
     additions: { pre: number; post: number; weight: number; delaySteps?: number }[],
   ): void {
+    for (const listener of this.rewireListeners) listener();
     if (keep.length !== this.synapseCount)
       throw new RangeError(
         `${this.name}.rewire: keep has ${keep.length} entries, projection has ${this.synapseCount}`,

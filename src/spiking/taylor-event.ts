@@ -120,6 +120,7 @@ export class EventTaylorRule implements ModulatedRule {
   private readonly polyBefore = new Float64Array(8);
   // This step's changes of the spiking rows, kept between delivery and `step`, and the step they were prepared for.
   private pending = new Float64Array(0);
+  private pendingH = new Float64Array(0);
   private pendingCount = 0;
   private prepared = -1;
 
@@ -141,11 +142,12 @@ export class EventTaylorRule implements ModulatedRule {
         t.powers[0] <= 1 &&
         t.powers[1] <= 1 &&
         t.powers[4] === 0 &&
-        t.powers[6] === 0;
+        t.powers[6] === 0 &&
+        t.powers.some((e) => e > 0);
       if (!ok)
         throw new ConfigError(
           `taylor-event.terms[${i}].powers`,
-          `expected 7 integers in 0..7 (pre, post, xPre, xPost, eligibility, modulator, w) with spikes at most 1 and no eligibility or w factor, found ${JSON.stringify(t?.powers)}`,
+          `expected 7 integers in 0..7 (pre, post, xPre, xPost, eligibility, modulator, w) with spikes at most 1, no eligibility or w factor, and not all 0 (a constant term has no trace to close its sum over), found ${JSON.stringify(t?.powers)}`,
         );
       if (!Number.isFinite(t.coefficient))
         throw new ConfigError(
@@ -184,6 +186,15 @@ export class EventTaylorRule implements ModulatedRule {
     requireTimeConstant('taylor-event', 'tauPostMs', this.p.tauPostMs, dt);
     requireTimeConstant('taylor-event', 'tauModulatorMs', this.p.tauModulatorMs, dt);
     this.projection = projection;
+    // Weights are brought up to date before a rewiring, which starts the per-synapse sums over.
+    projection.onBeforeRewire(() => {
+      if (this.prepared === this.now)
+        throw new ConfigError(
+          'taylor-event',
+          `${projection.name} was rewired between spike delivery and this rule's step: in a rule chain, put the rule that rewires after this one`,
+        );
+      this.flush();
+    });
     const rho = {
       pre: Math.exp(-dt / this.p.tauPreMs),
       post: Math.exp(-dt / this.p.tauPostMs),
@@ -312,9 +323,11 @@ export class EventTaylorRule implements ModulatedRule {
     if (!every && this.preTerms.size === 0 && this.bothTerms.size === 0) return;
     let total = 0;
     for (const i of preSpikes) total += proj.rowStart[i + 1] - proj.rowStart[i];
-    if (this.pending.length < total)
+    if (this.pending.length < total) {
       this.pending = new Float64Array(Math.max(total, 2 * this.pending.length));
-    const pending = this.pending;
+      this.pendingH = new Float64Array(this.pending.length);
+    }
+    const { pending, pendingH } = this;
     const r = this.rNow();
     const w = proj.weight;
     const wMax = this.p.wMax;
@@ -342,7 +355,9 @@ export class EventTaylorRule implements ModulatedRule {
           const nw = w[k] + h[k] - v;
           w[k] = nw > wMax ? wMax : nw > 0 ? nw : 0;
           d += v - horner(now, dEv, xq);
-          h[k] = horner(next, dEv, xq + postSpiking[j]);
+          // H stands at the end of the previous step until `step` takes this one.
+          h[k] = v;
+          pendingH[p] = horner(next, dEv, xq + postSpiking[j]);
         }
         pending[p++] = d;
       }
@@ -368,7 +383,7 @@ export class EventTaylorRule implements ModulatedRule {
     const every = ev.size > 0;
     const w = proj.weight;
     const wMax = this.p.wMax;
-    const { h, preStamp, preNow, pending } = this;
+    const { h, preStamp, preNow, pending, pendingH } = this;
     const stepNow = this.now;
     const dPost = this.postTerms.degPre;
     if (this.pendingCount > 0) {
@@ -376,9 +391,10 @@ export class EventTaylorRule implements ModulatedRule {
       let p = 0;
       for (const i of preSpikes) {
         const end = proj.rowStart[i + 1];
-        for (let k = proj.rowStart[i]; k < end; k++) {
-          const v = w[k] + pending[p++];
+        for (let k = proj.rowStart[i]; k < end; k++, p++) {
+          const v = w[k] + pending[p];
           w[k] = v > wMax ? wMax : v > 0 ? v : 0;
+          if (every) h[k] = pendingH[p];
         }
       }
       if (m !== 0 && this.readsR)
@@ -451,6 +467,13 @@ export class EventTaylorRule implements ModulatedRule {
 
   /** Brings every weight up to date (the network calls this at the end of each run). */
   flush(): void {
+    // Rows prepared for a step that is not taken (learning stopped before it): that step's changes are dropped.
+    if (this.prepared === this.now) {
+      this.prepared = -1;
+      this.pendingCount = 0;
+      this.preSpiking.fill(0);
+      this.postSpiking.fill(0);
+    }
     if (this.everyStep.size === 0 || !this.projection) return;
     const proj = this.ensureState();
     const r = this.rNow();

@@ -60,7 +60,10 @@ export const v1RulesSchema = z.strictObject({
     .optional(),
   /** Evaluations per re-evaluated rule (seeds) for the best rules, the scales and the few-shot curve. */
   reevaluations: count.default(3),
-  /** The best rules (by accuracy) re-evaluated at other sizes. */
+  /**
+   * `rules`: how many of the best candidates (by their search accuracy; as many of the best random rules join them)
+   * are re-evaluated at the study's size; the best of those is then run at each of `neurons`.
+   */
   scale: z
     .strictObject({ neurons: sizes.default([]), rules: count.default(3) })
     .default({ neurons: [], rules: 3 }),

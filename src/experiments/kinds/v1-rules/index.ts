@@ -14,7 +14,7 @@ export const v1RulesTask: TaskKind<V1RulesConfig, V1RulesSummary> = {
   parallel: () => true,
   run: runV1Rules,
   describe: (s) => [
-    `${s.neurons} neurons, ${s.genes} genes, ${s.evaluations} evaluations (${s.evaluations_per_second.toFixed(4)} per second)`,
+    `${s.neurons} neurons, ${s.genes} genes, ${s.evaluations} evaluations (${typeof s.evaluations_per_second === 'number' ? `${s.evaluations_per_second.toFixed(4)} random rules per second this session` : 'no random rules this session'})`,
     `random rules: ${s.random_rules.n}, mean accuracy ${f3(s.random_rules.mean_accuracy)}, best ${f3(s.random_rules.best_accuracy)}`,
     `best rule: ${s.best_rule?.equation ?? '-'}, accuracy ${f3(s.best_accuracy)}`,
     `paper's rule: accuracy ${f3(s.paper_rule.accuracy)}; no plasticity ${f3(s.no_plasticity.accuracy)}`,

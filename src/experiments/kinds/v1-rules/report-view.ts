@@ -34,7 +34,7 @@ export const v1RulesView: ReportView = {
       title: `v1-rules: ${s.name}`,
       body: html`<p>
           ${s.neurons} neurons, ${s.genes} genes; ${s.evaluations} evaluations in ${s.seconds.toFixed(0)} s
-          (${s.evaluations_per_second.toFixed(4)} per second)
+          (${typeof s.evaluations_per_second === 'number' ? `${s.evaluations_per_second.toFixed(4)} random rules per second this session` : 'no random rules this session'})
         </p>
         <h2>Random rules</h2>
         <p>

@@ -9,7 +9,7 @@ import {
   type RuleFamily,
   type V1RuleEvaluation,
 } from '../../../discovery/index.js';
-import { poolEvaluator, queueEvaluator, type Evaluator } from '../../../evolution/index.js';
+import { evaluationSeed, poolEvaluator, queueEvaluator, type Evaluator } from '../../../evolution/index.js';
 import { writeFileAtomic } from '../../../util/fsx.js';
 import { Rng } from '../../../util/rng.js';
 import type { TaskRunContext } from '../../task-kind.js';
@@ -19,6 +19,9 @@ import type { V1RulesConfig } from './config.js';
 
 /** The module that registers the problem, for worker threads and queue workers. */
 const PROBLEM_MODULE = 'package:discovery/index.js';
+/** Where an evaluation's seed comes from (hashed with the run's seed into 32 bits). */
+const RANDOM_PHASE = 0x52414e44;
+const REEVALUATION_PHASE = 0x52455645;
 const OBJECTIVES = [
   'accuracy',
   'active_terms',
@@ -55,9 +58,12 @@ export interface V1RulesSummary extends Record<string, unknown> {
   seed: number;
   neurons: number;
   genes: number;
+  /** Every evaluation of the run, resumed parts included. */
   evaluations: number;
+  /** This session's wall time. */
   seconds: number;
-  evaluations_per_second: number;
+  /** Random rules evaluated per second in this session (null when it evaluated none). */
+  evaluations_per_second: number | null;
   random_rules: { n: number; mean_accuracy: number; best_accuracy: number; runaway: number };
   pareto: { source: string; equation: string; accuracy: number; objectives: Record<string, number> }[];
   best_accuracy: number;
@@ -171,6 +177,8 @@ export async function runV1Rules(cfg: V1RulesConfig, ctx: TaskRunContext): Promi
   // 1. Random rules, in batches appended to random.jsonl (a resumed run continues after the last whole line).
   const randomPath = join(dir, 'random.jsonl');
   const random = await readLines<{ index: number; seed: number; objectives: number[] }>(randomPath);
+  // The rate is measured on this session's random rules alone (resumed parts were timed in other sessions).
+  const randomTimed = { evaluations: 0, seconds: 0 };
   try {
     const batch = Math.max(2, workers * 2);
     while (random.length < cfg.randomRules.count) {
@@ -180,16 +188,18 @@ export async function runV1Rules(cfg: V1RulesConfig, ctx: TaskRunContext): Promi
         return {
           id: `${cfg.name}/random/${index}`,
           x: randomGenes(problem.low, problem.high, cfg.seed, index),
-          seed: cfg.seed * 1_000_003 + index,
+          seed: evaluationSeed(cfg.seed, RANDOM_PHASE, index, 0),
         };
       });
+      const batchStart = Date.now();
       const values = evaluator
         ? await evaluator.evaluate(problem, jobs)
         : await Promise.all(jobs.map((j) => problem.evaluate(j.x, j.seed)));
+      randomTimed.seconds += (Date.now() - batchStart) / 1000;
+      randomTimed.evaluations += jobs.length;
       const lines = jobs.map((j, k) => ({ index: from + k, seed: j.seed, objectives: values[k] }));
       await fsp.appendFile(randomPath, lines.map((l) => JSON.stringify(l) + '\n').join(''));
       random.push(...lines);
-      evaluations += jobs.length;
       log(
         `random rules: ${random.length}/${cfg.randomRules.count} (best accuracy so far ${Math.max(...random.map((r) => r.objectives[0])).toFixed(3)})`,
       );
@@ -202,6 +212,7 @@ export async function runV1Rules(cfg: V1RulesConfig, ctx: TaskRunContext): Promi
   } finally {
     await evaluator?.close();
   }
+  evaluations += random.length;
   const randomAccuracy = random.map((r) => r.objectives[0]);
 
   // 2. The searches, and the heterogeneity comparison, as evolution searches (checkpointed per generation).
@@ -316,8 +327,14 @@ export async function runV1Rules(cfg: V1RulesConfig, ctx: TaskRunContext): Promi
     run: (seed: number) => V1RuleEvaluation,
   ): Promise<ReevaluatedRule> => {
     const path = join(dir, 'reevaluations', `${key}.json`);
-    if (existsSync(path)) return ctx.runDir.readJson<ReevaluatedRule>(path);
-    const results = Array.from({ length: cfg.reevaluations }, (_, k) => run(cfg.seed * 7919 + 101 + k));
+    if (existsSync(path)) {
+      const done = await ctx.runDir.readJson<ReevaluatedRule>(path);
+      evaluations += done.accuracies.length;
+      return done;
+    }
+    const results = Array.from({ length: cfg.reevaluations }, (_, k) =>
+      run(evaluationSeed(cfg.seed, REEVALUATION_PHASE, k, 0)),
+    );
     evaluations += results.length;
     const ok = results.filter((r) => r.result);
     const out: ReevaluatedRule = {
@@ -399,7 +416,7 @@ export async function runV1Rules(cfg: V1RulesConfig, ctx: TaskRunContext): Promi
     genes: genome.size,
     evaluations,
     seconds,
-    evaluations_per_second: evaluations / Math.max(seconds, 1e-9),
+    evaluations_per_second: randomTimed.seconds > 0 ? randomTimed.evaluations / randomTimed.seconds : null,
     random_rules: {
       n: random.length,
       mean_accuracy: mean(randomAccuracy),
