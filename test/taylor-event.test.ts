@@ -57,6 +57,7 @@ function build(
   terms: TaylorTerm[],
   wMax = 50,
   w0 = 25,
+  chained = false,
 ) {
   const net = new Network(DT);
   const durationMs = 700;
@@ -79,7 +80,7 @@ function build(
     weight: w0,
     receptor: 'exc',
     seed: 3,
-    plasticity: rule,
+    plasticity: chained ? new RuleChain([rule]) : rule,
   });
   const spikes = target === 'lif' ? net.monitorSpikes(post) : null;
   return { net, proj, spikes };
@@ -206,25 +207,7 @@ test('learning stopped by an operation mid-run, a rule chain, and a rewiring kee
   }, 'rewired at step 700');
   // Inside a rule chain, the chain passes the hooks on.
   const chained = (kind: 'reference' | 'event') => {
-    const net = new Network(DT);
-    const a = spikeTrain(40, 30, 300, 1);
-    const b = spikeTrain(30, 25, 300, 2);
-    const pre = net.add(new SpikeSourceArray('pre', 40, a.indices, a.times, DT));
-    const post = net.add(new SpikeSourceArray('post', 30, b.indices, b.times, DT));
-    const base = { terms, tauPreMs: TAU.pre, tauPostMs: TAU.post, wMax: 1e3 };
-    const rule =
-      kind === 'reference'
-        ? new TaylorRule({ ...base, modulatorName: 'R' })
-        : new EventTaylorRule({ ...base, tauModulatorMs: TAU.r, modulatorName: 'M' });
-    if (kind === 'reference') net.modulator('R', (_t, step) => filteredR(step));
-    else net.modulator('M', (_t, step) => PULSES.get(step) ?? 0);
-    const proj = net.connect(pre, post, {
-      connector: { kind: 'fixed-probability', p: 0.5 },
-      weight: 25,
-      receptor: 'exc',
-      seed: 3,
-      plasticity: new RuleChain([rule]),
-    });
+    const { net, proj } = build(kind, 'prescribed', terms, 1e3, 25, true);
     net.run(300);
     return proj.weight;
   };

@@ -2,7 +2,7 @@ import { fitV1Weights, loadLgnTables, loadV1Tables } from '../cortex/index.js';
 import { evaluateV1Rule, paperBestRule, v1RuleProblem } from '../discovery/index.js';
 import { poolEvaluator, queueEvaluator, startQueueWorker } from '../evolution/index.js';
 import { startRedis } from './evolve.js';
-import { v1RulesSchema } from '../experiments/kinds/v1-rules/config.js';
+import { v1RuleProblemOptions, v1RulesSchema } from '../experiments/kinds/v1-rules/config.js';
 import { randomGenes } from '../experiments/kinds/v1-rules/run.js';
 
 const round = (x: number, d = 3) => Number(x.toFixed(d));
@@ -27,20 +27,10 @@ export async function benchV1Eval(
   const weights = fitV1Weights(await loadV1Tables(), await loadLgnTables(), cfg, neurons, () => {});
   const fitS = (performance.now() - t0) / 1000;
   const t = cfg.task;
-  const options = {
-    neurons,
-    networkSeed: 1,
-    setup: cfg,
-    weights: { backgroundWeightPa: weights.backgroundWeightPa, lgnWeightScale: weights.lgnWeightScale },
-    task: t.changeDetection,
-    readoutNeurons: t.readoutNeurons,
-    learningRate: t.learningRate,
-    wMaxFactor: t.wMaxFactor,
-    maxRateHz: t.maxRateHz,
-    gratingOrientationsDeg: t.gratingOrientationsDeg,
-    naturalImages: t.naturalImages,
-    imageHeightDeg: t.imageHeightDeg,
-  };
+  const options = v1RuleProblemOptions(cfg, neurons, {
+    backgroundWeightPa: weights.backgroundWeightPa,
+    lgnWeightScale: weights.lgnWeightScale,
+  });
   const problem = v1RuleProblem(options, 'bench');
   const prepared = await problem.prepared();
   const genome = problem.genome;

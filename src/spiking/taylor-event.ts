@@ -333,7 +333,9 @@ export class EventTaylorRule implements ModulatedRule {
     const wMax = this.p.wMax;
     const post = proj.post;
     const stepNow = this.now;
-    const [dPre, dBoth, dEv] = [this.preTerms.degPost, this.bothTerms.degPost, ev.degPost];
+    const dPre = this.preTerms.degPost;
+    const dBoth = this.bothTerms.degPost;
+    const dEv = ev.degPost;
     const toBefore = 1 / this.rho.post;
     let p = 0;
     for (const i of preSpikes) {

@@ -92,3 +92,37 @@ export function quickV1Rules(cfg: V1RulesConfig): V1RulesConfig {
   };
   return v1RulesSchema.parse(merged);
 }
+
+/** The options of the `v1-change-detection` problem for a network of `neurons` with fitted `weights`. */
+export function v1RuleProblemOptions(
+  cfg: V1RulesConfig,
+  neurons: number,
+  weights: { backgroundWeightPa: number[]; lgnWeightScale: number[] },
+  sharing = 'synapse-type',
+): Record<string, unknown> {
+  const t = cfg.task;
+  return {
+    neurons,
+    networkSeed: cfg.seed,
+    setup: {
+      seed: cfg.seed,
+      backgroundHz: cfg.backgroundHz,
+      backgroundFraction: cfg.backgroundFraction,
+      backgroundSpread: cfg.backgroundSpread,
+      lgn: cfg.lgn,
+      grating: cfg.grating,
+      fit: cfg.fit,
+    },
+    weights,
+    task: t.changeDetection,
+    readoutNeurons: t.readoutNeurons,
+    learningRate: t.learningRate,
+    wMaxFactor: t.wMaxFactor,
+    maxRateHz: t.maxRateHz,
+    gratingOrientationsDeg: t.gratingOrientationsDeg,
+    naturalImages: t.naturalImages,
+    ...(t.naturalImageFile ? { naturalImageFile: t.naturalImageFile } : {}),
+    imageHeightDeg: t.imageHeightDeg,
+    coefficientSharing: sharing,
+  };
+}

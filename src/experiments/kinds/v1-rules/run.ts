@@ -15,7 +15,7 @@ import { Rng } from '../../../util/rng.js';
 import type { TaskRunContext } from '../../task-kind.js';
 import type { EvolutionExperimentConfig } from '../evolution/config.js';
 import { runEvolutionExperiment } from '../evolution/run.js';
-import type { V1RulesConfig } from './config.js';
+import { v1RuleProblemOptions, type V1RulesConfig } from './config.js';
 
 /** The module that registers the problem, for worker threads and queue workers. */
 const PROBLEM_MODULE = 'package:discovery/index.js';
@@ -134,30 +134,8 @@ export async function runV1Rules(cfg: V1RulesConfig, ctx: TaskRunContext): Promi
     await ctx.runDir.writeJson(path, weights);
     return weights;
   };
-  const problemOptions = (neurons: number, weights: V1FittedWeights, sharing = 'synapse-type') => ({
-    neurons,
-    networkSeed: cfg.seed,
-    setup: {
-      seed: cfg.seed,
-      backgroundHz: cfg.backgroundHz,
-      backgroundFraction: cfg.backgroundFraction,
-      backgroundSpread: cfg.backgroundSpread,
-      lgn: cfg.lgn,
-      grating: cfg.grating,
-      fit: cfg.fit,
-    },
-    weights,
-    task: t.changeDetection,
-    readoutNeurons: t.readoutNeurons,
-    learningRate: t.learningRate,
-    wMaxFactor: t.wMaxFactor,
-    maxRateHz: t.maxRateHz,
-    gratingOrientationsDeg: t.gratingOrientationsDeg,
-    naturalImages: t.naturalImages,
-    ...(t.naturalImageFile ? { naturalImageFile: t.naturalImageFile } : {}),
-    imageHeightDeg: t.imageHeightDeg,
-    coefficientSharing: sharing,
-  });
+  const problemOptions = (neurons: number, weights: V1FittedWeights, sharing = 'synapse-type') =>
+    v1RuleProblemOptions(cfg, neurons, weights, sharing);
   const weights = await fitted(t.neurons);
   const options = problemOptions(t.neurons, weights);
   const problem = v1RuleProblem(options, 'task');
