@@ -19,6 +19,7 @@ export function setBackend(name: string): Kernels {
   const k = backends.get(name);
   if (!k) throw new Error(`unknown kernel backend "${name}" (available: ${[...backends.keys()].join(', ')})`);
   active = k;
+  activeBound = bindAll(k);
   return k;
 }
 
@@ -33,19 +34,28 @@ export function backendNames(): string[] {
   return [...backends.keys()];
 }
 
+type KernelFunction = (...a: unknown[]) => unknown;
+const KERNEL_NAMES = (Object.keys(referenceKernels) as (keyof Kernels)[]).filter(
+  (k) => !['name', 'threads', 'setThreads', 'prepare'].includes(k),
+);
+
+/** The backend's kernels bound to it, so a call through `kernels` is one getter and one call (no argument copy). */
+function bindAll(k: Kernels): Record<string, KernelFunction> {
+  return Object.fromEntries(
+    KERNEL_NAMES.map((name) => {
+      const f = k[name] as KernelFunction | undefined;
+      const missing = () => {
+        throw new Error(`kernel backend "${k.name}" has no kernel ${name}`);
+      };
+      return [name, typeof f === 'function' ? f.bind(k) : missing];
+    }),
+  );
+}
+let activeBound = bindAll(active);
+
 /** The active backend's kernels; layers call through this so the backend can be switched at runtime. */
 export const kernels: Kernels = Object.defineProperties({} as Kernels, {
   name: { get: () => active.name, enumerable: true },
   threads: { get: () => active.threads ?? 1, enumerable: true },
-  ...Object.fromEntries(
-    (Object.keys(referenceKernels) as (keyof Kernels)[])
-      .filter((k) => !['name', 'threads', 'setThreads', 'prepare'].includes(k))
-      .map((k) => [
-        k,
-        {
-          value: (...args: unknown[]) => (active[k] as (...a: unknown[]) => unknown)(...args),
-          enumerable: true,
-        },
-      ]),
-  ),
+  ...Object.fromEntries(KERNEL_NAMES.map((k) => [k, { get: () => activeBound[k], enumerable: true }])),
 });

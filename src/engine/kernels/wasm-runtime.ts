@@ -92,6 +92,9 @@ export class WasmRuntime {
   private readonly scopes: { view: Float32Array; at: number; bytes: number }[][] = [];
   /** Every SharedArrayBuffer object the memory has been seen through (one per growth). */
   private readonly buffers = new Set<ArrayBufferLike>();
+  /** The memory's buffer object and size as of the last growth (read on every call, so kept here). */
+  private current: ArrayBufferLike;
+  private capacity = 0;
   /** At most this many threads are used (setThreads). */
   maxThreads = 2;
 
@@ -111,12 +114,15 @@ export class WasmRuntime {
       this.paramViews.push(new Int32Array(this.memory.buffer, this.paramAddress(slot), PARAM_SLOT_BYTES / 4));
     this.module = module;
     this.persistTop = WORK_BASE + 2 * this.workBytes;
-    this.buffers.add(this.memory.buffer);
+    this.current = this.memory.buffer;
+    this.capacity = this.current.byteLength;
+    this.buffers.add(this.current);
   }
 
   /** Whether `a` is a view of this module's linear memory (so kernels can use it in place). */
   holds(a: ArrayBufferView): boolean {
-    return this.buffers.has(a.buffer);
+    const b = a.buffer;
+    return b === this.current || this.buffers.has(b);
   }
 
   /**
@@ -164,9 +170,12 @@ export class WasmRuntime {
   }
 
   private grow(bytes: number): void {
+    if (bytes <= this.capacity) return;
     const have = this.memory.buffer.byteLength;
     if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
-    this.buffers.add(this.memory.buffer);
+    this.current = this.memory.buffer;
+    this.capacity = this.current.byteLength;
+    this.buffers.add(this.current);
   }
 
   /** Starts the kernel thread on first use, so commands that never run a large kernel never pay for it. */
@@ -259,6 +268,7 @@ export class WasmRuntime {
   functions(table: number): WasmFunctions {
     return {
       call: (fn, ...args) => this.call(table, fn, ...args),
+      direct: (fn) => this.tables[table][fn],
       parallel: (fn, first, second) => this.parallel(table, fn, first, second),
     };
   }
@@ -292,6 +302,8 @@ export class WasmRuntime {
 /** One function table of a runtime: how adapters call the kernels (arguments are numbers and byte offsets). */
 export interface WasmFunctions {
   call(fn: WasmFunction, ...args: number[]): number;
+  /** The function itself, for hot paths that call it with a fixed argument list (same thread, no copies). */
+  direct(fn: WasmFunction): (...args: number[]) => number;
   /** Two calls of `fn`, the second on the kernel thread when it is up (else both on this thread, in order). */
   parallel(fn: WasmFunction, first: number[], second: number[]): void;
 }

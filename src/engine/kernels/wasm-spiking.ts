@@ -8,6 +8,7 @@ const LIF_VECTOR_MIN = 64;
 
 /** The spiking kernels over the runtime `rt`, calling the functions `fns`. */
 export function wasmSpiking(rt: WasmRuntime, fns: WasmFunctions): SpikingKernels {
+  const glif3 = fns.direct('glif3Step');
   return {
     lifStep(n, v, exc, inh, input, refractory, spikes, params, conductance, refractorySteps) {
       if (n < LIF_VECTOR_MIN)
@@ -39,6 +40,36 @@ export function wasmSpiking(rt: WasmRuntime, fns: WasmFunctions): SpikingKernels
       refractorySteps,
     ) {
       rt.reset();
+      // Groups keep their state in linear memory (allocState): then the kernel runs in place, nothing copied.
+      if (
+        rt.holds(v) &&
+        rt.holds(asc1) &&
+        rt.holds(asc2) &&
+        rt.holds(exc) &&
+        rt.holds(excC) &&
+        rt.holds(inh) &&
+        rt.holds(inhC) &&
+        rt.holds(input) &&
+        rt.holds(thr) &&
+        rt.holds(refractory) &&
+        rt.holds(spikes)
+      )
+        return glif3(
+          n,
+          v.byteOffset,
+          asc1.byteOffset,
+          asc2.byteOffset,
+          exc.byteOffset,
+          excC.byteOffset,
+          inh.byteOffset,
+          inhC.byteOffset,
+          input.byteOffset,
+          thr.byteOffset,
+          refractory.byteOffset,
+          spikes.byteOffset,
+          rt.put(params, Glif3Param.SIZE),
+          refractorySteps,
+        );
       const state = [v, asc1, asc2, exc, excC, inh, inhC];
       const ptrs = state.map((a) => rt.address(a, n));
       const [pIn, pThr, pRefr] = [input, thr, refractory].map((a) => rt.address(a, n));
