@@ -76,6 +76,20 @@ function horner(p: Float64Array, deg: number, x: number): number {
  * moments rather than every step; no eligibility (e) or weight (w) factors; R is the filtered modulator, not its
  * raw value.
  */
+/** Trace decays over up to this many steps are looked up rather than computed (Math.exp dominated the columns). */
+const DECAY_TABLE_STEPS = 4096;
+/** The tables by logRho, shared by the rules of a network (one per time constant in use; bounded). */
+const decayTables = new Map<number, Float64Array<ArrayBuffer>>();
+function decayTable(logRho: number): Float64Array<ArrayBuffer> {
+  let table = decayTables.get(logRho);
+  if (!table) {
+    if (decayTables.size >= 256) decayTables.clear();
+    table = Float64Array.from({ length: DECAY_TABLE_STEPS }, (_, d) => Math.exp(logRho * d));
+    decayTables.set(logRho, table);
+  }
+  return table;
+}
+
 export class EventTaylorRule implements ModulatedRule {
   readonly kind = 'taylor-event';
   /** The modulator's value this step (M, the input of the R filter). */
@@ -109,6 +123,9 @@ export class EventTaylorRule implements ModulatedRule {
   private postSpiking = new Uint8Array(0);
   private rValue = 0;
   private rStep = 0;
+  /** exp(logRho d) for d below DECAY_TABLE_STEPS, computed as the exp itself would be (so the same numbers). */
+  private preDecay = new Float64Array(0);
+  private postDecay = new Float64Array(0);
   // Per synapse: H (above) as it stood after the step it was last brought up to date.
   private h = new Float64Array(0);
   private seenVersion = -1;
@@ -120,6 +137,9 @@ export class EventTaylorRule implements ModulatedRule {
   private readonly polyBefore = new Float64Array(8);
   // This step's changes of the spiking rows, kept between delivery and `step`, and the step they were prepared for.
   private pending = new Float64Array(0);
+  // One column's weights and H, gathered (reused).
+  private colW = new Float64Array(0);
+  private colH = new Float64Array(0);
   private pendingH = new Float64Array(0);
   private pendingCount = 0;
   private prepared = -1;
@@ -206,6 +226,8 @@ export class EventTaylorRule implements ModulatedRule {
       post: -dt / this.p.tauPostMs,
       r: -dt / this.p.tauModulatorMs,
     };
+    this.preDecay = decayTable(this.logRho.pre);
+    this.postDecay = decayTable(this.logRho.post);
     this.everyStep = new TermTable(this.everyStepTerms, (t) => {
       const q = rho.pre ** t.powers[2] * rho.post ** t.powers[3] * rho.r ** t.powers[5];
       return (t.coefficient * q) / (1 - q);
@@ -235,7 +257,8 @@ export class EventTaylorRule implements ModulatedRule {
 
   private decayPre(i: number): number {
     const v = this.preValue[i];
-    const x = v === 0 ? 0 : v * Math.exp(this.logRho.pre * (this.now - this.preStep[i]));
+    const d = this.now - this.preStep[i];
+    const x = v === 0 ? 0 : v * (d < DECAY_TABLE_STEPS ? this.preDecay[d] : Math.exp(this.logRho.pre * d));
     this.preNow[i] = x;
     this.preStamp[i] = this.now;
     return x;
@@ -247,7 +270,8 @@ export class EventTaylorRule implements ModulatedRule {
 
   private decayPost(j: number): number {
     const v = this.postValue[j];
-    const x = v === 0 ? 0 : v * Math.exp(this.logRho.post * (this.now - this.postStep[j]));
+    const d = this.now - this.postStep[j];
+    const x = v === 0 ? 0 : v * (d < DECAY_TABLE_STEPS ? this.postDecay[d] : Math.exp(this.logRho.post * d));
     this.postNow[j] = x;
     this.postStamp[j] = this.now;
     return x;
@@ -417,19 +441,36 @@ export class EventTaylorRule implements ModulatedRule {
         const postPoly = this.postTerms.inPre(xq, r, this.polyEvent);
         const now = ev.inPre(xq, r, this.polyNow);
         const next = ev.inPre(xq + 1, r + m, this.polyNext);
-        const end = start[j + 1];
-        for (let c = start[j]; c < end; c++) {
-          const k = synapses[c];
-          const i = preOf[c];
+        const first = start[j];
+        const count = start[j + 1] - first;
+        if (this.colW.length < count) {
+          this.colW = new Float64Array(2 * count);
+          this.colH = new Float64Array(2 * count);
+        }
+        const { colW, colH } = this;
+        // A column's synapses lie scattered: gathering them first, in a loop that only loads, lets the processor
+        // wait for many of them at once; then the arithmetic runs on contiguous copies, and the results go back.
+        for (let q = 0; q < count; q++) {
+          const k = synapses[first + q];
+          colW[q] = w[k];
+          if (every) colH[q] = h[k];
+        }
+        for (let q = 0; q < count; q++) {
+          const i = preOf[first + q];
           const xp = preStamp[i] === stepNow ? preNow[i] : this.decayPre(i);
           let d = horner(postPoly, dPost, xp);
           if (every) {
             // A synapse whose presynaptic neuron spiked too was brought through this step in the row loop.
-            if (!preSpiking[i]) d += h[k] - horner(now, dEv, xp);
-            h[k] = horner(next, dEv, xp + preSpiking[i]);
+            if (!preSpiking[i]) d += colH[q] - horner(now, dEv, xp);
+            colH[q] = horner(next, dEv, xp + preSpiking[i]);
           }
-          const v = w[k] + d;
-          w[k] = v > wMax ? wMax : v > 0 ? v : 0;
+          const v = colW[q] + d;
+          colW[q] = v > wMax ? wMax : v > 0 ? v : 0;
+        }
+        for (let q = 0; q < count; q++) {
+          const k = synapses[first + q];
+          w[k] = colW[q];
+          if (every) h[k] = colH[q];
         }
       }
     }
