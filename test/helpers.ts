@@ -32,7 +32,16 @@ export const ORACLE_PYTHON = process.env.NEUROPLAST_ORACLE_PYTHON ?? '/usr/bin/p
 
 /** What a test may need that a fresh clone with Node and npm only does not have. */
 export type Dependency =
-  'shared-datasets' | 'fashion-mnist' | 'debian-fashion-mnist' | 'brian2' | 'redis-server' | 'v1-tables';
+  | 'shared-datasets'
+  | 'fashion-mnist'
+  | 'debian-fashion-mnist'
+  | 'brian2'
+  | 'redis-server'
+  | 'v1-tables'
+  | 'chromium';
+
+/** The browser the end-to-end tests drive (Debian's chromium unless $NEUROPLAST_CHROMIUM names another). */
+export const CHROMIUM = process.env.NEUROPLAST_CHROMIUM ?? '/usr/bin/chromium';
 
 const pythonImports = (module: string) =>
   existsSync(ORACLE_PYTHON) && spawnSync(ORACLE_PYTHON, ['-c', `import ${module}`]).status === 0;
@@ -76,6 +85,10 @@ const PROBES: Record<Dependency, () => Promise<Probe>> = {
       : {
           absent: `needs the published V1 tables at ${join(SHARED, 'v1')} (../shared beside the repository, or set NEUROPLAST_SHARED)`,
         },
+  chromium: async () =>
+    existsSync(CHROMIUM)
+      ? present
+      : { absent: `needs Chromium for the browser tests at ${CHROMIUM}: apt-get install chromium` },
   brian2: async () =>
     pythonImports('brian2')
       ? present

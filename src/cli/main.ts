@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { describeSystemError, NeuroplastError } from '../util/errors.js';
 import {
   datasetInfo,
@@ -22,6 +23,7 @@ import {
   V1_DERIVED_FILES,
   V1_UPSTREAM_FILES,
 } from '../cortex/index.js';
+import { startDashboard } from '../dashboard/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 
 function parseSeed(v: string): number {
@@ -30,6 +32,48 @@ function parseSeed(v: string): number {
     throw new InvalidArgumentError(`expected an integer in [0, 4294967295], found "${v}"`);
   }
   return n;
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535)
+    throw new InvalidArgumentError(`expected a port in [0, 65535], found "${v}"`);
+  return n;
+}
+
+/** Serves the dashboard until SIGINT or SIGTERM. */
+async function serveDashboard(
+  dirs: string[],
+  o: { port?: number; host?: string; token?: string },
+  before?: () => Promise<void>,
+): Promise<void> {
+  const d = await startDashboard({ dirs, port: o.port ?? DASHBOARD_PORT, host: o.host, token: o.token });
+  console.log(`dashboard: ${d.openUrl}`);
+  const stopped = new Promise<void>((ok) => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ok());
+  });
+  try {
+    if (before) {
+      await before();
+      console.log('dashboard: still serving the finished run (Ctrl-C to stop)');
+    }
+    await stopped;
+  } finally {
+    await d.close();
+  }
+}
+
+/** The dashboard's default port (TensorBoard's is 6006). */
+const DASHBOARD_PORT = 6160;
+
+function dashboardOptions(cmd: Command): Command {
+  return cmd
+    .option('--port <n>', `dashboard port (default ${DASHBOARD_PORT}; 0: any free port)`, parsePort)
+    .option('--host <address>', 'dashboard address (default 127.0.0.1; any other needs a token)')
+    .option(
+      '--token <secret>',
+      'the token a non-loopback dashboard asks for (default: a random one, printed)',
+    );
 }
 
 function parsePositiveInt(v: string): number {
@@ -91,6 +135,17 @@ function buildProgram(): Command {
       'grid cells run at once, each on one thread (default: one per core, 2 GiB of free memory each)',
       parsePositiveInt,
     )
+    .option(
+      '--dashboard',
+      "serve the live dashboard over the run directory's folder while it runs, and after",
+    )
+    .option(
+      '--port <n>',
+      `with --dashboard: its port (default ${DASHBOARD_PORT}; 0: any free port)`,
+      parsePort,
+    )
+    .option('--host <address>', 'with --dashboard: its address (default 127.0.0.1; any other needs a token)')
+    .option('--token <secret>', 'with --dashboard: the token a non-loopback dashboard asks for')
     .action(
       async (
         experiment: string | undefined,
@@ -102,23 +157,33 @@ function buildProgram(): Command {
           quick?: boolean;
           jobs?: number;
           allowConfigChange?: boolean;
+          dashboard?: boolean;
+          port?: number;
+          host?: string;
+          token?: string;
         },
       ) => {
         if (o.allowConfigChange && !o.resume)
           throw new NeuroplastError('run: --allow-config-change goes with --resume DIR', 2);
         checkRunArguments('run', experiment, o);
-        printRunResult(
-          await runExperiment({
-            experimentPath: experiment,
-            outDir: o.out,
-            resumeDir: o.resume,
-            seed: o.seed,
-            quiet: o.quiet,
-            quick: o.quick,
-            jobs: o.jobs,
-            allowConfigChange: o.allowConfigChange,
-          }),
-        );
+        if (!o.dashboard && (o.port !== undefined || o.host || o.token))
+          throw new NeuroplastError('run: --port, --host and --token go with --dashboard', 2);
+        const go = async () =>
+          printRunResult(
+            await runExperiment({
+              experimentPath: experiment,
+              outDir: o.out,
+              resumeDir: o.resume,
+              seed: o.seed,
+              quiet: o.quiet,
+              quick: o.quick,
+              jobs: o.jobs,
+              allowConfigChange: o.allowConfigChange,
+            }),
+          );
+        if (!o.dashboard) return go();
+        const where = o.resume ?? o.out;
+        await serveDashboard([where ? dirname(resolve(where)) : 'runs'], o, go);
       },
     );
 
@@ -365,6 +430,20 @@ function buildProgram(): Command {
       const out = name === 'all' ? results : results[name];
       console.log(o.json ? JSON.stringify(out) : JSON.stringify(out, null, 2));
     });
+
+  dashboardOptions(
+    program
+      .command('dashboard')
+      .description(
+        'serve a live dashboard over run directories, or folders searched for runs (default: runs)',
+      )
+      .argument('[dirs...]', 'run directories or folders of runs'),
+  ).action(async (dirs: string[], o: { port?: number; host?: string; token?: string }) => {
+    const list = dirs.length ? dirs : ['runs'];
+    for (const d of list)
+      if (!existsSync(d)) throw new NeuroplastError(`dashboard: ${d}: no such directory`, 2);
+    await serveDashboard(list, o);
+  });
 
   program
     .command('report')

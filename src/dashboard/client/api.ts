@@ -1,0 +1,46 @@
+/** What the dashboard's JSON API returns (see server.ts). */
+export interface RunSummary {
+  id: string;
+  label: string;
+  name: string;
+  kind: string | null;
+  status: string;
+  startedAt: string | null;
+  files: { metrics: boolean; summary: boolean; report: boolean; config: boolean };
+  error: string | null;
+}
+
+export interface SeriesInfo {
+  key: string;
+  group: string;
+  field: string;
+  xField: string;
+  points: number;
+}
+
+export interface SeriesData {
+  key: string;
+  xField: string;
+  points: number;
+  x: number[];
+  y: number[];
+}
+
+/** The token the page was opened with (a server on another host than loopback asks for it). */
+const token = new URLSearchParams(location.search).get('token');
+
+export async function getJson<T>(path: string): Promise<T> {
+  const res = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${(await res.text()).trim()}`);
+  return (await res.json()) as T;
+}
+
+export const api = {
+  runs: () => getJson<{ runs: RunSummary[] }>('/api/runs').then((r) => r.runs),
+  run: (id: string) => getJson<{ run: RunSummary; summary: unknown; config: unknown }>(`/api/runs/${id}`),
+  series: (id: string) =>
+    getJson<{ lines: number; skipped: number; series: SeriesInfo[] }>(`/api/runs/${id}/series`),
+  data: (id: string, key: string, buckets: number) =>
+    getJson<SeriesData>(`/api/runs/${id}/data?key=${encodeURIComponent(key)}&buckets=${buckets}`),
+  events: () => new EventSource(token ? `/api/events?token=${encodeURIComponent(token)}` : '/api/events'),
+};

@@ -1,0 +1,136 @@
+/**
+ * Scalar series out of a run's metrics.jsonl, read incrementally, and their reduction to a few points per pixel
+ * that never hides a spike (min and max of each bucket, in order).
+ */
+
+/** Fields that say where a record lies along a run, in order of preference: the first present is the x axis. */
+export const X_FIELDS = ['step', 'iteration', 'generation', 'epoch', 'trial', 'tMs', 'context'] as const;
+/** Numeric fields that label a record rather than measure something. */
+const LABEL_FIELDS = new Set(['seed', 'neurons', 'index', 'pid']);
+/** A line longer than this is skipped (counted, not parsed): memory stays bounded on any file. */
+export const MAX_LINE_BYTES = 1 << 20;
+
+/** One scalar series: the values of `field` in the records of `group` (their string fields), against `xField`. */
+export interface ScalarSeries {
+  key: string;
+  group: string;
+  field: string;
+  xField: string;
+  x: number[];
+  y: number[];
+}
+
+/** The series found in one metrics file so far, and where reading stopped (a byte offset after a whole line). */
+export class MetricsSeries {
+  readonly series = new Map<string, ScalarSeries>();
+  /** Bytes consumed (whole lines only); the next read starts here. */
+  offset = 0;
+  lines = 0;
+  /** Lines that were not a JSON object, or too long. */
+  skipped = 0;
+  private counts = new Map<string, number>();
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+
+  /** Where the next read of the file starts (after the unfinished line kept so far). */
+  get readOffset(): number {
+    return this.offset + this.partialBytes;
+  }
+
+  /** Parses the bytes that follow the last read (`chunk` starts at `offset` + the partial line kept). */
+  append(chunk: Buffer): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl);
+      if (this.partialBytes + piece.length > MAX_LINE_BYTES) this.skipped++;
+      else this.line(Buffer.concat([...this.partial, piece]).toString('utf8'));
+      this.offset += this.partialBytes + piece.length + 1;
+      this.partial = [];
+      this.partialBytes = 0;
+      start = nl + 1;
+    }
+    const rest = chunk.subarray(start);
+    if (rest.length) {
+      // A long unfinished line is only measured, not kept, once it is over the limit.
+      if (this.partialBytes + rest.length <= MAX_LINE_BYTES) this.partial.push(Buffer.from(rest));
+      else this.partial = [];
+      this.partialBytes += rest.length;
+    }
+  }
+
+  private line(text: string): void {
+    if (!text.trim()) return;
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch {
+      this.skipped++;
+      return;
+    }
+    if (!record || typeof record !== 'object' || Array.isArray(record)) {
+      this.skipped++;
+      return;
+    }
+    this.lines++;
+    const r = record as Record<string, unknown>;
+    const group = Object.entries(r)
+      .filter(([, v]) => typeof v === 'string')
+      .map(([k, v]) => `${k}=${v as string}`)
+      .join(' ');
+    const xField = X_FIELDS.find((f) => typeof r[f] === 'number' && Number.isFinite(r[f])) ?? 'index';
+    const n = this.counts.get(group) ?? 0;
+    this.counts.set(group, n + 1);
+    const x = xField === 'index' ? n : (r[xField] as number);
+    for (const [field, v] of Object.entries(r)) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || field === xField || LABEL_FIELDS.has(field))
+        continue;
+      const key = group ? `${group} ${field}` : field;
+      let s = this.series.get(key);
+      if (!s) this.series.set(key, (s = { key, group, field, xField, x: [], y: [] }));
+      s.x.push(x);
+      s.y.push(v);
+    }
+  }
+}
+
+/**
+ * At most about 4 points per bucket of `buckets` equal x ranges: each bucket's first, minimum, maximum and last
+ * points, in their order. Every local extreme a plot of `buckets` pixels could show survives (random or stride
+ * sampling would drop spikes). Returns the input when it is already small.
+ */
+export function downsampleMinMax(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  buckets: number,
+): { x: number[]; y: number[] } {
+  const n = Math.min(x.length, y.length);
+  if (n <= 4 * buckets || buckets < 1) return { x: Array.from(x).slice(0, n), y: Array.from(y).slice(0, n) };
+  let monotone = true;
+  for (let i = 1; i < n && monotone; i++) monotone = x[i] >= x[i - 1];
+  const lo = x[0];
+  const width = (x[n - 1] - lo) / buckets || 1;
+  // Buckets by x range; by position when x goes back somewhere (a resumed run), so the output stays bounded.
+  const bucketOf = monotone
+    ? (i: number) => Math.min(buckets - 1, Math.floor((x[i] - lo) / width))
+    : (i: number) => Math.floor((i * buckets) / n);
+  const ox: number[] = [];
+  const oy: number[] = [];
+  let i = 0;
+  while (i < n) {
+    const b = bucketOf(i);
+    const first = i;
+    let min = i;
+    let max = i;
+    let last = i;
+    for (i++; i < n && bucketOf(i) === b; i++) {
+      if (y[i] < y[min]) min = i;
+      if (y[i] > y[max]) max = i;
+      last = i;
+    }
+    for (const k of [...new Set([first, min, max, last])].sort((a, c) => a - c)) {
+      ox.push(x[k]);
+      oy.push(y[k]);
+    }
+  }
+  return { x: ox, y: oy };
+}

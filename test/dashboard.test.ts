@@ -1,0 +1,341 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import {
+  discoverRuns,
+  downsampleMinMax,
+  MAX_LINE_BYTES,
+  MetricsSeries,
+  smoothEma,
+  startDashboard,
+  type Dashboard,
+} from '../src/dashboard/index.js';
+import { CLI } from './helpers.js';
+
+test('min/max reduction: bounded, made of input points, and no bucket loses its extremes', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 3000 }),
+      fc.integer({ min: 1, max: 200 }),
+      fc.boolean(),
+      (y, buckets, monotone) => {
+        const x = y.map((_, i) => (monotone ? i * 0.5 : (i * 7919) % 101));
+        const d = downsampleMinMax(x, y, buckets);
+        if (y.length <= 4 * buckets) {
+          assert.deepEqual(d.y, y);
+          return;
+        }
+        assert.ok(d.y.length <= 4 * buckets, `${d.y.length} points for ${buckets} buckets`);
+        assert.equal(d.y.length, d.x.length);
+        // Global extremes survive (a spike is never hidden), and the ends are kept.
+        assert.equal(Math.max(...d.y), Math.max(...y));
+        assert.equal(Math.min(...d.y), Math.min(...y));
+        assert.equal(d.y[0], y[0]);
+        assert.equal(d.y.at(-1), y.at(-1));
+        if (monotone) {
+          // Each bucket's own extremes survive: the max over every x range of one bucket.
+          const width = (x.at(-1)! - x[0]) / buckets;
+          for (let b = 0; b < buckets; b++) {
+            const inB = (v: number) => Math.min(buckets - 1, Math.floor((v - x[0]) / width)) === b;
+            const orig = y.filter((_, i) => inB(x[i]));
+            if (!orig.length) continue;
+            const kept = d.y.filter((_, i) => inB(d.x[i]));
+            assert.equal(Math.max(...kept), Math.max(...orig));
+            assert.equal(Math.min(...kept), Math.min(...orig));
+          }
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('a million-point series reduces to 4 points per bucket in well under a second', () => {
+  const n = 1_000_000;
+  const x = Float64Array.from({ length: n }, (_, i) => i);
+  const y = Float64Array.from({ length: n }, (_, i) => Math.sin(i / 1000) + (i === 123_457 ? 50 : 0));
+  const d = downsampleMinMax(x, y, 1000);
+  assert.ok(d.y.length <= 4000);
+  assert.ok(d.y.includes(Math.sin(123.457) + 50), 'the one-sample spike is kept');
+});
+
+test('metrics read in pieces give the same series as read whole; bad and overlong lines are counted, not kept', () => {
+  const lines = [
+    '{"type":"train","step":1,"loss":0.5,"accuracy":0.8}',
+    'not json',
+    '[1,2]',
+    '{"type":"train","step":2,"loss":0.25,"accuracy":0.9}',
+    '{"type":"eval","epoch":1,"accuracy":0.85,"seed":3}',
+    '',
+    '{"phase":"fit","iteration":0,"error":1.5}',
+  ];
+  const text = Buffer.from(lines.join('\n') + '\n');
+  const whole = new MetricsSeries();
+  whole.append(text);
+  assert.equal(whole.lines, 4);
+  assert.equal(whole.skipped, 2);
+  assert.deepEqual(whole.series.get('type=train loss')?.x, [1, 2]);
+  assert.deepEqual(whole.series.get('type=train loss')?.y, [0.5, 0.25]);
+  assert.equal(whole.series.get('type=eval accuracy')?.xField, 'epoch');
+  assert.equal(whole.series.has('type=eval seed'), false, 'seed labels a record, it is not a series');
+  assert.deepEqual(whole.series.get('phase=fit error')?.y, [1.5]);
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: text.length }), { maxLength: 6 }), (cuts) => {
+      const m = new MetricsSeries();
+      const at = [0, ...[...cuts].sort((a, b) => a - b), text.length];
+      for (let i = 1; i < at.length; i++) m.append(text.subarray(at[i - 1], at[i]));
+      assert.deepEqual([...m.series.entries()], [...whole.series.entries()]);
+      assert.equal(m.offset, text.length);
+    }),
+  );
+  // An unfinished last line waits for its end; an overlong one is skipped without being kept.
+  const m = new MetricsSeries();
+  m.append(Buffer.from('{"step":1,"v":1}\n{"step":2,'));
+  assert.equal(m.lines, 1);
+  assert.equal(m.readOffset, Buffer.byteLength('{"step":1,"v":1}\n{"step":2,'));
+  m.append(Buffer.from('"v":2}\n'));
+  assert.deepEqual(m.series.get('v')?.y, [1, 2]);
+  const long = Buffer.alloc(MAX_LINE_BYTES + 10, 'x');
+  m.append(long.subarray(0, MAX_LINE_BYTES / 2));
+  m.append(long.subarray(MAX_LINE_BYTES / 2));
+  m.append(Buffer.from('\n{"step":3,"v":3}\n'));
+  assert.equal(m.skipped, 1);
+  assert.deepEqual(m.series.get('v')?.y, [1, 2, 3]);
+});
+
+test('smoothing is debiased: raw at 0, constant stays constant, first point unchanged', () => {
+  const y = [1, 3, 2, 5, Number.NaN, 4];
+  assert.deepEqual(smoothEma(y, 0), y);
+  assert.deepEqual(
+    smoothEma([2, 2, 2], 0.9),
+    [2, 2, 2].map(() => 2),
+  );
+  const s = smoothEma(y, 0.5);
+  assert.equal(s[0], 1);
+  // (0.5*1*0.5 + 0.5*3) / (1 - 0.25)
+  assert.ok(Math.abs(s[1] - (0.25 + 1.5) / 0.75) < 1e-12);
+  assert.ok(Number.isNaN(s[4]));
+});
+
+/** A folder with two runs, one named like an attack, one with a damaged run.json. */
+function runsFolder(): { root: string; good: string; bad: string } {
+  const root = mkdtempSync(join(tmpdir(), 'np-dash-'));
+  const good = join(root, 'alpha');
+  const bad = join(root, 'nested', 'beta');
+  mkdirSync(good, { recursive: true });
+  mkdirSync(bad, { recursive: true });
+  writeFileSync(
+    join(good, 'config.json'),
+    JSON.stringify({ name: '<script>alert(1)</script>', task: { kind: 'x' } }),
+  );
+  writeFileSync(
+    join(good, 'run.json'),
+    JSON.stringify({ status: 'completed', startedAt: '2026-12-02T00:00:00Z' }),
+  );
+  writeFileSync(
+    join(good, 'metrics.jsonl'),
+    Array.from({ length: 5000 }, (_, i) =>
+      JSON.stringify({ type: 'train', step: i, loss: 1 / (i + 1) }),
+    ).join('\n') + '\n',
+  );
+  writeFileSync(join(good, 'summary.json'), JSON.stringify({ accuracy: 0.9 }));
+  writeFileSync(join(good, 'report.html'), '<!doctype html><p>report</p>');
+  writeFileSync(join(bad, 'run.json'), '{"status": "runn');
+  writeFileSync(join(bad, 'metrics.jsonl'), '');
+  return { root, good, bad };
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(
+  d: Dashboard,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<Reply> {
+  const u = new URL(d.url);
+  return new Promise((ok, fail) => {
+    const req = request({ host: u.hostname, port: u.port, path, method, headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => ok({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+/** Writes raw bytes to the server and returns what it answers before closing. */
+function raw(d: Dashboard, bytes: string | Buffer): Promise<string> {
+  const u = new URL(d.url);
+  return new Promise((ok) => {
+    const s = connect(Number(u.port), u.hostname);
+    let out = '';
+    s.on('data', (c) => (out += c));
+    s.on('close', () => ok(out));
+    s.on('error', () => ok(out));
+    s.setTimeout(3000, () => s.destroy());
+    s.end(bytes);
+  });
+}
+
+test('runs are found under folders, damaged ones listed with their error', async () => {
+  const { root } = runsFolder();
+  const runs = await discoverRuns([root]);
+  assert.deepEqual(
+    runs.map((r) => r.label),
+    ['alpha', join('nested', 'beta')],
+  );
+  assert.equal(runs[0].name, '<script>alert(1)</script>');
+  assert.equal(runs[0].status, 'completed');
+  assert.match(runs[1].error ?? '', /run\.json: not valid JSON/);
+});
+
+test('dashboard server: the page, the run list, series, live events; traversal, garbage and bad hosts refused', async () => {
+  const { root, good } = runsFolder();
+  const d = await startDashboard({ dirs: [root], port: 0, pollMs: 100 });
+  try {
+    const page = await get(d, '/');
+    assert.equal(page.status, 200);
+    assert.match(page.body, /<script src="\/assets\/app\.js"/);
+    assert.equal(page.headers['cross-origin-opener-policy'], 'same-origin');
+    assert.equal(page.headers['cross-origin-embedder-policy'], 'require-corp');
+    assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
+    const list = JSON.parse((await get(d, '/api/runs')).body) as { runs: { id: string; name: string }[] };
+    assert.equal(list.runs.length, 2);
+    assert.equal(list.runs[0].name, '<script>alert(1)</script>');
+    assert.ok(!JSON.stringify(list).includes(root), 'no absolute path leaves the server');
+    const id = list.runs[0].id;
+    const series = JSON.parse((await get(d, `/api/runs/${id}/series`)).body);
+    assert.deepEqual(
+      series.series.map((s: { key: string }) => s.key),
+      ['type=train loss'],
+    );
+    const data = JSON.parse((await get(d, `/api/runs/${id}/data?key=type%3Dtrain%20loss&buckets=100`)).body);
+    assert.equal(data.points, 5000);
+    assert.ok(data.y.length <= 400);
+    assert.equal(Math.max(...data.y), 1);
+    const report = await get(d, `/api/runs/${id}/report`);
+    assert.equal(report.status, 200);
+    assert.match(String(report.headers['content-security-policy']), /^sandbox/);
+
+    for (const path of [
+      '/../../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd',
+      '/assets/..%2f..%2fpackage.json',
+      '/assets/../../package.json',
+      `/api/runs/${id}/../../../../etc/passwd`,
+      `/api/runs/..%2f..%2fetc`,
+      '/api/runs/0000000000000000',
+      '//etc/passwd',
+      '/etc/passwd',
+    ]) {
+      const r = await raw(d, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      assert.match(r, /^HTTP\/1\.1 404/, path);
+      assert.ok(!r.includes('root:') && !r.includes('"dependencies"'), path);
+    }
+    const absolute = await raw(
+      d,
+      'GET /../../../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+    );
+    assert.ok(!absolute.includes('root:'));
+    assert.equal((await get(d, '/', {}, 'POST')).status, 405);
+    assert.equal((await get(d, '/api/runs', { Host: 'evil.example:80' })).status, 403, 'DNS rebinding');
+    // Garbage, a huge header and a truncated request: dropped; the server keeps answering.
+    await raw(d, Buffer.from([0, 1, 2, 255, 254, 13, 10, 13, 10]));
+    await raw(d, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
+    await raw(d, 'GET /api/ru');
+    await raw(d, `GET /${'a'.repeat(5000)} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    assert.equal((await get(d, '/')).status, 200);
+
+    // Live: a line appended to metrics.jsonl is announced, and the series gains it.
+    const u = new URL(d.url);
+    const announced = await new Promise<string>((ok, fail) => {
+      const req = request({ host: u.hostname, port: u.port, path: '/api/events' }, (res) => {
+        let buf = '';
+        res.on('data', (c) => {
+          buf += c;
+          if (buf.includes('event: run')) {
+            req.destroy();
+            ok(buf);
+          }
+        });
+      });
+      req.on('error', () => undefined);
+      req.end();
+      setTimeout(
+        () => appendFileSync(join(good, 'metrics.jsonl'), '{"type":"train","step":5000,"loss":7}\n'),
+        300,
+      );
+      setTimeout(() => fail(new Error('no event within 5 s')), 5000);
+    });
+    assert.match(announced, new RegExp(`data: \\{"id":"${id}"\\}`));
+    const after = JSON.parse((await get(d, `/api/runs/${id}/data?key=type%3Dtrain%20loss&buckets=100`)).body);
+    assert.equal(after.points, 5001);
+    assert.equal(Math.max(...after.y), 7);
+  } finally {
+    await d.close();
+  }
+});
+
+test('a dashboard on another address than loopback asks for its token', async () => {
+  const { root } = runsFolder();
+  const token = 'abcdefghijklmnop0123';
+  // 127.0.0.2 is loopback to the kernel but not a name the server trusts without a token.
+  const d = await startDashboard({ dirs: [root], port: 0, host: '127.0.0.2', token });
+  try {
+    assert.equal((await get(d, '/api/runs')).status, 401);
+    assert.equal((await get(d, '/api/runs?token=wrong-token-0123456')).status, 401);
+    const first = await get(d, `/?token=${token}`);
+    assert.equal(first.status, 200);
+    const cookie = String(first.headers['set-cookie']).split(';')[0];
+    assert.equal((await get(d, '/api/runs', { Cookie: cookie })).status, 200);
+    assert.equal((await get(d, '/api/runs', { Authorization: `Bearer ${token}` })).status, 200);
+  } finally {
+    await d.close();
+  }
+  await assert.rejects(
+    startDashboard({ dirs: [root], port: 0, host: '127.0.0.2', token: 'short' }),
+    /--token/,
+  );
+});
+
+test('neuroplast dashboard: serves until SIGTERM; a missing folder is one line and exit 2', async () => {
+  const { root } = runsFolder();
+  const child = spawn(process.execPath, [CLI, 'dashboard', root, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise<string>((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = /dashboard: (http:\/\/\S+)/.exec(out);
+      if (m) ok(m[1]);
+    });
+    child.on('exit', () => fail(new Error(`exited early: ${out}`)));
+  });
+  const res = await fetch(`${url}api/runs`);
+  assert.equal(res.status, 200);
+  const code = new Promise<number | null>((ok) => child.on('exit', (c) => ok(c)));
+  child.kill('SIGTERM');
+  assert.equal(await code, 0);
+  const missing = spawn(process.execPath, [CLI, 'dashboard', join(root, 'nope')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  missing.stderr.on('data', (c) => (err += c));
+  const status = await new Promise<number | null>((ok) => missing.on('exit', (c) => ok(c)));
+  assert.equal(status, 2);
+  assert.match(err.trim(), /^neuroplast: error: dashboard: .*nope: no such directory$/);
+});

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM, CLI, REPO_ROOT, tempDir, testNeeding } from '../helpers.js';
+
+/** Screenshots land here (ignored by git; CI keeps them as artefacts). */
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+
+/** A short real run: MNIST, a small MLP, a metrics line every 5 steps, for a minute or so (the test stops it). */
+const TINY_RUN = `name: e2e-live
+description: a short real run the browser test watches
+seed: 3
+task: { kind: classification, dataset: mnist, trainFraction: 0.5, validationFraction: 0, normalize: scale }
+model: { type: mlp, hidden: [32] }
+learner: { optimizer: { name: adam, lr: 0.001 }, batchSize: 32, epochs: 6 }
+log: { everySteps: 5 }
+checkpoint: { everySteps: 200 }
+`;
+
+function dashboardUrl(child: ChildProcess): Promise<string> {
+  return new Promise((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const m = /dashboard: (http:\/\/\S+)/.exec(out);
+      if (m) ok(m[1]);
+    });
+    child.stderr!.on('data', (c) => (out += c));
+    child.on('exit', (code) => fail(new Error(`exited with ${code} before serving: ${out}`)));
+  });
+}
+
+testNeeding(
+  ['chromium'],
+  'dashboard in Chromium: curves gain points while a real run goes, charts have pixels, run names stay text',
+  async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const root = tempDir('np-e2e-');
+    const experiment = join(root, 'tiny.yaml');
+    writeFileSync(experiment, TINY_RUN);
+    // A finished run beside it whose name is markup: it must show as text and run nothing.
+    const attack = join(root, 'zz-attack');
+    mkdirSync(attack);
+    writeFileSync(join(attack, 'config.json'), JSON.stringify({ name: '<img src=x onerror=alert(1)>' }));
+    writeFileSync(join(attack, 'run.json'), JSON.stringify({ status: '<script>alert(2)</script>' }));
+    writeFileSync(join(attack, 'metrics.jsonl'), '{"type":"<b>x</b>","step":1,"loss":1}\n');
+
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', experiment, '--out', join(root, 'live'), '--dashboard', '--port', '0', '--quiet'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let browser: Browser | null = null;
+    try {
+      const url = await dashboardUrl(child);
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu'],
+      });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const dialogs: string[] = [];
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      const consoleErrors: string[] = [];
+      page.on('pageerror', (e) => consoleErrors.push(e.message));
+      // The live run appears once it has written its first files (the list is refreshed every few seconds).
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]');
+      for (let i = 0; i < 60 && !(await page.$('nav li[data-run]:has-text("live") input:checked')); i++) {
+        await page.waitForTimeout(500);
+        await page.reload();
+        await page.waitForSelector('body[data-ready="true"]');
+      }
+      await page.waitForSelector('figure.chart[data-points]', { timeout: 60_000 });
+      const points = async () =>
+        Number(await page.getAttribute('figure.chart[data-key="type=train loss"]', 'data-points'));
+      const first = await points();
+      // Curves gain points while the run goes (server-sent events, no reload).
+      let later = first;
+      for (let i = 0; i < 60 && later <= first; i++) {
+        await page.waitForTimeout(500);
+        later = await points().catch(() => first);
+      }
+      assert.ok(later > first, `the loss curve went from ${first} to ${later} points`);
+      // Pixels, not only markup: the chart's canvas has drawn lines.
+      const inked = await page.$eval('figure.chart[data-key="type=train loss"] canvas', (c) => {
+        const canvas = c as HTMLCanvasElement;
+        const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200)) n++;
+        return n;
+      });
+      assert.ok(inked > 200, `${inked} drawn pixels`);
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png'), fullPage: true });
+
+      // The attack-named run: its name and status are text, and nothing ran.
+      const labels = await page.$$eval('nav li', (els) => els.map((e) => e.textContent ?? ''));
+      assert.ok(
+        labels.some((t) => t.includes('<script>alert(2)</script>')),
+        labels.join(' | '),
+      );
+      await page.click('nav li:has-text("zz-attack") input');
+      await page.waitForSelector('figure.chart[data-key="type=<b>x</b> loss"]');
+      await page.waitForTimeout(500);
+      assert.equal(await page.$$eval('script', (s) => s.length), 1, 'only the app script is in the page');
+      assert.equal(await page.$$eval('b, img', (s) => s.length), 0, 'no markup from run files');
+      assert.deepEqual(dialogs, []);
+      assert.deepEqual(consoleErrors, []);
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-two-runs.png'), fullPage: true });
+    } finally {
+      await browser?.close();
+      child.kill('SIGTERM');
+    }
+  },
+);
