@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -107,6 +108,20 @@ test('metrics read in pieces give the same series as read whole; bad and overlon
   m.append(Buffer.from('\n{"step":3,"v":3}\n'));
   assert.equal(m.skipped, 1);
   assert.deepEqual(m.series.get('v')?.y, [1, 2, 3]);
+});
+
+test('memory stays bounded: series beyond the cap are dropped, long ones reduced with their extremes kept', () => {
+  const m = new MetricsSeries(1000, 3);
+  const lines: string[] = [];
+  for (let i = 0; i < 2000; i++) lines.push(JSON.stringify({ step: i, a: i === 777 ? 1e9 : i % 10, b: 1 }));
+  lines.push('{"kind":"other","step":1,"c":1,"d":2}');
+  m.append(Buffer.from(lines.join('\n') + '\n'));
+  assert.equal(m.series.size, 3);
+  assert.equal(m.droppedSeries, 1);
+  const total = [...m.series.values()].reduce((n, s) => n + s.x.length, 0);
+  assert.ok(total <= 1000, `${total} points kept`);
+  assert.ok(m.compacted > 0);
+  assert.equal(Math.max(...m.series.get('a')!.y), 1e9, 'the spike survives the reduction');
 });
 
 test('smoothing is debiased: raw at 0, constant stays constant, first point unchanged', () => {
@@ -284,6 +299,66 @@ test('dashboard server: the page, the run list, series, live events; traversal, 
     const after = JSON.parse((await get(d, `/api/runs/${id}/data?key=type%3Dtrain%20loss&buckets=100`)).body);
     assert.equal(after.points, 5001);
     assert.equal(Math.max(...after.y), 7);
+
+    // Six requests at once read the file once between them: no point counted twice.
+    const counts = await Promise.all(
+      Array.from({ length: 6 }, () => get(d, `/api/runs/${id}/data?key=type%3Dtrain%20loss&buckets=2000`)),
+    );
+    for (const c of counts) assert.equal(JSON.parse(c.body).points, 5001);
+    // Fractional buckets are floored: at most 4 points per whole bucket.
+    const frac = JSON.parse((await get(d, `/api/runs/${id}/data?key=type%3Dtrain%20loss&buckets=2.5`)).body);
+    assert.ok(frac.y.length <= 8, `${frac.y.length} points`);
+    // Smoothing is applied on the server before the reduction.
+    const smooth = JSON.parse(
+      (await get(d, `/api/runs/${id}/data?key=type%3Dtrain%20loss&buckets=10000&smoothing=0.5`)).body,
+    );
+    assert.equal(smooth.y[0], 1);
+    // Debiased EMA of 1, 0.5 with weight 0.5: (0.5 * 0.5 + 0.5 * 0.5) / (1 - 0.25).
+    assert.ok(Math.abs(smooth.y[1] - 0.5 / 0.75) < 1e-12, `${smooth.y[1]}`);
+
+    // A replaced file (resume trims metrics by an atomic rename) is read again from its start.
+    const replacement = join(good, 'metrics.new');
+    writeFileSync(
+      replacement,
+      Array.from({ length: 6000 }, (_, i) => JSON.stringify({ type: 'train', step: i, loss: 2 })).join('\n') +
+        '\n',
+    );
+    renameSync(replacement, join(good, 'metrics.jsonl'));
+    const replaced = JSON.parse(
+      (await get(d, `/api/runs/${id}/data?key=type%3Dtrain%20loss&buckets=100`)).body,
+    );
+    assert.equal(replaced.points, 6000);
+    assert.equal(Math.max(...replaced.y), 2);
+    assert.equal(Math.min(...replaced.y), 2);
+
+    // A page on another site is refused even with a loopback Host.
+    assert.equal((await get(d, '/api/runs', { 'Sec-Fetch-Site': 'cross-site' })).status, 403);
+  } finally {
+    await d.close();
+  }
+});
+
+test('run files that are links or FIFOs are not followed or waited on', async () => {
+  const { root, bad } = runsFolder();
+  const secret = join(root, 'secret.txt');
+  writeFileSync(secret, 'SECRET-CONTENT');
+  const linked = join(root, 'linked');
+  mkdirSync(linked);
+  writeFileSync(join(linked, 'metrics.jsonl'), '');
+  symlinkSync(secret, join(linked, 'report.html'));
+  symlinkSync(secret, join(linked, 'summary.json'));
+  // A FIFO as run.json: opening it for reading would block for ever.
+  const fifo = spawnSync('mkfifo', [join(bad, 'run.json.fifo')]);
+  if (fifo.status === 0) renameSync(join(bad, 'run.json.fifo'), join(bad, 'run.json'));
+  const d = await startDashboard({ dirs: [root], port: 0 });
+  try {
+    const runs = JSON.parse((await get(d, '/api/runs')).body).runs as { id: string; label: string }[];
+    const id = runs.find((r) => r.label === 'linked')!.id;
+    const report = await get(d, `/api/runs/${id}/report`);
+    assert.equal(report.status, 404);
+    assert.ok(!report.body.includes('SECRET'));
+    assert.ok(!(await get(d, `/api/runs/${id}`)).body.includes('SECRET'));
+    assert.equal((await get(d, `/api/runs/${runs.find((r) => r.label === 'alpha')!.id}`)).status, 200);
   } finally {
     await d.close();
   }
@@ -300,6 +375,9 @@ test('a dashboard on another address than loopback asks for its token', async ()
     const first = await get(d, `/?token=${token}`);
     assert.equal(first.status, 200);
     const cookie = String(first.headers['set-cookie']).split(';')[0];
+    assert.match(cookie, /^neuroplast_token_\d+=/, 'a cookie per port');
+    // A stale token in the URL does not hide a valid cookie.
+    assert.equal((await get(d, '/api/runs?token=stale-token-000000000', { Cookie: cookie })).status, 200);
     assert.equal((await get(d, '/api/runs', { Cookie: cookie })).status, 200);
     assert.equal((await get(d, '/api/runs', { Authorization: `Bearer ${token}` })).status, 200);
   } finally {
@@ -311,7 +389,7 @@ test('a dashboard on another address than loopback asks for its token', async ()
   );
 });
 
-test('neuroplast dashboard: serves until SIGTERM; a missing folder is one line and exit 2', async () => {
+test('neuroplast dashboard: serves until SIGTERM; a missing folder or a taken port is one line and exit 2', async () => {
   const { root } = runsFolder();
   const child = spawn(process.execPath, [CLI, 'dashboard', root, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -327,6 +405,14 @@ test('neuroplast dashboard: serves until SIGTERM; a missing folder is one line a
   });
   const res = await fetch(`${url}api/runs`);
   assert.equal(res.status, 200);
+  const taken = spawnSync(process.execPath, [CLI, 'dashboard', root, '--port', new URL(url).port], {
+    encoding: 'utf8',
+  });
+  assert.equal(taken.status, 2);
+  assert.match(
+    taken.stderr.trim(),
+    /^neuroplast: error: dashboard: cannot listen on 127\.0\.0\.1:\d+: the port is in use/,
+  );
   const code = new Promise<number | null>((ok) => child.on('exit', (c) => ok(c)));
   child.kill('SIGTERM');
   assert.equal(await code, 0);

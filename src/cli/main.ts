@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describeSystemError, NeuroplastError } from '../util/errors.js';
 import {
   datasetInfo,
@@ -52,15 +52,25 @@ async function serveDashboard(
   const stopped = new Promise<void>((ok) => {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ok());
   });
+  let failure: unknown = null;
   try {
     if (before) {
-      await before();
-      console.log('dashboard: still serving the finished run (Ctrl-C to stop)');
+      try {
+        await before();
+        console.log('dashboard: still serving the finished run (Ctrl-C to stop)');
+      } catch (err) {
+        // The failed run stays on view; its error is reported when the dashboard stops.
+        failure = err;
+        console.error(
+          `neuroplast: the run failed: ${(err as Error).message}; dashboard still serving (Ctrl-C to stop)`,
+        );
+      }
     }
     await stopped;
   } finally {
     await d.close();
   }
+  if (failure) throw failure;
 }
 
 /** The dashboard's default port (TensorBoard's is 6006). */
@@ -182,8 +192,8 @@ function buildProgram(): Command {
             }),
           );
         if (!o.dashboard) return go();
-        const where = o.resume ?? o.out;
-        await serveDashboard([where ? dirname(resolve(where)) : 'runs'], o, go);
+        // The run directory itself (found once the run creates it), or the default folder of runs.
+        await serveDashboard([resolve(o.resume ?? o.out ?? 'runs')], o, go);
       },
     );
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 
@@ -17,6 +18,8 @@ export interface RunInfo {
   /** Stable and opaque: the API's only way to name a run (no path ever comes from a request). */
   id: string;
   dir: string;
+  /** The folder it was found under. */
+  root: string;
   /** The directory relative to the folder it was found under (that folder's name when it is the run itself). */
   label: string;
   name: string;
@@ -32,19 +35,47 @@ export interface RunInfo {
 export const runId = (dir: string): string =>
   createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 16);
 
-async function readJson(path: string): Promise<{ value: unknown; error: string | null }> {
+/**
+ * Opens `path` for reading if it is a regular file: not through a link (a run file must not point elsewhere), and
+ * never waiting on a FIFO or device. Null when absent or not a regular file.
+ */
+export async function openRegular(path: string): Promise<FileHandle | null> {
+  let fh: FileHandle;
   try {
-    const st = await fsp.stat(path);
-    if (st.size > MAX_JSON_BYTES)
-      return { value: null, error: `${basename(path)} is over ${MAX_JSON_BYTES} bytes` };
-    return { value: JSON.parse(await fsp.readFile(path, 'utf8')), error: null };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') return { value: null, error: null };
-    return {
-      value: null,
-      error: `${basename(path)}: ${e instanceof SyntaxError ? 'not valid JSON' : e.message}`,
-    };
+    fh = await fsp.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  const st = await fh.stat().catch(() => null);
+  if (st?.isFile()) return fh;
+  await fh.close();
+  return null;
+}
+
+/** A regular file's bytes, or why not: absent (null), or over `limit` bytes. */
+export async function readRegular(path: string, limit: number): Promise<Buffer | null | 'too large'> {
+  const fh = await openRegular(path);
+  if (!fh) return null;
+  try {
+    if ((await fh.stat()).size > limit) return 'too large';
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A run file parsed as JSON: absent (null, no error), too large, or not JSON (being written or damaged). */
+export async function readRunJson(
+  path: string,
+  limit: number,
+): Promise<{ value: unknown; error: string | null }> {
+  const bytes = await readRegular(path, limit);
+  if (bytes === null) return { value: null, error: null };
+  if (bytes === 'too large') return { value: null, error: `${basename(path)} is over ${limit} bytes` };
+  try {
+    return { value: JSON.parse(bytes.toString('utf8')), error: null };
+  } catch {
+    return { value: null, error: `${basename(path)}: not valid JSON (being written, or damaged)` };
   }
 }
 
@@ -63,8 +94,8 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 /** Reads what the dashboard shows of run directory `dir`. */
 export async function describeRun(dir: string, root: string): Promise<RunInfo> {
   const names = new Set(await fsp.readdir(dir).catch(() => [] as string[]));
-  const run = await readJson(join(dir, 'run.json'));
-  const config = await readJson(join(dir, 'config.json'));
+  const run = await readRunJson(join(dir, 'run.json'), MAX_JSON_BYTES);
+  const config = await readRunJson(join(dir, 'config.json'), MAX_JSON_BYTES);
   const r = (run.value ?? {}) as Record<string, unknown>;
   const c = (config.value ?? {}) as Record<string, unknown>;
   const task = (c.task ?? {}) as Record<string, unknown>;
@@ -73,6 +104,7 @@ export async function describeRun(dir: string, root: string): Promise<RunInfo> {
   return {
     id: runId(dir),
     dir,
+    root,
     label: relative(root, dir) || basename(dir),
     name: str(c.name) ?? basename(dir),
     kind: str(task.kind),

@@ -9,6 +9,13 @@ export const X_FIELDS = ['step', 'iteration', 'generation', 'epoch', 'trial', 't
 const LABEL_FIELDS = new Set(['seed', 'neurons', 'index', 'pid']);
 /** A line longer than this is skipped (counted, not parsed): memory stays bounded on any file. */
 export const MAX_LINE_BYTES = 1 << 20;
+/** Series per file at most; records that would start more are counted in `droppedSeries`. */
+export const MAX_SERIES = 1000;
+/**
+ * Points kept per file at most (x and y: 16 bytes each, so 64 MiB). Beyond it the longest series is reduced to a
+ * quarter by the same min/max buckets the charts use, so its extremes survive; `compacted` counts such reductions.
+ */
+export const MAX_POINTS = 4_000_000;
 
 /** One scalar series: the values of `field` in the records of `group` (their string fields), against `xField`. */
 export interface ScalarSeries {
@@ -28,6 +35,18 @@ export class MetricsSeries {
   lines = 0;
   /** Lines that were not a JSON object, or too long. */
   skipped = 0;
+  /** Values not kept because the file had MAX_SERIES series already. */
+  droppedSeries = 0;
+  /** Times a series was reduced to stay within MAX_POINTS. */
+  compacted = 0;
+  /** The file these series came from (a different inode: the file was replaced, read it again). */
+  file: { dev: number; ino: number } | null = null;
+  private points = 0;
+  constructor(
+    /** Points kept at most (tests lower it). */
+    readonly maxPoints = MAX_POINTS,
+    readonly maxSeries = MAX_SERIES,
+  ) {}
   private counts = new Map<string, number>();
   private partial: Buffer[] = [];
   private partialBytes = 0;
@@ -86,10 +105,29 @@ export class MetricsSeries {
         continue;
       const key = group ? `${group} ${field}` : field;
       let s = this.series.get(key);
-      if (!s) this.series.set(key, (s = { key, group, field, xField, x: [], y: [] }));
+      if (!s) {
+        if (this.series.size >= this.maxSeries) {
+          this.droppedSeries++;
+          continue;
+        }
+        this.series.set(key, (s = { key, group, field, xField, x: [], y: [] }));
+      }
       s.x.push(x);
       s.y.push(v);
+      if (++this.points > this.maxPoints) this.compact();
     }
+  }
+
+  private compact(): void {
+    let longest: ScalarSeries | null = null;
+    for (const s of this.series.values()) if (!longest || s.x.length > longest.x.length) longest = s;
+    if (!longest || longest.x.length < 16) return;
+    const before = longest.x.length;
+    const d = downsampleMinMax(longest.x, longest.y, Math.max(1, Math.floor(before / 16)));
+    longest.x = d.x;
+    longest.y = d.y;
+    this.points -= before - d.x.length;
+    this.compacted++;
   }
 }
 

@@ -3,11 +3,12 @@ import { promises as fsp } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { dashboardPage } from './page.js';
-import { discoverRuns, type RunInfo } from './runs.js';
+import { describeRun, discoverRuns, openRegular, readRegular, readRunJson, type RunInfo } from './runs.js';
 import { downsampleMinMax, MetricsSeries } from './series.js';
+import { smoothEma } from './smoothing.js';
 
 export interface DashboardOptions {
   /** Run directories, or folders searched for them. */
@@ -37,7 +38,10 @@ const MAX_BUCKETS = 4000;
 const READ_CHUNK = 8 << 20;
 const MAX_URL = 2048;
 const MAX_JSON_FILE = 8 << 20;
+const MAX_REPORT = 64 << 20;
 const MAX_EVENT_CLIENTS = 32;
+/** Runs whose series are kept in memory at once (least recently used dropped first). */
+const CACHED_RUNS = 8;
 
 /** The files the page needs, by URL; nothing else is served from disk but run files named by run id. */
 const ASSETS: Record<string, { file: string; type: string }> = {
@@ -72,9 +76,12 @@ function sameSecret(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(req: IncomingMessage): string | null {
-  const m = /(?:^|;\s*)neuroplast_token=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? '');
-  return m ? m[1] : null;
+function cookieToken(req: IncomingMessage, name: string): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, v] = part.trim().split('=');
+    if (k === name && v) return v;
+  }
+  return null;
 }
 
 /**
@@ -91,6 +98,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       `expected at least 16 letters, digits, - or _, found ${token.length} characters`,
     );
   const pollMs = o.pollMs ?? 500;
+  /** The port listened on (known once listening; names the token cookie). */
+  let port = 0;
   let runs = new Map<string, RunInfo>();
   const refresh = async () => {
     runs = new Map((await discoverRuns(o.dirs)).map((r) => [r.id, r]));
@@ -98,39 +107,46 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   await refresh();
   const metrics = new Map<string, MetricsSeries>();
   const clients = new Set<ServerResponse>();
+  const reading = new Map<string, Promise<MetricsSeries>>();
 
-  /** The run's series, brought up to date with what its metrics file has gained. */
-  const seriesOf = async (run: RunInfo): Promise<MetricsSeries> => {
-    let m = metrics.get(run.id);
-    const path = join(run.dir, 'metrics.jsonl');
-    const st = await fsp.stat(path).catch(() => null);
-    // A file that shrank was replaced: read it again from the start.
-    if (!m || (st && st.size < m.offset)) metrics.set(run.id, (m = new MetricsSeries()));
-    if (st && st.size > m.readOffset) {
-      const fh = await fsp.open(path, 'r');
+  /** Reads what the run's metrics file gained since the last read, to its end (a replaced file from its start). */
+  const catchUp = async (run: RunInfo): Promise<MetricsSeries> => {
+    let m = metrics.get(run.id) ?? new MetricsSeries();
+    const fh = await openRegular(join(run.dir, 'metrics.jsonl'));
+    if (fh)
       try {
-        const want = Math.min(READ_CHUNK, st.size - m.readOffset);
-        const buf = Buffer.alloc(want);
-        const { bytesRead } = await fh.read(buf, 0, want, m.readOffset);
-        m.append(buf.subarray(0, bytesRead));
+        const st = await fh.stat();
+        const same = m.file && m.file.dev === st.dev && m.file.ino === st.ino && st.size >= m.readOffset;
+        if (!same) m = new MetricsSeries();
+        m.file = { dev: st.dev, ino: st.ino };
+        while (m.readOffset < st.size) {
+          const want = Math.min(READ_CHUNK, st.size - m.readOffset);
+          const buf = Buffer.alloc(want);
+          const { bytesRead } = await fh.read(buf, 0, want, m.readOffset);
+          if (bytesRead === 0) break;
+          m.append(buf.subarray(0, bytesRead));
+        }
       } finally {
         await fh.close();
       }
-    }
+    metrics.delete(run.id);
+    metrics.set(run.id, m);
+    if (metrics.size > CACHED_RUNS) metrics.delete(metrics.keys().next().value!);
     return m;
+  };
+  /** One read at a time per run: concurrent requests wait for the one in flight, then find little left to read. */
+  const seriesOf = (run: RunInfo): Promise<MetricsSeries> => {
+    const next = (reading.get(run.id) ?? Promise.resolve(null)).catch(() => null).then(() => catchUp(run));
+    reading.set(run.id, next);
+    void next.finally(() => {
+      if (reading.get(run.id) === next) reading.delete(run.id);
+    });
+    return next;
   };
 
   const runFile = async (run: RunInfo, name: string): Promise<unknown> => {
-    const path = join(run.dir, name);
-    const st = await fsp.stat(path).catch(() => null);
-    if (!st) return null;
-    if (st.size > MAX_JSON_FILE)
-      return { error: `${name} is ${st.size} bytes, over the ${MAX_JSON_FILE} shown` };
-    try {
-      return JSON.parse(await fsp.readFile(path, 'utf8'));
-    } catch {
-      return { error: `${name} is not valid JSON (being written, or damaged)` };
-    }
+    const r = await readRunJson(join(run.dir, name), MAX_JSON_FILE);
+    return r.error ? { error: r.error } : r.value;
   };
 
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, extra = {}) => {
@@ -145,8 +161,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const json = (res: ServerResponse, value: unknown) =>
     send(res, 200, 'application/json; charset=utf-8', JSON.stringify(value));
 
-  /** What the page gets of a run: everything but its absolute path. */
-  const publicRun = (r: RunInfo) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'dir'));
+  /** What the page gets of a run: everything but its paths. */
+  const publicRun = (r: RunInfo) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'dir' && k !== 'root'));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET and HEAD');
@@ -161,14 +178,20 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     } catch {
       throw new HttpError(400, 'bad URL');
     }
+    // A page on another site must not use this one (its requests carry a loopback Host too).
+    const site = req.headers['sec-fetch-site'];
+    if (site === 'cross-site' || site === 'same-site') throw new HttpError(403, 'cross-site request');
     let setCookie: Record<string, string> = {};
     if (token !== null) {
-      const given =
-        url.searchParams.get('token') ??
-        (req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : null) ??
-        cookieToken(req);
-      if (!sameSecret(given, token)) throw new HttpError(401, 'this dashboard needs its token (?token=...)');
-      setCookie = { 'Set-Cookie': `neuroplast_token=${token}; HttpOnly; SameSite=Strict; Path=/` };
+      const cookie = `neuroplast_token_${port}`;
+      const given = [
+        url.searchParams.get('token'),
+        req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : null,
+        cookieToken(req, cookie),
+      ];
+      if (!given.some((g) => sameSecret(g, token)))
+        throw new HttpError(401, 'this dashboard needs its token (?token=...)');
+      setCookie = { 'Set-Cookie': `${cookie}=${token}; HttpOnly; SameSite=Strict; Path=/` };
     }
     const path = url.pathname;
     if (path === '/' || path === '/index.html') {
@@ -199,6 +222,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       return json(res, {
         lines: s.lines,
         skipped: s.skipped,
+        droppedSeries: s.droppedSeries,
+        compacted: s.compacted,
         series: [...s.series.values()].map((x) => ({
           key: x.key,
           group: x.group,
@@ -210,16 +235,26 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     }
     if (part === '/data') {
       const key = url.searchParams.get('key') ?? '';
-      const buckets = Math.max(1, Math.min(MAX_BUCKETS, Number(url.searchParams.get('buckets')) || 800));
+      const buckets = Math.max(
+        1,
+        Math.min(MAX_BUCKETS, Math.floor(Number(url.searchParams.get('buckets')) || 800)),
+      );
+      const smoothing = Math.min(0.999, Math.max(0, Number(url.searchParams.get('smoothing')) || 0));
       const s = await seriesOf(run);
       const series = s.series.get(key);
       if (!series) throw new HttpError(404, 'no such series');
-      const d = downsampleMinMax(series.x, series.y, buckets);
+      // Smoothed over every point kept, then reduced: the average is not pulled toward the extremes kept per pixel.
+      const d = downsampleMinMax(
+        series.x,
+        smoothing > 0 ? smoothEma(series.y, smoothing) : series.y,
+        buckets,
+      );
       return json(res, { key, xField: series.xField, points: series.x.length, x: d.x, y: d.y });
     }
     if (part === '/report') {
-      const body = await fsp.readFile(join(run.dir, 'report.html')).catch(() => null);
-      if (!body) throw new HttpError(404, 'this run has no report.html');
+      const body = await readRegular(join(run.dir, 'report.html'), MAX_REPORT);
+      if (body === null) throw new HttpError(404, 'this run has no report.html');
+      if (body === 'too large') throw new HttpError(413, `report.html is over ${MAX_REPORT} bytes`);
       // The report runs in an opaque origin: its scripts cannot call this API.
       return send(res, 200, 'text/html; charset=utf-8', body, {
         'Content-Security-Policy': "sandbox allow-scripts; default-src 'self' 'unsafe-inline' data: blob:",
@@ -266,7 +301,10 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         const stamp = stamps.join('|');
         const prev = sizes.get(run.id);
         sizes.set(run.id, stamp);
-        if (prev !== undefined && prev !== stamp) broadcast('run', { id: run.id });
+        if (prev === undefined || prev === stamp) continue;
+        // Described again before anyone is told, so the page reads the new status.
+        if (stamps[1] !== prev.split('|')[1]) runs.set(run.id, await describeRun(run.dir, run.root));
+        broadcast('run', { id: run.id });
       }
     } finally {
       polling = false;
@@ -275,12 +313,6 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const broadcast = (event: string, data: unknown) => {
     for (const c of clients) c.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
-  const timer = setInterval(() => void poll().catch(() => undefined), pollMs);
-  timer.unref();
-  const keepAlive = setInterval(() => {
-    for (const c of clients) c.write(': keep-alive\n\n');
-  }, 15_000);
-  keepAlive.unref();
 
   const server = createServer(
     { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 },
@@ -305,10 +337,32 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      fail(
+        new NeuroplastError(
+          `dashboard: cannot listen on ${host}:${o.port ?? 0}: ${
+            err.code === 'EADDRINUSE'
+              ? 'the port is in use (choose another --port, or 0 for any free port)'
+              : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND'
+                ? 'no such address on this machine (--host)'
+                : err.code === 'EACCES'
+                  ? 'permission denied (ports below 1024 need privileges)'
+                  : err.message
+          }`,
+          2,
+        ),
+      ),
+    );
     server.listen(o.port ?? 0, host, () => ok());
   });
   const addr = server.address() as AddressInfo;
+  port = addr.port;
+  const timer = setInterval(() => void poll().catch(() => undefined), pollMs);
+  timer.unref();
+  const keepAlive = setInterval(() => {
+    for (const c of clients) c.write(': keep-alive\n\n');
+  }, 15_000);
+  keepAlive.unref();
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${shown}:${addr.port}/`;
   return {

@@ -14,7 +14,7 @@ description: a short real run the browser test watches
 seed: 3
 task: { kind: classification, dataset: mnist, trainFraction: 0.5, validationFraction: 0, normalize: scale }
 model: { type: mlp, hidden: [32] }
-learner: { optimizer: { name: adam, lr: 0.001 }, batchSize: 32, epochs: 6 }
+learner: { optimizer: { name: adam, lr: 0.001 }, batchSize: 32, epochs: 40 }
 log: { everySteps: 5 }
 checkpoint: { everySteps: 200 }
 `;
@@ -41,17 +41,21 @@ testNeeding(
     const experiment = join(root, 'tiny.yaml');
     writeFileSync(experiment, TINY_RUN);
     // A finished run beside it whose name is markup: it must show as text and run nothing.
-    const attack = join(root, 'zz-attack');
-    mkdirSync(attack);
+    // The run goes to runs/ under the child's working directory, which the dashboard serves.
+    const attack = join(root, 'runs', 'zz-attack');
+    mkdirSync(attack, { recursive: true });
     writeFileSync(join(attack, 'config.json'), JSON.stringify({ name: '<img src=x onerror=alert(1)>' }));
     writeFileSync(join(attack, 'run.json'), JSON.stringify({ status: '<script>alert(2)</script>' }));
-    writeFileSync(join(attack, 'metrics.jsonl'), '{"type":"<b>x</b>","step":1,"loss":1}\n');
-
-    const child = spawn(
-      process.execPath,
-      [CLI, 'run', experiment, '--out', join(root, 'live'), '--dashboard', '--port', '0', '--quiet'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    writeFileSync(
+      join(attack, 'metrics.jsonl'),
+      '{"type":"<b>x</b>","step":1,"loss":1}\n{"type":"cell","method":"<i>m</i>","seed":0,"acc":0.5}\n' +
+        '{"type":"cell","method":"<i>m</i>","seed":1,"acc":0.7}\n',
     );
+
+    const child = spawn(process.execPath, [CLI, 'run', experiment, '--dashboard', '--port', '0', '--quiet'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: root,
+    });
     let browser: Browser | null = null;
     try {
       const url = await dashboardUrl(child);
@@ -70,7 +74,7 @@ testNeeding(
       // The live run appears once it has written its first files (the list is refreshed every few seconds).
       await page.goto(url);
       await page.waitForSelector('body[data-ready="true"]');
-      for (let i = 0; i < 60 && !(await page.$('nav li[data-run]:has-text("live") input:checked')); i++) {
+      for (let i = 0; i < 60 && !(await page.$('nav li[data-run]:has-text("e2e-live") input:checked')); i++) {
         await page.waitForTimeout(500);
         await page.reload();
         await page.waitForSelector('body[data-ready="true"]');
@@ -105,9 +109,12 @@ testNeeding(
       );
       await page.click('nav li:has-text("zz-attack") input');
       await page.waitForSelector('figure.chart[data-key="type=<b>x</b> loss"]');
+      // The grid-cells view summarises the cells over seeds, labels as text.
+      const cells = await page.textContent('table.cells');
+      assert.match(cells ?? '', /<i>m<\/i>\s*0\.600 ± 0\.141 \(2\)/);
       await page.waitForTimeout(500);
       assert.equal(await page.$$eval('script', (s) => s.length), 1, 'only the app script is in the page');
-      assert.equal(await page.$$eval('b, img', (s) => s.length), 0, 'no markup from run files');
+      assert.equal(await page.$$eval('b, img, i', (s) => s.length), 0, 'no markup from run files');
       assert.deepEqual(dialogs, []);
       assert.deepEqual(consoleErrors, []);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-two-runs.png'), fullPage: true });

@@ -40,7 +40,9 @@ export const api = {
   run: (id: string) => getJson<{ run: RunSummary; summary: unknown; config: unknown }>(`/api/runs/${id}`),
   series: (id: string) =>
     getJson<{ lines: number; skipped: number; series: SeriesInfo[] }>(`/api/runs/${id}/series`),
-  data: (id: string, key: string, buckets: number) =>
-    getJson<SeriesData>(`/api/runs/${id}/data?key=${encodeURIComponent(key)}&buckets=${buckets}`),
+  data: (id: string, key: string, buckets: number, smoothing = 0) =>
+    getJson<SeriesData>(
+      `/api/runs/${id}/data?key=${encodeURIComponent(key)}&buckets=${Math.floor(buckets)}&smoothing=${smoothing}`,
+    ),
   events: () => new EventSource(token ? `/api/events?token=${encodeURIComponent(token)}` : '/api/events'),
 };

@@ -1,11 +1,13 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { api, type RunSummary } from './api.js';
+import { cellsView } from './cells.js';
 import { scalarsView } from './scalars.js';
 import { summaryView } from './summary.js';
 import { el, registerView, views, type ViewContext } from './views.js';
 
 registerView(scalarsView);
+registerView(cellsView);
 registerView(summaryView);
 
 const state = {
@@ -15,6 +17,15 @@ const state = {
 };
 const panels = new Map<string, HTMLElement>();
 const statusEl = document.getElementById('status')!;
+
+/**
+ * Every change of the page goes through one queue: a render or an update starts when the previous one ended, so
+ * panels are never built twice over or fed a selection that changed half-way.
+ */
+let queue: Promise<void> = Promise.resolve();
+function enqueue(work: () => Promise<void>, where: string): void {
+  queue = queue.then(work).catch((err) => showError(where, err));
+}
 
 function showError(where: string, err: unknown): void {
   const box = document.getElementById('views')!;
@@ -66,7 +77,7 @@ function renderRunList(): void {
   slider.value = String(state.ctx.smoothing);
   slider.addEventListener('change', () => {
     state.ctx.smoothing = Number(slider.value);
-    void renderViews();
+    enqueue(renderViews, 'smoothing');
   });
   smoothing.append(slider);
   nav.append(smoothing);
@@ -75,13 +86,15 @@ function renderRunList(): void {
     const li = el('li', undefined, { 'data-run': r.id });
     const box = el('input', undefined, { type: 'checkbox' });
     box.checked = state.selected.has(r.id);
-    box.addEventListener('change', async () => {
-      if (box.checked) {
-        state.selected.add(r.id);
-        await loadRun(r.id).catch((err) => showError(r.label, err));
-      } else state.selected.delete(r.id);
-      await renderViews();
-    });
+    box.addEventListener('change', () =>
+      enqueue(async () => {
+        if (box.checked) {
+          state.selected.add(r.id);
+          await loadRun(r.id).catch((err) => showError(r.label, err));
+        } else state.selected.delete(r.id);
+        await renderViews();
+      }, r.label),
+    );
     const label = el('label');
     label.append(
       box,
@@ -94,25 +107,32 @@ function renderRunList(): void {
   nav.append(list);
 }
 
-/** Updates after run `id` changed: only its data is fetched again, and only the views showing it. */
-let pending = new Set<string>();
-let scheduled = false;
-async function runChanged(id: string): Promise<void> {
-  if (!state.selected.has(id)) return;
+/** Updates after run `id` changed: its data is fetched again and each view shown brings itself up to date. */
+const pending = new Set<string>();
+function runChanged(id: string): void {
+  if (!state.selected.has(id) || pending.has(id)) return;
   pending.add(id);
-  if (scheduled) return;
-  scheduled = true;
-  await new Promise((ok) => setTimeout(ok, 500));
-  const ids = pending;
-  pending = new Set();
-  scheduled = false;
-  for (const i of ids) await loadRun(i).catch((err) => showError(i, err));
-  for (const v of views()) {
-    const body = panels.get(v.name);
-    if (!body) continue;
-    for (const i of ids) await (v.update ?? v.render).call(v, body, state.ctx, i);
-  }
-  statusEl.textContent = `updated ${new Date().toLocaleTimeString()}`;
+  enqueue(async () => {
+    pending.delete(id);
+    await loadRun(id);
+    for (const v of views()) {
+      const body = panels.get(v.name);
+      if (body)
+        await (v.update ?? v.render).call(v, body, state.ctx, id).catch((err) => showError(v.title, err));
+    }
+    statusEl.textContent = `updated ${new Date().toLocaleTimeString()}`;
+  }, id);
+}
+
+/** After a reconnection: the run list and the selected runs again, since events may have been missed. */
+function resync(): void {
+  enqueue(async () => {
+    state.runs = await api.runs();
+    for (const id of [...state.selected]) if (!state.runs.some((r) => r.id === id)) state.selected.delete(id);
+    for (const id of state.selected) await loadRun(id).catch((err) => showError(id, err));
+    renderRunList();
+    await renderViews();
+  }, 'reconnect');
 }
 
 async function start(): Promise<void> {
@@ -125,13 +145,24 @@ async function start(): Promise<void> {
   renderRunList();
   await renderViews();
   const events = api.events();
-  events.addEventListener('run', (e) => void runChanged(JSON.parse((e as MessageEvent).data).id));
-  events.addEventListener('runs', async () => {
-    state.runs = await api.runs();
-    renderRunList();
-  });
-  events.onerror = () => (statusEl.textContent = 'reconnecting…');
-  events.onopen = () => (statusEl.textContent = 'live');
+  let opened = false;
+  events.addEventListener('run', (e) => runChanged(JSON.parse((e as MessageEvent).data).id));
+  events.addEventListener('runs', () =>
+    enqueue(async () => {
+      state.runs = await api.runs();
+      renderRunList();
+    }, 'runs'),
+  );
+  events.onerror = () => {
+    // A refused stream (the server holds too many) is not retried by the browser: say so.
+    statusEl.textContent =
+      events.readyState === EventSource.CLOSED ? 'live updates stopped: reload the page' : 'reconnecting…';
+  };
+  events.onopen = () => {
+    statusEl.textContent = 'live';
+    if (opened) resync();
+    opened = true;
+  };
   document.body.dataset.ready = 'true';
 }
 

@@ -1,7 +1,7 @@
 import uPlot from 'uplot';
 import { api } from './api.js';
 import { el, type DashboardView, type ViewContext } from './views.js';
-import { smoothEma } from '../smoothing.js';
+import { isCellSeries } from './cells.js';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 /** Series charted at most (the rest are listed): a grid of hundreds of charts helps no one. */
@@ -22,14 +22,25 @@ const pointCount = (data: uPlot.AlignedData) =>
       0,
     );
 
+/** The series drawn as curves: all but a grid's cell records (the cells view tabulates those). */
+const curveKeys = (ctx: ViewContext) =>
+  [
+    ...new Set(
+      ctx.runs.flatMap((r) =>
+        (ctx.series.get(r.id) ?? []).filter((s) => !isCellSeries(s.group)).map((s) => s.key),
+      ),
+    ),
+  ].sort();
+
 const charts = new WeakMap<HTMLElement, Chart[]>();
 
 async function chartData(ctx: ViewContext, key: string, buckets: number): Promise<uPlot.AlignedData> {
   const per = await Promise.all(
     ctx.runs.map(async (r) => {
       if (!(ctx.series.get(r.id) ?? []).some((s) => s.key === key)) return [[], []] as [number[], number[]];
-      const d = await api.data(r.id, key, buckets);
-      return [d.x, smoothEma(d.y, ctx.smoothing)] as [number[], number[]];
+      // Smoothed on the server, over every point, before the reduction to this width.
+      const d = await api.data(r.id, key, buckets, ctx.smoothing);
+      return [d.x, d.y] as [number[], number[]];
     }),
   );
   return uPlot.join(per as uPlot.AlignedData[]);
@@ -39,11 +50,13 @@ async function chartData(ctx: ViewContext, key: string, buckets: number): Promis
 export const scalarsView: DashboardView = {
   name: 'scalars',
   title: 'Scalars',
-  applies: (ctx) => ctx.runs.some((r) => (ctx.series.get(r.id) ?? []).length > 0),
-  async render(root, ctx) {
+  applies: (ctx) => curveKeys(ctx).length > 0,
+  async render(root, ctxNow) {
+    // A copy: the selection may change while the charts load.
+    const ctx = { ...ctxNow, runs: [...ctxNow.runs] };
     for (const c of charts.get(root) ?? []) c.plot.destroy();
     root.replaceChildren();
-    const keys = [...new Set(ctx.runs.flatMap((r) => (ctx.series.get(r.id) ?? []).map((s) => s.key)))].sort();
+    const keys = curveKeys(ctx);
     const list: Chart[] = [];
     const width = Math.max(320, Math.min(560, root.clientWidth - 16));
     for (const key of keys.slice(0, MAX_CHARTS)) {
@@ -79,7 +92,7 @@ export const scalarsView: DashboardView = {
   },
   async update(root, ctx) {
     const list = charts.get(root);
-    const keys = [...new Set(ctx.runs.flatMap((r) => (ctx.series.get(r.id) ?? []).map((s) => s.key)))];
+    const keys = curveKeys(ctx);
     if (!list || keys.slice(0, MAX_CHARTS).some((k) => !list.some((c) => c.key === k)))
       return this.render(root, ctx);
     for (const c of list) {
