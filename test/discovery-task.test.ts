@@ -206,6 +206,10 @@ testNeeding(
     assert.equal(s.random_rules.n, 6);
     assert.ok(s.random_rules.mean_accuracy >= 0 && s.random_rules.best_accuracy <= 1);
     assert.ok(
+      s.random_rules.runaway === s.random_rules.n ||
+        s.random_rules.mean_accuracy_without_runaway >= s.random_rules.mean_accuracy,
+    );
+    assert.ok(
       s.pareto.length > 0 && s.pareto.every((p: { equation: string }) => p.equation.startsWith('dW = ')),
     );
     assert.ok(s.best_accuracy >= 0 && s.best_accuracy <= 1);

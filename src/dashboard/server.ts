@@ -138,9 +138,12 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const seriesOf = (run: RunInfo): Promise<MetricsSeries> => {
     const next = (reading.get(run.id) ?? Promise.resolve(null)).catch(() => null).then(() => catchUp(run));
     reading.set(run.id, next);
-    void next.finally(() => {
-      if (reading.get(run.id) === next) reading.delete(run.id);
-    });
+    // The caller handles a failed read; this chain only forgets the finished one (and must not reject unhandled).
+    next
+      .finally(() => {
+        if (reading.get(run.id) === next) reading.delete(run.id);
+      })
+      .catch(() => undefined);
     return next;
   };
 

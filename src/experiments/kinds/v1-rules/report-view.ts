@@ -39,7 +39,8 @@ export const v1RulesView: ReportView = {
         <h2>Random rules</h2>
         <p>
           ${s.random_rules.n} random genomes: mean accuracy ${f3(s.random_rules.mean_accuracy)}, best
-          ${f3(s.random_rules.best_accuracy)}, ${s.random_rules.runaway} ran away
+          ${f3(s.random_rules.best_accuracy)}, ${s.random_rules.runaway} ran away (stopped, scored 0; mean without them
+          ${f3(s.random_rules.mean_accuracy_without_runaway)})
         </p>
         <h2>Re-evaluated rules</h2>
         <table>

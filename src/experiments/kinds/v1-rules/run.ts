@@ -64,7 +64,14 @@ export interface V1RulesSummary extends Record<string, unknown> {
   seconds: number;
   /** Random rules evaluated per second in this session (null when it evaluated none). */
   evaluations_per_second: number | null;
-  random_rules: { n: number; mean_accuracy: number; best_accuracy: number; runaway: number };
+  random_rules: {
+    n: number;
+    mean_accuracy: number;
+    best_accuracy: number;
+    runaway: number;
+    /** Over the rules that did not run away (a stopped run scores 0, where a saturated network would say "change"). */
+    mean_accuracy_without_runaway: number;
+  };
   pareto: { source: string; equation: string; accuracy: number; objectives: Record<string, number> }[];
   best_accuracy: number;
   best_rule: ReevaluatedRule | null;
@@ -400,6 +407,9 @@ export async function runV1Rules(cfg: V1RulesConfig, ctx: TaskRunContext): Promi
       mean_accuracy: mean(randomAccuracy),
       best_accuracy: randomAccuracy.length ? Math.max(...randomAccuracy) : Number.NaN,
       runaway: random.filter((r) => r.objectives[2] >= t.maxRateHz).length,
+      mean_accuracy_without_runaway: mean(
+        random.filter((r) => r.objectives[2] < t.maxRateHz).map((r) => r.objectives[0]),
+      ),
     },
     pareto,
     best_accuracy: best?.re.accuracy ?? Number.NaN,
