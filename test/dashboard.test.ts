@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +21,7 @@ import {
   downsampleMinMax,
   MAX_LINE_BYTES,
   MetricsSeries,
+  plotRuns,
   smoothEma,
   startDashboard,
   type Dashboard,
@@ -424,4 +433,31 @@ test('neuroplast dashboard: serves until SIGTERM; a missing folder or a taken po
   const status = await new Promise<number | null>((ok) => missing.on('exit', (c) => ok(c)));
   assert.equal(status, 2);
   assert.match(err.trim(), /^neuroplast: error: dashboard: .*nope: no such directory$/);
+});
+
+test('neuroplast plot writes a chart of runs as SVG, labels escaped; unknown views, keys and formats are one line', async () => {
+  const { root, good } = runsFolder();
+  appendFileSync(
+    join(good, 'metrics.jsonl'),
+    '{"type":"<b>x</b>","step":1,"loss":3}\n{"type":"<b>x</b>","step":2,"loss":4}\n',
+  );
+  const out = join(root, 'fig.svg');
+  const drawn = await plotRuns([good], 'scalars', { key: 'type=train loss', out, width: 200 });
+  assert.ok(drawn[good] <= 800 && drawn[good] > 100, `${drawn[good]} points`);
+  const svg = readFileSync(out, 'utf8');
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.match(svg, /<polyline|<path/);
+  await plotRuns([good], 'scalars', { key: 'type=<b>x</b> loss', out });
+  const escaped = readFileSync(out, 'utf8');
+  assert.ok(escaped.includes('type=&lt;b&gt;x&lt;/b&gt; loss') && !escaped.includes('<b>'));
+  for (const args of [
+    ['plot', 'bogus', good, '--key', 'a', '--out', out],
+    ['plot', 'scalars', good, '--key', 'missing', '--out', out],
+    ['plot', 'scalars', good, '--key', 'type=train loss', '--out', join(root, 'fig.png')],
+    ['plot', 'scalars', join(root, 'nope'), '--key', 'a', '--out', out],
+  ]) {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0, args.join(' '));
+    assert.match(r.stderr.trim(), /^neuroplast: error: [^\n]+$/, r.stderr);
+  }
 });

@@ -23,7 +23,7 @@ import {
   V1_DERIVED_FILES,
   V1_UPSTREAM_FILES,
 } from '../cortex/index.js';
-import { startDashboard } from '../dashboard/index.js';
+import { plotRuns, PLOT_VIEWS, startDashboard } from '../dashboard/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 
 function parseSeed(v: string): number {
@@ -84,6 +84,12 @@ function dashboardOptions(cmd: Command): Command {
       '--token <secret>',
       'the token a non-loopback dashboard asks for (default: a random one, printed)',
     );
+}
+
+function parseSmoothing(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`expected a weight in [0, 1), found "${v}"`);
+  return n;
 }
 
 function parsePositiveInt(v: string): number {
@@ -454,6 +460,28 @@ function buildProgram(): Command {
       if (!existsSync(d)) throw new NeuroplastError(`dashboard: ${d}: no such directory`, 2);
     await serveDashboard(list, o);
   });
+
+  program
+    .command('plot')
+    .description("writes one of a dashboard view's charts of runs as SVG, for papers")
+    .argument('<view>', `the view (${PLOT_VIEWS.join(', ')})`)
+    .argument('<dirs...>', 'run directories, one line each')
+    .requiredOption('--key <series>', 'the series, as the dashboard names it (e.g. "type=train loss")')
+    .requiredOption('--out <file.svg>', 'the SVG file to write')
+    .option('--smoothing <w>', 'exponential smoothing weight in [0, 1)', parseSmoothing)
+    .option('--width <px>', 'chart width (also the number of min/max buckets)', parsePositiveInt)
+    .option('--height <px>', 'chart height', parsePositiveInt)
+    .action(
+      async (
+        view: string,
+        dirs: string[],
+        o: { key: string; out: string; smoothing?: number; width?: number; height?: number },
+      ) => {
+        const drawn = await plotRuns(dirs, view, o);
+        for (const [dir, n] of Object.entries(drawn)) console.log(`${dir}: ${n} points`);
+        console.log(`plot: ${o.out}`);
+      },
+    );
 
   program
     .command('report')
