@@ -340,6 +340,16 @@ test('dashboard server: the page, the run list, series, live events; traversal, 
     assert.equal(Math.max(...replaced.y), 2);
     assert.equal(Math.min(...replaced.y), 2);
 
+    // The chart as SVG for papers, from the same reduction.
+    const svg = await get(d, `/api/plot.svg?ids=${id}&key=type%3Dtrain%20loss&width=300`);
+    assert.equal(svg.status, 200);
+    assert.match(String(svg.headers['content-type']), /^image\/svg\+xml/);
+    assert.match(svg.body, /^<svg /);
+    assert.equal(
+      (await get(d, `/api/plot.svg?ids=${id},0123456789abcdef&key=type%3Dtrain%20loss`)).status,
+      404,
+    );
+
     // A page on another site is refused even with a loopback Host.
     assert.equal((await get(d, '/api/runs', { 'Sec-Fetch-Site': 'cross-site' })).status, 403);
   } finally {

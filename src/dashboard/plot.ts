@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { lineChart } from '../viz/index.js';
 import { openRegular } from './runs.js';
-import { downsampleMinMax, MetricsSeries } from './series.js';
+import { downsampleMinMax, MetricsSeries, type ScalarSeries } from './series.js';
 import { smoothEma } from './smoothing.js';
 
 /** Views `neuroplast plot` exports (the dashboard's scalars view, as SVG). */
@@ -56,10 +56,7 @@ export async function plotRuns(
       `plot: --out ${o.out}: expected a file name ending in .svg (PNG: export from the dashboard)`,
       2,
     );
-  const width = o.width ?? 640;
-  const series = [];
-  const drawn: Record<string, number> = {};
-  let xField = 'x';
+  const runs: { label: string; series: ScalarSeries }[] = [];
   for (const dir of dirs) {
     const m = await readMetricsSeries(dir);
     const s = m.series.get(o.key);
@@ -73,18 +70,29 @@ export async function plotRuns(
         2,
       );
     }
-    xField = s.xField;
-    const d = downsampleMinMax(s.x, o.smoothing ? smoothEma(s.y, o.smoothing) : s.y, width);
-    series.push({ label: basename(dir), points: d.x.map((x, i) => [x, d.y[i]] as [number, number]) });
-    drawn[dir] = d.x.length;
+    runs.push({ label: basename(dir), series: s });
   }
-  const svg = lineChart(series, {
+  const { svg, points } = seriesSvg(runs, o);
+  await writeFileAtomic(o.out, svg);
+  return Object.fromEntries(dirs.map((d, i) => [d, points[i]]));
+}
+
+/** One series of several runs as an SVG line chart: each reduced to min/max per pixel column, smoothed first. */
+export function seriesSvg(
+  runs: { label: string; series: ScalarSeries }[],
+  o: { key: string; smoothing?: number; width?: number; height?: number },
+): { svg: string; points: number[] } {
+  const width = o.width ?? 640;
+  const lines = runs.map(({ label, series: s }) => {
+    const d = downsampleMinMax(s.x, o.smoothing ? smoothEma(s.y, o.smoothing) : s.y, width);
+    return { label, points: d.x.map((x, i) => [x, d.y[i]] as [number, number]) };
+  });
+  const svg = lineChart(lines, {
     title: o.key + (o.smoothing ? ` (smoothed ${o.smoothing})` : ''),
-    xLabel: xField,
+    xLabel: runs[0]?.series.xField ?? 'x',
     yLabel: o.key.split(' ').at(-1) ?? o.key,
     width,
     height: o.height ?? 360,
   });
-  await writeFileAtomic(o.out, svg);
-  return drawn;
+  return { svg, points: lines.map((l) => l.points.length) };
 }

@@ -7,7 +7,8 @@ import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { dashboardPage } from './page.js';
 import { describeRun, discoverRuns, openRegular, readRegular, readRunJson, type RunInfo } from './runs.js';
-import { downsampleMinMax, MetricsSeries } from './series.js';
+import { downsampleMinMax, MetricsSeries, type ScalarSeries } from './series.js';
+import { seriesSvg } from './plot.js';
 import { smoothEma } from './smoothing.js';
 
 export interface DashboardOptions {
@@ -208,6 +209,26 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       return send(res, 200, `${asset.type}; charset=utf-8`, body);
     }
     if (path === '/api/runs') return json(res, { runs: [...runs.values()].map(publicRun) });
+    if (path === '/api/plot.svg') {
+      // The scalars view's chart of one series over runs, as the SVG `neuroplast plot` writes (for papers).
+      const key = url.searchParams.get('key') ?? '';
+      const ids = (url.searchParams.get('ids') ?? '').split(',').slice(0, 16);
+      const chosen = ids.map((id) => runs.get(id));
+      if (!chosen.length || chosen.some((r) => !r)) throw new HttpError(404, 'no such run');
+      const lines: { label: string; series: ScalarSeries }[] = [];
+      for (const r of chosen as RunInfo[]) {
+        const series = (await seriesOf(r)).series.get(key);
+        if (series) lines.push({ label: r.label, series });
+      }
+      if (!lines.length) throw new HttpError(404, 'no such series');
+      const smoothing = Math.min(0.999, Math.max(0, Number(url.searchParams.get('smoothing')) || 0));
+      const width = Math.max(200, Math.min(2000, Math.floor(Number(url.searchParams.get('width')) || 640)));
+      const { svg } = seriesSvg(lines, { key, smoothing, width });
+      return send(res, 200, 'image/svg+xml; charset=utf-8', svg, {
+        'Content-Disposition': 'attachment; filename="plot.svg"',
+        'Content-Security-Policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'",
+      });
+    }
     if (path === '/api/events') return events(req, res);
     const m = /^\/api\/runs\/([0-9a-f]{16})(\/[a-z-]+)?$/.exec(path);
     const run = m ? runs.get(m[1]) : undefined;

@@ -100,6 +100,22 @@ testNeeding(
       });
       assert.ok(inked > 200, `${inked} drawn pixels`);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png'), fullPage: true });
+      // Export: the SVG link answers an SVG drawn by the server; the PNG button's download is the canvas.
+      const exported = await page.$eval('figure.chart[data-key="type=train loss"]', async (fig) => {
+        const href = fig.querySelector('a.export')!.getAttribute('href')!;
+        const svg = await (await fetch(href)).text();
+        let png = '';
+        const original = HTMLAnchorElement.prototype.click;
+        HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+          png = this.href;
+        };
+        (fig.querySelector('button.export') as HTMLButtonElement).click();
+        HTMLAnchorElement.prototype.click = original;
+        return { svg: svg.slice(0, 5), png: png.slice(0, 22), pngLength: png.length };
+      });
+      assert.equal(exported.svg, '<svg ');
+      assert.equal(exported.png, 'data:image/png;base64,');
+      assert.ok(exported.pngLength > 2000, `${exported.pngLength} characters of PNG`);
 
       // The attack-named run: its name and status are text, and nothing ran.
       const labels = await page.$$eval('nav li', (els) => els.map((e) => e.textContent ?? ''));

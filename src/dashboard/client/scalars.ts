@@ -84,6 +84,17 @@ export const scalarsView: DashboardView = {
         box,
       );
       list.push({ key, plot });
+      // Figures for papers: the canvas as PNG, and the same chart drawn by the server as SVG.
+      const png = el('button', 'PNG', { type: 'button', class: 'export' });
+      png.addEventListener('click', () =>
+        el('a', undefined, { download: 'plot.png', href: plot.ctx.canvas.toDataURL('image/png') }).click(),
+      );
+      const svg = el('a', 'SVG', {
+        class: 'export',
+        download: 'plot.svg',
+        href: `/api/plot.svg?ids=${ctx.runs.map((r) => r.id).join(',')}&key=${encodeURIComponent(key)}&smoothing=${ctx.smoothing}`,
+      });
+      box.querySelector('figcaption')!.append(' ', png, ' ', svg);
       box.dataset.points = String(pointCount(data));
     }
     if (keys.length > MAX_CHARTS)
