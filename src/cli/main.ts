@@ -76,13 +76,14 @@ async function serveDashboard(
 /** The dashboard's default port (TensorBoard's is 6006). */
 const DASHBOARD_PORT = 6160;
 
-function dashboardOptions(cmd: Command): Command {
+/** The options of a command that serves the dashboard (`dashboard`, and `run` with `--dashboard`). */
+function dashboardOptions(cmd: Command, prefix = ''): Command {
   return cmd
-    .option('--port <n>', `dashboard port (default ${DASHBOARD_PORT}; 0: any free port)`, parsePort)
-    .option('--host <address>', 'dashboard address (default 127.0.0.1; any other needs a token)')
+    .option('--port <n>', `${prefix}dashboard port (default ${DASHBOARD_PORT}; 0: any free port)`, parsePort)
+    .option('--host <address>', `${prefix}dashboard address (default 127.0.0.1; any other needs a token)`)
     .option(
       '--token <secret>',
-      'the token a non-loopback dashboard asks for (default: a random one, printed)',
+      `${prefix}the token a non-loopback dashboard asks for (default: a random one, printed)`,
     );
 }
 
@@ -133,7 +134,7 @@ function buildProgram(): Command {
     .description('Neuroplasticity-inspired learning in TypeScript')
     .version(VERSION);
 
-  program
+  const run = program
     .command('run')
     .description('run an experiment file into a run directory (the main job)')
     .argument('[experiment]', 'experiment YAML file')
@@ -153,55 +154,48 @@ function buildProgram(): Command {
     )
     .option(
       '--dashboard',
-      "serve the live dashboard over the run directory's folder while it runs, and after",
-    )
-    .option(
-      '--port <n>',
-      `with --dashboard: its port (default ${DASHBOARD_PORT}; 0: any free port)`,
-      parsePort,
-    )
-    .option('--host <address>', 'with --dashboard: its address (default 127.0.0.1; any other needs a token)')
-    .option('--token <secret>', 'with --dashboard: the token a non-loopback dashboard asks for')
-    .action(
-      async (
-        experiment: string | undefined,
-        o: {
-          out?: string;
-          seed?: number;
-          resume?: string;
-          quiet?: boolean;
-          quick?: boolean;
-          jobs?: number;
-          allowConfigChange?: boolean;
-          dashboard?: boolean;
-          port?: number;
-          host?: string;
-          token?: string;
-        },
-      ) => {
-        if (o.allowConfigChange && !o.resume)
-          throw new NeuroplastError('run: --allow-config-change goes with --resume DIR', 2);
-        checkRunArguments('run', experiment, o);
-        if (!o.dashboard && (o.port !== undefined || o.host || o.token))
-          throw new NeuroplastError('run: --port, --host and --token go with --dashboard', 2);
-        const go = async () =>
-          printRunResult(
-            await runExperiment({
-              experimentPath: experiment,
-              outDir: o.out,
-              resumeDir: o.resume,
-              seed: o.seed,
-              quiet: o.quiet,
-              quick: o.quick,
-              jobs: o.jobs,
-              allowConfigChange: o.allowConfigChange,
-            }),
-          );
-        if (!o.dashboard) return go();
-        // The run directory itself (found once the run creates it), or the default folder of runs.
-        await serveDashboard([resolve(o.resume ?? o.out ?? 'runs')], o, go);
-      },
+      'serve the live dashboard over the run directory (or runs/) while it runs, and after',
     );
+  dashboardOptions(run, 'with --dashboard: ').action(
+    async (
+      experiment: string | undefined,
+      o: {
+        out?: string;
+        seed?: number;
+        resume?: string;
+        quiet?: boolean;
+        quick?: boolean;
+        jobs?: number;
+        allowConfigChange?: boolean;
+        dashboard?: boolean;
+        port?: number;
+        host?: string;
+        token?: string;
+      },
+    ) => {
+      if (o.allowConfigChange && !o.resume)
+        throw new NeuroplastError('run: --allow-config-change goes with --resume DIR', 2);
+      checkRunArguments('run', experiment, o);
+      if (!o.dashboard && (o.port !== undefined || o.host || o.token))
+        throw new NeuroplastError('run: --port, --host and --token go with --dashboard', 2);
+      const go = async () =>
+        printRunResult(
+          await runExperiment({
+            experimentPath: experiment,
+            outDir: o.out,
+            resumeDir: o.resume,
+            seed: o.seed,
+            quiet: o.quiet,
+            quick: o.quick,
+            jobs: o.jobs,
+            allowConfigChange: o.allowConfigChange,
+          }),
+        );
+      if (!o.dashboard) return go();
+      // The run directory itself (found once the run creates it), or the default folder of runs.
+      await serveDashboard([resolve(o.resume ?? o.out ?? 'runs')], o, go);
+    },
+  );
 
   program
     .command('evolve')

@@ -122,9 +122,13 @@ export async function describeRun(dir: string, root: string): Promise<RunInfo> {
 
 /**
  * The run directories in `roots` (each a run or a folder of runs, searched to a bounded depth without following
- * links), in a stable order.
+ * links), in a stable order; only runs not in `known` are read.
  */
-export async function discoverRuns(roots: string[]): Promise<RunInfo[]> {
+export async function discoverRuns(
+  roots: string[],
+  /** Runs already described, by id: kept as they are (the server re-describes a run when its files change). */
+  known: ReadonlyMap<string, RunInfo> = new Map(),
+): Promise<RunInfo[]> {
   const found: RunInfo[] = [];
   const seen = new Set<string>();
   let visited = 0;
@@ -138,7 +142,7 @@ export async function discoverRuns(roots: string[]): Promise<RunInfo[]> {
     }
     if (entries.some((e) => e.isFile() && RUN_FILES.includes(e.name)) && !seen.has(dir)) {
       seen.add(dir);
-      found.push(await describeRun(dir, root));
+      found.push(known.get(runId(dir)) ?? (await describeRun(dir, root)));
     }
     if (depth >= MAX_DEPTH) return;
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name)))

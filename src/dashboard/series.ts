@@ -62,7 +62,8 @@ export class MetricsSeries {
     for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
       const piece = chunk.subarray(start, nl);
       if (this.partialBytes + piece.length > MAX_LINE_BYTES) this.skipped++;
-      else this.line(Buffer.concat([...this.partial, piece]).toString('utf8'));
+      else
+        this.line((this.partial.length ? Buffer.concat([...this.partial, piece]) : piece).toString('utf8'));
       this.offset += this.partialBytes + piece.length + 1;
       this.partial = [];
       this.partialBytes = 0;
@@ -165,9 +166,22 @@ export function downsampleMinMax(
       if (y[i] > y[max]) max = i;
       last = i;
     }
-    for (const k of [...new Set([first, min, max, last])].sort((a, c) => a - c)) {
-      ox.push(x[k]);
-      oy.push(y[k]);
+    // first <= early <= late <= last: each kept once, in order.
+    const early = Math.min(min, max);
+    const late = Math.max(min, max);
+    ox.push(x[first]);
+    oy.push(y[first]);
+    if (early > first) {
+      ox.push(x[early]);
+      oy.push(y[early]);
+    }
+    if (late > early) {
+      ox.push(x[late]);
+      oy.push(y[late]);
+    }
+    if (last > late) {
+      ox.push(x[last]);
+      oy.push(y[last]);
     }
   }
   return { x: ox, y: oy };

@@ -103,7 +103,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   let port = 0;
   let runs = new Map<string, RunInfo>();
   const refresh = async () => {
-    runs = new Map((await discoverRuns(o.dirs)).map((r) => [r.id, r]));
+    // Only new runs are read: a known run is described again when its stamp changes (in the poll below).
+    runs = new Map((await discoverRuns(o.dirs, runs)).map((r) => [r.id, r]));
   };
   await refresh();
   const metrics = new Map<string, MetricsSeries>();
@@ -327,7 +328,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         sizes.set(run.id, stamp);
         if (prev === undefined || prev === stamp) continue;
         // Described again before anyone is told, so the page reads the new status.
-        if (stamps[1] !== prev.split('|')[1]) runs.set(run.id, await describeRun(run.dir, run.root));
+        runs.set(run.id, await describeRun(run.dir, run.root));
         broadcast('run', { id: run.id });
       }
     } finally {

@@ -1,22 +1,12 @@
-/** What the dashboard's JSON API returns (see server.ts). */
-export interface RunSummary {
-  id: string;
-  label: string;
-  name: string;
-  kind: string | null;
-  status: string;
-  startedAt: string | null;
-  files: { metrics: boolean; summary: boolean; report: boolean; config: boolean };
-  error: string | null;
-}
+import type { RunInfo } from '../runs.js';
+import type { ScalarSeries } from '../series.js';
 
-export interface SeriesInfo {
-  key: string;
-  group: string;
-  field: string;
-  xField: string;
-  points: number;
-}
+/** What the dashboard's JSON API returns (see server.ts). */
+/** A run as the API lists it: the server's description less its paths (types only: nothing of Node is bundled). */
+export type RunSummary = Omit<RunInfo, 'dir' | 'root'>;
+
+/** A series as `/series` lists it: its names and how many points it has, not the points. */
+export type SeriesInfo = Omit<ScalarSeries, 'x' | 'y'> & { points: number };
 
 export interface SeriesData {
   key: string;

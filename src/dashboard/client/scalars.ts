@@ -34,13 +34,21 @@ const curveKeys = (ctx: ViewContext) =>
 
 const charts = new WeakMap<HTMLElement, Chart[]>();
 
+/** Each run's reduced points per chart, so an update fetches only the run that changed. */
+const fetched = new Map<string, [number[], number[]]>();
+const fetchKey = (runId: string, key: string) => `${runId}\u0000${key}`;
+
 async function chartData(ctx: ViewContext, key: string, buckets: number): Promise<uPlot.AlignedData> {
   const per = await Promise.all(
     ctx.runs.map(async (r) => {
       if (!(ctx.series.get(r.id) ?? []).some((s) => s.key === key)) return [[], []] as [number[], number[]];
+      const cached = fetched.get(fetchKey(r.id, key));
+      if (cached) return cached;
       // Smoothed on the server, over every point, before the reduction to this width.
       const d = await api.data(r.id, key, buckets, ctx.smoothing);
-      return [d.x, d.y] as [number[], number[]];
+      const xy: [number[], number[]] = [d.x, d.y];
+      fetched.set(fetchKey(r.id, key), xy);
+      return xy;
     }),
   );
   return uPlot.join(per as uPlot.AlignedData[]);
@@ -55,6 +63,8 @@ export const scalarsView: DashboardView = {
     // A copy: the selection may change while the charts load.
     const ctx = { ...ctxNow, runs: [...ctxNow.runs] };
     for (const c of charts.get(root) ?? []) c.plot.destroy();
+    // A render may follow a new width, smoothing or selection: everything is fetched again.
+    fetched.clear();
     root.replaceChildren();
     const keys = curveKeys(ctx);
     const list: Chart[] = [];
@@ -101,7 +111,8 @@ export const scalarsView: DashboardView = {
       root.append(el('p', `${keys.length - MAX_CHARTS} more series: select fewer runs to see them.`));
     charts.set(root, list);
   },
-  async update(root, ctx) {
+  async update(root, ctx, id) {
+    for (const k of [...fetched.keys()]) if (k.startsWith(`${id}\u0000`)) fetched.delete(k);
     const list = charts.get(root);
     const keys = curveKeys(ctx);
     if (!list || keys.slice(0, MAX_CHARTS).some((k) => !list.some((c) => c.key === k)))
