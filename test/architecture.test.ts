@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['util', 'version.ts'],
   ['data', 'engine'],
   ['optim', 'spiking'],
-  ['tfjs', 'continual'],
+  ['tfjs', 'continual', 'browser'],
   ['neuromod', 'evolution', 'cortex'],
   ['viz', 'discovery'],
   ['experiments'],

@@ -357,6 +357,39 @@ test('dashboard server: the page, the run list, series, live events; traversal, 
   }
 });
 
+test('the live-network page, its scripts, the WASM kernels and MNIST digits are served; bad counts refused', async () => {
+  const d = await startDashboard({ dirs: [mkdtempSync(join(tmpdir(), 'np-dash-live-'))], port: 0 });
+  try {
+    const page = await get(d, '/live');
+    assert.equal(page.status, 200);
+    assert.match(page.body, /<script src="\/assets\/live.js" defer><\/script>/);
+    assert.equal(page.headers['cross-origin-embedder-policy'], 'require-corp');
+    for (const [path, type] of [
+      ['/assets/live.js', 'text/javascript; charset=utf-8'],
+      ['/assets/live-worker.js', 'text/javascript; charset=utf-8'],
+      ['/assets/neuroplast.mjs', 'text/javascript; charset=utf-8'],
+      ['/assets/kernels.wasm', 'application/wasm'],
+    ]) {
+      const r = await fetch(new URL(path, d.url));
+      assert.equal(r.status, 200, path);
+      assert.equal(r.headers.get('content-type'), type, path);
+      assert.ok((await r.arrayBuffer()).byteLength > 1000, path);
+    }
+    const r = await fetch(new URL('/api/live/digits?count=3', d.url));
+    assert.equal(r.status, 200);
+    const body = new Uint8Array(await r.arrayBuffer());
+    assert.equal(body.length, 4 + 3 + 3 * 784);
+    assert.equal(new DataView(body.buffer).getUint32(0, true), 3);
+    // The first MNIST training labels are 5, 0, 4 (LeCun's train-labels-idx1-ubyte).
+    assert.deepEqual([...body.subarray(4, 7)], [5, 0, 4]);
+    assert.ok(body.subarray(7).some((v) => v > 0));
+    for (const bad of ['0', '2001', 'abc', '1.5', ''])
+      assert.equal((await get(d, `/api/live/digits?count=${bad}`)).status, 400, bad);
+  } finally {
+    await d.close();
+  }
+});
+
 test('run files that are links or FIFOs are not followed or waited on', async () => {
   const { root, bad } = runsFolder();
   const secret = join(root, 'secret.txt');

@@ -5,7 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { PACKAGE_ROOT } from '../version.js';
-import { dashboardPage } from './page.js';
+import { loadDataset, type LabeledImageDataset } from '../data/index.js';
+import { dashboardPage, livePage } from './page.js';
 import { describeRun, discoverRuns, openRegular, readRegular, readRunJson, type RunInfo } from './runs.js';
 import { downsampleMinMax, MetricsSeries, type ScalarSeries } from './series.js';
 import { seriesSvg } from './plot.js';
@@ -45,10 +46,24 @@ const MAX_EVENT_CLIENTS = 32;
 const CACHED_RUNS = 8;
 
 /** The files the page needs, by URL; nothing else is served from disk but run files named by run id. */
+const built = (...path: string[]) => join(PACKAGE_ROOT, 'build', ...path);
 const ASSETS: Record<string, { file: string; type: string }> = {
-  '/assets/app.js': { file: join(PACKAGE_ROOT, 'build', 'dashboard', 'app.js'), type: 'text/javascript' },
-  '/assets/app.css': { file: join(PACKAGE_ROOT, 'build', 'dashboard', 'app.css'), type: 'text/css' },
+  '/assets/app.js': { file: built('dashboard', 'app.js'), type: 'text/javascript; charset=utf-8' },
+  '/assets/app.css': { file: built('dashboard', 'app.css'), type: 'text/css; charset=utf-8' },
+  '/assets/live.js': { file: built('dashboard', 'live.js'), type: 'text/javascript; charset=utf-8' },
+  '/assets/live-worker.js': {
+    file: built('dashboard', 'live-worker.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  // neuroplast for a page (src/browser) and its WASM kernels.
+  '/assets/neuroplast.mjs': {
+    file: built('browser', 'neuroplast.mjs'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/assets/kernels.wasm': { file: join(PACKAGE_ROOT, 'wasm', 'kernels.wasm'), type: 'application/wasm' },
 };
+/** The most MNIST training images the live-network page may ask for. */
+const MAX_LIVE_DIGITS = 2000;
 
 const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
@@ -149,6 +164,22 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     return next;
   };
 
+  let mnist: Promise<LabeledImageDataset> | null = null;
+  /** The first `count` MNIST training images for the live-network page: count (u32 LE), labels, then pixels. */
+  const liveDigits = async (count: number): Promise<Buffer> => {
+    mnist ??= loadDataset('mnist');
+    const ds = await mnist.catch((e: unknown) => {
+      mnist = null;
+      throw new HttpError(503, `MNIST is not available here: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    const pixels = ds.shape[1] * ds.shape[2];
+    const out = Buffer.alloc(4 + count + count * pixels);
+    out.writeUInt32LE(count, 0);
+    out.set(ds.train.labels.subarray(0, count), 4);
+    out.set(ds.train.images.subarray(0, count * pixels), 4 + count);
+    return out;
+  };
+
   const runFile = async (run: RunInfo, name: string): Promise<unknown> => {
     const r = await readRunJson(join(run.dir, name), MAX_JSON_FILE);
     return r.error ? { error: r.error } : r.value;
@@ -199,15 +230,23 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       setCookie = { 'Set-Cookie': `${cookie}=${token}; HttpOnly; SameSite=Strict; Path=/` };
     }
     const path = url.pathname;
-    if (path === '/' || path === '/index.html') {
-      const built = await fsp.stat(ASSETS['/assets/app.js'].file).catch(() => null);
-      return send(res, 200, 'text/html; charset=utf-8', dashboardPage({ assetsBuilt: !!built }), setCookie);
+    if (path === '/' || path === '/index.html' || path === '/live') {
+      const script = path === '/live' ? '/assets/live.js' : '/assets/app.js';
+      const assetsBuilt = !!(await fsp.stat(ASSETS[script].file).catch(() => null));
+      const page = path === '/live' ? livePage({ assetsBuilt }) : dashboardPage({ assetsBuilt });
+      return send(res, 200, 'text/html; charset=utf-8', page, setCookie);
     }
     const asset = ASSETS[path];
     if (asset) {
       const body = await fsp.readFile(asset.file).catch(() => null);
       if (!body) throw new HttpError(404, 'not built (npm run build)');
-      return send(res, 200, `${asset.type}; charset=utf-8`, body);
+      return send(res, 200, asset.type, body);
+    }
+    if (path === '/api/live/digits') {
+      const count = Number(url.searchParams.get('count') || NaN);
+      if (!Number.isInteger(count) || count < 1 || count > MAX_LIVE_DIGITS)
+        throw new HttpError(400, `count: expected an integer from 1 to ${MAX_LIVE_DIGITS}`);
+      return send(res, 200, 'application/octet-stream', await liveDigits(count));
     }
     if (path === '/api/runs') return json(res, { runs: [...runs.values()].map(publicRun) });
     if (path === '/api/plot.svg') {

@@ -98,8 +98,9 @@ export class WasmRuntime {
   /** At most this many threads are used (setThreads). */
   maxThreads = 2;
 
-  constructor(wasmPath = join(PACKAGE_ROOT, 'wasm', 'kernels.wasm')) {
-    const module = new WebAssembly.Module(readFileSync(wasmPath));
+  /** `source`: the compiled kernels (a browser fetches and compiles them first), else read from the package. */
+  constructor(source: WebAssembly.Module | string = join(PACKAGE_ROOT, 'wasm', 'kernels.wasm')) {
+    const module = typeof source === 'string' ? new WebAssembly.Module(readFileSync(source)) : source;
     this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     const exports = instance.exports as unknown as Record<WasmFunction, Fn>;

@@ -29,12 +29,13 @@ function wasmBackend(rt: WasmRuntime, table: number, name: string): Kernels {
 /**
  * The WASM backend ("wasm-simd") and, where the optional native addon was built, "native" (the same kernels with
  * GEMM and convolutions in native code, sharing the memory, so arrays stay in place when switching); none where
- * WebAssembly SIMD or shared memory is unavailable.
+ * WebAssembly SIMD or shared memory is unavailable. `module`: the compiled kernels, where they are not read from the
+ * package (in a browser).
  */
-export function createWasmBackends(): Kernels[] {
+export function createWasmBackends(module?: WebAssembly.Module): Kernels[] {
   let runtime: WasmRuntime;
   try {
-    runtime = new WasmRuntime();
+    runtime = new WasmRuntime(module);
   } catch {
     return [];
   }

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { engineProbe, type EngineProbe } from '../../src/browser/index.js';
+import { startDashboard } from '../../src/dashboard/index.js';
+import { CHROMIUM, onBackend, REPO_ROOT, tempDir, testNeeding } from '../helpers.js';
+
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+
+/** A digest of the receptive-field canvas's pixels (what the page shows, not its DOM). */
+const canvasDigest = (page: Page) =>
+  page.evaluate(() => {
+    const c = document.getElementById('fields') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    let dark = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      h = Math.imul(h ^ d[i], 16777619);
+      if (d[i] < 128) dark++;
+    }
+    return { hash: h >>> 0, dark, index: Number(c.dataset.index ?? -1), width: c.width };
+  });
+
+testNeeding(
+  ['chromium'],
+  'neuroplast in Chromium: the engine gives Node the same bytes, and the live network learns in the page',
+  async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const dashboard = await startDashboard({ dirs: [tempDir('np-live-')], port: 0 });
+    let browser: Browser | null = null;
+    try {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu'],
+      });
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(new URL('live', dashboard.url).href);
+      assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'the page is cross-origin isolated');
+
+      // The same seed, the same bytes: the browser build on its WASM kernels against Node's wasm-simd backend.
+      const inPage: EngineProbe = await page.evaluate(async () => {
+        const m = await import('/assets/neuroplast.mjs' as string);
+        await m.loadWasmKernels('/assets/kernels.wasm');
+        return m.engineProbe(11);
+      });
+      const inNode = onBackend('wasm-simd', () => engineProbe(11));
+      assert.equal(inPage.backend, 'wasm-simd');
+      assert.deepEqual(Object.keys(inPage.results).sort(), Object.keys(inNode.results).sort());
+      for (const [key, bytes] of Object.entries(inNode.results))
+        assert.equal(inPage.results[key], bytes, `${key}: the page's bytes differ from Node's`);
+
+      // The live page: a Diehl & Cook network learns MNIST in its worker; the receptive fields drawn change.
+      const live = page.locator('#live');
+      await page.waitForFunction(
+        () => Number(document.getElementById('fields')?.dataset.index ?? -1) >= 5,
+        null,
+        {
+          timeout: 60_000,
+        },
+      );
+      assert.equal(await live.getAttribute('data-backend'), 'wasm-simd');
+      const before = await canvasDigest(page);
+      await page.waitForFunction(
+        (from) => Number(document.getElementById('fields')?.dataset.index ?? -1) >= from + 50,
+        before.index,
+        { timeout: 60_000 },
+      );
+      const after = await canvasDigest(page);
+      assert.ok(after.width > 0 && after.dark > 0, 'the fields have pixels');
+      assert.notEqual(after.hash, before.hash, 'the receptive fields changed while the network learned');
+      await page.screenshot({ path: join(ARTIFACTS, 'live-network.png'), fullPage: true });
+
+      // Pausing stops learning: the digit count stays put.
+      await page.click('#pause');
+      await page.waitForTimeout(300);
+      const paused = Number(await live.getAttribute('data-presentations'));
+      await page.waitForTimeout(700);
+      assert.equal(Number(await live.getAttribute('data-presentations')), paused);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser?.close();
+      await dashboard.close();
+    }
+  },
+);
