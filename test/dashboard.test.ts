@@ -390,6 +390,55 @@ test('the live-network page, its scripts, the WASM kernels and MNIST digits are 
   }
 });
 
+test("a grid's cells are served for the accuracy matrix: damaged ones named, links not followed", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'np-dash-cells-'));
+  const run = join(root, 'grid');
+  mkdirSync(join(run, 'cells'), { recursive: true });
+  writeFileSync(join(run, 'config.json'), JSON.stringify({ name: 'grid', task: { kind: 'continual' } }));
+  writeFileSync(join(run, 'run.json'), JSON.stringify({ status: 'completed' }));
+  const cell = {
+    method: 'ewc',
+    scenario: 'class',
+    seed: 0,
+    contexts: [
+      [0, 1],
+      [2, 3],
+    ],
+    accuracy: [
+      [1, 0],
+      [0.5, 0.9],
+    ],
+  };
+  writeFileSync(join(run, 'cells', 'ewc-class-s0.json'), JSON.stringify({ ...cell, finalLoss: [1, 2] }));
+  writeFileSync(join(run, 'cells', 'ewc-class-s1.json'), '{"method": "ewc", "accura');
+  const secret = join(root, 'secret.json');
+  writeFileSync(secret, JSON.stringify({ method: 'leaked', scenario: 'class', accuracy: [[1]] }));
+  symlinkSync(secret, join(run, 'cells', 'link-s2.json'));
+  // A run whose cells folder is a link elsewhere: nothing is read through it.
+  const other = join(root, 'other');
+  mkdirSync(other);
+  writeFileSync(join(other, 'config.json'), JSON.stringify({ name: 'other', task: { kind: 'continual' } }));
+  writeFileSync(join(other, 'run.json'), JSON.stringify({ status: 'completed' }));
+  symlinkSync(join(run, 'cells'), join(other, 'cells'));
+  const d = await startDashboard({ dirs: [root], port: 0 });
+  try {
+    const runs = JSON.parse((await get(d, '/api/runs')).body).runs as { id: string; name: string }[];
+    const id = (name: string) => runs.find((r) => r.name === name)!.id;
+    const r = JSON.parse((await get(d, `/api/runs/${id('grid')}/cells`)).body);
+    assert.equal(r.truncated, false);
+    assert.deepEqual(r.cells[0], { name: 'ewc-class-s0.json', ...cell });
+    assert.equal(r.cells[1].name, 'ewc-class-s1.json');
+    assert.match(r.cells[1].error, /ewc-class-s1\.json/);
+    assert.equal(r.cells.length, 2, 'the linked cell is not listed');
+    assert.deepEqual(JSON.parse((await get(d, `/api/runs/${id('other')}/cells`)).body), {
+      cells: [],
+      truncated: false,
+    });
+  } finally {
+    await d.close();
+  }
+});
+
 test('run files that are links or FIFOs are not followed or waited on', async () => {
   const { root, bad } = runsFolder();
   const secret = join(root, 'secret.txt');

@@ -62,6 +62,9 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   },
   '/assets/kernels.wasm': { file: join(PACKAGE_ROOT, 'wasm', 'kernels.wasm'), type: 'application/wasm' },
 };
+/** A continual grid's cells the accuracy-matrix view reads, and the largest cell file read. */
+const MAX_CELLS = 2000;
+const MAX_CELL_FILE = 1 << 20;
 /** The most MNIST training images the live-network page may ask for. */
 const MAX_LIVE_DIGITS = 2000;
 
@@ -178,6 +181,39 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     out.set(ds.train.labels.subarray(0, count), 4);
     out.set(ds.train.images.subarray(0, count * pixels), 4 + count);
     return out;
+  };
+
+  /**
+   * A continual grid's cells (cells/*.json): the fields the accuracy-matrix view reads, at most MAX_CELLS of them;
+   * a cell that cannot be read is listed with its error.
+   */
+  const cellsOf = async (run: RunInfo) => {
+    const dir = join(run.dir, 'cells');
+    const st = await fsp.lstat(dir).catch(() => null);
+    if (!st?.isDirectory()) return { cells: [], truncated: false };
+    const names = (await fsp.readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isFile() && e.name.endsWith('.json'))
+      .map((e) => e.name)
+      .sort();
+    const cells = [];
+    for (const name of names.slice(0, MAX_CELLS)) {
+      const r = await readRunJson(join(dir, name), MAX_CELL_FILE);
+      const v = (r.value ?? {}) as Record<string, unknown>;
+      cells.push(
+        r.error
+          ? { name, error: r.error }
+          : {
+              name,
+              method: v.method,
+              scenario: v.scenario,
+              seed: v.seed,
+              contexts: v.contexts,
+              accuracy: v.accuracy,
+              metrics: v.metrics,
+            },
+      );
+    }
+    return { cells, truncated: names.length > MAX_CELLS };
   };
 
   const runFile = async (run: RunInfo, name: string): Promise<unknown> => {
@@ -315,6 +351,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       );
       return json(res, { key, xField: series.xField, points: series.x.length, x: d.x, y: d.y });
     }
+    if (part === '/cells') return json(res, await cellsOf(run));
     if (part === '/report') {
       const body = await readRegular(join(run.dir, 'report.html'), MAX_REPORT);
       if (body === null) throw new HttpError(404, 'this run has no report.html');

@@ -2,12 +2,16 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { api, type RunSummary } from './api.js';
 import { cellsView } from './cells.js';
+import { frontsView } from './fronts.js';
+import { matrixView } from './matrix.js';
 import { scalarsView } from './scalars.js';
 import { summaryView } from './summary.js';
 import { el, registerView, views, type ViewContext } from './views.js';
 
 registerView(scalarsView);
 registerView(cellsView);
+registerView(matrixView);
+registerView(frontsView);
 registerView(summaryView);
 
 const state = {

@@ -1,0 +1,89 @@
+/**
+ * Heatmaps, scatter plots and parallel coordinates (Apache ECharts, only the parts used are bundled), each in a
+ * figure with PNG and SVG export for papers.
+ */
+import { HeatmapChart, ParallelChart, ScatterChart } from 'echarts/charts';
+import {
+  GridComponent,
+  ParallelComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
+import { el } from './views.js';
+
+echarts.use([
+  HeatmapChart,
+  ParallelChart,
+  ScatterChart,
+  GridComponent,
+  ParallelComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+  SVGRenderer,
+]);
+
+export type ChartOption = echarts.EChartsCoreOption;
+
+const download = (name: string, href: string) => el('a', undefined, { download: name, href }).click();
+
+/** A chart in a figure captioned `caption`; `file` names the exports. Returns the chart (to update or click). */
+export function figure(
+  parent: HTMLElement,
+  caption: string,
+  file: string,
+  option: ChartOption,
+  size = { width: 520, height: 360 },
+): echarts.ECharts {
+  const box = el('figure', undefined, { class: 'chart', 'data-chart': file });
+  const cap = el('figcaption', caption);
+  const area = el('div', undefined, {
+    class: 'echart',
+    style: `width:${size.width}px;height:${size.height}px`,
+  });
+  box.append(cap, area);
+  parent.append(box);
+  const chart = echarts.init(area, null, { renderer: 'canvas', ...size });
+  chart.setOption({ animation: false, ...option });
+  const png = el('button', 'PNG', { type: 'button', class: 'export' });
+  png.addEventListener('click', () =>
+    download(`${file}.png`, chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: '#fff' })),
+  );
+  const svg = el('button', 'SVG', { type: 'button', class: 'export' });
+  svg.addEventListener('click', () => {
+    // The same option drawn by the SVG renderer, off screen.
+    const off = echarts.init(null, null, { renderer: 'svg', ssr: true, ...size });
+    off.setOption({ ...(chart.getOption() as object), animation: false });
+    const url = URL.createObjectURL(new Blob([off.renderToSVGString()], { type: 'image/svg+xml' }));
+    off.dispose();
+    download(`${file}.svg`, url);
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  });
+  cap.append(' ', png, ' ', svg);
+  return chart;
+}
+
+/** Disposes the charts under `root` (before it is emptied). */
+export function disposeCharts(root: HTMLElement): void {
+  root.querySelectorAll<HTMLElement>('.echart').forEach((area) => echarts.getInstanceByDom(area)?.dispose());
+}
+
+/** A labelled select whose options are `values`; calls `onChange` with the new value. */
+export function picker(
+  parent: HTMLElement,
+  label: string,
+  values: string[],
+  value: string,
+  onChange: (v: string) => void,
+): HTMLSelectElement {
+  const select = el('select', undefined, { 'aria-label': label });
+  for (const v of values) select.append(el('option', v, { value: v }));
+  select.value = value;
+  select.addEventListener('change', () => onChange(select.value));
+  parent.append(el('label', `${label} `), select, document.createTextNode(' '));
+  return select;
+}

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startDashboard } from '../../src/dashboard/index.js';
+import { CHROMIUM, REPO_ROOT, runCli, tempDir, testNeeding } from '../helpers.js';
+
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+
+/** A real split-MNIST grid, small: two methods, two scenarios, two seeds, 20 iterations per context. */
+const TINY_CONTINUAL = `name: e2e-continual
+description: a tiny split-MNIST grid the browser test reads
+seed: 0
+task: { kind: continual, benchmark: split, dataset: mnist, classesPerContext: 2 }
+protocol: { hidden: [32], lr: 0.001, betas: [0.9, 0.999], iterationsPerContext: 20, batchSize: 64, evalSamples: 200 }
+scenarios: [task, class]
+seeds: [0, 1]
+methods:
+  finetune: {}
+  joint: {}
+`;
+
+/** Pixels of a view's charts that are neither blank nor white, and a digest of them. */
+const ink = (page: Page, selector: string) =>
+  page.$$eval(selector, (canvases) => {
+    let n = 0;
+    let h = 2166136261;
+    for (const c of canvases as HTMLCanvasElement[]) {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3] > 0 && (d[i] < 230 || d[i + 1] < 230 || d[i + 2] < 230)) n++;
+        h = Math.imul(h ^ d[i] ^ (d[i + 2] << 8), 16777619);
+      }
+    }
+    return { n, h: h >>> 0, canvases: canvases.length };
+  });
+
+/** What the figure's export button hands to a download link. */
+const exported = (page: Page, figure: string, button: 'PNG' | 'SVG') =>
+  page.$eval(
+    figure,
+    async (fig, which) => {
+      // The page's policy forbids fetching blob: URLs, so the blob is caught where it is made.
+      let href = '';
+      let blob: Blob | null = null;
+      const click = HTMLAnchorElement.prototype.click;
+      const createObjectURL = URL.createObjectURL;
+      HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+        href = this.href;
+      };
+      URL.createObjectURL = (b: Blob | MediaSource) => {
+        blob = b as Blob;
+        return createObjectURL(b);
+      };
+      const buttons = Array.from(fig.querySelectorAll('button.export')) as HTMLButtonElement[];
+      buttons.find((b) => b.textContent === which)!.click();
+      HTMLAnchorElement.prototype.click = click;
+      URL.createObjectURL = createObjectURL;
+      return blob ? await (blob as Blob).text() : href;
+    },
+    button,
+  );
+
+testNeeding(
+  ['chromium'],
+  'dashboard views in Chromium: the accuracy matrix of a real grid and the fronts of a real search, drawn and exported',
+  async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const root = tempDir('np-e2e-views-');
+    writeFileSync(join(root, 'tiny.yaml'), TINY_CONTINUAL);
+    const runs = join(root, 'runs');
+    const [continual, evolution] = await Promise.all([
+      runCli(
+        ['run', join(root, 'tiny.yaml'), '--out', join(runs, 'continual'), '--quiet'],
+        {},
+        { timeoutMs: 300_000 },
+      ),
+      runCli(
+        [
+          'evolve',
+          join(REPO_ROOT, 'experiments', 'zdt1.yaml'),
+          '--quick',
+          '--out',
+          join(runs, 'zdt1'),
+          '--quiet',
+        ],
+        {},
+        {
+          timeoutMs: 300_000,
+        },
+      ),
+    ]);
+    assert.equal(continual.code, 0, continual.stderr);
+    assert.equal(evolution.code, 0, evolution.stderr);
+    const dashboard = await startDashboard({ dirs: [runs], port: 0 });
+    let browser: Browser | null = null;
+    try {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu'],
+      });
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(dashboard.url);
+      await page.waitForSelector('body[data-ready="true"]');
+      for (const box of await page.$$('nav li[data-run] input'))
+        if (!(await box.isChecked())) await box.check();
+
+      // The accuracy matrix: class-incremental finetune first (its diagonal), then joint: other pixels.
+      const matrix = 'section[data-view="accuracy-matrix"] canvas';
+      await page.waitForSelector(matrix);
+      const finetune = await ink(page, matrix);
+      assert.ok(finetune.n > 5000, `${finetune.n} coloured pixels in the matrix`);
+      assert.match(
+        (await page.textContent('section[data-view="accuracy-matrix"] figcaption')) ?? '',
+        /finetune, class-incremental, accuracy mean over 2 seed\(s\) \(0, 1\)/,
+      );
+      await page.selectOption('section[data-view="accuracy-matrix"] select[aria-label="method"]', 'joint');
+      await page.waitForFunction(() =>
+        /joint/.test(
+          document.querySelector('section[data-view="accuracy-matrix"] figcaption')?.textContent ?? '',
+        ),
+      );
+      await page.waitForTimeout(300);
+      assert.notEqual((await ink(page, matrix)).h, finetune.h, 'another method, another matrix');
+      const svg = await exported(page, 'section[data-view="accuracy-matrix"] figure', 'SVG');
+      assert.match(svg.slice(0, 200), /^<svg /);
+      assert.match(svg, /tested on context/);
+      const png = await exported(page, 'section[data-view="accuracy-matrix"] figure', 'PNG');
+      assert.match(png, /^data:image\/png;base64,/);
+
+      // The fronts: one panel per search with a scatter and the genes; clicking a point shows its rule.
+      const panels = await page.$$eval('section[data-view="fronts"] .front', (els) =>
+        els.map((e) => e.getAttribute('data-search')),
+      );
+      assert.deepEqual(panels.sort(), ['lmocso', 'nsga2', 'swarm']);
+      const front = await ink(page, 'section[data-view="fronts"] .front[data-search="nsga2"] canvas');
+      assert.ok(
+        front.canvases >= 2 && front.n > 2000,
+        `${front.n} coloured pixels in ${front.canvases} charts`,
+      );
+      // A click on the middle of the genes heatmap (a front member's row) shows that member's rule.
+      const genes = page.locator(
+        'section[data-view="fronts"] .front[data-search="nsga2"] figure[data-chart="front-nsga2-genes"] .echart',
+      );
+      await genes.scrollIntoViewIfNeeded();
+      const box = (await genes.boundingBox())!;
+      await page.mouse.click(box.x + 50 + (box.width - 70) / 2, box.y + 20 + (box.height - 60) / 2);
+      const equation = page.locator('section[data-view="fronts"] .front[data-search="nsga2"] .equation');
+      assert.match((await equation.textContent()) ?? '', /^#\d+: genes .* \(f1 [\d.e+-]+, f2 [\d.e+-]+\)$/);
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-views.png'), fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser?.close();
+      await dashboard.close();
+    }
+  },
+);
