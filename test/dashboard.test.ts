@@ -411,6 +411,11 @@ test("a grid's cells are served for the accuracy matrix: damaged ones named, lin
   };
   writeFileSync(join(run, 'cells', 'ewc-class-s0.json'), JSON.stringify({ ...cell, finalLoss: [1, 2] }));
   writeFileSync(join(run, 'cells', 'ewc-class-s1.json'), '{"method": "ewc", "accura');
+  // Readable but not a matrix: named with the reason, its data not passed on.
+  writeFileSync(
+    join(run, 'cells', 'ewc-class-s3.json'),
+    JSON.stringify({ method: 'ewc', scenario: 'class', accuracy: [[1, 0]], contexts: 'x'.repeat(100) }),
+  );
   const secret = join(root, 'secret.json');
   writeFileSync(secret, JSON.stringify({ method: 'leaked', scenario: 'class', accuracy: [[1]] }));
   symlinkSync(secret, join(run, 'cells', 'link-s2.json'));
@@ -429,7 +434,11 @@ test("a grid's cells are served for the accuracy matrix: damaged ones named, lin
     assert.deepEqual(r.cells[0], { name: 'ewc-class-s0.json', ...cell });
     assert.equal(r.cells[1].name, 'ewc-class-s1.json');
     assert.match(r.cells[1].error, /ewc-class-s1\.json/);
-    assert.equal(r.cells.length, 2, 'the linked cell is not listed');
+    assert.deepEqual(r.cells[2], {
+      name: 'ewc-class-s3.json',
+      error: 'accuracy: expected a square matrix of numbers, 1 to 100 contexts per side',
+    });
+    assert.equal(r.cells.length, 3, 'the linked cell is not listed');
     assert.deepEqual(JSON.parse((await get(d, `/api/runs/${id('other')}/cells`)).body), {
       cells: [],
       truncated: false,

@@ -23,7 +23,7 @@ import {
   V1_DERIVED_FILES,
   V1_UPSTREAM_FILES,
 } from '../cortex/index.js';
-import { plotRuns, PLOT_VIEWS, startDashboard } from '../dashboard/index.js';
+import { compareRuns, plotRuns, PLOT_VIEWS, startDashboard } from '../dashboard/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 
 function parseSeed(v: string): number {
@@ -480,14 +480,34 @@ function buildProgram(): Command {
   program
     .command('report')
     .description(
-      '(re)write the self-contained HTML report of a run directory; for an unfinished grid, from its finished runs',
+      "(re)write the self-contained HTML report of a run directory (an unfinished grid's: from its finished runs); with several, one report comparing them (--out)",
     )
-    .argument('<runDir>', 'run directory')
+    .argument('<runDirs...>', 'run directory, or several to compare')
     .option(
       '--json',
       "print the run's summary as one JSON object (an unfinished grid's: from its finished runs)",
     )
-    .action(async (dir: string, o: { json?: boolean }) => {
+    .option('--out <file.html>', 'where the comparison of several runs is written')
+    .option('--smoothing <w>', "the comparison's curves smoothed as the dashboard does (0 to 0.99)", '0')
+    .action(async (dirs: string[], o: { json?: boolean; out?: string; smoothing: string }) => {
+      if (dirs.length > 1) {
+        if (o.json) throw new NeuroplastError('report: --json is for one run directory', 2);
+        if (!o.out) throw new NeuroplastError('report: comparing runs needs --out FILE.html', 2);
+        const smoothing = Number(o.smoothing);
+        if (!(smoothing >= 0 && smoothing < 1))
+          throw new NeuroplastError(
+            `report: --smoothing: expected a number in [0, 1), found ${o.smoothing}`,
+            2,
+          );
+        const r = await compareRuns(dirs, { out: o.out, smoothing });
+        console.log(
+          `${r.runs} runs, ${r.differingConfig} config fields differ, ${r.charts} shared metrics drawn`,
+        );
+        console.log(`report: ${o.out}`);
+        return;
+      }
+      if (o.out) throw new NeuroplastError('report: --out is for comparing two or more runs', 2);
+      const dir = dirs[0];
       const r = await reportRun(dir);
       for (const w of r.warnings) console.error(`neuroplast: warning: ${w}`);
       if (o.json) {

@@ -4,3 +4,4 @@ export { downsampleMinMax, MetricsSeries, X_FIELDS, MAX_LINE_BYTES, type ScalarS
 export { smoothEma } from './smoothing.js';
 export { dashboardPage } from './page.js';
 export { plotRuns, readMetricsSeries, PLOT_VIEWS, type PlotOptions } from './plot.js';
+export { compareRuns, flatten, type CompareOptions, type CompareResult } from './compare.js';

@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { PACKAGE_ROOT } from '../version.js';
-import { loadDataset, type LabeledImageDataset } from '../data/index.js';
+import { loadDataset } from '../data/index.js';
 import { dashboardPage, livePage } from './page.js';
 import { describeRun, discoverRuns, openRegular, readRegular, readRunJson, type RunInfo } from './runs.js';
 import { downsampleMinMax, MetricsSeries, type ScalarSeries } from './series.js';
@@ -62,9 +62,44 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   },
   '/assets/kernels.wasm': { file: join(PACKAGE_ROOT, 'wasm', 'kernels.wasm'), type: 'application/wasm' },
 };
-/** A continual grid's cells the accuracy-matrix view reads, and the largest cell file read. */
+/** A continual grid's cells the accuracy-matrix view reads, the largest cell file read, the directory entries looked at. */
 const MAX_CELLS = 2000;
 const MAX_CELL_FILE = 1 << 20;
+const MAX_LISTED = 50_000;
+/** The largest accuracy matrix served (contexts per side). */
+const MAX_CONTEXTS = 100;
+
+const isShortString = (v: unknown) => typeof v === 'string' && v.length <= 200;
+const isNumberRow = (v: unknown, n: number) =>
+  Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' || x === null);
+
+/** Why a cell file cannot be drawn as an accuracy matrix, or null. */
+function cellShapeError(v: unknown): string | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'expected a JSON object';
+  const c = v as Record<string, unknown>;
+  if (!isShortString(c.method) || !isShortString(c.scenario))
+    return 'method and scenario: expected strings of at most 200 characters';
+  if (c.seed !== undefined && typeof c.seed !== 'number')
+    return `seed: expected a number, found ${typeof c.seed}`;
+  const a = c.accuracy;
+  const n = Array.isArray(a) ? a.length : 0;
+  if (n < 1 || n > MAX_CONTEXTS || !(a as unknown[]).every((row) => isNumberRow(row, n)))
+    return `accuracy: expected a square matrix of numbers, 1 to ${MAX_CONTEXTS} contexts per side`;
+  const ctx = c.contexts;
+  if (
+    ctx !== undefined &&
+    !(
+      Array.isArray(ctx) &&
+      ctx.length === n &&
+      ctx.every(
+        (k) =>
+          Array.isArray(k) && k.length <= 1000 && k.every((x) => typeof x === 'number' || isShortString(x)),
+      )
+    )
+  )
+    return `contexts: expected ${n} lists of class labels`;
+  return null;
+}
 /** The most MNIST training images the live-network page may ask for. */
 const MAX_LIVE_DIGITS = 2000;
 
@@ -167,53 +202,65 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     return next;
   };
 
-  let mnist: Promise<LabeledImageDataset> | null = null;
+  /** The first MAX_LIVE_DIGITS MNIST training images and labels, kept once read (not the whole dataset). */
+  let digits: Promise<{ labels: Uint8Array; images: Uint8Array; pixels: number }> | null = null;
   /** The first `count` MNIST training images for the live-network page: count (u32 LE), labels, then pixels. */
   const liveDigits = async (count: number): Promise<Buffer> => {
-    mnist ??= loadDataset('mnist');
-    const ds = await mnist.catch((e: unknown) => {
-      mnist = null;
-      throw new HttpError(503, `MNIST is not available here: ${e instanceof Error ? e.message : String(e)}`);
+    digits ??= loadDataset('mnist').then((ds) => {
+      const pixels = ds.shape[1] * ds.shape[2];
+      return {
+        pixels,
+        labels: ds.train.labels.slice(0, MAX_LIVE_DIGITS),
+        images: ds.train.images.slice(0, MAX_LIVE_DIGITS * pixels),
+      };
     });
-    const pixels = ds.shape[1] * ds.shape[2];
-    const out = Buffer.alloc(4 + count + count * pixels);
+    const d = await digits.catch(() => {
+      digits = null;
+      // The reason stays on the server's side (it names local paths); the command tells how to get the data.
+      throw new HttpError(503, 'MNIST is not available here (neuroplast data download mnist)');
+    });
+    const out = Buffer.alloc(4 + count + count * d.pixels);
     out.writeUInt32LE(count, 0);
-    out.set(ds.train.labels.subarray(0, count), 4);
-    out.set(ds.train.images.subarray(0, count * pixels), 4 + count);
+    out.set(d.labels.subarray(0, count), 4);
+    out.set(d.images.subarray(0, count * d.pixels), 4 + count);
     return out;
   };
 
   /**
-   * A continual grid's cells (cells/*.json): the fields the accuracy-matrix view reads, at most MAX_CELLS of them;
-   * a cell that cannot be read is listed with its error.
+   * A continual grid's cells (cells/*.json): the fields the accuracy-matrix view reads, checked and bounded (at most
+   * MAX_CELLS files of MAX_CELL_FILE bytes, matrices up to MAX_CONTEXTS square); a cell that cannot be read or has
+   * another shape is listed with its error.
    */
   const cellsOf = async (run: RunInfo) => {
     const dir = join(run.dir, 'cells');
     const st = await fsp.lstat(dir).catch(() => null);
     if (!st?.isDirectory()) return { cells: [], truncated: false };
-    const names = (await fsp.readdir(dir, { withFileTypes: true }))
-      .filter((e) => e.isFile() && e.name.endsWith('.json'))
-      .map((e) => e.name)
-      .sort();
+    const names: string[] = [];
+    let listed = 0;
+    for await (const e of await fsp.opendir(dir)) {
+      if (++listed > MAX_LISTED) break;
+      if (e.isFile() && e.name.endsWith('.json')) names.push(e.name);
+    }
+    names.sort();
     const cells = [];
     for (const name of names.slice(0, MAX_CELLS)) {
       const r = await readRunJson(join(dir, name), MAX_CELL_FILE);
-      const v = (r.value ?? {}) as Record<string, unknown>;
-      cells.push(
-        r.error
-          ? { name, error: r.error }
-          : {
-              name,
-              method: v.method,
-              scenario: v.scenario,
-              seed: v.seed,
-              contexts: v.contexts,
-              accuracy: v.accuracy,
-              metrics: v.metrics,
-            },
-      );
+      const problem = r.error ?? cellShapeError(r.value);
+      if (problem) {
+        cells.push({ name, error: problem });
+        continue;
+      }
+      const v = r.value as Record<string, unknown>;
+      cells.push({
+        name,
+        method: v.method,
+        scenario: v.scenario,
+        seed: v.seed,
+        contexts: v.contexts,
+        accuracy: v.accuracy,
+      });
     }
-    return { cells, truncated: names.length > MAX_CELLS };
+    return { cells, truncated: names.length > MAX_CELLS || listed > MAX_LISTED };
   };
 
   const runFile = async (run: RunInfo, name: string): Promise<unknown> => {

@@ -20,7 +20,7 @@ methods:
   joint: {}
 `;
 
-/** Pixels of a view's charts that are neither blank nor white, and a digest of them. */
+/** Pixels of a view's charts drawn in blue (data, not axes), and a digest of all of them. */
 const ink = (page: Page, selector: string) =>
   page.$$eval(selector, (canvases) => {
     let n = 0;
@@ -28,7 +28,8 @@ const ink = (page: Page, selector: string) =>
     for (const c of canvases as HTMLCanvasElement[]) {
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
       for (let i = 0; i < d.length; i += 4) {
-        if (d[i + 3] > 0 && (d[i] < 230 || d[i + 1] < 230 || d[i + 2] < 230)) n++;
+        // Blue marks (the heatmaps' scale, the scatter's points), not the grey axes and split lines.
+        if (d[i + 3] > 0 && d[i + 2] - d[i] > 40) n++;
         h = Math.imul(h ^ d[i] ^ (d[i + 2] << 8), 16777619);
       }
     }
@@ -135,11 +136,12 @@ testNeeding(
         els.map((e) => e.getAttribute('data-search')),
       );
       assert.deepEqual(panels.sort(), ['lmocso', 'nsga2', 'swarm']);
-      const front = await ink(page, 'section[data-view="fronts"] .front[data-search="nsga2"] canvas');
-      assert.ok(
-        front.canvases >= 2 && front.n > 2000,
-        `${front.n} coloured pixels in ${front.canvases} charts`,
-      );
+      // The scatter's 25 points (about 50 blue pixels each) and the genes' heatmap, each drawn.
+      const nsga2 = 'section[data-view="fronts"] .front[data-search="nsga2"]';
+      const scatterInk = await ink(page, `${nsga2} figure[data-chart="front-nsga2"] canvas`);
+      assert.ok(scatterInk.n > 500, `${scatterInk.n} blue pixels in the scatter`);
+      const genesInk = await ink(page, `${nsga2} figure[data-chart="front-nsga2-genes"] canvas`);
+      assert.ok(genesInk.n > 5000, `${genesInk.n} blue pixels in the genes' heatmap`);
       // A click on the middle of the genes heatmap (a front member's row) shows that member's rule.
       const genes = page.locator(
         'section[data-view="fronts"] .front[data-search="nsga2"] figure[data-chart="front-nsga2-genes"] .echart',

@@ -21,6 +21,8 @@ export type LiveEvent =
   | { type: 'ready'; backend: string; note: string; digits: number }
   | {
       type: 'presentation';
+      /** Which start this belongs to: the page drops what an earlier one sent after a restart. */
+      generation: number;
       index: number;
       label: number;
       spikes: number;
@@ -29,6 +31,7 @@ export type LiveEvent =
     }
   | {
       type: 'weights';
+      generation: number;
       index: number;
       neurons: number;
       inputSize: number;

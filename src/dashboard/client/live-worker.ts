@@ -17,6 +17,7 @@ let index = 0;
 let running = false;
 let generation = 0;
 let lastWeights = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
 let responses = new Float64Array(0);
 const recent: number[] = [];
 
@@ -49,10 +50,18 @@ function postWeights(): void {
       }
   }
   const weights = net.weights.slice();
-  post({ type: 'weights', index, neurons: n, inputSize: net.params.inputSize, weights, classOf }, [
-    weights.buffer,
-  ]);
+  post(
+    { type: 'weights', generation, index, neurons: n, inputSize: net.params.inputSize, weights, classOf },
+    [weights.buffer],
+  );
   lastWeights = performance.now();
+}
+
+/** The next digit after `ms`; at most one is ever pending, so pause and resume never start a second loop. */
+function schedule(ms: number): void {
+  clearTimeout(timer);
+  const gen = generation;
+  timer = setTimeout(() => step(gen), ms);
 }
 
 /** Presents one digit, then yields to messages before the next (so pause and changes apply at once). */
@@ -75,6 +84,7 @@ function step(gen: number): void {
   const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
   post({
     type: 'presentation',
+    generation,
     index,
     label: labels[k],
     spikes,
@@ -82,7 +92,7 @@ function step(gen: number): void {
     imagesPerSecond: 1000 / mean,
   });
   if (now - lastWeights >= WEIGHTS_EVERY_MS) postWeights();
-  setTimeout(() => step(gen), Math.max(0, settings.msPerDigit - (now - started)));
+  schedule(Math.max(0, settings.msPerDigit - (now - started)));
 }
 
 function handle(cmd: LiveCommand): void {
@@ -105,24 +115,38 @@ function handle(cmd: LiveCommand): void {
     generation++;
     running = true;
     postWeights();
-    step(generation);
+    schedule(0);
   } else if (cmd.type === 'learn') {
     if (settings) settings.learn = cmd.learn;
   } else if (cmd.type === 'pace') {
     if (settings) settings.msPerDigit = cmd.msPerDigit;
   } else if (cmd.type === 'pause') {
     running = false;
+    clearTimeout(timer);
     postWeights();
   } else if (cmd.type === 'resume' && net && !running) {
     running = true;
-    step(generation);
+    schedule(0);
   }
 }
 
-const ready = setUp();
-ready.catch((err) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+const fail = (err: unknown) =>
+  post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+// A failed set-up is reported once; commands then have nothing to run.
+const ready = setUp().then(
+  () => true,
+  (err) => {
+    fail(err);
+    return false;
+  },
+);
 self.onmessage = (e: MessageEvent<LiveCommand>) => {
-  ready
-    .then(() => handle(e.data))
-    .catch((err) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+  void ready.then((ok) => {
+    if (!ok) return;
+    try {
+      handle(e.data);
+    } catch (err) {
+      fail(err);
+    }
+  });
 };

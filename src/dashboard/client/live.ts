@@ -68,6 +68,8 @@ root.append(intro, form, stats, fields, chartBox);
 
 let backend = '';
 let paused = false;
+/** Starts sent so far: the worker numbers its runs the same way (1 for the first). */
+let generation = 0;
 const history = { x: [] as number[], y: [] as number[] };
 const chart = new uPlot(
   {
@@ -98,6 +100,7 @@ form.addEventListener('submit', (e) => {
   paused = false;
   pause.textContent = 'pause';
   restart.textContent = 'restart';
+  generation++;
   send({ type: 'start', ...settings() });
 });
 pause.addEventListener('click', () => {
@@ -151,8 +154,11 @@ worker.onmessage = (m: MessageEvent<LiveEvent>) => {
     stats.textContent = 'ready';
     restart.removeAttribute('disabled');
     pause.removeAttribute('disabled');
+    generation++;
     send({ type: 'start', ...settings() });
     restart.textContent = 'restart';
+  } else if ((e.type === 'presentation' || e.type === 'weights') && e.generation !== generation) {
+    return;
   } else if (e.type === 'presentation') {
     root.dataset.presentations = String(e.index);
     stats.textContent =

@@ -2,6 +2,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { api, type RunSummary } from './api.js';
 import { cellsView } from './cells.js';
+import { disposeCharts } from './charts.js';
 import { frontsView } from './fronts.js';
 import { matrixView } from './matrix.js';
 import { scalarsView } from './scalars.js';
@@ -49,6 +50,7 @@ async function loadRun(id: string): Promise<void> {
 
 async function renderViews(): Promise<void> {
   const box = document.getElementById('views')!;
+  disposeCharts(box);
   box.replaceChildren();
   panels.clear();
   state.ctx.runs = state.runs.filter((r) => state.selected.has(r.id));

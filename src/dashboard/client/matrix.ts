@@ -19,8 +19,11 @@ const isMatrix = (a: unknown): a is number[][] =>
   Array.isArray(a) && a.length > 0 && a.every((r) => Array.isArray(r) && r.length === a.length);
 
 /** Element-wise mean of same-sized matrices. */
-export function meanMatrix(ms: number[][][]): number[][] {
-  return ms[0].map((row, i) => row.map((_, j) => ms.reduce((s, m) => s + m[i][j], 0) / ms.length));
+export function meanMatrix(ms: (number | null)[][][]): number[][] {
+  // null is how JSON writes a non-finite accuracy: it makes that entry's mean unknown.
+  return ms[0].map((row, i) =>
+    row.map((_, j) => ms.reduce((s: number, m) => s + (m[i][j] ?? NaN), 0) / ms.length),
+  );
 }
 
 const selection = new Map<string, { method: string; scenario: string }>();
@@ -97,8 +100,14 @@ async function matrixFor(root: HTMLElement, runId: string, label: string): Promi
         series: [
           {
             type: 'heatmap',
-            data: m.flatMap((row, i) => row.map((v, j) => [j, i, Math.round(v * 1000) / 1000])),
-            label: { show: n <= 10, formatter: (p: { value: number[] }) => p.value[2].toFixed(2) },
+            data: m.flatMap((row, i) =>
+              row.map((v, j) => [j, i, Number.isFinite(v) ? Math.round(v * 1000) / 1000 : '-']),
+            ),
+            label: {
+              show: n <= 10,
+              formatter: (p: { value: (number | string)[] }) =>
+                typeof p.value[2] === 'number' ? p.value[2].toFixed(2) : '',
+            },
           },
         ],
       },
@@ -116,14 +125,36 @@ async function matrixFor(root: HTMLElement, runId: string, label: string): Promi
   draw();
 }
 
+/** A run's cells are fetched again at most this often while it writes (a cell finishing is one metrics line). */
+const REFRESH_MS = 5000;
+const lastDrawn = new WeakMap<HTMLElement, number>();
+const trailing = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
+
 /** The continual-learning accuracy matrix (after training context i, accuracy on context j), per method. */
 export const matrixView: DashboardView = {
   name: 'accuracy-matrix',
   title: 'Accuracy matrix',
   applies: (ctx) => ctx.runs.some((r) => r.kind === 'continual'),
   async render(root, ctx) {
+    clearTimeout(trailing.get(root));
+    trailing.delete(root);
+    lastDrawn.set(root, Date.now());
     disposeCharts(root);
     root.replaceChildren();
     for (const r of ctx.runs.filter((x) => x.kind === 'continual')) await matrixFor(root, r.id, r.label);
+  },
+  async update(root, ctx, id) {
+    if (!ctx.runs.some((r) => r.id === id && r.kind === 'continual')) return;
+    const wait = (lastDrawn.get(root) ?? 0) + REFRESH_MS - Date.now();
+    if (wait <= 0) return this.render(root, ctx);
+    // One redraw when the wait is over, whatever else changed meanwhile.
+    if (!trailing.has(root))
+      trailing.set(
+        root,
+        setTimeout(() => {
+          trailing.delete(root);
+          if (root.isConnected) void this.render(root, ctx).catch(() => undefined);
+        }, wait),
+      );
   },
 };
