@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
+  compareRuns,
   discoverRuns,
   downsampleMinMax,
   MAX_LINE_BYTES,
@@ -561,4 +562,58 @@ test('neuroplast plot writes a chart of runs as SVG, labels escaped; unknown vie
     assert.notEqual(r.status, 0, args.join(' '));
     assert.match(r.stderr.trim(), /^neuroplast: error: [^\n]+$/, r.stderr);
   }
+});
+
+test('neuroplast report A B --out: a comparison with what differs, last values, shared curves; names escaped', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'np-compare-'));
+  const make = (name: string, lr: number, losses: number[], acc: number[]) => {
+    const dir = join(root, name.replace(/\W/g, '_'));
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ name, seed: 1, learner: { lr, batch: 32 } }));
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ status: 'completed' }));
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ kind: 'x', accuracy: acc[0] }));
+    writeFileSync(
+      join(dir, 'metrics.jsonl'),
+      losses.map((l, i) => JSON.stringify({ type: 'train', step: i, loss: l })).join('\n') +
+        '\n' +
+        acc.map((a, seed) => JSON.stringify({ type: 'cell', method: 'm', seed, acc: a })).join('\n') +
+        '\n',
+    );
+    return dir;
+  };
+  const a = make('<script>alert(1)</script>', 0.001, [2, 1, 0.5], [0.5, 0.7]);
+  const b = make('b', 0.01, [2, 1.5, 1.25, 1], [0.9]);
+  const out = join(root, 'compare.html');
+  const r = await compareRuns([a, b], { out });
+  assert.deepEqual(r, { runs: 2, charts: 1, differingConfig: 2 });
+  const page = readFileSync(out, 'utf8');
+  assert.ok(!page.includes('<script>'), 'no markup from run files');
+  assert.match(page, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  // What differs (lr, name) is listed; what is the same (seed, batch) is not.
+  assert.match(page, /<th>learner\.lr<\/th><td>0\.001<\/td><td>0\.01<\/td>/);
+  assert.doesNotMatch(page, /<th>learner\.batch<\/th>/);
+  // Last values, and cells as mean ± sd (n) over seeds.
+  assert.match(page, /<th>type=train loss<\/th><td>0\.5000<\/td><td>1<\/td>/);
+  assert.match(
+    page,
+    /<th>type=cell method=m acc<\/th><td>0\.6000 ± 0\.1414 \(2\)<\/td><td>0\.9000 ± 0 \(1\)<\/td>/,
+  );
+  assert.equal((page.match(/<svg /g) ?? []).length, 1, 'one shared curve drawn, the cells not');
+  // One-line errors, exit 2: one run, a missing run, a name not ending in .html.
+  for (const [args, message] of [
+    [[a, '--out', out], /--out is for comparing two or more runs/],
+    [[a, join(root, 'missing'), '--out', out], /missing: expected a run directory, found nothing/],
+    [[a, b, '--out', join(root, 'x.svg')], /expected a file name ending in \.html/],
+    [[a, b], /comparing runs needs --out FILE\.html/],
+  ] as const) {
+    const res = spawnSync(process.execPath, [CLI, 'report', ...args], { encoding: 'utf8' });
+    assert.equal(res.status, 2, res.stderr);
+    assert.match(res.stderr, message);
+    assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr);
+  }
+  const ok = spawnSync(process.execPath, [CLI, 'report', a, b, '--out', out, '--smoothing', '0.5'], {
+    encoding: 'utf8',
+  });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /2 runs, 2 config fields differ, 1 shared metrics drawn/);
 });

@@ -127,14 +127,21 @@ export async function compareRuns(dirs: string[], o: CompareOptions): Promise<Co
   const keys = [...byKey.keys()].sort(
     (a, b) => byKey.get(b)!.length - byKey.get(a)!.length || a.localeCompare(b),
   );
+  // A grid's cell records are one per seed: their mean ± sd (n), as the dashboard's cells view shows them.
+  const cellKey = (k: string) => /(^| )type=cell( |$)/.test(k);
   const lastRows = keys.slice(0, MAX_ROWS).map(
     (k) =>
       html`<tr><th>${k}</th>${runs.map((r) => {
         const s = r.metrics?.series.get(k);
-        return html`<td>${s && s.y.length ? fmt(s.y[s.y.length - 1]) : '—'}</td>`;
+        if (!s || !s.y.length) return html`<td>—</td>`;
+        if (!cellKey(k)) return html`<td>${fmt(s.y[s.y.length - 1])}</td>`;
+        const mean = s.y.reduce((a, b) => a + b, 0) / s.y.length;
+        const sd =
+          s.y.length > 1 ? Math.sqrt(s.y.reduce((a, b) => a + (b - mean) ** 2, 0) / (s.y.length - 1)) : 0;
+        return html`<td>${fmt(mean)} ± ${fmt(sd)} (${s.y.length})</td>`;
       })}</tr>`,
   );
-  const shared = keys.filter((k) => byKey.get(k)!.length >= 2).slice(0, MAX_CHARTS);
+  const shared = keys.filter((k) => byKey.get(k)!.length >= 2 && !cellKey(k)).slice(0, MAX_CHARTS);
   const charts = shared.map((k) => {
     const lines = byKey
       .get(k)!
@@ -164,7 +171,7 @@ ${table(runRows, 0)}
 ${differing.length ? table(configRows, differing.length - MAX_ROWS) : html`<p>The configurations are the same (${configKeys.length} fields).</p>`}
 <h2>Summary</h2>
 ${summaryKeys.length ? table(summaryRows, summaryKeys.length - MAX_ROWS) : html`<p>No run has a numeric summary yet.</p>`}
-<h2>Metrics: last values</h2>
+<h2>Metrics: last values (a grid's cells: mean ± sd over seeds, n)</h2>
 ${keys.length ? table(lastRows, keys.length - MAX_ROWS) : html`<p>No run has metrics yet.</p>`}
 <h2>Metrics shared by two or more runs${o.smoothing ? ` (smoothed ${o.smoothing})` : ''}</h2>
 <div class="charts">${charts}</div>
