@@ -20,6 +20,7 @@ import {
   compareRuns,
   discoverRuns,
   downsampleMinMax,
+  groupSeries,
   MAX_LINE_BYTES,
   MetricsSeries,
   plotRuns,
@@ -74,6 +75,50 @@ test('a million-point series reduces to 4 points per bucket in well under a seco
   const d = downsampleMinMax(x, y, 1000);
   assert.ok(d.y.length <= 4000);
   assert.ok(d.y.includes(Math.sin(123.457) + 50), 'the one-sample spike is kept');
+});
+
+test('grouped curves: mean and mean ± sd over the runs at each x; reduced, every bucket keeps its spread', () => {
+  const two = groupSeries(
+    [
+      { x: [0, 1, 2], y: [1, 2, 3] },
+      { x: [0, 1, 2, 3], y: [3, 4, 5, 10] },
+    ],
+    100,
+  );
+  assert.deepEqual(two.x, [0, 1, 2, 3]);
+  assert.deepEqual(two.mean, [2, 3, 4, 10]);
+  assert.deepEqual(two.n, [2, 2, 2, 1]);
+  assert.ok(Math.abs(two.hi[0] - (2 + Math.SQRT2)) < 1e-12 && two.lo[3] === 10 && two.hi[3] === 10);
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 1, maxLength: 600 }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      fc.integer({ min: 1, max: 50 }),
+      (ys, buckets) => {
+        const runs = ys.map((y) => ({ x: y.map((_, i) => i), y }));
+        const full = groupSeries(runs, 1e9);
+        const g = groupSeries(runs, buckets);
+        assert.ok(g.x.length <= Math.max(full.x.length <= 4 * buckets ? full.x.length : 0, 4 * buckets));
+        for (let i = 0; i < full.x.length; i++) {
+          const v = runs.filter((r) => i < r.y.length).map((r) => r.y[i]);
+          assert.ok(Math.abs(full.mean[i] - v.reduce((a, b) => a + b, 0) / v.length) < 1e-9);
+          assert.ok(full.lo[i] <= full.mean[i] + 1e-9 && full.mean[i] <= full.hi[i] + 1e-9);
+        }
+        // Each full point's band lies within the band drawn for the kept points of its bucket.
+        const width = (full.x.at(-1)! - full.x[0]) / buckets || 1;
+        const bucketOf = (x: number) => Math.min(buckets - 1, Math.floor((x - full.x[0]) / width));
+        if (g.x.length < full.x.length)
+          full.x.forEach((x, i) => {
+            const k = g.x.findIndex((gx) => bucketOf(gx) === bucketOf(x));
+            assert.ok(k >= 0, 'every bucket keeps a point');
+            assert.ok(g.lo[k] <= full.lo[i] && g.hi[k] >= full.hi[i]);
+          });
+      },
+    ),
+    { numRuns: 60 },
+  );
 });
 
 test('metrics read in pieces give the same series as read whole; bad and overlong lines are counted, not kept', () => {
@@ -610,6 +655,20 @@ test('neuroplast report A B --out: a comparison with what differs, last values, 
     assert.equal(res.status, 2, res.stderr);
     assert.match(res.stderr, message);
     assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr);
+  }
+  // The dashboard's grouped curve over the same two runs: the mean at each step, n where only one run has it.
+  const d = await startDashboard({ dirs: [root], port: 0 });
+  try {
+    const runs = JSON.parse((await get(d, '/api/runs')).body).runs as { id: string; label: string }[];
+    const ids = runs.map((r) => r.id).join(',');
+    const g = JSON.parse((await get(d, `/api/group?ids=${ids}&key=${encodeURIComponent('type=train loss')}`)).body);
+    assert.deepEqual(
+      { runs: g.runs, x: g.x, mean: g.mean, n: g.n },
+      { runs: 2, x: [0, 1, 2, 3], mean: [2, 1.25, 0.875, 1], n: [2, 2, 2, 1] },
+    );
+    assert.equal((await get(d, `/api/group?ids=${ids},0123456789abcdef&key=x`)).status, 404);
+  } finally {
+    await d.close();
   }
   const ok = spawnSync(process.execPath, [CLI, 'report', a, b, '--out', out, '--smoothing', '0.5'], {
     encoding: 'utf8',

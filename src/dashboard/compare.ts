@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
 import { NeuroplastError } from '../util/errors.js';
 import { html, trustedHtml, type Html } from '../viz/index.js';
+import { flatten } from './flatten.js';
 import { readMetricsSeries, seriesSvg } from './plot.js';
 import { describeRun, readRunJson, type RunInfo } from './runs.js';
 import type { MetricsSeries } from './series.js';
@@ -31,18 +32,6 @@ interface ComparedRun {
   summary: { value: unknown; error: string | null };
   metrics: MetricsSeries | null;
   metricsError: string | null;
-}
-
-/** Leaf values of a JSON object by dotted path (arrays of scalars as one value). */
-export function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
-  if (
-    value &&
-    typeof value === 'object' &&
-    !(Array.isArray(value) && value.every((v) => typeof v !== 'object'))
-  ) {
-    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else out.set(prefix, JSON.stringify(value));
-  return out;
 }
 
 const fmt = (v: number) =>

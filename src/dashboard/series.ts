@@ -186,3 +186,65 @@ export function downsampleMinMax(
   }
   return { x: ox, y: oy };
 }
+
+/** Runs' curves of one metric summarised at each x: their mean, mean ± sd (the band) and how many runs had it. */
+export interface GroupedSeries {
+  x: number[];
+  mean: number[];
+  lo: number[];
+  hi: number[];
+  n: number[];
+}
+
+/**
+ * Aligns runs' series on their x values (a run's last y at an x counts) and gives, at every x any run has, the
+ * mean over the runs that have it and mean ± sd (sample sd; 0 for one run). Above 4 points per bucket it is
+ * reduced per bucket of x: the mean's first, lowest, highest and last points are kept as `downsampleMinMax` keeps
+ * them, and each kept point's band is its bucket's envelope (lowest lo, highest hi), so no spread is hidden.
+ */
+export function groupSeries(
+  runs: { x: ArrayLike<number>; y: ArrayLike<number> }[],
+  buckets: number,
+): GroupedSeries {
+  const at = new Map<number, number[]>();
+  for (const r of runs) {
+    const last = new Map<number, number>();
+    const n = Math.min(r.x.length, r.y.length);
+    for (let i = 0; i < n; i++) if (Number.isFinite(r.y[i])) last.set(r.x[i], r.y[i]);
+    for (const [x, y] of last) {
+      const list = at.get(x);
+      if (list) list.push(y);
+      else at.set(x, [y]);
+    }
+  }
+  const xs = [...at.keys()].sort((a, b) => a - b);
+  const full: GroupedSeries = { x: xs, mean: [], lo: [], hi: [], n: [] };
+  for (const x of xs) {
+    const v = at.get(x)!;
+    const m = v.reduce((a, b) => a + b, 0) / v.length;
+    const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0;
+    full.mean.push(m);
+    full.lo.push(m - sd);
+    full.hi.push(m + sd);
+    full.n.push(v.length);
+  }
+  if (xs.length <= 4 * buckets || buckets < 1) return full;
+  const kept = downsampleMinMax(xs, full.mean, buckets);
+  const width = (xs[xs.length - 1] - xs[0]) / buckets || 1;
+  const bucketOf = (x: number) => Math.min(buckets - 1, Math.floor((x - xs[0]) / width));
+  const lo = new Array<number>(buckets).fill(Infinity);
+  const hi = new Array<number>(buckets).fill(-Infinity);
+  xs.forEach((x, i) => {
+    const b = bucketOf(x);
+    lo[b] = Math.min(lo[b], full.lo[i]);
+    hi[b] = Math.max(hi[b], full.hi[i]);
+  });
+  const index = new Map(xs.map((x, i) => [x, i]));
+  return {
+    x: kept.x,
+    mean: kept.y,
+    lo: kept.x.map((x) => lo[bucketOf(x)]),
+    hi: kept.x.map((x) => hi[bucketOf(x)]),
+    n: kept.x.map((x) => full.n[index.get(x)!]),
+  };
+}

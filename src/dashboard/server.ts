@@ -8,7 +8,7 @@ import { PACKAGE_ROOT } from '../version.js';
 import { loadDataset } from '../data/index.js';
 import { dashboardPage, livePage } from './page.js';
 import { describeRun, discoverRuns, openRegular, readRegular, readRunJson, type RunInfo } from './runs.js';
-import { downsampleMinMax, MetricsSeries, type ScalarSeries } from './series.js';
+import { downsampleMinMax, groupSeries, MetricsSeries, type ScalarSeries } from './series.js';
 import { seriesSvg } from './plot.js';
 import { smoothEma } from './smoothing.js';
 
@@ -36,6 +36,8 @@ export interface Dashboard {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /** The largest series response, in points per series, whatever `buckets` asks for. */
 const MAX_BUCKETS = 4000;
+/** Runs one group's curve may average (a request names them). */
+const MAX_GROUP_RUNS = 32;
 /** At most this many bytes of a metrics file are read per request (the rest on the next one). */
 const READ_CHUNK = 8 << 20;
 const MAX_URL = 2048;
@@ -351,6 +353,24 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         'Content-Disposition': 'attachment; filename="plot.svg"',
         'Content-Security-Policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'",
       });
+    }
+    if (path === '/api/group') {
+      // One metric of several runs as their mean and mean ± sd at each x (the scalars view's "group by").
+      const key = url.searchParams.get('key') ?? '';
+      const ids = (url.searchParams.get('ids') ?? '').split(',').slice(0, MAX_GROUP_RUNS);
+      const chosen = ids.map((id) => runs.get(id));
+      if (!chosen.length || chosen.some((r) => !r)) throw new HttpError(404, 'no such run');
+      const buckets = Math.max(
+        1,
+        Math.min(MAX_BUCKETS, Math.floor(Number(url.searchParams.get('buckets')) || 800)),
+      );
+      const smoothing = Math.min(0.999, Math.max(0, Number(url.searchParams.get('smoothing')) || 0));
+      const curves = [];
+      for (const r of chosen as RunInfo[]) {
+        const s = (await seriesOf(r)).series.get(key);
+        if (s) curves.push({ x: s.x, y: smoothing > 0 ? smoothEma(s.y, smoothing) : s.y });
+      }
+      return json(res, { key, runs: curves.length, ...groupSeries(curves, buckets) });
     }
     if (path === '/api/events') return events(req, res);
     const m = /^\/api\/runs\/([0-9a-f]{16})(\/[a-z-]+)?$/.exec(path);

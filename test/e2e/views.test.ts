@@ -36,6 +36,25 @@ const ink = (page: Page, selector: string) =>
     return { n, h: h >>> 0, canvases: canvases.length };
   });
 
+/**
+ * `ink` once the charts have settled: charts paint on an animation frame after they are built, and the page may
+ * rebuild a panel while runs are being selected, so the same reading twice in a row (with some ink) is waited for.
+ */
+async function settledInk(
+  page: Page,
+  selector: string,
+  timeoutMs = 15_000,
+): Promise<Awaited<ReturnType<typeof ink>>> {
+  let last = await ink(page, selector);
+  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
+    await page.waitForTimeout(250);
+    const now = await ink(page, selector);
+    if (now.n > 0 && now.h === last.h) return now;
+    last = now;
+  }
+  return last;
+}
+
 /** What the figure's export button hands to a download link. */
 const exported = (page: Page, figure: string, button: 'PNG' | 'SVG') =>
   page.$eval(
@@ -70,29 +89,31 @@ testNeeding(
     const root = tempDir('np-e2e-views-');
     writeFileSync(join(root, 'tiny.yaml'), TINY_CONTINUAL);
     const runs = join(root, 'runs');
-    const [continual, evolution] = await Promise.all([
-      runCli(
-        ['run', join(root, 'tiny.yaml'), '--out', join(runs, 'continual'), '--quiet'],
-        {},
-        { timeoutMs: 300_000 },
-      ),
+    const zdt1 = (seed: number) =>
       runCli(
         [
           'evolve',
           join(REPO_ROOT, 'experiments', 'zdt1.yaml'),
           '--quick',
+          '--seed',
+          String(seed),
           '--out',
-          join(runs, 'zdt1'),
+          join(runs, `zdt1-s${seed}`),
           '--quiet',
         ],
         {},
-        {
-          timeoutMs: 300_000,
-        },
+        { timeoutMs: 300_000 },
+      );
+    const results = await Promise.all([
+      runCli(
+        ['run', join(root, 'tiny.yaml'), '--out', join(runs, 'continual'), '--quiet'],
+        {},
+        { timeoutMs: 300_000 },
       ),
+      zdt1(1),
+      zdt1(2),
     ]);
-    assert.equal(continual.code, 0, continual.stderr);
-    assert.equal(evolution.code, 0, evolution.stderr);
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
     const dashboard = await startDashboard({ dirs: [runs], port: 0 });
     let browser: Browser | null = null;
     try {
@@ -111,7 +132,7 @@ testNeeding(
       // The accuracy matrix: class-incremental finetune first (its diagonal), then joint: other pixels.
       const matrix = 'section[data-view="accuracy-matrix"] canvas';
       await page.waitForSelector(matrix);
-      const finetune = await ink(page, matrix);
+      const finetune = await settledInk(page, matrix);
       assert.ok(finetune.n > 5000, `${finetune.n} coloured pixels in the matrix`);
       assert.match(
         (await page.textContent('section[data-view="accuracy-matrix"] figcaption')) ?? '',
@@ -124,7 +145,7 @@ testNeeding(
         ),
       );
       await page.waitForTimeout(300);
-      assert.notEqual((await ink(page, matrix)).h, finetune.h, 'another method, another matrix');
+      assert.notEqual((await settledInk(page, matrix)).h, finetune.h, 'another method, another matrix');
       const svg = await exported(page, 'section[data-view="accuracy-matrix"] figure', 'SVG');
       assert.match(svg.slice(0, 200), /^<svg /);
       assert.match(svg, /tested on context/);
@@ -135,23 +156,46 @@ testNeeding(
       const panels = await page.$$eval('section[data-view="fronts"] .front', (els) =>
         els.map((e) => e.getAttribute('data-search')),
       );
-      assert.deepEqual(panels.sort(), ['lmocso', 'nsga2', 'swarm']);
-      // The scatter's 25 points (about 50 blue pixels each) and the genes' heatmap, each drawn.
+      assert.deepEqual(panels.sort(), ['lmocso', 'lmocso', 'nsga2', 'nsga2', 'swarm', 'swarm']);
+      // The scatters (about 25 points of some 50 blue pixels each, per run) and the genes' heatmaps, drawn.
       const nsga2 = 'section[data-view="fronts"] .front[data-search="nsga2"]';
-      const scatterInk = await ink(page, `${nsga2} figure[data-chart="front-nsga2"] canvas`);
-      assert.ok(scatterInk.n > 500, `${scatterInk.n} blue pixels in the scatter`);
-      const genesInk = await ink(page, `${nsga2} figure[data-chart="front-nsga2-genes"] canvas`);
+      const scatterInk = await settledInk(page, `${nsga2} figure[data-chart="front-nsga2"] canvas`);
+      assert.ok(scatterInk.n > 1000, `${scatterInk.n} blue pixels in the two searches' scatters`);
+      const genesInk = await settledInk(page, `${nsga2} figure[data-chart="front-nsga2-genes"] canvas`);
       assert.ok(genesInk.n > 5000, `${genesInk.n} blue pixels in the genes' heatmap`);
       // A click on the middle of the genes heatmap (a front member's row) shows that member's rule.
-      const genes = page.locator(
-        'section[data-view="fronts"] .front[data-search="nsga2"] figure[data-chart="front-nsga2-genes"] .echart',
-      );
+      const genes = page
+        .locator(
+          'section[data-view="fronts"] .front[data-search="nsga2"] figure[data-chart="front-nsga2-genes"] .echart',
+        )
+        .first();
       await genes.scrollIntoViewIfNeeded();
       const box = (await genes.boundingBox())!;
       await page.mouse.click(box.x + 50 + (box.width - 70) / 2, box.y + 20 + (box.height - 60) / 2);
-      const equation = page.locator('section[data-view="fronts"] .front[data-search="nsga2"] .equation');
+      const equation = page
+        .locator('section[data-view="fronts"] .front[data-search="nsga2"] .equation')
+        .first();
       assert.match((await equation.textContent()) ?? '', /^#\d+: genes .* \(f1 [\d.e+-]+, f2 [\d.e+-]+\)$/);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-views.png'), fullPage: true });
+
+      // Scalars grouped by a config field: the two searches (seeds 1 and 2) become one mean curve with a band.
+      for (const li of await page.$$('nav li[data-run]')) {
+        const box = (await li.$('input'))!;
+        if (/zdt1/.test((await li.textContent()) ?? '') !== (await box.isChecked())) await box.click();
+      }
+      const curve = 'figure.chart[data-key="search=nsga2 best_f1"]';
+      await page.waitForSelector(curve);
+      const separate = await settledInk(page, `${curve} canvas`);
+      await page.selectOption('select[aria-label="group runs by"]', 'name');
+      await page.waitForFunction(
+        (sel) => /name="zdt1" \(2 runs\)/.test(document.querySelector(sel)?.textContent ?? ''),
+        curve,
+      );
+      const grouped = await settledInk(page, `${curve} canvas`);
+      assert.notEqual(grouped.h, separate.h, 'the grouped chart is drawn anew');
+      // The band: translucent blue fill between mean - sd and mean + sd, far more blue than two lines.
+      assert.ok(grouped.n > 3 * separate.n, `${grouped.n} blue pixels grouped, ${separate.n} as two lines`);
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-grouped.png'), fullPage: true });
       assert.deepEqual(errors, []);
     } finally {
       await browser?.close();

@@ -18,7 +18,13 @@ registerView(summaryView);
 const state = {
   runs: [] as RunSummary[],
   selected: new Set<string>(),
-  ctx: { runs: [], series: new Map(), summaries: new Map(), smoothing: 0.6 } as ViewContext,
+  ctx: {
+    runs: [],
+    series: new Map(),
+    summaries: new Map(),
+    configs: new Map(),
+    smoothing: 0.6,
+  } as ViewContext,
 };
 const panels = new Map<string, HTMLElement>();
 const statusEl = document.getElementById('status')!;
@@ -40,6 +46,7 @@ function showError(where: string, err: unknown): void {
 async function loadRun(id: string): Promise<void> {
   const [detail, series] = await Promise.all([api.run(id), api.series(id)]);
   state.ctx.summaries.set(id, detail.summary);
+  state.ctx.configs.set(id, detail.config);
   state.ctx.series.set(id, series.series);
   const i = state.runs.findIndex((r) => r.id === id);
   if (i >= 0 && state.runs[i].status !== detail.run.status) {

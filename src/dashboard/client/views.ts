@@ -5,6 +5,8 @@ export interface ViewContext {
   runs: RunSummary[];
   series: Map<string, SeriesInfo[]>;
   summaries: Map<string, unknown>;
+  /** Each selected run's config.json. */
+  configs: Map<string, unknown>;
   /** 0 (raw) to 0.99: the weight of TensorBoard's debiased exponential moving average. */
   smoothing: number;
 }
