@@ -77,6 +77,30 @@ test('a million-point series reduces to 4 points per bucket in well under a seco
   assert.ok(d.y.includes(Math.sin(123.457) + 50), 'the one-sample spike is kept');
 });
 
+test('grouped curves over runs logged at different x: each run averaged per bucket first, n counts runs', () => {
+  const g = groupSeries(
+    [
+      { x: [0, 10, 20], y: [1, 1, 1] },
+      { x: [5, 15, 25], y: [3, 3, 3] },
+    ],
+    5,
+  );
+  // Five buckets of width 5 over [0, 25]: each run lands in its own buckets except where they share one.
+  assert.deepEqual(g.n, [1, 1, 1, 1, 2]);
+  assert.deepEqual(g.mean, [1, 3, 1, 3, 2]);
+  assert.ok(Math.abs(g.hi[4] - (2 + Math.SQRT2)) < 1e-12);
+  // The same curves with shifted steps and two buckets: both runs in each, so the spread shows.
+  const wide = groupSeries(
+    [
+      { x: [0, 10, 20], y: [1, 1, 1] },
+      { x: [5, 15, 25], y: [3, 3, 3] },
+    ],
+    2,
+  );
+  assert.deepEqual(wide.n, [2, 2]);
+  assert.deepEqual(wide.mean, [2, 2]);
+});
+
 test('grouped curves: mean and mean ± sd over the runs at each x; reduced, every bucket keeps its spread', () => {
   const two = groupSeries(
     [
@@ -611,8 +635,14 @@ test('neuroplast plot writes a chart of runs as SVG, labels escaped; unknown vie
 
 test('neuroplast report A B --out: a comparison with what differs, last values, shared curves; names escaped', async () => {
   const root = mkdtempSync(join(tmpdir(), 'np-compare-'));
-  const make = (name: string, lr: number, losses: number[], acc: number[]) => {
-    const dir = join(root, name.replace(/\W/g, '_'));
+  const make = (
+    name: string,
+    lr: number,
+    losses: number[],
+    acc: number[],
+    folder = name.replace(/\W/g, '_'),
+  ) => {
+    const dir = join(root, folder);
     mkdirSync(dir);
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ name, seed: 1, learner: { lr, batch: 32 } }));
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ status: 'completed' }));
@@ -627,12 +657,17 @@ test('neuroplast report A B --out: a comparison with what differs, last values, 
     return dir;
   };
   const a = make('<script>alert(1)</script>', 0.001, [2, 1, 0.5], [0.5, 0.7]);
-  const b = make('b', 0.01, [2, 1.5, 1.25, 1], [0.9]);
+  // A folder name and a metric name with markup: both reach the tables and the chart's legend and title.
+  const b = make('b', 0.01, [2, 1.5, 1.25, 1], [0.9], '<img src=x onerror=alert(1)>');
+  appendFileSync(join(a, 'metrics.jsonl'), '{"type":"<i>t</i>","step":1,"v":1}\n');
+  appendFileSync(join(b, 'metrics.jsonl'), '{"type":"<i>t</i>","step":1,"v":2}\n');
   const out = join(root, 'compare.html');
   const r = await compareRuns([a, b], { out });
-  assert.deepEqual(r, { runs: 2, charts: 1, differingConfig: 2 });
+  assert.deepEqual(r, { runs: 2, charts: 2, differingConfig: 2 });
   const page = readFileSync(out, 'utf8');
-  assert.ok(!page.includes('<script>'), 'no markup from run files');
+  assert.ok(!/<script>|<img|<i>/.test(page), 'no markup from run files');
+  assert.match(page, /&lt;img src=x onerror=alert\(1\)&gt;/);
+  assert.match(page, /type=&lt;i&gt;t&lt;\/i&gt; v/);
   assert.match(page, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
   // What differs (lr, name) is listed; what is the same (seed, batch) is not.
   assert.match(page, /<th>learner\.lr<\/th><td>0\.001<\/td><td>0\.01<\/td>/);
@@ -643,10 +678,10 @@ test('neuroplast report A B --out: a comparison with what differs, last values, 
     page,
     /<th>type=cell method=m acc<\/th><td>0\.6000 ± 0\.1414 \(2\)<\/td><td>0\.9000 ± 0 \(1\)<\/td>/,
   );
-  assert.equal((page.match(/<svg /g) ?? []).length, 1, 'one shared curve drawn, the cells not');
+  assert.equal((page.match(/<svg /g) ?? []).length, 2, 'the shared curves drawn, the cells not');
   // One-line errors, exit 2: one run, a missing run, a name not ending in .html.
   for (const [args, message] of [
-    [[a, '--out', out], /--out is for comparing two or more runs/],
+    [[a, '--out', out], /--out and --smoothing are for comparing two or more runs/],
     [[a, join(root, 'missing'), '--out', out], /missing: expected a run directory, found nothing/],
     [[a, b, '--out', join(root, 'x.svg')], /expected a file name ending in \.html/],
     [[a, b], /comparing runs needs --out FILE\.html/],
@@ -661,7 +696,9 @@ test('neuroplast report A B --out: a comparison with what differs, last values, 
   try {
     const runs = JSON.parse((await get(d, '/api/runs')).body).runs as { id: string; label: string }[];
     const ids = runs.map((r) => r.id).join(',');
-    const g = JSON.parse((await get(d, `/api/group?ids=${ids}&key=${encodeURIComponent('type=train loss')}`)).body);
+    const g = JSON.parse(
+      (await get(d, `/api/group?ids=${ids}&key=${encodeURIComponent('type=train loss')}`)).body,
+    );
     assert.deepEqual(
       { runs: g.runs, x: g.x, mean: g.mean, n: g.n },
       { runs: 2, x: [0, 1, 2, 3], mean: [2, 1.25, 0.875, 1], n: [2, 2, 2, 1] },
@@ -674,5 +711,5 @@ test('neuroplast report A B --out: a comparison with what differs, last values, 
     encoding: 'utf8',
   });
   assert.equal(ok.status, 0, ok.stderr);
-  assert.match(ok.stdout, /2 runs, 2 config fields differ, 1 shared metrics drawn/);
+  assert.match(ok.stdout, /2 runs, 2 config fields differ, 2 shared metrics drawn/);
 });

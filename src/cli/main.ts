@@ -488,25 +488,24 @@ function buildProgram(): Command {
       "print the run's summary as one JSON object (an unfinished grid's: from its finished runs)",
     )
     .option('--out <file.html>', 'where the comparison of several runs is written')
-    .option('--smoothing <w>', "the comparison's curves smoothed as the dashboard does (0 to 0.99)", '0')
-    .action(async (dirs: string[], o: { json?: boolean; out?: string; smoothing: string }) => {
+    .option(
+      '--smoothing <w>',
+      "the comparison's curves smoothed as the dashboard does, in [0, 1)",
+      parseSmoothing,
+    )
+    .action(async (dirs: string[], o: { json?: boolean; out?: string; smoothing?: number }) => {
       if (dirs.length > 1) {
         if (o.json) throw new NeuroplastError('report: --json is for one run directory', 2);
         if (!o.out) throw new NeuroplastError('report: comparing runs needs --out FILE.html', 2);
-        const smoothing = Number(o.smoothing);
-        if (!(smoothing >= 0 && smoothing < 1))
-          throw new NeuroplastError(
-            `report: --smoothing: expected a number in [0, 1), found ${o.smoothing}`,
-            2,
-          );
-        const r = await compareRuns(dirs, { out: o.out, smoothing });
+        const r = await compareRuns(dirs, { out: o.out, smoothing: o.smoothing ?? 0 });
         console.log(
           `${r.runs} runs, ${r.differingConfig} config fields differ, ${r.charts} shared metrics drawn`,
         );
         console.log(`report: ${o.out}`);
         return;
       }
-      if (o.out) throw new NeuroplastError('report: --out is for comparing two or more runs', 2);
+      if (o.out || o.smoothing !== undefined)
+        throw new NeuroplastError('report: --out and --smoothing are for comparing two or more runs', 2);
       const dir = dirs[0];
       const r = await reportRun(dir);
       for (const w of r.warnings) console.error(`neuroplast: warning: ${w}`);

@@ -70,11 +70,13 @@ export async function compareRuns(dirs: string[], o: CompareOptions): Promise<Co
     }
     runs.push({ dir, label: basename(resolve(dir)), info, config, summary, metrics, metricsError });
   }
-  // Labels must tell runs apart: a repeated folder name gets its position.
-  const seen = new Map<string, number>();
-  for (const r of runs) seen.set(r.label, (seen.get(r.label) ?? 0) + 1);
+  // Labels must tell runs apart: a repeated folder name gets its position (and more, until unique).
+  const used = new Set<string>();
   runs.forEach((r, i) => {
-    if (seen.get(r.label)! > 1) r.label = `${r.label} (${i + 1})`;
+    let label = runs.filter((o) => o.label === r.label).length > 1 ? `${r.label} (${i + 1})` : r.label;
+    while (used.has(label)) label += `'`;
+    used.add(label);
+    r.label = label;
   });
 
   const head = html`<tr><th></th>${runs.map((r) => html`<th>${r.label}</th>`)}</tr>`;
@@ -139,7 +141,8 @@ export async function compareRuns(dirs: string[], o: CompareOptions): Promise<Co
   });
   const problems = runs.flatMap((r) => [
     ...(r.info.error ? [`${r.label}: ${r.info.error}`] : []),
-    ...(r.config.error ? [`${r.label}: ${r.config.error}`] : []),
+    // describeRun already names a config.json that cannot be read.
+    ...(r.config.error && !r.info.error ? [`${r.label}: ${r.config.error}`] : []),
     ...(r.summary.error ? [`${r.label}: ${r.summary.error}`] : []),
     ...(r.metricsError ? [`${r.label}: ${r.metricsError}`] : []),
   ]);

@@ -197,10 +197,11 @@ export interface GroupedSeries {
 }
 
 /**
- * Aligns runs' series on their x values (a run's last y at an x counts) and gives, at every x any run has, the
- * mean over the runs that have it and mean ± sd (sample sd; 0 for one run). Above 4 points per bucket it is
- * reduced per bucket of x: the mean's first, lowest, highest and last points are kept as `downsampleMinMax` keeps
- * them, and each kept point's band is its bucket's envelope (lowest lo, highest hi), so no spread is hidden.
+ * Runs' series summarised at each x: the mean over the runs that have a value there and mean ± sd (sample sd; 0
+ * for one run). Runs logged at the same x values (a grid's seeds) are aligned exactly (a run's last y at an x
+ * counts); above 4 points per bucket the mean is reduced as `downsampleMinMax` reduces a curve and each kept point's
+ * band is its bucket's envelope, so no spread is hidden. Runs logged at different x values are first averaged per
+ * run within each of `buckets` buckets of x, then over runs, so each bucket's n counts runs, not points.
  */
 export function groupSeries(
   runs: { x: ArrayLike<number>; y: ArrayLike<number> }[],
@@ -218,6 +219,21 @@ export function groupSeries(
     }
   }
   const xs = [...at.keys()].sort((a, b) => a - b);
+  // Aligned: within the x range all runs cover, every x any run has, all have (one may have stopped earlier).
+  const spans = runs
+    .filter((r) => Math.min(r.x.length, r.y.length) > 0)
+    .map((r) => {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = 0; i < Math.min(r.x.length, r.y.length); i++) {
+        lo = Math.min(lo, r.x[i]);
+        hi = Math.max(hi, r.x[i]);
+      }
+      return [lo, hi];
+    });
+  const common = [Math.max(...spans.map((s) => s[0])), Math.min(...spans.map((s) => s[1]))];
+  const aligned = xs.every((x) => x < common[0] || x > common[1] || at.get(x)!.length === spans.length);
+  if (spans.length > 1 && !aligned) return groupByBuckets(runs, buckets);
   const full: GroupedSeries = { x: xs, mean: [], lo: [], hi: [], n: [] };
   for (const x of xs) {
     const v = at.get(x)!;
@@ -247,4 +263,46 @@ export function groupSeries(
     hi: kept.x.map((x) => hi[bucketOf(x)]),
     n: kept.x.map((x) => full.n[index.get(x)!]),
   };
+}
+
+/** Runs at different x values: each run's mean per bucket of x, then the mean and sd over runs per bucket. */
+function groupByBuckets(
+  runs: { x: ArrayLike<number>; y: ArrayLike<number> }[],
+  buckets: number,
+): GroupedSeries {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of runs)
+    for (let i = 0; i < Math.min(r.x.length, r.y.length); i++)
+      if (Number.isFinite(r.y[i]) && Number.isFinite(r.x[i])) {
+        lo = Math.min(lo, r.x[i]);
+        hi = Math.max(hi, r.x[i]);
+      }
+  const count = Math.max(1, Math.floor(buckets));
+  const width = (hi - lo) / count || 1;
+  const bucketOf = (x: number) => Math.min(count - 1, Math.floor((x - lo) / width));
+  const perBucket: number[][] = Array.from({ length: count }, () => []);
+  for (const r of runs) {
+    const sum = new Float64Array(count);
+    const k = new Uint32Array(count);
+    for (let i = 0; i < Math.min(r.x.length, r.y.length); i++)
+      if (Number.isFinite(r.y[i]) && Number.isFinite(r.x[i])) {
+        const b = bucketOf(r.x[i]);
+        sum[b] += r.y[i];
+        k[b]++;
+      }
+    for (let b = 0; b < count; b++) if (k[b]) perBucket[b].push(sum[b] / k[b]);
+  }
+  const out: GroupedSeries = { x: [], mean: [], lo: [], hi: [], n: [] };
+  perBucket.forEach((v, b) => {
+    if (!v.length) return;
+    const m = v.reduce((a, c) => a + c, 0) / v.length;
+    const sd = v.length > 1 ? Math.sqrt(v.reduce((a, c) => a + (c - m) ** 2, 0) / (v.length - 1)) : 0;
+    out.x.push(lo + (b + 0.5) * width);
+    out.mean.push(m);
+    out.lo.push(m - sd);
+    out.hi.push(m + sd);
+    out.n.push(v.length);
+  });
+  return out;
 }

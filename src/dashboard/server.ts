@@ -36,8 +36,8 @@ export interface Dashboard {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /** The largest series response, in points per series, whatever `buckets` asks for. */
 const MAX_BUCKETS = 4000;
-/** Runs one group's curve may average (a request names them). */
-const MAX_GROUP_RUNS = 32;
+/** Runs one group's curve may average: as many as the series cache holds, so a group is read once. */
+const MAX_GROUP_RUNS = 16;
 /** At most this many bytes of a metrics file are read per request (the rest on the next one). */
 const READ_CHUNK = 8 << 20;
 const MAX_URL = 2048;
@@ -45,7 +45,7 @@ const MAX_JSON_FILE = 8 << 20;
 const MAX_REPORT = 64 << 20;
 const MAX_EVENT_CLIENTS = 32;
 /** Runs whose series are kept in memory at once (least recently used dropped first). */
-const CACHED_RUNS = 8;
+const CACHED_RUNS = 16;
 
 /** The files the page needs, by URL; nothing else is served from disk but run files named by run id. */
 const built = (...path: string[]) => join(PACKAGE_ROOT, 'build', ...path);
@@ -357,7 +357,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (path === '/api/group') {
       // One metric of several runs as their mean and mean ± sd at each x (the scalars view's "group by").
       const key = url.searchParams.get('key') ?? '';
-      const ids = (url.searchParams.get('ids') ?? '').split(',').slice(0, MAX_GROUP_RUNS);
+      const ids = [...new Set((url.searchParams.get('ids') ?? '').split(','))];
+      if (ids.length > MAX_GROUP_RUNS)
+        throw new HttpError(400, `ids: expected at most ${MAX_GROUP_RUNS} runs, found ${ids.length}`);
       const chosen = ids.map((id) => runs.get(id));
       if (!chosen.length || chosen.some((r) => !r)) throw new HttpError(404, 'no such run');
       const buckets = Math.max(

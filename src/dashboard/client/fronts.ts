@@ -189,4 +189,5 @@ export const frontsView: DashboardView = {
   async update(root, ctx) {
     if (drawn.get(root) !== signature(ctx)) await this.render(root, ctx);
   },
+  dispose: (root) => disposeCharts(root),
 };

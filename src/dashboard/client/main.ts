@@ -24,6 +24,7 @@ const state = {
     summaries: new Map(),
     configs: new Map(),
     smoothing: 0.6,
+    rerender: (name: string) => rerender(name),
   } as ViewContext,
 };
 const panels = new Map<string, HTMLElement>();
@@ -46,7 +47,9 @@ function showError(where: string, err: unknown): void {
 async function loadRun(id: string): Promise<void> {
   const [detail, series] = await Promise.all([api.run(id), api.series(id)]);
   state.ctx.summaries.set(id, detail.summary);
-  state.ctx.configs.set(id, detail.config);
+  // A config that could not be read arrives as { error }: it has no fields to group by.
+  const config = detail.config as { error?: unknown } | null;
+  state.ctx.configs.set(id, config && typeof config === 'object' && 'error' in config ? {} : config);
   state.ctx.series.set(id, series.series);
   const i = state.runs.findIndex((r) => r.id === id);
   if (i >= 0 && state.runs[i].status !== detail.run.status) {
@@ -57,6 +60,10 @@ async function loadRun(id: string): Promise<void> {
 
 async function renderViews(): Promise<void> {
   const box = document.getElementById('views')!;
+  for (const v of views()) {
+    const body = panels.get(v.name);
+    if (body) v.dispose?.(body);
+  }
   disposeCharts(box);
   box.replaceChildren();
   panels.clear();
@@ -118,6 +125,17 @@ function renderRunList(): void {
     list.append(li);
   }
   nav.append(list);
+}
+
+/** Renders one view again (a control of its own changed), in the queue like every other change. */
+function rerender(name: string): void {
+  enqueue(async () => {
+    const v = views().find((x) => x.name === name);
+    const body = panels.get(name);
+    if (!v || !body) return;
+    v.dispose?.(body);
+    await v.render(body, state.ctx);
+  }, name);
 }
 
 /** Updates after run `id` changed: its data is fetched again and each view shown brings itself up to date. */

@@ -143,6 +143,11 @@ export const matrixView: DashboardView = {
     root.replaceChildren();
     for (const r of ctx.runs.filter((x) => x.kind === 'continual')) await matrixFor(root, r.id, r.label);
   },
+  dispose(root) {
+    clearTimeout(trailing.get(root));
+    trailing.delete(root);
+    disposeCharts(root);
+  },
   async update(root, ctx, id) {
     if (!ctx.runs.some((r) => r.id === id && r.kind === 'continual')) return;
     const wait = (lastDrawn.get(root) ?? 0) + REFRESH_MS - Date.now();

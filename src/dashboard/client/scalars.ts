@@ -41,7 +41,8 @@ const drawnGrouping = new WeakMap<HTMLElement, string>();
 
 /** Each run's reduced points per chart, so an update fetches only the run that changed. */
 const fetched = new Map<string, [number[], number[]]>();
-const fetchKey = (runId: string, key: string) => `${runId}\u0000${key}`;
+const fetchKey = (runId: string, key: string, buckets: number, smoothing: number) =>
+  `${runId}\u0000${key}\u0000${buckets}\u0000${smoothing}`;
 
 /** The config field runs are grouped by ('' for none): each group one curve, its mean, with mean ± sd as a band. */
 let groupBy = '';
@@ -133,12 +134,12 @@ async function chartData(
   const per = await Promise.all(
     ctx.runs.map(async (r) => {
       if (!(ctx.series.get(r.id) ?? []).some((s) => s.key === key)) return [[], []] as [number[], number[]];
-      const cached = fetched.get(fetchKey(r.id, key));
+      const cached = fetched.get(fetchKey(r.id, key, buckets, ctx.smoothing));
       if (cached) return cached;
       // Smoothed on the server, over every point, before the reduction to this width.
       const d = await api.data(r.id, key, buckets, ctx.smoothing);
       const xy: [number[], number[]] = [d.x, d.y];
-      fetched.set(fetchKey(r.id, key), xy);
+      fetched.set(fetchKey(r.id, key, buckets, ctx.smoothing), xy);
       return xy;
     }),
   );
@@ -171,7 +172,7 @@ export const scalarsView: DashboardView = {
     select.value = groupBy;
     select.addEventListener('change', () => {
       groupBy = select.value;
-      void this.render(root, ctx).catch((err) => root.prepend(el('p', String(err), { class: 'error' })));
+      ctxNow.rerender('scalars');
     });
     control.append(select);
     root.append(control);
@@ -227,10 +228,19 @@ export const scalarsView: DashboardView = {
       keys.slice(0, MAX_CHARTS).some((k) => !list.some((c) => c.key === k))
     )
       return this.render(root, ctx);
+    const token = renders.get(root);
     for (const c of list) {
       const data = await chartData(ctx, groupBy, c.key, c.plot.width);
+      // A render that started meanwhile destroyed these charts: it draws its own.
+      if (renders.get(root) !== token) return;
       c.plot.setData(data);
-      c.plot.root.parentElement!.dataset.points = String(pointCount(data));
+      const figure = c.plot.root.parentElement;
+      if (figure) figure.dataset.points = String(pointCount(data));
     }
+  },
+  dispose(root) {
+    renders.set(root, (renders.get(root) ?? 0) + 1);
+    for (const c of charts.get(root) ?? []) c.plot.destroy();
+    charts.delete(root);
   },
 };

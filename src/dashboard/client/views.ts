@@ -7,6 +7,8 @@ export interface ViewContext {
   summaries: Map<string, unknown>;
   /** Each selected run's config.json. */
   configs: Map<string, unknown>;
+  /** Asks the page to render view `name` again, in its queue (after a control of the view changed). */
+  rerender(name: string): void;
   /** 0 (raw) to 0.99: the weight of TensorBoard's debiased exponential moving average. */
   smoothing: number;
 }
@@ -17,6 +19,8 @@ export interface DashboardView {
   title: string;
   applies(ctx: ViewContext): boolean;
   render(el: HTMLElement, ctx: ViewContext): Promise<void>;
+  /** Frees what the panel holds (charts) before the page removes it. */
+  dispose?(el: HTMLElement): void;
   /** Brings the panel up to date after run `id` changed (default: render again). */
   update?(el: HTMLElement, ctx: ViewContext, id: string): Promise<void>;
 }
