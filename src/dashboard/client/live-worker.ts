@@ -97,6 +97,11 @@ function step(gen: number): void {
 
 function handle(cmd: LiveCommand): void {
   if (cmd.type === 'start') {
+    // The old run stops first, so a start with bad settings leaves nothing running under the page's new count.
+    generation++;
+    running = false;
+    clearTimeout(timer);
+    recent.length = 0;
     const s: LiveSettings = {
       neurons: cmd.neurons,
       seed: cmd.seed,
@@ -112,7 +117,6 @@ function handle(cmd: LiveCommand): void {
     );
     responses = new Float64Array(s.neurons * 10);
     index = 0;
-    generation++;
     running = true;
     postWeights();
     schedule(0);
