@@ -2,11 +2,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM, CLI, REPO_ROOT, tempDir, testNeeding } from '../helpers.js';
-
-/** Screenshots land here (ignored by git; CI keeps them as artefacts). */
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+import { type Browser } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from './chromium.js';
+import { CLI, tempDir, testNeeding } from '../helpers.js';
 
 /** A short real run: MNIST, a small MLP, a metrics line every 5 steps, for a minute or so (the test stops it). */
 const TINY_RUN = `name: e2e-live
@@ -36,7 +34,6 @@ testNeeding(
   ['chromium'],
   'dashboard in Chromium: curves gain points while a real run goes, charts have pixels, run names stay text',
   async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     const root = tempDir('np-e2e-');
     const experiment = join(root, 'tiny.yaml');
     writeFileSync(experiment, TINY_RUN);
@@ -59,10 +56,7 @@ testNeeding(
     let browser: Browser | null = null;
     try {
       const url = await dashboardUrl(child);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu'],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const dialogs: string[] = [];
       page.on('dialog', (d) => {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from './chromium.js';
 import { engineProbe, type EngineProbe } from '../../src/browser/index.js';
 import { startDashboard } from '../../src/dashboard/index.js';
-import { CHROMIUM, onBackend, REPO_ROOT, tempDir, testNeeding } from '../helpers.js';
-
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+import { onBackend, tempDir, testNeeding } from '../helpers.js';
 
 /** A digest of the receptive-field canvas's pixels (what the page shows, not its DOM). */
 const canvasDigest = (page: Page) =>
@@ -29,14 +27,10 @@ testNeeding(
   ['chromium'],
   'neuroplast in Chromium: the engine gives Node the same bytes, and the live network learns in the page',
   async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     const dashboard = await startDashboard({ dirs: [tempDir('np-live-')], port: 0 });
     let browser: Browser | null = null;
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu'],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));

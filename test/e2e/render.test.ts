@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from './chromium.js';
 import { startDashboard } from '../../src/dashboard/index.js';
-import { CHROMIUM, REPO_ROOT, tempDir, testNeeding } from '../helpers.js';
+import { tempDir, testNeeding } from '../helpers.js';
 
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const POINTS = 1_000_000;
 const SPIKE_AT = 612_345;
 
@@ -33,16 +33,12 @@ testNeeding(
   ['chromium'],
   'a million-point series: the chart keeps its one-step spike; times printed (server read, reduce and draw, and drawing every point)',
   async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     const root = tempDir('np-e2e-render-');
     await millionPointRun(join(root, 'million'));
     const dashboard = await startDashboard({ dirs: [root], port: 0 });
     let browser: Browser | null = null;
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu'],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const chart = 'figure.chart[data-key="type=train loss"]';
       // From navigation to the chart drawn: the page, the run list (one run: selected at once), its series and the

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from './chromium.js';
 import { startDashboard } from '../../src/dashboard/index.js';
-import { CHROMIUM, REPO_ROOT, runCli, tempDir, testNeeding } from '../helpers.js';
-
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+import { REPO_ROOT, runCli, tempDir, testNeeding } from '../helpers.js';
 
 /** A real split-MNIST grid, small: two methods, two scenarios, two seeds, 20 iterations per context. */
 const TINY_CONTINUAL = `name: e2e-continual
@@ -85,7 +84,6 @@ testNeeding(
   ['chromium'],
   'dashboard views in Chromium: the accuracy matrix of a real grid and the fronts of a real search, drawn and exported',
   async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     const root = tempDir('np-e2e-views-');
     writeFileSync(join(root, 'tiny.yaml'), TINY_CONTINUAL);
     const runs = join(root, 'runs');
@@ -117,10 +115,7 @@ testNeeding(
     const dashboard = await startDashboard({ dirs: [runs], port: 0 });
     let browser: Browser | null = null;
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu'],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
