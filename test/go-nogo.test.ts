@@ -229,6 +229,22 @@ test('a Go/No-Go grid writes the summary contract and resumes a lost cell to the
   const report = readFileSync(join(out, 'report.html'), 'utf8');
   assert.match(report, /Trials to criterion after each shift/);
   assert.match(report, /gradient learner/);
+  // Every modulator's level per trial, a removed one reading 0 (the dashboard draws these).
+  const da = JSON.parse(readFileSync(join(out, 'cells', 'gradient-da-s0.json'), 'utf8'));
+  const trials = da.entropy.length;
+  assert.deepEqual(Object.keys(da.levels).sort(), [
+    'acetylcholine',
+    'dopamine',
+    'noradrenaline',
+    'serotonin',
+  ]);
+  for (const name of ['acetylcholine', 'noradrenaline', 'serotonin'])
+    assert.ok(da.levels[name].length === trials && da.levels[name].every((v: number) => v === 0), name);
+  assert.ok(da.levels.dopamine.some((v: number) => v !== 0));
+  const daNa = JSON.parse(readFileSync(join(out, 'cells', 'spiking-da_na-s0.json'), 'utf8'));
+  assert.deepEqual(daNa.levels.noradrenaline, daNa.noradrenaline);
+  assert.ok(daNa.levels.noradrenaline.some((v: number) => v > 0));
+  assert.equal(daNa.plasticityRate.length, trials);
   const cell = join(out, 'cells', 'spiking-da_na-s1.json');
   const before = JSON.parse(readFileSync(cell, 'utf8'));
   rmSync(cell);

@@ -127,6 +127,8 @@ test('diagnostics: alpha statistics, histogram, clip fractions and the update-to
       d.alphaMean <= d.alphaMax,
   );
   assert.ok(d.fractionNearMin >= 0 && d.fractionNearMin <= 1 && d.fractionNearMax >= 0);
+  // The bins span the clip bounds (the dashboard labels them with this range).
+  assert.deepEqual(d.histogramRange, [0.2, 2]);
   assert.ok(d.updateToGradientNorm > 0 && Number.isFinite(d.updateToGradientNorm));
   assert.equal(d.gate, 1);
   opt.step(params, { epoch: 3 });

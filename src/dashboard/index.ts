@@ -6,6 +6,9 @@ export {
   MetricsSeries,
   X_FIELDS,
   MAX_LINE_BYTES,
+  MAX_HISTOGRAM_ROWS,
+  MAX_HISTOGRAMS,
+  type HistogramSeries,
   type GroupedSeries,
   type ScalarSeries,
 } from './series.js';

@@ -3,6 +3,7 @@ import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
+import { MONITOR_NAME } from '../viz/index.js';
 
 /** Files that make a directory a run directory (any one of them). */
 const RUN_FILES = ['run.json', 'metrics.jsonl', 'summary.json'];
@@ -27,7 +28,14 @@ export interface RunInfo {
   /** completed, failed, interrupted, running, stopped (running, but its process is gone) or unknown. */
   status: string;
   startedAt: string | null;
-  files: { metrics: boolean; summary: boolean; report: boolean; config: boolean };
+  files: {
+    metrics: boolean;
+    summary: boolean;
+    report: boolean;
+    config: boolean;
+    /** Spiking monitor CSVs (in the run or its monitors/ folder). */
+    monitors: boolean;
+  };
   /** Why run.json or config.json could not be read, when so. */
   error: string | null;
 }
@@ -115,6 +123,7 @@ export async function describeRun(dir: string, root: string): Promise<RunInfo> {
       summary: names.has('summary.json'),
       report: names.has('report.html'),
       config: names.has('config.json'),
+      monitors: names.has('monitors') || [...names].some((n) => MONITOR_NAME.test(n)),
     },
     error: run.error ?? config.error,
   };

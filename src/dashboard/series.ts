@@ -27,9 +27,42 @@ export interface ScalarSeries {
   y: number[];
 }
 
+/** Histograms per file at most, rows kept per histogram, bins per row (longer arrays are not histograms). */
+export const MAX_HISTOGRAMS = 16;
+export const MAX_HISTOGRAM_ROWS = 512;
+export const MAX_BINS = 256;
+
+/**
+ * One histogram over time: the numeric arrays logged as `field` in the records of `group` (e.g. NeuroPlastic's
+ * alpha counts), one row per record, its bins spanning `range` when the record gives `<field>Range: [lo, hi]`.
+ * Past MAX_HISTOGRAM_ROWS rows every other row is dropped and only every `stride`-th record kept from then on.
+ */
+export interface HistogramSeries {
+  key: string;
+  group: string;
+  field: string;
+  xField: string;
+  x: number[];
+  rows: number[][];
+  range: [number, number] | null;
+  stride: number;
+  /** Records seen (kept or not). */
+  seen: number;
+}
+
+const isBinRow = (v: unknown): v is number[] =>
+  Array.isArray(v) &&
+  v.length >= 2 &&
+  v.length <= MAX_BINS &&
+  v.every((b) => typeof b === 'number' && Number.isFinite(b));
+
+const rangeOf = (v: unknown): [number, number] | null =>
+  Array.isArray(v) && v.length === 2 && isBinRow(v) && v[0] < v[1] ? [v[0], v[1]] : null;
+
 /** The series found in one metrics file so far, and where reading stopped (a byte offset after a whole line). */
 export class MetricsSeries {
   readonly series = new Map<string, ScalarSeries>();
+  readonly histograms = new Map<string, HistogramSeries>();
   /** Bytes consumed (whole lines only); the next read starts here. */
   offset = 0;
   lines = 0;
@@ -102,6 +135,10 @@ export class MetricsSeries {
     this.counts.set(group, n + 1);
     const x = xField === 'index' ? n : (r[xField] as number);
     for (const [field, v] of Object.entries(r)) {
+      if (isBinRow(v) && !field.endsWith('Range')) {
+        this.histogramRow(group, field, xField, x, v, rangeOf(r[`${field}Range`]));
+        continue;
+      }
       if (typeof v !== 'number' || !Number.isFinite(v) || field === xField || LABEL_FIELDS.has(field))
         continue;
       const key = group ? `${group} ${field}` : field;
@@ -116,6 +153,38 @@ export class MetricsSeries {
       s.x.push(x);
       s.y.push(v);
       if (++this.points > this.maxPoints) this.compact();
+    }
+  }
+
+  private histogramRow(
+    group: string,
+    field: string,
+    xField: string,
+    x: number,
+    row: number[],
+    range: [number, number] | null,
+  ): void {
+    const key = group ? `${group} ${field}` : field;
+    let h = this.histograms.get(key);
+    if (!h) {
+      if (this.histograms.size >= MAX_HISTOGRAMS) {
+        this.droppedSeries++;
+        return;
+      }
+      this.histograms.set(
+        key,
+        (h = { key, group, field, xField, x: [], rows: [], range, stride: 1, seen: 0 }),
+      );
+    }
+    // Rows of another length (bins changed mid-run) are not drawn in the same picture.
+    if (h.seen++ % h.stride !== 0 || (h.rows.length && row.length !== h.rows[0].length)) return;
+    h.x.push(x);
+    h.rows.push(row);
+    h.range ??= range;
+    if (h.rows.length > MAX_HISTOGRAM_ROWS) {
+      h.x = h.x.filter((_, i) => i % 2 === 0);
+      h.rows = h.rows.filter((_, i) => i % 2 === 0);
+      h.stride *= 2;
     }
   }
 

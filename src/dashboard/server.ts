@@ -10,6 +10,7 @@ import { dashboardPage, livePage } from './page.js';
 import { describeRun, discoverRuns, openRegular, readRegular, readRunJson, type RunInfo } from './runs.js';
 import { downsampleMinMax, groupSeries, MetricsSeries, type ScalarSeries } from './series.js';
 import { seriesSvg } from './plot.js';
+import { cellFile, listMonitors, monitorSvg, receptiveFields } from './run-files.js';
 import { smoothEma } from './smoothing.js';
 
 export interface DashboardOptions {
@@ -115,6 +116,9 @@ const SECURITY_HEADERS = {
   'Content-Security-Policy':
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
 };
+
+/** An SVG opened on its own runs nothing. */
+const SVG_HEADERS = { 'Content-Security-Policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'" };
 
 class HttpError extends Error {
   constructor(
@@ -350,8 +354,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       const width = Math.max(200, Math.min(2000, Math.floor(Number(url.searchParams.get('width')) || 640)));
       const { svg } = seriesSvg(lines, { key, smoothing, width });
       return send(res, 200, 'image/svg+xml; charset=utf-8', svg, {
+        ...SVG_HEADERS,
         'Content-Disposition': 'attachment; filename="plot.svg"',
-        'Content-Security-Policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'",
       });
     }
     if (path === '/api/group') {
@@ -375,7 +379,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       return json(res, { key, runs: curves.length, ...groupSeries(curves, buckets) });
     }
     if (path === '/api/events') return events(req, res);
-    const m = /^\/api\/runs\/([0-9a-f]{16})(\/[a-z-]+)?$/.exec(path);
+    const m = /^\/api\/runs\/([0-9a-f]{16})(\/[a-z.-]+)?$/.exec(path);
     const run = m ? runs.get(m[1]) : undefined;
     if (!m || !run) throw new HttpError(404, 'not found');
     const part = m[2] ?? '';
@@ -400,7 +404,49 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
           xField: x.xField,
           points: x.x.length,
         })),
+        histograms: [...s.histograms.values()].map((h) => ({
+          key: h.key,
+          group: h.group,
+          field: h.field,
+          xField: h.xField,
+          rows: h.rows.length,
+          bins: h.rows[0]?.length ?? 0,
+        })),
       });
+    }
+    if (part === '/histogram') {
+      const h = (await seriesOf(run)).histograms.get(url.searchParams.get('key') ?? '');
+      if (!h) throw new HttpError(404, 'no such histogram');
+      return json(res, {
+        key: h.key,
+        xField: h.xField,
+        x: h.x,
+        rows: h.rows,
+        range: h.range,
+        stride: h.stride,
+      });
+    }
+    if (part === '/monitors') return json(res, listMonitors(run.dir));
+    if (part === '/monitor.svg') {
+      const width = Math.max(320, Math.min(1600, Math.floor(Number(url.searchParams.get('width')) || 640)));
+      const svg = await monitorSvg(run.dir, url.searchParams.get('file') ?? '', width).catch((err: Error) => {
+        // A damaged or oversized file: its one-line reason, for the page to show in place of the plot.
+        throw new HttpError(422, err.message.split('\n')[0]);
+      });
+      if (svg === null) throw new HttpError(404, 'no such monitor file');
+      return send(res, 200, 'image/svg+xml; charset=utf-8', svg, SVG_HEADERS);
+    }
+    if (part === '/receptive-fields.png') {
+      const r = await receptiveFields(run.dir);
+      if (!r) throw new HttpError(404, 'this run has no saved network');
+      if ('error' in r) throw new HttpError(422, r.error);
+      return send(res, 200, 'image/png', r.png);
+    }
+    if (part === '/cell') {
+      const r = await cellFile(run.dir, url.searchParams.get('name') ?? '');
+      if (!r) throw new HttpError(404, 'no such cell');
+      if (r.error) throw new HttpError(422, r.error);
+      return json(res, r.value);
     }
     if (part === '/data') {
       const key = url.searchParams.get('key') ?? '';

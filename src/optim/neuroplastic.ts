@@ -71,8 +71,10 @@ export interface NeuroPlasticDiagnostics {
   /** Fraction of alphas within 5% of the clip range of each bound. */
   fractionNearMin: number;
   fractionNearMax: number;
-  /** Counts over HISTOGRAM_BINS equal bins spanning [alphaMin, alphaMax]. */
+  /** Counts over HISTOGRAM_BINS equal bins spanning `histogramRange`. */
   histogram: number[];
+  /** The clip bounds of alpha, which the histogram's bins span. */
+  histogramRange: [number, number];
   /** ||applied update|| / ||gradient|| over all parameters (lr excluded). */
   updateToGradientNorm: number;
   gate: number;
@@ -182,7 +184,9 @@ export class NeuroPlastic extends Optimizer {
     this.collect = ctx.diagnostics === true;
     if (this.collect) this.diag = newDiagAccumulator();
     super.step(params, ctx);
-    this.lastDiagnostics = this.collect ? finishDiagnostics(this.diag, this.stepCount, this.gate) : null;
+    this.lastDiagnostics = this.collect
+      ? finishDiagnostics(this.diag, this.stepCount, this.gate, [this.o.alphaMin, this.o.alphaMax])
+      : null;
   }
 
   /**
@@ -450,7 +454,12 @@ function recordAlphas(d: DiagAccumulator, alphas: Float32Array, lo: number, hi: 
   Object.assign(d, { count: d.count + alphas.length, sum, sumSq, min, max, nearMin, nearMax });
 }
 
-function finishDiagnostics(d: DiagAccumulator, step: number, gate: number): NeuroPlasticDiagnostics {
+function finishDiagnostics(
+  d: DiagAccumulator,
+  step: number,
+  gate: number,
+  range: [number, number],
+): NeuroPlasticDiagnostics {
   const mean = d.count ? d.sum / d.count : 0;
   return {
     step,
@@ -461,6 +470,7 @@ function finishDiagnostics(d: DiagAccumulator, step: number, gate: number): Neur
     fractionNearMin: d.count ? d.nearMin / d.count : 0,
     fractionNearMax: d.count ? d.nearMax / d.count : 0,
     histogram: d.histogram,
+    histogramRange: range,
     updateToGradientNorm: d.gradSq > 0 ? Math.sqrt(d.updateSq / d.gradSq) : 0,
     gate,
   };

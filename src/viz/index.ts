@@ -39,8 +39,9 @@ export {
   readWeightsCsv,
   MonitorCsvError,
   MONITOR_CSV_BYTES,
+  MONITOR_NAME,
   type MonitorFile,
   type MonitorKind,
 } from './monitor-csv.js';
 // Importing the section registers its view (runs with monitor CSVs and no view for their kind).
-export { spikingMonitorsSection, spikingMonitorsView } from './spiking-report.js';
+export { monitorPlotSvg, spikingMonitorsSection, spikingMonitorsView } from './spiking-report.js';

@@ -53,7 +53,8 @@ export interface MonitorFile {
   bytes: number;
 }
 
-const MONITOR_NAME = /^(spikes|rate|weights)-(.+)\.csv$/;
+/** A monitor CSV's file name: its kind and its (URI-encoded) monitor name. */
+export const MONITOR_NAME = /^(spikes|rate|weights)-(.+)\.csv$/;
 const HEADERS: Record<MonitorKind, string> = {
   spikes: 't_ms,neuron',
   rate: 't_ms,rate_hz',

@@ -20,8 +20,8 @@ import { populationRateSvg, spikeRasterSvg, weightHistogramSvg } from './spiking
 /** Monitor files shown at most; the others are listed by count. */
 const MAX_FILES = 24;
 
-/** One file's plot as SVG markup. */
-async function plotFile(f: MonitorFile, o: MonitorPlotOptions): Promise<string> {
+/** One monitor file's plot (raster, population rate or weight histogram) as SVG markup. */
+export async function monitorPlotSvg(f: MonitorFile, o: MonitorPlotOptions = {}): Promise<string> {
   switch (f.kind) {
     case 'spikes': {
       const r = await readSpikesCsv(f, o);
@@ -61,7 +61,7 @@ export async function spikingMonitorsSection(runPath: string, o: MonitorPlotOpti
     let body: Html;
     try {
       // The plots escape every label themselves.
-      body = trustedHtml(await plotFile(f, o));
+      body = trustedHtml(await monitorPlotSvg(f, o));
     } catch (err) {
       body = html`<p class="error">${oneLine(f, err)}</p>`;
     }

@@ -2,9 +2,12 @@
  * Heatmaps, scatter plots and parallel coordinates (Apache ECharts, only the parts used are bundled), each in a
  * figure with PNG and SVG export for papers.
  */
-import { HeatmapChart, ParallelChart, ScatterChart } from 'echarts/charts';
+import { BarChart, HeatmapChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
 import {
   GridComponent,
+  LegendComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
   ParallelComponent,
   TitleComponent,
   TooltipComponent,
@@ -15,6 +18,11 @@ import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 import { el } from './views.js';
 
 echarts.use([
+  BarChart,
+  LineChart,
+  LegendComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
   HeatmapChart,
   ParallelChart,
   ScatterChart,
@@ -86,4 +94,49 @@ export function picker(
   select.addEventListener('change', () => onChange(select.value));
   parent.append(el('label', `${label} `), select, document.createTextNode(' '));
   return select;
+}
+
+/**
+ * A picture the server draws (`src`: an SVG or PNG of this dashboard) in a figure with PNG and SVG-or-PNG export;
+ * when the server cannot draw it, its one-line reason in place of the picture.
+ */
+export function imageFigure(
+  parent: HTMLElement,
+  caption: string,
+  file: string,
+  src: string,
+): HTMLImageElement {
+  const box = el('figure', undefined, { class: 'chart', 'data-chart': file });
+  const cap = el('figcaption', caption);
+  const img = el('img', undefined, { alt: caption, class: 'plot' });
+  const isSvg = /\.svg(\?|$)/.test(src);
+  img.addEventListener('error', () => {
+    void fetch(src)
+      .then(async (res) => (res.ok ? 'not an image' : (await res.text()).trim()))
+      .catch((err: Error) => err.message)
+      .then((why) => img.replaceWith(el('p', `${caption}: ${why}`, { class: 'error' })));
+  });
+  img.src = src;
+  const png = el('button', 'PNG', { type: 'button', class: 'export' });
+  png.addEventListener('click', () => {
+    // Drawn at twice its size, on white, as the charts export.
+    const canvas = el('canvas', undefined, {
+      width: String(2 * img.naturalWidth),
+      height: String(2 * img.naturalHeight),
+    });
+    const g = canvas.getContext('2d')!;
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, canvas.width, canvas.height);
+    g.drawImage(img, 0, 0, canvas.width, canvas.height);
+    download(`${file}.png`, canvas.toDataURL('image/png'));
+  });
+  cap.append(' ', png);
+  if (isSvg) {
+    const svg = el('button', 'SVG', { type: 'button', class: 'export' });
+    svg.addEventListener('click', () => download(`${file}.svg`, src));
+    cap.append(' ', svg);
+  }
+  box.append(cap, img);
+  parent.append(box);
+  return img;
 }

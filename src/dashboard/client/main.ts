@@ -3,16 +3,26 @@ import './style.css';
 import { api, type RunSummary } from './api.js';
 import { cellsView } from './cells.js';
 import { disposeCharts } from './charts.js';
+import { distributionsView } from './distributions.js';
 import { frontsView } from './fronts.js';
 import { matrixView } from './matrix.js';
+import { neuromodulatorsView } from './neuromodulators.js';
+import { receptiveFieldsView } from './receptive-fields.js';
 import { scalarsView } from './scalars.js';
+import { spikingView } from './spiking.js';
 import { summaryView } from './summary.js';
+import { v1RatesView } from './v1-rates.js';
 import { el, registerView, views, type ViewContext } from './views.js';
 
 registerView(scalarsView);
 registerView(cellsView);
 registerView(matrixView);
 registerView(frontsView);
+registerView(distributionsView);
+registerView(receptiveFieldsView);
+registerView(spikingView);
+registerView(neuromodulatorsView);
+registerView(v1RatesView);
 registerView(summaryView);
 
 const state = {
@@ -21,6 +31,7 @@ const state = {
   ctx: {
     runs: [],
     series: new Map(),
+    histograms: new Map(),
     summaries: new Map(),
     configs: new Map(),
     smoothing: 0.6,
@@ -51,6 +62,7 @@ async function loadRun(id: string): Promise<void> {
   const config = detail.config as { error?: unknown } | null;
   state.ctx.configs.set(id, config && typeof config === 'object' && 'error' in config ? {} : config);
   state.ctx.series.set(id, series.series);
+  state.ctx.histograms.set(id, series.histograms ?? []);
   const i = state.runs.findIndex((r) => r.id === id);
   if (i >= 0 && state.runs[i].status !== detail.run.status) {
     state.runs[i] = detail.run;

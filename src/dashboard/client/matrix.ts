@@ -1,6 +1,6 @@
 import { getJson } from './api.js';
 import { disposeCharts, figure, picker } from './charts.js';
-import { el, type DashboardView } from './views.js';
+import { el, RedrawThrottle, type DashboardView } from './views.js';
 
 /** A cell of a continual grid as /api/runs/ID/cells lists it. */
 export interface ContinualCell {
@@ -125,10 +125,7 @@ async function matrixFor(root: HTMLElement, runId: string, label: string): Promi
   draw();
 }
 
-/** A run's cells are fetched again at most this often while it writes (a cell finishing is one metrics line). */
-const REFRESH_MS = 5000;
-const lastDrawn = new WeakMap<HTMLElement, number>();
-const trailing = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
+const throttle = new RedrawThrottle();
 
 /** The continual-learning accuracy matrix (after training context i, accuracy on context j), per method. */
 export const matrixView: DashboardView = {
@@ -136,30 +133,17 @@ export const matrixView: DashboardView = {
   title: 'Accuracy matrix',
   applies: (ctx) => ctx.runs.some((r) => r.kind === 'continual'),
   async render(root, ctx) {
-    clearTimeout(trailing.get(root));
-    trailing.delete(root);
-    lastDrawn.set(root, Date.now());
+    throttle.rendered(root);
     disposeCharts(root);
     root.replaceChildren();
     for (const r of ctx.runs.filter((x) => x.kind === 'continual')) await matrixFor(root, r.id, r.label);
   },
   dispose(root) {
-    clearTimeout(trailing.get(root));
-    trailing.delete(root);
+    throttle.cancel(root);
     disposeCharts(root);
   },
   async update(root, ctx, id) {
-    if (!ctx.runs.some((r) => r.id === id && r.kind === 'continual')) return;
-    const wait = (lastDrawn.get(root) ?? 0) + REFRESH_MS - Date.now();
-    if (wait <= 0) return this.render(root, ctx);
-    // One redraw when the wait is over, whatever else changed meanwhile.
-    if (!trailing.has(root))
-      trailing.set(
-        root,
-        setTimeout(() => {
-          trailing.delete(root);
-          if (root.isConnected) void this.render(root, ctx).catch(() => undefined);
-        }, wait),
-      );
+    if (ctx.runs.some((r) => r.id === id && r.kind === 'continual'))
+      await throttle.request(root, () => this.render(root, ctx));
   },
 };

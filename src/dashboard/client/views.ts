@@ -1,9 +1,11 @@
-import type { RunSummary, SeriesInfo } from './api.js';
+import type { HistogramInfo, RunSummary, SeriesInfo } from './api.js';
 
 /** What a view is given: the selected runs, their series and the page's settings. */
 export interface ViewContext {
   runs: RunSummary[];
   series: Map<string, SeriesInfo[]>;
+  /** Each selected run's histograms over time (numeric arrays in its metrics). */
+  histograms: Map<string, HistogramInfo[]>;
   summaries: Map<string, unknown>;
   /** Each selected run's config.json. */
   configs: Map<string, unknown>;
@@ -45,4 +47,39 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   if (text !== undefined) e.textContent = text;
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   return e;
+}
+
+/**
+ * Redraws of a panel while a run writes, at most one per `ms` (a finished cell or a checkpoint is one metrics line,
+ * and fetching its data again for every line would only repeat work). The render marks itself with `rendered`.
+ */
+export class RedrawThrottle {
+  private readonly last = new WeakMap<HTMLElement, number>();
+  private readonly trailing = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
+  constructor(private readonly ms = 5000) {}
+
+  /** Called at the start of each render: the pending redraw is no longer needed. */
+  rendered(root: HTMLElement): void {
+    this.cancel(root);
+    this.last.set(root, Date.now());
+  }
+
+  cancel(root: HTMLElement): void {
+    clearTimeout(this.trailing.get(root));
+    this.trailing.delete(root);
+  }
+
+  /** Renders now if the last render is old enough, else once when the wait is over. */
+  async request(root: HTMLElement, render: () => Promise<void>): Promise<void> {
+    const wait = (this.last.get(root) ?? 0) + this.ms - Date.now();
+    if (wait <= 0) return render();
+    if (!this.trailing.has(root))
+      this.trailing.set(
+        root,
+        setTimeout(() => {
+          this.trailing.delete(root);
+          if (root.isConnected) void render().catch(() => undefined);
+        }, wait),
+      );
+  }
 }

@@ -33,6 +33,8 @@ export interface ModulationTrace {
   noradrenaline: number;
   temperature: number;
   plasticityRate: number;
+  /** Every modulator's level after the trial (0 for a removed one), by name. */
+  levels: Record<string, number>;
 }
 
 export interface GoNoGoRunResult {
@@ -77,6 +79,7 @@ export function runGoNoGo(o: GoNoGoRunOptions): GoNoGoRunResult {
       noradrenaline: system.read('noradrenaline'),
       temperature: system.target('temperature'),
       plasticityRate: system.target('plasticity_rate', 'actor'),
+      levels: Object.fromEntries([...system.modulators.keys()].map((name) => [name, system.read(name)])),
     });
   }
   return {

@@ -26,6 +26,9 @@ export interface GoNoGoCellSummary {
   entropy: number[];
   noradrenaline: number[];
   temperature: number[];
+  /** Per trial, each modulator's level (0 where removed) and the actor's plasticity rate (older cells lack them). */
+  levels?: Record<string, number[]>;
+  plasticityRate?: number[];
   seconds: number;
 }
 
@@ -58,6 +61,10 @@ export async function runGoNoGoCell(cell: GoNoGoCell): Promise<GoNoGoCellSummary
     entropy: round(r.entropy),
     noradrenaline: round(r.trace.map((t) => t.noradrenaline)),
     temperature: round(r.trace.map((t) => t.temperature)),
+    levels: Object.fromEntries(
+      Object.keys(r.trace[0]?.levels ?? {}).map((name) => [name, round(r.trace.map((t) => t.levels[name]))]),
+    ),
+    plasticityRate: round(r.trace.map((t) => t.plasticityRate)),
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -1,0 +1,113 @@
+/**
+ * What the dashboard's views read from a run directory besides its metrics: spiking monitor plots, the receptive
+ * fields of a Diehl & Cook network (from its newest saved state, so they form while it trains) and single cell
+ * files of a grid. Every read is bounded and takes only regular files named by the run's own listing.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { decodeBundle } from '../engine/serialize.js';
+import { findMonitorFiles, monitorPlotSvg, receptiveFieldPng, type MonitorFile } from '../viz/index.js';
+import { readRegular, readRunJson } from './runs.js';
+
+/** The largest saved network decoded for its receptive fields. */
+const MAX_STATE_BYTES = 256 << 20;
+/** The largest cell file served whole. */
+export const MAX_CELL_BYTES = 4 << 20;
+/** Monitor files listed at most. */
+const MAX_MONITORS = 48;
+/** Plots kept (by file, size and time), so a page redrawn on every metrics line does not read a CSV each time. */
+const CACHED_PLOTS = 32;
+
+const stamp = async (path: string) => {
+  const st = await fsp.lstat(path).catch(() => null);
+  return st?.isFile() ? `${st.size}:${st.mtimeMs}` : null;
+};
+
+export interface MonitorListing {
+  kind: MonitorFile['kind'];
+  name: string;
+  file: string;
+  bytes: number;
+}
+
+/** The run's monitor CSVs (as reports find them: in the run or in `monitors/`). */
+export function listMonitors(dir: string): { monitors: MonitorListing[]; more: number } {
+  const all = findMonitorFiles(dir);
+  return {
+    monitors: all.slice(0, MAX_MONITORS).map(({ kind, name, file, bytes }) => ({ kind, name, file, bytes })),
+    more: Math.max(0, all.length - MAX_MONITORS),
+  };
+}
+
+const plots = new Map<string, string>();
+
+/**
+ * One monitor file of the run drawn as SVG (a raster, a population rate or a weight histogram over time), or null
+ * when `file` is not one of the run's monitor files. A file that cannot be read gives a one-line error.
+ */
+export async function monitorSvg(dir: string, file: string, width: number): Promise<string | null> {
+  const f = listMonitors(dir).monitors.find((m) => m.file === file);
+  if (!f) return null;
+  const path = join(dir, f.file);
+  const key = `${path}\0${await stamp(path)}\0${width}`;
+  const cached = plots.get(key);
+  if (cached !== undefined) return cached;
+  const svg = await monitorPlotSvg({ ...f, path }, { width, height: Math.round(width / 2) });
+  plots.set(key, svg);
+  if (plots.size > CACHED_PLOTS) plots.delete(plots.keys().next().value!);
+  return svg;
+}
+
+/** Where a Diehl & Cook run keeps its network: the final state, or the last checkpoint while it trains. */
+const NETWORK_FILES = ['network.nptb', join('checkpoints', 'last.nptb')];
+
+/**
+ * The receptive fields of a Diehl & Cook run's newest saved network as a PNG (one tile per excitatory neuron), or
+ * why not. Works on any saved state holding `weights` (inputs x neurons) and `theta` (one per neuron) of a square
+ * input image.
+ */
+export async function receptiveFields(dir: string): Promise<{ png: Buffer } | { error: string } | null> {
+  let newest: { path: string; mtime: number } | null = null;
+  for (const name of NETWORK_FILES) {
+    if (name.includes('/') && !(await fsp.lstat(join(dir, 'checkpoints')).catch(() => null))?.isDirectory())
+      continue;
+    const st = await fsp.lstat(join(dir, name)).catch(() => null);
+    if (st?.isFile() && (!newest || st.mtimeMs > newest.mtime))
+      newest = { path: join(dir, name), mtime: st.mtimeMs };
+  }
+  if (!newest) return null;
+  const name = newest.path.slice(dir.length + 1);
+  const bytes = await readRegular(newest.path, MAX_STATE_BYTES);
+  if (bytes === null) return null;
+  if (bytes === 'too large') return { error: `${name} is over ${MAX_STATE_BYTES} bytes` };
+  try {
+    const { tensors } = decodeBundle(bytes, name);
+    const weights = tensors.get('weights')?.data;
+    const neurons = tensors.get('theta')?.data.length ?? 0;
+    const inputs = neurons > 0 && weights ? weights.length / neurons : 0;
+    const side = Math.round(Math.sqrt(inputs));
+    if (!weights || !Number.isInteger(inputs) || side * side !== inputs)
+      return {
+        error: `${name}: expected weights of a square image per neuron, found ${weights?.length ?? 0}`,
+      };
+    return { png: receptiveFieldPng(weights, neurons, side, side) };
+  } catch (err) {
+    // Being replaced, or damaged: the next poll tries again.
+    return { error: (err as Error).message.split('\n')[0] };
+  }
+}
+
+/** A file name in a grid's cells folder (no path, no dot files). */
+const CELL_NAME = /^[A-Za-z0-9][A-Za-z0-9._=-]{0,200}\.json$/;
+
+/** One cell of a grid (`cells/NAME`) as JSON, or null when there is no such cell. */
+export async function cellFile(
+  dir: string,
+  name: string,
+): Promise<{ value: unknown; error: string | null } | null> {
+  if (!CELL_NAME.test(name)) return null;
+  // Not through a linked folder either (the file itself is opened without following links).
+  if (!(await fsp.lstat(join(dir, 'cells')).catch(() => null))?.isDirectory()) return null;
+  const r = await readRunJson(join(dir, 'cells', name), MAX_CELL_BYTES);
+  return r.value === null && r.error === null ? null : r;
+}
