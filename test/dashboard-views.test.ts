@@ -3,6 +3,7 @@
  * receptive fields from a saved Diehl & Cook network, single grid cells; bounded, and nothing outside the run.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -13,11 +14,12 @@ import {
   MAX_HISTOGRAM_ROWS,
   MAX_HISTOGRAMS,
   MetricsSeries,
+  plotRuns,
   startDashboard,
   type Dashboard,
 } from '../src/dashboard/index.js';
 import { Network } from '../src/spiking/index.js';
-import { runCli, tempDir } from './helpers.js';
+import { CLI, runCli, tempDir } from './helpers.js';
 
 function get(d: Dashboard, path: string): Promise<{ status: number; type: string; body: Buffer }> {
   const u = new URL(d.url);
@@ -279,6 +281,52 @@ test('receptive fields from a real Diehl & Cook run, and single cells of a go-no
         name,
       );
     assert.equal((await get(d, `/api/runs/${id('other')}/cell?name=gradient-all-s0.json`)).status, 404);
+  } finally {
+    await d.close();
+  }
+});
+
+test('grouped figures: neuroplast plot --group-by and the SVG export draw a mean curve with its ± sd band per group', async () => {
+  const root = tempDir('np-dash-group-');
+  const make = (name: string, lr: number, offset: number) => {
+    const dir = join(root, name);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ name, learner: { lr } }));
+    writeFileSync(
+      join(dir, 'metrics.jsonl'),
+      Array.from({ length: 50 }, (_, i) =>
+        JSON.stringify({ type: 'train', step: i, loss: offset + 1 / (i + 1) }),
+      ).join('\n') + '\n',
+    );
+    return dir;
+  };
+  const dirs = [make('a', 0.1, 0), make('b', 0.1, 2), make('c', 0.01, 5)];
+  const out = join(root, 'grouped.svg');
+  const drawn = await plotRuns(dirs, 'scalars', { key: 'type=train loss', out, groupBy: 'learner.lr' });
+  assert.deepEqual(drawn, { 'learner.lr=0.1 (2 runs)': 50, 'learner.lr=0.01 (1 runs)': 50 });
+  const svg = readFileSync(out, 'utf8');
+  // Two bands (the single run's has no width but is drawn), two mean lines, their labels.
+  assert.equal(svg.match(/fill-opacity="0.2"/g)?.length, 2);
+  assert.match(svg, /learner\.lr=0\.1 \(2 runs\)/);
+  assert.match(svg, /type=train loss: mean ± sd over runs/);
+  const cli = spawnSync(
+    process.execPath,
+    [CLI, 'plot', 'scalars', ...dirs, '--key', 'type=train loss', '--out', out, '--group-by', 'learner.lr'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, /learner\.lr=0\.1 \(2 runs\): 50 points/);
+
+  const d = await startDashboard({ dirs: [root], port: 0 });
+  try {
+    const id = await runIds(d);
+    const groups = `group=${id('a')},${id('b')}&label=${encodeURIComponent('lr <0.1>')}&group=${id('c')}&label=x`;
+    const r = await get(d, `/api/plot.svg?${groups}&key=${encodeURIComponent('type=train loss')}`);
+    assert.equal(r.status, 200);
+    const body = r.body.toString();
+    assert.equal(body.match(/fill-opacity="0.2"/g)?.length, 2);
+    assert.ok(body.includes('lr &lt;0.1&gt; (2 runs)') && !body.includes('<0.1>'));
+    assert.equal((await get(d, `/api/plot.svg?group=${'0'.repeat(16)}&key=x`)).status, 404);
   } finally {
     await d.close();
   }

@@ -465,14 +465,25 @@ function buildProgram(): Command {
     .option('--smoothing <w>', 'exponential smoothing weight in [0, 1)', parseSmoothing)
     .option('--width <px>', 'chart width (also the number of min/max buckets)', parsePositiveInt)
     .option('--height <px>', 'chart height', parsePositiveInt)
+    .option(
+      '--group-by <field>',
+      'a config field (e.g. "optimizer.name"): per value a mean curve with a ± sd band',
+    )
     .action(
       async (
         view: string,
         dirs: string[],
-        o: { key: string; out: string; smoothing?: number; width?: number; height?: number },
+        o: {
+          key: string;
+          out: string;
+          smoothing?: number;
+          width?: number;
+          height?: number;
+          groupBy?: string;
+        },
       ) => {
         const drawn = await plotRuns(dirs, view, o);
-        for (const [dir, n] of Object.entries(drawn)) console.log(`${dir}: ${n} points`);
+        for (const [line, n] of Object.entries(drawn)) console.log(`${line}: ${n} points`);
         console.log(`plot: ${o.out}`);
       },
     );

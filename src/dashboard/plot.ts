@@ -2,8 +2,9 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
 import { ConfigError, NeuroplastError } from '../util/errors.js';
 import { lineChart } from '../viz/index.js';
-import { openRegular } from './runs.js';
-import { downsampleMinMax, MetricsSeries, type ScalarSeries } from './series.js';
+import { flatten } from './flatten.js';
+import { openRegular, readRunJson } from './runs.js';
+import { downsampleMinMax, groupSeries, MetricsSeries, type ScalarSeries } from './series.js';
 import { smoothEma } from './smoothing.js';
 
 /** Views `neuroplast plot` exports (the dashboard's scalars view, as SVG). */
@@ -16,6 +17,8 @@ export interface PlotOptions {
   smoothing?: number;
   width?: number;
   height?: number;
+  /** A config field (dotted, as the dashboard's "group runs by"): one mean curve with a ± sd band per value. */
+  groupBy?: string;
 }
 
 /** Reads a run's metrics file into series (bounded as the dashboard's are). */
@@ -56,7 +59,7 @@ export async function plotRuns(
       `plot: --out ${o.out}: expected a file name ending in .svg (PNG: export from the dashboard)`,
       2,
     );
-  const runs: { label: string; series: ScalarSeries }[] = [];
+  const runs: { label: string; series: ScalarSeries; dir: string }[] = [];
   for (const dir of dirs) {
     const m = await readMetricsSeries(dir);
     const s = m.series.get(o.key);
@@ -70,11 +73,54 @@ export async function plotRuns(
         2,
       );
     }
-    runs.push({ label: basename(dir), series: s });
+    runs.push({ label: basename(dir), series: s, dir });
+  }
+  if (o.groupBy !== undefined) {
+    const groups = new Map<string, ScalarSeries[]>();
+    for (const r of runs) {
+      const config = await readRunJson(join(r.dir, 'config.json'), 8 << 20);
+      const value = flatten(config.value ?? {}).get(o.groupBy) ?? '(none)';
+      const label = `${o.groupBy}=${value}`;
+      groups.set(label, [...(groups.get(label) ?? []), r.series]);
+    }
+    const list = [...groups].map(([label, curves]) => ({ label, curves }));
+    const { svg, points } = groupedSeriesSvg(list, o);
+    await writeFileAtomic(o.out, svg);
+    return Object.fromEntries(list.map((g, i) => [`${g.label} (${g.curves.length} runs)`, points[i]]));
   }
   const { svg, points } = seriesSvg(runs, o);
   await writeFileAtomic(o.out, svg);
   return Object.fromEntries(dirs.map((d, i) => [d, points[i]]));
+}
+
+/**
+ * Groups of runs as an SVG line chart: per group its mean over runs with mean ± sd as a band, reduced per pixel
+ * column as the dashboard's grouped curves are (`groupSeries`), each run smoothed first.
+ */
+export function groupedSeriesSvg(
+  groups: { label: string; curves: ScalarSeries[] }[],
+  o: { key: string; smoothing?: number; width?: number; height?: number },
+): { svg: string; points: number[] } {
+  const width = o.width ?? 640;
+  const lines = groups.map(({ label, curves }) => {
+    const g = groupSeries(
+      curves.map((c) => ({ x: c.x, y: o.smoothing ? smoothEma(c.y, o.smoothing) : c.y })),
+      width,
+    );
+    return {
+      label: `${label} (${curves.length} runs)`,
+      points: g.x.map((x, i) => [x, g.mean[i]] as [number, number]),
+      band: g.x.map((x, i) => [x, g.lo[i], g.hi[i]] as [number, number, number]),
+    };
+  });
+  const svg = lineChart(lines, {
+    title: `${o.key}: mean ± sd over runs${o.smoothing ? ` (smoothed ${o.smoothing})` : ''}`,
+    xLabel: groups[0]?.curves[0]?.xField ?? 'x',
+    yLabel: o.key.split(' ').at(-1) ?? o.key,
+    width,
+    height: o.height ?? 360,
+  });
+  return { svg, points: lines.map((l) => l.points.length) };
 }
 
 /** One series of several runs as an SVG line chart: each reduced to min/max per pixel column, smoothed first. */

@@ -9,7 +9,7 @@ import { loadDataset } from '../data/index.js';
 import { dashboardPage, livePage } from './page.js';
 import { describeRun, discoverRuns, openRegular, readRegular, readRunJson, type RunInfo } from './runs.js';
 import { downsampleMinMax, groupSeries, MetricsSeries, type ScalarSeries } from './series.js';
-import { seriesSvg } from './plot.js';
+import { groupedSeriesSvg, seriesSvg } from './plot.js';
 import { cellFile, listMonitors, monitorSvg, receptiveFields } from './run-files.js';
 import { smoothEma } from './smoothing.js';
 
@@ -339,20 +339,40 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     }
     if (path === '/api/runs') return json(res, { runs: [...runs.values()].map(publicRun) });
     if (path === '/api/plot.svg') {
-      // The scalars view's chart of one series over runs, as the SVG `neuroplast plot` writes (for papers).
+      // The scalars view's chart of one series as the SVG `neuroplast plot` writes (for papers): a line per run, or
+      // with `group=ID,ID...&label=L` repeated, a mean curve with its ± sd band per group.
       const key = url.searchParams.get('key') ?? '';
-      const ids = (url.searchParams.get('ids') ?? '').split(',').slice(0, 16);
-      const chosen = ids.map((id) => runs.get(id));
-      if (!chosen.length || chosen.some((r) => !r)) throw new HttpError(404, 'no such run');
-      const lines: { label: string; series: ScalarSeries }[] = [];
-      for (const r of chosen as RunInfo[]) {
-        const series = (await seriesOf(r)).series.get(key);
-        if (series) lines.push({ label: r.label, series });
-      }
-      if (!lines.length) throw new HttpError(404, 'no such series');
       const smoothing = Math.min(0.999, Math.max(0, Number(url.searchParams.get('smoothing')) || 0));
       const width = Math.max(200, Math.min(2000, Math.floor(Number(url.searchParams.get('width')) || 640)));
-      const { svg } = seriesSvg(lines, { key, smoothing, width });
+      const seriesOfIds = async (ids: string[]) => {
+        const chosen = ids.map((id) => runs.get(id));
+        if (!chosen.length || chosen.some((r) => !r)) throw new HttpError(404, 'no such run');
+        const found: { label: string; series: ScalarSeries }[] = [];
+        for (const r of chosen as RunInfo[]) {
+          const series = (await seriesOf(r)).series.get(key);
+          if (series) found.push({ label: r.label, series });
+        }
+        return found;
+      };
+      const groupIds = url.searchParams.getAll('group').slice(0, 16);
+      let svg: string;
+      if (groupIds.length) {
+        const labels = url.searchParams.getAll('label');
+        const groups = [];
+        for (const [i, ids] of groupIds.entries()) {
+          const list = [...new Set(ids.split(','))];
+          if (list.length > MAX_GROUP_RUNS)
+            throw new HttpError(400, `group: expected at most ${MAX_GROUP_RUNS} runs, found ${list.length}`);
+          const curves = (await seriesOfIds(list)).map((c) => c.series);
+          if (curves.length) groups.push({ label: (labels[i] ?? `group ${i + 1}`).slice(0, 200), curves });
+        }
+        if (!groups.length) throw new HttpError(404, 'no such series');
+        svg = groupedSeriesSvg(groups, { key, smoothing, width }).svg;
+      } else {
+        const lines = await seriesOfIds((url.searchParams.get('ids') ?? '').split(',').slice(0, 16));
+        if (!lines.length) throw new HttpError(404, 'no such series');
+        svg = seriesSvg(lines, { key, smoothing, width }).svg;
+      }
       return send(res, 200, 'image/svg+xml; charset=utf-8', svg, {
         ...SVG_HEADERS,
         'Content-Disposition': 'attachment; filename="plot.svg"',

@@ -3,6 +3,8 @@ export interface Series {
   label: string;
   points: [number, number][];
   color?: string;
+  /** A shaded band around the line (e.g. mean ± sd over seeds): [x, low, high] per point. */
+  band?: [number, number, number][];
 }
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
@@ -34,7 +36,15 @@ export function lineChart(
   const W = o.width ?? 560;
   const H = o.height ?? 320;
   const m = { l: 60, r: 16, t: 32, b: 44 };
-  const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const all = series
+    .flatMap((s) => [
+      ...s.points,
+      ...(s.band ?? []).flatMap(([x, lo, hi]): [number, number][] => [
+        [x, lo],
+        [x, hi],
+      ]),
+    ])
+    .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (all.length === 0)
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="40"><text x="4" y="24">${escapeXml(o.title)}: no data</text></svg>`;
   // Loops, not Math.min(...spread): a long run has more points than the call stack takes arguments.
@@ -71,6 +81,12 @@ export function lineChart(
   );
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
+    const band = (s.band ?? []).filter((b) => b.every(Number.isFinite));
+    if (band.length > 1) {
+      const edge = (k: 1 | 2) => band.map((b) => `${sx(b[0]).toFixed(1)},${sy(b[k]).toFixed(1)}`);
+      const outline = [...edge(2), ...edge(1).reverse()];
+      parts.push(`<path d="M${outline.join('L')}Z" fill="${color}" fill-opacity="0.2" stroke="none"/>`);
+    }
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     const d = pts.map(([x, y], j) => `${j ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);

@@ -200,6 +200,22 @@ testNeeding(
         ),
       );
       assert.notEqual((await settledInk(page, 'neuromodulators')).h, levels.h);
+      // The grid's cells table exports its numbers as CSV.
+      const csv = await page.$eval('section[data-view="cells"] table', async (table) => {
+        let blob: Blob | null = null;
+        const [click, create] = [HTMLAnchorElement.prototype.click, URL.createObjectURL];
+        HTMLAnchorElement.prototype.click = () => undefined;
+        URL.createObjectURL = (b: Blob | MediaSource) => ((blob = b as Blob), create(b));
+        (table.querySelector('button.export') as HTMLButtonElement).click();
+        [HTMLAnchorElement.prototype.click, URL.createObjectURL] = [click, create];
+        return blob ? await (blob as Blob).text() : '';
+      });
+      const lines = csv.trim().split('\n');
+      assert.equal(lines[0], '"cell","field","mean","sd","n"');
+      assert.ok(
+        lines.some((l) => /^"learner=gradient condition=all","seconds",[\d.e-]+,0,1$/.test(l)),
+        csv,
+      );
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-science-views.png'), fullPage: true });
       assert.deepEqual(errors, []);
     } finally {

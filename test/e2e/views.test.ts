@@ -190,6 +190,12 @@ testNeeding(
       assert.notEqual(grouped.h, separate.h, 'the grouped chart is drawn anew');
       // The band: translucent blue fill between mean - sd and mean + sd, far more blue than two lines.
       assert.ok(grouped.n > 3 * separate.n, `${grouped.n} blue pixels grouped, ${separate.n} as two lines`);
+      // Its SVG export draws the same group, band included.
+      const groupedSvg = await page.$eval(`${curve} a.export`, async (a) =>
+        (await fetch((a as HTMLAnchorElement).href)).text(),
+      );
+      assert.match(groupedSvg, /name=&quot;zdt1&quot; \(2 runs\)/);
+      assert.equal(groupedSvg.match(/fill-opacity="0.2"/g)?.length, 1);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-grouped.png'), fullPage: true });
       assert.deepEqual(errors, []);
     } finally {

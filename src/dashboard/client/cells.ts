@@ -21,7 +21,9 @@ async function table(ctx: ViewContext, runId: string, label: string): Promise<HT
   const values = new Map<string, number[]>();
   await Promise.all(series.map(async (s) => values.set(s.key, (await api.data(runId, s.key, 4000)).y)));
   const t = el('table', undefined, { class: 'cells' });
-  t.append(el('caption', `${label}: finished cells, mean ± sd over seeds (n)`));
+  const caption = el('caption', `${label}: finished cells, mean ± sd over seeds (n) `);
+  t.append(caption);
+  const rows: (string | number)[][] = [['cell', 'field', 'mean', 'sd', 'n']];
   const head = el('tr');
   head.append(el('th', 'cell'), ...fields.map((f) => el('th', f)));
   t.append(head);
@@ -32,10 +34,26 @@ async function table(ctx: ViewContext, runId: string, label: string): Promise<HT
       const v = values.get(`${g} ${f}`) ?? [];
       const m = v.length ? mean(v) : 0;
       const k = decimals(m);
+      if (v.length) rows.push([g.replace(/(^| )type=cell/, '').trim(), f, m, sd(v), v.length]);
       tr.append(el('td', v.length ? `${m.toFixed(k)} ± ${sd(v).toFixed(k)} (${v.length})` : ''));
     }
     t.append(tr);
   }
+  // For papers and spreadsheets: the table's numbers in full precision, one row per cell and field.
+  const csv = el('button', 'CSV', { type: 'button', class: 'export' });
+  csv.addEventListener('click', () => {
+    // Text is quoted, and kept from being read as a formula by a spreadsheet.
+    const quote = (v: string | number) =>
+      typeof v === 'number' ? String(v) : `"${/^[=+\-@]/.test(v) ? "'" : ''}${v.replace(/"/g, '""')}"`;
+    const text = rows.map((r) => r.map(quote).join(',')).join('\n') + '\n';
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+    el('a', undefined, {
+      download: `${label.replace(/[^A-Za-z0-9._-]+/g, '-')}-cells.csv`,
+      href: url,
+    }).click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  });
+  caption.append(csv);
   return t;
 }
 

@@ -206,10 +206,19 @@ export const scalarsView: DashboardView = {
       png.addEventListener('click', () =>
         el('a', undefined, { download: 'plot.png', href: plot.ctx.canvas.toDataURL('image/png') }).click(),
       );
+      // Grouped, the SVG draws the same groups: a mean curve with its ± sd band each.
+      const lines = grouping
+        ? groupsOf(ctx, grouping)
+            .map(
+              (g) =>
+                `group=${g.ids.join(',')}&label=${encodeURIComponent(g.label.replace(/ \(\d+ runs\)$/, ''))}`,
+            )
+            .join('&')
+        : `ids=${ctx.runs.map((r) => r.id).join(',')}`;
       const svg = el('a', 'SVG', {
         class: 'export',
         download: 'plot.svg',
-        href: `/api/plot.svg?ids=${ctx.runs.map((r) => r.id).join(',')}&key=${encodeURIComponent(key)}&smoothing=${ctx.smoothing}`,
+        href: `/api/plot.svg?${lines}&key=${encodeURIComponent(key)}&smoothing=${ctx.smoothing}`,
       });
       box.querySelector('figcaption')!.append(' ', png, ' ', svg);
       box.dataset.points = String(pointCount(data));
