@@ -15,6 +15,7 @@ import {
   MAX_HISTOGRAMS,
   MetricsSeries,
   plotRuns,
+  reportDataOf,
   startDashboard,
   type Dashboard,
 } from '../src/dashboard/index.js';
@@ -330,4 +331,38 @@ test('grouped figures: neuroplast plot --group-by and the SVG export draw a mean
   } finally {
     await d.close();
   }
+});
+
+test('the data a report carries for its views stays within its budgets and says what it left out', async () => {
+  const dir = join(tempDir('np-report-data-'), 'grid');
+  mkdirSync(join(dir, 'cells'), { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ name: 'grid', task: { kind: 'go-nogo' } }));
+  // 100 series of 5,000 points: more than the report's 200,000 points in all.
+  const lines: string[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const r: Record<string, number> = { step: i };
+    for (let k = 0; k < 100; k++) r[`m${k}`] = k === 7 && i === 4321 ? 1e6 : Math.sin(i / 50 + k);
+    lines.push(JSON.stringify(r));
+  }
+  writeFileSync(join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+  // 12 cells of about 400 kB: the first ten fit the 4 MiB budget.
+  const trials = Array.from({ length: 20_000 }, (_, i) => (i % 97) / 97);
+  for (let c = 0; c < 12; c++)
+    writeFileSync(
+      join(dir, 'cells', `gradient-all-s${String(c).padStart(2, '0')}.json`),
+      JSON.stringify({ kind: 'go-nogo-cell', seed: c, blocks: [], entropy: trials }),
+    );
+  const data = await reportDataOf(dir);
+  const points = data.series.reduce((n, s) => n + s.x.length, 0);
+  assert.ok(points <= 200_000, `${points} points`);
+  assert.equal(data.series.length, 100);
+  assert.equal(data.series[0].info.points, 5000);
+  assert.equal(Math.max(...data.series.find((s) => s.info.key === 'm7')!.y), 1e6, 'the spike is kept');
+  assert.match(data.notes.join('\n'), /100 curves are written reduced/);
+  const kept = Object.keys(data.cellFiles);
+  assert.ok(kept.length >= 6 && kept.length < 12, `${kept.length} cells kept`);
+  assert.deepEqual(kept, kept.slice().sort());
+  assert.match(data.notes.join('\n'), new RegExp(`${12 - kept.length} cells' trials are left out`));
+  assert.equal(data.run.label, 'grid');
+  assert.ok(!('dir' in data.run) && !('root' in data.run), 'no local paths');
 });

@@ -111,3 +111,79 @@ export async function cellFile(
   const r = await readRunJson(join(dir, 'cells', name), MAX_CELL_BYTES);
   return r.value === null && r.error === null ? null : r;
 }
+
+/** A continual grid's cells the accuracy-matrix view reads, the largest cell file read, the directory entries looked at. */
+const MAX_CELLS = 2000;
+const MAX_CELL_FILE = 1 << 20;
+const MAX_LISTED = 50_000;
+/** The largest accuracy matrix served (contexts per side). */
+const MAX_CONTEXTS = 100;
+
+const isShortString = (v: unknown) => typeof v === 'string' && v.length <= 200;
+const isNumberRow = (v: unknown, n: number) =>
+  Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' || x === null);
+
+/** Why a cell file cannot be drawn as an accuracy matrix, or null. */
+function cellShapeError(v: unknown): string | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'expected a JSON object';
+  const c = v as Record<string, unknown>;
+  if (!isShortString(c.method) || !isShortString(c.scenario))
+    return 'method and scenario: expected strings of at most 200 characters';
+  if (c.seed !== undefined && typeof c.seed !== 'number')
+    return `seed: expected a number, found ${typeof c.seed}`;
+  const a = c.accuracy;
+  const n = Array.isArray(a) ? a.length : 0;
+  if (n < 1 || n > MAX_CONTEXTS || !(a as unknown[]).every((row) => isNumberRow(row, n)))
+    return `accuracy: expected a square matrix of numbers, 1 to ${MAX_CONTEXTS} contexts per side`;
+  const ctx = c.contexts;
+  if (
+    ctx !== undefined &&
+    !(
+      Array.isArray(ctx) &&
+      ctx.length === n &&
+      ctx.every(
+        (k) =>
+          Array.isArray(k) && k.length <= 1000 && k.every((x) => typeof x === 'number' || isShortString(x)),
+      )
+    )
+  )
+    return `contexts: expected ${n} lists of class labels`;
+  return null;
+}
+
+/**
+ * A continual grid's cells (cells/*.json): the fields the accuracy-matrix view reads, checked and bounded (at most
+ * MAX_CELLS files of MAX_CELL_FILE bytes, matrices up to MAX_CONTEXTS square); a cell that cannot be read or has
+ * another shape is listed with its error.
+ */
+export async function continualCells(runDir: string) {
+  const dir = join(runDir, 'cells');
+  const st = await fsp.lstat(dir).catch(() => null);
+  if (!st?.isDirectory()) return { cells: [], truncated: false };
+  const names: string[] = [];
+  let listed = 0;
+  for await (const e of await fsp.opendir(dir)) {
+    if (++listed > MAX_LISTED) break;
+    if (e.isFile() && e.name.endsWith('.json')) names.push(e.name);
+  }
+  names.sort();
+  const cells = [];
+  for (const name of names.slice(0, MAX_CELLS)) {
+    const r = await readRunJson(join(dir, name), MAX_CELL_FILE);
+    const problem = r.error ?? cellShapeError(r.value);
+    if (problem) {
+      cells.push({ name, error: problem });
+      continue;
+    }
+    const v = r.value as Record<string, unknown>;
+    cells.push({
+      name,
+      method: v.method,
+      scenario: v.scenario,
+      seed: v.seed,
+      contexts: v.contexts,
+      accuracy: v.accuracy,
+    });
+  }
+  return { cells, truncated: names.length > MAX_CELLS || listed > MAX_LISTED };
+}

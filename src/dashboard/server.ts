@@ -9,8 +9,8 @@ import { loadDataset } from '../data/index.js';
 import { dashboardPage, livePage } from './page.js';
 import { describeRun, discoverRuns, openRegular, readRegular, readRunJson, type RunInfo } from './runs.js';
 import { downsampleMinMax, groupSeries, MetricsSeries, type ScalarSeries } from './series.js';
-import { groupedSeriesSvg, seriesSvg } from './plot.js';
-import { cellFile, listMonitors, monitorSvg, receptiveFields } from './run-files.js';
+import { groupedSeriesSvg, seriesSvg } from './plot-svg.js';
+import { cellFile, continualCells, listMonitors, monitorSvg, receptiveFields } from './run-files.js';
 import { smoothEma } from './smoothing.js';
 
 export interface DashboardOptions {
@@ -65,44 +65,6 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   },
   '/assets/kernels.wasm': { file: join(PACKAGE_ROOT, 'wasm', 'kernels.wasm'), type: 'application/wasm' },
 };
-/** A continual grid's cells the accuracy-matrix view reads, the largest cell file read, the directory entries looked at. */
-const MAX_CELLS = 2000;
-const MAX_CELL_FILE = 1 << 20;
-const MAX_LISTED = 50_000;
-/** The largest accuracy matrix served (contexts per side). */
-const MAX_CONTEXTS = 100;
-
-const isShortString = (v: unknown) => typeof v === 'string' && v.length <= 200;
-const isNumberRow = (v: unknown, n: number) =>
-  Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' || x === null);
-
-/** Why a cell file cannot be drawn as an accuracy matrix, or null. */
-function cellShapeError(v: unknown): string | null {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'expected a JSON object';
-  const c = v as Record<string, unknown>;
-  if (!isShortString(c.method) || !isShortString(c.scenario))
-    return 'method and scenario: expected strings of at most 200 characters';
-  if (c.seed !== undefined && typeof c.seed !== 'number')
-    return `seed: expected a number, found ${typeof c.seed}`;
-  const a = c.accuracy;
-  const n = Array.isArray(a) ? a.length : 0;
-  if (n < 1 || n > MAX_CONTEXTS || !(a as unknown[]).every((row) => isNumberRow(row, n)))
-    return `accuracy: expected a square matrix of numbers, 1 to ${MAX_CONTEXTS} contexts per side`;
-  const ctx = c.contexts;
-  if (
-    ctx !== undefined &&
-    !(
-      Array.isArray(ctx) &&
-      ctx.length === n &&
-      ctx.every(
-        (k) =>
-          Array.isArray(k) && k.length <= 1000 && k.every((x) => typeof x === 'number' || isShortString(x)),
-      )
-    )
-  )
-    return `contexts: expected ${n} lists of class labels`;
-  return null;
-}
 /** The most MNIST training images the live-network page may ask for. */
 const MAX_LIVE_DIGITS = 2000;
 
@@ -230,43 +192,6 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     out.set(d.labels.subarray(0, count), 4);
     out.set(d.images.subarray(0, count * d.pixels), 4 + count);
     return out;
-  };
-
-  /**
-   * A continual grid's cells (cells/*.json): the fields the accuracy-matrix view reads, checked and bounded (at most
-   * MAX_CELLS files of MAX_CELL_FILE bytes, matrices up to MAX_CONTEXTS square); a cell that cannot be read or has
-   * another shape is listed with its error.
-   */
-  const cellsOf = async (run: RunInfo) => {
-    const dir = join(run.dir, 'cells');
-    const st = await fsp.lstat(dir).catch(() => null);
-    if (!st?.isDirectory()) return { cells: [], truncated: false };
-    const names: string[] = [];
-    let listed = 0;
-    for await (const e of await fsp.opendir(dir)) {
-      if (++listed > MAX_LISTED) break;
-      if (e.isFile() && e.name.endsWith('.json')) names.push(e.name);
-    }
-    names.sort();
-    const cells = [];
-    for (const name of names.slice(0, MAX_CELLS)) {
-      const r = await readRunJson(join(dir, name), MAX_CELL_FILE);
-      const problem = r.error ?? cellShapeError(r.value);
-      if (problem) {
-        cells.push({ name, error: problem });
-        continue;
-      }
-      const v = r.value as Record<string, unknown>;
-      cells.push({
-        name,
-        method: v.method,
-        scenario: v.scenario,
-        seed: v.seed,
-        contexts: v.contexts,
-        accuracy: v.accuracy,
-      });
-    }
-    return { cells, truncated: names.length > MAX_CELLS || listed > MAX_LISTED };
   };
 
   const runFile = async (run: RunInfo, name: string): Promise<unknown> => {
@@ -486,7 +411,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       );
       return json(res, { key, xField: series.xField, points: series.x.length, x: d.x, y: d.y });
     }
-    if (part === '/cells') return json(res, await cellsOf(run));
+    if (part === '/cells') return json(res, await continualCells(run.dir));
     if (part === '/report') {
       const body = await readRegular(join(run.dir, 'report.html'), MAX_REPORT);
       if (body === null) throw new HttpError(404, 'this run has no report.html');

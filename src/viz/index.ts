@@ -7,6 +7,8 @@ export {
   readRunContents,
   chooseReportView,
   registerReportView,
+  registerReportSection,
+  type ReportSection,
   reportViewNames,
   summaryTable,
   type ReportView,

@@ -146,6 +146,34 @@ export function chooseReportView(run: RunContents): ReportView {
  * JSON, not an object, or one its view cannot read) gets a page with an error panel, and then the same one-line
  * error naming the file is thrown.
  */
+/**
+ * A part every run's report gets after its view's body, whatever the view (the dashboard registers its interactive
+ * views as one). Adding one is a file and a registration line; a section that fails becomes a one-line error.
+ */
+export interface ReportSection {
+  name: string;
+  render(run: RunContents): Promise<Html>;
+}
+
+const sections = new Map<string, ReportSection>();
+
+export function registerReportSection(section: ReportSection): void {
+  sections.set(section.name, section);
+}
+
+async function renderSections(run: RunContents): Promise<Html[]> {
+  const out: Html[] = [];
+  for (const s of sections.values())
+    out.push(
+      await s
+        .render(run)
+        .catch(
+          (err: Error) => html`<div class="error"><b>${s.name}:</b> ${err.message.split('\n')[0]}</div>`,
+        ),
+    );
+  return out;
+}
+
 export async function renderRunReport(runPath: string, summaryOverride?: object): Promise<string> {
   const summaryPath = join(runPath, 'summary.json');
   const run = await readRunContents(runPath, summaryOverride);
@@ -163,9 +191,10 @@ export async function renderRunReport(runPath: string, summaryOverride?: object)
     view = SUMMARY_VIEW;
     rendered = await view.render(run);
   }
+  const extra = await renderSections(run);
   const body = problem
-    ? html`<div class="error"><b>This run's summary cannot be shown:</b> ${problem.message}</div>${rendered.body}`
-    : rendered.body;
+    ? html`<div class="error"><b>This run's summary cannot be shown:</b> ${problem.message}</div>${rendered.body}${extra}`
+    : html`${rendered.body}${extra}`;
   const out = join(runPath, 'report.html');
   await writeFileAtomic(out, page(rendered.title, body, run.config));
   // The page says what is wrong; the caller is told too (the CLI exits non-zero with the same line).

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type Page } from 'playwright-core';
 import { ARTIFACTS, launchChromium } from './chromium.js';
 import { startDashboard } from '../../src/dashboard/index.js';
@@ -218,6 +219,34 @@ testNeeding(
       );
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-science-views.png'), fullPage: true });
       assert.deepEqual(errors, []);
+
+      // Each run's report.html, opened from disk with no server: the same views, drawn from the data inside it.
+      const reportErrors: string[] = [];
+      for (const [run, view] of [
+        ['neuroplastic', 'distributions'],
+        ['diehl-cook', 'receptive-fields'],
+        ['go-nogo', 'neuromodulators'],
+      ]) {
+        const report = await page
+          .context()
+          .browser()!
+          .newPage({ viewport: { width: 1400, height: 1000 } });
+        const requests: string[] = [];
+        report.on('request', (r) => {
+          if (!/^(file|data):/.test(r.url())) requests.push(r.url());
+        });
+        report.on('pageerror', (e) => reportErrors.push(`${run}: ${e.message}`));
+        await report.goto(pathToFileURL(join(runs, run, 'report.html')).href);
+        await report.waitForSelector('body[data-ready="true"]');
+        await report.waitForSelector(`section[data-view="${view}"] figure`);
+        const drawn = await settledInk(report, view);
+        assert.ok(drawn.n > 3_000, `${run}'s report: ${drawn.n} drawn pixels in ${view}`);
+        assert.match((await report.textContent('#status')) ?? '', /^as written \d{4}-/);
+        assert.deepEqual(requests, [], `${run}'s report fetched nothing`);
+        await report.screenshot({ path: join(ARTIFACTS, `report-${run}.png`), fullPage: true });
+        await report.close();
+      }
+      assert.deepEqual(reportErrors, []);
     } finally {
       await close();
       await dashboard.close();

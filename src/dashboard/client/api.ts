@@ -1,44 +1,15 @@
-import type { RunInfo } from '../runs.js';
-import type { ScalarSeries } from '../series.js';
+import { offlineAnswer, offlineImage, reportData } from './offline.js';
 
-/** What the dashboard's JSON API returns (see server.ts). */
-/** A run as the API lists it: the server's description less its paths (types only: nothing of Node is bundled). */
-export type RunSummary = Omit<RunInfo, 'dir' | 'root'>;
-
-/** A series as `/series` lists it: its names and how many points it has, not the points. */
-export type SeriesInfo = Omit<ScalarSeries, 'x' | 'y'> & { points: number };
-
-/** A histogram over time as `/series` lists it (rows kept and bins per row, not the counts). */
-export interface HistogramInfo {
-  key: string;
-  group: string;
-  field: string;
-  xField: string;
-  rows: number;
-  bins: number;
-}
-
-export interface HistogramData {
-  key: string;
-  xField: string;
-  x: number[];
-  rows: number[][];
-  range: [number, number] | null;
-  stride: number;
-}
-
-export interface SeriesData {
-  key: string;
-  xField: string;
-  points: number;
-  x: number[];
-  y: number[];
-}
+export type { HistogramData, HistogramInfo, RunSummary, SeriesData, SeriesInfo } from './types.js';
+import type { HistogramData, HistogramInfo, RunSummary, SeriesData, SeriesInfo } from './types.js';
 
 /** The token the page was opened with (a server on another host than loopback asks for it). */
 const token = new URLSearchParams(location.search).get('token');
 
 export async function getJson<T>(path: string): Promise<T> {
+  const report = reportData();
+  // Inside a report.html: the data written into the page answers.
+  if (report) return offlineAnswer(report, path) as T;
   const res = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${(await res.text()).trim()}`);
   return (await res.json()) as T;
@@ -59,5 +30,14 @@ export const api = {
     ),
   cell: (id: string, name: string) =>
     getJson<unknown>(`/api/runs/${id}/cell?name=${encodeURIComponent(name)}`),
-  events: () => new EventSource(token ? `/api/events?token=${encodeURIComponent(token)}` : '/api/events'),
+  /** Live updates (a report, finished when written, has none: a stream that never speaks). */
+  events: (): EventSource =>
+    reportData()
+      ? (new EventTarget() as EventSource)
+      : new EventSource(token ? `/api/events?token=${encodeURIComponent(token)}` : '/api/events'),
+  /** Where a picture the server draws is: its path, or inside a report the picture itself. */
+  image: (path: string) => {
+    const report = reportData();
+    return report ? offlineImage(report, path) : path;
+  },
 };

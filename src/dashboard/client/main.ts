@@ -12,6 +12,7 @@ import { scalarsView } from './scalars.js';
 import { spikingView } from './spiking.js';
 import { summaryView } from './summary.js';
 import { v1RatesView } from './v1-rates.js';
+import { reportData } from './offline.js';
 import { el, registerView, views, type ViewContext } from './views.js';
 
 registerView(scalarsView);
@@ -179,6 +180,13 @@ function resync(): void {
 }
 
 async function start(): Promise<void> {
+  const report = reportData();
+  if (report) {
+    // Inside a report.html: the run as it was when the report was written, and what the report left out.
+    statusEl.textContent = `as written ${report.generatedAt}`;
+    for (const note of report.notes)
+      document.getElementById('views')!.before(el('p', note, { class: 'note' }));
+  }
   state.runs = await api.runs();
   // The first run is shown at once; the others are one click away.
   if (state.runs.length) {

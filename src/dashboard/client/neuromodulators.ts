@@ -95,7 +95,7 @@ async function drawRun(root: HTMLElement, id: string, label: string, summary: Go
     const cell = (await api.cell(id, name).catch((err: Error) => err)) as GoNoGoCell | Error;
     if (cell instanceof Error || !Array.isArray(cell.blocks)) {
       const why = cell instanceof Error ? cell.message : 'not a go-nogo cell';
-      area.append(el('p', `${label}: ${name}: ${/: 404 /.test(why) ? 'not finished yet' : why}`));
+      area.append(el('p', `${label}: ${name}: ${/: 404 no such cell/.test(why) ? 'not finished yet' : why}`));
       return;
     }
     const levels =

@@ -1,3 +1,4 @@
+import { api } from './api.js';
 import { imageFigure } from './charts.js';
 import { RedrawThrottle, type DashboardView } from './views.js';
 
@@ -20,7 +21,7 @@ export const receptiveFieldsView: DashboardView = {
         root,
         `${r.label}: input weights of each excitatory neuron (black 0, white the largest weight), as last saved`,
         `receptive-fields-${r.name}`,
-        `/api/runs/${r.id}/receptive-fields.png?at=${Date.now()}`,
+        api.image(`/api/runs/${r.id}/receptive-fields.png?at=${Date.now()}`),
       );
       // Tiles of 56 pixels per digit: shown at twice that, pixels kept sharp.
       img.style.imageRendering = 'pixelated';

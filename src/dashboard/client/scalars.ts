@@ -218,7 +218,7 @@ export const scalarsView: DashboardView = {
       const svg = el('a', 'SVG', {
         class: 'export',
         download: 'plot.svg',
-        href: `/api/plot.svg?${lines}&key=${encodeURIComponent(key)}&smoothing=${ctx.smoothing}`,
+        href: api.image(`/api/plot.svg?${lines}&key=${encodeURIComponent(key)}&smoothing=${ctx.smoothing}`),
       });
       box.querySelector('figcaption')!.append(' ', png, ' ', svg);
       box.dataset.points = String(pointCount(data));

@@ -1,4 +1,4 @@
-import { getJson } from './api.js';
+import { api, getJson } from './api.js';
 import { imageFigure } from './charts.js';
 import { el, RedrawThrottle, type DashboardView } from './views.js';
 
@@ -32,7 +32,9 @@ export const spikingView: DashboardView = {
       root.append(box);
       if (!monitors.length) box.append(el('p', `${r.label}: no monitor file yet.`));
       for (const m of monitors) {
-        const src = `/api/runs/${r.id}/monitor.svg?file=${encodeURIComponent(m.file)}&width=720&v=${m.bytes}`;
+        const src = api.image(
+          `/api/runs/${r.id}/monitor.svg?file=${encodeURIComponent(m.file)}&width=720&v=${m.bytes}`,
+        );
         imageFigure(
           box,
           `${r.label}: ${KIND_TITLE[m.kind]} of ${m.name} (${m.file})`,

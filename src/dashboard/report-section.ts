@@ -1,0 +1,151 @@
+/**
+ * The dashboard's views inside every run's report.html: the page's own script and styles inline, and the data its
+ * views would fetch written beside them (bounded), so the report stays one file that opens offline.
+ */
+import { promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PACKAGE_ROOT } from '../version.js';
+import { trustedHtml, type ReportSection, type RunContents } from '../viz/index.js';
+import type { ReportData } from './client/offline.js';
+import { readMetricsSeries } from './plot.js';
+import { cellFile, continualCells, listMonitors, monitorSvg, receptiveFields } from './run-files.js';
+import { describeRun, readRunJson } from './runs.js';
+import { downsampleMinMax, MetricsSeries } from './series.js';
+
+/** Points written for all curves together (each keeps at least 200, extremes per bucket kept). */
+const MAX_REPORT_POINTS = 200_000;
+/** Histogram counts written at most. */
+const MAX_REPORT_BINS = 500_000;
+/** Bytes of single cell files written at most (a Go/No-Go grid's trials). */
+const MAX_REPORT_CELL_BYTES = 4 << 20;
+/** The accuracy-matrix cells listing, as JSON text, at most. */
+const MAX_REPORT_CELLS_JSON = 8 << 20;
+/** The width the spiking view asks its plots at. */
+const MONITOR_WIDTH = 720;
+
+const built = (name: string) => join(PACKAGE_ROOT, 'build', 'dashboard', name);
+
+/** What the views of one run read, as the dashboard's server would answer them, within the budgets above. */
+export async function reportDataOf(dir: string): Promise<ReportData> {
+  const notes: string[] = [];
+  const info = await describeRun(dir, dirname(dir));
+  const run = Object.fromEntries(
+    Object.entries(info).filter(([k]) => k !== 'dir' && k !== 'root'),
+  ) as ReportData['run'];
+  const metrics = await readMetricsSeries(dir).catch(() => new MetricsSeries());
+  const all = [...metrics.series.values()];
+  const buckets = Math.max(50, Math.min(4000, Math.floor(MAX_REPORT_POINTS / 4 / Math.max(1, all.length))));
+  let reduced = 0;
+  const series = all.map((s) => {
+    const d = downsampleMinMax(s.x, s.y, buckets);
+    if (d.x.length < s.x.length) reduced++;
+    const { key, group, field, xField } = s;
+    return { info: { key, group, field, xField, points: s.x.length }, x: d.x, y: d.y };
+  });
+  if (reduced)
+    notes.push(
+      `${reduced} curves are written reduced to the first, lowest, highest and last point of each of ${buckets} ` +
+        'stretches (every spike kept); the dashboard reads every point.',
+    );
+  let bins = 0;
+  const histograms = [];
+  for (const h of metrics.histograms.values()) {
+    const size = h.rows.length * (h.rows[0]?.length ?? 0);
+    if (bins + size > MAX_REPORT_BINS) {
+      notes.push(
+        `The histogram ${h.key} is left out (over the report's budget of ${MAX_REPORT_BINS} counts).`,
+      );
+      continue;
+    }
+    bins += size;
+    histograms.push({
+      info: { key: h.key, group: h.group, field: h.field, xField: h.xField, rows: h.rows.length, bins: size },
+      data: { key: h.key, xField: h.xField, x: h.x, rows: h.rows, range: h.range, stride: h.stride },
+    });
+  }
+  let cells: unknown = null;
+  if (run.kind === 'continual') {
+    cells = await continualCells(dir);
+    if (JSON.stringify(cells).length > MAX_REPORT_CELLS_JSON) {
+      cells = null;
+      notes.push(
+        'The accuracy matrices are left out (over the report budget): open the run in the dashboard.',
+      );
+    }
+  }
+  const cellFiles: Record<string, unknown> = {};
+  if (run.kind === 'go-nogo') {
+    const names = (await fsp.readdir(join(dir, 'cells')).catch(() => [] as string[])).sort();
+    let bytes = 0;
+    let left = 0;
+    for (const name of names) {
+      const c = await cellFile(dir, name);
+      if (!c || c.error) continue;
+      const size = JSON.stringify(c.value).length;
+      if (bytes + size > MAX_REPORT_CELL_BYTES) {
+        left++;
+        continue;
+      }
+      bytes += size;
+      cellFiles[name] = c.value;
+    }
+    if (left) notes.push(`${left} cells' trials are left out (over ${MAX_REPORT_CELL_BYTES} bytes in all).`);
+  }
+  const monitors = run.files.monitors ? listMonitors(dir) : null;
+  const monitorSvgs: Record<string, string> = {};
+  for (const m of monitors?.monitors ?? []) {
+    const svg = await monitorSvg(dir, m.file, MONITOR_WIDTH).catch((err: Error) => {
+      notes.push(err.message.split('\n')[0]);
+      return null;
+    });
+    if (svg !== null) monitorSvgs[m.file] = svg;
+  }
+  const rf = run.kind === 'diehl-cook' ? await receptiveFields(dir) : null;
+  if (rf && 'error' in rf) notes.push(rf.error);
+  return {
+    generatedAt: new Date().toISOString(),
+    run,
+    summary: (await readRunJson(join(dir, 'summary.json'), 8 << 20)).value,
+    config: (await readRunJson(join(dir, 'config.json'), 8 << 20)).value,
+    series,
+    histograms,
+    cells,
+    cellFiles,
+    monitors,
+    monitorSvgs,
+    receptiveFieldsPng: rf && 'png' in rf ? rf.png.toString('base64') : null,
+    notes,
+  };
+}
+
+/** JSON inside a script element: no `<` survives, so no markup in the data can end the element. */
+const scriptJson = (v: unknown) =>
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+
+/** Script text inline: sequences that would end the element or open an HTML comment in it are escaped. */
+const inlineScript = (js: string) => js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+
+/** The dashboard's views of this run, interactive, inside its report. */
+export const interactiveReportSection: ReportSection = {
+  name: 'interactive views',
+  async render(run: RunContents) {
+    const [app, css] = await Promise.all(
+      ['app.js', 'app.css'].map((f) => fsp.readFile(built(f), 'utf8').catch(() => null)),
+    );
+    if (app === null || css === null)
+      return trustedHtml(
+        '<h2>Interactive views</h2><p class="error">Not included: the dashboard\'s scripts are not built ' +
+          '(<code>npm run build</code>, then <code>neuroplast report RUN</code>).</p>',
+      );
+    const data = await reportDataOf(run.path);
+    return trustedHtml(`<h2>Interactive views</h2>
+<style>${css.replace(/<\/(style)/gi, '<\\/$1')}</style>
+<div id="neuroplast-views"><header><span id="status" aria-live="polite"></span></header>
+<main><nav id="runs" aria-label="runs"></nav><section id="views"></section></main></div>
+<script type="application/json" id="neuroplast-data">${scriptJson(data)}</script>
+<script>${inlineScript(app)}</script>`);
+  },
+};
