@@ -48,9 +48,11 @@ await Promise.all([
     minify: true,
     outfile: 'build/dashboard/live.js',
   }),
+  // A classic worker script: a report opened from disk may start only classic workers from its inline code.
   build({
     ...engine,
     entryPoints: ['src/dashboard/client/live-worker.ts'],
+    format: 'iife',
     minify: true,
     outfile: 'build/dashboard/live-worker.js',
   }),

@@ -4,6 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { loadDataset } from '../data/index.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { trustedHtml, type ReportSection, type RunContents } from '../viz/index.js';
 import type { ReportData } from './client/offline.js';
@@ -20,6 +21,8 @@ const MAX_REPORT_BINS = 500_000;
 const MAX_REPORT_CELL_BYTES = 4 << 20;
 /** The accuracy-matrix cells listing, as JSON text, at most. */
 const MAX_REPORT_CELLS_JSON = 8 << 20;
+/** Training images a Diehl & Cook report's live network learns from (28 x 28 each, about 400 kB). */
+const LIVE_DIGITS = 500;
 /** The width the spiking view asks its plots at. */
 const MONITOR_WIDTH = 720;
 
@@ -128,6 +131,39 @@ const scriptJson = (v: unknown) =>
 /** Script text inline: sequences that would end the element or open an HTML comment in it are escaped. */
 const inlineScript = (js: string) => js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 
+/**
+ * The live-network page inside a Diehl & Cook run's report: its script, the worker's code, the WASM kernels and the
+ * first LIVE_DIGITS training images of the run's dataset, so the network learns in the page with no server. Empty
+ * for other runs, or when the scripts or the dataset are not there (said in one line).
+ */
+async function liveSection(run: RunContents): Promise<string> {
+  if (run.kind !== 'diehl-cook') return '';
+  const [live, worker] = await Promise.all(
+    ['live.js', 'live-worker.js'].map((f) => fsp.readFile(built(f), 'utf8').catch(() => null)),
+  );
+  const kernels = await fsp.readFile(join(PACKAGE_ROOT, 'wasm', 'kernels.wasm')).catch(() => null);
+  const task = (run.config.task ?? {}) as { dataset?: unknown };
+  const name = typeof task.dataset === 'string' ? task.dataset : 'mnist';
+  const ds = await loadDataset(name).catch(() => null);
+  if (!live || !worker || !kernels || !ds || ds.shape[1] * ds.shape[2] !== 784)
+    return '<h2>Live network</h2><p class="note">Not included: it needs the built scripts and the 28 x 28 dataset.</p>';
+  const count = Math.min(LIVE_DIGITS, ds.train.labels.length);
+  const digits = Buffer.alloc(4 + count * 785);
+  digits.writeUInt32LE(count, 0);
+  digits.set(ds.train.labels.subarray(0, count), 4);
+  digits.set(ds.train.images.subarray(0, count * 784), 4 + count);
+  const data = {
+    worker,
+    kernels: kernels.toString('base64'),
+    digits: digits.toString('base64'),
+    what: `${ds.name} training images`,
+  };
+  return `<h2>Live network</h2>
+<div id="neuroplast-live"><p><span id="live-status" aria-live="polite"></span></p><section id="live"></section></div>
+<script type="application/json" id="neuroplast-live-data">${scriptJson(data)}</script>
+<script>${inlineScript(live)}</script>`;
+}
+
 /** The dashboard's views of this run, interactive, inside its report. */
 export const interactiveReportSection: ReportSection = {
   name: 'interactive views',
@@ -146,6 +182,7 @@ export const interactiveReportSection: ReportSection = {
 <div id="neuroplast-views"><header><span id="status" aria-live="polite"></span></header>
 <main><nav id="runs" aria-label="runs"></nav><section id="views"></section></main></div>
 <script type="application/json" id="neuroplast-data">${scriptJson(data)}</script>
-<script>${inlineScript(app)}</script>`);
+<script>${inlineScript(app)}</script>
+${await liveSection(run)}`);
   },
 };

@@ -233,7 +233,7 @@ testNeeding(
           .newPage({ viewport: { width: 1400, height: 1000 } });
         const requests: string[] = [];
         report.on('request', (r) => {
-          if (!/^(file|data):/.test(r.url())) requests.push(r.url());
+          if (!/^(file|data|blob):/.test(r.url())) requests.push(r.url());
         });
         report.on('pageerror', (e) => reportErrors.push(`${run}: ${e.message}`));
         await report.goto(pathToFileURL(join(runs, run, 'report.html')).href);
@@ -243,6 +243,21 @@ testNeeding(
         assert.ok(drawn.n > 3_000, `${run}'s report: ${drawn.n} drawn pixels in ${view}`);
         assert.match((await report.textContent('#status')) ?? '', /^as written \d{4}-/);
         assert.deepEqual(requests, [], `${run}'s report fetched nothing`);
+        if (run === 'diehl-cook') {
+          // The live network inside the report learns with no server, on one thread of reference kernels (a page
+          // from disk is not cross-origin isolated, which the WASM kernels' shared memory needs).
+          await report.waitForFunction(
+            () => Number(document.getElementById('live')?.dataset.presentations) > 20,
+            {
+              timeout: 60_000,
+            },
+          );
+          assert.equal(await report.getAttribute('#live', 'data-backend'), 'reference');
+          assert.match(
+            (await report.textContent('#live-status')) ?? '',
+            /^500 mnist training images, reference kernels/,
+          );
+        }
         await report.screenshot({ path: join(ARTIFACTS, `report-${run}.png`), fullPage: true });
         await report.close();
       }

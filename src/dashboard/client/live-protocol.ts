@@ -10,7 +10,17 @@ export interface LiveSettings {
   msPerDigit: number;
 }
 
+/** Where the worker finds what it needs: the dashboard's URLs, or the bytes a report carries inside it. */
+export interface LiveResources {
+  kernels: string | ArrayBuffer;
+  /** count (u32 LE), labels, then 28 x 28 pixels per image, as `/api/live/digits` serves them. */
+  digits: string | ArrayBuffer;
+  /** What the digits are, for the status line (e.g. "MNIST digits"). */
+  what: string;
+}
+
 export type LiveCommand =
+  | ({ type: 'init' } & LiveResources)
   | ({ type: 'start' } & LiveSettings)
   | { type: 'learn'; learn: boolean }
   | { type: 'pace'; msPerDigit: number }
@@ -18,7 +28,7 @@ export type LiveCommand =
   | { type: 'resume' };
 
 export type LiveEvent =
-  | { type: 'ready'; backend: string; note: string; digits: number }
+  | { type: 'ready'; backend: string; note: string; digits: number; what: string }
   | {
       type: 'presentation';
       /** Which start this belongs to: the page drops what an earlier one sent after a restart. */

@@ -3,11 +3,10 @@
  * here, off the page's thread, and posts each presentation and, a few times a second, the weights.
  */
 import { DiehlCookNetwork, kernels, loadWasmKernels } from '../../browser/index.js';
-import type { LiveCommand, LiveEvent, LiveSettings } from './live-protocol.js';
+import type { LiveCommand, LiveEvent, LiveResources, LiveSettings } from './live-protocol.js';
 
 const post = (e: LiveEvent, transfer: Transferable[] = []) => postMessage(e, { transfer });
 const WEIGHTS_EVERY_MS = 250;
-const DIGITS = 1000;
 
 let net: DiehlCookNetwork | null = null;
 let settings: LiveSettings | null = null;
@@ -21,20 +20,26 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 let responses = new Float64Array(0);
 const recent: number[] = [];
 
-async function setUp(): Promise<void> {
+async function setUp(r: LiveResources): Promise<void> {
   let note = '';
   try {
-    await loadWasmKernels(new URL('kernels.wasm', self.location.href));
+    // The kernels share their memory, which a page has only when cross-origin isolated (the dashboard is; a
+    // report opened from disk is not): elsewhere the reference kernels run, on this one thread.
+    await loadWasmKernels(typeof r.kernels === 'string' ? new URL(r.kernels, self.location.href) : r.kernels);
   } catch (err) {
     note = `reference kernels: ${err instanceof Error ? err.message : String(err)}`;
   }
-  const r = await fetch('/api/live/digits?count=' + DIGITS);
-  if (!r.ok) throw new Error(`MNIST digits: ${(await r.text()).trim() || 'HTTP ' + r.status}`);
-  const body = new Uint8Array(await r.arrayBuffer());
-  const count = new DataView(body.buffer).getUint32(0, true);
+  let bytes: ArrayBuffer;
+  if (typeof r.digits === 'string') {
+    const res = await fetch(r.digits);
+    if (!res.ok) throw new Error(`${r.what}: ${(await res.text()).trim() || 'HTTP ' + res.status}`);
+    bytes = await res.arrayBuffer();
+  } else bytes = r.digits;
+  const body = new Uint8Array(bytes);
+  const count = new DataView(bytes).getUint32(0, true);
   labels = body.subarray(4, 4 + count);
   images = body.subarray(4 + count);
-  post({ type: 'ready', backend: kernels.name, note, digits: count });
+  post({ type: 'ready', backend: kernels.name, note, digits: count, what: r.what });
 }
 
 function postWeights(): void {
@@ -136,19 +141,25 @@ function handle(cmd: LiveCommand): void {
 
 const fail = (err: unknown) =>
   post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
-// A failed set-up is reported once; commands then have nothing to run.
-const ready = setUp().then(
-  () => true,
-  (err) => {
-    fail(err);
-    return false;
-  },
-);
+// The first message says where the kernels and digits are; a failed set-up is reported once, and commands then
+// have nothing to run.
+let ready: Promise<boolean> | null = null;
 self.onmessage = (e: MessageEvent<LiveCommand>) => {
-  void ready.then((ok) => {
+  const cmd = e.data;
+  if (cmd.type === 'init') {
+    ready ??= setUp(cmd).then(
+      () => true,
+      (err) => {
+        fail(err);
+        return false;
+      },
+    );
+    return;
+  }
+  void ready?.then((ok) => {
     if (!ok) return;
     try {
-      handle(e.data);
+      handle(cmd);
     } catch (err) {
       fail(err);
     }

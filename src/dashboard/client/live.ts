@@ -8,14 +8,46 @@ import { el } from './views.js';
 import type { LiveCommand, LiveEvent, LiveSettings } from './live-protocol.js';
 
 const root = document.getElementById('live')!;
-const statusEl = document.getElementById('status')!;
+// In a report the page has a status line of its own for the views: this one is the live network's.
+const statusEl = (document.getElementById('live-status') ?? document.getElementById('status'))!;
 const TILE = 28;
 const SCALE = 3;
 const GAP = 2;
 const HISTORY = 600;
 
-const worker = new Worker('/assets/live-worker.js', { type: 'module' });
+/** What a report carries instead of the dashboard's URLs: the worker's code, the kernels and digits (base64). */
+interface EmbeddedLive {
+  worker: string;
+  kernels: string;
+  digits: string;
+  what: string;
+}
+const embeddedText = document.getElementById('neuroplast-live-data')?.textContent;
+const embedded = embeddedText ? (JSON.parse(embeddedText) as EmbeddedLive) : null;
+const bytesOf = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)).buffer;
+
+// A classic worker: a page opened from disk (a report) cannot start a module worker from its own code.
+const worker = new Worker(
+  embedded
+    ? URL.createObjectURL(new Blob([embedded.worker], { type: 'text/javascript' }))
+    : '/assets/live-worker.js',
+);
 const send = (cmd: LiveCommand) => worker.postMessage(cmd);
+send(
+  embedded
+    ? {
+        type: 'init',
+        kernels: bytesOf(embedded.kernels),
+        digits: bytesOf(embedded.digits),
+        what: embedded.what,
+      }
+    : {
+        type: 'init',
+        kernels: '/assets/kernels.wasm',
+        digits: '/api/live/digits?count=1000',
+        what: 'MNIST digits',
+      },
+);
 
 function numberField(
   label: string,
@@ -150,7 +182,7 @@ worker.onmessage = (m: MessageEvent<LiveEvent>) => {
   if (e.type === 'ready') {
     backend = e.backend;
     root.dataset.backend = backend;
-    statusEl.textContent = `${e.digits} MNIST digits, ${backend} kernels${e.note ? ` (${e.note})` : ''}`;
+    statusEl.textContent = `${e.digits} ${e.what}, ${backend} kernels${e.note ? ` (${e.note})` : ''}`;
     stats.textContent = 'ready';
     restart.removeAttribute('disabled');
     pause.removeAttribute('disabled');
