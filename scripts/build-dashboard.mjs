@@ -53,8 +53,18 @@ await Promise.all([
     ...engine,
     entryPoints: ['src/dashboard/client/live-worker.ts'],
     format: 'iife',
+    // Only Node's kernel-thread starter reads it, and a page passes its own starter.
+    define: { ...engine.define, 'import.meta.url': '"data:,"' },
     minify: true,
     outfile: 'build/dashboard/live-worker.js',
   }),
   build({ ...engine, entryPoints: ['src/browser/index.ts'], outfile: 'build/browser/neuroplast.mjs' }),
+  // The kernels' second thread in a page (a classic worker script).
+  build({
+    ...engine,
+    entryPoints: ['src/browser/kernel-thread.ts'],
+    format: 'iife',
+    minify: true,
+    outfile: 'build/browser/kernel-thread.js',
+  }),
 ]);

@@ -15,10 +15,13 @@ import {
   MAX_HISTOGRAMS,
   MetricsSeries,
   plotRuns,
+  inlineScript,
   reportDataOf,
+  scriptJson,
   startDashboard,
   type Dashboard,
 } from '../src/dashboard/index.js';
+import { encodeBundle } from '../src/engine/index.js';
 import { Network } from '../src/spiking/index.js';
 import { CLI, runCli, tempDir } from './helpers.js';
 
@@ -93,22 +96,33 @@ test('histograms over time: rows kept with their range, thinned to every stride-
 test('histograms: rows of another length, long arrays, strings and the cap on their number', () => {
   const m = new MetricsSeries();
   const records = [
-    { step: 0, h: [1, 2, 3] },
-    { step: 1, h: [1, 2] },
-    { step: 2, h: [4, 5, 6], long: new Array(300).fill(1), words: ['a', 'b'], one: [1] },
-    ...Array.from({ length: MAX_HISTOGRAMS + 3 }, (_, k) => ({ step: 3, [`extra${k}`]: [1, 2] })),
+    { step: 0, hHistogram: [1, 2, 3], accuracy: [0.5, 0.6] },
+    { step: 1, hHistogram: [1, 2] },
+    {
+      step: 2,
+      hHistogram: [4, 5, 6],
+      longHistogram: new Array(300).fill(1),
+      wordsHistogram: ['a', 'b'],
+      oneHistogram: [1],
+      ranged: [1, 2, 3],
+      rangedRange: [0, 1],
+    },
+    ...Array.from({ length: MAX_HISTOGRAMS + 3 }, (_, k) => ({ step: 3, [`extra${k}Histogram`]: [1, 2] })),
   ];
   m.append(Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n'));
-  const h = m.histograms.get('h')!;
+  // A histogram says so by its name or its range: a list of accuracies is not one.
+  assert.ok(!m.histograms.has('accuracy'));
+  assert.deepEqual(m.histograms.get('ranged')?.range, [0, 1]);
+  const h = m.histograms.get('hHistogram')!;
   assert.deepEqual(h.rows, [
     [1, 2, 3],
     [4, 5, 6],
   ]);
   assert.deepEqual(h.x, [0, 2]);
   assert.equal(h.range, null);
-  for (const k of ['long', 'words', 'one']) assert.ok(!m.histograms.has(k), k);
+  for (const k of ['longHistogram', 'wordsHistogram', 'oneHistogram']) assert.ok(!m.histograms.has(k), k);
   assert.equal(m.histograms.size, MAX_HISTOGRAMS);
-  assert.equal(m.droppedSeries, 4);
+  assert.equal(m.droppedSeries, 5);
 });
 
 test("the histogram and monitor endpoints: a real network's monitors drawn, damaged files and outside names refused", async () => {
@@ -258,6 +272,21 @@ test('receptive fields from a real Diehl & Cook run, and single cells of a go-no
     assert.deepEqual([png.width, png.height], [3 * 57 + 1, 3 * 57 + 1]);
     const file = readFileSync(join(runs, 'dc', 'receptive_fields.png'));
     assert.ok(rf.body.equals(file), 'the final network gives the picture the run wrote');
+    // A saved state too large to draw (65 x 65 inputs per field) is refused before any picture is made.
+    const big = new Float32Array(65 * 65);
+    writeFileSync(
+      join(runs, 'dc', 'network.nptb'),
+      encodeBundle({
+        meta: {},
+        tensors: new Map([
+          ['weights', { shape: [big.length], data: big }],
+          ['theta', { shape: [1], data: new Float32Array(1) }],
+        ]),
+      }),
+    );
+    const tooBig = await get(d, `/api/runs/${id('dc')}/receptive-fields.png`);
+    assert.equal(tooBig.status, 422);
+    assert.match(tooBig.body.toString(), /1 fields of 65 x 65 pixels is more than this view draws/);
     writeFileSync(join(runs, 'dc', 'network.nptb'), 'damaged');
     const damaged = await get(d, `/api/runs/${id('dc')}/receptive-fields.png`);
     assert.equal(damaged.status, 422);
@@ -365,4 +394,18 @@ test('the data a report carries for its views stays within its budgets and says 
   assert.match(data.notes.join('\n'), new RegExp(`${12 - kept.length} cells' trials are left out`));
   assert.equal(data.run.label, 'grid');
   assert.ok(!('dir' in data.run) && !('root' in data.run), 'no local paths');
+});
+
+test('inline script and data: nothing can end the element or open a comment, and the code means the same', () => {
+  const code = 'globalThis.out = ["</script>", "<!--", /<\\/script>/u.source, /<!--/u.test("<!--")];';
+  const safe = inlineScript(code);
+  assert.ok(!/<\/script|<!--/i.test(safe), safe);
+  const run = (js: string) => {
+    new Function(js)();
+    return (globalThis as { out?: unknown }).out;
+  };
+  assert.deepEqual(run(safe), run(code));
+  const data = scriptJson({ name: '</script><script>alert(1)</script>', line: 'a\u2028b' });
+  assert.ok(!data.includes('<') && !data.includes('\u2028'));
+  assert.deepEqual(JSON.parse(data), { name: '</script><script>alert(1)</script>', line: 'a\u2028b' });
 });

@@ -17,7 +17,7 @@ export { dashboardPage } from './page.js';
 export { plotRuns, readMetricsSeries, PLOT_VIEWS, type PlotOptions } from './plot.js';
 export { compareRuns, type CompareOptions, type CompareResult } from './compare.js';
 export { flatten } from './flatten.js';
-export { interactiveReportSection, reportDataOf } from './report-section.js';
+export { inlineScript, interactiveReportSection, reportDataOf, scriptJson } from './report-section.js';
 
 import { registerReportSection } from '../viz/index.js';
 import { interactiveReportSection } from './report-section.js';

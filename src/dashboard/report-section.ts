@@ -29,7 +29,7 @@ const MONITOR_WIDTH = 720;
 const built = (name: string) => join(PACKAGE_ROOT, 'build', 'dashboard', name);
 
 /** What the views of one run read, as the dashboard's server would answer them, within the budgets above. */
-export async function reportDataOf(dir: string): Promise<ReportData> {
+export async function reportDataOf(dir: string, summaryOverride?: unknown): Promise<ReportData> {
   const notes: string[] = [];
   const info = await describeRun(dir, dirname(dir));
   const run = Object.fromEntries(
@@ -48,7 +48,8 @@ export async function reportDataOf(dir: string): Promise<ReportData> {
   if (reduced)
     notes.push(
       `${reduced} curves are written reduced to the first, lowest, highest and last point of each of ${buckets} ` +
-        'stretches (every spike kept); the dashboard reads every point.',
+        'stretches (every spike kept); smoothing them here smooths those points, so their smoothed lines are ' +
+        'approximate. The dashboard reads and smooths every point.',
     );
   let bins = 0;
   const histograms = [];
@@ -62,7 +63,14 @@ export async function reportDataOf(dir: string): Promise<ReportData> {
     }
     bins += size;
     histograms.push({
-      info: { key: h.key, group: h.group, field: h.field, xField: h.xField, rows: h.rows.length, bins: size },
+      info: {
+        key: h.key,
+        group: h.group,
+        field: h.field,
+        xField: h.xField,
+        rows: h.rows.length,
+        bins: h.rows[0]?.length ?? 0,
+      },
       data: { key: h.key, xField: h.xField, x: h.x, rows: h.rows, range: h.range, stride: h.stride },
     });
   }
@@ -82,10 +90,16 @@ export async function reportDataOf(dir: string): Promise<ReportData> {
     let bytes = 0;
     let left = 0;
     for (const name of names) {
+      if (bytes >= MAX_REPORT_CELL_BYTES) {
+        left++;
+        continue;
+      }
       const c = await cellFile(dir, name);
       if (!c || c.error) continue;
       const size = JSON.stringify(c.value).length;
       if (bytes + size > MAX_REPORT_CELL_BYTES) {
+        // The budget is spent: the rest are only counted, not read.
+        bytes = MAX_REPORT_CELL_BYTES;
         left++;
         continue;
       }
@@ -108,7 +122,8 @@ export async function reportDataOf(dir: string): Promise<ReportData> {
   return {
     generatedAt: new Date().toISOString(),
     run,
-    summary: (await readRunJson(join(dir, 'summary.json'), 8 << 20)).value,
+    // An unfinished grid's report passes the summary of its finished runs; the views show the same.
+    summary: summaryOverride ?? (await readRunJson(join(dir, 'summary.json'), 8 << 20)).value,
     config: (await readRunJson(join(dir, 'config.json'), 8 << 20)).value,
     series,
     histograms,
@@ -122,14 +137,15 @@ export async function reportDataOf(dir: string): Promise<ReportData> {
 }
 
 /** JSON inside a script element: no `<` survives, so no markup in the data can end the element. */
-const scriptJson = (v: unknown) =>
+export const scriptJson = (v: unknown) =>
   JSON.stringify(v)
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
 
 /** Script text inline: sequences that would end the element or open an HTML comment in it are escaped. */
-const inlineScript = (js: string) => js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+export const inlineScript = (js: string) =>
+  js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '\\x3C!--');
 
 /**
  * The live-network page inside a Diehl & Cook run's report: its script, the worker's code, the WASM kernels and the
@@ -144,7 +160,8 @@ async function liveSection(run: RunContents): Promise<string> {
   const kernels = await fsp.readFile(join(PACKAGE_ROOT, 'wasm', 'kernels.wasm')).catch(() => null);
   const task = (run.config.task ?? {}) as { dataset?: unknown };
   const name = typeof task.dataset === 'string' ? task.dataset : 'mnist';
-  const ds = await loadDataset(name).catch(() => null);
+  // The two 28 x 28 sets the network is made for (no other dataset is read, let alone fetched).
+  const ds = ['mnist', 'fashion-mnist'].includes(name) ? await loadDataset(name).catch(() => null) : null;
   if (!live || !worker || !kernels || !ds || ds.shape[1] * ds.shape[2] !== 784)
     return '<h2>Live network</h2><p class="note">Not included: it needs the built scripts and the 28 x 28 dataset.</p>';
   const count = Math.min(LIVE_DIGITS, ds.train.labels.length);
@@ -176,7 +193,7 @@ export const interactiveReportSection: ReportSection = {
         '<h2>Interactive views</h2><p class="error">Not included: the dashboard\'s scripts are not built ' +
           '(<code>npm run build</code>, then <code>neuroplast report RUN</code>).</p>',
       );
-    const data = await reportDataOf(run.path);
+    const data = await reportDataOf(run.path, Object.keys(run.summary).length ? run.summary : undefined);
     return trustedHtml(`<h2>Interactive views</h2>
 <style>${css.replace(/<\/(style)/gi, '<\\/$1')}</style>
 <div id="neuroplast-views"><header><span id="status" aria-live="polite"></span></header>

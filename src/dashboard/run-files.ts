@@ -6,7 +6,13 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBundle } from '../engine/serialize.js';
-import { findMonitorFiles, monitorPlotSvg, receptiveFieldPng, type MonitorFile } from '../viz/index.js';
+import {
+  findMonitorFiles,
+  monitorPlotSvg,
+  MonitorCsvError,
+  receptiveFieldPng,
+  type MonitorFile,
+} from '../viz/index.js';
 import { readRegular, readRunJson } from './runs.js';
 
 /** The largest saved network decoded for its receptive fields. */
@@ -49,14 +55,25 @@ export async function monitorSvg(dir: string, file: string, width: number): Prom
   const f = listMonitors(dir).monitors.find((m) => m.file === file);
   if (!f) return null;
   const path = join(dir, f.file);
-  const key = `${path}\0${await stamp(path)}\0${width}`;
+  // A few widths only, so a cached plot answers most requests.
+  const w = Math.max(320, Math.min(1600, Math.round(width / 160) * 160));
+  const key = `${path}\0${await stamp(path)}\0${w}`;
   const cached = plots.get(key);
   if (cached !== undefined) return cached;
-  const svg = await monitorPlotSvg({ ...f, path }, { width, height: Math.round(width / 2) });
+  const svg = await monitorPlotSvg({ ...f, path }, { width: w, height: Math.round(w / 2) }).catch((err) => {
+    // The reader's own one-line errors name the file in the run; anything else is said without local paths.
+    throw err instanceof MonitorCsvError ? err : new MonitorCsvError(`${f.file}: cannot be read`);
+  });
   plots.set(key, svg);
   if (plots.size > CACHED_PLOTS) plots.delete(plots.keys().next().value!);
   return svg;
 }
+
+/** The largest receptive-field picture drawn: tiles, and pixels per tile side (MNIST's is 28). */
+const MAX_FIELDS = 4096;
+const MAX_FIELD_SIDE = 64;
+/** The last picture drawn per run, by its file's name, size and time (the view asks every few seconds). */
+const fields = new Map<string, { key: string; png: Buffer }>();
 
 /** Where a Diehl & Cook run keeps its network: the final state, or the last checkpoint while it trains. */
 const NETWORK_FILES = ['network.nptb', join('checkpoints', 'last.nptb')];
@@ -77,6 +94,10 @@ export async function receptiveFields(dir: string): Promise<{ png: Buffer } | { 
   }
   if (!newest) return null;
   const name = newest.path.slice(dir.length + 1);
+  const st = await fsp.lstat(newest.path).catch(() => null);
+  const key = `${name}:${st?.size}:${st?.mtimeMs}`;
+  const cached = fields.get(dir);
+  if (cached?.key === key) return { png: cached.png };
   const bytes = await readRegular(newest.path, MAX_STATE_BYTES);
   if (bytes === null) return null;
   if (bytes === 'too large') return { error: `${name} is over ${MAX_STATE_BYTES} bytes` };
@@ -90,7 +111,14 @@ export async function receptiveFields(dir: string): Promise<{ png: Buffer } | { 
       return {
         error: `${name}: expected weights of a square image per neuron, found ${weights?.length ?? 0}`,
       };
-    return { png: receptiveFieldPng(weights, neurons, side, side) };
+    // Bounded pictures only: each weight is 2 x 2 pixels, so this caps the image near 16 million pixels.
+    if (neurons > MAX_FIELDS || side > MAX_FIELD_SIDE)
+      return {
+        error: `${name}: ${neurons} fields of ${side} x ${side} pixels is more than this view draws (at most ${MAX_FIELDS} of ${MAX_FIELD_SIDE} x ${MAX_FIELD_SIDE})`,
+      };
+    const png = receptiveFieldPng(weights, neurons, side, side);
+    fields.set(dir, { key, png });
+    return { png };
   } catch (err) {
     // Being replaced, or damaged: the next poll tries again.
     return { error: (err as Error).message.split('\n')[0] };

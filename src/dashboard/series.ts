@@ -34,7 +34,8 @@ export const MAX_BINS = 256;
 
 /**
  * One histogram over time: the numeric arrays logged as `field` in the records of `group` (e.g. NeuroPlastic's
- * alpha counts), one row per record, its bins spanning `range` when the record gives `<field>Range: [lo, hi]`.
+ * alpha counts), one row per record, its bins spanning `range` when the record gives `<field>Range: [lo, hi]`. An
+ * array is a histogram when its field is `histogram` or ends in `Histogram`, or when its range is given.
  * Past MAX_HISTOGRAM_ROWS rows every other row is dropped and only every `stride`-th record kept from then on.
  */
 export interface HistogramSeries {
@@ -135,8 +136,10 @@ export class MetricsSeries {
     this.counts.set(group, n + 1);
     const x = xField === 'index' ? n : (r[xField] as number);
     for (const [field, v] of Object.entries(r)) {
-      if (isBinRow(v) && !field.endsWith('Range')) {
-        this.histogramRow(group, field, xField, x, v, rangeOf(r[`${field}Range`]));
+      // A histogram says so: its name (`histogram`, `...Histogram`) or the range its bins span beside it.
+      const range = rangeOf(r[`${field}Range`]);
+      if (isBinRow(v) && (range || field === 'histogram' || field.endsWith('Histogram'))) {
+        this.histogramRow(group, field, xField, x, v, range);
         continue;
       }
       if (typeof v !== 'number' || !Number.isFinite(v) || field === xField || LABEL_FIELDS.has(field))

@@ -63,6 +63,10 @@ const ASSETS: Record<string, { file: string; type: string }> = {
     file: built('browser', 'neuroplast.mjs'),
     type: 'text/javascript; charset=utf-8',
   },
+  '/assets/kernel-thread.js': {
+    file: built('browser', 'kernel-thread.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   '/assets/kernels.wasm': { file: join(PACKAGE_ROOT, 'wasm', 'kernels.wasm'), type: 'application/wasm' },
 };
 /** The most MNIST training images the live-network page may ask for. */

@@ -32,6 +32,7 @@ export { referenceOptim } from './kernels/reference-optim.js';
 export { referenceSpiking } from './kernels/reference-spiking.js';
 export { kernels, registerBackend, setBackend, getBackend, backendNames } from './kernels/registry.js';
 export { createWasmBackends } from './kernels/wasm.js';
+export { serveKernelCalls, type KernelThreadData, type KernelThreadStarter } from './kernels/wasm-control.js';
 export { tensor, param, sizeOf, formatShape, ensureTensor, type Tensor, type Param } from './tensor.js';
 export { Layer, type LayerActivity, type Buffer } from './layers/layer.js';
 export { Dense } from './layers/dense.js';

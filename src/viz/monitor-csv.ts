@@ -5,7 +5,7 @@
  * file. A file over the byte budget is refused before it is read; a malformed one is a one-line MonitorCsvError
  * naming the file and the line.
  */
-import { createReadStream, lstatSync, readdirSync, promises as fsp } from 'node:fs';
+import { constants as fsConstants, lstatSync, readdirSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { NeuroplastError } from '../util/errors.js';
 import { checkBudget, type Budget } from '../util/budget.js';
@@ -128,10 +128,24 @@ async function streamCsv(
   onRow: (fields: string[], line: number) => void,
   budget?: number,
 ): Promise<void> {
-  const st = await fsp.lstat(f.path);
-  if (!st.isFile()) throw new MonitorCsvError(`${f.file}: not a regular file`);
-  checkBudget(f.file, 'monitor CSV of', st.size, MONITOR_CSV_BYTES, budget);
-  const stream = createReadStream(f.path, { encoding: 'utf8', highWaterMark: 2 ** 20 });
+  // Opened without following a link and checked on the open handle: a file swapped for a link after it was
+  // listed is not read.
+  const fh = await fsp
+    .open(f.path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)
+    .catch(() => null);
+  if (!fh) throw new MonitorCsvError(`${f.file}: not a regular file`);
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    throw new MonitorCsvError(`${f.file}: not a regular file`);
+  }
+  try {
+    checkBudget(f.file, 'monitor CSV of', st.size, MONITOR_CSV_BYTES, budget);
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+  const stream = fh.createReadStream({ encoding: 'utf8', highWaterMark: 2 ** 20 });
   let carry = '';
   let line = 0;
   const take = (text: string) => {

@@ -53,7 +53,7 @@ function drawHistogram(parent: HTMLElement, runLabel: string, h: HistogramData, 
       },
       visualMap: {
         min: 0,
-        max: Math.max(0.001, ...data.map((d) => d[2])),
+        max: data.reduce((m, d) => Math.max(m, d[2]), 0.001),
         calculable: false,
         orient: 'vertical',
         right: 0,
@@ -87,6 +87,11 @@ export const distributionsView: DashboardView = {
     disposeCharts(root);
   },
   async update(root, ctx, id) {
-    if ((ctx.histograms.get(id) ?? []).length) await throttle.request(root, () => this.render(root, ctx));
+    if ((ctx.histograms.get(id) ?? []).length)
+      await throttle.request(
+        root,
+        () => this.render(root, ctx),
+        () => ctx.rerender(this.name),
+      );
   },
 };

@@ -28,7 +28,7 @@ export type LiveCommand =
   | { type: 'resume' };
 
 export type LiveEvent =
-  | { type: 'ready'; backend: string; note: string; digits: number; what: string }
+  | { type: 'ready'; backend: string; threads: number; note: string; digits: number; what: string }
   | {
       type: 'presentation';
       /** Which start this belongs to: the page drops what an earlier one sent after a restart. */

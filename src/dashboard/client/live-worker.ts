@@ -25,7 +25,12 @@ async function setUp(r: LiveResources): Promise<void> {
   try {
     // The kernels share their memory, which a page has only when cross-origin isolated (the dashboard is; a
     // report opened from disk is not): elsewhere the reference kernels run, on this one thread.
-    await loadWasmKernels(typeof r.kernels === 'string' ? new URL(r.kernels, self.location.href) : r.kernels);
+    if (typeof r.kernels === 'string') {
+      // Served by the dashboard: the kernels' second thread is its script beside them.
+      const url = new URL(r.kernels, self.location.href);
+      await loadWasmKernels(url, { threadUrl: new URL('kernel-thread.js', url) });
+      await kernels.prepare?.();
+    } else await loadWasmKernels(r.kernels);
   } catch (err) {
     note = `reference kernels: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -39,7 +44,14 @@ async function setUp(r: LiveResources): Promise<void> {
   const count = new DataView(bytes).getUint32(0, true);
   labels = body.subarray(4, 4 + count);
   images = body.subarray(4 + count);
-  post({ type: 'ready', backend: kernels.name, note, digits: count, what: r.what });
+  post({
+    type: 'ready',
+    backend: kernels.name,
+    threads: kernels.threads ?? 1,
+    note,
+    digits: count,
+    what: r.what,
+  });
 }
 
 function postWeights(): void {

@@ -182,7 +182,10 @@ worker.onmessage = (m: MessageEvent<LiveEvent>) => {
   if (e.type === 'ready') {
     backend = e.backend;
     root.dataset.backend = backend;
-    statusEl.textContent = `${e.digits} ${e.what}, ${backend} kernels${e.note ? ` (${e.note})` : ''}`;
+    root.dataset.threads = String(e.threads);
+    statusEl.textContent =
+      `${e.digits} ${e.what}, ${backend} kernels on ${e.threads} thread${e.threads > 1 ? 's' : ''}` +
+      (e.note ? ` (${e.note})` : '');
     stats.textContent = 'ready';
     restart.removeAttribute('disabled');
     pause.removeAttribute('disabled');

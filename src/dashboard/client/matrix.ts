@@ -144,6 +144,10 @@ export const matrixView: DashboardView = {
   },
   async update(root, ctx, id) {
     if (ctx.runs.some((r) => r.id === id && r.kind === 'continual'))
-      await throttle.request(root, () => this.render(root, ctx));
+      await throttle.request(
+        root,
+        () => this.render(root, ctx),
+        () => ctx.rerender(this.name),
+      );
   },
 };

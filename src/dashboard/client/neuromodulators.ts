@@ -88,11 +88,15 @@ async function drawRun(root: HTMLElement, id: string, label: string, summary: Go
   const controls = el('div', undefined, { class: 'controls' });
   const area = el('div');
   box.append(controls, area);
+  let drawing = 0;
   const draw = async () => {
-    disposeCharts(area);
-    area.replaceChildren();
+    // Picks in quick succession: only the last one's cell is drawn.
+    const mine = ++drawing;
     const name = `${chosen.learner}-${chosen.condition}-s${chosen.seed}.json`;
     const cell = (await api.cell(id, name).catch((err: Error) => err)) as GoNoGoCell | Error;
+    if (mine !== drawing) return;
+    disposeCharts(area);
+    area.replaceChildren();
     if (cell instanceof Error || !Array.isArray(cell.blocks)) {
       const why = cell instanceof Error ? cell.message : 'not a go-nogo cell';
       area.append(el('p', `${label}: ${name}: ${/: 404 no such cell/.test(why) ? 'not finished yet' : why}`));
@@ -180,6 +184,10 @@ export const neuromodulatorsView: DashboardView = {
   },
   async update(root, ctx, id) {
     if (ctx.runs.some((r) => r.id === id && isGoNoGo(r.kind)))
-      await throttle.request(root, () => this.render(root, ctx));
+      await throttle.request(
+        root,
+        () => this.render(root, ctx),
+        () => ctx.rerender(this.name),
+      );
   },
 };

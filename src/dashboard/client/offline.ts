@@ -91,7 +91,7 @@ export function offlineAnswer(d: ReportData, path: string): unknown {
   if (p === `${base}/cells`) return d.cells ?? { cells: [], truncated: false };
   if (p === `${base}/cell`) {
     const name = q.get('name') ?? '';
-    if (!(name in d.cellFiles))
+    if (!Object.hasOwn(d.cellFiles, name))
       throw missing(
         path,
         'this cell is not in the report (over its size budget): open the run in the dashboard',

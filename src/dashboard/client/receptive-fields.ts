@@ -31,6 +31,10 @@ export const receptiveFieldsView: DashboardView = {
   dispose: (root) => throttle.cancel(root),
   async update(root, ctx, id) {
     if (ctx.runs.some((r) => r.id === id && isDiehlCook(r.kind)))
-      await throttle.request(root, () => this.render(root, ctx));
+      await throttle.request(
+        root,
+        () => this.render(root, ctx),
+        () => ctx.rerender(this.name),
+      );
   },
 };

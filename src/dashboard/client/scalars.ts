@@ -215,11 +215,14 @@ export const scalarsView: DashboardView = {
             )
             .join('&')
         : `ids=${ctx.runs.map((r) => r.id).join(',')}`;
-      const svg = el('a', 'SVG', {
-        class: 'export',
-        download: 'plot.svg',
-        href: api.image(`/api/plot.svg?${lines}&key=${encodeURIComponent(key)}&smoothing=${ctx.smoothing}`),
-      });
+      const href = `/api/plot.svg?${lines}&key=${encodeURIComponent(key)}&smoothing=${ctx.smoothing}`;
+      const svg = el('a', 'SVG', { class: 'export', download: 'plot.svg', href: api.image(href) });
+      // The server takes 2,048 characters of URL and 16 runs per group: past that the link would fetch an error.
+      const tooMany = grouping && groupsOf(ctx, grouping).some((g) => g.ids.length > 16);
+      if (href.length > 2000 || tooMany) {
+        svg.removeAttribute('href');
+        svg.title = 'too many runs for one SVG: select fewer (at most 16 per group)';
+      }
       box.querySelector('figcaption')!.append(' ', png, ' ', svg);
       box.dataset.points = String(pointCount(data));
     }

@@ -48,6 +48,10 @@ export const spikingView: DashboardView = {
   dispose: (root) => throttle.cancel(root),
   async update(root, ctx, id) {
     if (ctx.runs.some((r) => r.id === id && r.files.monitors))
-      await throttle.request(root, () => this.render(root, ctx));
+      await throttle.request(
+        root,
+        () => this.render(root, ctx),
+        () => ctx.rerender(this.name),
+      );
   },
 };

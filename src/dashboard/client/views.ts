@@ -69,8 +69,11 @@ export class RedrawThrottle {
     this.trailing.delete(root);
   }
 
-  /** Renders now if the last render is old enough, else once when the wait is over. */
-  async request(root: HTMLElement, render: () => Promise<void>): Promise<void> {
+  /**
+   * Renders now (this runs in the page's queue) if the last render is old enough, else once when the wait is over,
+   * through `later` (the page's queue again: `ctx.rerender(name)`), so no render races another.
+   */
+  async request(root: HTMLElement, render: () => Promise<void>, later: () => void): Promise<void> {
     const wait = (this.last.get(root) ?? 0) + this.ms - Date.now();
     if (wait <= 0) return render();
     if (!this.trailing.has(root))
@@ -78,7 +81,7 @@ export class RedrawThrottle {
         root,
         setTimeout(() => {
           this.trailing.delete(root);
-          if (root.isConnected) void render().catch(() => undefined);
+          if (root.isConnected) later();
         }, wait),
       );
   }

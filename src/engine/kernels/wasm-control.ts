@@ -71,3 +71,54 @@ const PREEMPTED_MS = 0.1;
 const BACKOFF_MS = 1000;
 const STRIKES = 3;
 const STRIKE_WINDOW_MS = 100;
+
+/** What a kernel thread is given: the compiled kernels, their shared memory and where the control block is. */
+export interface KernelThreadData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: number;
+  functions: readonly string[];
+  nativePath: string | null;
+}
+
+/**
+ * Starts a kernel thread with `data` (Node: worker_threads; a page: a Worker), or returns null when it cannot;
+ * `failed` is called if the thread dies, so the main thread stops handing it work.
+ */
+export type KernelThreadStarter = (
+  data: KernelThreadData,
+  failed: () => void,
+) => { terminate(): unknown } | null;
+
+type Fn = (...args: number[]) => number;
+
+/**
+ * A kernel thread's life: instantiates the kernels over the shared memory and runs, for ever, the calls the main
+ * thread posts in the control block (`tables` as the main thread's: WASM exports, then any with native functions).
+ */
+export function serveKernelCalls(
+  data: KernelThreadData,
+  extraTables: (exports: Record<string, Fn>) => Record<string, Fn>[] = () => [],
+): never {
+  const { module, memory, control, functions } = data;
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, Fn>;
+  const tables = [exports, ...extraTables(exports)];
+  const ctrl = new Int32Array(memory.buffer, control, CTRL.INTS);
+  const args = new Float64Array(memory.buffer, control + CTRL.ARGS_BYTE, CTRL.MAX_ARGS);
+  const waiter = new Waiter(ctrl);
+  // Read the request count before announcing READY: the main thread posts requests as soon as it sees READY, and
+  // one posted in between would otherwise count as already seen (and the main thread would wait for it forever).
+  let seen = Atomics.load(ctrl, CTRL.REQUEST);
+  Atomics.store(ctrl, CTRL.READY, 1);
+  for (;;) {
+    waiter.wait(CTRL.REQUEST, seen);
+    seen = Atomics.load(ctrl, CTRL.REQUEST);
+    try {
+      tables[ctrl[CTRL.TABLE]][functions[ctrl[CTRL.FUNCTION]]](...args.subarray(0, ctrl[CTRL.ARGC]));
+    } catch {
+      Atomics.store(ctrl, CTRL.FAILED, 1);
+    }
+    Atomics.store(ctrl, CTRL.DONE, seen);
+    Atomics.notify(ctrl, CTRL.DONE);
+  }
+}

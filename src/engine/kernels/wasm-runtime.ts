@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PACKAGE_ROOT } from '../../version.js';
-import { CTRL, Waiter } from './wasm-control.js';
+import { CTRL, Waiter, type KernelThreadStarter } from './wasm-control.js';
 import { loadNativeAddon, NATIVE_ADDON_PATH, withNative, type NativeAddon } from './native.js';
 
 type Fn = (...args: number[]) => number;
@@ -59,6 +59,14 @@ function threadCount(): number {
   return Math.min(availableParallelism(), 2);
 }
 
+/** The kernel thread in Node: a worker_threads Worker running wasm-worker.ts, never keeping the process alive. */
+const startNodeThread: KernelThreadStarter = (data, failed) => {
+  const worker = new Worker(new URL('./wasm-worker.js', import.meta.url), { workerData: data });
+  worker.unref();
+  worker.on('error', failed);
+  return worker;
+};
+
 /**
  * The WASM module (assembly/*.ts, built by scripts/build-wasm.sh into wasm/kernels.wasm) over shared memory: its
  * allocator for persistent state and per-call operands, and the optional kernel thread. The per-family adapters
@@ -71,7 +79,7 @@ export class WasmRuntime {
   private readonly tables: Record<WasmFunction, Fn>[];
   readonly native: NativeAddon | null;
   readonly workBytes: number;
-  private worker: Worker | null = null;
+  private worker: { terminate(): unknown } | null = null;
   private workerStarted = false;
   private readonly module: WebAssembly.Module;
   private readonly ctrl: Int32Array;
@@ -98,8 +106,14 @@ export class WasmRuntime {
   /** At most this many threads are used (setThreads). */
   maxThreads = 2;
 
-  /** `source`: the compiled kernels (a browser fetches and compiles them first), else read from the package. */
-  constructor(source: WebAssembly.Module | string = join(PACKAGE_ROOT, 'wasm', 'kernels.wasm')) {
+  /**
+   * `source`: the compiled kernels (a browser fetches and compiles them first), else read from the package;
+   * `startThread`: how the kernel thread starts (default: a worker_threads Worker; a page passes a Worker of its own).
+   */
+  constructor(
+    source: WebAssembly.Module | string = join(PACKAGE_ROOT, 'wasm', 'kernels.wasm'),
+    private readonly startThread: KernelThreadStarter = startNodeThread,
+  ) {
     const module = typeof source === 'string' ? new WebAssembly.Module(readFileSync(source)) : source;
     this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
@@ -184,17 +198,16 @@ export class WasmRuntime {
     this.workerStarted = true;
     if (threadCount() < 2) return;
     try {
-      this.worker = new Worker(new URL('./wasm-worker.js', import.meta.url), {
-        workerData: {
+      this.worker = this.startThread(
+        {
           module: this.module,
           memory: this.memory,
           control: CONTROL,
           functions: FUNCTIONS,
           nativePath: this.native ? NATIVE_ADDON_PATH : null,
         },
-      });
-      this.worker.unref();
-      this.worker.on('error', () => (this.worker = null));
+        () => (this.worker = null),
+      );
     } catch {
       this.worker = null;
     }

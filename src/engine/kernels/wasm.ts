@@ -1,3 +1,4 @@
+import type { KernelThreadStarter } from './wasm-control.js';
 import type { Kernels } from './types.js';
 import { composeKernels } from './backend.js';
 import { WasmRuntime } from './wasm-runtime.js';
@@ -32,10 +33,13 @@ function wasmBackend(rt: WasmRuntime, table: number, name: string): Kernels {
  * WebAssembly SIMD or shared memory is unavailable. `module`: the compiled kernels, where they are not read from the
  * package (in a browser).
  */
-export function createWasmBackends(module?: WebAssembly.Module): Kernels[] {
+export function createWasmBackends(
+  module?: WebAssembly.Module,
+  startThread?: KernelThreadStarter,
+): Kernels[] {
   let runtime: WasmRuntime;
   try {
-    runtime = new WasmRuntime(module);
+    runtime = new WasmRuntime(module, startThread);
   } catch {
     return [];
   }
