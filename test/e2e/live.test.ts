@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { ARTIFACTS, launchChromium } from './chromium.js';
-import { engineProbe, type EngineProbe } from '../../src/browser/index.js';
+import { engineProbe, kernels, type EngineProbe } from '../../src/browser/index.js';
 import { startDashboard } from '../../src/dashboard/index.js';
 import { onBackend, tempDir, testNeeding } from '../helpers.js';
 
@@ -56,6 +56,64 @@ testNeeding(
           );
       });
 
+      // In a page's worker the kernels take a second thread (a Worker of build/browser/kernel-thread.js): a GEMM
+      // large enough to be cut in two and the probe give Node's bytes there too.
+      const gemmInputs = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37));
+      // The test's own worker script, served as the dashboard's assets are (same origin, isolated).
+      await page.route('**/assets/test-probe-worker.js', (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'text/javascript',
+          headers: {
+            'Cross-Origin-Embedder-Policy': 'require-corp',
+            'Cross-Origin-Resource-Policy': 'same-origin',
+          },
+          body: `self.onmessage = async (e) => {
+            const m = await import('/assets/neuroplast.mjs');
+            await m.loadWasmKernels('/assets/kernels.wasm', { threadUrl: '/assets/kernel-thread.js' });
+            await m.kernels.prepare();
+            const n = 256;
+            const input = (len) => Float32Array.from({ length: len }, (_, i) => Math.sin(i * 0.37));
+            const c = new Float32Array(n * n);
+            m.kernels.gemm(false, false, n, n, n, 1, input(n * n), n, input(n * n), n, 0, c, n);
+            postMessage({ threads: m.kernels.threads, gemm: Array.from(new Uint8Array(c.buffer)), probe: m.engineProbe(e.data) });
+          };`,
+        }),
+      );
+      const threaded = await page.evaluate(async (seed) => {
+        const worker = new Worker('/assets/test-probe-worker.js', { type: 'module' });
+        const answer = new Promise<{ threads: number; gemm: number[]; probe: EngineProbe }>((ok, fail) => {
+          worker.onmessage = (e) => ok(e.data);
+          worker.onerror = (e) => fail(new Error(`worker: ${e.message}`));
+        });
+        worker.postMessage(seed);
+        return answer;
+      }, seeds[0]);
+      assert.equal(threaded.threads, 2, 'the kernel thread is up in the page');
+      const c = new Float32Array(256 * 256);
+      onBackend('wasm-simd', () =>
+        kernels.gemm(
+          false,
+          false,
+          256,
+          256,
+          256,
+          1,
+          gemmInputs(65536),
+          256,
+          gemmInputs(65536),
+          256,
+          0,
+          c,
+          256,
+        ),
+      );
+      assert.ok(
+        Buffer.from(c.buffer).equals(Buffer.from(threaded.gemm)),
+        'the two-thread GEMM gives Node the same bytes',
+      );
+      assert.deepEqual(threaded.probe.results, onBackend('wasm-simd', () => engineProbe(seeds[0])).results);
+
       // The live page: a Diehl & Cook network learns MNIST in its worker; the receptive fields drawn change.
       const live = page.locator('#live');
       await page.waitForFunction(
@@ -66,6 +124,11 @@ testNeeding(
         },
       );
       assert.equal(await live.getAttribute('data-backend'), 'wasm-simd');
+      assert.equal(
+        await live.getAttribute('data-threads'),
+        '2',
+        'the live worker runs the kernels on two threads',
+      );
       const before = await canvasDigest(page);
       await page.waitForFunction(
         (from) => Number(document.getElementById('fields')?.dataset.index ?? -1) >= from + 50,

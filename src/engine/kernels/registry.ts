@@ -57,5 +57,7 @@ let activeBound = bindAll(active);
 export const kernels: Kernels = Object.defineProperties({} as Kernels, {
   name: { get: () => active.name, enumerable: true },
   threads: { get: () => active.threads ?? 1, enumerable: true },
+  // The active backend's helper threads up (resolves at once where it has none).
+  prepare: { get: () => () => active.prepare?.() ?? Promise.resolve(), enumerable: true },
   ...Object.fromEntries(KERNEL_NAMES.map((k) => [k, { get: () => activeBound[k], enumerable: true }])),
 });
