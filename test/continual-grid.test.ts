@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { registerStrategy } from '../src/continual/index.js';
 import { loadExperimentFile } from '../src/experiments/index.js';
-import { runAndKill, runCli, tempDir } from './helpers.js';
+import { runAndKill, runCli, tempDir, readReport } from './helpers.js';
 
 const METHODS = ['finetune', 'joint', 'ewc', 'online_ewc', 'si', 'lwf', 'replay', 'generative_replay'];
 
@@ -63,7 +63,7 @@ test('a continual grid writes the summary contract, resumes after a kill, and do
   assert.match(s.warnings[0], /^ewc, online_ewc, si regularise parameters and replay nothing/);
   assert.match(r.stdout, /warning: ewc, online_ewc, si/);
   // The report shows the warning, the matrices as heatmaps and the curves.
-  const report = readFileSync(join(out, 'report.html'), 'utf8');
+  const report = readReport(join(out, 'report.html'));
   assert.match(report, /Warning:/);
   assert.equal((report.match(/tested on context/g) ?? []).length, 3 * METHODS.length);
   assert.match(report, /mean accuracy over the contexts seen so far/);
@@ -113,7 +113,7 @@ test('a continual grid killed between cells keeps the finished ones and resumes 
   // The finished cells can be looked at while the grid is stopped.
   const partial = await runCli(['report', out]);
   assert.equal(partial.code, 0, partial.stderr);
-  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /partial: \d of 6 runs/);
+  assert.match(readReport(join(out, 'report.html')), /partial: \d of 6 runs/);
   // As if killed between a cell's file and its metrics line: the line comes back on resume.
   writeFileSync(join(out, 'metrics.jsonl'), '');
   const r = await runCli(['run', '--resume', out, '--quiet', '--jobs', '1'], {}, { timeoutMs: 300_000 });

@@ -23,6 +23,7 @@ import {
 } from '../src/dashboard/index.js';
 import { encodeBundle } from '../src/engine/index.js';
 import { Network } from '../src/spiking/index.js';
+import { needsConfig, runMatches } from '../src/dashboard/run-filter.js';
 import { CLI, runCli, tempDir } from './helpers.js';
 
 function get(d: Dashboard, path: string): Promise<{ status: number; type: string; body: Buffer }> {
@@ -408,4 +409,40 @@ test('inline script and data: nothing can end the element or open a comment, and
   const data = scriptJson({ name: '</script><script>alert(1)</script>', line: 'a\u2028b' });
   assert.ok(!data.includes('<') && !data.includes('\u2028'));
   assert.deepEqual(JSON.parse(data), { name: '</script><script>alert(1)</script>', line: 'a\u2028b' });
+});
+
+test('the run filter: config fields by dotted path or its last parts, values as typed, negation and words', () => {
+  const run = { label: 'grid/adam-s1', name: 'adam-s1', kind: 'classification' };
+  const config = {
+    learner: { optimizer: { name: 'adam', lr: 0.001 }, batchSize: 64 },
+    tags: ['a', 'b'],
+    quick: true,
+  };
+  const keeps = (f: string) => runMatches(f, run, config);
+  for (const f of [
+    '',
+    'learner.optimizer.lr=0.001',
+    'lr=1e-3',
+    'name=adam',
+    'optimizer.name=adam',
+    'quick=true',
+  ])
+    assert.ok(keeps(f), f);
+  for (const f of ['adam', 'ADAM-S1', 'classif', 'name!=sgd', 'batchSize=64 adam', 'tags=["a","b"]'])
+    assert.ok(keeps(f), f);
+  for (const f of [
+    'lr=0.01',
+    'name=sgd',
+    'name!=adam',
+    'sgd',
+    'missing=1',
+    'batchSize=64 sgd',
+    'lr=',
+    'me=adam',
+  ])
+    assert.ok(!keeps(f), f);
+  // A field the run does not have is "other than" any value.
+  assert.ok(keeps('missing!=1'));
+  assert.equal(needsConfig('adam s1'), false);
+  assert.equal(needsConfig('adam lr=1'), true);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './helpers.js';
+import { tempDir, readReport } from './helpers.js';
 import {
   DiehlCookNetwork,
   assignLabels,
@@ -209,7 +209,7 @@ test('Diehl & Cook experiment: validated config, killed run resumes exactly, rec
   assert.deepEqual(resumed.summary, whole.summary);
   const png = readFileSync(join(dir, 'receptive_fields.png'));
   assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
-  assert.ok(readFileSync(resumed.reportPath, 'utf8').includes('data:image/png;base64,'));
+  assert.ok(readReport(resumed.reportPath).includes('data:image/png;base64,'));
   assert.ok(existsSync(join(dir, 'network.nptb')));
   const trainLines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
     .split('\n')

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runExperiment, validateAnyExperiment } from '../src/experiments/index.js';
 import { loadExperimentFile } from '../src/experiments/config.js';
-import { REPO_ROOT, runCli, tempDir } from './helpers.js';
+import { REPO_ROOT, runCli, tempDir, readReport } from './helpers.js';
 
 const ojaFile = join(REPO_ROOT, 'experiments', 'rediscover-oja.yaml');
 const stdpFile = join(REPO_ROOT, 'experiments', 'rediscover-stdp.yaml');
@@ -33,7 +33,7 @@ test('evolve: the rediscovery experiments find Oja rule and pair STDP within 5% 
     // The multi-objective search keeps exactly the true terms.
     assert.equal(summary.searches.swarm.found.assessment.spurious_max, 0);
     assert.match(r.stdout, /swarm \(competitive-swarm, \d+ evaluations/);
-    const report = readFileSync(join(out, 'report.html'), 'utf8');
+    const report = readReport(join(out, 'report.html'));
     assert.ok(report.includes('best error per generation') && report.includes('hypervolume of the front'));
   }
 });

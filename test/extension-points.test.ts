@@ -17,7 +17,7 @@ import { mlp } from '../src/engine/index.js';
 import { Adam } from '../src/optim/index.js';
 import { Rng } from '../src/util/rng.js';
 import { reportViewNames } from '../src/viz/index.js';
-import { REPO_ROOT, tempDir } from './helpers.js';
+import { REPO_ROOT, tempDir, readReport } from './helpers.js';
 
 /** The ```ts blocks of a markdown file that start with a `// file: PATH` line, by path. */
 function documentedFiles(markdown: string): Map<string, string> {
@@ -45,10 +45,7 @@ test('a task kind added in one file with one registration line runs, reports and
     total: 55,
   });
   assert.equal(readFileSync(join(r.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 10);
-  assert.match(
-    readFileSync(r.reportPath, 'utf8'),
-    /<h1>count: count-to-ten<\/h1>\s*<p>total 55 over 10 steps<\/p>/,
-  );
+  assert.match(readReport(r.reportPath), /<h1>count: count-to-ten<\/h1>\s*<p>total 55 over 10 steps<\/p>/);
   assert.deepEqual(getTaskKind('count').describe(r.summary), ['total: 55']);
   assert.equal(
     countTask.quick(countTask.schema.parse({ name: 'q', task: { kind: 'count', upTo: 9 } })).task.upTo,

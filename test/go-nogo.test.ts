@@ -25,7 +25,7 @@ import {
 import { DEFAULT_MODULE_SWITCHING, OutcomeModules } from '../src/neuromod/gonogo/modules.js';
 import { normalQuantile } from '../src/util/stats.js';
 import { Rng } from '../src/util/rng.js';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, tempDir, readReport } from './helpers.js';
 import { summarizeGoNoGo } from '../src/experiments/kinds/go-nogo/run.js';
 import type { GoNoGoCellSummary } from '../src/experiments/kinds/go-nogo/cell.js';
 import type { GoNoGoConfig } from '../src/experiments/kinds/go-nogo/config.js';
@@ -226,7 +226,7 @@ test('a Go/No-Go grid writes the summary contract and resumes a lost cell to the
   assert.deepEqual(Object.keys(s.by_learner), ['spiking', 'gradient']);
   assert.deepEqual(s.trials_to_criterion, s.by_learner.spiking.trials_to_criterion);
   assert.deepEqual(s.runs, { done: 8, total: 8 });
-  const report = readFileSync(join(out, 'report.html'), 'utf8');
+  const report = readReport(join(out, 'report.html'));
   assert.match(report, /Trials to criterion after each shift/);
   assert.match(report, /gradient learner/);
   // Every modulator's level per trial, a removed one reading 0 (the dashboard draws these).

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, tempDir, readReport } from './helpers.js';
 
 const GRID = `
 name: tiny-grid
@@ -49,7 +49,7 @@ test('a grid runs every cell, aggregates acc[fraction][optimizer] with paired te
   assert.equal(s.paired.length, 1);
   assert.equal(s.paired[0].n, 2);
   assert.equal(s.curves['0.01'].np.length, 1);
-  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Paired tests/);
+  assert.match(readReport(join(out, 'report.html')), /Paired tests/);
   // The stored config is the reduced one, so a resume repeats exactly the quick grid.
   assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).learner.epochs, 1);
   const serial = join(dir, 'serial');
@@ -77,7 +77,7 @@ test('a grid runs every cell, aggregates acc[fraction][optimizer] with paired te
   assert.equal(p.paired[0].meanDiff, s.acc['0.01'].np.values[0] - s.acc['0.01'].adam.values[0]);
   const text = await runCli(['report', out]);
   assert.match(text.stdout, /unfinished grid: 3 of 4 runs finished/);
-  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /partial: 3 of 4 runs/);
+  assert.match(readReport(join(out, 'report.html')), /partial: 3 of 4 runs/);
 
   const res = await runCli(['run', '--resume', out, '--quiet', '--jobs', '2']);
   assert.equal(res.code, 0, res.stderr);
@@ -85,7 +85,7 @@ test('a grid runs every cell, aggregates acc[fraction][optimizer] with paired te
   const full = JSON.parse((await runCli(['report', out, '--json'])).stdout);
   assert.deepEqual(full.acc, s.acc);
   assert.deepEqual(full.runs, { done: 4, total: 4 });
-  assert.doesNotMatch(readFileSync(join(out, 'report.html'), 'utf8'), /partial/);
+  assert.doesNotMatch(readReport(join(out, 'report.html')), /partial/);
 
   const missing = await runCli(['report', join(dir, 'nothing-here')]);
   assert.equal(missing.code, 2);

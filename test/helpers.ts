@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, existsSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
@@ -264,4 +264,14 @@ export function onBackend<T>(backend: string, f: () => T): T {
   } finally {
     setBackend(previous);
   }
+}
+
+/**
+ * A run report's own part (its kind's view and the configuration), without the interactive views after it: their
+ * inline script and data hold many words, so a test looking for text in the report looks here.
+ */
+export function readReport(path: string): string {
+  const page = readFileSync(path, 'utf8');
+  const at = page.indexOf('<h2>Interactive views</h2>');
+  return at < 0 ? page : page.slice(0, at);
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, tempDir, readReport } from './helpers.js';
 import { loadDataset } from '../src/data/index.js';
 import {
   ContinualLearner,
@@ -132,7 +132,7 @@ methods:
   assert.ok(d.neuromodulated.delay_mean >= 0 && d.neuromodulated.delay_mean < 20, JSON.stringify(d));
   assert.equal(typeof d.neuromodulated.false_detections, 'number');
   assert.match(r.stdout, /neuromodulated class_il: context changes found by itself/);
-  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Context changes found without being told/);
+  assert.match(readReport(join(out, 'report.html')), /Context changes found without being told/);
 });
 
 test('consolidation strength: a noradrenaline burst relaxes the replayed share after a change, then it returns', async () => {

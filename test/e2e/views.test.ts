@@ -197,6 +197,27 @@ testNeeding(
       assert.match(groupedSvg, /name=&quot;zdt1&quot; \(2 runs\)/);
       assert.equal(groupedSvg.match(/fill-opacity="0.2"/g)?.length, 1);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-grouped.png'), fullPage: true });
+
+      // The run filter: a config field keeps one search of the two; its curve is then that run's alone.
+      await page.fill('#run-filter', 'seed=2');
+      await page.waitForFunction(
+        () =>
+          Array.from(document.querySelectorAll('nav li[data-run]')).filter(
+            (li) => !(li as HTMLElement).hidden,
+          ).length === 1,
+      );
+      const visible = await page.$$eval('nav li[data-run]', (lis) =>
+        lis.filter((li) => !(li as HTMLElement).hidden).map((li) => li.textContent ?? ''),
+      );
+      assert.match(visible[0], /zdt1-s2/);
+      await page.waitForFunction(
+        (sel) => /name="zdt1" \(1 runs\)/.test(document.querySelector(sel)?.textContent ?? ''),
+        curve,
+      );
+      await page.fill('#run-filter', '');
+      await page.waitForFunction(() =>
+        Array.from(document.querySelectorAll('nav li[data-run]')).every((li) => !(li as HTMLElement).hidden),
+      );
       assert.deepEqual(errors, []);
     } finally {
       await browser?.close();

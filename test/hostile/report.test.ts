@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { taskKindNames, validateAnyExperiment } from '../../src/experiments/index.js';
-import { runCli, tempDir } from '../helpers.js';
+import { runCli, tempDir, readReport } from '../helpers.js';
 
 const classificationConfig = (extra: object = {}) =>
   validateAnyExperiment(
@@ -50,7 +50,7 @@ test('report on a finished run prints what its kind says and writes the report; 
     r.stdout,
     `test accuracy: 50.00% (mnist, 10 test images, 20 trained on)\nreport: ${join(dir, 'report.html')}\n`,
   );
-  assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<h2>Learning curves<\/h2>/);
+  assert.match(readReport(join(dir, 'report.html')), /<h2>Learning curves<\/h2>/);
   const j = await runCli(['report', dir, '--json']);
   assert.deepEqual(JSON.parse(j.stdout), summary);
   const unfinished = runDir({ 'config.json': classificationConfig() });
@@ -82,7 +82,7 @@ test('report: damaged run files are one-line errors naming the file, never a sta
     // A damaged summary still gets a page, saying what is wrong.
     if (/summary\.json/.test(message.source))
       assert.match(
-        readFileSync(join(dir, 'report.html'), 'utf8'),
+        readReport(join(dir, 'report.html')),
         /<div class="error"><b>This run's summary cannot be shown/,
       );
   }
@@ -131,16 +131,19 @@ test('report escapes everything it takes from run files and reads no file outsid
     const r = await runCli(['report', dir]);
     assert.equal(r.code, 0, r.stderr);
     const page = readFileSync(join(dir, 'report.html'), 'utf8');
-    // The only scripts are the interactive views' own two: their data (no `<` in it at all) and their code.
+    // The only scripts are the interactive views' own: their data (no `<` in it at all) and their code, and for a
+    // Diehl & Cook run the live network's data and code.
     const views = page.indexOf('<h2>Interactive views</h2>');
     assert.ok(views > 0 && !page.slice(0, views).includes('<script'), page);
-    assert.equal(page.match(/<script/g)?.length, 2);
+    assert.equal(page.match(/<script/g)?.length, dir === dc ? 4 : 2);
+    if (dir === dc)
+      assert.match(page, /<script type="application\/json" id="neuroplast-live-data">[^<]*<\/script>/);
     const data = /<script type="application\/json" id="neuroplast-data">([^<]*)<\/script>/.exec(page);
     assert.ok(data, 'the data is one script element with no markup inside');
     assert.equal(JSON.parse(data[1]).summary.dataset, evil);
     assert.match(page, /&lt;script&gt;/);
   }
-  assert.match(readFileSync(join(dc, 'report.html'), 'utf8'), /receptive_fields\.png missing/);
+  assert.match(readReport(join(dc, 'report.html')), /receptive_fields\.png missing/);
 });
 
 test('report on a run of a kind this neuroplast does not know warns and shows its summary', async () => {
@@ -156,5 +159,5 @@ test('report on a run of a kind this neuroplast does not know warns and shows it
       `^neuroplast: warning: .*config\\.json: task kind "count" is not registered here \\(known: ${taskKindNames().join(', ')}\\)`,
     ),
   );
-  assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<th>total<\/th>\s*<td>55<\/td>/);
+  assert.match(readReport(join(dir, 'report.html')), /<th>total<\/th>\s*<td>55<\/td>/);
 });

@@ -12,6 +12,7 @@ import { scalarsView } from './scalars.js';
 import { spikingView } from './spiking.js';
 import { summaryView } from './summary.js';
 import { v1RatesView } from './v1-rates.js';
+import { needsConfig, runMatches } from '../run-filter.js';
 import { reportData } from './offline.js';
 import { el, registerView, views, type ViewContext } from './views.js';
 
@@ -29,6 +30,10 @@ registerView(summaryView);
 const state = {
   runs: [] as RunSummary[],
   selected: new Set<string>(),
+  /** The run filter typed above the list (`field=value`, `field!=value`, words). */
+  filter: '',
+  /** Every listed run's config, fetched once the filter names config fields. */
+  filterConfigs: new Map<string, unknown>(),
   ctx: {
     runs: [],
     series: new Map(),
@@ -80,7 +85,7 @@ async function renderViews(): Promise<void> {
   disposeCharts(box);
   box.replaceChildren();
   panels.clear();
-  state.ctx.runs = state.runs.filter((r) => state.selected.has(r.id));
+  state.ctx.runs = state.runs.filter((r) => state.selected.has(r.id) && shown(r));
   for (const r of state.ctx.runs)
     if (r.error) box.append(el('p', `${r.label}: ${r.error}`, { class: 'error' }));
   for (const v of views()) {
@@ -96,9 +101,32 @@ async function renderViews(): Promise<void> {
   if (!panels.size) box.append(el('p', state.ctx.runs.length ? 'Nothing to show yet.' : 'Select a run.'));
 }
 
-function renderRunList(): void {
-  const nav = document.getElementById('runs')!;
-  nav.replaceChildren();
+/** Whether run `r` passes the filter (a run whose config is not fetched yet passes until it is). */
+function shown(r: RunSummary): boolean {
+  const config = state.filterConfigs.get(r.id) ?? state.ctx.configs.get(r.id);
+  return (
+    !state.filter ||
+    (config === undefined && needsConfig(state.filter)) ||
+    runMatches(state.filter, r, config)
+  );
+}
+
+/** Fetches the configs a filter on config fields needs (once per run). */
+async function loadFilterConfigs(): Promise<void> {
+  if (!needsConfig(state.filter)) return;
+  for (const r of state.runs)
+    if (!state.filterConfigs.has(r.id) && !state.ctx.configs.has(r.id)) {
+      const detail = await api.run(r.id).catch(() => null);
+      const config = detail?.config as { error?: unknown } | null | undefined;
+      state.filterConfigs.set(
+        r.id,
+        config && typeof config === 'object' && !('error' in config) ? config : {},
+      );
+    }
+}
+
+/** The controls above the run list (built once, so typing in the filter keeps its focus). */
+function renderControls(nav: HTMLElement): void {
   const smoothing = el('label', 'smoothing ');
   const slider = el('input', undefined, {
     type: 'range',
@@ -113,10 +141,37 @@ function renderRunList(): void {
     enqueue(renderViews, 'smoothing');
   });
   smoothing.append(slider);
-  nav.append(smoothing);
+  const filter = el('input', undefined, {
+    type: 'search',
+    id: 'run-filter',
+    'aria-label': 'filter runs',
+    placeholder: 'filter: lr=0.001 method!=ewc adam',
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  filter.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(
+      () =>
+        enqueue(async () => {
+          state.filter = filter.value;
+          await loadFilterConfigs();
+          renderRunList();
+          await renderViews();
+        }, 'filter'),
+      250,
+    );
+  });
+  nav.append(smoothing, filter);
+}
+
+function renderRunList(): void {
+  const nav = document.getElementById('runs')!;
+  if (!nav.querySelector('#run-filter')) renderControls(nav);
+  nav.querySelector('ul')?.remove();
   const list = el('ul');
   for (const r of state.runs) {
     const li = el('li', undefined, { 'data-run': r.id });
+    li.hidden = !shown(r);
     const box = el('input', undefined, { type: 'checkbox' });
     box.checked = state.selected.has(r.id);
     box.addEventListener('change', () =>
