@@ -11,7 +11,7 @@ import type { ReportData } from './client/offline.js';
 import { readMetricsSeries } from './plot.js';
 import { cellFile, continualCells, listMonitors, monitorSvg, receptiveFields } from './run-files.js';
 import { describeRun, readRunJson } from './runs.js';
-import { downsampleMinMax, MetricsSeries } from './series.js';
+import { downsampleMinMax, histogramData, histogramInfo, MetricsSeries } from './series.js';
 
 /** Points written for all curves together (each keeps at least 200, extremes per bucket kept). */
 const MAX_REPORT_POINTS = 200_000;
@@ -62,17 +62,7 @@ export async function reportDataOf(dir: string, summaryOverride?: unknown): Prom
       continue;
     }
     bins += size;
-    histograms.push({
-      info: {
-        key: h.key,
-        group: h.group,
-        field: h.field,
-        xField: h.xField,
-        rows: h.rows.length,
-        bins: h.rows[0]?.length ?? 0,
-      },
-      data: { key: h.key, xField: h.xField, x: h.x, rows: h.rows, range: h.range, stride: h.stride },
-    });
+    histograms.push({ info: histogramInfo(h), data: histogramData(h) });
   }
   let cells: unknown = null;
   if (run.kind === 'continual') {

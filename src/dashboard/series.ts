@@ -51,6 +51,26 @@ export interface HistogramSeries {
   seen: number;
 }
 
+/** What the page lists of a histogram (its rows and bins per row, not the counts). */
+export const histogramInfo = (h: HistogramSeries) => ({
+  key: h.key,
+  group: h.group,
+  field: h.field,
+  xField: h.xField,
+  rows: h.rows.length,
+  bins: h.rows[0]?.length ?? 0,
+});
+
+/** A histogram as the page draws it. */
+export const histogramData = (h: HistogramSeries) => ({
+  key: h.key,
+  xField: h.xField,
+  x: h.x,
+  rows: h.rows,
+  range: h.range,
+  stride: h.stride,
+});
+
 const isBinRow = (v: unknown): v is number[] =>
   Array.isArray(v) &&
   v.length >= 2 &&

@@ -8,7 +8,14 @@ import { PACKAGE_ROOT } from '../version.js';
 import { loadDataset } from '../data/index.js';
 import { dashboardPage, livePage } from './page.js';
 import { describeRun, discoverRuns, openRegular, readRegular, readRunJson, type RunInfo } from './runs.js';
-import { downsampleMinMax, groupSeries, MetricsSeries, type ScalarSeries } from './series.js';
+import {
+  downsampleMinMax,
+  groupSeries,
+  histogramData,
+  histogramInfo,
+  MetricsSeries,
+  type ScalarSeries,
+} from './series.js';
 import { groupedSeriesSvg, seriesSvg } from './plot-svg.js';
 import { cellFile, continualCells, listMonitors, monitorSvg, receptiveFields } from './run-files.js';
 import { smoothEma } from './smoothing.js';
@@ -353,27 +360,13 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
           xField: x.xField,
           points: x.x.length,
         })),
-        histograms: [...s.histograms.values()].map((h) => ({
-          key: h.key,
-          group: h.group,
-          field: h.field,
-          xField: h.xField,
-          rows: h.rows.length,
-          bins: h.rows[0]?.length ?? 0,
-        })),
+        histograms: [...s.histograms.values()].map(histogramInfo),
       });
     }
     if (part === '/histogram') {
       const h = (await seriesOf(run)).histograms.get(url.searchParams.get('key') ?? '');
       if (!h) throw new HttpError(404, 'no such histogram');
-      return json(res, {
-        key: h.key,
-        xField: h.xField,
-        x: h.x,
-        rows: h.rows,
-        range: h.range,
-        stride: h.stride,
-      });
+      return json(res, histogramData(h));
     }
     if (part === '/monitors') return json(res, listMonitors(run.dir));
     if (part === '/monitor.svg') {

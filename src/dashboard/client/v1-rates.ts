@@ -1,15 +1,17 @@
+import type { V1ClassRates } from '../../experiments/kinds/v1-rates/run.js';
 import { disposeCharts, figure, picker } from './charts.js';
 import { el, type DashboardView } from './views.js';
 
 /** A class's rates as a v1-rates summary gives them: the model's median and the mouse recording's median and range. */
-interface ClassRates {
-  spontaneous: number;
-  gratings: number;
-  target_spontaneous: number;
-  target_gratings: number;
-  range_spontaneous: [number, number];
-  range_gratings: [number, number];
-}
+type ClassRates = Pick<
+  V1ClassRates,
+  | 'spontaneous'
+  | 'gratings'
+  | 'target_spontaneous'
+  | 'target_gratings'
+  | 'range_spontaneous'
+  | 'range_gratings'
+>;
 interface Scale {
   neurons: number;
   rates: Record<string, ClassRates>;
