@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -24,26 +23,9 @@ import {
 import { encodeBundle } from '../src/engine/index.js';
 import { Network } from '../src/spiking/index.js';
 import { needsConfig, runMatches } from '../src/dashboard/run-filter.js';
-import { CLI, runCli, tempDir } from './helpers.js';
+import { CLI, runCli, tempDir, dashboardGet } from './helpers.js';
 
-function get(d: Dashboard, path: string): Promise<{ status: number; type: string; body: Buffer }> {
-  const u = new URL(d.url);
-  return new Promise((ok, fail) => {
-    const req = request({ host: u.hostname, port: u.port, path }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        ok({
-          status: res.statusCode!,
-          type: String(res.headers['content-type']),
-          body: Buffer.concat(chunks),
-        }),
-      );
-    });
-    req.on('error', fail);
-    req.end();
-  });
-}
+const get = dashboardGet;
 
 const json = async (d: Dashboard, path: string) => {
   const r = await get(d, path);

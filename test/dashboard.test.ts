@@ -501,7 +501,7 @@ test("a grid's cells are served for the accuracy matrix: damaged ones named, lin
     const id = (name: string) => runs.find((r) => r.name === name)!.id;
     const r = JSON.parse((await get(d, `/api/runs/${id('grid')}/cells`)).body);
     assert.equal(r.truncated, false);
-    assert.deepEqual(r.cells[0], { name: 'ewc-class-s0.json', ...cell });
+    assert.deepEqual(r.cells[0], { name: 'ewc-class-s0.json', ...cell, modulated: false });
     assert.equal(r.cells[1].name, 'ewc-class-s1.json');
     assert.match(r.cells[1].error, /ewc-class-s1\.json/);
     assert.deepEqual(r.cells[2], {

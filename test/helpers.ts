@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { tmpdir } from 'node:os';
@@ -274,4 +274,27 @@ export function readReport(path: string): string {
   const page = readFileSync(path, 'utf8');
   const at = page.indexOf('<h2>Interactive views</h2>');
   return at < 0 ? page : page.slice(0, at);
+}
+
+/** GET `path` from a dashboard at `d.url`: status, content type and body (no redirects, no parsing). */
+export function dashboardGet(
+  d: { url: string },
+  path: string,
+): Promise<{ status: number; type: string; body: Buffer }> {
+  const u = new URL(d.url);
+  return new Promise((ok, fail) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        ok({
+          status: res.statusCode!,
+          type: String(res.headers['content-type']),
+          body: Buffer.concat(chunks),
+        }),
+      );
+    });
+    req.on('error', fail);
+    req.end();
+  });
 }

@@ -133,6 +133,58 @@ methods:
   assert.equal(typeof d.neuromodulated.false_detections, 'number');
   assert.match(r.stdout, /neuromodulated class_il: context changes found by itself/);
   assert.match(readReport(join(out, 'report.html')), /Context changes found without being told/);
+
+  // The cell records its neuromodulation step by step for the dashboard, the true and detected changes beside it.
+  const cell = JSON.parse(readFileSync(join(out, 'cells', 'neuromodulated-class-s0.json'), 'utf8'));
+  const m = cell.modulators;
+  assert.deepEqual(m.contextStarts, [0, 120, 240, 360, 480]);
+  assert.deepEqual(m.detectedAt, cell.switchDetection.detectedAt);
+  assert.equal(m.every, 1);
+  assert.equal(m.steps, 600);
+  assert.deepEqual(Object.keys(m.values), ['surprise', 'noradrenaline', 'plasticity_rate', 'replay_share']);
+  for (const v of Object.values(m.values) as number[][]) assert.equal(v.length, 600);
+  for (const d of m.detectedAt as number[]) {
+    const na = m.values.noradrenaline as number[];
+    const after = Math.max(...na.slice(d, d + 10));
+    const before = Math.max(...na.slice(d - 30, d - 10));
+    assert.ok(
+      after > 2 * before && after > 0.1,
+      `noradrenaline ${before} before, ${after} after the change at ${d}`,
+    );
+  }
+  assert.equal(m.values.replay_share[m.detectedAt[0] - 1], 0, 'no replay before the first change');
+  assert.ok(m.values.replay_share[599] > 0, 'replay after it');
+  assert.equal(
+    JSON.parse(readFileSync(join(out, 'cells', 'finetune-class-s0.json'), 'utf8')).modulators,
+    undefined,
+    'a method told the contexts has no trace',
+  );
+
+  // neuroplast plot draws it as the dashboard does: the changes marked, the detections beside them.
+  const list = await runCli(['plot', 'neuromodulators', out, '--list']);
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual(
+    list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t')[0]),
+    ['modulators-neuromodulated-class-s0', 'targets-neuromodulated-class-s0'],
+  );
+  const svg = join(dir, 'modulators.svg');
+  const p = await runCli([
+    'plot',
+    out,
+    'neuromodulators',
+    '--figure',
+    'modulators-neuromodulated-class-s0',
+    '--out',
+    svg,
+  ]);
+  assert.equal(p.code, 0, p.stderr);
+  const text = readFileSync(svg, 'utf8');
+  assert.match(text, /^<svg /);
+  for (const label of ['context 2', 'context 5', 'detected', 'surprise', 'noradrenaline', 'step'])
+    assert.ok(text.includes(label), label);
 });
 
 test('consolidation strength: a noradrenaline burst relaxes the replayed share after a change, then it returns', async () => {

@@ -23,7 +23,14 @@ import {
   V1_DERIVED_FILES,
   V1_UPSTREAM_FILES,
 } from '../cortex/index.js';
-import { compareRuns, plotRuns, PLOT_VIEWS, startDashboard } from '../dashboard/index.js';
+import {
+  compareRuns,
+  listFigures,
+  plotFigure,
+  plotRuns,
+  plotViews,
+  startDashboard,
+} from '../dashboard/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 
 function parseSeed(v: string): number {
@@ -457,34 +464,69 @@ function buildProgram(): Command {
 
   program
     .command('plot')
-    .description("writes one of a dashboard view's charts of runs as SVG, for papers")
-    .argument('<view>', `the view (${PLOT_VIEWS.join(', ')})`)
-    .argument('<dirs...>', 'run directories, one line each')
-    .requiredOption('--key <series>', 'the series, as the dashboard names it (e.g. "type=train loss")')
-    .requiredOption('--out <file.svg>', 'the SVG file to write')
-    .option('--smoothing <w>', 'exponential smoothing weight in [0, 1)', parseSmoothing)
-    .option('--width <px>', 'chart width (also the number of min/max buckets)', parsePositiveInt)
+    .description(
+      "writes a dashboard view's figure of a run for papers: a chart as SVG (scalars: runs overlaid), a picture as SVG or PNG",
+    )
+    .argument('<args...>', `the view (${plotViews().join(', ')}) and run directories, in either order`)
+    .option('--key <series>', 'scalars: the series, as the dashboard names it (e.g. "type=train loss")')
+    .option('--figure <name>', 'other views: which figure, named as the page names its export (see --list)')
+    .option('--list', "print the view's figures for the run, with what each shows")
+    .option('--out <file>', 'the file to write (.svg, or .png for pictures drawn as PNG)')
+    .option('--smoothing <w>', 'scalars: exponential smoothing weight in [0, 1)', parseSmoothing)
+    .option('--width <px>', 'chart width (scalars: also the number of min/max buckets)', parsePositiveInt)
     .option('--height <px>', 'chart height', parsePositiveInt)
     .option(
       '--group-by <field>',
-      'a config field (e.g. "optimizer.name"): per value a mean curve with a ± sd band',
+      'scalars: a config field (e.g. "optimizer.name"): per value a mean curve with a ± sd band',
     )
     .action(
       async (
-        view: string,
-        dirs: string[],
+        args: string[],
         o: {
-          key: string;
-          out: string;
+          key?: string;
+          figure?: string;
+          list?: boolean;
+          out?: string;
           smoothing?: number;
           width?: number;
           height?: number;
           groupBy?: string;
         },
       ) => {
-        const drawn = await plotRuns(dirs, view, o);
-        for (const [line, n] of Object.entries(drawn)) console.log(`${line}: ${n} points`);
-        console.log(`plot: ${o.out}`);
+        const known = plotViews();
+        // `plot VIEW DIR...` as before, or `plot DIR VIEW` as the issue writes it.
+        const at = known.includes(args[0]) ? 0 : known.includes(args[args.length - 1]) ? args.length - 1 : -1;
+        if (at < 0 || args.length < 2)
+          throw new NeuroplastError(
+            `plot: expected a view (${known.join(', ')}) and run directories, found ${args.join(' ')}`,
+            2,
+          );
+        const view = args[at];
+        const dirs = args.filter((_, i) => i !== at);
+        for (const d of dirs)
+          if (!existsSync(d)) throw new NeuroplastError(`plot: ${d}: no such directory`, 2);
+        if (view === 'scalars') {
+          if (o.key === undefined || o.out === undefined)
+            throw new NeuroplastError('plot scalars: expected --key SERIES and --out FILE.svg', 2);
+          const drawn = await plotRuns(dirs, view, { ...o, key: o.key, out: o.out });
+          for (const [line, n] of Object.entries(drawn)) console.log(`${line}: ${n} points`);
+          console.log(`plot: ${o.out}`);
+          return;
+        }
+        if (dirs.length !== 1)
+          throw new NeuroplastError(
+            `plot ${view}: expected one run directory, found ${dirs.length} (only scalars overlays runs)`,
+            2,
+          );
+        if (o.list) {
+          for (const f of await listFigures(dirs[0], view))
+            console.log(`${f.name}\t${f.format}\t${f.caption}`);
+          return;
+        }
+        if (o.out === undefined)
+          throw new NeuroplastError(`plot ${view}: expected --out FILE (or --list)`, 2);
+        const r = await plotFigure(dirs[0], view, { ...o, out: o.out });
+        console.log(`plot: ${r.name} (${r.format}, ${r.bytes} bytes): ${o.out}`);
       },
     );
 

@@ -4,9 +4,8 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { NeuroplastError } from '../util/errors.js';
 import { html, trustedHtml, type Html } from '../viz/index.js';
 import { flatten } from './flatten.js';
-import { readMetricsSeries } from './plot.js';
 import { seriesSvg } from './plot-svg.js';
-import { describeRun, readRunJson, type RunInfo } from './runs.js';
+import { describeRun, readMetricsSeries, readRunJson, type RunInfo } from './runs.js';
 import type { MetricsSeries } from './series.js';
 
 /** Charts a comparison draws at most (the series shared by the most runs first), and rows per table. */

@@ -14,7 +14,16 @@ export {
 } from './series.js';
 export { smoothEma } from './smoothing.js';
 export { dashboardPage } from './page.js';
-export { plotRuns, readMetricsSeries, PLOT_VIEWS, type PlotOptions } from './plot.js';
+export {
+  plotRuns,
+  plotFigure,
+  listFigures,
+  plotViews,
+  type PlotOptions,
+  type FigureOptions,
+} from './plot.js';
+export { registerPlotView, type PlotView, type PlotFigure } from './plot-views.js';
+export { readMetricsSeries } from './runs.js';
 export { compareRuns, type CompareOptions, type CompareResult } from './compare.js';
 export { flatten } from './flatten.js';
 export { inlineScript, interactiveReportSection, reportDataOf, scriptJson } from './report-section.js';

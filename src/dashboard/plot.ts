@@ -1,13 +1,14 @@
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
-import { ConfigError, NeuroplastError } from '../util/errors.js';
+import { NeuroplastError } from '../util/errors.js';
 import { flatten } from './flatten.js';
-import { openRegular, readRunJson } from './runs.js';
+import { readMetricsSeries, readRunJson } from './runs.js';
 import { groupedSeriesSvg, seriesSvg } from './plot-svg.js';
-import { MetricsSeries, type ScalarSeries } from './series.js';
+import { plotView, plotViewNames, type PlotFigure } from './plot-views.js';
+import type { ScalarSeries } from './series.js';
 
-/** Views `neuroplast plot` exports (the dashboard's scalars view, as SVG). */
-export const PLOT_VIEWS = ['scalars'] as const;
+/** Views `neuroplast plot` exports: the scalars view (runs overlaid) and every view registered for plot. */
+export const plotViews = () => ['scalars', ...plotViewNames()];
 
 export interface PlotOptions {
   /** The series key, as the dashboard names it (`type=train loss`). */
@@ -20,28 +21,6 @@ export interface PlotOptions {
   groupBy?: string;
 }
 
-/** Reads a run's metrics file into series (bounded as the dashboard's are). */
-export async function readMetricsSeries(dir: string): Promise<MetricsSeries> {
-  const m = new MetricsSeries();
-  const fh = await openRegular(join(dir, 'metrics.jsonl'));
-  if (!fh)
-    throw new ConfigError(
-      join(dir, 'metrics.jsonl'),
-      'expected a run directory with a metrics file, found none',
-    );
-  try {
-    const buf = Buffer.alloc(8 << 20);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, m.readOffset);
-      if (bytesRead === 0) break;
-      m.append(buf.subarray(0, bytesRead));
-    }
-  } finally {
-    await fh.close();
-  }
-  return m;
-}
-
 /**
  * Writes one metric of runs `dirs` as an SVG chart (each run a line, reduced per pixel with min/max, smoothed as the
  * dashboard smooths), atomically; returns the points drawn per run.
@@ -51,8 +30,11 @@ export async function plotRuns(
   view: string,
   o: PlotOptions,
 ): Promise<Record<string, number>> {
-  if (!(PLOT_VIEWS as readonly string[]).includes(view))
-    throw new NeuroplastError(`plot: unknown view "${view}" (known: ${PLOT_VIEWS.join(', ')})`, 2);
+  if (view !== 'scalars')
+    throw new NeuroplastError(
+      `plot: ${view}: expected the scalars view here (other views: plotFigure, one run each)`,
+      2,
+    );
   if (!o.out.endsWith('.svg'))
     throw new NeuroplastError(
       `plot: --out ${o.out}: expected a file name ending in .svg (PNG: export from the dashboard)`,
@@ -90,4 +72,66 @@ export async function plotRuns(
   const { svg, points } = seriesSvg(runs, o);
   await writeFileAtomic(o.out, svg);
   return Object.fromEntries(dirs.map((d, i) => [d, points[i]]));
+}
+
+export interface FigureOptions {
+  /** The figure's name, as the page's export names its file (without extension); may be left out when only one. */
+  figure?: string;
+  out: string;
+  width?: number;
+  height?: number;
+}
+
+/** The figures view `view` has for run `dir` (its names are what `figure` takes). */
+export async function listFigures(dir: string, view: string): Promise<PlotFigure[]> {
+  const v = plotView(view);
+  if (!v) throw new NeuroplastError(`plot: unknown view "${view}" (known: ${plotViews().join(', ')})`, 2);
+  const figures = await v.figures(dir).catch((err: Error) => {
+    throw new NeuroplastError(`plot: ${dir}: ${view}: ${err.message.split('\n')[0]}`, 2);
+  });
+  return figures;
+}
+
+const nameList = (fs: PlotFigure[]) =>
+  fs
+    .slice(0, 12)
+    .map((f) => f.name)
+    .join(', ') + (fs.length > 12 ? `, ... (${fs.length} in all; --list shows them)` : '');
+
+/**
+ * Writes one figure of a dashboard view of run `dir` as the page would export it (charts as SVG through ECharts'
+ * SVG renderer, the pictures the server draws as SVG or PNG), atomically; returns its name, format and bytes.
+ */
+export async function plotFigure(
+  dir: string,
+  view: string,
+  o: FigureOptions,
+): Promise<{ name: string; format: 'svg' | 'png'; bytes: number }> {
+  const figures = await listFigures(dir, view);
+  if (!figures.length)
+    throw new NeuroplastError(`plot: ${dir}: the ${view} view has no figure for this run`, 2);
+  let f: PlotFigure | undefined;
+  if (o.figure !== undefined) {
+    f = figures.find((x) => x.name === o.figure);
+    if (!f)
+      throw new NeuroplastError(
+        `plot: --figure: expected one of ${view}'s figures of ${dir} (${nameList(figures)}), found "${o.figure}"`,
+        2,
+      );
+  } else if (figures.length === 1) f = figures[0];
+  else
+    throw new NeuroplastError(
+      `plot: --figure: expected a name, the ${view} view has ${figures.length} figures for ${dir} (${nameList(figures)})`,
+      2,
+    );
+  if (!o.out.endsWith(`.${f.format}`))
+    throw new NeuroplastError(
+      `plot: --out ${o.out}: expected a file name ending in .${f.format} (${f.name} is drawn as ${f.format.toUpperCase()})`,
+      2,
+    );
+  const body = await f.draw({ width: o.width, height: o.height }).catch((err: Error) => {
+    throw new NeuroplastError(`plot: ${dir}: ${f.name}: ${err.message.split('\n')[0]}`, 2);
+  });
+  await writeFileAtomic(o.out, body);
+  return { name: f.name, format: f.format, bytes: Buffer.byteLength(body) };
 }

@@ -8,9 +8,16 @@ import { loadDataset } from '../data/index.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { trustedHtml, type ReportSection, type RunContents } from '../viz/index.js';
 import type { ReportData } from './client/offline.js';
-import { readMetricsSeries } from './plot.js';
-import { cellFile, continualCells, listMonitors, monitorSvg, receptiveFields } from './run-files.js';
-import { describeRun, readRunJson } from './runs.js';
+import {
+  cellFile,
+  continualCells,
+  listMonitors,
+  modelWeights,
+  monitorSvg,
+  receptiveFields,
+  weightsPng,
+} from './run-files.js';
+import { describeRun, readMetricsSeries, readRunJson } from './runs.js';
 import { downsampleMinMax, histogramData, histogramInfo, MetricsSeries } from './series.js';
 
 /** Points written for all curves together (each keeps at least 200, extremes per bucket kept). */
@@ -21,6 +28,8 @@ const MAX_REPORT_BINS = 500_000;
 const MAX_REPORT_CELL_BYTES = 4 << 20;
 /** The accuracy-matrix cells listing, as JSON text, at most. */
 const MAX_REPORT_CELLS_JSON = 8 << 20;
+/** Bytes of weight pictures (PNG) written at most. */
+const MAX_REPORT_WEIGHT_PNG_BYTES = 4 << 20;
 /** Training images a Diehl & Cook report's live network learns from (28 x 28 each, about 400 kB). */
 const LIVE_DIGITS = 500;
 /** The width the spiking view asks its plots at. */
@@ -75,8 +84,17 @@ export async function reportDataOf(dir: string, summaryOverride?: unknown): Prom
     }
   }
   const cellFiles: Record<string, unknown> = {};
-  if (run.kind === 'go-nogo') {
-    const names = (await fsp.readdir(join(dir, 'cells')).catch(() => [] as string[])).sort();
+  // The cells the neuromodulators view reads whole: a Go/No-Go grid's, a task-free continual grid's modulated ones.
+  const modulatedCells =
+    run.kind === 'continual' && cells
+      ? (cells as { cells: { name: string; modulated?: boolean }[] }).cells
+          .filter((c) => c.modulated)
+          .map((c) => c.name)
+      : [];
+  if (run.kind === 'go-nogo' || modulatedCells.length) {
+    const names = modulatedCells.length
+      ? modulatedCells
+      : (await fsp.readdir(join(dir, 'cells')).catch(() => [] as string[])).sort();
     let bytes = 0;
     let left = 0;
     for (const name of names) {
@@ -109,6 +127,22 @@ export async function reportDataOf(dir: string, summaryOverride?: unknown): Prom
   }
   const rf = run.kind === 'diehl-cook' ? await receptiveFields(dir) : null;
   if (rf && 'error' in rf) notes.push(rf.error);
+  const weights = run.files.model ? await modelWeights(dir) : null;
+  if (weights && 'error' in weights) notes.push(weights.error);
+  const weightsPngs: Record<string, string> = {};
+  let pngBytes = 0;
+  for (const layer of weights && 'layers' in weights ? weights.layers : []) {
+    const r = await weightsPng(dir, layer.name);
+    if (!r || 'error' in r) continue;
+    if (pngBytes + r.png.length > MAX_REPORT_WEIGHT_PNG_BYTES) {
+      notes.push(
+        `The weights of ${layer.name} and after are left out (over ${MAX_REPORT_WEIGHT_PNG_BYTES} bytes).`,
+      );
+      break;
+    }
+    pngBytes += r.png.length;
+    weightsPngs[layer.name] = r.png.toString('base64');
+  }
   return {
     generatedAt: new Date().toISOString(),
     run,
@@ -122,6 +156,8 @@ export async function reportDataOf(dir: string, summaryOverride?: unknown): Prom
     monitors,
     monitorSvgs,
     receptiveFieldsPng: rf && 'png' in rf ? rf.png.toString('base64') : null,
+    weights: weights && 'layers' in weights ? weights : null,
+    weightsPngs,
     notes,
   };
 }

@@ -5,13 +5,16 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { decodeBundle } from '../engine/serialize.js';
+import { decodeBundle, type NamedTensor } from '../engine/serialize.js';
 import {
   findMonitorFiles,
   monitorPlotSvg,
   MonitorCsvError,
   receptiveFieldPng,
+  weightMatrixPng,
+  weightTilesPng,
   type MonitorFile,
+  type WeightTiles,
 } from '../viz/index.js';
 import { readRegular, readRunJson } from './runs.js';
 
@@ -84,18 +87,10 @@ const NETWORK_FILES = ['network.nptb', join('checkpoints', 'last.nptb')];
  * input image.
  */
 export async function receptiveFields(dir: string): Promise<{ png: Buffer } | { error: string } | null> {
-  let newest: { path: string; mtime: number } | null = null;
-  for (const name of NETWORK_FILES) {
-    if (name.includes('/') && !(await fsp.lstat(join(dir, 'checkpoints')).catch(() => null))?.isDirectory())
-      continue;
-    const st = await fsp.lstat(join(dir, name)).catch(() => null);
-    if (st?.isFile() && (!newest || st.mtimeMs > newest.mtime))
-      newest = { path: join(dir, name), mtime: st.mtimeMs };
-  }
+  const newest = await newestFile(dir, NETWORK_FILES);
   if (!newest) return null;
-  const name = newest.path.slice(dir.length + 1);
-  const st = await fsp.lstat(newest.path).catch(() => null);
-  const key = `${name}:${st?.size}:${st?.mtimeMs}`;
+  const { name } = newest;
+  const key = `${name}:${newest.stamp}`;
   const cached = fields.get(dir);
   if (cached?.key === key) return { png: cached.png };
   const bytes = await readRegular(newest.path, MAX_STATE_BYTES);
@@ -123,6 +118,163 @@ export async function receptiveFields(dir: string): Promise<{ png: Buffer } | { 
     // Being replaced, or damaged: the next poll tries again.
     return { error: (err as Error).message.split('\n')[0] };
   }
+}
+
+/** Where a gradient model's run keeps it: the final model, or the last checkpoint while it trains. */
+const MODEL_FILES = ['model.nptb', join('checkpoints', 'last.nptb')];
+/** Units drawn as tiles at most (a wider first layer shows its first ones). */
+export const MAX_WEIGHT_TILES = 1024;
+
+/** A weight tensor of a saved model and how the weights view draws it. */
+export interface WeightLayer {
+  name: string;
+  shape: number[];
+  /** `tiles`: each unit's input weights as an image (first dense layer, colour or grey convolution filters). */
+  picture: 'tiles' | 'matrix';
+  /** Tiles drawn (at most MAX_WEIGHT_TILES). */
+  tiles?: number;
+}
+
+interface DecodedModel {
+  key: string;
+  file: string;
+  layers: { info: WeightLayer; tensor: NamedTensor; tiles: WeightTiles | null }[];
+}
+const models = new Map<string, DecodedModel>();
+/** Decoded models kept (a ResNet-18's weights are about 45 MB). */
+const CACHED_MODELS = 2;
+
+/** The newest of `files` in `dir` that is a regular file (a checkpoints/ folder only when it is a real folder). */
+async function newestFile(
+  dir: string,
+  files: string[],
+): Promise<{ path: string; name: string; stamp: string } | null> {
+  let newest: { path: string; mtime: number; size: number } | null = null;
+  for (const name of files) {
+    if (name.includes('/') && !(await fsp.lstat(join(dir, 'checkpoints')).catch(() => null))?.isDirectory())
+      continue;
+    const st = await fsp.lstat(join(dir, name)).catch(() => null);
+    if (st?.isFile() && (!newest || st.mtimeMs > newest.mtime))
+      newest = { path: join(dir, name), mtime: st.mtimeMs, size: st.size };
+  }
+  if (!newest) return null;
+  return {
+    path: newest.path,
+    name: newest.path.slice(dir.length + 1),
+    stamp: `${newest.size}:${newest.mtime}`,
+  };
+}
+
+/** How the first weight tensor's inputs form an image: the model's input shape, else c x s x s for c = 1 or 3. */
+function inputImage(inputs: number, inputShape: unknown): [number, number, number] | null {
+  if (Array.isArray(inputShape) && inputShape.length === 3 && inputShape.every(Number.isInteger)) {
+    const [c, h, w] = inputShape as number[];
+    if ((c === 1 || c === 3) && c * h * w === inputs) return [c, h, w];
+  }
+  for (const c of [1, 3]) {
+    const s = Math.round(Math.sqrt(inputs / c));
+    if (s >= 4 && c * s * s === inputs) return [c, s, s];
+  }
+  return null;
+}
+
+function describeWeights(tensors: Map<string, NamedTensor>, inputShape: unknown): DecodedModel['layers'] {
+  const layers: DecodedModel['layers'] = [];
+  for (const [full, tensor] of tensors) {
+    if (full.startsWith('optim/') || !/\.weight$/.test(full)) continue;
+    const name = full.replace(/^model\//, '');
+    const { shape, data } = tensor;
+    let tiles: WeightTiles | null = null;
+    if (shape.length === 2 && !layers.length) {
+      const [inputs, out] = shape;
+      const image = inputImage(inputs, inputShape);
+      if (image) {
+        const [c, h, w] = image;
+        tiles = {
+          units: Math.min(out, MAX_WEIGHT_TILES),
+          channels: c as 1 | 3,
+          height: h,
+          width: w,
+          at: (u, ch, y, x) => data[((ch * h + y) * w + x) * out + u],
+        };
+      }
+    } else if (shape.length === 4 && (shape[1] === 1 || shape[1] === 3)) {
+      const [out, inputs, kh, kw] = shape;
+      tiles = {
+        units: Math.min(out, MAX_WEIGHT_TILES),
+        channels: inputs as 1 | 3,
+        height: kh,
+        width: kw,
+        at: (u, ch, y, x) => data[((u * inputs + ch) * kh + y) * kw + x],
+      };
+    }
+    if (shape.length !== 2 && shape.length !== 4) continue;
+    layers.push({
+      info: {
+        name,
+        shape: [...shape],
+        picture: tiles ? 'tiles' : 'matrix',
+        ...(tiles ? { tiles: tiles.units } : {}),
+      },
+      tensor,
+      tiles,
+    });
+  }
+  return layers;
+}
+
+/** The newest saved model of a gradient run, decoded (cached by file, size and time), or why not. */
+async function savedModel(dir: string): Promise<DecodedModel | { error: string } | null> {
+  const f = await newestFile(dir, MODEL_FILES);
+  if (!f) return null;
+  const key = `${f.name}:${f.stamp}`;
+  const cached = models.get(dir);
+  if (cached?.key === key) return cached;
+  const bytes = await readRegular(f.path, MAX_STATE_BYTES);
+  if (bytes === null) return null;
+  if (bytes === 'too large') return { error: `${f.name} is over ${MAX_STATE_BYTES} bytes` };
+  try {
+    const { meta, tensors } = decodeBundle(bytes, f.name);
+    if (meta.format !== 'neuroplast-model' && meta.format !== 'neuroplast-checkpoint')
+      return {
+        error: `${f.name}: expected a neuroplast model or checkpoint, found format ${JSON.stringify(meta.format)}`,
+      };
+    const decoded = { key, file: f.name, layers: describeWeights(tensors, meta.inputShape) };
+    models.delete(dir);
+    models.set(dir, decoded);
+    if (models.size > CACHED_MODELS) models.delete(models.keys().next().value!);
+    return decoded;
+  } catch (err) {
+    // Being replaced, or damaged: the next request tries again.
+    return { error: (err as Error).message.split('\n')[0] };
+  }
+}
+
+/** The weight tensors of a gradient run's newest saved model (model.nptb, or the last checkpoint), or why not. */
+export async function modelWeights(
+  dir: string,
+): Promise<{ file: string; layers: WeightLayer[] } | { error: string } | null> {
+  const m = await savedModel(dir);
+  if (!m || 'error' in m) return m;
+  return { file: m.file, layers: m.layers.map((l) => l.info) };
+}
+
+/** One weight tensor of the newest saved model as a PNG, or null when the run has no such tensor. */
+export async function weightsPng(
+  dir: string,
+  layer: string,
+): Promise<{ png: Buffer } | { error: string } | null> {
+  const m = await savedModel(dir);
+  if (!m || 'error' in m) return m;
+  const l = m.layers.find((x) => x.info.name === layer);
+  if (!l) return null;
+  const { shape, data } = l.tensor;
+  // A pixel per weight for images (the page enlarges them, kept sharp), larger for small filters.
+  if (l.tiles)
+    return { png: weightTilesPng(l.tiles, Math.max(1, Math.min(8, Math.floor(32 / l.tiles.height)))) };
+  // A dense layer as stored (rows: inputs, columns: units); a convolution as units by their flattened filters.
+  const rows = shape[0];
+  return { png: weightMatrixPng(data, rows, data.length / rows) };
 }
 
 /** A file name in a grid's cells folder (no path, no dot files). */
@@ -211,6 +363,8 @@ export async function continualCells(runDir: string) {
       seed: v.seed,
       contexts: v.contexts,
       accuracy: v.accuracy,
+      // A task-free cell's neuromodulator trace is read whole from its cell file, by the neuromodulators view.
+      modulated: !!v.modulators && typeof v.modulators === 'object',
     });
   }
   return { cells, truncated: names.length > MAX_CELLS || listed > MAX_LISTED };

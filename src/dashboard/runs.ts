@@ -3,7 +3,9 @@ import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
+import { ConfigError } from '../util/errors.js';
 import { MONITOR_NAME } from '../viz/index.js';
+import { MetricsSeries } from './series.js';
 
 /** Files that make a directory a run directory (any one of them). */
 const RUN_FILES = ['run.json', 'metrics.jsonl', 'summary.json'];
@@ -35,6 +37,8 @@ export interface RunInfo {
     config: boolean;
     /** Spiking monitor CSVs (in the run or its monitors/ folder). */
     monitors: boolean;
+    /** A gradient model saved (model.nptb) or checkpointed while it trains (a classification run's checkpoints/). */
+    model: boolean;
   };
   /** Why run.json or config.json could not be read, when so. */
   error: string | null;
@@ -124,6 +128,7 @@ export async function describeRun(dir: string, root: string): Promise<RunInfo> {
       report: names.has('report.html'),
       config: names.has('config.json'),
       monitors: names.has('monitors') || [...names].some((n) => MONITOR_NAME.test(n)),
+      model: names.has('model.nptb') || (str(task.kind) === 'classification' && names.has('checkpoints')),
     },
     error: run.error ?? config.error,
   };
@@ -160,4 +165,26 @@ export async function discoverRuns(
   };
   for (const root of roots) await walk(resolve(root), resolve(root), 0);
   return found;
+}
+
+/** Reads a run's metrics file into series (bounded as the dashboard's are). */
+export async function readMetricsSeries(dir: string): Promise<MetricsSeries> {
+  const m = new MetricsSeries();
+  const fh = await openRegular(join(dir, 'metrics.jsonl'));
+  if (!fh)
+    throw new ConfigError(
+      join(dir, 'metrics.jsonl'),
+      'expected a run directory with a metrics file, found none',
+    );
+  try {
+    const buf = Buffer.alloc(8 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, m.readOffset);
+      if (bytesRead === 0) break;
+      m.append(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
+  return m;
 }

@@ -17,7 +17,15 @@ import {
   type ScalarSeries,
 } from './series.js';
 import { groupedSeriesSvg, seriesSvg } from './plot-svg.js';
-import { cellFile, continualCells, listMonitors, monitorSvg, receptiveFields } from './run-files.js';
+import {
+  cellFile,
+  continualCells,
+  listMonitors,
+  modelWeights,
+  monitorSvg,
+  receptiveFields,
+  weightsPng,
+} from './run-files.js';
 import { smoothEma } from './smoothing.js';
 
 export interface DashboardOptions {
@@ -381,6 +389,18 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (part === '/receptive-fields.png') {
       const r = await receptiveFields(run.dir);
       if (!r) throw new HttpError(404, 'this run has no saved network');
+      if ('error' in r) throw new HttpError(422, r.error);
+      return send(res, 200, 'image/png', r.png);
+    }
+    if (part === '/weights') {
+      const r = await modelWeights(run.dir);
+      if (!r) throw new HttpError(404, 'this run has no saved model');
+      if ('error' in r) throw new HttpError(422, r.error);
+      return json(res, r);
+    }
+    if (part === '/weights.png') {
+      const r = await weightsPng(run.dir, url.searchParams.get('layer') ?? '');
+      if (!r) throw new HttpError(404, 'no such weight tensor');
       if ('error' in r) throw new HttpError(422, r.error);
       return send(res, 200, 'image/png', r.png);
     }

@@ -35,6 +35,7 @@ export {
 export { modulateLearningRates, softmaxPolicy, sampleIndex } from './gradient.js';
 export * from './gonogo/index.js';
 export { neuromodulatedReplay, type SwitchDetections } from './task-free.js';
+export { PeakTrace } from './peak-trace.js';
 export {
   LossChangeDetector,
   DEFAULT_LOSS_CHANGE,

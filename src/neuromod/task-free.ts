@@ -17,6 +17,7 @@ import type { Sequential } from '../engine/index.js';
 import { NeuromodulatorySystem } from './system.js';
 import { modulateLearningRates } from './gradient.js';
 import { LossChangeDetector, lossChangeFields } from './loss-change.js';
+import { PeakTrace } from './peak-trace.js';
 
 const settingsSchema = z.strictObject({
   ...generatorSettings,
@@ -38,6 +39,11 @@ export interface SwitchDetections {
   detectedAt: number[];
   /** The replayed share of the last step's loss (0 before the first detected change). */
   readonly lastShare: number;
+  /**
+   * Step by step (each point the largest over its steps): the surprise noradrenaline reads (the loss's z, clipped
+   * at twice the threshold), noradrenaline's level, the learning-rate factor it sets and the replayed share.
+   */
+  readonly trace: PeakTrace;
 }
 
 /**
@@ -75,6 +81,8 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
     const seenHeads = new Set<number>();
     let taught: Snapshot | null = null;
     const detectedAt: number[] = [];
+    const trace = new PeakTrace(['surprise', 'noradrenaline', 'plasticity_rate', 'replay_share']);
+    let surprise = 0;
 
     // Built at the first step: the method has no context hooks, so the protocol tells it nothing about contexts.
     const init = (learner: Learner) => {
@@ -109,6 +117,7 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
     return {
       name: 'neuromodulated',
       detectedAt,
+      trace,
       get lastShare() {
         return lastShare;
       },
@@ -136,7 +145,8 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
         const loss = termsLoss(learner.logits(batch.x, batch.rows), batch.rows, learner.outputs, batch.terms);
         const reading = detector.score(loss);
         // Noradrenaline reads the surprise clipped to twice the threshold (a change is a burst, not a blow-up).
-        system!.update({ surprise: Math.min(Math.max(0, reading.z), 2 * settings.threshold) }, 1);
+        surprise = Math.min(Math.max(0, reading.z), 2 * settings.threshold);
+        system!.update({ surprise }, 1);
         // The classifier's learning rate follows noradrenaline every step (set before this step's update).
         modulateLearningRates(learner.optimizer, learner.model, system!);
         // The last snapshot taken before the surprise began (it is `consecutive` steps old).
@@ -173,6 +183,12 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
         const batches: VaeBatch[] = [{ x: current!.x, rows: current!.rows, weight: 1 / (d + 1) }];
         if (replayed) batches.push({ x: replayed, rows: learner.options.batchSize, weight: d / (d + 1) });
         generator!.trainStep(batches);
+        trace.push({
+          surprise,
+          noradrenaline: system!.read('noradrenaline'),
+          plasticity_rate: system!.target('plasticity_rate'),
+          replay_share: taught ? lastShare : 0,
+        });
         current = null;
         replayed = null;
         step++;

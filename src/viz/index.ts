@@ -15,6 +15,7 @@ export {
   type RunContents,
 } from './report.js';
 export { receptiveFieldPng } from './receptive-fields.js';
+export { weightTilesPng, weightMatrixPng, MAX_MATRIX_SIDE, type WeightTiles } from './weights.js';
 export {
   spikeRasterSvg,
   spikeRasterPng,

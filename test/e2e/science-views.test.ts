@@ -38,6 +38,15 @@ seeds: [0]
 changeProbability: 0.05
 mapping: go-nogo
 `,
+  'task-free': `name: e2e-task-free
+seed: 0
+task: { kind: continual, benchmark: split, dataset: mnist, classesPerContext: 2 }
+protocol: { hidden: [64, 64], lr: 0.001, betas: [0.9, 0.999], iterationsPerContext: 60, batchSize: 64, evalSamples: 200 }
+scenarios: [class]
+seeds: [0]
+methods:
+  neuromodulated: { latent: 16, hidden: [64], window: 10, refractory: 20, snapshotEvery: 10 }
+`,
   v1: `name: e2e-v1-rates
 seed: 3
 task: { kind: v1-rates, neurons: [300] }
@@ -149,14 +158,14 @@ async function openAll(url: string): Promise<{ page: Page; errors: string[]; clo
 
 testNeeding(
   ['chromium'],
-  'science views in Chromium: alpha distributions, receptive fields, spike rasters, neuromodulators with shifts',
+  'science views in Chromium: alpha distributions, receptive fields, model weights, spike rasters, neuromodulators with shifts and context changes',
   async () => {
-    const runs = await runAll(['neuroplastic', 'diehl-cook', 'go-nogo']);
+    const runs = await runAll(['neuroplastic', 'diehl-cook', 'go-nogo', 'task-free']);
     await spikingRun(join(runs, 'spiking'));
     const dashboard = await startDashboard({ dirs: [runs], port: 0 });
     const { page, errors, close } = await openAll(dashboard.url);
     try {
-      for (const view of ['distributions', 'receptive-fields', 'spiking', 'neuromodulators'])
+      for (const view of ['distributions', 'receptive-fields', 'weights', 'spiking', 'neuromodulators'])
         await page.waitForSelector(`section[data-view="${view}"] figure`);
 
       // NeuroPlastic's alpha: one column per diagnostics record (every 5 steps of 47), bins labelled by value.
@@ -170,6 +179,21 @@ testNeeding(
       // Receptive fields: 16 tiles of learned weights (grey, not black).
       const rf = await settledInk(page, 'receptive-fields');
       assert.ok(rf.n > 5_000, `${rf.n} lit pixels in the receptive fields`);
+
+      // The MLP's weights: its 32 hidden units' input weights as digit-sized images, the output layer as a matrix.
+      assert.deepEqual(
+        await page.$$eval('section[data-view="weights"] figcaption', (f) =>
+          f.map((x) =>
+            /: (\S+) \[([^\]]+)\]/
+              .exec(x.textContent ?? '')
+              ?.slice(1)
+              .join(' '),
+          ),
+        ),
+        ['fc1.weight 784 x 32', 'fc2.weight 32 x 10'],
+      );
+      const weights = await settledInk(page, 'weights');
+      assert.ok(weights.n > 20_000, `${weights.n} coloured pixels in the weights`);
 
       // The monitors: a raster, a rate and a weight histogram, each a drawn picture.
       assert.equal(await page.$$eval('section[data-view="spiking"] img', (imgs) => imgs.length), 3);
@@ -201,6 +225,16 @@ testNeeding(
         ),
       );
       assert.notEqual((await settledInk(page, 'neuromodulators')).h, levels.h);
+      // The task-free continual run: surprise and noradrenaline step by step, the context changes marked.
+      const taskFree = await page.$$eval('section[data-view="neuromodulators"] figcaption', (f) =>
+        f.map((x) => x.textContent ?? '').filter((t) => t.includes('task-free')),
+      );
+      assert.equal(taskFree.length, 2, taskFree.join('\n'));
+      assert.match(
+        taskFree[0],
+        /neuromodulated, class-incremental, seed 0: surprise .* and noradrenaline per step/,
+      );
+      assert.match(taskFree[1], /what noradrenaline drives: plasticity_rate, replay_share/);
       // The grid's cells table exports its numbers as CSV.
       const csv = await page.$eval('section[data-view="cells"] table', async (table) => {
         let blob: Blob | null = null;
@@ -226,6 +260,8 @@ testNeeding(
         ['neuroplastic', 'distributions'],
         ['diehl-cook', 'receptive-fields'],
         ['go-nogo', 'neuromodulators'],
+        ['neuroplastic', 'weights'],
+        ['task-free', 'neuromodulators'],
       ]) {
         const report = await page
           .context()

@@ -110,6 +110,18 @@ testNeeding(
       ),
       zdt1(1),
       zdt1(2),
+      runCli(
+        [
+          'run',
+          join(REPO_ROOT, 'experiments', 'rediscover-stdp.yaml'),
+          '--quick',
+          '--out',
+          join(runs, 'stdp'),
+          '--quiet',
+        ],
+        {},
+        { timeoutMs: 300_000 },
+      ),
     ]);
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     const dashboard = await startDashboard({ dirs: [runs], port: 0 });
@@ -118,7 +130,7 @@ testNeeding(
       browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('pageerror', (e) => errors.push(`${e.message} ${e.stack ?? ''}`));
       await page.goto(dashboard.url);
       await page.waitForSelector('body[data-ready="true"]');
       for (const box of await page.$$('nav li[data-run] input'))
@@ -151,10 +163,19 @@ testNeeding(
       const panels = await page.$$eval('section[data-view="fronts"] .front', (els) =>
         els.map((e) => e.getAttribute('data-search')),
       );
-      assert.deepEqual(panels.sort(), ['lmocso', 'lmocso', 'nsga2', 'nsga2', 'swarm', 'swarm']);
+      assert.deepEqual(panels.sort(), [
+        'cmaes',
+        'lmocso',
+        'lmocso',
+        'nsga2',
+        'nsga2',
+        'swarm',
+        'swarm',
+        'swarm',
+      ]);
       // The scatters (about 25 points of some 50 blue pixels each, per run) and the genes' heatmaps, drawn.
       const nsga2 = 'section[data-view="fronts"] .front[data-search="nsga2"]';
-      const scatterInk = await settledInk(page, `${nsga2} figure[data-chart="front-nsga2"] canvas`);
+      const scatterInk = await settledInk(page, `${nsga2} figure[data-chart="front-nsga2-f2-vs-f1"] canvas`);
       assert.ok(scatterInk.n > 1000, `${scatterInk.n} blue pixels in the two searches' scatters`);
       const genesInk = await settledInk(page, `${nsga2} figure[data-chart="front-nsga2-genes"] canvas`);
       assert.ok(genesInk.n > 5000, `${genesInk.n} blue pixels in the genes' heatmap`);
@@ -171,6 +192,15 @@ testNeeding(
         .locator('section[data-view="fronts"] .front[data-search="nsga2"] .equation')
         .first();
       assert.match((await equation.textContent()) ?? '', /^#\d+: genes .* \(f1 [\d.e+-]+, f2 [\d.e+-]+\)$/);
+      // A rule problem's searches (pair STDP rediscovered): the found rule per synapse type and term, coloured.
+      const rules = await page.$$eval('section[data-view="fronts"] .rule figcaption', (f) =>
+        f.map((x) => x.textContent ?? ''),
+      );
+      assert.equal(rules.length, 2, rules.join('\n'));
+      for (const caption of rules)
+        assert.match(caption, /^rule of #\d+: coefficient per synapse type \(rows\) and term/);
+      const ruleInk = await settledInk(page, 'section[data-view="fronts"] .rule canvas');
+      assert.ok(ruleInk.n > 500, `${ruleInk.n} coloured pixels in the rules' heatmaps`);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-views.png'), fullPage: true });
 
       // Scalars grouped by a config field: the two searches (seeds 1 and 2) become one mean curve with a band.

@@ -2,51 +2,19 @@
  * Heatmaps, scatter plots and parallel coordinates (Apache ECharts, only the parts used are bundled), each in a
  * figure with PNG and SVG export for papers.
  */
-import { BarChart, HeatmapChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
-import {
-  GridComponent,
-  LegendComponent,
-  MarkAreaComponent,
-  MarkLineComponent,
-  ParallelComponent,
-  TitleComponent,
-  TooltipComponent,
-  VisualMapComponent,
-} from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
+import { CanvasRenderer } from 'echarts/renderers';
+import { chartSvg, echarts, type ChartFigure } from '../figures/chart.js';
 import { el } from './views.js';
 
-echarts.use([
-  BarChart,
-  LineChart,
-  LegendComponent,
-  MarkAreaComponent,
-  MarkLineComponent,
-  HeatmapChart,
-  ParallelChart,
-  ScatterChart,
-  GridComponent,
-  ParallelComponent,
-  TitleComponent,
-  TooltipComponent,
-  VisualMapComponent,
-  CanvasRenderer,
-  SVGRenderer,
-]);
+echarts.use([CanvasRenderer]);
 
-export type ChartOption = echarts.EChartsCoreOption;
+export type { ChartFigure, ChartOption } from '../figures/chart.js';
 
 const download = (name: string, href: string) => el('a', undefined, { download: name, href }).click();
 
-/** A chart in a figure captioned `caption`; `file` names the exports. Returns the chart (to update or click). */
-export function figure(
-  parent: HTMLElement,
-  caption: string,
-  file: string,
-  option: ChartOption,
-  size = { width: 520, height: 360 },
-): echarts.ECharts {
+/** A chart in a figure with its caption and PNG and SVG export. Returns the chart (to update or click). */
+export function figure(parent: HTMLElement, f: ChartFigure): echarts.ECharts {
+  const { caption, file, option, size } = f;
   const box = el('figure', undefined, { class: 'chart', 'data-chart': file });
   const cap = el('figcaption', caption);
   const area = el('div', undefined, {
@@ -63,11 +31,9 @@ export function figure(
   );
   const svg = el('button', 'SVG', { type: 'button', class: 'export' });
   svg.addEventListener('click', () => {
-    // The same option drawn by the SVG renderer, off screen.
-    const off = echarts.init(null, null, { renderer: 'svg', ssr: true, ...size });
-    off.setOption({ ...(chart.getOption() as object), animation: false });
-    const url = URL.createObjectURL(new Blob([off.renderToSVGString()], { type: 'image/svg+xml' }));
-    off.dispose();
+    // The chart as it is now (after the reader's zoom or legend clicks), drawn by the SVG renderer off screen.
+    const text = chartSvg(f, chart.getOption() as ChartFigure['option']);
+    const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
     download(`${file}.svg`, url);
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   });
@@ -75,9 +41,21 @@ export function figure(
   return chart;
 }
 
+/** Disposes a chart. */
+function disposeChart(chart: echarts.ECharts): void {
+  // A large chart paints progressively over several frames, and zrender's next frame reads its canvas painter
+  // after dispose has nulled it (a TypeError in the page). A new redraw id makes that frame return at once.
+  const painter = (chart.getZr() as unknown as { painter?: { _redrawId?: number } }).painter;
+  if (painter && '_redrawId' in painter) painter._redrawId = NaN;
+  chart.dispose();
+}
+
 /** Disposes the charts under `root` (before it is emptied). */
 export function disposeCharts(root: HTMLElement): void {
-  root.querySelectorAll<HTMLElement>('.echart').forEach((area) => echarts.getInstanceByDom(area)?.dispose());
+  root.querySelectorAll<HTMLElement>('.echart').forEach((area) => {
+    const chart = echarts.getInstanceByDom(area);
+    if (chart) disposeChart(chart);
+  });
 }
 
 /** A labelled select whose options are `values`; calls `onChange` with the new value. */

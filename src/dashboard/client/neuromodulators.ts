@@ -1,22 +1,13 @@
 import { api } from './api.js';
-import { disposeCharts, figure, picker, type ChartOption } from './charts.js';
+import { getJson } from './api.js';
+import { disposeCharts, figure, picker } from './charts.js';
+import {
+  goNoGoFigures,
+  taskFreeFigures,
+  type GoNoGoCell,
+  isTaskFreeCell,
+} from '../figures/neuromodulators.js';
 import { el, RedrawThrottle, type DashboardView } from './views.js';
-
-/** What the view reads of a go-nogo cell (cells/<learner>-<condition>-s<seed>.json; older cells lack `levels`). */
-interface GoNoGoCell {
-  blocks: {
-    block: number;
-    shift: string;
-    trials: number;
-    accuracy: number;
-    trialsToCriterion: number | null;
-  }[];
-  entropy: number[];
-  noradrenaline: number[];
-  temperature: number[];
-  levels?: Record<string, number[]>;
-  plasticityRate?: number[];
-}
 
 interface GoNoGoSummary {
   learners?: string[];
@@ -25,48 +16,21 @@ interface GoNoGoSummary {
 }
 
 const isGoNoGo = (kind: string | null) => kind === 'go-nogo';
+/** A continual run with a method that records its neuromodulators (the task-free one). */
+function isModulatedContinual(kind: string | null, config: unknown): boolean {
+  if (kind !== 'continual' || !config || typeof config !== 'object') return false;
+  const methods = (config as { methods?: unknown }).methods;
+  if (!methods || typeof methods !== 'object') return false;
+  return Object.entries(methods as Record<string, unknown>).some(
+    ([key, m]) => ((m as { strategy?: unknown } | null)?.strategy ?? key) === 'neuromodulated',
+  );
+}
+const applies = (r: { id: string; kind: string | null }, ctx: { configs: Map<string, unknown> }) =>
+  isGoNoGo(r.kind) || isModulatedContinual(r.kind, ctx.configs.get(r.id));
 const throttle = new RedrawThrottle();
 const selection = new Map<string, { learner: string; condition: string; seed: string }>();
+const continualSelection = new Map<string, { method: string; scenario: string; seed: string }>();
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
-
-/** Lines against the trial number, each block's first trial marked with its shift (set shifts, reversals). */
-function traceOption(
-  lines: { name: string; y: number[] }[],
-  blocks: GoNoGoCell['blocks'],
-  yName: string,
-): ChartOption {
-  let start = 0;
-  const marks = blocks.map((b) => {
-    const at = start;
-    start += b.trials;
-    return { xAxis: at + 1, label: { formatter: b.shift, position: 'insideEndTop' } };
-  });
-  // The first block starts the task: no shift to mark.
-  marks.shift();
-  return {
-    tooltip: { trigger: 'axis' },
-    legend: { top: 0 },
-    grid: { left: 60, right: 20, top: 40, bottom: 50 },
-    xAxis: {
-      type: 'value',
-      name: 'trial',
-      nameLocation: 'middle',
-      nameGap: 30,
-      min: 1,
-      max: Math.max(1, start),
-    },
-    yAxis: { type: 'value', name: yName },
-    series: lines.map((l, i) => ({
-      type: 'line',
-      name: l.name,
-      showSymbol: false,
-      data: l.y.map((v, t) => [t + 1, v]),
-      ...(i === 0
-        ? { markLine: { symbol: 'none', lineStyle: { color: '#888', type: 'dashed' }, data: marks } }
-        : {}),
-    })),
-  };
-}
 
 async function drawRun(root: HTMLElement, id: string, label: string, summary: GoNoGoSummary): Promise<void> {
   const learners = strings(summary.learners);
@@ -102,35 +66,8 @@ async function drawRun(root: HTMLElement, id: string, label: string, summary: Go
       area.append(el('p', `${label}: ${name}: ${/: 404 no such cell/.test(why) ? 'not finished yet' : why}`));
       return;
     }
-    const levels =
-      cell.levels && Object.keys(cell.levels).length ? cell.levels : { noradrenaline: cell.noradrenaline };
     const what = `${label}: ${chosen.learner}, ${chosen.condition}, seed ${chosen.seed}`;
-    figure(
-      area,
-      `${what}: neuromodulator levels per trial (0 where removed); dashed lines: the shifts`,
-      `modulators-${chosen.learner}-${chosen.condition}-s${chosen.seed}`,
-      traceOption(
-        Object.entries(levels).map(([n, y]) => ({ name: n, y })),
-        cell.blocks,
-        'level',
-      ),
-      { width: 720, height: 320 },
-    );
-    figure(
-      area,
-      `${what}: what they drive: exploration temperature, the actor's plasticity rate and H(A|C), the action entropy`,
-      `targets-${chosen.learner}-${chosen.condition}-s${chosen.seed}`,
-      traceOption(
-        [
-          { name: 'temperature', y: cell.temperature },
-          ...(cell.plasticityRate ? [{ name: 'plasticity rate', y: cell.plasticityRate }] : []),
-          { name: 'H(A|C) (bits)', y: cell.entropy },
-        ],
-        cell.blocks,
-        'value',
-      ),
-      { width: 720, height: 320 },
-    );
+    for (const f of goNoGoFigures(label, chosen, cell)) figure(area, f);
     const t = el('table', undefined, { class: 'cells' });
     t.append(el('caption', `${what}: blocks`));
     const head = el('tr');
@@ -157,33 +94,86 @@ async function drawRun(root: HTMLElement, id: string, label: string, summary: Go
   await draw();
 }
 
+/** A task-free continual grid: a cell's surprise, noradrenaline and what it drives, step by step. */
+async function drawContinualRun(root: HTMLElement, id: string, label: string): Promise<void> {
+  const box = el('div', undefined, { class: 'neuromod', 'data-run': id });
+  root.append(box);
+  const { cells } = await getJson<{
+    cells: { name: string; method?: string; scenario?: string; seed?: number; modulated?: boolean }[];
+  }>(`/api/runs/${id}/cells`);
+  const modulated = cells.filter((c) => c.modulated && c.method && c.scenario);
+  if (!modulated.length) {
+    box.append(el('p', `${label}: no finished cell with a neuromodulator trace yet.`));
+    return;
+  }
+  const methods = [...new Set(modulated.map((c) => c.method!))].sort();
+  const scenarios = [...new Set(modulated.map((c) => c.scenario!))].sort();
+  const seeds = [...new Set(modulated.map((c) => String(c.seed)))].sort((a, b) => Number(a) - Number(b));
+  const chosen = continualSelection.get(id) ?? { method: methods[0], scenario: scenarios[0], seed: seeds[0] };
+  if (!methods.includes(chosen.method)) chosen.method = methods[0];
+  if (!scenarios.includes(chosen.scenario))
+    chosen.scenario = scenarios.includes('class') ? 'class' : scenarios[0];
+  if (!seeds.includes(chosen.seed)) chosen.seed = seeds[0];
+  continualSelection.set(id, chosen);
+  const controls = el('div', undefined, { class: 'controls' });
+  const area = el('div');
+  box.append(controls, area);
+  let drawing = 0;
+  const draw = async () => {
+    const mine = ++drawing;
+    const cell = modulated.find(
+      (c) => c.method === chosen.method && c.scenario === chosen.scenario && String(c.seed) === chosen.seed,
+    );
+    const value = cell ? await api.cell(id, cell.name).catch((err: Error) => err) : null;
+    if (mine !== drawing) return;
+    disposeCharts(area);
+    area.replaceChildren();
+    if (!value || value instanceof Error || !isTaskFreeCell(value)) {
+      const why = value instanceof Error ? value.message : 'no such finished cell';
+      area.append(el('p', `${label}: ${chosen.method}, ${chosen.scenario}, seed ${chosen.seed}: ${why}`));
+      return;
+    }
+    for (const f of taskFreeFigures(label, value)) figure(area, f);
+  };
+  const redraw = () =>
+    void draw().catch((err: Error) => area.append(el('p', err.message, { class: 'error' })));
+  picker(controls, 'method', methods, chosen.method, (v) => ((chosen.method = v), redraw()));
+  picker(controls, 'scenario', scenarios, chosen.scenario, (v) => ((chosen.scenario = v), redraw()));
+  picker(controls, 'seed', seeds, chosen.seed, (v) => ((chosen.seed = v), redraw()));
+  await draw();
+}
+
 /**
  * Go/No-Go runs: each neuromodulator's level trial by trial with the set shifts marked, beside what they drive
  * (temperature, plasticity rate) and the behaviour (action entropy), for a chosen learner, condition and seed.
+ * Task-free continual runs: the surprise and noradrenaline step by step with the true and the detected context
+ * changes marked, beside what noradrenaline drives, for a chosen method, scenario and seed.
  */
 export const neuromodulatorsView: DashboardView = {
   name: 'neuromodulators',
-  title: 'Neuromodulators and set shifts',
-  applies: (ctx) => ctx.runs.some((r) => isGoNoGo(r.kind)),
+  title: 'Neuromodulators, set shifts and context changes',
+  applies: (ctx) => ctx.runs.some((r) => applies(r, ctx)),
   async render(root, ctx) {
     throttle.rendered(root);
     disposeCharts(root);
     root.replaceChildren();
-    for (const r of ctx.runs.filter((x) => isGoNoGo(x.kind)))
+    for (const r of ctx.runs.filter((x) => applies(x, ctx)))
+      if (!isGoNoGo(r.kind)) await drawContinualRun(root, r.id, r.label);
       // The summary once written, the config while the grid runs.
-      await drawRun(
-        root,
-        r.id,
-        r.label,
-        (ctx.summaries.get(r.id) ?? ctx.configs.get(r.id) ?? {}) as GoNoGoSummary,
-      );
+      else
+        await drawRun(
+          root,
+          r.id,
+          r.label,
+          (ctx.summaries.get(r.id) ?? ctx.configs.get(r.id) ?? {}) as GoNoGoSummary,
+        );
   },
   dispose(root) {
     throttle.cancel(root);
     disposeCharts(root);
   },
   async update(root, ctx, id) {
-    if (ctx.runs.some((r) => r.id === id && isGoNoGo(r.kind)))
+    if (ctx.runs.some((r) => r.id === id && applies(r, ctx)))
       await throttle.request(
         root,
         () => this.render(root, ctx),

@@ -25,6 +25,9 @@ export interface ReportData {
   monitorSvgs: Record<string, string>;
   /** The receptive fields as base64 PNG, when the run has a saved network. */
   receptiveFieldsPng: string | null;
+  /** The saved model's weight tensors as /weights lists them, and their pictures as base64 PNG by tensor name. */
+  weights: unknown;
+  weightsPngs: Record<string, string>;
   /** What the report left out or reduced, said above the views. */
   notes: string[];
 }
@@ -99,6 +102,10 @@ export function offlineAnswer(d: ReportData, path: string): unknown {
     return d.cellFiles[name];
   }
   if (p === `${base}/monitors`) return d.monitors ?? { monitors: [], more: 0 };
+  if (p === `${base}/weights`) {
+    if (!d.weights) throw missing(path, 'this run has no saved model');
+    return d.weights;
+  }
   throw missing(path, 'not found');
 }
 
@@ -114,6 +121,10 @@ export function offlineImage(d: ReportData, path: string): string {
   }
   if (url.pathname === `${base}/receptive-fields.png`)
     return d.receptiveFieldsPng ? `data:image/png;base64,${d.receptiveFieldsPng}` : 'data:,';
+  if (url.pathname === `${base}/weights.png`) {
+    const png = d.weightsPngs?.[url.searchParams.get('layer') ?? ''];
+    return png ? `data:image/png;base64,${png}` : 'data:,';
+  }
   if (url.pathname === '/api/plot.svg') {
     const key = url.searchParams.get('key') ?? '';
     const s = scalar(d, key);

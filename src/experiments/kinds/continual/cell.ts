@@ -43,6 +43,19 @@ export interface ContinualCellSummary {
   seconds: number;
   /** A task-free method's detected context changes against the true ones (absent for methods told them). */
   switchDetection?: SwitchDetection;
+  /** A task-free method's neuromodulation step by step, with the true and detected context changes (steps). */
+  modulators?: ModulatorRecord;
+}
+
+/** What the neuromodulators view draws of a task-free cell (src/dashboard/figures/neuromodulators.ts reads it). */
+export interface ModulatorRecord {
+  /** Steps per point: each point is the largest value over its steps. */
+  every: number;
+  steps: number;
+  /** The first step of each context (the learner is not told them). */
+  contextStarts: number[];
+  detectedAt: number[];
+  values: Record<string, number[]>;
 }
 
 /** Detected context changes (steps over the whole run) matched to the true ones at k x iterations per context. */
@@ -125,6 +138,15 @@ export async function runContinualCell(cell: ContinualCell): Promise<ContinualCe
               benchmark.contexts.length,
               cfg.protocol.iterationsPerContext,
             ),
+          }
+        : {}),
+      ...(strategyOfRun.trace && strategyOfRun.detectedAt
+        ? {
+            modulators: {
+              ...strategyOfRun.trace.toJSON(),
+              contextStarts: benchmark.contexts.map((_, k) => k * cfg.protocol.iterationsPerContext),
+              detectedAt: [...strategyOfRun.detectedAt],
+            },
           }
         : {}),
     };

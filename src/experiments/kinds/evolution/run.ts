@@ -8,9 +8,11 @@ import {
   poolEvaluator,
   problems,
   queueEvaluator,
+  RuleGenome,
   runSearch,
   strategies,
   type Elite,
+  type RuleGenomeSpec,
   type KnownProblem,
   type Problem,
   type RediscoveryProblem,
@@ -40,6 +42,8 @@ export interface SearchSummary {
   igd?: number;
   hypervolume?: number;
   front: FrontMember[];
+  /** A rule problem's genome layout: with a member's genes, its coefficients per synapse type (the fronts view). */
+  genome?: RuleGenomeSpec;
 }
 
 export interface EvolutionSummary extends Record<string, unknown> {
@@ -55,6 +59,8 @@ const CHECKPOINT_FORMAT = 'neuroplast-evolution-checkpoint';
 
 const isRediscovery = (p: Problem): p is RediscoveryProblem =>
   typeof (p as RediscoveryProblem).assess === 'function';
+const hasGenome = (p: Problem): p is Problem & { genome: RuleGenome } =>
+  (p as { genome?: unknown }).genome instanceof RuleGenome;
 const isKnown = (p: Problem): p is KnownProblem => typeof (p as KnownProblem).front === 'function';
 
 function objectivesOf(problem: Problem, e: Elite): Record<string, number> {
@@ -202,6 +208,7 @@ export async function runEvolutionExperiment(
         equation: equation(e.x),
         genes: e.x,
       })),
+      ...(hasGenome(problem) ? { genome: problem.genome.spec } : {}),
     };
     if (result.history.at(-1)?.hypervolume !== undefined)
       summary.hypervolume = result.history.at(-1)!.hypervolume;
