@@ -112,3 +112,25 @@ test('the layer table in docs/architecture.md is the one the layering test enfor
     LAYERS.map((names) => names.map((n) => n.replace(/\.ts$/, '')).sort()),
   );
 });
+
+test('the CLI loads the chart library only when it draws: no static import reaches it from src/cli/main.ts', async () => {
+  const result = await madge(join(REPO_ROOT, 'src'), {
+    fileExtensions: ['ts'],
+    tsConfig: join(REPO_ROOT, 'tsconfig.json'),
+    // What Node loads at start: value imports, not types, not import() calls.
+    detectiveOptions: { ts: { skipTypeImports: true, skipAsyncImports: true } },
+  });
+  const deps = result.obj();
+  const reached = new Set<string>();
+  const walk = (f: string) => {
+    if (reached.has(f)) return;
+    reached.add(f);
+    for (const d of deps[f] ?? []) walk(d);
+  };
+  walk('cli/main.ts');
+  assert.ok(reached.has('dashboard/plot.ts') && reached.size > 80, `${reached.size} modules reached`);
+  const charts = [...reached].filter(
+    (f) => f.startsWith('dashboard/figures/') || f === 'dashboard/plot-views.ts',
+  );
+  assert.deepEqual(charts, []);
+});

@@ -9,11 +9,12 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import pngjs from 'pngjs';
 import { listFigures, plotFigure, startDashboard } from '../src/dashboard/index.js';
-import { cnn, mlp, saveModel } from '../src/engine/index.js';
+import { cnn, encodeBundle, mlp, saveModel } from '../src/engine/index.js';
 import { saveCheckpoint } from '../src/experiments/checkpoint.js';
 import { PeakTrace } from '../src/neuromod/index.js';
 import { Adam } from '../src/optim/index.js';
 import { weightMatrixPng } from '../src/viz/index.js';
+import { BUILT_IN_PLOT_VIEWS, plotView } from '../src/dashboard/plot-registry.js';
 import { runCli, tempDir, dashboardGet } from './helpers.js';
 
 const get = dashboardGet;
@@ -282,4 +283,95 @@ test('an evolution run of a rule problem: its summary carries the genome, each f
     signs.sort(),
     `${swarm.front[k].equation}: ${JSON.stringify(coloured)}`,
   );
+});
+
+test('hostile saved models stay bounded: an input shape no picture can hold is a matrix, overlapping tensors are refused', async () => {
+  const root = tempDir('np-weights-hostile-');
+  const write = (name: string, bytes: Uint8Array) => {
+    mkdirSync(join(root, name));
+    writeFileSync(join(root, name, 'run.json'), JSON.stringify({ status: 'completed' }));
+    writeFileSync(join(root, name, 'model.nptb'), bytes);
+  };
+  const w = new Float32Array(4096 * 64);
+  w[0] = 1;
+  // One row of 4,096 pixels per unit, at 8 pixels a weight, would be 64 tiles of 32,769 x 9 pixels.
+  write(
+    'wide',
+    encodeBundle({
+      meta: { format: 'neuroplast-model', inputShape: [1, 1, 4096] },
+      tensors: new Map([['fc1.weight', { shape: [4096, 64], data: w }]]),
+    }),
+  );
+  const bundle = encodeBundle({
+    meta: { format: 'neuroplast-model' },
+    tensors: new Map([['fc1.weight', { shape: [4, 4], data: new Float32Array(16) }]]),
+  });
+  // The same 16 values claimed by a second entry: a header may not claim more values than the file holds.
+  const headerLen = new DataView(bundle.buffer, bundle.byteOffset).getUint32(8, true);
+  const header = JSON.parse(Buffer.from(bundle.subarray(12, 12 + headerLen)).toString('utf8'));
+  header.tensors.push({ ...header.tensors[0], name: 'fc2.weight' });
+  delete header.sha256;
+  const text = Buffer.from(JSON.stringify(header));
+  const padded = Math.ceil(text.length / 4) * 4;
+  const forged = Buffer.alloc(12 + padded + 64);
+  forged.set(bundle.subarray(0, 8));
+  forged.writeUInt32LE(text.length, 8);
+  forged.set(text, 12);
+  write('forged', forged);
+  const d = await startDashboard({ dirs: [root], port: 0 });
+  try {
+    const runs = JSON.parse((await get(d, '/api/runs')).body.toString()).runs as {
+      id: string;
+      label: string;
+    }[];
+    const id = (label: string) => runs.find((r) => r.label === label)!.id;
+    const wide = JSON.parse((await get(d, `/api/runs/${id('wide')}/weights`)).body.toString());
+    assert.equal(wide.layers[0].picture, 'matrix');
+    const png = pngjs.PNG.sync.read(
+      (await get(d, `/api/runs/${id('wide')}/weights.png?layer=fc1.weight`)).body,
+    );
+    assert.ok(png.width * png.height <= 1024 * 1024, `${png.width} x ${png.height}`);
+    const forgedAnswer = await get(d, `/api/runs/${id('forged')}/weights`);
+    assert.equal(forgedAnswer.status, 422);
+    assert.match(
+      forgedAnswer.body.toString(),
+      /^422 model\.nptb: .*its tensors claim 32 values, the file holds 16\n$/,
+    );
+  } finally {
+    await d.close();
+  }
+});
+
+test('plot lists: scalars gives its series, a title two histograms share gets a suffix, one objective is plotted against itself', async () => {
+  const root = tempDir('np-plot-lists-');
+  const run = join(root, 'run');
+  mkdirSync(run);
+  writeFileSync(
+    join(run, 'metrics.jsonl'),
+    [
+      { type: 'optimizer', step: 1, histogram: [1, 2, 3] },
+      { type: 'optimizer', layer: 'fc1', step: 1, histogram: [3, 2, 1] },
+      { type: 'train', step: 1, loss: 2 },
+      { type: 'train', step: 2, loss: 1 },
+    ]
+      .map((l) => JSON.stringify(l))
+      .join('\n') + '\n',
+  );
+  writeFileSync(
+    join(run, 'summary.json'),
+    JSON.stringify({ searches: { es: { front: [{ objectives: { error: 0.5 }, genes: [1, 2] }] } } }),
+  );
+  assert.deepEqual(
+    (await listFigures(run, 'distributions')).map((f) => f.name),
+    ['distribution-NeuroPlastic-alpha-distribution', 'distribution-NeuroPlastic-alpha-distribution-2'],
+  );
+  assert.deepEqual(
+    (await listFigures(run, 'fronts')).map((f) => f.name),
+    ['front-es-error-vs-error', 'front-es-genes'],
+  );
+  // Every view the CLI's help names is registered once the built-in views load (listFigures loaded them).
+  for (const name of BUILT_IN_PLOT_VIEWS) assert.ok(plotView(name), name);
+  const r = await runCli(['plot', 'scalars', run, '--list']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.split('\n').includes('type=train loss\t2'), r.stdout);
 });

@@ -26,6 +26,7 @@ import {
 import {
   compareRuns,
   listFigures,
+  listSeries,
   plotFigure,
   plotRuns,
   plotViews,
@@ -470,7 +471,10 @@ function buildProgram(): Command {
     .argument('<args...>', `the view (${plotViews().join(', ')}) and run directories, in either order`)
     .option('--key <series>', 'scalars: the series, as the dashboard names it (e.g. "type=train loss")')
     .option('--figure <name>', 'other views: which figure, named as the page names its export (see --list)')
-    .option('--list', "print the view's figures for the run, with what each shows")
+    .option(
+      '--list',
+      "print the view's figures for the run, with what each shows (scalars: the series, points per run)",
+    )
     .option('--out <file>', 'the file to write (.svg, or .png for pictures drawn as PNG)')
     .option('--smoothing <w>', 'scalars: exponential smoothing weight in [0, 1)', parseSmoothing)
     .option('--width <px>', 'chart width (scalars: also the number of min/max buckets)', parsePositiveInt)
@@ -505,6 +509,10 @@ function buildProgram(): Command {
         const dirs = args.filter((_, i) => i !== at);
         for (const d of dirs)
           if (!existsSync(d)) throw new NeuroplastError(`plot: ${d}: no such directory`, 2);
+        if (view === 'scalars' && o.list) {
+          for (const [key, points] of await listSeries(dirs)) console.log(`${key}\t${points.join('\t')}`);
+          return;
+        }
         if (view === 'scalars') {
           if (o.key === undefined || o.out === undefined)
             throw new NeuroplastError('plot scalars: expected --key SERIES and --out FILE.svg', 2);

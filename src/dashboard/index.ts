@@ -18,11 +18,12 @@ export {
   plotRuns,
   plotFigure,
   listFigures,
+  listSeries,
   plotViews,
   type PlotOptions,
   type FigureOptions,
 } from './plot.js';
-export { registerPlotView, type PlotView, type PlotFigure } from './plot-views.js';
+export { registerPlotView, type PlotView, type PlotFigure } from './plot-registry.js';
 export { readMetricsSeries } from './runs.js';
 export { compareRuns, type CompareOptions, type CompareResult } from './compare.js';
 export { flatten } from './flatten.js';

@@ -1,19 +1,28 @@
 /**
  * The dashboard's views as figures for `neuroplast plot`: each view lists the figures a run has, named as the page's
  * export buttons name their files, and draws one on request (charts through ECharts' SVG renderer, the pictures the
- * server draws as they are). Adding a view for plot is one registration.
+ * server draws as they are). Adding a view for plot is one `registerPlotView` (plot-registry.ts).
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { accuracyMatrixFigure, matrixCells, type ContinualCell } from './figures/accuracy-matrix.js';
 import { chartSvg, weightsFile, type ChartFigure } from './figures/chart.js';
 import { histogramFigure, histogramTitle } from './figures/distributions.js';
-import { frontGenes, frontParallel, frontRuleFigure, frontScatter, searchesOf } from './figures/fronts.js';
+import {
+  frontGenes,
+  frontParallel,
+  frontRuleFigure,
+  frontRuleFile,
+  frontScatter,
+  searchesOf,
+} from './figures/fronts.js';
 import {
   goNoGoFigures,
   isTaskFreeCell,
   taskFreeFigures,
+  taskFreeFile,
   type GoNoGoCell,
+  type TaskFreeCell,
 } from './figures/neuromodulators.js';
 import { v1RatesFigures, v1ScalesOf } from './figures/v1-rates.js';
 import {
@@ -27,30 +36,7 @@ import {
 } from './run-files.js';
 import { describeRun, readMetricsSeries, readRunJson } from './runs.js';
 import { histogramData } from './series.js';
-
-/** A figure a run has: its name, what it shows, the format it is drawn in, and how to draw it. */
-export interface PlotFigure {
-  name: string;
-  caption: string;
-  format: 'svg' | 'png';
-  /** SVG text or PNG bytes; `size` replaces a chart's own size. */
-  draw(size?: { width?: number; height?: number }): Promise<string | Buffer>;
-}
-
-export interface PlotView {
-  name: string;
-  /** The figures run directory `dir` has for this view (none: the view does not apply to it). */
-  figures(dir: string): Promise<PlotFigure[]>;
-}
-
-const registry = new Map<string, PlotView>();
-
-export function registerPlotView(view: PlotView): void {
-  registry.set(view.name, view);
-}
-
-export const plotView = (name: string) => registry.get(name);
-export const plotViewNames = () => [...registry.keys()];
+import { registerPlotView, type PlotFigure } from './plot-registry.js';
 
 /** A chart figure, drawn when asked (at its own size unless told another). */
 const chart = (f: ChartFigure): PlotFigure => ({
@@ -101,17 +87,26 @@ registerPlotView({
     const out: PlotFigure[] = [];
     for (const [name, search] of searchesOf(await summaryOf(dir))) {
       const objectives = Object.keys(search.front[0].objectives);
-      // Every pair, each drawn with the earlier objective across (the page's default is the first two).
-      for (let i = 0; i < objectives.length; i++)
-        for (let j = i + 1; j < objectives.length; j++)
-          out.push(chart(frontScatter(name, search.front, objectives[i], objectives[j])));
+      // Every pair both ways (the page lets either be across; one objective: against itself, as the page draws it).
+      for (const x of objectives)
+        for (const y of objectives)
+          if (x !== y || objectives.length === 1) out.push(chart(frontScatter(name, search.front, x, y)));
       for (const f of [frontParallel(name, search.front), frontGenes(name, search.front)])
         if (f) out.push(chart(f));
-      // Each member's rule per synapse type, when the summary carries the genome.
-      search.front.forEach((_, i) => {
-        const f = frontRuleFigure(name, search, i);
-        if (f) out.push(chart(f));
-      });
+      // Each member's rule per synapse type, when the summary carries the genome (built when drawn).
+      if (search.genome)
+        search.front.forEach((m, i) =>
+          out.push({
+            name: frontRuleFile(name, i),
+            caption: `rule of #${i} per synapse type and term${m.equation ? `: ${m.equation}` : ''}`,
+            format: 'svg',
+            draw: async (size) => {
+              const f = frontRuleFigure(name, search, i);
+              if (!f) throw failed(`${name}: member ${i}'s genes do not fit the search's genome`);
+              return chart(f).draw(size);
+            },
+          }),
+        );
     }
     return out;
   },
@@ -157,27 +152,30 @@ registerPlotView({
     return (cells as (ContinualCell & { modulated?: boolean })[])
       .filter((c) => c.modulated)
       .flatMap((c) => {
-        const base = cellBase(c.name);
-        const draw = (prefix: string) => async (size?: { width?: number; height?: number }) => {
-          const r = await cellFile(dir, c.name);
-          if (!r || r.error || !isTaskFreeCell(r.value))
-            throw failed(`cells/${c.name}: ${r?.error ?? 'not a cell with a neuromodulator trace'}`);
-          const f = taskFreeFigures(run.label, r.value).find((x) => x.file.startsWith(prefix));
-          if (!f) throw failed(`cells/${c.name}: no ${prefix} trace`);
-          return chart(f).draw(size);
-        };
+        const cell = { method: c.method!, scenario: c.scenario!, seed: c.seed ?? 0 };
+        const draw =
+          (which: 'modulators' | 'targets') => async (size?: { width?: number; height?: number }) => {
+            const r = await cellFile(dir, c.name);
+            if (!r || r.error || !isTaskFreeCell(r.value))
+              throw failed(`cells/${c.name}: ${r?.error ?? 'not a cell with a neuromodulator trace'}`);
+            const f = taskFreeFigures(run.label, r.value).find(
+              (x) => x.file === taskFreeFile(which, r.value as TaskFreeCell),
+            );
+            if (!f) throw failed(`cells/${c.name}: no ${which} trace`);
+            return chart(f).draw(size);
+          };
         return [
           {
-            name: `modulators-${base}`,
-            caption: `surprise and noradrenaline of ${base}`,
+            name: taskFreeFile('modulators', cell),
+            caption: `surprise and noradrenaline of ${cellBase(c.name)}`,
             format: 'svg' as const,
-            draw: draw('modulators-'),
+            draw: draw('modulators'),
           },
           {
-            name: `targets-${base}`,
-            caption: `what noradrenaline drives in ${base}`,
+            name: taskFreeFile('targets', cell),
+            caption: `what noradrenaline drives in ${cellBase(c.name)}`,
             format: 'svg' as const,
-            draw: draw('targets-'),
+            draw: draw('targets'),
           },
         ];
       });

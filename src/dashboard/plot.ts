@@ -4,7 +4,7 @@ import { NeuroplastError } from '../util/errors.js';
 import { flatten } from './flatten.js';
 import { readMetricsSeries, readRunJson } from './runs.js';
 import { groupedSeriesSvg, seriesSvg } from './plot-svg.js';
-import { plotView, plotViewNames, type PlotFigure } from './plot-views.js';
+import { plotView, plotViewNames, type PlotFigure } from './plot-registry.js';
 import type { ScalarSeries } from './series.js';
 
 /** Views `neuroplast plot` exports: the scalars view (runs overlaid) and every view registered for plot. */
@@ -82,14 +82,41 @@ export interface FigureOptions {
   height?: number;
 }
 
-/** The figures view `view` has for run `dir` (its names are what `figure` takes). */
+/**
+ * The figures view `view` has for run `dir` (its names are what `figure` takes). Two figures of one name (two
+ * histograms with the same title, say) are told apart by a suffix on the later ones: `-2`, `-3`.
+ */
 export async function listFigures(dir: string, view: string): Promise<PlotFigure[]> {
+  // The built-in views, and with them the chart library, load here: only a command that draws pays for them.
+  await import('./plot-views.js');
   const v = plotView(view);
   if (!v) throw new NeuroplastError(`plot: unknown view "${view}" (known: ${plotViews().join(', ')})`, 2);
   const figures = await v.figures(dir).catch((err: Error) => {
     throw new NeuroplastError(`plot: ${dir}: ${view}: ${err.message.split('\n')[0]}`, 2);
   });
-  return figures;
+  const seen = new Map<string, number>();
+  return figures.map((f) => {
+    const n = (seen.get(f.name) ?? 0) + 1;
+    seen.set(f.name, n);
+    return n === 1 ? f : { ...f, name: `${f.name}-${n}` };
+  });
+}
+
+/** The series of runs `dirs`, as `plot scalars --key` names them, with their points per run. */
+export async function listSeries(dirs: string[]): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const [i, dir] of dirs.entries()) {
+    const m = await readMetricsSeries(dir);
+    for (const [key, s] of m.series) {
+      if (!out.has(key))
+        out.set(
+          key,
+          dirs.map(() => 0),
+        );
+      out.get(key)![i] = s.x.length;
+    }
+  }
+  return out;
 }
 
 const nameList = (fs: PlotFigure[]) =>

@@ -139,6 +139,8 @@ interface DecodedModel {
   key: string;
   file: string;
   layers: { info: WeightLayer; tensor: NamedTensor; tiles: WeightTiles | null }[];
+  /** Pictures drawn so far, by tensor name (the page asks again every few seconds while a run trains). */
+  pngs: Map<string, Buffer>;
 }
 const models = new Map<string, DecodedModel>();
 /** Decoded models kept (a ResNet-18's weights are about 45 MB). */
@@ -165,6 +167,13 @@ async function newestFile(
   };
 }
 
+/** The largest side of a tile (an input image or a filter) drawn; larger ones are drawn as matrices. */
+const MAX_TILE_SIDE = 256;
+/** Pixels of a tiles picture at most: wider layers show fewer units. */
+const MAX_TILE_PIXELS = 16 << 20;
+/** Weight tensors listed at most. */
+const MAX_WEIGHT_LAYERS = 256;
+
 /** How the first weight tensor's inputs form an image: the model's input shape, else c x s x s for c = 1 or 3. */
 function inputImage(inputs: number, inputShape: unknown): [number, number, number] | null {
   if (Array.isArray(inputShape) && inputShape.length === 3 && inputShape.every(Number.isInteger)) {
@@ -178,40 +187,47 @@ function inputImage(inputs: number, inputShape: unknown): [number, number, numbe
   return null;
 }
 
+/** Pixels per weight of a tile: one for images (the page enlarges them, kept sharp), more for small filters. */
+const tileScale = (t: { height: number; width: number }) =>
+  Math.max(1, Math.min(8, Math.floor(32 / Math.max(t.height, t.width))));
+
+/** Tiles of `units` images of `c` x `h` x `w`, as many units as fit the pixel budget; null when a side is too large. */
+function tilesOf(units: number, c: number, h: number, w: number, at: WeightTiles['at']): WeightTiles | null {
+  if (h < 1 || w < 1 || h > MAX_TILE_SIDE || w > MAX_TILE_SIDE) return null;
+  const scale = tileScale({ height: h, width: w });
+  const perTile = (h * scale + 1) * (w * scale + 1);
+  const shown = Math.min(units, MAX_WEIGHT_TILES, Math.floor(MAX_TILE_PIXELS / perTile));
+  return shown > 0 ? { units: shown, channels: c as 1 | 3, height: h, width: w, at } : null;
+}
+
+/**
+ * The weight tensors of a saved model and how each is drawn: the model's first weight tensor as tiles when its
+ * inputs are an image (a dense layer's units) or it is a convolution on 1 or 3 channels (its filters), every other
+ * one as a matrix. Empty tensors and tensors of other ranks are left out.
+ */
 function describeWeights(tensors: Map<string, NamedTensor>, inputShape: unknown): DecodedModel['layers'] {
   const layers: DecodedModel['layers'] = [];
   for (const [full, tensor] of tensors) {
     if (full.startsWith('optim/') || !/\.weight$/.test(full)) continue;
-    const name = full.replace(/^model\//, '');
     const { shape, data } = tensor;
+    if ((shape.length !== 2 && shape.length !== 4) || data.length === 0) continue;
+    if (layers.length >= MAX_WEIGHT_LAYERS) break;
+    const first = layers.length === 0;
     let tiles: WeightTiles | null = null;
-    if (shape.length === 2 && !layers.length) {
+    if (first && shape.length === 2) {
       const [inputs, out] = shape;
       const image = inputImage(inputs, inputShape);
       if (image) {
         const [c, h, w] = image;
-        tiles = {
-          units: Math.min(out, MAX_WEIGHT_TILES),
-          channels: c as 1 | 3,
-          height: h,
-          width: w,
-          at: (u, ch, y, x) => data[((ch * h + y) * w + x) * out + u],
-        };
+        tiles = tilesOf(out, c, h, w, (u, ch, y, x) => data[((ch * h + y) * w + x) * out + u]);
       }
-    } else if (shape.length === 4 && (shape[1] === 1 || shape[1] === 3)) {
+    } else if (first && shape.length === 4 && (shape[1] === 1 || shape[1] === 3)) {
       const [out, inputs, kh, kw] = shape;
-      tiles = {
-        units: Math.min(out, MAX_WEIGHT_TILES),
-        channels: inputs as 1 | 3,
-        height: kh,
-        width: kw,
-        at: (u, ch, y, x) => data[((u * inputs + ch) * kh + y) * kw + x],
-      };
+      tiles = tilesOf(out, inputs, kh, kw, (u, ch, y, x) => data[((u * inputs + ch) * kh + y) * kw + x]);
     }
-    if (shape.length !== 2 && shape.length !== 4) continue;
     layers.push({
       info: {
-        name,
+        name: full.replace(/^model\//, ''),
         shape: [...shape],
         picture: tiles ? 'tiles' : 'matrix',
         ...(tiles ? { tiles: tiles.units } : {}),
@@ -223,30 +239,48 @@ function describeWeights(tensors: Map<string, NamedTensor>, inputShape: unknown)
   return layers;
 }
 
-/** The newest saved model of a gradient run, decoded (cached by file, size and time), or why not. */
+/** Decodings under way, by run directory and file stamp (requests for every layer's picture arrive at once). */
+const decoding = new Map<string, Promise<DecodedModel | { error: string } | null>>();
+
+/** The newest saved model of a gradient run, decoded once per file, size and time, or why not. */
 async function savedModel(dir: string): Promise<DecodedModel | { error: string } | null> {
   const f = await newestFile(dir, MODEL_FILES);
   if (!f) return null;
   const key = `${f.name}:${f.stamp}`;
   const cached = models.get(dir);
   if (cached?.key === key) return cached;
-  const bytes = await readRegular(f.path, MAX_STATE_BYTES);
-  if (bytes === null) return null;
-  if (bytes === 'too large') return { error: `${f.name} is over ${MAX_STATE_BYTES} bytes` };
-  try {
-    const { meta, tensors } = decodeBundle(bytes, f.name);
-    if (meta.format !== 'neuroplast-model' && meta.format !== 'neuroplast-checkpoint')
-      return {
-        error: `${f.name}: expected a neuroplast model or checkpoint, found format ${JSON.stringify(meta.format)}`,
+  const pending = decoding.get(`${dir}\0${key}`);
+  if (pending) return pending;
+  const work = (async () => {
+    const bytes = await readRegular(f.path, MAX_STATE_BYTES);
+    if (bytes === null) return null;
+    if (bytes === 'too large') return { error: `${f.name} is over ${MAX_STATE_BYTES} bytes` };
+    try {
+      const { meta, tensors } = decodeBundle(bytes, f.name);
+      if (meta.format !== 'neuroplast-model' && meta.format !== 'neuroplast-checkpoint')
+        return {
+          error: `${f.name}: expected a neuroplast model or checkpoint, found format ${JSON.stringify(meta.format)?.slice(0, 80)}`,
+        };
+      const decoded: DecodedModel = {
+        key,
+        file: f.name,
+        layers: describeWeights(tensors, meta.inputShape),
+        pngs: new Map(),
       };
-    const decoded = { key, file: f.name, layers: describeWeights(tensors, meta.inputShape) };
-    models.delete(dir);
-    models.set(dir, decoded);
-    if (models.size > CACHED_MODELS) models.delete(models.keys().next().value!);
-    return decoded;
-  } catch (err) {
-    // Being replaced, or damaged: the next request tries again.
-    return { error: (err as Error).message.split('\n')[0] };
+      models.delete(dir);
+      models.set(dir, decoded);
+      if (models.size > CACHED_MODELS) models.delete(models.keys().next().value!);
+      return decoded;
+    } catch (err) {
+      // Being replaced, or damaged: the next request tries again.
+      return { error: (err as Error).message.split('\n')[0] };
+    }
+  })();
+  decoding.set(`${dir}\0${key}`, work);
+  try {
+    return await work;
+  } finally {
+    decoding.delete(`${dir}\0${key}`);
   }
 }
 
@@ -268,13 +302,16 @@ export async function weightsPng(
   if (!m || 'error' in m) return m;
   const l = m.layers.find((x) => x.info.name === layer);
   if (!l) return null;
-  const { shape, data } = l.tensor;
-  // A pixel per weight for images (the page enlarges them, kept sharp), larger for small filters.
-  if (l.tiles)
-    return { png: weightTilesPng(l.tiles, Math.max(1, Math.min(8, Math.floor(32 / l.tiles.height)))) };
-  // A dense layer as stored (rows: inputs, columns: units); a convolution as units by their flattened filters.
-  const rows = shape[0];
-  return { png: weightMatrixPng(data, rows, data.length / rows) };
+  let png = m.pngs.get(layer);
+  if (!png) {
+    const { shape, data } = l.tensor;
+    // A dense layer as stored (rows: inputs, columns: units); a convolution as units by their flattened filters.
+    png = l.tiles
+      ? weightTilesPng(l.tiles, tileScale(l.tiles))
+      : weightMatrixPng(data, shape[0], data.length / shape[0]);
+    m.pngs.set(layer, png);
+  }
+  return { png };
 }
 
 /** A file name in a grid's cells folder (no path, no dot files). */

@@ -88,6 +88,8 @@ export function decodeBundle(buf: Uint8Array, file: string): Bundle {
     throw new DataFormatError(file, 'corrupt bundle header: meta is not an object');
   const base = 12 + Math.ceil(headerLen / 4) * 4;
   let dataEnd = base;
+  // Entries may not claim more values than the file holds (overlapping entries would multiply what is decoded).
+  let claimed = 0;
   for (const e of header.tensors) {
     const shapeOk = Array.isArray(e?.shape) && e.shape.every(isCount);
     if (typeof e?.name !== 'string' || !shapeOk || !isCount(e.offset) || !isCount(e.length))
@@ -107,6 +109,12 @@ export function decodeBundle(buf: Uint8Array, file: string): Bundle {
         `truncated: tensor ${e.name} needs bytes up to ${end}, file has ${buf.length}`,
       );
     dataEnd = Math.max(dataEnd, end);
+    claimed += e.length;
+    if (base + 4 * claimed > buf.length)
+      throw new DataFormatError(
+        file,
+        `corrupt bundle header: its tensors claim ${claimed} values, the file holds ${Math.floor((buf.length - base) / 4)}`,
+      );
   }
   if (header.sha256 !== undefined) {
     const core = JSON.stringify({ meta: header.meta, tensors: header.tensors });

@@ -22,9 +22,12 @@ export class PeakTrace {
     }
   }
 
-  /** One step's values (a name left out counts as 0 for that step). */
+  /** One step's values (a name left out counts as 0 for that step; a non-finite value is not a peak: skipped). */
   push(values: Readonly<Record<string, number>>): void {
-    for (const n of this.names) this.pending.set(n, Math.max(this.pending.get(n)!, values[n] ?? 0));
+    for (const n of this.names) {
+      const v = values[n] ?? 0;
+      if (Number.isFinite(v) && v > this.pending.get(n)!) this.pending.set(n, v);
+    }
     this.steps++;
     if (++this.filled < this.every) return;
     for (const n of this.names) {

@@ -122,8 +122,10 @@ export function offlineImage(d: ReportData, path: string): string {
   if (url.pathname === `${base}/receptive-fields.png`)
     return d.receptiveFieldsPng ? `data:image/png;base64,${d.receptiveFieldsPng}` : 'data:,';
   if (url.pathname === `${base}/weights.png`) {
-    const png = d.weightsPngs?.[url.searchParams.get('layer') ?? ''];
-    return png ? `data:image/png;base64,${png}` : 'data:,';
+    const layer = url.searchParams.get('layer') ?? '';
+    return d.weightsPngs && Object.hasOwn(d.weightsPngs, layer)
+      ? `data:image/png;base64,${d.weightsPngs[layer]}`
+      : 'data:,';
   }
   if (url.pathname === '/api/plot.svg') {
     const key = url.searchParams.get('key') ?? '';

@@ -29,6 +29,23 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
+/** A genome spec small enough to decode in a page (the V1 study's: 17 types, 289 synapse types, 25 terms). */
+function boundedGenome(v: unknown): RuleGenomeSpec | undefined {
+  if (!isObject(v)) return undefined;
+  const list = (x: unknown, max: number) => x === undefined || (Array.isArray(x) && x.length <= max);
+  const names = v.neuronTypes;
+  if (
+    !Array.isArray(names) ||
+    names.length > 64 ||
+    !names.every((t) => typeof t === 'string' && t.length <= 64) ||
+    !list(v.signals, 8) ||
+    !list(v.terms, 512) ||
+    !list(v.synapseTypes, 4096)
+  )
+    return undefined;
+  return v as unknown as RuleGenomeSpec;
+}
+
 /** The searches of an evolution run's summary that have a front, every value checked and the sizes capped. */
 export function searchesOf(summary: unknown): [string, Search][] {
   const searches = isObject(summary) ? summary.searches : undefined;
@@ -52,7 +69,7 @@ export function searchesOf(summary: unknown): [string, Search][] {
     });
     const found =
       isObject(s.found) && str(s.found.equation) ? { equation: str(s.found.equation)! } : undefined;
-    const genome = isObject(s.genome) ? (s.genome as unknown as RuleGenomeSpec) : undefined;
+    const genome = boundedGenome(s.genome);
     if (front.length) out.push([name, { strategy: str(s.strategy), front, found, cut, genome }]);
   }
   return out;
@@ -136,21 +153,34 @@ export function frontGenes(search: string, front: FrontMember[]): ChartFigure | 
 /** The most synapse types drawn in a rule's heatmap (the V1 model has 289). */
 const MAX_RULE_ROWS = 400;
 
+export const frontRuleFile = (search: string, index: number) => `front-${fileSlug(search)}-rule-${index}`;
+
+/** Each search's genome, built once (null: its spec does not make a genome). */
+const genomes = new WeakMap<Search, RuleGenome | null>();
+
+function genomeOf(s: Search): RuleGenome | null {
+  if (!s.genome) return null;
+  if (!genomes.has(s)) {
+    let g: RuleGenome | null = null;
+    try {
+      g = new RuleGenome(s.genome, 'genome');
+    } catch {
+      g = null;
+    }
+    genomes.set(s, g);
+  }
+  return genomes.get(s)!;
+}
+
 /**
  * Front member `index`'s rule as coefficients per synapse type (rows) and Taylor term (columns), 0 where a gate is
  * shut; null when the search has no genome or the genes do not fit it (a summary is run data: anything may be there).
  */
 export function frontRuleFigure(search: string, s: Search, index: number): ChartFigure | null {
   const m = s.front[index];
-  if (!s.genome || !m) return null;
-  let decoded;
-  let genome: RuleGenome;
-  try {
-    genome = new RuleGenome(s.genome, 'genome');
-    decoded = genome.decode(m.genes.map((g) => (Number.isFinite(g) ? g : 0)));
-  } catch {
-    return null;
-  }
+  const genome = genomeOf(s);
+  if (!genome || !m || m.genes.length !== genome.size) return null;
+  const decoded = genome.decode(m.genes.map((g) => (Number.isFinite(g) ? g : 0)));
   const terms = genome.terms.map((p) => termName(p, genome.signals));
   const rows = Object.keys(decoded.coefficients).slice(0, MAX_RULE_ROWS);
   let max = 1e-12;
@@ -166,7 +196,7 @@ export function frontRuleFigure(search: string, s: Search, index: number): Chart
     caption:
       `rule of #${index}: coefficient per synapse type (rows) and term (columns), ${open} of ${terms.length} terms ` +
       `open, blank where a gate is shut${m.equation ? `; ${m.equation}` : ''}`,
-    file: `front-${fileSlug(search)}-rule-${index}`,
+    file: frontRuleFile(search, index),
     size: {
       width: Math.min(1000, 160 + 28 * terms.length),
       height: Math.min(1400, 110 + Math.max(40, 12 * rows.length)),

@@ -162,6 +162,12 @@ export function isTaskFreeCell(v: unknown): v is TaskFreeCell {
   );
 }
 
+/** A task-free cell's figure names: `modulators-...` (the signal and noradrenaline) and `targets-...`. */
+export const taskFreeFile = (
+  chart: 'modulators' | 'targets',
+  c: { method: string; scenario: string; seed: number },
+) => `${chart}-${fileSlug(c.method)}-${fileSlug(c.scenario)}-s${c.seed}`;
+
 /** Which trace goes in which chart: the signal and the modulator, then what they drive. */
 const SIGNALS = ['surprise', 'noradrenaline'];
 
@@ -172,7 +178,6 @@ const SIGNALS = ['surprise', 'noradrenaline'];
 export function taskFreeFigures(label: string, cell: TaskFreeCell): ChartFigure[] {
   const m = cell.modulators;
   const what = `${label}: ${cell.method}, ${cell.scenario}-incremental, seed ${cell.seed}`;
-  const name = `${fileSlug(cell.method)}-${fileSlug(cell.scenario)}-s${cell.seed}`;
   const marks: Mark[] = [
     ...m.contextStarts.slice(1).map((x, i) => {
       const classes = cell.contexts?.[i + 1];
@@ -193,14 +198,14 @@ export function taskFreeFigures(label: string, cell: TaskFreeCell): ChartFigure[
   if (signals.length)
     figures.push({
       caption: `${what}: surprise (z of the loss) and noradrenaline per step${every}; dashed: the true context changes (not told), dotted red: the changes it detected`,
-      file: `modulators-${name}`,
+      file: taskFreeFile('modulators', cell),
       size: { width: 720, height: 320 },
       option: traceOption(signals.map(line), marks, 'step', 'level', range),
     });
   if (driven.length)
     figures.push({
       caption: `${what}: what noradrenaline drives: ${driven.join(', ')}${every}`,
-      file: `targets-${name}`,
+      file: taskFreeFile('targets', cell),
       size: { width: 720, height: 320 },
       option: traceOption(driven.map(line), marks, 'step', 'value', range),
     });
