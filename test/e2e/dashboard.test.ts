@@ -124,7 +124,10 @@ testNeeding(
       assert.match(cells ?? '', /<i>m<\/i>\s*0\.600 ± 0\.141 \(2\)/);
       await page.waitForTimeout(500);
       assert.equal(await page.$$eval('script', (s) => s.length), 1, 'only the app script is in the page');
-      assert.equal(await page.$$eval('b, img, i', (s) => s.length), 0, 'no markup from run files');
+      // The pictures the views draw (the run's model weights) are the page's own images of this server's API.
+      assert.equal(await page.$$eval('b, i, img:not(.plot)', (s) => s.length), 0, 'no markup from run files');
+      for (const src of await page.$$eval('img.plot', (imgs) => imgs.map((i) => i.getAttribute('src') ?? '')))
+        assert.match(src, /^\/api\/runs\/[0-9a-f]{16}\/weights\.png\?layer=/);
       assert.deepEqual(dialogs, []);
       assert.deepEqual(consoleErrors, []);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-two-runs.png'), fullPage: true });
