@@ -103,7 +103,12 @@ async function drawContinualRun(root: HTMLElement, id: string, label: string): P
   }>(`/api/runs/${id}/cells`);
   const modulated = cells.filter((c) => c.modulated && c.method && c.scenario);
   if (!modulated.length) {
-    box.append(el('p', `${label}: no finished cell with a neuromodulator trace yet.`));
+    box.append(
+      el(
+        'p',
+        `${label}: no finished cell records a neuromodulator trace (cells written before the method recorded one have none).`,
+      ),
+    );
     return;
   }
   const methods = [...new Set(modulated.map((c) => c.method!))].sort();
