@@ -16,7 +16,7 @@ const LAYERS: string[][] = [
   ['optim', 'spiking'],
   ['tfjs', 'continual', 'browser'],
   ['neuromod', 'evolution', 'cortex'],
-  ['viz', 'discovery'],
+  ['viz', 'discovery', 'adapt'],
   ['experiments'],
   ['bench'],
   ['dashboard'],

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { backendNames, getBackend, setBackend, type Kernels } from '../src/engine/index.js';
 import { loadNativeAddon } from '../src/engine/kernels/native.js';
-import { dataEnvFromProcess, locateDataset } from '../src/data/index.js';
+import { dataEnvFromProcess, locateDataset, locateWordList } from '../src/data/index.js';
 import { locateV1 } from '../src/cortex/index.js';
 
 /** Repository root (tests run from build/test). */
@@ -38,7 +38,8 @@ export type Dependency =
   | 'brian2'
   | 'redis-server'
   | 'v1-tables'
-  | 'chromium';
+  | 'chromium'
+  | 'word-lists';
 
 /** The browser the end-to-end tests drive (Debian's chromium unless $NEUROPLAST_CHROMIUM names another). */
 export const CHROMIUM = process.env.NEUROPLAST_CHROMIUM ?? '/usr/bin/chromium';
@@ -89,6 +90,10 @@ const PROBES: Record<Dependency, () => Promise<Probe>> = {
     existsSync(CHROMIUM)
       ? present
       : { absent: `needs Chromium for the browser tests at ${CHROMIUM}: apt-get install chromium` },
+  'word-lists': async () =>
+    (await locateWordList('american')) && (await locateWordList('british'))
+      ? present
+      : { absent: 'needs the American and British word lists: apt-get install wamerican wbritish' },
   brian2: async () =>
     pythonImports('brian2')
       ? present

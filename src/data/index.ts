@@ -26,3 +26,4 @@ export {
   type LabeledImageDataset,
 } from './dataset.js';
 export { inspectDataFile, type InspectReport } from './inspect.js';
+export { WORD_LISTS, locateWordList, readWordList, type WordListName } from './wordlist.js';

@@ -11,6 +11,7 @@ import { evolutionTask } from './evolution/index.js';
 import { v1RatesTask } from './v1-rates/index.js';
 import { v1ReadoutTask } from './v1-readout/index.js';
 import { v1RulesTask } from './v1-rules/index.js';
+import { dialectTask } from './adapt-dialect/index.js';
 
 registerTaskKind(classificationTask);
 registerTaskKind(diehlCookTask);
@@ -20,3 +21,4 @@ registerTaskKind(evolutionTask);
 registerTaskKind(v1RatesTask);
 registerTaskKind(v1ReadoutTask);
 registerTaskKind(v1RulesTask);
+registerTaskKind(dialectTask);
