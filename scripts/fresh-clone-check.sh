@@ -13,7 +13,7 @@ mkdir "$work/empty"
 # Runs npm install && npm test in the clone with the system's datasets and oracles out of sight. Where this
 # sandbox refuses a mount namespace, only ../shared is absent (the check then covers that alone, and says so).
 if unshare -m true 2>/dev/null; then
-  hide='for d in /usr/share/datasets /usr/lib/python3/dist-packages; do
+  hide='for d in /usr/share/datasets /usr/share/dict /usr/lib/python3/dist-packages; do
       if [ -d $d ]; then mount --bind "'"$work/empty"'" $d; fi
     done
     if [ -e /usr/bin/redis-server ]; then mount --bind /dev/null /usr/bin/redis-server; fi'

@@ -39,7 +39,8 @@ export type Dependency =
   | 'redis-server'
   | 'v1-tables'
   | 'chromium'
-  | 'word-lists';
+  | 'word-lists'
+  | 'scipy-skimage';
 
 /** The browser the end-to-end tests drive (Debian's chromium unless $NEUROPLAST_CHROMIUM names another). */
 export const CHROMIUM = process.env.NEUROPLAST_CHROMIUM ?? '/usr/bin/chromium';
@@ -94,6 +95,12 @@ const PROBES: Record<Dependency, () => Promise<Probe>> = {
     (await locateWordList('american')) && (await locateWordList('british'))
       ? present
       : { absent: 'needs the American and British word lists: apt-get install wamerican wbritish' },
+  'scipy-skimage': async () =>
+    pythonImports('scipy, skimage')
+      ? present
+      : {
+          absent: `needs scipy and scikit-image for ${ORACLE_PYTHON}: apt-get install python3-scipy python3-skimage`,
+        },
   brian2: async () =>
     pythonImports('brian2')
       ? present

@@ -69,7 +69,10 @@ export async function readCifarBatch(
         throw new FileAccessError(path, 'read data file', err);
       }
       if (got < n * recordBytes)
-        throw new DataFormatError(path, `truncated while reading: record ${first + Math.floor(got / recordBytes)}`);
+        throw new DataFormatError(
+          path,
+          `truncated while reading: record ${first + Math.floor(got / recordBytes)}`,
+        );
       for (let i = 0; i < n; i++) {
         const r = first + i;
         const off = i * recordBytes;

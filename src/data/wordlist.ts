@@ -13,7 +13,10 @@ export const WORD_LISTS = {
 export type WordListName = keyof typeof WORD_LISTS;
 
 /** Where a word list is, in search order: $NEUROPLAST_DATA/dict/FILE, then the system's /usr/share/dict/FILE. */
-export async function locateWordList(name: WordListName, env: DataEnv = dataEnvFromProcess()): Promise<string | null> {
+export async function locateWordList(
+  name: WordListName,
+  env: DataEnv = dataEnvFromProcess(),
+): Promise<string | null> {
   const { file } = WORD_LISTS[name];
   const candidates = [
     ...(env.dataDir ? [join(env.dataDir, 'dict', file)] : []),

@@ -12,6 +12,8 @@ import { v1RatesTask } from './v1-rates/index.js';
 import { v1ReadoutTask } from './v1-readout/index.js';
 import { v1RulesTask } from './v1-rules/index.js';
 import { dialectTask } from './adapt-dialect/index.js';
+import { cartPoleTask } from './adapt-cartpole/index.js';
+import { visionTask } from './adapt-vision/index.js';
 
 registerTaskKind(classificationTask);
 registerTaskKind(diehlCookTask);
@@ -22,3 +24,5 @@ registerTaskKind(v1RatesTask);
 registerTaskKind(v1ReadoutTask);
 registerTaskKind(v1RulesTask);
 registerTaskKind(dialectTask);
+registerTaskKind(cartPoleTask);
+registerTaskKind(visionTask);
