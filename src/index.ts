@@ -8,6 +8,7 @@ export * as optim from './optim/index.js';
 export * as spiking from './spiking/index.js';
 export * as evolution from './evolution/index.js';
 export * as cortex from './cortex/index.js';
+export * as adapt from './adapt/index.js';
 export * as experiments from './experiments/index.js';
 export * as viz from './viz/index.js';
 export { VERSION } from './version.js';

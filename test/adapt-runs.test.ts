@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { REPO_ROOT, runCli, tempDir } from './helpers.js';
+import { buildVisionStream } from '../src/adapt/vision/index.js';
+import { visionMetrics, visionSchema } from '../src/experiments/kinds/adapt-vision/run.js';
+import { REPO_ROOT, runCli, tempDir, testNeeding } from './helpers.js';
 
 interface MethodEntry {
   metric: string;
@@ -59,4 +61,117 @@ test('an adaptation case with a bad field is refused in one line naming the file
     /^neuroplast: .*bad\.yaml: task\.phases\.1\.params\.poleHalfLenM: expected one of .*poleHalfLengthM/,
   );
   assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+testNeeding(
+  ['fashion-mnist'],
+  'neuroplast run --quick experiments/adapt-vision.yaml: every method over seeds; test-time normalisation beats the frozen network',
+  async () => {
+    const out = join(tempDir(), 'vision');
+    const r = await runCli(
+      ['run', join(REPO_ROOT, 'experiments', 'adapt-vision.yaml'), '--quick', '--out', out, '--jobs', '1'],
+      {},
+      { timeoutMs: 400_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    assert.equal(s.kind, 'adapt-vision');
+    assert.deepEqual(Object.keys(s.methods), [
+      'frozen',
+      'finetune',
+      'bn-stats',
+      'tent',
+      'homeostatic',
+      'surprise-finetune',
+      'surprise-tent',
+    ]);
+    for (const m of Object.values(s.methods) as MethodEntry[]) {
+      assert.equal(m.metric, 'stream_accuracy');
+      assert.equal(m.n, 2);
+      assert.ok(m.mean > 0.1 && m.mean < 1, JSON.stringify(m));
+      assert.ok(m.metrics.clean_before.mean > m.mean, 'the corruptions cost accuracy');
+    }
+    assert.ok(s.methods['bn-stats'].mean > s.methods.frozen.mean + 0.02);
+    assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /fashion-mnist: accuracy per batch/);
+  },
+);
+
+test('vision metrics: recovery counts batches until a window reaches the fraction of clean accuracy, censored at the segment', () => {
+  const cfg = visionSchema.parse({
+    name: 'v',
+    seed: 0,
+    task: { kind: 'adapt-vision', datasets: ['mnist'] },
+    methods: ['frozen'],
+    seeds: [0],
+    train: { images: 10, epochs: 1, batchSize: 2, learningRate: 0.001 },
+    stream: {
+      batchSize: 10,
+      segments: [
+        { corruption: 'none', batches: 2 },
+        { corruption: 'rotate', batches: 4 },
+        { corruption: 'fog', batches: 3 },
+        { corruption: 'contrast', batches: 2, ramp: true },
+        { name: 'again', corruption: 'none', batches: 1 },
+      ],
+    },
+    recovery: { window: 2, fraction: 0.9 },
+  });
+  const acc = [1, 1, 0.5, 0.7, 0.9, 1, 0.2, 0.3, 0.2, 0.6, 0.8, 0.95];
+  const m = visionMetrics(
+    cfg,
+    {
+      seed: 0,
+      dataset: 'mnist',
+      cleanAccuracy: 0.97,
+      trainLoss: [],
+      methods: { frozen: { batchAccuracy: acc, signals: {} } },
+      seconds: 0,
+    },
+    'frozen',
+  );
+  // rotate: windows (0.5,0.7) 0.6, (0.7,0.9) 0.8, (0.9,1) 0.95 >= 0.9: 2 batches; fog never: 3 (its length).
+  assert.equal(m.recovery_batches, (2 + 3) / 2);
+  assert.equal(m.recovered_fraction, 0.5);
+  assert.equal(m.clean_before, 1);
+  assert.equal(m.clean_after, 0.95);
+  assert.ok(Math.abs(m.stream_accuracy - (0.5 + 0.7 + 0.9 + 1 + 0.2 + 0.3 + 0.2 + 0.6 + 0.8) / 9) < 1e-12);
+  assert.ok(Math.abs(m['accuracy/contrast-gradual'] - 0.7) < 1e-12);
+});
+
+test('the vision stream: seeded, labels follow their images, a gradual segment ramps its severity', () => {
+  const count = 50;
+  const images = new Uint8Array(count * 784);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    labels[i] = i % 10;
+    for (let p = 0; p < 784; p++) images[i * 784 + p] = (i * 7 + p) % 256;
+  }
+  const dataset = {
+    name: 't',
+    shape: [1, 28, 28] as [number, number, number],
+    classes: [],
+    train: { images, labels, count },
+    test: { images, labels, count },
+    source: 't',
+    notes: [],
+  };
+  const segments = [
+    { name: 'clean', corruption: 'none' as const, batches: 2, ramp: false },
+    { name: 'b', corruption: 'brightness' as const, batches: 2, ramp: true },
+  ];
+  const a = buildVisionStream(dataset, segments, 10, 3);
+  assert.deepEqual(buildVisionStream(dataset, segments, 10, 3), a);
+  assert.notDeepEqual(buildVisionStream(dataset, segments, 10, 4).labels, a.labels);
+  for (let i = 0; i < 40; i++) {
+    // Each streamed image is a test image (brightened in the second segment) with that image's label.
+    const src = labels.findIndex((_, j) => {
+      const clean = Array.from(images.subarray(j * 784, j * 784 + 784), (b) => b / 255);
+      const sev = i < 20 ? 0 : (i - 20 + 1) / 20;
+      return [0, 100, 400].every(
+        (p) => Math.abs(a.images[i * 784 + p] - Math.min(1, clean[p] + 0.5 * sev)) < 1e-5,
+      );
+    });
+    assert.ok(src >= 0, `image ${i}`);
+    assert.equal(a.labels[i], labels[src]);
+  }
 });

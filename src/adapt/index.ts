@@ -6,3 +6,4 @@
 export * as vision from './vision/index.js';
 export * as cartpole from './cartpole/index.js';
 export * as dialect from './dialect/index.js';
+export { Rng } from '../util/rng.js';
