@@ -7,6 +7,7 @@ import {
   HebbianNetworkController,
   SpikingThreeFactorController,
   cartPoleProblem,
+  fixedNetworkGenomeSize,
   evolveController,
   hebbianGenomeSize,
   recoveryEpisodes,
@@ -237,8 +238,8 @@ test('recoveryEpisodes counts episodes from each change to the first window that
     steps,
     balanced: false,
   }));
-  // Phase 1 at 0: window [2, 3] averages 200. Phase 2 at 5: [9, 10] is the first to average >= 150 ([8, 9] gives 200
-  // too: 100 + 300). Phase 3 at 11 has one episode, short of a window.
+  // Phase 1 at 0: window [2, 3] averages 200. Phase 2 at 5: [8, 9] (100 and 300) is the first to average >= 150,
+  // 3 episodes after the change. Phase 3 at 11 has one episode, short of a window.
   assert.deepEqual(recoveryEpisodes(results, [0, 5, 11], 150, 2), [2, 3, null]);
   assert.deepEqual(recoveryEpisodes(results, [0, 5, 11], 1000, 2), [null, null, null]);
 });
@@ -382,4 +383,43 @@ test('bad parameters get a ConfigError naming the field', () => {
   );
   throwsNaming(() => new FixedNetworkController([1, 2, 3], 4), 'fixedNetwork.genome');
   throwsNaming(() => new SpikingThreeFactorController({ seed: 1, neuronsPerAction: 0 }), 'neuronsPerAction');
+});
+
+test('a problem over several bodies: one body is the single-body problem, each body is checked by name', async () => {
+  const genome = Array.from({ length: fixedNetworkGenomeSize(3) }, (_, i) => Math.cos(i));
+  const one = cartPoleProblem({
+    controller: 'fixed',
+    hidden: 3,
+    episodes: 2,
+    maxSteps: 300,
+    params: { gravityMps2: 12 },
+  });
+  const listed = cartPoleProblem({
+    controller: 'fixed',
+    hidden: 3,
+    episodes: 2,
+    maxSteps: 300,
+    bodies: [{ gravityMps2: 12 }],
+  });
+  assert.deepEqual(await listed.evaluate(genome, 7), await one.evaluate(genome, 7));
+  const two = cartPoleProblem({
+    controller: 'fixed',
+    hidden: 3,
+    episodes: 2,
+    maxSteps: 300,
+    bodies: [{}, { poleHalfLengthM: 2 }],
+  });
+  const [fitness] = (await two.evaluate(genome, 7)) as number[];
+  assert.ok(fitness >= 0 && fitness <= 300);
+  assert.throws(
+    () =>
+      cartPoleProblem({
+        controller: 'fixed',
+        hidden: 3,
+        episodes: 1,
+        maxSteps: 10,
+        bodies: [{}, { poleMassKg: -1 }],
+      }),
+    /cartPoleProblem\.bodies\[1\]\.poleMassKg/,
+  );
 });

@@ -27,7 +27,7 @@ test('neuroplast run --quick experiments/adapt-cartpole.yaml: every method with 
   };
   const s = await run(join(dir, 'a'));
   assert.equal(s.kind, 'adapt-cartpole');
-  assert.deepEqual(Object.keys(s.methods), ['fixed', 'hebbian', 'spiking']);
+  assert.deepEqual(Object.keys(s.methods), ['fixed', 'hebbian', 'spiking', 'fixed-varied', 'hebbian-varied']);
   for (const m of Object.values(s.methods) as MethodEntry[]) {
     assert.equal(m.metric, 'balance_steps_after_change');
     assert.equal(m.n, 2);
@@ -138,7 +138,7 @@ test('vision metrics: recovery counts batches until a window reaches the fractio
   assert.ok(Math.abs(m['accuracy/contrast-gradual'] - 0.7) < 1e-12);
 });
 
-test('the vision stream: seeded, labels follow their images, a gradual segment ramps its severity', () => {
+test('the vision stream: seeded, clean images from the held-out set, each test image once with its label, ramps', () => {
   const count = 50;
   const images = new Uint8Array(count * 784);
   const labels = new Uint8Array(count);
@@ -146,32 +146,38 @@ test('the vision stream: seeded, labels follow their images, a gradual segment r
     labels[i] = i % 10;
     for (let p = 0; p < 784; p++) images[i * 784 + p] = (i * 7 + p) % 256;
   }
-  const dataset = {
-    name: 't',
-    shape: [1, 28, 28] as [number, number, number],
-    classes: [],
-    train: { images, labels, count },
-    test: { images, labels, count },
-    source: 't',
-    notes: [],
+  const test = { images, labels, count };
+  const clean = {
+    images: new Float32Array(20 * 784).map((_, k) => (k % 784) / 1000 + Math.floor(k / 784) / 100),
+    labels: Int32Array.from({ length: 20 }, (_, i) => 9 - (i % 10)),
   };
   const segments = [
     { name: 'clean', corruption: 'none' as const, batches: 2, ramp: false },
-    { name: 'b', corruption: 'brightness' as const, batches: 2, ramp: true },
+    { name: 'b', corruption: 'brightness' as const, batches: 4, ramp: true },
   ];
-  const a = buildVisionStream(dataset, segments, 10, 3);
-  assert.deepEqual(buildVisionStream(dataset, segments, 10, 3), a);
-  assert.notDeepEqual(buildVisionStream(dataset, segments, 10, 4).labels, a.labels);
-  for (let i = 0; i < 40; i++) {
-    // Each streamed image is a test image (brightened in the second segment) with that image's label.
-    const src = labels.findIndex((_, j) => {
-      const clean = Array.from(images.subarray(j * 784, j * 784 + 784), (b) => b / 255);
-      const sev = i < 20 ? 0 : (i - 20 + 1) / 20;
-      return [0, 100, 400].every(
-        (p) => Math.abs(a.images[i * 784 + p] - Math.min(1, clean[p] + 0.5 * sev)) < 1e-5,
-      );
-    });
-    assert.ok(src >= 0, `image ${i}`);
+  const a = buildVisionStream(test, clean, segments, 10, 3);
+  assert.deepEqual(buildVisionStream(test, clean, segments, 10, 3), a);
+  assert.notDeepEqual(buildVisionStream(test, clean, segments, 10, 4).labels, a.labels);
+  assert.deepEqual(a.images.subarray(0, 20 * 784), clean.images);
+  assert.deepEqual(a.labels.subarray(0, 20), clean.labels);
+  const used = new Set<number>();
+  for (let i = 20; i < 60; i++) {
+    const sev = (i - 20 + 1) / 40;
+    const src = labels.findIndex((_, j) =>
+      [0, 100, 400].every(
+        (p) => Math.abs(a.images[i * 784 + p] - Math.min(1, images[j * 784 + p] / 255 + 0.5 * sev)) < 1e-5,
+      ),
+    );
+    assert.ok(src >= 0 && !used.has(src), `image ${i}`);
+    used.add(src);
     assert.equal(a.labels[i], labels[src]);
   }
+  assert.throws(
+    () => buildVisionStream(test, clean, [{ ...segments[1], batches: 6 }], 10, 3),
+    /stream\.segments: expected at most 50 corrupted images \(the test set, each used once\), found 60/,
+  );
+  assert.throws(
+    () => buildVisionStream(test, clean, [{ ...segments[0], batches: 3 }], 10, 3),
+    /heldOutImages: expected at least/,
+  );
 });

@@ -245,6 +245,22 @@ const ACTION_NEURON: LifParameters = {
  * step before) and not that of the next one. The weights and the critic persist across episodes (the controller
  * learns over its life); `startEpisode` only resets the membranes, synaptic currents and eligibilities.
  */
+/** Every option SpikingThreeFactorController takes (anything else is refused). */
+export const SPIKING_CONTROLLER_OPTIONS = [
+  'seed',
+  'inputsPerVariable',
+  'maxInputRateHz',
+  'neuronsPerAction',
+  'controlStepMs',
+  'simulationStepMs',
+  'actionRateScaleHz',
+  'eligibilityTimeConstantMs',
+  'actorLearningRate',
+  'criticLearningRate',
+  'discount',
+  'lateralInhibitionPa',
+] as const;
+
 export class SpikingThreeFactorController implements Controller {
   readonly name = 'spiking';
   readonly network: Network;
@@ -286,6 +302,12 @@ export class SpikingThreeFactorController implements Controller {
         );
       return v;
     };
+    for (const key of Object.keys(options))
+      if (!(SPIKING_CONTROLLER_OPTIONS as readonly string[]).includes(key))
+        throw new ConfigError(
+          `${where}.${key}`,
+          `expected one of ${SPIKING_CONTROLLER_OPTIONS.join(', ')}; found an unknown option`,
+        );
     if (!Number.isInteger(options.seed) || options.seed < 0)
       throw new ConfigError(
         `${where}.seed`,
@@ -381,6 +403,10 @@ export class SpikingThreeFactorController implements Controller {
     this.actions.v.fill(ACTION_NEURON.eLeakMv);
     this.actions.exc.fill(0);
     this.actions.inh.fill(0);
+    this.actions.refractory.fill(0);
+    // The rule's state (pair traces, eligibility) is views of its arrays: nothing of the last episode carries over.
+    for (const state of Object.values(this.rule.saveState()))
+      if (ArrayBuffer.isView(state)) (state as Float32Array).fill(0);
     this.rule.traces.fill(0);
     this.hasPrevious = false;
     this.lastTdError = 0;

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../util/errors.js';
-import type { Rng } from '../../util/rng.js';
+import { Rng } from '../../util/rng.js';
 import type { Controller } from './controllers.js';
 import { CartPole, checkCartPoleParams, STANDARD_CART_POLE, type CartPoleParams } from './env.js';
 
@@ -61,12 +61,15 @@ export function runEpisodes(
     throw new ConfigError('maxSteps', `expected an integer >= 1, found ${JSON.stringify(maxSteps)}`);
   const results: EpisodeResult[] = [];
   const env = new CartPole(STANDARD_CART_POLE);
+  // The controller draws (e.g. a Hebbian network's initial weights) from its own stream, so every controller run
+  // with the same rng meets the same starting states.
+  const controllerRng = new Rng(rng.nextU32(), 23);
   for (const phase of phases) {
     const params = { ...STANDARD_CART_POLE, ...phase.params };
     for (let e = 0; e < phase.episodes; e++) {
       env.params = { ...params };
       env.reset(rng);
-      controller.startEpisode(rng);
+      controller.startEpisode(controllerRng);
       let reward = 0;
       let steps = 0;
       let failed = false;

@@ -15,6 +15,7 @@ export {
   FixedNetworkController,
   HebbianNetworkController,
   SpikingThreeFactorController,
+  SPIKING_CONTROLLER_OPTIONS,
   fixedNetworkGenomeSize,
   hebbianGenomeSize,
   HEBBIAN_COEFFICIENTS,

@@ -23,6 +23,11 @@ export interface CartPoleProblemOptions {
   maxSteps: number;
   /** Changes to the standard dynamics. */
   params?: Partial<CartPoleParams>;
+  /**
+   * Several bodies instead of one: each evaluation runs `episodes` episodes on each (changes to the standard
+   * dynamics), so the search favours controllers that cope with all of them.
+   */
+  bodies?: Partial<CartPoleParams>[];
   /** Every gene lies in [-geneBound, geneBound] (default 3 for the fixed network's weights, 1 for Hebbian coefficients). */
   geneBound?: number;
 }
@@ -58,6 +63,9 @@ export function cartPoleProblem(options: CartPoleProblemOptions): Problem {
       throw new ConfigError(`${where}.${key}`, `expected an integer >= 1, found ${JSON.stringify(v)}`);
   const params = options.params ?? {};
   checkCartPoleParams(params, `${where}.params`);
+  const bodies = options.bodies ?? [params];
+  if (bodies.length === 0) throw new ConfigError(`${where}.bodies`, 'expected at least one body, found none');
+  bodies.forEach((b, i) => checkCartPoleParams(b, `${where}.bodies[${i}]`));
   const genes = controller === 'fixed' ? fixedNetworkGenomeSize(hidden) : hebbianGenomeSize(hidden);
   const bound = options.geneBound ?? (controller === 'fixed' ? 3 : 1);
   if (!(bound > 0) || !Number.isFinite(bound))
@@ -73,7 +81,7 @@ export function cartPoleProblem(options: CartPoleProblemOptions): Problem {
     evaluate(x, seed) {
       const results = runEpisodes(
         controllerFromGenome(controller, hidden, x),
-        [{ episodes, params }],
+        bodies.map((body) => ({ episodes, params: body })),
         maxSteps,
         new Rng(seed >>> 0),
       );

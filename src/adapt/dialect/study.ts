@@ -28,7 +28,8 @@ export interface DialectOptions {
   fastWeights: { learningRate: number; decay: number };
   /**
    * Surprise-gated plasticity: each character's surprisal (bits) against the running mean and spread of recent ones
-   * scales the fast weights' rate for that character by a noradrenaline-like factor 1 + max(0, min(z, maxFactor)).
+   * scales the fast weights' rate for that character by a noradrenaline-like factor 1 + max(0, min(z, maxFactor)),
+   * divided by the factor's running mean (so the mean rate stays `learningRate`).
    */
   neuromodulation: { learningRate: number; statsRate: number; maxFactor: number };
 }
@@ -220,6 +221,11 @@ export function runDialectSeed(
     const model = new CharPredictor(base.options, seed).copyFrom(base);
     const optimizer = method === 'finetune' ? new Adam({ lr: o.finetune.learningRate }) : null;
     const stats = new RunningStats(calibrationBits, o.neuromodulation.statsRate);
+    const surpriseFactor = (z: number) => 1 + Math.max(0, Math.min(z, o.neuromodulation.maxFactor));
+    // The factor is divided by its running mean, so the surprise moves plasticity to surprising characters and
+    // times without raising the fast weights' mean rate over fast-weights' (a fair comparison of the two).
+    let meanFactor =
+      calibrationBits.reduce((a, x) => a + surpriseFactor(stats.z(x)), 0) / calibrationBits.length;
     const curve: DialectPoint[] = [{ words: 0, ...start, stream: null }];
     let windowBits = 0;
     let windowChars = 0;
@@ -243,8 +249,10 @@ export function runDialectSeed(
         if (method === 'neuromodulated') {
           rate = o.neuromodulation.learningRate;
           bits.forEach((x, r) => {
-            const gate = 1 + Math.max(0, Math.min(stats.z(x), o.neuromodulation.maxFactor));
+            const factor = surpriseFactor(stats.z(x));
             stats.observe(x);
+            meanFactor += o.neuromodulation.statsRate * (factor - meanFactor);
+            const gate = factor / meanFactor;
             gates[r] = gate;
             const acc = isSecondOnly[stream.wordOf[from + r]] ? gateSums.secondOnly : gateSums.shared;
             acc[0] += gate;

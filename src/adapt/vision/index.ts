@@ -28,6 +28,7 @@ export {
 } from './classifier.js';
 export {
   buildVisionStream,
+  checkStreamSizes,
   runVisionSeed,
   type StreamSegment,
   type VisionSeedResult,

@@ -1,4 +1,5 @@
-import type { LabeledImageDataset } from '../../data/index.js';
+import type { ImageSplit, LabeledImageDataset } from '../../data/index.js';
+import { ConfigError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { createAdapter, type AdapterName, type AdapterOptions } from './adapters.js';
 import { buildVisionClassifier, copyModel, trainClassifier } from './classifier.js';
@@ -40,34 +41,67 @@ export interface VisionSeedResult {
 
 const toFloat = (bytes: Uint8Array) => Float32Array.from(bytes, (b) => b / 255);
 
+/** The images a stream needs of each set, refused (naming the field) when a set holds fewer. */
+export function checkStreamSizes(
+  testCount: number,
+  cleanCount: number,
+  segments: readonly StreamSegment[],
+  batchSize: number,
+): { corrupted: number; clean: number } {
+  const need = (clean: boolean) =>
+    segments
+      .filter((s) => (s.corruption === 'none') === clean)
+      .reduce((n, s) => n + s.batches * batchSize, 0);
+  const corrupted = need(false);
+  const clean = need(true);
+  if (corrupted > testCount)
+    throw new ConfigError(
+      'stream.segments',
+      `expected at most ${testCount} corrupted images (the test set, each used once), found ${corrupted}`,
+    );
+  if (clean > cleanCount)
+    throw new ConfigError(
+      'heldOutImages',
+      `expected at least the clean segments' ${clean} images (each used once), found ${cleanCount}`,
+    );
+  return { corrupted, clean };
+}
+
 /**
- * The stream: test images in a seeded order (wrapping if the stream is longer than the test set), each corrupted
- * with its own draws as its segment says.
+ * The stream: corrupted segments take test images in a seeded order, clean segments take held-out clean training
+ * images, each image used once (a stream longer than either set is refused: an image met twice would reward
+ * memorising it); each corrupted image gets its own draws as its segment says.
  */
 export function buildVisionStream(
-  dataset: LabeledImageDataset,
+  test: ImageSplit,
+  clean: { images: Float32Array; labels: Int32Array },
   segments: readonly StreamSegment[],
   batchSize: number,
   seed: number,
 ): { images: Float32Array; labels: Int32Array } {
-  const total = segments.reduce((n, s) => n + s.batches * batchSize, 0);
+  const need = checkStreamSizes(test.count, clean.labels.length, segments, batchSize);
+  const total = need.corrupted + need.clean;
   const images = new Float32Array(total * PIXELS);
   const labels = new Int32Array(total);
-  const order = new Rng(seed, 31).permutation(dataset.test.count);
+  const order = new Rng(seed, 31).permutation(test.count);
   const rng = new Rng(seed, 32);
-  const clean = new Float32Array(PIXELS);
+  const image = new Float32Array(PIXELS);
   let at = 0;
+  let nextTest = 0;
+  let nextClean = 0;
   for (const seg of segments) {
     const n = seg.batches * batchSize;
     for (let i = 0; i < n; i++, at++) {
-      const src = order[at % order.length];
-      for (let p = 0; p < PIXELS; p++) clean[p] = dataset.test.images[src * PIXELS + p] / 255;
+      if (seg.corruption === 'none') {
+        images.set(clean.images.subarray(nextClean * PIXELS, (nextClean + 1) * PIXELS), at * PIXELS);
+        labels[at] = clean.labels[nextClean++];
+        continue;
+      }
+      const src = order[nextTest++];
+      for (let p = 0; p < PIXELS; p++) image[p] = test.images[src * PIXELS + p] / 255;
       const severity = seg.ramp ? (i + 1) / n : 1;
-      images.set(
-        seg.corruption === 'none' ? clean : corruptImage(seg.corruption, clean, rng, severity),
-        at * PIXELS,
-      );
-      labels[at] = dataset.test.labels[src];
+      images.set(corruptImage(seg.corruption, image, rng, severity), at * PIXELS);
+      labels[at] = test.labels[src];
     }
   }
   return { images, labels };
@@ -94,6 +128,13 @@ export function runVisionSeed(
     });
     return { images, labels };
   };
+  if (o.train.images + o.heldOutImages > dataset.train.count)
+    throw new ConfigError(
+      'train.images',
+      `expected train.images + heldOutImages at most the ${dataset.train.count} training images of ${dataset.name}, found ${o.train.images + o.heldOutImages}`,
+    );
+  // Checked before training: the stream's sizes against the sets it draws from.
+  checkStreamSizes(dataset.test.count, o.heldOutImages, o.segments, o.batchSize);
   const train = subset(0, o.train.images);
   const heldOut = subset(o.train.images, o.train.images + o.heldOutImages);
   const model = buildVisionClassifier(seed, o.channels);
@@ -106,7 +147,7 @@ export function runVisionSeed(
     const pred = frozen.step(heldOut.images.subarray(from * PIXELS, to * PIXELS), to - from, labels);
     pred.forEach((p, i) => (correct += p === labels[i] ? 1 : 0));
   }
-  const stream = buildVisionStream(dataset, o.segments, o.batchSize, seed);
+  const stream = buildVisionStream(dataset.test, heldOut, o.segments, o.batchSize, seed);
   const batches = stream.labels.length / o.batchSize;
   const methods: VisionSeedResult['methods'] = {};
   for (const name of o.adapters) {

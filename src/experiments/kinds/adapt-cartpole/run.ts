@@ -19,7 +19,8 @@ import { finishedCells, runCellGrid, type CellGrid } from '../../cell-grid.js';
 import type { TaskRunContext } from '../../task-kind.js';
 import { meanCurve, summarizeMethods, type AdaptSummaryBase } from '../../adapt-summary.js';
 
-export const CARTPOLE_METHODS = ['fixed', 'hebbian', 'spiking'] as const;
+/** `-varied`: evolved on several bodies (`evolution.variedBodies`) instead of the first phase's alone. */
+export const CARTPOLE_METHODS = ['fixed', 'hebbian', 'spiking', 'fixed-varied', 'hebbian-varied'] as const;
 export type CartPoleMethod = (typeof CARTPOLE_METHODS)[number];
 
 const positiveInt = z.number().int().positive();
@@ -56,7 +57,12 @@ export const cartPoleSchema = z
       .default([...CARTPOLE_METHODS]),
     seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1),
     /** How the fixed network and the Hebbian rules are found (on the first phase's dynamics). */
-    evolution: z.strictObject({ fixed: evolutionSchema, hebbian: evolutionSchema }),
+    evolution: z.strictObject({
+      fixed: evolutionSchema,
+      hebbian: evolutionSchema,
+      /** The bodies the -varied methods are evolved on (changes to the standard dynamics), each for `episodes`. */
+      variedBodies: z.array(paramsSchema).min(1).optional(),
+    }),
     /** The spiking actor practises this many episodes of the first phase before the schedule; its options. */
     spiking: z
       .strictObject({
@@ -84,7 +90,45 @@ export const cartPoleSchema = z
       'phase name',
     );
     refineWith(ctx, [], () => checkPhases(phasesOf(cfg), 'task.phases'));
-    refineWith(ctx, [], () => new SpikingThreeFactorController({ ...cfg.spiking.options, seed: 0 }));
+    refineWith(ctx, [], () =>
+      (cfg.evolution.variedBodies ?? []).forEach((b, i) =>
+        checkPhases([{ episodes: 1, params: b as Partial<CartPoleParams> }], `evolution.variedBodies.${i}`),
+      ),
+    );
+    if (cfg.methods.some((m) => m.endsWith('-varied')) && !cfg.evolution.variedBodies)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['evolution', 'variedBodies'],
+        message: 'expected a list of bodies for the -varied methods, found none',
+      });
+    if ('seed' in cfg.spiking.options)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spiking', 'options', 'seed'],
+        message: "expected no seed here (each run's seed seeds the actor), found one",
+      });
+    else refineWith(ctx, [], () => new SpikingThreeFactorController({ ...cfg.spiking.options, seed: 0 }));
+    const { maxSteps, phases, recovery } = cfg.task;
+    phases.forEach((p, i) => {
+      if (p.within && p.within.atStep >= maxSteps)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['task', 'phases', i, 'within', 'atStep'],
+          message: `expected a step before maxSteps (${maxSteps}), found ${p.within.atStep}`,
+        });
+      if (i > 0 && recovery.window > p.episodes)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['task', 'recovery', 'window'],
+          message: `expected at most the episodes of phase ${p.name} (${p.episodes}), found ${recovery.window}`,
+        });
+    });
+    if (recovery.criterionSteps > maxSteps)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['task', 'recovery', 'criterionSteps'],
+        message: `expected at most maxSteps (${maxSteps}), found ${recovery.criterionSteps}`,
+      });
   });
 
 export type CartPoleConfig = z.output<typeof cartPoleSchema>;
@@ -135,17 +179,20 @@ export async function runCartPoleCell(cell: CartPoleCell): Promise<CartPoleCellS
       : [];
     controller = spiking;
   } else {
-    const evo = cfg.evolution[method];
+    const kind = method.startsWith('fixed') ? 'fixed' : 'hebbian';
+    const evo = cfg.evolution[kind];
     const problem = cartPoleProblem({
-      controller: method,
+      controller: kind,
       hidden: evo.hidden,
       episodes: evo.episodes,
       maxSteps: cfg.task.maxSteps,
-      params: first,
+      ...(method.endsWith('-varied')
+        ? { bodies: cfg.evolution.variedBodies as Partial<CartPoleParams>[] }
+        : { params: first }),
     });
     const found = await evolveController(problem, { ...evo, seed, targetFitness: cfg.task.maxSteps });
     preparation.bestPerGeneration = found.bestPerGeneration;
-    controller = controllerFromGenome(method, evo.hidden, found.best);
+    controller = controllerFromGenome(kind, evo.hidden, found.best);
   }
   const results = runEpisodes(controller, phases, cfg.task.maxSteps, new Rng(seed, 21));
   return {

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import {
   ADAPTER_NAMES,
   CORRUPTION_NAMES,
+  checkStreamSizes,
+  resolveAdapterOptions,
   runVisionSeed,
   type VisionSeedResult,
 } from '../../../adapt/vision/index.js';
-import { loadDataset } from '../../../data/index.js';
+import { getDatasetSpec, loadDataset } from '../../../data/index.js';
 import { mean } from '../../../util/stats.js';
-import { experimentFields, refineDistinct } from '../../config.js';
+import { experimentFields, refineDistinct, refineWith } from '../../config.js';
 import { finishedCells, runCellGrid, type CellGrid } from '../../cell-grid.js';
 import type { TaskRunContext } from '../../task-kind.js';
 import {
@@ -89,6 +91,21 @@ export const visionSchema = z
       'stream.segments',
       'segment name',
     );
+    refineWith(ctx, [], () => resolveAdapterOptions(cfg.adapterOptions));
+    // Each dataset's split sizes: the training set holds the training and held-out images, and the stream uses every
+    // test image and held-out image at most once.
+    for (const name of cfg.task.datasets) {
+      const spec = getDatasetSpec(name);
+      if (cfg.train.images + cfg.heldOutImages > spec.trainCount)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['train', 'images'],
+          message: `expected train.images + heldOutImages at most the ${spec.trainCount} training images of ${name}, found ${cfg.train.images + cfg.heldOutImages}`,
+        });
+      refineWith(ctx, [], () =>
+        checkStreamSizes(spec.testCount, cfg.heldOutImages, segmentsOf(cfg), cfg.stream.batchSize),
+      );
+    }
   });
 
 export type VisionConfig = z.output<typeof visionSchema>;
@@ -190,7 +207,7 @@ function descriptions(cfg: VisionConfig): Record<string, string> {
     clean_before: 'accuracy on the clean batches that open the stream',
     clean_after:
       'accuracy on the clean batches that close the stream, after every shift (what adapting cost)',
-    recovery_batches: `batches after an abrupt shift until ${cfg.recovery.window} batches average ${cfg.recovery.fraction} of the clean accuracy (the segment's length when never), mean over shifts`,
+    recovery_batches: `batches after an abrupt shift until ${cfg.recovery.window} batches average ${cfg.recovery.fraction} of the accuracy on the opening clean batches (the held-out clean accuracy when the stream opens corrupted; the segment's length when never), mean over shifts`,
     recovered_fraction: 'fraction of abrupt shifts recovered from within their segment',
     clean_accuracy_trained: 'the trained classifier on held-out clean training images',
   };
