@@ -112,11 +112,15 @@ testNeeding(
     o.stream.maxWords = 3000;
     o.stream.evalPoints = 3;
     o.hiddenUnits = 64;
-    const r = runDialectSeed(a, b, o, 5, ['frozen', 'finetune']);
+    const r = runDialectSeed(a, b, o, 5, ['frozen', 'finetune', 'neuromodulated']);
     const frozen = r.methods.frozen.curve;
     const tuned = r.methods.finetune.curve;
     assert.equal(frozen.at(-1)!.secondOnly, frozen[0].secondOnly);
     assert.ok(tuned.at(-1)!.secondOnly < tuned[0].secondOnly - 0.02, JSON.stringify(tuned));
+    // The surprise factor is divided by its running mean: the neuromodulated rate averages the plain one's.
+    const gates = r.methods.neuromodulated.curve.slice(1).map((p) => p.gateShared!);
+    const meanGate = gates.reduce((x, y) => x + y, 0) / gates.length;
+    assert.ok(meanGate > 0.9 && meanGate < 1.1, `mean gate ${meanGate}`);
     const again = runDialectSeed(a, b, o, 5, ['finetune']);
     assert.deepEqual(again.methods.finetune, r.methods.finetune);
   },

@@ -1,4 +1,12 @@
-import { Dense, ReLU, Sequential, softmaxCrossEntropy, tensor, type Tensor } from '../../engine/index.js';
+import {
+  Dense,
+  ReLU,
+  Sequential,
+  ensureTensor,
+  softmaxCrossEntropy,
+  tensor,
+  type Tensor,
+} from '../../engine/index.js';
 import { Adam } from '../../optim/index.js';
 import { Rng } from '../../util/rng.js';
 
@@ -61,6 +69,8 @@ export class CharPredictor {
   readonly fast: Float32Array;
   /** Whether the fast weights may be non-zero (the forward pass skips them until then). */
   fastInUse = false;
+  /** d(loss)/d(logits) of the last gradient step, kept so that steps do not allocate it. */
+  lossGradient: Tensor | null = null;
   private input: Tensor | null = null;
 
   constructor(
@@ -168,7 +178,7 @@ export function gradientStep(
   to: number,
 ) {
   const { logits } = model.forward(set, from, to);
-  const grad = tensor(logits.shape);
+  const grad = (model.lossGradient = ensureTensor(model.lossGradient, [...logits.shape]));
   const { loss } = softmaxCrossEntropy(logits, set.targets.subarray(from, to), grad.data);
   model.body.zeroGrad();
   model.head.zeroGrad();

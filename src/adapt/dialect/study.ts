@@ -154,10 +154,11 @@ function fastWeightUpdate(
   const A = model.fast;
   for (let i = 0; i < A.length; i++) A[i] *= decay;
   const scale = rate / rows;
+  const err = new Float32Array(SYMBOLS);
   for (let r = 0; r < rows; r++) {
     const g = gates[r] * scale;
     if (g === 0) continue;
-    const err = probs.subarray(r * SYMBOLS, (r + 1) * SYMBOLS).map((p, s) => (s === targets[r] ? 1 - p : -p));
+    for (let s = 0; s < SYMBOLS; s++) err[s] = (s === targets[r] ? 1 : 0) - probs[r * SYMBOLS + s];
     for (let u = 0; u < H; u++) {
       const a = hidden[r * H + u] * g;
       if (a === 0) continue;

@@ -245,6 +245,24 @@ class BatchStatisticsAdapter implements StreamAdapter {
 }
 
 /**
+ * For the surprise-scaled adapters (a meter given), sets the optimizer's rate to the base rate times the surprise
+ * factor of this step's signal; returns the step's signals either way.
+ */
+function scaleRateBySurprise(
+  meter: SurpriseMeter | null,
+  name: string,
+  value: number,
+  optimizer: Adam,
+  options: ResolvedAdapterOptions,
+): Record<string, number> {
+  if (!meter) return { [name]: value };
+  const surprise = meter.observe(value);
+  const factor = surpriseFactor(surprise, options.surpriseGain, options.maxFactor);
+  optimizer.lr = options.surpriseLearningRate * factor;
+  return { [name]: value, surprise, factor, learningRate: optimizer.lr };
+}
+
+/**
  * Continual fine-tuning with labels, the plain baseline of continual learning ("fine-tuning" in Li & Hoiem 2017,
  * "Learning without forgetting"), here a supervised reference for the label-free adapters: predict in evaluation mode, then one Adam step on the batch's softmax
  * cross-entropy over all parameters, the forward of that step in training mode (batch norm's running statistics
@@ -275,14 +293,7 @@ class FinetuneAdapter implements StreamAdapter {
     const logits = model.forward(x, false);
     const predictions = argmaxRows(logits);
     const loss = softmaxCrossEntropy(logits, y).loss;
-    if (this.meter) {
-      const surprise = this.meter.observe(loss);
-      const factor = surpriseFactor(surprise, options.surpriseGain, options.maxFactor);
-      optimizer.lr = options.surpriseLearningRate * factor;
-      this.lastSignals = { loss, surprise, factor, learningRate: optimizer.lr };
-    } else {
-      this.lastSignals = { loss };
-    }
+    this.lastSignals = scaleRateBySurprise(this.meter, 'loss', loss, optimizer, options);
     model.zeroGrad();
     const out = model.forward(x, true);
     const grad = new Float32Array(out.data.length);
@@ -327,14 +338,7 @@ class TentAdapter implements StreamAdapter {
     const predictions = argmaxRows(logits);
     const grad = new Float32Array(logits.data.length);
     const entropy = meanSoftmaxEntropy(logits, grad);
-    if (this.meter) {
-      const surprise = this.meter.observe(entropy);
-      const factor = surpriseFactor(surprise, options.surpriseGain, options.maxFactor);
-      optimizer.lr = options.surpriseLearningRate * factor;
-      this.lastSignals = { entropy, surprise, factor, learningRate: optimizer.lr };
-    } else {
-      this.lastSignals = { entropy };
-    }
+    this.lastSignals = scaleRateBySurprise(this.meter, 'entropy', entropy, optimizer, options);
     model.backward(tensor(logits.shape, grad));
     optimizer.step(this.affine);
     return predictions;
