@@ -99,7 +99,8 @@ export function loadConfig(path: string, what: string): ResolvedConfig {
   }
   // The manifest's values may use each other; relative paths resolve later, against the config's folder.
   for (const name of names) vars.set(name, expand(vars.get(name)!, vars, full, `manifest.$${name}`));
-  const { manifest: _manifest, ...rest } = raw;
+  const rest = { ...raw };
+  delete rest.manifest;
   return { path: full, dir, json: substitute(rest, vars, full, '') as Record<string, unknown> };
 }
 
