@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['util', 'version.ts'],
   ['data', 'engine'],
   ['optim', 'spiking'],
-  ['tfjs', 'continual', 'browser'],
+  ['tfjs', 'continual', 'browser', 'sonata'],
   ['neuromod', 'evolution', 'cortex'],
   ['viz', 'discovery', 'adapt'],
   ['experiments'],
