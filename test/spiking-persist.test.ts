@@ -208,7 +208,7 @@ function snapshot(net: Network) {
     buffers: net.groups
       .filter((g) => 'exc' in g)
       .map((g) => net.delayBuffer(g as never))
-      .map((b) => [b.exc, b.inh]),
+      .map((b) => [b.inputs.exc, b.inputs.inh]),
     monitors: net.monitors.map((m) => m.csvFiles()),
   };
 }

@@ -7,6 +7,7 @@ export type {
   SpikeSource,
   NeuronPopulation,
   CellType,
+  Receptor,
   StateVariable,
   PlasticityRule,
   ModulatedRule,

@@ -13,7 +13,7 @@ import {
   WeightMonitor,
   type SynapseSelection,
 } from './monitors.js';
-import { Subgroup, isPopulation, resolveNeurons } from './subgroup.js';
+import { Subgroup, findReceptor, isPopulation, receptorsOf, resolveNeurons } from './subgroup.js';
 import { initialize, type Initializer } from './initializers.js';
 import { createNoise, type NoiseSource, type NoiseSpec } from './noise.js';
 import { ConstantModulator, FunctionModulator, isModulatedRule } from './modulators.js';
@@ -65,11 +65,20 @@ function runOperations(ops: NetworkOperation[], tMs: number, step: number): void
   for (const op of ops) if (step % op.everySteps === 0) op.fn(tMs, step);
 }
 
-/** A connection and where its spikes land: the population holding the target (a subgroup's parent) and the map. */
+/**
+ * A connection and where its spikes land: the population holding the target (a subgroup's parent), the map, and the
+ * receptor's input array (zero delay) or its ring in the population's delay buffer (resolved once per wiring).
+ */
 interface Delivery {
   connection: Connection;
   population: NeuronPopulation | null;
   map: Int32Array | null;
+  /** The target receptor's input array (null for an input group: it receives nothing). */
+  input: Float32Array | null;
+  /** The receptor's index in the population's receptor list (its lane in the delay buffer). */
+  lane: number;
+  /** That lane's ring, looked up on the first delayed delivery (the buffer lives until the wiring changes). */
+  ring: Float32Array | null;
   /** The delay (steps) every synapse of the projection shares, or -1: checked at each run's start and on rewiring. */
   sharedDelay: number;
   /** The projection version and delay array `sharedDelay` was computed for. */
@@ -127,11 +136,18 @@ export interface Connection {
   readonly plasticity?: PlasticityRule;
 }
 
-/** Spikes in flight to one population: per-receptor ring buffers of `slots` steps (slot = step % slots). */
+/**
+ * Spikes in flight to one population: a ring buffer of `slots` steps per receptor the population has (`exc` and
+ * `inh`, or its `receptors`), by receptor name; slot = step % slots, each `slots x size` values.
+ */
 export interface DelayBuffer {
-  exc: Float32Array;
-  inh: Float32Array;
-  slots: number;
+  readonly slots: number;
+  readonly inputs: Readonly<Record<string, Float32Array>>;
+}
+
+/** A delay buffer with, per receptor, its ring and the population's input array it drains into. */
+interface Ring extends DelayBuffer {
+  readonly lanes: readonly { readonly ring: Float32Array; readonly input: Float32Array }[];
 }
 
 /** A modulated rule and, in its `modulatorNames` order, the sources it reads and the values handed over. */
@@ -163,7 +179,7 @@ export class Network {
   private readonly wiring: Connection[] = [];
   /** Every projection with its source, target and rule, in the order connected (a read-only view). */
   readonly connections: readonly Connection[] = this.wiring;
-  private ring = new Map<NeuronPopulation, DelayBuffer>();
+  private ring = new Map<NeuronPopulation, Ring>();
   private readonly monitorList: Monitor[] = [];
   private readonly modulatorList: ModulatorSource[] = [];
   /** Every monitor, recorded after each step and exported in this order (a read-only view: `addMonitor` adds). */
@@ -251,6 +267,8 @@ export class Network {
   /**
    * Connects source to target. The target is normally a neuron population; an input group (Poisson, spike array)
    * is allowed too, for plasticity driven by prescribed postsynaptic spike trains: it then receives no input.
+   * `options.receptor` names a receptor of the target (`exc`, `inh`, or one of its `receptors`; refused otherwise,
+   * listing those it has); with a cell type on the source, the receptor's transmitter must be the cell type's.
    */
   connect(
     source: SpikeSource,
@@ -258,15 +276,15 @@ export class Network {
     options: ProjectionOptions & { name?: string; plasticity?: PlasticityRule },
   ): Projection {
     const name = options.name ?? `${source.name}->${target.name}`;
-    const cellType = (source as { cellType?: CellType }).cellType;
-    const sign = options.receptor === 'exc' ? 'excitatory' : 'inhibitory';
-    if (cellType && cellType.transmitter !== sign)
-      throw new ConfigError(
-        `${name}.receptor`,
-        `Dale's law: ${source.name} is cell type ${cellType.name} (${cellType.transmitter}), so its synapses cannot target the ${options.receptor} receptor`,
-      );
     this.requireMember(source, 'connect');
     this.requireMember(target, 'connect');
+    const receptor = findReceptor(target, options.receptor, name);
+    const cellType = (source as { cellType?: CellType }).cellType;
+    if (cellType && cellType.transmitter !== receptor.transmitter)
+      throw new ConfigError(
+        `${name}.receptor`,
+        `Dale's law: ${source.name} is cell type ${cellType.name} (${cellType.transmitter}), so its synapses cannot target the ${receptor.name} receptor (${receptor.transmitter})`,
+      );
     const from = resolveNeurons(source);
     const to = resolveNeurons(target);
     // Views of one group may share neurons: a synapse from a neuron onto itself is a self-connection.
@@ -431,7 +449,7 @@ export class Network {
     return this.buffers(target);
   }
 
-  private buffers(target: NeuronPopulation) {
+  private buffers(target: NeuronPopulation): Ring {
     let b = this.ring.get(target);
     if (!b) {
       const maxDelay = Math.max(
@@ -441,7 +459,16 @@ export class Network {
           .map((w) => w.projection.maxDelaySteps),
       );
       const slots = maxDelay + 1;
-      b = { exc: new Float32Array(slots * target.size), inh: new Float32Array(slots * target.size), slots };
+      const lanes = receptorsOf(target).map((r) => ({
+        name: r.name,
+        ring: new Float32Array(slots * target.size),
+        input: r.input,
+      }));
+      b = {
+        slots,
+        inputs: Object.fromEntries(lanes.map((l) => [l.name, l.ring])),
+        lanes: lanes.map(({ ring, input }) => ({ ring, input })),
+      };
       this.ring.set(target, b);
     }
     return b;
@@ -658,13 +685,14 @@ export class Network {
         const g = populations[gi];
         const b = this.ring.get(g);
         if (b && b.slots > 1) {
-          const at = (t % b.slots) * g.size;
-          for (let i = 0; i < g.size; i++) {
-            g.exc[i] += b.exc[at + i];
-            g.inh[i] += b.inh[at + i];
+          const n = g.size;
+          const at = (t % b.slots) * n;
+          const lanes = b.lanes;
+          for (let r = 0; r < lanes.length; r++) {
+            const { ring, input } = lanes[r];
+            for (let i = 0; i < n; i++) input[i] += ring[at + i];
+            ring.fill(0, at, at + n);
           }
-          b.exc.fill(0, at, at + g.size);
-          b.inh.fill(0, at, at + g.size);
         }
         const counts = guard.counts[gi];
         guard.sums[gi] += g.spikes.length - counts[slot];
@@ -686,19 +714,18 @@ export class Network {
 
   /** Scatters this step's spikes of one connection into its target (or the target's delay buffer). */
   private deliver(wire: Delivery, t: number): void {
-    const { connection, population, map } = wire;
+    const { connection, population, map, input } = wire;
     const spikes = connection.source.spikes;
-    if (spikes.length === 0 || !population) return;
+    if (spikes.length === 0 || !population || !input) return;
     const p = connection.projection;
     const { rowStart, post, weight, delaySteps } = p;
-    const exc = p.options.receptor === 'exc';
     if (p.maxDelaySteps === 0) {
       // No delays: add straight into the target's synaptic variables (after its step, as Brian2 does).
-      scatterRows(spikes, rowStart, post, weight, map, exc ? population.exc : population.inh, 0);
+      scatterRows(spikes, rowStart, post, weight, map, input, 0);
       return;
     }
     const b = this.buffers(population);
-    const buf = exc ? b.exc : b.inh;
+    const buf = wire.ring ?? (wire.ring = b.lanes[wire.lane].ring);
     const n = population.size;
     const slots = b.slots;
     const now = t % slots;
@@ -744,10 +771,16 @@ export class Network {
     if (this.wires && this.wires.length === this.wiring.length) return this.wires;
     return (this.wires = this.wiring.map((connection) => {
       const { group, indices } = resolveNeurons(connection.target);
+      const population = isPopulation(group) ? group : null;
+      const p = connection.projection;
+      const { input } = findReceptor(connection.target, p.options.receptor, p.name);
       return {
         connection,
-        population: isPopulation(group) ? group : null,
+        population,
         map: indices,
+        input,
+        lane: population ? receptorsOf(population).findIndex((r) => r.name === p.options.receptor) : -1,
+        ring: null,
         sharedDelay: -1,
         checked: null,
       };

@@ -3,7 +3,7 @@ import { Rng } from '../util/rng.js';
 import { ConfigError, DataFormatError } from '../util/errors.js';
 import { parseSpec } from '../util/validate.js';
 import { requireTimeConstant } from './params.js';
-import { isPopulation, resolveNeurons } from './subgroup.js';
+import { findReceptor, isPopulation, resolveNeurons } from './subgroup.js';
 import { stateArray, stateRng, type SavedState } from './saved-state.js';
 import type { SpikeSource } from './types.js';
 
@@ -129,7 +129,8 @@ export function createNoise(
   }
   cdf.push(1);
   const table = Float64Array.from(cdf);
-  const dst = d.receptor === 'exc' ? group.exc : group.inh;
+  // A model whose receptors do not include the named one (a GlifPscGroup without exc) is refused.
+  const dst = findReceptor(group, d.receptor, where).input!;
   return {
     description: d,
     target,

@@ -39,7 +39,7 @@ import {
   type StateFormat,
   type StateValue,
 } from './saved-state.js';
-import { Subgroup, isPopulation, resolveNeurons } from './subgroup.js';
+import { Subgroup, isPopulation, receptorsOf, resolveNeurons } from './subgroup.js';
 import type { NoiseSpec } from './noise.js';
 import type { CellType, ModulatorSource, PlasticityRule, SpikeSource } from './types.js';
 
@@ -508,8 +508,13 @@ function loadProjection(net: Network, saved: StateValue, where: string): void {
   const source = groupNamed(net, stateString(saved, 'source', where), `${where}.source`);
   const target = groupNamed(net, stateString(saved, 'target', where), `${where}.target`);
   const receptor = stateString(saved, 'receptor', where);
-  if (receptor !== 'exc' && receptor !== 'inh')
-    throw new DataFormatError(`${where}.receptor`, `expected exc or inh, found ${JSON.stringify(receptor)}`);
+  const { group } = resolveNeurons(target);
+  const receptors = isPopulation(group) ? receptorsOf(group).map((r) => r.name) : STANDARD_RECEPTORS;
+  if (!receptors.includes(receptor))
+    throw new DataFormatError(
+      `${where}.receptor`,
+      `expected a receptor of ${target.name} (${receptors.join(', ')}), found ${JSON.stringify(receptor)}`,
+    );
   const seed = stateNumber(saved, 'seed', where, 'count');
   if (seed > 0xffffffff) throw new DataFormatError(`${where}.seed`, `expected a 32-bit seed, found ${seed}`);
   const recurrent = saved.recurrent;
@@ -588,12 +593,23 @@ function loadProjection(net: Network, saved: StateValue, where: string): void {
     );
 }
 
-/** The spikes in flight: the delay buffer of every population that a projection with delays targets. */
+const STANDARD_RECEPTORS: readonly string[] = ['exc', 'inh'];
+
+/**
+ * The spikes in flight: the delay buffer of every population that a projection with delays targets, one ring per
+ * receptor: `exc` and `inh` as fields of their own (the format of networks with only those), the others by name
+ * under `receptors`.
+ */
 function saveDelayBuffers(net: Network): SavedState[] {
   return net.groups.filter(isPopulation).flatMap((g) => {
     if (!net.connections.some((c) => deliversTo(c) === g && c.projection.maxDelaySteps > 0)) return [];
     const b = net.delayBuffer(g);
-    return [{ target: g.name, slots: b.slots, exc: b.exc, inh: b.inh }];
+    const saved: SavedState = { target: g.name, slots: b.slots };
+    const extra: SavedState = {};
+    for (const { name } of receptorsOf(g))
+      (STANDARD_RECEPTORS.includes(name) ? saved : extra)[name] = b.inputs[name];
+    if (Object.keys(extra).length) saved.receptors = extra;
+    return [saved];
   });
 }
 
@@ -620,11 +636,21 @@ function loadDelayBuffer(net: Network, saved: StateValue, where: string): void {
     );
   // Checked before the network allocates the buffer: it is then no larger than the arrays read.
   const of = `${slots} slots x ${target.size} neurons`;
-  const exc = stateArray(saved, 'exc', 'float32', slots * target.size, where, of);
-  const inh = stateArray(saved, 'inh', 'float32', slots * target.size, where, of);
+  const names = receptorsOf(target).map((r) => r.name);
+  const extra = saved.receptors === undefined ? {} : stateObject(saved, 'receptors', where);
+  for (const name of [...STANDARD_RECEPTORS.filter((k) => saved[k] !== undefined), ...Object.keys(extra)])
+    if (!names.includes(name))
+      throw new DataFormatError(
+        `${where}.${STANDARD_RECEPTORS.includes(name) ? '' : 'receptors.'}${name}`,
+        `expected the rings of the receptors of "${target.name}" (${names.join(', ')}), found one for ${JSON.stringify(name)}`,
+      );
+  const rings = names.map((name) =>
+    STANDARD_RECEPTORS.includes(name)
+      ? stateArray(saved, name, 'float32', slots * target.size, where, of)
+      : stateArray(extra, name, 'float32', slots * target.size, `${where}.receptors`, of),
+  );
   const b = net.delayBuffer(target);
-  b.exc.set(exc);
-  b.inh.set(inh);
+  names.forEach((name, k) => b.inputs[name].set(rings[k]));
 }
 
 /** Every population receiving delayed spikes has its buffer saved (a save always writes it). */

@@ -24,8 +24,11 @@ export interface ProjectionOptions {
   weight: number | ((rng: Rng) => number);
   /** Transmission delay, rounded to whole steps; 0 delivers within the step the spike happens. */
   delayMs?: number | ((rng: Rng) => number);
-  /** Which synaptic variable of the target the spikes increment. */
-  receptor: 'exc' | 'inh';
+  /**
+   * Which receptor of the target the spikes increment: `exc`, `inh`, or the name of one of the target's
+   * `receptors` (a model with more ports, e.g. `GlifPscGroup`). `Network.connect` refuses a name the target lacks.
+   */
+  receptor: string;
   seed: number;
   /** Whether source and target are the same group (self-connections are then excluded unless allowed). */
   recurrent?: boolean;

@@ -1,5 +1,5 @@
 import { ConfigError } from '../util/errors.js';
-import type { CellType, NeuronPopulation, SpikeSource } from './types.js';
+import type { CellType, NeuronPopulation, Receptor, SpikeSource } from './types.js';
 
 /**
  * A view of some neurons of a group (Brian2's `P[:3200]`): a contiguous range or a list of indices. Projections,
@@ -104,3 +104,43 @@ export function resolveNeurons(target: SpikeSource): { group: SpikeSource; indic
 }
 
 export const isPopulation = (g: SpikeSource): g is NeuronPopulation => 'exc' in g && 'inh' in g;
+
+/** The receptors of a population: its `receptors` when it lists them, else the standard `exc` and `inh`. */
+export function receptorsOf(g: NeuronPopulation): readonly Receptor[] {
+  return (
+    g.receptors ?? [
+      { name: 'exc', transmitter: 'excitatory', input: g.exc },
+      { name: 'inh', transmitter: 'inhibitory', input: g.inh },
+    ]
+  );
+}
+
+/**
+ * The receptor `name` of the group a projection named `projection` targets (a subgroup's parent), or a one-line
+ * ConfigError naming `${projection}.receptor` and listing the receptors the target has. An input group (Poisson,
+ * spike array) has the standard two, with no input array: it receives nothing.
+ */
+export function findReceptor(
+  target: SpikeSource,
+  name: string,
+  projection: string,
+): { name: string; transmitter: 'excitatory' | 'inhibitory'; input: Float32Array | null } {
+  const group = resolveNeurons(target).group;
+  const list: readonly {
+    name: string;
+    transmitter: 'excitatory' | 'inhibitory';
+    input: Float32Array | null;
+  }[] = isPopulation(group)
+    ? receptorsOf(group)
+    : [
+        { name: 'exc', transmitter: 'excitatory', input: null },
+        { name: 'inh', transmitter: 'inhibitory', input: null },
+      ];
+  const r = list.find((x) => x.name === name);
+  if (!r)
+    throw new ConfigError(
+      `${projection}.receptor`,
+      `expected a receptor of ${target.name} (${list.map((x) => x.name).join(', ')}), found ${JSON.stringify(name)}`,
+    );
+  return r;
+}

@@ -30,6 +30,17 @@ export interface CellType {
 }
 
 /**
+ * A named synaptic input of a population (a receptor port, as NEST's `receptor_type`): projections targeting it add
+ * their weights (nonnegative magnitudes) to `input`, one value per neuron; the neuron model gives the sign, so an
+ * inhibitory receptor's current is subtracted. Dale's law compares `transmitter` with the source's cell type.
+ */
+export interface Receptor {
+  readonly name: string;
+  readonly transmitter: 'excitatory' | 'inhibitory';
+  readonly input: Float32Array;
+}
+
+/**
  * A population that integrates synaptic input (LIF, adaptive LIF, Izhikevich): what projections can deliver to.
  * Projections add each spike's weight to `exc` or `inh` (by receptor) after the population's step; the population
  * reads them in its next step and decays them as its synapse model says.
@@ -42,6 +53,13 @@ export interface NeuronPopulation extends SpikeSource {
   readonly v: Float32Array;
   /** When set, projections from this population must target the receptor of its transmitter. */
   readonly cellType?: CellType;
+  /**
+   * The receptors of a model with others than the standard two (e.g. NEST glif_psc's ports), every one it has: when
+   * present, projections may target exactly these names. An entry named `exc` (excitatory) or `inh` (inhibitory) is
+   * the standard receptor and its `input` is the `exc` or `inh` array; a model listing neither keeps `exc` and `inh`
+   * only to satisfy this interface, and nothing delivers to them. Absent: the receptors are `exc` and `inh`.
+   */
+  readonly receptors?: readonly Receptor[];
 }
 
 /** The state variables of a population a state monitor can sample: its Float32Array fields (v, exc, inh, w, ...). */
