@@ -376,7 +376,7 @@ test('loading refuses kinds it does not know and arrays whose length disagrees w
   });
   assert.match(
     group.message,
-    /network\.json: groups\.2\.description\.kind: expected one of lif, adaptive-lif, izhikevich, glif3, poisson, spike-source, sparse-poisson; found "hodgkin-huxley"$/,
+    /network\.json: groups\.2\.description\.kind: expected one of lif, adaptive-lif, izhikevich, glif3, glif-psc, iaf-psc-delta, poisson, spike-source, sparse-poisson; found "hodgkin-huxley"$/,
   );
   const rule = await loadError((dir, m) => {
     m.projections[1].plasticity.description.kind = 'quadruplet-stdp';

@@ -22,6 +22,10 @@ export {
   Glif3Group,
   validateGlif3,
   glif3Propagator,
+  GlifPscGroup,
+  validateGlifPsc,
+  IafPscDeltaGroup,
+  validateIafPscDelta,
   IzhikevichGroup,
   IZHIKEVICH_REGULAR_SPIKING,
   IZHIKEVICH_FAST_SPIKING,
@@ -29,6 +33,9 @@ export {
   type LifMembraneParameters,
   type AdaptiveLifParameters,
   type Glif3Parameters,
+  type GlifPscParameters,
+  type GlifPscReceptor,
+  type IafPscDeltaParameters,
   type IzhikevichParameters,
 } from './neurons/index.js';
 export { PoissonGroup, SparsePoissonGroup, SpikeSourceArray } from './inputs.js';

@@ -11,10 +11,14 @@ import { Network, setNetworkPersistence, type Connection, type NetworkLoadOption
 import {
   AdaptiveLifGroup,
   Glif3Group,
+  GlifPscGroup,
+  IafPscDeltaGroup,
   IzhikevichGroup,
   LifGroup,
   type AdaptiveLifParameters,
   type Glif3Parameters,
+  type GlifPscParameters,
+  type IafPscDeltaParameters,
   type IzhikevichParameters,
   type LifParameters,
 } from './neurons/index.js';
@@ -169,6 +173,54 @@ function glif3Parameters(value: StateValue | undefined, where: string): Glif3Par
   return value as unknown as Glif3Parameters;
 }
 
+const glifPscNames = parameterNames<GlifPscParameters>()(
+  ...membrane,
+  'ascAmpsPa',
+  'ascDecayPerMs',
+  'ascRetention',
+  'biasCurrentPa',
+  'vInitMv',
+  'receptors',
+);
+const glifPscLists: readonly string[] = ['ascAmpsPa', 'ascDecayPerMs', 'ascRetention'];
+
+/**
+ * glif_psc parameters: the after-spike fields lists of finite numbers, `receptors` a list of { name, tauMs,
+ * transmitter }, the others as `numbers` checks them (the constructor then checks lengths, names and values).
+ */
+function glifPscParameters(value: StateValue | undefined, where: string): GlifPscParameters {
+  if (!isPlainState(value))
+    throw new DataFormatError(where, `expected a mapping of parameters, found ${JSON.stringify(value)}`);
+  const scalars: SavedState = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'receptors') {
+      if (!Array.isArray(v))
+        throw new DataFormatError(
+          `${where}.receptors`,
+          `expected a list of receptors, found ${JSON.stringify(v)}`,
+        );
+      v.forEach((r, i) => {
+        const at = `${where}.receptors.${i}`;
+        if (!isPlainState(r))
+          throw new DataFormatError(at, `expected { name, tauMs, transmitter }, found ${JSON.stringify(r)}`);
+        const { name, ...rest } = r;
+        if (typeof name !== 'string')
+          throw new DataFormatError(`${at}.name`, `expected a receptor name, found ${JSON.stringify(name)}`);
+        numbers(rest, at, ['tauMs'], { transmitter: ['excitatory', 'inhibitory'] });
+      });
+    } else if (!glifPscLists.includes(k)) scalars[k] = v;
+    else if (!(Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x))))
+      throw new DataFormatError(
+        `${where}.${k}`,
+        `expected a list of finite numbers, found ${JSON.stringify(v)}`,
+      );
+  }
+  numbers(scalars, where, glifPscNames);
+  return value as unknown as GlifPscParameters;
+}
+
+const iafPscDeltaNames = parameterNames<IafPscDeltaParameters>()(...membrane, 'biasCurrentPa', 'vInitMv');
+
 /** A saved cell type (null or absent: none). */
 function savedCellType(d: SavedState, where: string): CellType | undefined {
   if (d.cellType === null || d.cellType === undefined) return undefined;
@@ -254,6 +306,34 @@ registerGroupKind<Glif3Group>({
     const params = glif3Parameters(d.params, `${where}.params`);
     const cellType = savedCellType(d, where);
     return building(where, () => new Glif3Group(name, size, params, dtMs, cellType));
+  },
+  save: (g) => g.saveState(),
+  load: (g, state, where) => g.loadState(state, where),
+});
+
+registerGroupKind<GlifPscGroup>({
+  kind: 'glif-psc',
+  type: GlifPscGroup,
+  describe: (g) => g.describe(),
+  create(d, dtMs, where) {
+    const { name, size } = nameAndSize(d, where);
+    const params = glifPscParameters(d.params, `${where}.params`);
+    const cellType = savedCellType(d, where);
+    return building(where, () => new GlifPscGroup(name, size, params, dtMs, cellType));
+  },
+  save: (g) => g.saveState(),
+  load: (g, state, where) => g.loadState(state, where),
+});
+
+registerGroupKind<IafPscDeltaGroup>({
+  kind: 'iaf-psc-delta',
+  type: IafPscDeltaGroup,
+  describe: (g) => g.describe(),
+  create(d, dtMs, where) {
+    const { name, size } = nameAndSize(d, where);
+    const params = numbers<IafPscDeltaParameters>(d.params, `${where}.params`, iafPscDeltaNames);
+    const cellType = savedCellType(d, where);
+    return building(where, () => new IafPscDeltaGroup(name, size, params, dtMs, cellType));
   },
   save: (g) => g.saveState(),
   load: (g, state, where) => g.loadState(state, where),

@@ -61,12 +61,12 @@ export function validateGlif3(where: string, p: Glif3Parameters, dtMs: number): 
 }
 
 /** expm1(z) / z, 1 at 0: the exact weight of an exponentially decaying current, finite as rates coincide. */
-function phi1(z: number): number {
+export function phi1(z: number): number {
   return z === 0 ? 1 : Math.expm1(z) / z;
 }
 
 /** (e^z (z - 1) + 1) / z^2 = sum z^n / (n! (n + 2)), 1/2 at 0: the same for an alpha current's first variable. */
-function phi2(z: number): number {
+export function phi2(z: number): number {
   if (Math.abs(z) >= 1) return (Math.exp(z) * (z - 1) + 1) / (z * z);
   // The closed form cancels near 0; the series converges fast on |z| < 1.
   let term = 1;
@@ -79,6 +79,30 @@ function phi2(z: number): number {
   return sum;
 }
 
+/** e^{-dt gL / Cm}: how much of V - EL (beyond the held current's steady state) is left after a step. */
+export function membraneDecay(p: LifMembraneParameters, dtMs: number): number {
+  return Math.exp((-p.gLeakNs / p.cmPf) * dtMs);
+}
+
+/**
+ * The exact weight (mV per pA) with which a current I0 at a step's start, decaying at rate k (1/ms), moves V by the
+ * step's end: (dt / Cm) e^{-a dt} phi1((a - k) dt), a = gL / Cm. With k = 1/tau it is also the weight of an alpha
+ * channel's current.
+ */
+export function decayingCurrentGain(p: LifMembraneParameters, kPerMs: number, dtMs: number): number {
+  const a = p.gLeakNs / p.cmPf;
+  return (dtMs / p.cmPf) * Math.exp(-a * dtMs) * phi1((a - kPerMs) * dtMs);
+}
+
+/**
+ * The exact weight (mV per pA) with which an alpha channel's first variable x0 (what projections add weights to)
+ * moves V by the step's end: (e / (tau Cm)) e^{-a dt} dt^2 phi2((a - 1/tau) dt).
+ */
+export function alphaGain(p: LifMembraneParameters, tauMs: number, dtMs: number): number {
+  const a = p.gLeakNs / p.cmPf;
+  return (Math.E / (tauMs * p.cmPf)) * Math.exp(-a * dtMs) * dtMs * dtMs * phi2((a - 1 / tauMs) * dtMs);
+}
+
 /**
  * The exact propagator of GLIF3's linear system over one step of `dtMs` (float64, in Glif3Param's slots). With
  * a = gL / Cm and u = v - EL, from the step's start: u relaxes as e^{-a dt} toward the held current over gL; a current
@@ -87,10 +111,9 @@ function phi2(z: number): number {
  */
 export function glif3Propagator(p: Glif3Parameters, dtMs: number): Float64Array {
   const b = new Float64Array(Glif3Param.SIZE);
-  const a = p.gLeakNs / p.cmPf;
-  const leak = Math.exp(-a * dtMs);
-  const current = (k: number) => (dtMs / p.cmPf) * leak * phi1((a - k) * dtMs);
-  const alpha = (tau: number) => (Math.E / (tau * p.cmPf)) * leak * dtMs * dtMs * phi2((a - 1 / tau) * dtMs);
+  const leak = membraneDecay(p, dtMs);
+  const current = (k: number) => decayingCurrentGain(p, k, dtMs);
+  const alpha = (tau: number) => alphaGain(p, tau, dtMs);
   const [k1, k2] = p.ascDecayPerMs;
   const [r1, r2] = p.ascRetention ?? [1, 1];
   b[Glif3Param.E_LEAK] = p.eLeakMv;
