@@ -33,6 +33,8 @@ import {
   startDashboard,
 } from '../dashboard/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
+import { buildSonataNetwork, describeCircuit, loadConfig, readCircuit } from '../sonata/index.js';
+import { saveNetwork } from '../spiking/index.js';
 
 function parseSeed(v: string): number {
   const n = Number(v);
@@ -359,6 +361,49 @@ function buildProgram(): Command {
       }
       const dir = await getDatasetSpec(name).download({ ...env, offline: false });
       console.log(`${name}: verified files in ${dir}`);
+    });
+
+  const sonata = program
+    .command('sonata')
+    .description('SONATA networks (the format of BMTK and NEST): import, export');
+  sonata
+    .command('import')
+    .description(
+      'read a SONATA circuit or simulation config, check it, build it as a network and print its counts per node type and per type pair (run a simulation config with: neuroplast run CONFIG.json)',
+    )
+    .argument('<config>', 'circuit or simulation config (JSON)')
+    .option('--dt <ms>', "time step to build at (default: the config's run.dt, else 0.1)", parseFloat)
+    .option('--save <dir>', 'save the built network (neuroplast network format) into DIR')
+    .option('--json', 'print one JSON object')
+    .action(async (config: string, o: { dt?: number; save?: string; json?: boolean }) => {
+      const resolved = loadConfig(config, 'SONATA config');
+      const circuit = await readCircuit(resolved);
+      const run = resolved.json.run as { dt?: unknown } | undefined;
+      const dt = o.dt ?? (typeof run?.dt === 'number' ? run.dt : 0.1);
+      if (!(dt > 0))
+        throw new NeuroplastError(`sonata import: --dt expected a positive number of ms, found ${o.dt}`, 2);
+      const built = buildSonataNetwork(circuit, dt);
+      if (o.save) await saveNetwork(built.network, o.save);
+      const d = describeCircuit(circuit);
+      if (o.json) return console.log(JSON.stringify(d));
+      console.log(
+        `${d.config}: built at dt ${dt} ms, ${built.network.groups.length} groups, ${built.network.connections.length} projections`,
+      );
+      for (const p of d.populations)
+        console.log(
+          `${p.population}: ${p.size} nodes; ` +
+            p.types.map((t) => `type ${t.id} ${t.model} x ${t.count}`).join(', '),
+        );
+      for (const e of d.edges) {
+        console.log(
+          `${e.population} (${e.source} -> ${e.target}): ${e.count} edges, ${e.nsyns} synapses, delays ${e.delaysMs.join(', ')} ms`,
+        );
+        for (const p of e.pairs)
+          console.log(
+            `  ${p.sourceType} -> ${p.targetType}: ${p.count} edges, ${p.nsyns} synapses, weight sum ${p.weightSum}`,
+          );
+      }
+      if (o.save) console.log(`saved: ${o.save}`);
     });
 
   const v1 = program.command('v1').description('the mouse-V1-like cortical model: describe');

@@ -1,4 +1,5 @@
 import { CST, Lexer, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { basename, dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../util/errors.js';
 import {
@@ -9,7 +10,22 @@ import {
   EXPERIMENT_FILE_ITEMS,
 } from '../util/budget.js';
 import { readFileWithin } from '../util/files.js';
+import { looksLikeSonataConfig } from '../sonata/index.js';
 import { getTaskKind, type ExperimentBase } from './task-kind.js';
+
+/** The experiment a SONATA simulation config stands for: the sonata kind, named after the config's folder. */
+export function sonataExperiment(configPath: string): {
+  name: string;
+  seed: number;
+  task: { kind: 'sonata'; config: string };
+} {
+  const folder = basename(dirname(resolve(configPath))).replace(/[^A-Za-z0-9._-]/g, '_');
+  return {
+    name: `sonata-${folder || 'run'}`,
+    seed: 0,
+    task: { kind: 'sonata', config: resolve(configPath) },
+  };
+}
 
 /**
  * The fields every experiment file has, whatever its kind: a kind's schema spreads them into its own
@@ -198,6 +214,9 @@ export async function loadExperimentFile(path: string): Promise<ExperimentBase> 
   if (text.trim() === '') throw new ConfigError(path, 'empty file: expected a mapping with name and task');
   checkYamlItems(path, text);
   const raw = parseYamlText(path, text);
+  // A SONATA simulation config (JSON with run and network) runs as the sonata kind.
+  if (path.endsWith('.json') && looksLikeSonataConfig(raw))
+    return validateAnyExperiment(sonataExperiment(path), path);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(
       path,

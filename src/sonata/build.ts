@@ -47,7 +47,8 @@ interface ReceptorUse {
 /** The group name of a node type: the population and the type id (unique, safe in file names). */
 export const groupName = (population: string, typeId: number): string => `${population}-${typeId}`;
 
-const isVirtual = (nodes: SonataNodes) => [...nodes.types.values()].every((t) => t.columns.model_type === 'virtual');
+const isVirtual = (nodes: SonataNodes) =>
+  [...nodes.types.values()].every((t) => t.columns.model_type === 'virtual');
 
 /**
  * The receptor each edge targets (by the target's model, the edge type's port and the weight's sign), checked
@@ -65,8 +66,13 @@ function receptorsOfEdges(
   for (const e of circuit.edges) {
     const target = byName.get(e.target)!;
     if (isVirtual(target))
-      throw new DataFormatError(e.file, `edge population ${e.population} targets the virtual population ${e.target}`);
-    const portOfType = new Map([...e.types.values()].map((t) => [t.id, edgeTypeSynapse(t, e.typesFile).receptorPort]));
+      throw new DataFormatError(
+        e.file,
+        `edge population ${e.population} targets the virtual population ${e.target}`,
+      );
+    const portOfType = new Map(
+      [...e.types.values()].map((t) => [t.id, edgeTypeSynapse(t, e.typesFile).receptorPort]),
+    );
     const w = weights.get(e.population)!;
     const edgePorts = new Int32Array(w.length);
     for (let k = 0; k < w.length; k++) {
@@ -141,13 +147,21 @@ function nodeOverrides(nodes: SonataNodes): Float64Array | null {
  * Builds the network of a circuit at time step `dtMs`, with `inputs` as the spikes of virtual populations (a
  * virtual population without input stays silent).
  */
-export function buildSonataNetwork(circuit: SonataCircuit, dtMs: number, inputs: SonataInput[] = []): SonataNetwork {
+export function buildSonataNetwork(
+  circuit: SonataCircuit,
+  dtMs: number,
+  inputs: SonataInput[] = [],
+): SonataNetwork {
   // Everything that can be refused is checked first.
   const params = new Map<string, Map<number, CellParameters>>();
   for (const nodes of circuit.nodes)
     params.set(
       nodes.population,
-      new Map(isVirtual(nodes) ? [] : [...nodes.types.values()].map((t) => [t.id, cellParameters(t, nodes.typesFile)])),
+      new Map(
+        isVirtual(nodes)
+          ? []
+          : [...nodes.types.values()].map((t) => [t.id, cellParameters(t, nodes.typesFile)]),
+      ),
     );
   const weights = new Map(circuit.edges.map((e) => [e.population, edgeWeights(e)]));
   const delays = new Map(circuit.edges.map((e) => [e.population, edgeDelays(e)]));
@@ -183,14 +197,19 @@ export function buildSonataNetwork(circuit: SonataCircuit, dtMs: number, inputs:
         let group: GlifPscGroup | IafPscDeltaGroup;
         try {
           if (cell.model === 'iaf_psc_delta') {
-            const { model: _m, ...p } = cell;
+            const { cmPf, gLeakNs, eLeakMv, vThreshMv, vResetMv, refractoryMs, vInitMv, biasCurrentPa } =
+              cell;
+            const p = { cmPf, gLeakNs, eLeakMv, vThreshMv, vResetMv, refractoryMs, vInitMv, biasCurrentPa };
             group = new IafPscDeltaGroup(name, ids.length, p, dtMs);
           } else {
             const uses = perType.get(`${nodes.population}/${type.id}`) ?? [];
             const receptors: GlifPscReceptor[] = uses.map((u) => ({
               name: u.name,
               transmitter: u.transmitter,
-              tauMs: cell.model === 'glif_psc' ? cell.tauSynMs[u.port - 1] : cell.tauSynMs[u.name === 'exc' ? 0 : 1],
+              tauMs:
+                cell.model === 'glif_psc'
+                  ? cell.tauSynMs[u.port - 1]
+                  : cell.tauSynMs[u.name === 'exc' ? 0 : 1],
             }));
             // A cell nothing reaches still needs a receptor (the model's first).
             if (receptors.length === 0)
@@ -218,10 +237,19 @@ export function buildSonataNetwork(circuit: SonataCircuit, dtMs: number, inputs:
               },
               dtMs,
             );
-            if (vth) ids.forEach((id, j) => (group as GlifPscGroup).thresholdOffsetMv.set([Number.isNaN(vth[id]) ? 0 : vth[id] - cell.vThreshMv], j));
+            if (vth)
+              ids.forEach((id, j) =>
+                (group as GlifPscGroup).thresholdOffsetMv.set(
+                  [Number.isNaN(vth[id]) ? 0 : vth[id] - cell.vThreshMv],
+                  j,
+                ),
+              );
           }
         } catch (err) {
-          throw new DataFormatError(`${where} (${type.dynamicsFile ?? 'no parameter file'})`, (err as Error).message);
+          throw new DataFormatError(
+            `${where} (${type.dynamicsFile ?? 'no parameter file'})`,
+            (err as Error).message,
+          );
         }
         network.add(group);
         ids.forEach((id, j) => {
@@ -240,7 +268,10 @@ export function buildSonataNetwork(circuit: SonataCircuit, dtMs: number, inputs:
     const w = weights.get(e.population)!;
     const d = delays.get(e.population)!;
     const names = perEdge.get(e.population)!;
-    const lists = new Map<string, { s: number; t: number; receptor: string; pre: number[]; post: number[]; w: number[]; d: number[] }>();
+    const lists = new Map<
+      string,
+      { s: number; t: number; receptor: string; pre: number[]; post: number[]; w: number[]; d: number[] }
+    >();
     for (let k = 0; k < w.length; k++) {
       const s = src.groupOf[e.sourceNodeId[k]];
       const t = tgt.groupOf[e.targetNodeId[k]];

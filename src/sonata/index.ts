@@ -22,3 +22,22 @@ export {
 export { readSimulation, type SonataSimulation, type SonataInput } from './simulation.js';
 export { describeCircuit, nodeModel, type CircuitDescription } from './describe.js';
 export { H5Reader, H5Writer, h5Ready, SONATA_MAGIC, SONATA_VERSION, type H5Column } from './h5.js';
+export { buildSonataNetwork, groupName, type SonataNetwork, type PopulationGroups } from './build.js';
+export {
+  cellParameters,
+  edgeTypeSynapse,
+  supportedModel,
+  SUPPORTED_MODELS,
+  type CellParameters,
+  type AlphaCellParameters,
+  type DeltaCellParameters,
+  type SupportedModel,
+} from './models.js';
+export {
+  simulateSonata,
+  writeSpikesH5,
+  spikesCsv,
+  type SonataRunResult,
+  type PopulationSpikes,
+} from './simulate.js';
+export { exportSonata, type SonataExportOptions, type SonataExportResult } from './write.js';

@@ -72,8 +72,31 @@ const KNOWN: Record<SupportedModel, readonly string[]> = {
     'a_voltage',
     'b_voltage',
   ],
-  iaf_psc_alpha: ['V_m', 'E_L', 'C_m', 'tau_m', 't_ref', 'V_th', 'V_reset', 'tau_syn_ex', 'tau_syn_in', 'I_e', 'V_min'],
-  iaf_psc_delta: ['V_m', 'E_L', 'C_m', 'tau_m', 't_ref', 'V_th', 'V_reset', 'I_e', 'V_min', 'refractory_input'],
+  iaf_psc_alpha: [
+    'V_m',
+    'E_L',
+    'C_m',
+    'tau_m',
+    't_ref',
+    'V_th',
+    'V_reset',
+    'tau_syn_ex',
+    'tau_syn_in',
+    'I_e',
+    'V_min',
+  ],
+  iaf_psc_delta: [
+    'V_m',
+    'E_L',
+    'C_m',
+    'tau_m',
+    't_ref',
+    'V_th',
+    'V_reset',
+    'I_e',
+    'V_min',
+    'refractory_input',
+  ],
 };
 
 /** NEST's defaults for what a file may leave out. */
@@ -133,21 +156,43 @@ export function cellParameters(type: SonataType, typesFile: string): CellParamet
       ['adapting_threshold', 'GLIF5 (a voltage-dependent threshold)'],
     ] as const)
       if (flag(key, false))
-        throw new DataFormatError(file, `${key}: true selects ${what}, which neuroplast does not model (LIF and LIF_ASC only)`);
+        throw new DataFormatError(
+          file,
+          `${key}: true selects ${what}, which neuroplast does not model (LIF and LIF_ASC only)`,
+        );
     const asc = flag('after_spike_currents', false);
     const amps = asc ? list('asc_amps') : [];
     const decay = asc ? list('asc_decay') : [];
-    const retention = asc ? list('asc_r', amps.map(() => 1)) : [];
-    const init = asc ? list('asc_init', amps.map(() => 0)) : [];
+    const retention = asc
+      ? list(
+          'asc_r',
+          amps.map(() => 1),
+        )
+      : [];
+    const init = asc
+      ? list(
+          'asc_init',
+          amps.map(() => 0),
+        )
+      : [];
     if (decay.length !== amps.length || retention.length !== amps.length || init.length !== amps.length)
-      throw new DataFormatError(file, `asc_decay, asc_r, asc_init: expected ${amps.length} values each, as asc_amps`);
+      throw new DataFormatError(
+        file,
+        `asc_decay, asc_r, asc_init: expected ${amps.length} values each, as asc_amps`,
+      );
     if (init.some((v) => v !== 0))
-      throw new DataFormatError(file, `asc_init: expected zeros (initial after-spike currents), found ${JSON.stringify(init)}`);
+      throw new DataFormatError(
+        file,
+        `asc_init: expected zeros (initial after-spike currents), found ${JSON.stringify(init)}`,
+      );
     // The membrane is required: these files come from fits, and NEST's defaults would hide a missing value.
     const eLeakMv = num('E_L');
     const tauSyn = list('tau_syn', [2]);
     if (tauSyn.length === 0 || tauSyn.some((t) => !(t > 0)))
-      throw new DataFormatError(file, `tau_syn: expected positive time constants, found ${JSON.stringify(tauSyn)}`);
+      throw new DataFormatError(
+        file,
+        `tau_syn: expected positive time constants, found ${JSON.stringify(tauSyn)}`,
+      );
     return {
       model,
       cmPf: num('C_m'),
@@ -165,7 +210,10 @@ export function cellParameters(type: SonataType, typesFile: string): CellParamet
     };
   }
   if (p.V_min !== undefined && Number.isFinite(p.V_min))
-    throw new DataFormatError(file, `V_min: a lower bound on V is not modelled, found ${JSON.stringify(p.V_min)}`);
+    throw new DataFormatError(
+      file,
+      `V_min: a lower bound on V is not modelled, found ${JSON.stringify(p.V_min)}`,
+    );
   const cmPf = num('C_m', IAF_DEFAULTS.C_m);
   const membrane = {
     cmPf,
@@ -180,7 +228,10 @@ export function cellParameters(type: SonataType, typesFile: string): CellParamet
   };
   if (model === 'iaf_psc_delta') {
     if (flag('refractory_input', false))
-      throw new DataFormatError(file, 'refractory_input: true (input kept through refractoriness) is not modelled');
+      throw new DataFormatError(
+        file,
+        'refractory_input: true (input kept through refractoriness) is not modelled',
+      );
     return { model, ...membrane };
   }
   return {
@@ -203,7 +254,12 @@ export function edgeTypeSynapse(type: SonataType, typesFile: string): { receptor
       `model_template: expected static_synapse (plastic NEST synapses are not imported), found ${JSON.stringify(type.columns.model_template)}`,
     );
   const fn = type.columns.weight_function;
-  if (fn !== undefined && fn !== '' && fn !== 'NULL' && !['default_weight_fnc', 'set_syn_weight', 'wmax'].includes(String(fn)))
+  if (
+    fn !== undefined &&
+    fn !== '' &&
+    fn !== 'NULL' &&
+    !['default_weight_fnc', 'set_syn_weight', 'wmax'].includes(String(fn))
+  )
     throw new DataFormatError(
       where,
       `weight_function: expected default_weight_fnc, set_syn_weight or wmax (syn_weight x nsyns), found ${JSON.stringify(fn)} (a user function neuroplast cannot evaluate)`,

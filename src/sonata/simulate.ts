@@ -58,12 +58,15 @@ export interface SonataRunResult {
 }
 
 /** Simulates a SONATA run from tstart to tstop, calling `onProgress(fraction)` between chunks. */
-export function simulateSonata(sim: SonataSimulation, onProgress?: (fraction: number) => void): SonataRunResult {
+export function simulateSonata(
+  sim: SonataSimulation,
+  onProgress?: (fraction: number) => void,
+): SonataRunResult {
   const built = buildSonataNetwork(sim.circuit, sim.dtMs, sim.inputs);
   const recorder = built.network.addMonitor(new NodeSpikeRecorder(built));
   const steps = Math.round(sim.tstopMs / sim.dtMs);
   const chunk = Math.max(1, Math.round(100 / sim.dtMs));
-  for (let done = 0; done < steps; ) {
+  for (let done = 0; done < steps;) {
     const n = Math.min(chunk, steps - done);
     built.network.run(n * sim.dtMs);
     done += n;
@@ -100,7 +103,10 @@ export function simulateSonata(sim: SonataSimulation, onProgress?: (fraction: nu
       ratesHz[key] = (1000 * count) / (nodes.length * durationMs);
       cv[key] = cvs.length ? cvs.reduce((a, b) => a + b, 0) / cvs.length : null;
     };
-    summarise(population, Int32Array.from({ length: p.nodes.size }, (_, i) => i));
+    summarise(
+      population,
+      Int32Array.from({ length: p.nodes.size }, (_, i) => i),
+    );
     for (const g of p.groups) summarise(g.group.name, g.nodeIds);
   }
   return { spikes, ratesHz, cv, steps, durationMs };
@@ -127,7 +133,9 @@ export async function writeSpikesH5(path: string, spikes: PopulationSpikes[]): P
 }
 
 function sortedByTime(s: PopulationSpikes): Int32Array {
-  return Int32Array.from(s.nodeIds.keys()).sort((a, b) => s.timesMs[a] - s.timesMs[b] || s.nodeIds[a] - s.nodeIds[b]);
+  return Int32Array.from(s.nodeIds.keys()).sort(
+    (a, b) => s.timesMs[a] - s.timesMs[b] || s.nodeIds[a] - s.nodeIds[b],
+  );
 }
 
 /** The spikes as BMTK's CSV: space-separated `timestamps population node_ids`, sorted by time. */

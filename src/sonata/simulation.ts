@@ -103,7 +103,10 @@ export async function readSimulation(path: string): Promise<SonataSimulation> {
   const dtMs = positiveNumber(config, run, 'dt', 'run.dt');
   const tstartMs = run.tstart === undefined ? 0 : run.tstart;
   if (tstartMs !== 0)
-    throw new DataFormatError(config.path, `run.tstart: expected 0 (a run starts at t = 0), found ${JSON.stringify(run.tstart)}`);
+    throw new DataFormatError(
+      config.path,
+      `run.tstart: expected 0 (a run starts at t = 0), found ${JSON.stringify(run.tstart)}`,
+    );
   const circuit = await readCircuit(config);
   const inputs: SonataInput[] = [];
   for (const [name, spec] of Object.entries(objectField(config, config.json, 'inputs', 'inputs'))) {

@@ -14,6 +14,7 @@ import { v1RulesTask } from './v1-rules/index.js';
 import { dialectTask } from './adapt-dialect/index.js';
 import { cartPoleTask } from './adapt-cartpole/index.js';
 import { visionTask } from './adapt-vision/index.js';
+import { sonataTask } from './sonata/index.js';
 
 registerTaskKind(classificationTask);
 registerTaskKind(diehlCookTask);
@@ -26,3 +27,4 @@ registerTaskKind(v1RulesTask);
 registerTaskKind(dialectTask);
 registerTaskKind(cartPoleTask);
 registerTaskKind(visionTask);
+registerTaskKind(sonataTask);
