@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -368,3 +368,80 @@ test('a glif-psc network with a spike-array input exports to SONATA and reads ba
   assert.equal(sim.circuit.edges[0].types.get(100)!.dynamicsParams.receptor_type, 2);
   assert.equal(sim.inputs[0].spikes.nodeIds.length, 3);
 });
+
+/** A copy of point_450glifs with its component folder, to break. */
+function glifsCopy(): string {
+  const dir = tempDir('np-sonata-bad-');
+  cpSync(GLIFS, join(dir, 'point_450glifs'), { recursive: true });
+  cpSync(COMPONENTS, join(dir, 'point_components'), { recursive: true });
+  return join(dir, 'point_450glifs');
+}
+
+async function buildRefusal(config: string): Promise<string> {
+  try {
+    const sim = await readSimulation(config);
+    buildSonataNetwork(sim.circuit, sim.dtMs, sim.inputs);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  assert.fail('expected a refusal');
+}
+
+testNeeding(
+  ['sonata-examples'],
+  'models, synapses and ports neuroplast cannot run are refused before building',
+  async () => {
+    const dir = glifsCopy();
+    const config = join(dir, 'config.simulation.json');
+    const types = join(dir, 'network', 'v1_node_types.csv');
+    const edgeTypes = join(dir, 'network', 'v1_v1_edge_types.csv');
+    const original = readFileSync(types, 'utf8');
+    const originalEdges = readFileSync(edgeTypes, 'utf8');
+    writeFileSync(types, original.replace('nest:iaf_psc_alpha LIF_exc', 'nest:iaf_cond_exp LIF_exc'));
+    assert.match(
+      await buildRefusal(config),
+      /v1_node_types\.csv: node type 105: model_template: expected one of nest:glif_psc, nest:iaf_psc_alpha, nest:iaf_psc_delta, found "nest:iaf_cond_exp"/,
+    );
+    writeFileSync(
+      types,
+      original.replace('point_neuron nest:glif_psc Scnn1a', 'biophysical ctdb:Biophys1.hoc Scnn1a'),
+    );
+    assert.match(
+      await buildRefusal(config),
+      /node type 100: model_type: expected point_neuron or virtual .*found "biophysical"/,
+    );
+    writeFileSync(types, original);
+    const cell = join(dir, '..', 'point_components', 'cell_models', '593618144_glif_lif_asc_psc.json');
+    const params = JSON.parse(readFileSync(cell, 'utf8'));
+    writeFileSync(cell, JSON.stringify({ ...params, adapting_threshold: true }));
+    assert.match(
+      await buildRefusal(config),
+      /593618144_glif_lif_asc_psc\.json: adapting_threshold: true selects GLIF5 .* which neuroplast does not model/,
+    );
+    writeFileSync(cell, JSON.stringify({ ...params, tau_syn: [5.5] }));
+    assert.match(
+      await buildRefusal(config),
+      /v1_v1_edge_types\.csv: edge type 102: receptor_type 2 onto node type 100 \(glif_psc\) of v1: expected 1\.\.1 \(one per tau_syn\)/,
+    );
+    writeFileSync(cell, JSON.stringify({ ...params, V_thresh: -50 }));
+    assert.match(await buildRefusal(config), /V_thresh: not a parameter of NEST's glif_psc/);
+    writeFileSync(cell, JSON.stringify(params));
+    writeFileSync(
+      edgeTypes,
+      originalEdges
+        .trim()
+        .split(/\r?\n/)
+        .map((line, i) => `${line.trim()} ${i === 0 ? 'weight_function' : 'DirectionRule_others'}`)
+        .join('\n'),
+    );
+    assert.match(
+      await buildRefusal(config),
+      /v1_v1_edge_types\.csv: edge type 100: weight_function: expected default_weight_fnc, set_syn_weight or wmax .*found "DirectionRule_others"/,
+    );
+    writeFileSync(edgeTypes, originalEdges.replace(/static_synapse 2\.5/, 'stdp_synapse 2.5'));
+    assert.match(
+      await buildRefusal(config),
+      /edge type 100: model_template: expected static_synapse .*found "stdp_synapse"/,
+    );
+  },
+);

@@ -17,6 +17,9 @@ import {
   buildV1Column,
   describeColumn,
   describeV1Model,
+  describeV1Sonata,
+  exportV1Sonata,
+  type ColumnDescription,
   downloadV1,
   exportBrian2,
   loadV1Tables,
@@ -33,8 +36,14 @@ import {
   startDashboard,
 } from '../dashboard/index.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
-import { buildSonataNetwork, describeCircuit, loadConfig, readCircuit } from '../sonata/index.js';
-import { saveNetwork } from '../spiking/index.js';
+import {
+  buildSonataNetwork,
+  describeCircuit,
+  exportSonata,
+  loadConfig,
+  readCircuit,
+} from '../sonata/index.js';
+import { loadNetwork, saveNetwork } from '../spiking/index.js';
 
 function parseSeed(v: string): number {
   const n = Number(v);
@@ -406,6 +415,44 @@ function buildProgram(): Command {
       if (o.save) console.log(`saved: ${o.save}`);
     });
 
+  sonata
+    .command('export')
+    .description(
+      'write a network as SONATA for BMTK and NEST: a saved neuroplast network (--network DIR) or the V1 model (--v1)',
+    )
+    .argument(
+      '<dir>',
+      'output directory (config.circuit.json, config.simulation.json, network/, components/)',
+    )
+    .option('--network <saved>', 'a network saved by neuroplast (saveNetwork, sonata import --save)')
+    .option('--v1', 'the mouse-V1 model built from the tables')
+    .addOption(
+      new Option('--neurons <n>', 'with --v1: total neurons').argParser(parsePositiveInt).default(5000),
+    )
+    .addOption(new Option('--seed <n>', 'with --v1: seed of the build').argParser(parseSeed).default(0))
+    .option('--tables <dir>', 'with --v1: read the V1 tables from DIR')
+    .option('--tstop <ms>', 'run.tstop of the simulation config written', parseFloat)
+    .action(
+      async (
+        dir: string,
+        o: { network?: string; v1?: boolean; neurons: number; seed: number; tables?: string; tstop?: number },
+      ) => {
+        if (!!o.network === !!o.v1)
+          throw new NeuroplastError('sonata export: give one of --network DIR and --v1', 2);
+        let result;
+        if (o.v1) {
+          const tables = await loadV1Tables({ dir: o.tables });
+          const column = buildV1Column(tables, { neurons: o.neurons, seed: o.seed });
+          result = await exportV1Sonata(describeV1Model(tables, column), dir, tables.source);
+        } else {
+          result = await exportSonata(await loadNetwork(o.network!), dir, { tstopMs: o.tstop });
+        }
+        console.log(`${result.nodes} nodes, ${result.edges} edges written; circuit: ${result.circuitConfig}`);
+        console.log(`run it: neuroplast run ${result.simulationConfig}`);
+        for (const n of result.notes) console.log(`note: ${n}`);
+      },
+    );
+
   const v1 = program.command('v1').description('the mouse-V1-like cortical model: describe');
   v1.command('describe')
     .description('build the column and print its classes (count per class) and mean in-degree per class pair')
@@ -420,17 +467,34 @@ function buildProgram(): Command {
       'read the V1 tables from DIR (default: ../shared/v1, $NEUROPLAST_SHARED/v1, ...)',
     )
     .option('--json', 'print one JSON object')
-    .action(async (o: { neurons: number; seed: number; tables?: string; json?: boolean }) => {
-      const tables = await loadV1Tables({ dir: o.tables });
-      const d = describeColumn(buildV1Column(tables, { neurons: o.neurons, seed: o.seed }));
-      if (o.json) return console.log(JSON.stringify(d));
-      console.log(
-        `${d.neurons} neurons in a ${d.radiusUm} um disk, ${d.synapses} connections; tables: ${tables.source}`,
-      );
-      for (const c of d.classes) console.log(`${c.name.padEnd(11)} ${c.ei} ${c.count}`);
-      for (const p of d.pathways)
-        console.log(`${p.pre} -> ${p.post}: mean in-degree ${p.meanInDegree} (core ${p.coreInDegree})`);
-    });
+    .option(
+      '--sonata <config>',
+      'describe a V1 model exported as SONATA (neuroplast sonata export DIR --v1) instead of building one',
+    )
+    .action(
+      async (o: { neurons: number; seed: number; tables?: string; json?: boolean; sonata?: string }) => {
+        let d: ColumnDescription;
+        let source: string;
+        if (o.sonata) {
+          const { tables, ...rest } = describeV1Sonata(
+            await readCircuit(loadConfig(o.sonata, 'SONATA config')),
+          );
+          d = rest;
+          source = tables;
+        } else {
+          const tables = await loadV1Tables({ dir: o.tables });
+          d = describeColumn(buildV1Column(tables, { neurons: o.neurons, seed: o.seed }));
+          source = tables.source;
+        }
+        if (o.json) return console.log(JSON.stringify(d));
+        console.log(
+          `${d.neurons} neurons in a ${d.radiusUm} um disk, ${d.synapses} connections; tables: ${source}`,
+        );
+        for (const c of d.classes) console.log(`${c.name.padEnd(11)} ${c.ei} ${c.count}`);
+        for (const p of d.pathways)
+          console.log(`${p.pre} -> ${p.post}: mean in-degree ${p.meanInDegree} (core ${p.coreInDegree})`);
+      },
+    );
 
   v1.command('export')
     .description(

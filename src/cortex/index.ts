@@ -129,3 +129,4 @@ export {
 } from './plasticity.js';
 export { loadNeuropixelsUnits, NEUROPIXELS_UNITS_FILE, type NeuropixelsUnits } from './neuropixels.js';
 export { buildV1Setup, fitV1Weights, gratingStimuli, type V1Setup, type V1FittedWeights } from './setup.js';
+export { exportV1Sonata, describeV1Sonata } from './sonata.js';

@@ -128,6 +128,8 @@ export function objectField(
 /** The files of a circuit: node and edge populations' files and where parameter JSON files are looked up. */
 export interface CircuitFiles {
   config: string;
+  /** The circuit config's top-level entries other than SONATA's (`networks`, `components`, ...). */
+  extras: Record<string, unknown>;
   nodes: { nodesFile: string; nodeTypesFile: string; field: string }[];
   edges: { edgesFile: string; edgeTypesFile: string; field: string }[];
   /** Folders searched for a `dynamics_params` name: cell models first for nodes, synaptic models for edges. */
@@ -168,8 +170,23 @@ export function circuitFiles(config: ResolvedConfig): CircuitFiles {
   }));
   if (nodes.length === 0)
     throw new DataFormatError(circuit.path, 'networks.nodes: expected at least one node file, found none');
+  const known = new Set([
+    'networks',
+    'components',
+    'network',
+    'run',
+    'inputs',
+    'output',
+    'reports',
+    'node_sets',
+    'node_sets_file',
+    'target_simulator',
+    'conditions',
+    'manifest',
+  ]);
   return {
     config: circuit.path,
+    extras: Object.fromEntries(Object.entries(circuit.json).filter(([k]) => !known.has(k))),
     nodes,
     edges: list('edges').map(({ entry, field }) => ({
       edgesFile: configPath(circuit, entry.edges_file, `${field}.edges_file`),

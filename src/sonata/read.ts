@@ -56,6 +56,8 @@ export interface SonataEdges {
 export interface SonataCircuit {
   /** The circuit config it was read from. */
   config: string;
+  /** The circuit config's entries beyond SONATA's (e.g. what neuroplast wrote for a model to describe itself). */
+  extras: Record<string, unknown>;
   nodes: SonataNodes[];
   edges: SonataEdges[];
 }
@@ -303,7 +305,7 @@ export async function readCircuit(config: ResolvedConfig): Promise<SonataCircuit
         throw new DataFormatError(f.edgesFile, `edge population ${pop.population} is defined twice`);
       edges.push(pop);
     }
-  return { config: files.config, nodes: [...nodes.values()], edges };
+  return { config: files.config, extras: files.extras, nodes: [...nodes.values()], edges };
 }
 
 /**

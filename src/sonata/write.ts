@@ -33,7 +33,8 @@ interface GroupLike {
   receptors?: readonly { name: string; transmitter: string }[];
 }
 
-const isInput = (g: GroupLike) => g.kind === 'spike-source' || g.kind === 'poisson';
+/** Input groups (spike arrays, Poisson, LGN sources): anything that is not a population with a membrane. */
+const isInput = (g: GroupLike) => !('v' in g && 'exc' in g);
 
 function offsets(g: GroupLike, vth: number): Float64Array | null {
   const o = g.thresholdOffsetMv;
@@ -138,8 +139,14 @@ export interface SonataExportOptions {
   inputPopulation?: string;
   /** Extra node-type columns per group name (e.g. a class's name and layer); values must not contain spaces. */
   nodeTypeColumns?: (group: SpikeSource) => Record<string, string | number>;
+  /** Per-node numeric attributes per group (e.g. positions `x`, `y`, `z`), written in node group 0; each array has
+   * the group's size, and nodes of groups without an attribute get NaN. */
+  nodeAttributes?: (group: SpikeSource) => Record<string, ArrayLike<number>> | undefined;
   /** Extra edge-type columns per projection. */
   edgeTypeColumns?: (connection: Connection) => Record<string, string | number>;
+  /** Extra top-level entries of the circuit config (e.g. `neuroplast: {...}`, what a model needs to describe
+   * itself again); SONATA readers ignore keys they do not know. */
+  circuitExtras?: Record<string, unknown>;
   /** The simulation config's run.tstop (ms; default 1000). */
   tstopMs?: number;
 }
@@ -208,7 +215,8 @@ export async function exportSonata(
       const ei = g.cellType ? (g.cellType.transmitter === 'excitatory' ? 'e' : 'i') : 'NULL';
       if (virtual) {
         rows.push({ node_type_id: 100 + k, model_type: 'virtual', pop_name: g.name, ei, ...extra });
-        if (g.kind === 'poisson') notes.push(`${g.name}: Poisson input exported as silent virtual nodes`);
+        if (g.kind !== 'spike-source')
+          notes.push(`${g.name}: ${g.kind ?? 'generated'} input exported as silent virtual nodes`);
         return;
       }
       const c = cells.get(g)!;
@@ -238,6 +246,21 @@ export async function exportSonata(
       h5.dataset(`${base}/node_group_id`, { values: new Float64Array(size), dtype: '<I' });
       h5.dataset(`${base}/node_group_index`, { values: ids, dtype: '<Q' });
       if (anyVth) h5.dataset(`${base}/0/dynamics_params/V_th`, { values: vth, dtype: '<d' });
+      const attributes = new Map<string, Float64Array>();
+      for (const g of list) {
+        const [, first] = offset.get(g)!;
+        for (const [name, values] of Object.entries(options.nodeAttributes?.(g) ?? {})) {
+          if (values.length !== g.size)
+            throw new DataFormatError(
+              `group ${g.name}`,
+              `node attribute ${name}: expected ${g.size} values, found ${values.length}`,
+            );
+          const all =
+            attributes.get(name) ?? attributes.set(name, new Float64Array(size).fill(NaN)).get(name)!;
+          for (let i = 0; i < g.size; i++) all[first + i] = values[i];
+        }
+      }
+      for (const [name, values] of attributes) h5.dataset(`${base}/0/${name}`, { values, dtype: '<d' });
     } finally {
       h5.close();
     }
@@ -408,6 +431,7 @@ export async function exportSonata(
   if (hasSpikes) await writeSpikesH5(join(out, 'inputs', `${inputPopulation}_spikes.h5`), [spikes]);
 
   const circuit = {
+    ...options.circuitExtras,
     manifest: {
       $BASE_DIR: '${configdir}',
       $NETWORK_DIR: '$BASE_DIR/network',
