@@ -125,10 +125,21 @@ def main():
                     ids += list(h5['spikes'][pop]['node_ids'][()])
                     times += list(h5['spikes'][pop]['timestamps'][()])
             steps = np.floor(np.asarray(times, float) / dt + 0.5).astype(np.int64)
-            pairs = sorted(set((int(s), int(i)) for s, i in zip(steps, ids) if s * dt < tstop))
-            g = SpikeGeneratorGroup(len(tid), [i for _, i in pairs], [s * dt for s, _ in pairs] * ms)
-            objects.append(g)
-            groups[(pop, None)] = (g, np.arange(len(tid)), 'virtual')
+            # NEST delivers two spikes of one node in one step twice; a SpikeGeneratorGroup takes one per step, so the
+            # k-th repeat of a (step, node) goes to the k-th generator, each wired like the first.
+            seen = {}
+            layers = []
+            for s_, i in sorted(zip(steps.tolist(), [int(x) for x in ids])):
+                if s_ * dt >= tstop:
+                    continue
+                k = seen.get((s_, i), 0)
+                seen[(s_, i)] = k + 1
+                while len(layers) <= k:
+                    layers.append([])
+                layers[k].append((s_, i))
+            gens = [SpikeGeneratorGroup(len(tid), [i for _, i in layer], [s_ * dt for s_, _ in layer] * ms) for layer in layers] or [SpikeGeneratorGroup(len(tid), [], [] * ms)]
+            objects.extend(gens)
+            groups[(pop, None)] = (gens, np.arange(len(tid)), 'virtual')
             for i in range(len(tid)):
                 key_of[i] = (pop, None)
                 idx_of[i] = i
@@ -209,18 +220,18 @@ def main():
             b = buckets.setdefault((skey[s], tkey[t], int(e['port'][k]), sign), ([], [], [], []))
             b[0].append(sidx[s]); b[1].append(tidx[t]); b[2].append(abs(e['w'][k])); b[3].append(e['delay'][k])
         for (sk, tk, port, sign), (i, j, w, d) in buckets.items():
-            src_g = groups[sk][0]
+            sources = groups[sk][0] if groups[sk][2] == 'virtual' else [groups[sk][0]]
             tgt_entry = groups[tk]
             if tgt_entry[2] == 'iaf_psc_delta':
                 on_pre = 'dv_in_post += w_syn * mV' if sign == '+' else 'dv_in_post -= w_syn * mV'
             else:
-                r = tgt_entry[3][(port, sign)]
-                on_pre = f'x{r}_post += w_syn * pA'
-            syn = Synapses(src_g, tgt_entry[0], 'w_syn : 1', on_pre=on_pre)
-            syn.connect(i=np.asarray(i), j=np.asarray(j))
-            syn.w_syn = np.asarray(w)
-            syn.delay = np.asarray(d) * ms
-            objects.append(syn)
+                on_pre = f'x{tgt_entry[3][(port, sign)]}_post += w_syn * pA'
+            for src_g in sources:
+                syn = Synapses(src_g, tgt_entry[0], 'w_syn : 1', on_pre=on_pre)
+                syn.connect(i=np.asarray(i), j=np.asarray(j))
+                syn.w_syn = np.asarray(w)
+                syn.delay = np.asarray(d) * ms
+                objects.append(syn)
 
     monitors = {}
     for key, entry in groups.items():
