@@ -7,8 +7,11 @@ Models, as neuroplast documents them (docs/sonata.md):
   receptor port r an alpha current: dx/dt = -x/tau_r, dI/dt = -I/tau_r + (e/tau_r) x, a spike adds |w| to x;
   s_r = sign of the weights on the port. Spike when V > V_th; V = V_reset, ASC_j = r_j ASC_j + A_j; V held for t_ref.
 - iaf_psc_alpha: the same with no ASC and two receptors (tau_syn_ex for w > 0, tau_syn_in for w < 0), V_m initial.
+- iaf_psc_exp / iaf_cond_exp: exponentially decaying currents (pA) or conductances (nS, reversal E_ex, E_in);
+  spike when V > V_th.
 - iaf_psc_delta: tau_m dV/dt = -(V - E_L) + I_e / g; the weights (mV) arriving are added after the step's leak and
   before the threshold test (V >= V_th), and dropped while refractory.
+Per-node V_m (initial potential) and V_th (glif_psc) from the node groups' dynamics_params.
 Weights are syn_weight x nsyns (BMTK), delays per edge type; virtual populations replay their SONATA spike files
 (each spike on the nearest step, one per neuron and step). Integration: rk4 (neuroplast integrates exactly).
 
@@ -79,7 +82,20 @@ def main():
         types = read_types(at(circ_dir, entry['node_types_file']), 'node_type_id')
         with h5py.File(at(circ_dir, entry['nodes_file']), 'r') as h5:
             for pop, grp in h5['nodes'].items():
-                pops[pop] = {'tid': grp['node_type_id'][()].astype(np.int64), 'types': types}
+                tid = grp['node_type_id'][()].astype(np.int64)
+                # Per-node V_m and V_th (dynamics_params in node groups), NaN where a node has none.
+                per_node = {}
+                gid = grp['node_group_id'][()] if 'node_group_id' in grp else np.zeros(len(tid), np.int64)
+                gidx = grp['node_group_index'][()] if 'node_group_index' in grp else np.arange(len(tid))
+                for name in ('V_m', 'V_th'):
+                    vals = np.full(len(tid), np.nan)
+                    for g_ in np.unique(gid):
+                        key = str(int(g_))
+                        if key in grp and 'dynamics_params' in grp[key] and name in grp[key]['dynamics_params']:
+                            rows = gid == g_
+                            vals[rows] = grp[key]['dynamics_params'][name][()][gidx[rows]]
+                    per_node[name] = vals
+                pops[pop] = {'tid': tid, 'types': types, 'per_node': per_node}
     # Edges with their weights, delays and ports.
     edges = []
     for entry in circ['networks']['edges']:
@@ -153,7 +169,30 @@ def main():
             model = row['model_template'].replace('nest:', '')
             p = component(cell_dir, row.get('dynamics_params'))
             uses = sorted(receptors.get((pop, t), {(1 if model == 'glif_psc' else 0, '+')}))
-            if model == 'iaf_psc_delta':
+            if model in ('iaf_psc_exp', 'iaf_cond_exp'):
+                cond = model == 'iaf_cond_exp'
+                C = p.get('C_m', 250.0)
+                gl = p.get('g_L', 16.6667) if cond else C / p.get('tau_m', 10.0)
+                ns = {'C': C * pF, 'gl': gl * nS, 'E_L': p.get('E_L', -70.0) * mV, 'I_e': p.get('I_e', 0.0) * pA,
+                      'tau_ex': p.get('tau_syn_ex', 0.2 if cond else 2.0) * ms, 'tau_in': p.get('tau_syn_in', 2.0) * ms,
+                      'V_reset': p.get('V_reset', -60.0 if cond else -70.0) * mV}
+                if cond:
+                    ns.update({'E_ex': p.get('E_ex', 0.0) * mV, 'E_in': p.get('E_in', -85.0) * mV})
+                    eqs = '''dV/dt = (-gl * (V - E_L) + g_ex * (E_ex - V) + g_in * (E_in - V) + I_e) / C : volt (unless refractory)
+                             dg_ex/dt = -g_ex / tau_ex : siemens
+                             dg_in/dt = -g_in / tau_in : siemens
+                             th : volt (constant)'''
+                else:
+                    eqs = '''dV/dt = (-gl * (V - E_L) + I_ex - I_in + I_e) / C : volt (unless refractory)
+                             dI_ex/dt = -I_ex / tau_ex : amp
+                             dI_in/dt = -I_in / tau_in : amp
+                             th : volt (constant)'''
+                g = NeuronGroup(len(ids), eqs, threshold='V > th', reset='V = V_reset', refractory=p.get('t_ref', 2.0) * ms,
+                                method='rk4', namespace=ns)
+                g.th = p.get('V_th', -55.0) * mV
+                g.V = p.get('V_m', -70.0) * mV
+                port_names = {'exc': 'g_ex' if cond else 'I_ex', 'inh': 'g_in' if cond else 'I_in', 'unit': 'nS' if cond else 'pA'}
+            elif model == 'iaf_psc_delta':
                 C = p.get('C_m', 250.0)
                 eqs = '''dV/dt = (-(V - E_L) + I_e / g_l) / tau_m : volt (unless refractory)
                          dv_in : volt'''
@@ -198,11 +237,17 @@ def main():
                     port_names[(port, sign)] = r
                 ns['e_const'] = math.e
                 lines.insert(0, 'dV/dt = (-gl * (V - E_L) + I_e + ' + ' + '.join(currents or ['0*pA']) + ') / C : volt (unless refractory)')
+                lines.append('th : volt (constant)')
                 reset = ['V = V_reset'] + [f'asc{j} = {asc_r[j]} * asc{j} + {asc_amps[j]} * pA' for j in range(len(asc_amps))]
                 ns.update({'V_th': V_th * mV, 'V_reset': V_reset * mV})
-                g = NeuronGroup(len(ids), '\n'.join(lines), threshold='V > V_th', reset='\n'.join(reset), refractory=t_ref * ms,
+                g = NeuronGroup(len(ids), '\n'.join(lines), threshold='V > th', reset='\n'.join(reset), refractory=t_ref * ms,
                                 method='rk4', namespace=ns)
                 g.V = V0 * mV
+                vth = info['per_node']['V_th'][ids]
+                g.th = np.where(np.isnan(vth), V_th, vth) * mV
+            vm = info['per_node']['V_m'][ids]
+            if not np.all(np.isnan(vm)):
+                g.V = np.where(np.isnan(vm), np.asarray(g.V / mV), vm) * mV
             objects.append(g)
             groups[(pop, t)] = (g, ids, model, port_names)
             for j, i in enumerate(ids):
@@ -224,6 +269,9 @@ def main():
             tgt_entry = groups[tk]
             if tgt_entry[2] == 'iaf_psc_delta':
                 on_pre = 'dv_in_post += w_syn * mV' if sign == '+' else 'dv_in_post -= w_syn * mV'
+            elif tgt_entry[2] in ('iaf_psc_exp', 'iaf_cond_exp'):
+                names = tgt_entry[3]
+                on_pre = f"{names['exc' if sign == '+' else 'inh']}_post += w_syn * {names['unit']}"
             else:
                 on_pre = f'x{tgt_entry[3][(port, sign)]}_post += w_syn * pA'
             for src_g in sources:

@@ -18,7 +18,7 @@ import {
   simulateSonata,
   type SonataSimulation,
 } from '../src/sonata/index.js';
-import { GlifPscGroup, Network } from '../src/spiking/index.js';
+import { cobaNetwork, cubaNetwork, GlifPscGroup, Network } from '../src/spiking/index.js';
 import { CLI, ORACLE_PYTHON, REPO_ROOT, SONATA_EXAMPLES, tempDir, testNeeding } from './helpers.js';
 
 const GLIFS = join(SONATA_EXAMPLES, 'point_450glifs');
@@ -397,10 +397,10 @@ testNeeding(
     const edgeTypes = join(dir, 'network', 'v1_v1_edge_types.csv');
     const original = readFileSync(types, 'utf8');
     const originalEdges = readFileSync(edgeTypes, 'utf8');
-    writeFileSync(types, original.replace('nest:iaf_psc_alpha LIF_exc', 'nest:iaf_cond_exp LIF_exc'));
+    writeFileSync(types, original.replace('nest:iaf_psc_alpha LIF_exc', 'nest:aeif_cond_alpha LIF_exc'));
     assert.match(
       await buildRefusal(config),
-      /v1_node_types\.csv: node type 105: model_template: expected one of nest:glif_psc, nest:iaf_psc_alpha, nest:iaf_psc_delta, found "nest:iaf_cond_exp"/,
+      /v1_node_types\.csv: node type 105: model_template: expected one of nest:glif_psc, nest:iaf_psc_alpha, nest:iaf_psc_delta, nest:iaf_psc_exp, nest:iaf_cond_exp, found "nest:aeif_cond_alpha"/,
     );
     writeFileSync(
       types,
@@ -443,5 +443,38 @@ testNeeding(
       await buildRefusal(config),
       /edge type 100: model_template: expected static_synapse .*found "stdp_synapse"/,
     );
+  },
+);
+
+testNeeding(
+  ['brian2', 'h5py'],
+  'the CUBA and COBA presets (LIF: iaf_psc_exp, iaf_cond_exp) exported: rates within 10% of Brian2; CUBA re-imported fires as the original',
+  async () => {
+    for (const [name, make] of [
+      ['cuba', () => cubaNetwork()],
+      ['coba', () => cobaNetwork()],
+    ] as const) {
+      const preset = make();
+      const dir = tempDir(`np-sonata-${name}-`);
+      const written = await exportSonata(preset.net, dir, { tstopMs: 300 });
+      const sim = await readSimulation(written.simulationConfig);
+      assert.deepEqual(
+        sim.circuit.nodes[0].types.get(100)!.columns.model_template,
+        name === 'cuba' ? 'nest:iaf_psc_exp' : 'nest:iaf_cond_exp',
+      );
+      const ours = simulateSonata(sim);
+      compareRates(ours.ratesHz, brian2(written.simulationConfig, []).rates_hz, name);
+      assert.ok(ours.ratesHz.network > 1, `${name} at ${ours.ratesHz.network} Hz`);
+      if (name === 'cuba') {
+        // Same cells (exact integration), same initial potentials (per-node V_m), same synapses: same spikes.
+        preset.net.run(300);
+        const original = new Int32Array(4000);
+        preset.spikes[0].indices.forEach((i) => original[i]++);
+        preset.spikes[1].indices.forEach((i) => original[3200 + i]++);
+        const imported = new Int32Array(4000);
+        ours.spikes[0].nodeIds.forEach((i) => imported[i]++);
+        assert.deepEqual([...imported], [...original]);
+      }
+    }
   },
 );

@@ -14,11 +14,12 @@ import { DataFormatError } from '../util/errors.js';
 import {
   GlifPscGroup,
   IafPscDeltaGroup,
+  LifGroup,
   Network,
   type GlifPscReceptor,
   type SpikeSource,
 } from '../spiking/index.js';
-import { cellParameters, edgeTypeSynapse, type CellParameters } from './models.js';
+import { cellParameters, edgeTypeSynapse, type AlphaCellParameters, type CellParameters } from './models.js';
 import { edgeDelays, edgeWeights, type SonataCircuit, type SonataNodes } from './read.js';
 import type { SonataInput } from './simulation.js';
 
@@ -128,19 +129,23 @@ function receptorsOfEdges(
   return { perEdge, perType };
 }
 
-/** Per-node parameter overrides neuroplast applies (V_th, as a threshold offset); any other is refused. */
-function nodeOverrides(nodes: SonataNodes): Float64Array | null {
-  let vth: Float64Array | null = null;
+/**
+ * Per-node parameter overrides neuroplast applies: V_th (GLIF cells, as a threshold offset) and V_m (the initial
+ * potential, any model); any other is refused.
+ */
+function nodeOverrides(nodes: SonataNodes): { vth: Float64Array | null; vm: Float64Array | null } {
+  const out = { vth: null as Float64Array | null, vm: null as Float64Array | null };
   for (const [name, values] of nodes.attributes) {
     if (!name.startsWith('dynamics_params.')) continue;
-    if (name !== 'dynamics_params.V_th')
+    if (name === 'dynamics_params.V_th') out.vth = values;
+    else if (name === 'dynamics_params.V_m') out.vm = values;
+    else
       throw new DataFormatError(
         nodes.file,
-        `/nodes/${nodes.population}/*/dynamics_params/${name.slice(16)}: per-node ${name.slice(16)} is not supported (per-node V_th is)`,
+        `/nodes/${nodes.population}/*/dynamics_params/${name.slice(16)}: per-node ${name.slice(16)} is not supported (per-node V_th and V_m are)`,
       );
-    vth = values;
   }
-  return vth;
+  return out;
 }
 
 /**
@@ -168,8 +173,22 @@ export function buildSonataNetwork(
   const { perEdge, perType } = receptorsOfEdges(circuit, params, weights);
   const thresholds = new Map(circuit.nodes.map((n) => [n.population, nodeOverrides(n)]));
   for (const nodes of circuit.nodes) {
-    const vth = thresholds.get(nodes.population);
-    if (vth && isVirtual(nodes)) throw new DataFormatError(nodes.file, 'dynamics_params on virtual nodes');
+    const o = thresholds.get(nodes.population)!;
+    if ((o.vth || o.vm) && isVirtual(nodes))
+      throw new DataFormatError(nodes.file, `/nodes/${nodes.population}: dynamics_params on virtual nodes`);
+    if (o.vth)
+      for (const t of nodes.types.values()) {
+        const cell = params.get(nodes.population)!.get(t.id);
+        if (
+          cell &&
+          cell.model !== 'glif_psc' &&
+          nodes.nodeTypeId.some((id, i) => id === t.id && !Number.isNaN(o.vth![i]))
+        )
+          throw new DataFormatError(
+            nodes.file,
+            `/nodes/${nodes.population}/*/dynamics_params/V_th: per-node thresholds are supported on glif_psc cells, found them on node type ${t.id} (${cell.model})`,
+          );
+      }
   }
 
   const network = new Network(dtMs);
@@ -186,7 +205,7 @@ export function buildSonataNetwork(
       groups.push({ typeId: null, group, nodeIds: Int32Array.from({ length: nodes.size }, (_, i) => i) });
       for (let i = 0; i < nodes.size; i++) localIndex[i] = i;
     } else {
-      const vth = thresholds.get(nodes.population);
+      const { vth, vm } = thresholds.get(nodes.population)!;
       for (const type of [...nodes.types.values()].sort((a, b) => a.id - b.id)) {
         const ids: number[] = [];
         for (let i = 0; i < nodes.size; i++) if (nodes.nodeTypeId[i] === type.id) ids.push(i);
@@ -194,31 +213,11 @@ export function buildSonataNetwork(
         const cell = params.get(nodes.population)!.get(type.id)!;
         const name = groupName(nodes.population, type.id);
         const where = `${nodes.typesFile}: node type ${type.id}`;
-        let group: GlifPscGroup | IafPscDeltaGroup;
+        let group: GlifPscGroup | IafPscDeltaGroup | LifGroup;
         try {
-          if (cell.model === 'iaf_psc_delta') {
-            const { cmPf, gLeakNs, eLeakMv, vThreshMv, vResetMv, refractoryMs, vInitMv, biasCurrentPa } =
-              cell;
-            const p = { cmPf, gLeakNs, eLeakMv, vThreshMv, vResetMv, refractoryMs, vInitMv, biasCurrentPa };
-            group = new IafPscDeltaGroup(name, ids.length, p, dtMs);
-          } else {
-            const uses = perType.get(`${nodes.population}/${type.id}`) ?? [];
-            const receptors: GlifPscReceptor[] = uses.map((u) => ({
-              name: u.name,
-              transmitter: u.transmitter,
-              tauMs:
-                cell.model === 'glif_psc'
-                  ? cell.tauSynMs[u.port - 1]
-                  : cell.tauSynMs[u.name === 'exc' ? 0 : 1],
-            }));
-            // A cell nothing reaches still needs a receptor (the model's first).
-            if (receptors.length === 0)
-              receptors.push({
-                name: cell.model === 'glif_psc' ? 'port1' : 'exc',
-                transmitter: 'excitatory',
-                tauMs: cell.tauSynMs[0],
-              });
-            group = new GlifPscGroup(
+          if (cell.model === 'iaf_psc_exp' || cell.model === 'iaf_cond_exp') {
+            const current = cell.model === 'iaf_psc_exp';
+            group = new LifGroup(
               name,
               ids.length,
               {
@@ -228,11 +227,54 @@ export function buildSonataNetwork(
                 vThreshMv: cell.vThreshMv,
                 vResetMv: cell.vResetMv,
                 refractoryMs: cell.refractoryMs,
-                vInitMv: cell.vInitMv,
                 biasCurrentPa: cell.biasCurrentPa,
-                ascAmpsPa: cell.ascAmpsPa,
-                ascDecayPerMs: cell.ascDecayPerMs,
-                ascRetention: cell.ascRetention,
+                tauExcMs: cell.tauSynExMs,
+                tauInhMs: cell.tauSynInMs,
+                ...(current
+                  ? { synapse: 'current', integrator: 'exact' }
+                  : { synapse: 'conductance', eExcMv: cell.eExMv, eInhMv: cell.eInMv }),
+              },
+              dtMs,
+            );
+            group.v.fill(cell.vInitMv);
+          } else if (cell.model === 'iaf_psc_delta') {
+            const { cmPf, gLeakNs, eLeakMv, vThreshMv, vResetMv, refractoryMs, vInitMv, biasCurrentPa } =
+              cell;
+            const p = { cmPf, gLeakNs, eLeakMv, vThreshMv, vResetMv, refractoryMs, vInitMv, biasCurrentPa };
+            group = new IafPscDeltaGroup(name, ids.length, p, dtMs);
+          } else {
+            const alpha = cell as AlphaCellParameters;
+            const uses = perType.get(`${nodes.population}/${type.id}`) ?? [];
+            const receptors: GlifPscReceptor[] = uses.map((u) => ({
+              name: u.name,
+              transmitter: u.transmitter,
+              tauMs:
+                alpha.model === 'glif_psc'
+                  ? alpha.tauSynMs[u.port - 1]
+                  : alpha.tauSynMs[u.name === 'exc' ? 0 : 1],
+            }));
+            // A cell nothing reaches still needs a receptor (the model's first).
+            if (receptors.length === 0)
+              receptors.push({
+                name: alpha.model === 'glif_psc' ? 'port1' : 'exc',
+                transmitter: 'excitatory',
+                tauMs: alpha.tauSynMs[0],
+              });
+            group = new GlifPscGroup(
+              name,
+              ids.length,
+              {
+                cmPf: alpha.cmPf,
+                gLeakNs: alpha.gLeakNs,
+                eLeakMv: alpha.eLeakMv,
+                vThreshMv: alpha.vThreshMv,
+                vResetMv: alpha.vResetMv,
+                refractoryMs: alpha.refractoryMs,
+                vInitMv: alpha.vInitMv,
+                biasCurrentPa: alpha.biasCurrentPa,
+                ascAmpsPa: alpha.ascAmpsPa,
+                ascDecayPerMs: alpha.ascDecayPerMs,
+                ascRetention: alpha.ascRetention,
                 receptors,
               },
               dtMs,
@@ -251,6 +293,7 @@ export function buildSonataNetwork(
             (err as Error).message,
           );
         }
+        if (vm) ids.forEach((id, j) => Number.isNaN(vm[id]) || (group.v[j] = vm[id]));
         network.add(group);
         ids.forEach((id, j) => {
           groupOf[id] = groups.length;

@@ -8,7 +8,13 @@
 import { DataFormatError } from '../util/errors.js';
 import type { SonataType } from './read.js';
 
-export const SUPPORTED_MODELS = ['glif_psc', 'iaf_psc_alpha', 'iaf_psc_delta'] as const;
+export const SUPPORTED_MODELS = [
+  'glif_psc',
+  'iaf_psc_alpha',
+  'iaf_psc_delta',
+  'iaf_psc_exp',
+  'iaf_cond_exp',
+] as const;
 export type SupportedModel = (typeof SUPPORTED_MODELS)[number];
 
 /** The membrane and after-spike parameters of a glif_psc or iaf_psc_alpha cell, with its receptors' taus. */
@@ -44,7 +50,25 @@ export interface DeltaCellParameters {
   biasCurrentPa: number;
 }
 
-export type CellParameters = AlphaCellParameters | DeltaCellParameters;
+/** iaf_psc_exp (current synapses, pA) and iaf_cond_exp (conductance synapses, nS): exponentially decaying. */
+export interface ExpCellParameters {
+  model: 'iaf_psc_exp' | 'iaf_cond_exp';
+  cmPf: number;
+  gLeakNs: number;
+  eLeakMv: number;
+  vThreshMv: number;
+  vResetMv: number;
+  refractoryMs: number;
+  vInitMv: number;
+  biasCurrentPa: number;
+  tauSynExMs: number;
+  tauSynInMs: number;
+  /** iaf_cond_exp's reversal potentials. */
+  eExMv?: number;
+  eInMv?: number;
+}
+
+export type CellParameters = AlphaCellParameters | DeltaCellParameters | ExpCellParameters;
 
 /** The parameter names each model takes (NEST's), beyond which a file is refused. */
 const KNOWN: Record<SupportedModel, readonly string[]> = {
@@ -96,6 +120,21 @@ const KNOWN: Record<SupportedModel, readonly string[]> = {
     'I_e',
     'V_min',
     'refractory_input',
+  ],
+  iaf_psc_exp: ['V_m', 'E_L', 'C_m', 'tau_m', 't_ref', 'V_th', 'V_reset', 'tau_syn_ex', 'tau_syn_in', 'I_e'],
+  iaf_cond_exp: [
+    'V_m',
+    'E_L',
+    'C_m',
+    't_ref',
+    'V_th',
+    'V_reset',
+    'E_ex',
+    'E_in',
+    'g_L',
+    'tau_syn_ex',
+    'tau_syn_in',
+    'I_e',
   ],
 };
 
@@ -209,6 +248,25 @@ export function cellParameters(type: SonataType, typesFile: string): CellParamet
       tauSynMs: tauSyn,
     };
   }
+  if (model === 'iaf_cond_exp') {
+    // NEST's defaults for iaf_cond_exp.
+    const cmPf = num('C_m', 250);
+    return {
+      model,
+      cmPf,
+      gLeakNs: num('g_L', 16.6667),
+      eLeakMv: num('E_L', -70),
+      vThreshMv: num('V_th', -55),
+      vResetMv: num('V_reset', -60),
+      refractoryMs: num('t_ref', 2),
+      vInitMv: num('V_m', -70),
+      biasCurrentPa: num('I_e', 0),
+      tauSynExMs: num('tau_syn_ex', 0.2),
+      tauSynInMs: num('tau_syn_in', 2),
+      eExMv: num('E_ex', 0),
+      eInMv: num('E_in', -85),
+    };
+  }
   if (p.V_min !== undefined && Number.isFinite(p.V_min))
     throw new DataFormatError(
       file,
@@ -226,6 +284,8 @@ export function cellParameters(type: SonataType, typesFile: string): CellParamet
     vInitMv: num('V_m', IAF_DEFAULTS.V_m),
     biasCurrentPa: num('I_e', IAF_DEFAULTS.I_e),
   };
+  if (model === 'iaf_psc_exp')
+    return { model, ...membrane, tauSynExMs: num('tau_syn_ex', 2), tauSynInMs: num('tau_syn_in', 2) };
   if (model === 'iaf_psc_delta') {
     if (flag('refractory_input', false))
       throw new DataFormatError(

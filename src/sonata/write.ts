@@ -15,7 +15,7 @@ import { writeSpikesH5, type PopulationSpikes } from './simulate.js';
 
 /** A group's NEST model and parameters, and how its receptors map to NEST ports and signs. */
 interface NestCell {
-  model: 'glif_psc' | 'iaf_psc_delta';
+  model: 'glif_psc' | 'iaf_psc_delta' | 'iaf_psc_exp' | 'iaf_cond_exp';
   params: Record<string, unknown>;
   /** Receptor name -> [NEST receptor port, sign of the weights]. */
   ports: Map<string, [number, 1 | -1]>;
@@ -103,9 +103,39 @@ function nestCell(g: GroupLike): NestCell {
       ]),
       nodeVth: null,
     };
+  if (g.kind === 'lif') {
+    const conductance = (p as unknown as { synapse: string }).synapse === 'conductance';
+    const common = {
+      V_m: p.eLeakMv,
+      E_L: p.eLeakMv,
+      C_m: p.cmPf,
+      t_ref: p.refractoryMs,
+      V_th: p.vThreshMv,
+      V_reset: p.vResetMv,
+      tau_syn_ex: p.tauExcMs,
+      tau_syn_in: p.tauInhMs,
+      I_e: (p as Record<string, number>).biasCurrentPa ?? 0,
+    };
+    return {
+      model: conductance ? 'iaf_cond_exp' : 'iaf_psc_exp',
+      params: conductance
+        ? {
+            ...common,
+            g_L: p.gLeakNs,
+            E_ex: (p as Record<string, number>).eExcMv,
+            E_in: (p as Record<string, number>).eInhMv,
+          }
+        : { ...common, tau_m: p.cmPf / p.gLeakNs },
+      ports: new Map([
+        ['exc', [0, 1]],
+        ['inh', [0, -1]],
+      ]),
+      nodeVth: null,
+    };
+  }
   throw new DataFormatError(
     `group ${g.name}`,
-    `kind ${g.kind ?? 'unknown'}: SONATA export writes glif3, glif-psc and iaf-psc-delta groups (NEST glif_psc, iaf_psc_delta)`,
+    `kind ${g.kind ?? 'unknown'}: SONATA export writes glif3, glif-psc, iaf-psc-delta and lif groups (NEST glif_psc, iaf_psc_delta, iaf_psc_exp, iaf_cond_exp); ${g.kind === 'izhikevich' ? "NEST's izhikevich takes delta synapses, not this group's exponential ones" : g.kind === 'adaptive-lif' ? 'its adaptive threshold has no NEST point-model counterpart' : 'no NEST form is known'}`,
   );
 }
 
@@ -208,6 +238,8 @@ export async function exportSonata(
     const rows: Record<string, string | number>[] = [];
     const vth = new Float64Array(size);
     let anyVth = false;
+    const vm = new Float64Array(size);
+    let anyVm = false;
     list.forEach((g, k) => {
       const [, first] = offset.get(g)!;
       typeIds.fill(100 + k, first, first + g.size);
@@ -234,6 +266,12 @@ export async function exportSonata(
       const own = c.nodeVth;
       for (let i = 0; i < g.size; i++) vth[first + i] = own ? own[i] : (c.params.V_th as number);
       if (own) anyVth = true;
+      // The membrane potential as it is now is each node's initial V_m where it differs from the type's.
+      const v = (g as unknown as { v: Float32Array }).v;
+      for (let i = 0; i < g.size; i++) {
+        vm[first + i] = v[i];
+        if (v[i] !== Math.fround(c.params.V_m as number)) anyVm = true;
+      }
     });
     const h5 = new H5Writer(join(out, 'network', `${pop}_nodes.h5`));
     try {
@@ -246,6 +284,7 @@ export async function exportSonata(
       h5.dataset(`${base}/node_group_id`, { values: new Float64Array(size), dtype: '<I' });
       h5.dataset(`${base}/node_group_index`, { values: ids, dtype: '<Q' });
       if (anyVth) h5.dataset(`${base}/0/dynamics_params/V_th`, { values: vth, dtype: '<d' });
+      if (anyVm) h5.dataset(`${base}/0/dynamics_params/V_m`, { values: vm, dtype: '<d' });
       const attributes = new Map<string, Float64Array>();
       for (const g of list) {
         const [, first] = offset.get(g)!;
