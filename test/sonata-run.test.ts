@@ -364,8 +364,15 @@ test('a glif-psc network with a spike-array input exports to SONATA and reads ba
   ]);
   const cell = sim.circuit.nodes[0].types.get(100)!;
   assert.deepEqual(cell.dynamicsParams.tau_syn, [2, 8]);
-  assert.equal(sim.circuit.edges[1].types.get(100)!.dynamicsParams.receptor_type, 1);
+  // Type ids run on across files; the recurrent edges (no delay here) get NEST's shortest, one step.
+  assert.equal(sim.circuit.edges[1].types.get(101)!.dynamicsParams.receptor_type, 1);
   assert.equal(sim.circuit.edges[0].types.get(100)!.dynamicsParams.receptor_type, 2);
+  assert.deepEqual([...edgeDelays(sim.circuit.edges[0])], [0.1, 0.1]);
+  assert.ok(r.notes.some((n) => /2 synapses with no delay written with one step/.test(n)));
+  assert.deepEqual(
+    sim.circuit.nodes.map((n) => [...n.types.values()].map((t) => [t.id, t.columns.ei])),
+    [[[100, 'i']], [[101, 'e']]],
+  );
   assert.equal(sim.inputs[0].spikes.nodeIds.length, 3);
 });
 
@@ -455,6 +462,12 @@ testNeeding(
       ['coba', () => cobaNetwork()],
     ] as const) {
       const preset = make();
+      // NEST's shortest delay is one step (the presets have none): give every synapse one, so the exported network
+      // is the one simulated.
+      for (const c of preset.net.connections) {
+        c.projection.delaySteps.fill(1);
+        c.projection.maxDelaySteps = 1;
+      }
       const dir = tempDir(`np-sonata-${name}-`);
       const written = await exportSonata(preset.net, dir, { tstopMs: 300 });
       const sim = await readSimulation(written.simulationConfig);

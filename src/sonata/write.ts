@@ -15,7 +15,7 @@ import { writeSpikesH5, type PopulationSpikes } from './simulate.js';
 
 /** A group's NEST model and parameters, and how its receptors map to NEST ports and signs. */
 interface NestCell {
-  model: 'glif_psc' | 'iaf_psc_delta' | 'iaf_psc_exp' | 'iaf_cond_exp';
+  model: 'glif_psc' | 'iaf_psc_alpha' | 'iaf_psc_delta' | 'iaf_psc_exp' | 'iaf_cond_exp';
   params: Record<string, unknown>;
   /** Receptor name -> [NEST receptor port, sign of the weights]. */
   ports: Map<string, [number, 1 | -1]>;
@@ -65,6 +65,38 @@ function nestCell(g: GroupLike): NestCell {
           ]
         : p.receptors;
     const amps: number[] = p.ascAmpsPa;
+    const nodeVth = offsets(g, p.vThreshMv);
+    const [first, second] = receptors;
+    // NEST's iaf_psc_alpha where it is one: no after-spike currents, receptors exc and inh, one threshold.
+    if (
+      amps.length === 0 &&
+      !nodeVth &&
+      receptors.length === 2 &&
+      first.name === 'exc' &&
+      first.transmitter === 'excitatory' &&
+      second.name === 'inh' &&
+      second.transmitter === 'inhibitory'
+    )
+      return {
+        model: 'iaf_psc_alpha',
+        params: {
+          V_m: (p as Record<string, number>).vInitMv ?? p.eLeakMv,
+          E_L: p.eLeakMv,
+          C_m: p.cmPf,
+          tau_m: p.cmPf / p.gLeakNs,
+          t_ref: p.refractoryMs,
+          V_th: p.vThreshMv,
+          V_reset: p.vResetMv,
+          tau_syn_ex: first.tauMs,
+          tau_syn_in: second.tauMs,
+          I_e: (p as Record<string, number>).biasCurrentPa ?? 0,
+        },
+        ports: new Map([
+          ['exc', [0, 1]],
+          ['inh', [0, -1]],
+        ]),
+        nodeVth: null,
+      };
     return {
       model: 'glif_psc',
       params: {
@@ -81,7 +113,7 @@ function nestCell(g: GroupLike): NestCell {
         adapting_threshold: false,
       },
       ports: new Map(receptors.map((r, i) => [r.name, [i + 1, r.transmitter === 'inhibitory' ? -1 : 1]])),
-      nodeVth: offsets(g, p.vThreshMv),
+      nodeVth,
     };
   }
   if (g.kind === 'iaf-psc-delta')
@@ -232,7 +264,24 @@ export async function exportSonata(
     mkdirSync(join(out, sub), { recursive: true });
 
   // Nodes.
-  const writeNodes = (pop: string, list: readonly (SpikeSource & GroupLike)[], virtual: boolean) => {
+  let anyPerNode = false;
+  /** A group's `ei`: its cell type's transmitter, else the one sign of all receptors it projects onto. */
+  const eiOf = (g: SpikeSource & GroupLike): string => {
+    if (g.cellType) return g.cellType.transmitter === 'excitatory' ? 'e' : 'i';
+    const signs = new Set(
+      net.connections
+        .filter((c) => c.source === g && cells.has(c.target))
+        .map((c) => cells.get(c.target)!.ports.get(c.projection.options.receptor)?.[1]),
+    );
+    return signs.size === 1 ? (signs.has(1) ? 'e' : signs.has(-1) ? 'i' : 'NULL') : 'NULL';
+  };
+  // Type ids are unique across all files (BMTK's sonata.File refuses a type id twice when it opens them together).
+  const writeNodes = (
+    pop: string,
+    list: readonly (SpikeSource & GroupLike)[],
+    virtual: boolean,
+    typeBase: number,
+  ) => {
     const size = list.reduce((s, g) => s + g.size, 0);
     const typeIds = new Float64Array(size);
     const rows: Record<string, string | number>[] = [];
@@ -242,11 +291,11 @@ export async function exportSonata(
     let anyVm = false;
     list.forEach((g, k) => {
       const [, first] = offset.get(g)!;
-      typeIds.fill(100 + k, first, first + g.size);
+      typeIds.fill(typeBase + k, first, first + g.size);
       const extra = options.nodeTypeColumns?.(g) ?? {};
-      const ei = g.cellType ? (g.cellType.transmitter === 'excitatory' ? 'e' : 'i') : 'NULL';
+      const ei = eiOf(g);
       if (virtual) {
-        rows.push({ node_type_id: 100 + k, model_type: 'virtual', pop_name: g.name, ei, ...extra });
+        rows.push({ node_type_id: typeBase + k, model_type: 'virtual', pop_name: g.name, ei, ...extra });
         if (g.kind !== 'spike-source')
           notes.push(`${g.name}: ${g.kind ?? 'generated'} input exported as silent virtual nodes`);
         return;
@@ -255,7 +304,7 @@ export async function exportSonata(
       const file = `${g.name.replace(/[^A-Za-z0-9._-]/g, '_')}_${c.model}.json`;
       writeFileSync(join(out, 'components/cell_models', file), `${JSON.stringify(c.params, null, 2)}\n`);
       rows.push({
-        node_type_id: 100 + k,
+        node_type_id: typeBase + k,
         model_type: 'point_neuron',
         model_template: `nest:${c.model}`,
         dynamics_params: file,
@@ -283,6 +332,7 @@ export async function exportSonata(
       h5.dataset(`${base}/node_type_id`, { values: typeIds, dtype: '<Q' });
       h5.dataset(`${base}/node_group_id`, { values: new Float64Array(size), dtype: '<I' });
       h5.dataset(`${base}/node_group_index`, { values: ids, dtype: '<Q' });
+      if (anyVth || anyVm) anyPerNode = true;
       if (anyVth) h5.dataset(`${base}/0/dynamics_params/V_th`, { values: vth, dtype: '<d' });
       if (anyVm) h5.dataset(`${base}/0/dynamics_params/V_m`, { values: vm, dtype: '<d' });
       const attributes = new Map<string, Float64Array>();
@@ -306,8 +356,12 @@ export async function exportSonata(
     writeFileSync(join(out, 'network', `${pop}_node_types.csv`), table(rows));
     return size;
   };
-  const nodeCount = writeNodes(population, neurons, false);
-  const inputCount = inputs.length ? writeNodes(inputPopulation, inputs, true) : 0;
+  const nodeCount = writeNodes(population, neurons, false, 100);
+  const inputCount = inputs.length ? writeNodes(inputPopulation, inputs, true, 100 + neurons.length) : 0;
+  if (anyPerNode)
+    notes.push(
+      'per-node V_th or V_m written as dynamics_params in node group 0 (SONATA); BMTK 0.x ignores per-node dynamics_params',
+    );
 
   for (const c of net.connections) {
     if (!offset.has(c.source) || !offset.has(c.target))
@@ -322,6 +376,8 @@ export async function exportSonata(
   }
   // Edges: per (source population, target population), sorted by target node.
   let edgeCount = 0;
+  let edgeTypeId = 100;
+  let clamped = 0;
   const edgeFiles: { edges_file: string; edge_types_file: string }[] = [];
   for (const sourcePop of [population, inputPopulation]) {
     const conns = net.connections.filter(
@@ -334,7 +390,8 @@ export async function exportSonata(
     const weight: number[] = [];
     const delay: number[] = [];
     const rows: Record<string, string | number>[] = [];
-    for (const [k, c] of conns.entries()) {
+    for (const c of conns) {
+      const typeId = edgeTypeId++;
       const port = cells.get(c.target)!.ports.get(c.projection.options.receptor);
       if (!port)
         throw new DataFormatError(
@@ -349,7 +406,7 @@ export async function exportSonata(
         `${JSON.stringify(port[0] > 0 ? { receptor_type: port[0] } : {})}\n`,
       );
       rows.push({
-        edge_type_id: 100 + k,
+        edge_type_id: typeId,
         model_template: 'static_synapse',
         dynamics_params: synapseFile,
         projection: c.projection.name,
@@ -365,9 +422,11 @@ export async function exportSonata(
         for (let q = p.rowStart[i]; q < p.rowStart[i + 1]; q++) {
           src.push(s0 + i);
           tgt.push(t0 + p.post[q]);
-          type.push(100 + k);
+          type.push(typeId);
           weight.push(port[1] * p.weight[q]);
-          delay.push(p.delaySteps[q] * p.dtMs);
+          // NEST's shortest delay is one step; neuroplast's 0 delivers one step sooner.
+          if (p.delaySteps[q] === 0) clamped++;
+          delay.push(Math.max(1, p.delaySteps[q]) * p.dtMs);
         }
     }
     const order = Int32Array.from(src.keys()).sort((a, b) => tgt[a] - tgt[b] || src[a] - src[b]);
@@ -445,6 +504,8 @@ export async function exportSonata(
     edgeCount += s.length;
   }
 
+  if (clamped)
+    notes.push(`${clamped} synapses with no delay written with one step (${net.dtMs} ms), NEST's shortest delay`);
   // Spike-array inputs as a SONATA spikes file.
   const spikes: PopulationSpikes = {
     population: inputPopulation,
@@ -467,6 +528,7 @@ export async function exportSonata(
   spikes.nodeIds = Int32Array.from(ids);
   spikes.timesMs = Float64Array.from(times);
   const hasSpikes = ids.length > 0;
+  if (hasSpikes) notes.push(`input spike times written on the ${net.dtMs} ms step they were simulated at`);
   if (hasSpikes) await writeSpikesH5(join(out, 'inputs', `${inputPopulation}_spikes.h5`), [spikes]);
 
   const circuit = {
