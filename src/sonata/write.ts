@@ -505,7 +505,9 @@ export async function exportSonata(
   }
 
   if (clamped)
-    notes.push(`${clamped} synapses with no delay written with one step (${net.dtMs} ms), NEST's shortest delay`);
+    notes.push(
+      `${clamped} synapses with no delay written with one step (${net.dtMs} ms), NEST's shortest delay`,
+    );
   // Spike-array inputs as a SONATA spikes file.
   const spikes: PopulationSpikes = {
     population: inputPopulation,
