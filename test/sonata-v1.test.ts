@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   buildV1Column,
@@ -9,7 +10,7 @@ import {
   loadV1Tables,
 } from '../src/cortex/index.js';
 import { buildSonataNetwork, loadConfig, readCircuit } from '../src/sonata/index.js';
-import { tempDir, testNeeding } from './helpers.js';
+import { CLI, tempDir, testNeeding } from './helpers.js';
 
 testNeeding(
   ['v1-tables'],
@@ -28,7 +29,14 @@ testNeeding(
     assert.equal(v1.attributes.get('tuning_angle')![0], Math.fround(column.classes[0].tuningDeg[0]));
     assert.ok(v1.attributes.has('dynamics_params.V_th'));
     assert.ok(result.notes.some((n) => /background: poisson input exported as silent virtual nodes/.test(n)));
-    // It builds as a network again.
+    // The contract: `v1 describe` of the model and of its SONATA export print the same.
+  const describe = (...args: string[]) => {
+    const run = spawnSync(process.execPath, [CLI, 'v1', 'describe', ...args], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    return run.stdout;
+  };
+  assert.equal(describe('--sonata', join(dir, 'config.circuit.json')), describe('--neurons', '5000'));
+  // It builds as a network again.
     const built = buildSonataNetwork(circuit, 0.25);
     assert.equal(built.populations.get('v1')!.groups.length, 17);
   },
