@@ -14,30 +14,51 @@ export interface PopulationSpikes {
   timesMs: Float64Array;
 }
 
+/** An Int32 list that grows by doubling: 4 bytes per entry however many spikes a run records. */
+class Int32List {
+  data = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
 /** Records every spike of the non-virtual populations as (node id, step). */
 class NodeSpikeRecorder implements Monitor {
-  readonly ids = new Map<string, number[]>();
-  readonly steps = new Map<string, number[]>();
-  private readonly sources: { population: string; group: { spikes: Int32Array }; nodeIds: Int32Array }[] = [];
+  readonly ids = new Map<string, Int32List>();
+  readonly steps = new Map<string, Int32List>();
+  private readonly sources: {
+    group: { spikes: Int32Array };
+    nodeIds: Int32Array;
+    ids: Int32List;
+    steps: Int32List;
+  }[] = [];
 
   constructor(built: SonataNetwork) {
     for (const [population, p] of built.populations) {
       if (p.virtual) continue;
-      this.ids.set(population, []);
-      this.steps.set(population, []);
-      for (const g of p.groups) this.sources.push({ population, group: g.group, nodeIds: g.nodeIds });
+      const ids = new Int32List();
+      const steps = new Int32List();
+      this.ids.set(population, ids);
+      this.steps.set(population, steps);
+      for (const g of p.groups) this.sources.push({ group: g.group, nodeIds: g.nodeIds, ids, steps });
     }
   }
 
   record(step: number): void {
     for (const s of this.sources) {
       const spikes = s.group.spikes;
-      if (spikes.length === 0) continue;
-      const ids = this.ids.get(s.population)!;
-      const steps = this.steps.get(s.population)!;
       for (let k = 0; k < spikes.length; k++) {
-        ids.push(s.nodeIds[spikes[k]]);
-        steps.push(step - 1);
+        s.ids.push(s.nodeIds[spikes[k]]);
+        s.steps.push(step - 1);
       }
     }
   }
@@ -78,11 +99,11 @@ export function simulateSonata(
   const cv: Record<string, number | null> = {};
   for (const [population, p] of built.populations) {
     if (p.virtual) continue;
-    const ids = recorder.ids.get(population)!;
-    const at = recorder.steps.get(population)!;
+    const ids = recorder.ids.get(population)!.view();
+    const at = recorder.steps.get(population)!.view();
     spikes.push({
       population,
-      nodeIds: Int32Array.from(ids),
+      nodeIds: ids.slice(),
       timesMs: Float64Array.from(at, (s) => s * sim.dtMs),
     });
     const perNode: number[][] = Array.from({ length: p.nodes.size }, () => []);
