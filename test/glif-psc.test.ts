@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './helpers.js';
+import { tempDir, traceRun } from './helpers.js';
 import {
   Glif3Group,
   GlifPscGroup,
@@ -362,19 +362,6 @@ function portsNetwork(): Network {
   return net;
 }
 
-/** Runs 100 ms: every state variable of the glif_psc group after each step, and the spikes recorded. */
-function continueRun(net: Network) {
-  const g = net.groups[2] as GlifPscGroup;
-  const mon = net.monitors[0] as unknown as { times: number[]; indices: number[] };
-  const trace: Record<string, number[]>[] = [];
-  for (let s = 0; s < 1000; s++) {
-    net.run(DT);
-    trace.push(
-      Object.fromEntries(Object.entries(g.saveState()).map(([k, a]) => [k, Array.from(a as Float32Array)])),
-    );
-  }
-  return { trace, times: [...mon.times], indices: [...mon.indices] };
-}
 
 test('glif_psc: a network saved with spikes in flight on its extra receptors continues identically after loading', async () => {
   const net = portsNetwork();
@@ -390,7 +377,7 @@ test('glif_psc: a network saved with spikes in flight on its extra receptors con
     );
   const dir = join(tempDir(), 'glif-psc-net');
   await net.save(dir);
-  const want = continueRun(net);
+  const want = traceRun(net, 2, 1000, DT);
   assert.ok(want.times.length > 50, `${want.times.length} spikes`);
   const loaded = await Network.load(dir);
   const g = loaded.groups[2];
@@ -400,7 +387,7 @@ test('glif_psc: a network saved with spikes in flight on its extra receptors con
     loaded.connections.map((c) => c.projection.options.receptor),
     ['ampa', 'gaba', 'nmda'],
   );
-  const got = continueRun(loaded);
+  const got = traceRun(loaded, 2, 1000, DT);
   assert.deepEqual(got.times, want.times);
   assert.deepEqual(got.indices, want.indices);
   got.trace.forEach((state, s) => assert.deepEqual(state, want.trace[s], `step ${s} after loading`));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { onBackend, tempDir } from './helpers.js';
+import { onBackend, tempDir, traceRun } from './helpers.js';
 import { Glif3Group, glif3Propagator, Network, type Glif3Parameters } from '../src/spiking/index.js';
 import { backendNames, getBackend, Glif3Param } from '../src/engine/index.js';
 import { ConfigError, NeuroplastError } from '../src/util/errors.js';
@@ -351,19 +351,6 @@ function glif3Network(): Network {
   return net;
 }
 
-/** Runs `net` 100 ms: every GLIF3 state variable after each step, and the spikes recorded. */
-function continueRun(net: Network) {
-  const g = net.groups[2] as Glif3Group;
-  const mon = net.monitors[0] as unknown as { times: number[]; indices: number[] };
-  const trace: Record<string, number[]>[] = [];
-  for (let s = 0; s < 1000; s++) {
-    net.run(DT);
-    trace.push(
-      Object.fromEntries(Object.entries(g.saveState()).map(([k, a]) => [k, Array.from(a as Float32Array)])),
-    );
-  }
-  return { trace, times: [...mon.times], indices: [...mon.indices] };
-}
 
 test('GLIF3: a network saved mid-run continues bit for bit after loading; the description round-trips', async () => {
   const net = glif3Network();
@@ -374,7 +361,7 @@ test('GLIF3: a network saved mid-run continues bit for bit after loading; the de
   assert.ok(original.refractory.some((r) => r > 0));
   const dir = join(tempDir(), 'glif3-net');
   await net.save(dir);
-  const want = continueRun(net);
+  const want = traceRun(net, 2, 1000, DT);
   assert.ok(want.times.length > 50, `${want.times.length} spikes`);
   const loaded = await Network.load(dir);
   const g = loaded.groups[2];
@@ -385,7 +372,7 @@ test('GLIF3: a network saved mid-run continues bit for bit after loading; the de
     g.thresholdOffsetMv.some((x) => x !== 0),
     'the offsets came back',
   );
-  const got = continueRun(loaded);
+  const got = traceRun(loaded, 2, 1000, DT);
   assert.deepEqual(got.times, want.times);
   assert.deepEqual(got.indices, want.indices);
   got.trace.forEach((state, s) => assert.deepEqual(state, want.trace[s], `step ${s} after loading`));

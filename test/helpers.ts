@@ -11,6 +11,7 @@ import { backendNames, getBackend, setBackend, type Kernels } from '../src/engin
 import { loadNativeAddon } from '../src/engine/kernels/native.js';
 import { dataEnvFromProcess, locateDataset, locateWordList } from '../src/data/index.js';
 import { locateV1 } from '../src/cortex/index.js';
+import type { Network } from '../src/spiking/index.js';
 
 /** Repository root (tests run from build/test). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -323,4 +324,21 @@ export function dashboardGet(
     req.on('error', fail);
     req.end();
   });
+}
+
+/**
+ * Runs `net` for `steps` steps of `dtMs`, keeping every state variable of `net.groups[groupIndex]` after each step and
+ * the spikes its first monitor recorded: what a network saved and loaded must reproduce.
+ */
+export function traceRun(net: Network, groupIndex: number, steps: number, dtMs: number) {
+  const g = net.groups[groupIndex] as unknown as { saveState(): Record<string, unknown> };
+  const mon = net.monitors[0] as unknown as { times: number[]; indices: number[] };
+  const trace: Record<string, number[]>[] = [];
+  for (let s = 0; s < steps; s++) {
+    net.run(dtMs);
+    trace.push(
+      Object.fromEntries(Object.entries(g.saveState()).map(([k, a]) => [k, Array.from(a as Float32Array)])),
+    );
+  }
+  return { trace, times: [...mon.times], indices: [...mon.indices] };
 }

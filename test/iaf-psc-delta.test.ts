@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './helpers.js';
+import { tempDir, traceRun } from './helpers.js';
 import { IafPscDeltaGroup, Network, type IafPscDeltaParameters } from '../src/spiking/index.js';
 import { ConfigError, NeuroplastError } from '../src/util/errors.js';
 
@@ -152,18 +152,6 @@ function deltaNetwork(): Network {
   return net;
 }
 
-function continueRun(net: Network) {
-  const g = net.groups[2] as IafPscDeltaGroup;
-  const mon = net.monitors[0] as unknown as { times: number[]; indices: number[] };
-  const trace: Record<string, number[]>[] = [];
-  for (let s = 0; s < 1000; s++) {
-    net.run(DT);
-    trace.push(
-      Object.fromEntries(Object.entries(g.saveState()).map(([k, a]) => [k, Array.from(a as Float32Array)])),
-    );
-  }
-  return { trace, times: [...mon.times], indices: [...mon.indices] };
-}
 
 test('iaf_psc_delta: a network saved mid-run continues bit for bit after loading', async () => {
   const net = deltaNetwork();
@@ -173,13 +161,13 @@ test('iaf_psc_delta: a network saved mid-run continues bit for bit after loading
   assert.ok(original.refractory.some((r) => r > 0));
   const dir = join(tempDir(), 'delta-net');
   await net.save(dir);
-  const want = continueRun(net);
+  const want = traceRun(net, 2, 1000, DT);
   assert.ok(want.times.length > 50, `${want.times.length} spikes`);
   const loaded = await Network.load(dir);
   const g = loaded.groups[2];
   assert.ok(g instanceof IafPscDeltaGroup);
   assert.deepEqual(g.describe(), original.describe());
-  const got = continueRun(loaded);
+  const got = traceRun(loaded, 2, 1000, DT);
   assert.deepEqual(got.times, want.times);
   assert.deepEqual(got.indices, want.indices);
   got.trace.forEach((state, s) => assert.deepEqual(state, want.trace[s], `step ${s} after loading`));

@@ -6,6 +6,7 @@
  * naming the file.
  */
 import { DataFormatError } from '../util/errors.js';
+import type { LifMembraneParameters } from '../spiking/index.js';
 import type { SonataType } from './read.js';
 
 export const SUPPORTED_MODELS = [
@@ -17,17 +18,15 @@ export const SUPPORTED_MODELS = [
 ] as const;
 export type SupportedModel = (typeof SUPPORTED_MODELS)[number];
 
-/** The membrane and after-spike parameters of a glif_psc or iaf_psc_alpha cell, with its receptors' taus. */
-export interface AlphaCellParameters {
-  model: 'glif_psc' | 'iaf_psc_alpha';
-  cmPf: number;
-  gLeakNs: number;
-  eLeakMv: number;
-  vThreshMv: number;
-  vResetMv: number;
-  refractoryMs: number;
+/** What every model has: the LIF membrane (neuroplast's names and units), its initial potential and bias. */
+export interface NestMembrane extends LifMembraneParameters {
   vInitMv: number;
   biasCurrentPa: number;
+}
+
+/** The membrane and after-spike parameters of a glif_psc or iaf_psc_alpha cell, with its receptors' taus. */
+export interface AlphaCellParameters extends NestMembrane {
+  model: 'glif_psc' | 'iaf_psc_alpha';
   ascAmpsPa: number[];
   ascDecayPerMs: number[];
   ascRetention: number[];
@@ -38,29 +37,13 @@ export interface AlphaCellParameters {
   tauSynMs: number[];
 }
 
-export interface DeltaCellParameters {
+export interface DeltaCellParameters extends NestMembrane {
   model: 'iaf_psc_delta';
-  cmPf: number;
-  gLeakNs: number;
-  eLeakMv: number;
-  vThreshMv: number;
-  vResetMv: number;
-  refractoryMs: number;
-  vInitMv: number;
-  biasCurrentPa: number;
 }
 
 /** iaf_psc_exp (current synapses, pA) and iaf_cond_exp (conductance synapses, nS): exponentially decaying. */
-export interface ExpCellParameters {
+export interface ExpCellParameters extends NestMembrane {
   model: 'iaf_psc_exp' | 'iaf_cond_exp';
-  cmPf: number;
-  gLeakNs: number;
-  eLeakMv: number;
-  vThreshMv: number;
-  vResetMv: number;
-  refractoryMs: number;
-  vInitMv: number;
-  biasCurrentPa: number;
   tauSynExMs: number;
   tauSynInMs: number;
   /** iaf_cond_exp's reversal potentials. */

@@ -48,14 +48,22 @@ function nestCell(g: GroupLike): NestCell {
     string,
     number & number[] & { name: string; tauMs: number; transmitter: string }[]
   >;
-  const membrane = {
-    V_th: p.vThreshMv,
-    g: p.gLeakNs,
+  // NEST's membrane in its iaf form (tau_m; glif_psc takes g instead), and the port 0 of sign-chosen receptors.
+  const iaf = {
+    V_m: (p as Record<string, number>).vInitMv ?? p.eLeakMv,
     E_L: p.eLeakMv,
     C_m: p.cmPf,
+    tau_m: p.cmPf / p.gLeakNs,
     t_ref: p.refractoryMs,
+    V_th: p.vThreshMv,
     V_reset: p.vResetMv,
+    I_e: (p as Record<string, number>).biasCurrentPa ?? 0,
   };
+  const signedPort0 = (): NestCell['ports'] =>
+    new Map([
+      ['exc', [0, 1]],
+      ['inh', [0, -1]],
+    ]);
   if (g.kind === 'glif3' || g.kind === 'glif-psc') {
     const receptors: { name: string; tauMs: number; transmitter: string }[] =
       g.kind === 'glif3'
@@ -79,30 +87,21 @@ function nestCell(g: GroupLike): NestCell {
     )
       return {
         model: 'iaf_psc_alpha',
-        params: {
-          V_m: (p as Record<string, number>).vInitMv ?? p.eLeakMv,
-          E_L: p.eLeakMv,
-          C_m: p.cmPf,
-          tau_m: p.cmPf / p.gLeakNs,
-          t_ref: p.refractoryMs,
-          V_th: p.vThreshMv,
-          V_reset: p.vResetMv,
-          tau_syn_ex: first.tauMs,
-          tau_syn_in: second.tauMs,
-          I_e: (p as Record<string, number>).biasCurrentPa ?? 0,
-        },
-        ports: new Map([
-          ['exc', [0, 1]],
-          ['inh', [0, -1]],
-        ]),
+        params: { ...iaf, tau_syn_ex: first.tauMs, tau_syn_in: second.tauMs },
+        ports: signedPort0(),
         nodeVth: null,
       };
     return {
       model: 'glif_psc',
       params: {
-        V_m: (p as Record<string, number>).vInitMv ?? p.eLeakMv,
-        ...membrane,
-        I_e: (p as Record<string, number>).biasCurrentPa ?? 0,
+        V_m: iaf.V_m,
+        V_th: iaf.V_th,
+        g: p.gLeakNs,
+        E_L: iaf.E_L,
+        C_m: iaf.C_m,
+        t_ref: iaf.t_ref,
+        V_reset: iaf.V_reset,
+        I_e: iaf.I_e,
         asc_init: amps.map(() => 0),
         asc_decay: [...p.ascDecayPerMs],
         asc_amps: [...amps],
@@ -117,37 +116,12 @@ function nestCell(g: GroupLike): NestCell {
     };
   }
   if (g.kind === 'iaf-psc-delta')
-    return {
-      model: 'iaf_psc_delta',
-      params: {
-        V_m: (p as Record<string, number>).vInitMv ?? p.eLeakMv,
-        E_L: p.eLeakMv,
-        C_m: p.cmPf,
-        tau_m: p.cmPf / p.gLeakNs,
-        t_ref: p.refractoryMs,
-        V_th: p.vThreshMv,
-        V_reset: p.vResetMv,
-        I_e: (p as Record<string, number>).biasCurrentPa ?? 0,
-      },
-      ports: new Map([
-        ['exc', [0, 1]],
-        ['inh', [0, -1]],
-      ]),
-      nodeVth: null,
-    };
+    return { model: 'iaf_psc_delta', params: iaf, ports: signedPort0(), nodeVth: null };
   if (g.kind === 'lif') {
     const conductance = (p as unknown as { synapse: string }).synapse === 'conductance';
-    const common = {
-      V_m: p.eLeakMv,
-      E_L: p.eLeakMv,
-      C_m: p.cmPf,
-      t_ref: p.refractoryMs,
-      V_th: p.vThreshMv,
-      V_reset: p.vResetMv,
-      tau_syn_ex: p.tauExcMs,
-      tau_syn_in: p.tauInhMs,
-      I_e: (p as Record<string, number>).biasCurrentPa ?? 0,
-    };
+    // A LifGroup starts at E_L; its current potentials travel per node.
+    const { tau_m: tauM, ...membrane } = { ...iaf, V_m: p.eLeakMv };
+    const common = { ...membrane, tau_syn_ex: p.tauExcMs, tau_syn_in: p.tauInhMs };
     return {
       model: conductance ? 'iaf_cond_exp' : 'iaf_psc_exp',
       params: conductance
@@ -157,11 +131,8 @@ function nestCell(g: GroupLike): NestCell {
             E_ex: (p as Record<string, number>).eExcMv,
             E_in: (p as Record<string, number>).eInhMv,
           }
-        : { ...common, tau_m: p.cmPf / p.gLeakNs },
-      ports: new Map([
-        ['exc', [0, 1]],
-        ['inh', [0, -1]],
-      ]),
+        : { ...common, tau_m: tauM },
+      ports: signedPort0(),
       nodeVth: null,
     };
   }
