@@ -362,7 +362,6 @@ function portsNetwork(): Network {
   return net;
 }
 
-
 test('glif_psc: a network saved with spikes in flight on its extra receptors continues identically after loading', async () => {
   const net = portsNetwork();
   net.run(100);

@@ -351,7 +351,6 @@ function glif3Network(): Network {
   return net;
 }
 
-
 test('GLIF3: a network saved mid-run continues bit for bit after loading; the description round-trips', async () => {
   const net = glif3Network();
   net.run(100);

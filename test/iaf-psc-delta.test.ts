@@ -152,7 +152,6 @@ function deltaNetwork(): Network {
   return net;
 }
 
-
 test('iaf_psc_delta: a network saved mid-run continues bit for bit after loading', async () => {
   const net = deltaNetwork();
   net.run(100);

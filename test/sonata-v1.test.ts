@@ -30,13 +30,13 @@ testNeeding(
     assert.ok(v1.attributes.has('dynamics_params.V_th'));
     assert.ok(result.notes.some((n) => /background: poisson input exported as silent virtual nodes/.test(n)));
     // The contract: `v1 describe` of the model and of its SONATA export print the same.
-  const describe = (...args: string[]) => {
-    const run = spawnSync(process.execPath, [CLI, 'v1', 'describe', ...args], { encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    return run.stdout;
-  };
-  assert.equal(describe('--sonata', join(dir, 'config.circuit.json')), describe('--neurons', '5000'));
-  // It builds as a network again.
+    const describe = (...args: string[]) => {
+      const run = spawnSync(process.execPath, [CLI, 'v1', 'describe', ...args], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      return run.stdout;
+    };
+    assert.equal(describe('--sonata', join(dir, 'config.circuit.json')), describe('--neurons', '5000'));
+    // It builds as a network again.
     const built = buildSonataNetwork(circuit, 0.25);
     assert.equal(built.populations.get('v1')!.groups.length, 17);
   },
