@@ -491,3 +491,47 @@ testNeeding(
     }
   },
 );
+
+test('Poisson inputs are exported as a seeded sample of their process, which the imported network receives', async () => {
+  const net = new Network(0.1);
+  const noise = net.poisson('noise', 20, 25, 3);
+  const cells = net.add(
+    new GlifPscGroup(
+      'cells',
+      5,
+      {
+        cmPf: 60,
+        gLeakNs: 6,
+        eLeakMv: -70,
+        vThreshMv: -55,
+        vResetMv: -70,
+        refractoryMs: 2,
+        ascAmpsPa: [],
+        ascDecayPerMs: [],
+        receptors: [{ name: 'exc', tauMs: 2, transmitter: 'excitatory' }],
+      },
+      0.1,
+    ),
+  );
+  net.connect(noise, cells, {
+    connector: { kind: 'all-to-all' },
+    weight: 30,
+    delayMs: 1,
+    receptor: 'exc',
+    seed: 1,
+  });
+  const written = await exportSonata(net, tempDir('np-sonata-poisson-'), { tstopMs: 2000, seed: 7 });
+  assert.ok(
+    written.notes.some((n) =>
+      /noise: Poisson input written as a sample of its process over 2000 ms \(seed 7\)/.test(n),
+    ),
+  );
+  const sim = await readSimulation(written.simulationConfig);
+  const spikes = sim.inputs[0].spikes;
+  // 20 neurons x 25 Hz x 2 s: 1000 expected; a fixed seed, so the bound cannot flake.
+  assert.ok(spikes.nodeIds.length > 850 && spikes.nodeIds.length < 1150, `${spikes.nodeIds.length} spikes`);
+  assert.ok(spikes.timesMs.every((t) => t >= 0 && t < 2000));
+  assert.ok(simulateSonata(sim).ratesHz.network > 0);
+  const silent = await exportSonata(net, tempDir('np-sonata-poisson-'), { poissonSpikes: false });
+  assert.deepEqual((await readSimulation(silent.simulationConfig)).inputs, []);
+});

@@ -19,7 +19,9 @@ testNeeding(
     const tables = await loadV1Tables();
     const column = buildV1Column(tables, { neurons: 5000, seed: 0 });
     const dir = tempDir('np-sonata-v1-');
-    const result = await exportV1Sonata(describeV1Model(tables, column), dir, tables.source);
+    const result = await exportV1Sonata(describeV1Model(tables, column), dir, tables.source, {
+      poissonSpikes: false,
+    });
     const circuit = await readCircuit(loadConfig(join(dir, 'config.circuit.json'), 'circuit config'));
     const { tables: source, ...description } = describeV1Sonata(circuit);
     assert.deepEqual(description, describeColumn(column));
@@ -28,7 +30,7 @@ testNeeding(
     const v1 = circuit.nodes.find((n) => n.population === 'v1')!;
     assert.equal(v1.attributes.get('tuning_angle')![0], Math.fround(column.classes[0].tuningDeg[0]));
     assert.ok(v1.attributes.has('dynamics_params.V_th'));
-    assert.ok(result.notes.some((n) => /background: poisson input exported as silent virtual nodes/.test(n)));
+    assert.ok(result.notes.some((n) => /background: Poisson input exported as silent virtual nodes/.test(n)));
     // The contract: `v1 describe` of the model and of its SONATA export print the same.
     const describe = (...args: string[]) => {
       const run = spawnSync(process.execPath, [CLI, 'v1', 'describe', ...args], { encoding: 'utf8' });

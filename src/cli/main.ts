@@ -431,21 +431,34 @@ function buildProgram(): Command {
     )
     .addOption(new Option('--seed <n>', 'with --v1: seed of the build').argParser(parseSeed).default(0))
     .option('--tables <dir>', 'with --v1: read the V1 tables from DIR')
-    .option('--tstop <ms>', 'run.tstop of the simulation config written', parseFloat)
+    .option('--tstop <ms>', 'run.tstop of the simulation config written (default 1000)', parseFloat)
+    .option(
+      '--silent-inputs',
+      'write Poisson inputs as silent virtual nodes, not as a sample of their spikes',
+    )
     .action(
       async (
         dir: string,
-        o: { network?: string; v1?: boolean; neurons: number; seed: number; tables?: string; tstop?: number },
+        o: {
+          network?: string;
+          v1?: boolean;
+          neurons: number;
+          seed: number;
+          tables?: string;
+          tstop?: number;
+          silentInputs?: boolean;
+        },
       ) => {
+        const written = { tstopMs: o.tstop, poissonSpikes: !o.silentInputs, seed: o.seed };
         if (!!o.network === !!o.v1)
           throw new NeuroplastError('sonata export: give one of --network DIR and --v1', 2);
         let result;
         if (o.v1) {
           const tables = await loadV1Tables({ dir: o.tables });
           const column = buildV1Column(tables, { neurons: o.neurons, seed: o.seed });
-          result = await exportV1Sonata(describeV1Model(tables, column), dir, tables.source);
+          result = await exportV1Sonata(describeV1Model(tables, column), dir, tables.source, written);
         } else {
-          result = await exportSonata(await loadNetwork(o.network!), dir, { tstopMs: o.tstop });
+          result = await exportSonata(await loadNetwork(o.network!), dir, written);
         }
         console.log(`${result.nodes} nodes, ${result.edges} edges written; circuit: ${result.circuitConfig}`);
         console.log(`run it: neuroplast run ${result.simulationConfig}`);

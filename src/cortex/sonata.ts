@@ -5,7 +5,13 @@
  * into the description `neuroplast v1 describe` prints.
  */
 import { ConfigError } from '../util/errors.js';
-import { edgeColumn, exportSonata, type SonataCircuit, type SonataExportResult } from '../sonata/index.js';
+import {
+  edgeColumn,
+  exportSonata,
+  type SonataCircuit,
+  type SonataExportOptions,
+  type SonataExportResult,
+} from '../sonata/index.js';
 import type { Connection, SpikeSource } from '../spiking/index.js';
 import type { ColumnDescription, V1Column } from './column.js';
 import { buildV1Network, type V1Model } from './model.js';
@@ -26,6 +32,7 @@ export async function exportV1Sonata(
   model: V1Model,
   dir: string,
   tablesSource: string,
+  options: Pick<SonataExportOptions, 'tstopMs' | 'poissonSpikes' | 'seed'> = {},
 ): Promise<SonataExportResult> {
   const built = buildV1Network(model);
   const column: V1Column = model.column;
@@ -39,6 +46,7 @@ export async function exportV1Sonata(
     tables: tablesSource,
   };
   return exportSonata(built.net, dir, {
+    ...options,
     population: 'v1',
     inputPopulation: 'inputs',
     circuitExtras: { neuroplast: metadata },

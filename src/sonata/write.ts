@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataFormatError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
 import type { Connection, Network, SpikeSource } from '../spiking/index.js';
 import { H5Writer, h5Ready } from './h5.js';
 import { writeSpikesH5, type PopulationSpikes } from './simulate.js';
@@ -32,6 +33,9 @@ interface GroupLike {
   cellType?: { transmitter: 'excitatory' | 'inhibitory' };
   receptors?: readonly { name: string; transmitter: string }[];
 }
+
+/** Poisson spikes an export writes at most (16 bytes each in the file). */
+const MAX_POISSON_SPIKES = 50_000_000;
 
 /** Input groups (spike arrays, Poisson, LGN sources): anything that is not a population with a membrane. */
 const isInput = (g: GroupLike) => !('v' in g && 'exc' in g);
@@ -180,6 +184,10 @@ export interface SonataExportOptions {
   /** Extra top-level entries of the circuit config (e.g. `neuroplast: {...}`, what a model needs to describe
    * itself again); SONATA readers ignore keys they do not know. */
   circuitExtras?: Record<string, unknown>;
+  /** Poisson inputs as a sample of their spikes over [0, tstop) (default), or silent virtual nodes (false). */
+  poissonSpikes?: boolean;
+  /** Seed of the Poisson sample (default 0). */
+  seed?: number;
   /** The simulation config's run.tstop (ms; default 1000). */
   tstopMs?: number;
 }
@@ -267,7 +275,7 @@ export async function exportSonata(
       const ei = eiOf(g);
       if (virtual) {
         rows.push({ node_type_id: typeBase + k, model_type: 'virtual', pop_name: g.name, ei, ...extra });
-        if (g.kind !== 'spike-source')
+        if (g.kind !== 'spike-source' && g.kind !== 'poisson')
           notes.push(`${g.name}: ${g.kind ?? 'generated'} input exported as silent virtual nodes`);
         return;
       }
@@ -498,10 +506,46 @@ export async function exportSonata(
         times.push(state.steps[k] * g.dtMs);
       });
     }
+  if (ids.length)
+    notes.push(`spike-array input times written on the ${net.dtMs} ms step they were simulated at`);
+  // Poisson inputs: a sample of the same process over [0, tstop), so that the network has its drive in BMTK.
+  const tstopMs = options.tstopMs ?? 1000;
+  const poisson = inputs.filter((g) => g.kind === 'poisson');
+  if (options.poissonSpikes ?? true) {
+    const expected = poisson.reduce(
+      (s, g) =>
+        s + ((g as unknown as { rateHz: Float32Array }).rateHz.reduce((a, r) => a + r, 0) * tstopMs) / 1000,
+      0,
+    );
+    if (expected > MAX_POISSON_SPIKES)
+      throw new DataFormatError(
+        'sonata export',
+        `Poisson inputs would need about ${Math.round(expected)} spikes over ${tstopMs} ms (at most ${MAX_POISSON_SPIKES}): shorten tstop or export them silent`,
+      );
+    poisson.forEach((g, k) => {
+      const rng = new Rng(options.seed ?? 0, 9000 + k);
+      const [, first] = offset.get(g)!;
+      const rates = (g as unknown as { rateHz: Float32Array }).rateHz;
+      for (let i = 0; i < g.size; i++) {
+        const perMs = rates[i] / 1000;
+        if (!(perMs > 0)) continue;
+        for (
+          let t = -Math.log(1 - rng.float()) / perMs;
+          t < tstopMs;
+          t += -Math.log(1 - rng.float()) / perMs
+        ) {
+          ids.push(first + i);
+          times.push(t);
+        }
+      }
+      notes.push(
+        `${g.name}: Poisson input written as a sample of its process over ${tstopMs} ms (seed ${options.seed ?? 0})`,
+      );
+    });
+  } else for (const g of poisson) notes.push(`${g.name}: Poisson input exported as silent virtual nodes`);
   spikes.nodeIds = Int32Array.from(ids);
   spikes.timesMs = Float64Array.from(times);
   const hasSpikes = ids.length > 0;
-  if (hasSpikes) notes.push(`input spike times written on the ${net.dtMs} ms step they were simulated at`);
   if (hasSpikes) await writeSpikesH5(join(out, 'inputs', `${inputPopulation}_spikes.h5`), [spikes]);
 
   const circuit = {
@@ -536,7 +580,7 @@ export async function exportSonata(
   const simulation = {
     manifest: { $BASE_DIR: '${configdir}', $OUTPUT_DIR: '$BASE_DIR/output', $INPUT_DIR: '$BASE_DIR/inputs' },
     target_simulator: 'NEST',
-    run: { tstop: options.tstopMs ?? 1000, dt: net.dtMs },
+    run: { tstop: tstopMs, dt: net.dtMs },
     inputs: hasSpikes
       ? {
           [`${inputPopulation}_spikes`]: {
