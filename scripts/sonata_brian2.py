@@ -5,14 +5,16 @@ run in Brian2 with the NEST models written as Brian2 equations (no NEST here).
 Models, as neuroplast documents them (docs/sonata.md):
 - glif_psc (LIF_ASC): C dV/dt = -g (V - E_L) + sum_j ASC_j + sum_r s_r I_r + I_e; dASC_j/dt = -k_j ASC_j; per
   receptor port r an alpha current: dx/dt = -x/tau_r, dI/dt = -I/tau_r + (e/tau_r) x, a spike adds |w| to x;
-  s_r = sign of the weights on the port. Spike when V > V_th; V = V_reset, ASC_j = r_j ASC_j + A_j; V held for t_ref.
+  s_r = sign of the weights on the port. Spike when V > V_th; V = V_reset, ASC_j = A_j + r_j ASC_j exp(-k_j t_ref)
+  (NEST's reset), V held for t_ref (Brian2's count) and the ASCs frozen meanwhile (NEST).
 - iaf_psc_alpha: the same with no ASC and two receptors (tau_syn_ex for w > 0, tau_syn_in for w < 0), V_m initial.
 - iaf_psc_exp / iaf_cond_exp: exponentially decaying currents (pA) or conductances (nS, reversal E_ex, E_in);
   spike when V > V_th.
-- iaf_psc_delta: tau_m dV/dt = -(V - E_L) + I_e / g; the weights (mV) arriving are added after the step's leak and
-  before the threshold test (V >= V_th), and dropped while refractory.
+- iaf_psc_delta: tau_m dV/dt = -(V - E_L) + I_e / g; the weights (mV) are added in the step they arrive (NEST: one
+  step sooner than an alpha synapse's), after the step's leak and before the threshold test (V >= V_th), and
+  dropped while refractory.
 Per-node V_m (initial potential) and V_th (glif_psc) from the node groups' dynamics_params.
-Weights are syn_weight x nsyns (BMTK), delays per edge type; virtual populations replay their SONATA spike files
+Weights are syn_weight x nsyns (BMTK), delays per edge (or per edge type); virtual populations replay their SONATA spike files
 (each spike on the nearest step, one per neuron and step). Integration: rk4 (neuroplast integrates exactly).
 
 usage: sonata_brian2.py SIMULATION_CONFIG.json [--tstop MS] [--dt MS] [--record POP:NODE,...]
@@ -135,11 +137,14 @@ def main():
         if all(r.get('model_type') == 'virtual' for r in types.values()):
             ids, times = [], []
             for name, inp in sim.get('inputs', {}).items():
-                if inp.get('node_set') != pop:
+                node_set = inp.get('node_set')
+                if (node_set.get('population') if isinstance(node_set, dict) else node_set) != pop:
                     continue
                 with h5py.File(at(sim_dir, inp['input_file']), 'r') as h5:
                     ids += list(h5['spikes'][pop]['node_ids'][()])
-                    times += list(h5['spikes'][pop]['timestamps'][()])
+                    ts = h5['spikes'][pop]['timestamps']
+                    unit = ts.attrs.get('units', 'ms')
+                    times += list(ts[()] * (1000.0 if unit in ('s', b's') else 1.0))
             steps = np.floor(np.asarray(times, float) / dt + 0.5).astype(np.int64)
             # NEST delivers two spikes of one node in one step twice; a SpikeGeneratorGroup takes one per step, so the
             # k-th repeat of a (step, node) goes to the k-th generator, each wired like the first.
@@ -221,7 +226,8 @@ def main():
                     V_th, V_reset, t_ref, V0 = p.get('V_th', -55.0), p.get('V_reset', -70.0), p.get('t_ref', 2.0), p.get('V_m', -70.0)
                 lines, currents, ns = [], [], {'C': C * pF, 'gl': gl * nS, 'E_L': E_L * mV, 'I_e': p.get('I_e', 0.0) * pA}
                 for j, k in enumerate(asc_decay):
-                    lines.append(f'dasc{j}/dt = -k{j} * asc{j} : amp')
+                    # NEST: frozen while the membrane is held.
+                    lines.append(f'dasc{j}/dt = -k{j} * asc{j} : amp (unless refractory)')
                     ns[f'k{j}'] = k / ms
                     currents.append(f'asc{j}')
                 port_names = {}
@@ -238,7 +244,8 @@ def main():
                 ns['e_const'] = math.e
                 lines.insert(0, 'dV/dt = (-gl * (V - E_L) + I_e + ' + ' + '.join(currents or ['0*pA']) + ') / C : volt (unless refractory)')
                 lines.append('th : volt (constant)')
-                reset = ['V = V_reset'] + [f'asc{j} = {asc_r[j]} * asc{j} + {asc_amps[j]} * pA' for j in range(len(asc_amps))]
+                # NEST's reset: the kept part decays over t_ref at once, the jump arrives whole.
+                reset = ['V = V_reset'] + [f'asc{j} = {asc_amps[j]} * pA + {asc_r[j]} * asc{j} * {math.exp(-asc_decay[j] * t_ref)}' for j in range(len(asc_amps))]
                 ns.update({'V_th': V_th * mV, 'V_reset': V_reset * mV})
                 g = NeuronGroup(len(ids), '\n'.join(lines), threshold='V > th', reset='\n'.join(reset), refractory=t_ref * ms,
                                 method='rk4', namespace=ns)
@@ -278,7 +285,10 @@ def main():
                 syn = Synapses(src_g, tgt_entry[0], 'w_syn : 1', on_pre=on_pre)
                 syn.connect(i=np.asarray(i), j=np.asarray(j))
                 syn.w_syn = np.asarray(w)
-                syn.delay = np.asarray(d) * ms
+                # NEST adds a delta synapse's weight in the step it arrives, an alpha or exponential one's at that
+                # step's end: one step sooner for delta targets.
+                shift = dt if tgt_entry[2] == 'iaf_psc_delta' else 0.0
+                syn.delay = np.maximum(np.asarray(d) - shift, 0.0) * ms
                 objects.append(syn)
 
     monitors = {}

@@ -27,6 +27,19 @@ interface V1SonataMetadata {
 
 const round = (v: number, digits = 4) => Number(v.toPrecision(digits));
 
+/** The numeric columns of each pathway's edge type that `describeV1Sonata` reads. */
+const PATHWAY_COLUMNS = [
+  'pathway_pre',
+  'pathway_post',
+  'synapses',
+  'expected_in_degree',
+  'core_in_degree',
+  'probability_scale',
+  'weight_scale',
+  'model_weight_scale',
+  'column_delay_ms',
+] as const;
+
 /** Writes the V1 model as SONATA under `dir` (population `v1`, inputs `inputs`). */
 export async function exportV1Sonata(
   model: V1Model,
@@ -83,6 +96,16 @@ export async function exportV1Sonata(
 /** The `v1 describe` description of a V1 model read back from SONATA (as `exportV1Sonata` wrote it). */
 export function describeV1Sonata(circuit: SonataCircuit): ColumnDescription & { tables: string } {
   const meta = (circuit.extras.neuroplast ?? null) as V1SonataMetadata | null;
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  if (
+    meta &&
+    meta.model === 'v1' &&
+    !(finite(meta.neurons) && finite(meta.radius_um) && typeof meta.tables === 'string')
+  )
+    throw new ConfigError(
+      `${circuit.config}: neuroplast`,
+      `expected numbers neurons and radius_um and a string tables, found ${JSON.stringify(meta)}`,
+    );
   if (!meta || meta.model !== 'v1')
     throw new ConfigError(
       circuit.config,
@@ -103,6 +126,7 @@ export function describeV1Sonata(circuit: SonataCircuit): ColumnDescription & { 
       count: counts.get(t.id) ?? 0,
     }))
     .sort((a, b) => a.id - b.id);
+  const byId = new Map(classes.map((c) => [c.id, c]));
   const weights = edgeColumn(edges, 'syn_weight');
   const perType = new Map<number, { n: number; sum: number }>();
   for (let k = 0; k < weights.length; k++) {
@@ -117,10 +141,20 @@ export function describeV1Sonata(circuit: SonataCircuit): ColumnDescription & { 
     .sort((a, b) => a.id - b.id)
     .map((t) => {
       const c = t.columns as Record<string, number>;
+      const where = `${edges.typesFile}: edge type ${t.id}`;
+      for (const k of PATHWAY_COLUMNS)
+        if (!finite(c[k]))
+          throw new ConfigError(where, `${k}: expected a number, found ${JSON.stringify(t.columns[k])}`);
       const s = perType.get(t.id) ?? { n: 0, sum: 0 };
-      const post = classes[c.pathway_post];
+      const pre = byId.get(c.pathway_pre);
+      const post = byId.get(c.pathway_post);
+      if (!pre || !post)
+        throw new ConfigError(
+          where,
+          `pathway_pre, pathway_post: expected class ids of ${v1.typesFile} (${[...byId.keys()].join(', ')}), found ${c.pathway_pre}, ${c.pathway_post}`,
+        );
       return {
-        pre: classes[c.pathway_pre].name,
+        pre: pre.name,
         post: post.name,
         connections: s.n,
         meanInDegree: round(s.n / post.count),

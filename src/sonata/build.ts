@@ -137,6 +137,12 @@ function nodeOverrides(nodes: SonataNodes): { vth: Float64Array | null; vm: Floa
   const out = { vth: null as Float64Array | null, vm: null as Float64Array | null };
   for (const [name, values] of nodes.attributes) {
     if (!name.startsWith('dynamics_params.')) continue;
+    const bad = values.findIndex((v) => !Number.isNaN(v) && !Number.isFinite(v));
+    if (bad >= 0)
+      throw new DataFormatError(
+        nodes.file,
+        `/nodes/${nodes.population}/*/${name.replace('.', '/')}: node ${bad}: expected a finite number, found ${values[bad]}`,
+      );
     if (name === 'dynamics_params.V_th') out.vth = values;
     else if (name === 'dynamics_params.V_m') out.vm = values;
     else
@@ -311,6 +317,7 @@ export function buildSonataNetwork(
     const w = weights.get(e.population)!;
     const d = delays.get(e.population)!;
     const names = perEdge.get(e.population)!;
+    const deltaTarget = tgt.groups.map((g) => g.group instanceof IafPscDeltaGroup);
     const lists = new Map<
       string,
       { s: number; t: number; receptor: string; pre: number[]; post: number[]; w: number[]; d: number[] }
@@ -324,7 +331,9 @@ export function buildSonataNetwork(
       l.pre.push(src.localIndex[e.sourceNodeId[k]]);
       l.post.push(tgt.localIndex[e.targetNodeId[k]]);
       l.w.push(Math.abs(w[k]));
-      l.d.push(d[k]);
+      // NEST adds a delta synapse's weight in the step it arrives, an alpha or exponential synapse's at that step's
+      // end; neuroplast's groups read input in the step after delivery, so delta targets take one step less.
+      l.d.push(deltaTarget[t] ? Math.max(0, d[k] - dtMs) : d[k]);
     }
     for (const l of lists.values()) {
       const source = src.groups[l.s].group;

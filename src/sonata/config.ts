@@ -143,10 +143,9 @@ export function circuitFiles(config: ResolvedConfig): CircuitFiles {
   if (config.json.networks === undefined && config.json.network !== undefined)
     circuit = loadConfig(configPath(config, config.json.network, 'network'), 'circuit config');
   const networks = objectField(circuit, circuit.json, 'networks', 'networks');
-  const components = {
-    ...objectField(config, config.json, 'components', 'components'),
-    ...objectField(circuit, circuit.json, 'components', 'components'),
-  };
+  // Each config's components resolve against its own folder; the circuit's win.
+  const fromSimulation = objectField(config, config.json, 'components', 'components');
+  const fromCircuit = objectField(circuit, circuit.json, 'components', 'components');
   const list = (key: 'nodes' | 'edges') => {
     const v = networks[key] ?? [];
     if (!Array.isArray(v))
@@ -162,7 +161,11 @@ export function circuitFiles(config: ResolvedConfig): CircuitFiles {
     });
   };
   const dir = (key: string) =>
-    components[key] === undefined ? null : configPath(circuit, components[key], `components.${key}`);
+    fromCircuit[key] !== undefined
+      ? configPath(circuit, fromCircuit[key], `components.${key}`)
+      : fromSimulation[key] !== undefined
+        ? configPath(config, fromSimulation[key], `components.${key}`)
+        : null;
   const nodes = list('nodes').map(({ entry, field }) => ({
     nodesFile: configPath(circuit, entry.nodes_file, `${field}.nodes_file`),
     nodeTypesFile: configPath(circuit, entry.node_types_file, `${field}.node_types_file`),

@@ -177,12 +177,12 @@ export class H5Reader {
     return out;
   }
 
-  /** A numeric dataset as Float64Array, every value finite. */
-  floats(path: string, opts: { length?: number } = {}): Float64Array {
+  /** A numeric dataset as Float64Array, every value finite unless `anyValue` (then NaN and infinities pass). */
+  floats(path: string, opts: { length?: number; anyValue?: boolean } = {}): Float64Array {
     const d = this.dataset(path);
     const out = new Float64Array((d.shape ?? []).reduce((a, b) => a * b, 1));
     this.readNumbers(path, true, opts.length ?? null, (i, v) => {
-      if (!Number.isFinite(v))
+      if (!opts.anyValue && !Number.isFinite(v))
         throw new DataFormatError(
           `${this.path}:${path}`,
           `value at index ${i}: expected a finite number, found ${v}`,

@@ -72,12 +72,12 @@ const KNOWN: Record<SupportedModel, readonly string[]> = {
     'spike_dependent_threshold',
     'after_spike_currents',
     'adapting_threshold',
-    'th_spike',
-    'th_voltage',
-    'a_spike',
-    'b_spike',
-    'a_voltage',
-    'b_voltage',
+    'th_spike_add',
+    'th_spike_decay',
+    'voltage_reset_fraction',
+    'voltage_reset_add',
+    'th_voltage_index',
+    'th_voltage_decay',
   ],
   iaf_psc_alpha: [
     'V_m',
@@ -202,6 +202,14 @@ export function cellParameters(type: SonataType, typesFile: string): CellParamet
         file,
         `asc_decay, asc_r, asc_init: expected ${amps.length} values each, as asc_amps`,
       );
+    // NEST refuses these (BadProperty); so does the import, naming the file.
+    if (decay.some((k) => !(k > 0)))
+      throw new DataFormatError(file, `asc_decay: expected rates > 0 (1/ms), found ${JSON.stringify(decay)}`);
+    if (retention.some((r) => !(r >= 0 && r <= 1)))
+      throw new DataFormatError(
+        file,
+        `asc_r: expected fractions in [0, 1], found ${JSON.stringify(retention)}`,
+      );
     if (init.some((v) => v !== 0))
       throw new DataFormatError(
         file,
@@ -209,6 +217,8 @@ export function cellParameters(type: SonataType, typesFile: string): CellParamet
       );
     // The membrane is required: these files come from fits, and NEST's defaults would hide a missing value.
     const eLeakMv = num('E_L');
+    if (!(num('t_ref') > 0))
+      throw new DataFormatError(file, `t_ref: expected > 0 ms, found ${JSON.stringify(p.t_ref)}`);
     const tauSyn = list('tau_syn', [2]);
     if (tauSyn.length === 0 || tauSyn.some((t) => !(t > 0)))
       throw new DataFormatError(
@@ -223,7 +233,8 @@ export function cellParameters(type: SonataType, typesFile: string): CellParamet
       vThreshMv: num('V_th'),
       vResetMv: num('V_reset'),
       refractoryMs: num('t_ref'),
-      vInitMv: num('V_m', eLeakMv),
+      // NEST keeps V_m at its default (-78.85 mV) when a file sets E_L only.
+      vInitMv: num('V_m', -78.85),
       biasCurrentPa: num('I_e', 0),
       ascAmpsPa: amps,
       ascDecayPerMs: decay,

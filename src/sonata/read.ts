@@ -326,6 +326,8 @@ export function edgeColumn(edges: SonataEdges, column: string, fallback?: number
       );
   }
   for (let k = 0; k < out.length; k++) {
+    if (own && !Number.isNaN(own[k]) && !Number.isFinite(own[k]))
+      throw new DataFormatError(edges.file, `edge ${k}: ${column} expected a finite number, found ${own[k]}`);
     const v = own && !Number.isNaN(own[k]) ? own[k] : (byType.get(edges.edgeTypeId[k]) ?? fallback);
     if (v === undefined)
       throw new DataFormatError(

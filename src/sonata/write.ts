@@ -78,6 +78,17 @@ function nestCell(g: GroupLike): NestCell {
         : p.receptors;
     const amps: number[] = p.ascAmpsPa;
     const nodeVth = offsets(g, p.vThreshMv);
+    const kept: number[] = (p as Record<string, number[]>).ascRetention ?? amps.map(() => 1);
+    if (
+      amps.length &&
+      (p.ascDecayPerMs.some((k: number) => !(k > 0)) ||
+        kept.some((r) => !(r >= 0 && r <= 1)) ||
+        !(p.refractoryMs > 0))
+    )
+      throw new DataFormatError(
+        `group ${g.name}`,
+        `NEST's glif_psc needs after-spike decay rates > 0, retentions in [0, 1] and t_ref > 0, found ascDecayPerMs ${JSON.stringify(p.ascDecayPerMs)}, ascRetention ${JSON.stringify(kept)}, refractoryMs ${p.refractoryMs}`,
+      );
     const [first, second] = receptors;
     // NEST's iaf_psc_alpha where it is one: no after-spike currents, receptors exc and inh, one threshold.
     if (
@@ -397,15 +408,18 @@ export async function exportSonata(
           `${c.projection.name}: plasticity (${c.plasticity.kind ?? 'a rule'}) not exported; weights as they are now`,
         );
       const p = c.projection;
+      const delta = cells.get(c.target)!.model === 'iaf_psc_delta';
       for (let i = 0; i < p.sourceSize; i++)
         for (let q = p.rowStart[i]; q < p.rowStart[i + 1]; q++) {
           src.push(s0 + i);
           tgt.push(t0 + p.post[q]);
           type.push(typeId);
           weight.push(port[1] * p.weight[q]);
-          // NEST's shortest delay is one step; neuroplast's 0 delivers one step sooner.
-          if (p.delaySteps[q] === 0) clamped++;
-          delay.push(Math.max(1, p.delaySteps[q]) * p.dtMs);
+          // A delta target reads input one step later here than in NEST (see build.ts): one step more. Otherwise
+          // NEST's shortest delay is one step, where neuroplast's 0 delivers one step sooner.
+          const steps = delta ? p.delaySteps[q] + 1 : Math.max(1, p.delaySteps[q]);
+          if (!delta && p.delaySteps[q] === 0) clamped++;
+          delay.push(steps * p.dtMs);
         }
     }
     const order = Int32Array.from(src.keys()).sort((a, b) => tgt[a] - tgt[b] || src[a] - src[b]);

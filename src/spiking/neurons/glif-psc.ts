@@ -22,9 +22,10 @@ export interface GlifPscReceptor {
  *   Cm dv/dt = -gL (v - EL) + sum_j I_j + sum_r s_r I_r + I_bias + I_input,   dI_j/dt = -k_j I_j,
  *   dx_r/dt = -x_r / tau_r,   dI_r/dt = -I_r / tau_r + (e / tau_r) x_r   (s_r = +1 excitatory, -1 inhibitory),
  * so one spike of weight w (pA) on receptor r gives I_r(t) = w (t / tau_r) e^{1 - t / tau_r}, peaking at w when
- * t = tau_r. Threshold, reset, after-spike jumps and refractoriness are Glif3Group's: when v exceeds
- * vThreshMv + thresholdOffsetMv[i] the neuron fires, v = vResetMv held for refractoryMs (Brian2's convention) and
- * I_j <- r_j I_j + A_j; the currents and synapses keep evolving while refractory.
+ * t = tau_r. When v exceeds vThreshMv + thresholdOffsetMv[i] the neuron fires: v = vResetMv, held for
+ * refractoryMs (Brian2's count, as Glif3Group: round(t_ref / dt) - 1 steps after the spike's; NEST holds one step
+ * more), and as NEST's glif_psc the after-spike currents become I_j <- A_j + r_j I_j e^{-k_j t_ref} and stay frozen
+ * while v is held (Glif3Group instead jumps by A_j and keeps decaying); the synapses keep evolving.
  */
 export interface GlifPscParameters extends LifMembraneParameters {
   /** Jumps A_j of the after-spike currents at a spike (pA); any number of currents, 0 included. */
@@ -35,7 +36,7 @@ export interface GlifPscParameters extends LifMembraneParameters {
   ascRetention?: number[];
   /** Constant injected current (pA). */
   biasCurrentPa?: number;
-  /** Initial membrane potential (default eLeakMv; NEST's glif_psc starts at -70 mV whatever E_L is). */
+  /** Initial membrane potential (default eLeakMv). */
   vInitMv?: number;
   /** The alpha receptors, at least one, with unique names (NEST's receptor ports 1..N in this order). */
   receptors: GlifPscReceptor[];
@@ -163,6 +164,8 @@ export class GlifPscGroup implements NeuronPopulation {
   private readonly drive: Float64Array;
   private readonly leak: number;
   private readonly ascDecay: Float64Array;
+  /** exp(-k_j t_ref): how much of a kept after-spike current is left when refractoriness ends (NEST's reset). */
+  private readonly ascRefractoryDecay: Float64Array;
   private readonly ascGain: Float64Array;
   private readonly ascRetention: Float64Array;
   /** Per receptor: decay e^{-dt/tau}, rise (e dt / tau) e^{-dt/tau}, and the signed gains of x and I into V. */
@@ -201,6 +204,7 @@ export class GlifPscGroup implements NeuronPopulation {
     this.ascDecay = Float64Array.from(p.ascDecayPerMs, (k) => Math.exp(-k * dtMs));
     this.ascGain = Float64Array.from(p.ascDecayPerMs, (k) => decayingCurrentGain(p, k, dtMs));
     this.ascRetention = Float64Array.from(p.ascRetention ?? p.ascAmpsPa.map(() => 1));
+    this.ascRefractoryDecay = Float64Array.from(p.ascDecayPerMs, (k) => Math.exp(-k * p.refractoryMs));
     const sign = (r: GlifPscReceptor) => (r.transmitter === 'excitatory' ? 1 : -1);
     this.synDecay = Float64Array.from(p.receptors, (r) => Math.exp(-dtMs / r.tauMs));
     this.synRise = Float64Array.from(
@@ -232,6 +236,7 @@ export class GlifPscGroup implements NeuronPopulation {
     drive.fill(0);
     // Receptor by receptor (monomorphic loops): each channel's contribution to V over the step from its state at
     // the step's start, then the channel advanced exactly.
+    const held = this.refractory;
     for (let j = 0; j < this.asc.length; j++) {
       const a = this.asc[j];
       const gain = this.ascGain[j];
@@ -239,7 +244,8 @@ export class GlifPscGroup implements NeuronPopulation {
       for (let i = 0; i < n; i++) {
         const x = a[i];
         drive[i] += gain * x;
-        a[i] = flush(x * decay);
+        // NEST freezes the after-spike currents while the membrane is held.
+        if (held[i] === 0) a[i] = flush(x * decay);
       }
     }
     for (let r = 0; r < this.receptors.length; r++) {
@@ -278,8 +284,10 @@ export class GlifPscGroup implements NeuronPopulation {
         spikeBuf[count++] = i;
         v[i] = vReset;
         refractory[i] = refractorySteps;
+        // NEST's reset: the kept part decays over the refractory period at once, the new jump arrives whole.
         for (let j = 0; j < this.asc.length; j++)
-          this.asc[j][i] = this.ascRetention[j] * this.asc[j][i] + p.ascAmpsPa[j];
+          this.asc[j][i] =
+            p.ascAmpsPa[j] + this.ascRetention[j] * this.asc[j][i] * this.ascRefractoryDecay[j];
       } else v[i] = vi;
     }
     this.spikes = spikeBuf.subarray(0, count);
