@@ -132,9 +132,12 @@ test("glif_psc: after a spike the after-spike currents follow NEST's reset and s
     // The step's own decay, then NEST's jump: A + r I e^{-k t_ref}.
     const expected = before.map(
       (x, j) =>
-        [-30, 12][j] + [0.5, 1][j] * x * Math.exp(-[0.1, 0.4][j] * DT) * Math.exp(-[0.1, 0.4][j] * QUIET.refractoryMs),
+        [-30, 12][j] +
+        [0.5, 1][j] * x * Math.exp(-[0.1, 0.4][j] * DT) * Math.exp(-[0.1, 0.4][j] * QUIET.refractoryMs),
     );
-    g.asc.forEach((a, j) => assert.ok(Math.abs(a[0] - expected[j]) < 1e-4, `asc${j}: ${a[0]} vs ${expected[j]}`));
+    g.asc.forEach((a, j) =>
+      assert.ok(Math.abs(a[0] - expected[j]) < 1e-4, `asc${j}: ${a[0]} vs ${expected[j]}`),
+    );
     for (let k = 0; k < held; k++) {
       g.step();
       assert.equal(g.v[0], -70, 'v held at reset');
