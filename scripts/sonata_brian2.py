@@ -31,7 +31,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sonata_oracle import at, load, read_types  # noqa: E402
+from sonata_oracle import at, load, per_edge, read_types  # noqa: E402
 
 from brian2 import (  # noqa: E402
     ms, mV, pA, pF, nS, second, Network, NeuronGroup, Synapses, SpikeGeneratorGroup, SpikeMonitor,
@@ -44,20 +44,6 @@ def component(base_dir, name):
         return {}
     with open(os.path.join(base_dir, name)) as f:
         return json.load(f)
-
-
-def per_edge(grp, types, etype, col, default):
-    n = len(etype)
-    by_type = {t: float(r[col]) if r.get(col) not in (None, '', 'NULL') else default for t, r in types.items()}
-    vals = np.array([by_type[int(t)] for t in etype], dtype=float)
-    gid = grp['edge_group_id'][()] if 'edge_group_id' in grp else np.zeros(n, np.int64)
-    gidx = grp['edge_group_index'][()] if 'edge_group_index' in grp else np.arange(n)
-    for g in np.unique(gid):
-        name = str(int(g))
-        if name in grp and col in grp[name]:
-            rows = gid == g
-            vals[rows] = grp[name][col][()][gidx[rows]]
-    return vals
 
 
 def main():

@@ -62,6 +62,20 @@ def read_types(path, id_col):
     return {int(r[id_col]): r for r in rows}
 
 
+def per_edge(grp, types, etype, col, default):
+    n = len(etype)
+    by_type = {t: float(r[col]) if r.get(col) not in (None, '', 'NULL') else default for t, r in types.items()}
+    vals = np.array([by_type[int(t)] for t in etype], dtype=float)
+    gid = grp['edge_group_id'][()] if 'edge_group_id' in grp else np.zeros(n, np.int64)
+    gidx = grp['edge_group_index'][()] if 'edge_group_index' in grp else np.arange(n)
+    for g in np.unique(gid):
+        name = str(int(g))
+        if name in grp and col in grp[name]:
+            rows = gid == g
+            vals[rows] = grp[name][col][()][gidx[rows]]
+    return vals
+
+
 def main(config_path):
     cfg, base = load(config_path)
     if 'networks' not in cfg and 'network' in cfg:
@@ -96,22 +110,10 @@ def main(config_path):
                 tgt = tgt_ds[()].astype(np.int64)
                 etype = grp['edge_type_id'][()].astype(np.int64)
                 n = len(src)
-                gid = grp['edge_group_id'][()] if 'edge_group_id' in grp else np.zeros(n, np.int64)
-                gidx = grp['edge_group_index'][()] if 'edge_group_index' in grp else np.arange(n)
 
-                def per_edge(col, default):
-                    by_type = {t: float(r[col]) if r.get(col) not in (None, '', 'NULL') else default for t, r in types.items()}
-                    vals = np.array([by_type[int(t)] for t in etype], dtype=float)
-                    for g in np.unique(gid):
-                        name = str(int(g))
-                        if name in grp and col in grp[name]:
-                            rows = gid == g
-                            vals[rows] = grp[name][col][()][gidx[rows]]
-                    return vals
-
-                nsyns = per_edge('nsyns', 1.0)
-                weight = per_edge('syn_weight', np.nan) * nsyns
-                delay = per_edge('delay', np.nan)
+                nsyns = per_edge(grp, types, etype, 'nsyns', 1.0)
+                weight = per_edge(grp, types, etype, 'syn_weight', np.nan) * nsyns
+                delay = per_edge(grp, types, etype, 'delay', np.nan)
                 st, tt = node_types_of[src_pop], node_types_of[tgt_pop]
                 pairs = {}
                 for k in range(n):
