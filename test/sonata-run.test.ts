@@ -535,3 +535,59 @@ test('Poisson inputs are exported as a seeded sample of their process, which the
   const silent = await exportSonata(net, tempDir('np-sonata-poisson-'), { poissonSpikes: false });
   assert.deepEqual((await readSimulation(silent.simulationConfig)).inputs, []);
 });
+
+testNeeding(
+  ['sonata-examples'],
+  'the sonata CLI: import checks, builds and saves; export writes a saved network back',
+  async () => {
+    const dir = tempDir('np-sonata-cli2-');
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    const imported = cli(
+      'sonata',
+      'import',
+      join(CELLS, 'config.simulation.json'),
+      '--dt',
+      '0.1',
+      '--json',
+      '--save',
+      join(dir, 'net'),
+    );
+    assert.equal(imported.status, 0, imported.stderr);
+    const d = JSON.parse(imported.stdout);
+    assert.deepEqual(
+      d.edges.map((e: { population: string; count: number }) => [e.population, e.count]),
+      [
+        ['cortex_to_cortex', 1469],
+        ['thalamus_to_cortex', 1192],
+      ],
+    );
+    const exported = cli(
+      'sonata',
+      'export',
+      join(dir, 'out'),
+      '--network',
+      join(dir, 'net'),
+      '--tstop',
+      '100',
+    );
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(exported.stdout, /220 nodes, 2661 edges written/);
+    const sim = await readSimulation(join(dir, 'out', 'config.simulation.json'));
+    assert.deepEqual(
+      sim.circuit.nodes.map((n) => [
+        n.population,
+        n.size,
+        [...n.types.values()].map((t) => t.columns.model_template ?? t.columns.model_type),
+      ]),
+      [
+        ['network', 120, ['nest:iaf_psc_delta', 'nest:iaf_psc_delta']],
+        ['inputs', 100, ['virtual']],
+      ],
+    );
+    assert.equal(sim.tstopMs, 100);
+    const bad = cli('sonata', 'export', join(dir, 'out2'));
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /give one of --network DIR and --v1/);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /);
+  },
+);
