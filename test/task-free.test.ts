@@ -105,6 +105,36 @@ for (const scenario of ['class', 'domain', 'task'] as Scenario[])
     }
   });
 
+test('a new head learned within the first surprising batches is still a change (task-IL, a wider network)', async () => {
+  // With 256 hidden units a new context's head is learned in two or three steps: scored live, the third batch is
+  // no longer surprising and the change at step 1,200 was missed; the run is scored by the network as it began.
+  const ds = await loadDataset('mnist');
+  const benchmark = splitBenchmark(ds, splitContexts(10, 2, 1));
+  const strategy = createStrategy(
+    'neuromodulated',
+    { hidden: [64], latent: 16, refractory: 100, window: 30, snapshotEvery: 25 },
+    'task',
+  ) as ContinualStrategy & { detectedAt: number[] };
+  const iterations = 300;
+  const learner = new ContinualLearner(
+    benchmark,
+    {
+      scenario: 'task',
+      hidden: [256],
+      lr: 1e-3,
+      iterationsPerContext: iterations,
+      batchSize: 128,
+      seed: 1,
+      evalSamples: 100,
+    },
+    strategy,
+  );
+  learner.run();
+  const m = matchSwitches(strategy.detectedAt, 5, iterations);
+  assert.equal(m.falseDetections, 0, JSON.stringify(m));
+  assert.deepEqual(m.delays, [2, 2, 2, 2], JSON.stringify(m));
+});
+
 test('a continual grid with the task-free method reports switch_detection next to the baselines', async () => {
   const dir = tempDir();
   const exp = join(dir, 'grid.yaml');

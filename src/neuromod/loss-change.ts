@@ -51,6 +51,11 @@ export class LossChangeDetector {
 
   readonly settings: LossChangeSettings;
 
+  /** Surprising losses in a row so far (0 outside a run): the next `score` continues the run. */
+  get pending(): number {
+    return this.run;
+  }
+
   constructor(settings: Partial<LossChangeSettings> = {}) {
     this.settings = parseSpec(lossChangeSchema, settings, 'lossChange');
     this.decay = 1 / this.settings.window;

@@ -83,6 +83,9 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
     const detectedAt: number[] = [];
     const trace = new PeakTrace(['surprise', 'noradrenaline', 'plasticity_rate', 'replay_share']);
     let surprise = 0;
+    // One copy of the classifier, reused by every run of surprising batches.
+    let frozen: Sequential | null = null;
+    let runStart: Sequential | null = null;
 
     // Built at the first step: the method has no context hooks, so the protocol tells it nothing about contexts.
     const init = (learner: Learner) => {
@@ -141,9 +144,19 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
           term.from.fill(0);
           term.to.fill(seenOutputs);
         }
-        // Surprise: this batch's loss against the window's, before the step learns it.
-        const loss = termsLoss(learner.logits(batch.x, batch.rows), batch.rows, learner.outputs, batch.terms);
+        // Surprise: this batch's loss against the window's, before the step learns it. Inside a run of surprising
+        // batches the loss is the network's as it was when the run began: a new head or an easy new pairing is
+        // learned within the run's first steps, and the live loss would end the run before it counted as a change.
+        if (detector.pending === 0) runStart = null;
+        const scorer = runStart ?? learner.model;
+        const loss = termsLoss(
+          learner.logits(batch.x, batch.rows, scorer),
+          batch.rows,
+          learner.outputs,
+          batch.terms,
+        );
         const reading = detector.score(loss);
+        if (reading.surprising && !runStart) runStart = frozen = copyInto(frozen, learner);
         // Noradrenaline reads the surprise clipped to twice the threshold (a change is a burst, not a blow-up).
         surprise = Math.min(Math.max(0, reading.z), 2 * settings.threshold);
         system!.update({ surprise }, 1);
@@ -214,6 +227,14 @@ interface Snapshot {
   seenOutputs: number;
   seenHeads: number[];
   at: number;
+}
+
+/** The learner's classifier copied into `into` (a new copy the first time). */
+function copyInto(into: Sequential | null, learner: Learner): Sequential {
+  if (!into) return learner.snapshot();
+  const from = learner.model.params();
+  into.params().forEach((p, i) => p.value.set(from[i].value));
+  return into;
 }
 
 /** The head (context) whose outputs hold output y. */
