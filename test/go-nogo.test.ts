@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  accuracyCurve,
+  isCorrect,
   GO,
   NO_GO,
   GradientActorCritic,
@@ -105,6 +107,21 @@ test("block metrics: hit and false-alarm rates, d', trials to criterion and H(A|
   assert.equal(h[7], 0);
   // Fewer trials than the window: the first three (AX twice, BX once).
   assert.equal(h[2], 2 / 3);
+  // The learning curve: correct over the last 10 trials of the block, fewer at its start; it first reaches the
+  // criterion's 80% at the trial the criterion names.
+  const curve = accuracyCurve(
+    records.map((r) => (isCorrect(r) ? 1 : 0)),
+    [0],
+    10,
+  );
+  assert.deepEqual(Array.from(curve.slice(0, 4)), [1, 1 / 2, 1 / 3, 2 / 4]);
+  assert.equal(curve[9], 0.8);
+  assert.equal(curve[12], 1);
+  const firstAt = (threshold: number) => curve.findIndex((a, t) => t >= 9 && a >= threshold) + 1;
+  assert.equal(firstAt(0.8), m.trialsToCriterion);
+  assert.equal(firstAt(0.95), 13);
+  // A new block starts its window afresh.
+  assert.deepEqual(Array.from(accuracyCurve([1, 1, 0, 1, 0, 0], [0, 3], 2)), [1, 1, 0.5, 1, 0.5, 0]);
 });
 
 test('conditions remove the modulators they name, and the ablation lists every single and paired removal', () => {
@@ -223,12 +240,21 @@ test('a Go/No-Go grid writes the summary contract and resumes a lost cell to the
   }
   assert.equal(s.false_alarm_rate.da.length, 2);
   assert.equal(s.entropy_curve.da_na.length, 60);
+  // The learning curves: per trial, and at each shift split into the seeds re-adapting within luckyWithin or not.
+  assert.equal(s.accuracy_curve.da.length, 60);
+  assert.ok(s.accuracy_curve.da.every((a: number) => a >= 0 && a <= 1));
+  const [luck] = s.lucky_curves.da;
+  assert.equal(luck.block, 1);
+  assert.equal(luck.lucky_seeds + luck.other_seeds, 2);
+  assert.equal((luck.lucky ?? luck.others).length, 60);
   assert.deepEqual(Object.keys(s.by_learner), ['spiking', 'gradient']);
   assert.deepEqual(s.trials_to_criterion, s.by_learner.spiking.trials_to_criterion);
   assert.deepEqual(s.runs, { done: 8, total: 8 });
   const report = readReport(join(out, 'report.html'));
   assert.match(report, /Trials to criterion after each shift/);
   assert.match(report, /gradient learner/);
+  assert.match(report, /fraction correct over the last 20 trials of the block/);
+  assert.match(report, /block 1 \(intra-dimensional\); lucky: criterion within/);
   // Every modulator's level per trial, a removed one reading 0 (the dashboard draws these).
   const da = JSON.parse(readFileSync(join(out, 'cells', 'gradient-da-s0.json'), 'utf8'));
   const trials = da.entropy.length;

@@ -32,7 +32,33 @@ export interface BlockMetrics {
   trialsToCriterion: number | null;
 }
 
-const correct = (r: TrialRecord) => (r.action === GO) === r.isGo;
+/** Whether the action was the right one: Go on a Go cue, withholding on a No-Go cue. */
+export const isCorrect = (r: TrialRecord) => (r.action === GO) === r.isGo;
+const correct = isCorrect;
+
+/**
+ * Per trial, the fraction correct (`correct[t]` 1 or 0) over the last `window` trials of its block, fewer at the
+ * block's start: the learning curve the criterion reads. `blockStarts` are the trials where blocks begin.
+ */
+export function accuracyCurve(
+  correct: ArrayLike<number>,
+  blockStarts: readonly number[],
+  window: number,
+): Float64Array {
+  const out = new Float64Array(correct.length);
+  let inWindow = 0;
+  let start = 0;
+  for (let t = 0; t < correct.length; t++) {
+    if (blockStarts.includes(t)) {
+      start = t;
+      inWindow = 0;
+    }
+    inWindow += correct[t];
+    if (t - start >= window) inWindow -= correct[t - window];
+    out[t] = inWindow / Math.min(window, t - start + 1);
+  }
+  return out;
+}
 
 /** Per-block hit and false-alarm rates, d' and trials to criterion. */
 export function blockMetrics(

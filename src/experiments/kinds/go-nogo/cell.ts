@@ -1,6 +1,7 @@
 import {
   GradientActorCritic,
   SpikingActorCritic,
+  isCorrect,
   runGoNoGo,
   type BlockMetrics,
   type GoNoGoTaskSpec,
@@ -29,6 +30,8 @@ export interface GoNoGoCellSummary {
   /** Per trial, each modulator's level (0 where removed) and the actor's plasticity rate (older cells lack them). */
   levels?: Record<string, number[]>;
   plasticityRate?: number[];
+  /** Per trial, 1 when the action was right (older cells lack it). */
+  correct?: number[];
   seconds: number;
 }
 
@@ -65,6 +68,7 @@ export async function runGoNoGoCell(cell: GoNoGoCell): Promise<GoNoGoCellSummary
       Object.keys(r.trace[0]?.levels ?? {}).map((name) => [name, round(r.trace.map((t) => t.levels[name]))]),
     ),
     plasticityRate: round(r.trace.map((t) => t.plasticityRate)),
+    correct: r.records.map((t) => (isCorrect(t) ? 1 : 0)),
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -4,6 +4,56 @@ import type { GoNoGoLearnerSummary, GoNoGoSummary } from './run.js';
 const fmt = (x: number | null | undefined, digits = 1) =>
   x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
 
+/**
+ * The learning curves: the first three conditions' accuracy over trials, and at each shift the first condition's
+ * lucky and other seeds beside the second condition (with the shipped files: DA only, lucky and not, and DA+NA).
+ */
+function accuracyCharts(s: GoNoGoSummary, learner: string, l: GoNoGoLearnerSummary): string {
+  const withCurve = s.conditions.filter((c) => l.accuracy_curve?.[c]);
+  if (withCurve.length === 0) return '';
+  const points = (ys: number[], from = 0, to = ys.length) =>
+    ys.slice(from, to).map((y, i) => [from + i + 1, y] as [number, number]);
+  const window = s.criterion.window;
+  const charts = [
+    lineChart(
+      withCurve.slice(0, 3).map((c) => ({ label: c, points: points(l.accuracy_curve[c]) })),
+      {
+        title: `${learner}: fraction correct over the last ${window} trials of the block (mean over seeds)`,
+        xLabel: 'trial',
+        yLabel: 'correct',
+      },
+    ),
+  ];
+  const [first, second] = withCurve;
+  const starts = s.blocks.map((_, i) => s.blocks.slice(0, i).reduce((a, b) => a + b.trials, 0));
+  for (const shift of l.lucky_curves[first] ?? []) {
+    const from = Math.max(0, starts[shift.block] - window);
+    const to = starts[shift.block] + s.blocks[shift.block].trials;
+    const series = [
+      ...(shift.lucky
+        ? [{ label: `${first}, lucky (${shift.lucky_seeds})`, points: points(shift.lucky, from, to) }]
+        : []),
+      ...(shift.others
+        ? [
+            {
+              label: `${first}, others (${shift.other_seeds})`,
+              points: points(shift.others, from, to),
+            },
+          ]
+        : []),
+      ...(second ? [{ label: second, points: points(l.accuracy_curve[second], from, to) }] : []),
+    ];
+    charts.push(
+      lineChart(series, {
+        title: `${learner}: block ${shift.block} (${s.blocks[shift.block].shift}); lucky: criterion within ${s.luckyWithin} trials`,
+        xLabel: 'trial',
+        yLabel: 'correct',
+      }),
+    );
+  }
+  return charts.join('\n');
+}
+
 /** A Go/No-Go grid: per learner, trials to criterion, re-adaptation, false alarms and the entropy curves. */
 export const goNoGoView: ReportView = {
   name: 'go-nogo',
@@ -57,6 +107,7 @@ export const goNoGoView: ReportView = {
         },
       );
       return html`<h2>${learner} learner</h2>
+        ${trustedHtml(accuracyCharts(s, learner, l))}
         ${table('Trials to criterion after each shift (mean over seeds; a seed not reaching it counts the block length)', (c) => l.trials_to_criterion[c].map((x) => fmt(x)), l)}
         ${table('Fraction of seeds re-adapting within the block', (c) => l.readapted_fraction[c].map((x) => fmt(x, 2)), l)}
         ${table(`Fraction re-adapting within ${s.luckyWithin} trials ("lucky" runs)`, (c) => l.lucky_fraction[c].map((x) => fmt(x, 2)), l)}

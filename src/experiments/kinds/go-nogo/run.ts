@@ -1,5 +1,5 @@
 import { mean } from '../../../util/stats.js';
-import { shiftKinds, type ShiftKind } from '../../../neuromod/index.js';
+import { accuracyCurve, shiftKinds, type ShiftKind } from '../../../neuromod/index.js';
 import { finishedCells, runCellGrid, type CellGrid } from '../../cell-grid.js';
 import type { TaskRunContext } from '../../task-kind.js';
 import { runGoNoGoCell, type GoNoGoCell, type GoNoGoCellSummary } from './cell.js';
@@ -24,6 +24,24 @@ export interface GoNoGoLearnerSummary {
   entropy_curve: PerCondition<number[]>;
   /** Per shift: mean H(A|C) over the window after the shift minus the window before it. */
   entropy_rise: PerCondition<number[]>;
+  /**
+   * Per trial, the fraction correct over the criterion's window within the block, mean over seeds (cells that
+   * record it).
+   */
+  accuracy_curve: PerCondition<number[]>;
+  /**
+   * Per shift, the accuracy curve over the seeds that re-adapted within `luckyWithin` trials of it ("lucky") and
+   * over the others (null where none): DA-only's two kinds of run.
+   */
+  lucky_curves: PerCondition<
+    {
+      block: number;
+      lucky_seeds: number;
+      other_seeds: number;
+      lucky: number[] | null;
+      others: number[] | null;
+    }[]
+  >;
   /** Noradrenaline's level per trial, mean over seeds. */
   noradrenaline_curve: PerCondition<number[]>;
   /** Per seed, per shift, trials to criterion (null: not reached). */
@@ -81,6 +99,8 @@ function learnerSummary(
     d_prime: {},
     entropy_curve: {},
     entropy_rise: {},
+    accuracy_curve: {},
+    lucky_curves: {},
     noradrenaline_curve: {},
     per_seed: {},
     retention: {},
@@ -112,6 +132,23 @@ function learnerSummary(
     out.d_prime[condition] = blocks.map((_, b) => mean(runs.map((r) => r.blocks[b].dPrime)));
     const curve = runs[0].entropy.map((_, t) => mean(runs.map((r) => r.entropy[t])));
     out.entropy_curve[condition] = curve.map((x) => Number(x.toFixed(4)));
+    const recorded = runs.filter((r) => r.correct);
+    if (recorded.length) {
+      const curves = recorded.map((r) => accuracyCurve(r.correct!, starts, w));
+      const meanCurve = (cs: Float64Array[]) =>
+        cs.length ? Array.from(cs[0], (_, t) => Number(mean(cs.map((c) => c[t])).toFixed(4))) : null;
+      out.accuracy_curve[condition] = meanCurve(curves)!;
+      out.lucky_curves[condition] = shiftBlocks.map((b) => {
+        const lucky = recorded.map((r) => (ttc(r, b) ?? Infinity) <= cfg.luckyWithin);
+        return {
+          block: b,
+          lucky_seeds: lucky.filter(Boolean).length,
+          other_seeds: lucky.filter((x) => !x).length,
+          lucky: meanCurve(curves.filter((_, i) => lucky[i])),
+          others: meanCurve(curves.filter((_, i) => !lucky[i])),
+        };
+      });
+    }
     out.noradrenaline_curve[condition] = runs[0].noradrenaline.map((_, t) =>
       Number(mean(runs.map((r) => r.noradrenaline[t])).toFixed(4)),
     );
