@@ -246,7 +246,11 @@ test('a Go/No-Go grid writes the summary contract and resumes a lost cell to the
   const [luck] = s.lucky_curves.da;
   assert.equal(luck.block, 1);
   assert.equal(luck.lucky_seeds + luck.other_seeds, 2);
-  assert.equal((luck.lucky ?? luck.others).length, 60);
+  // From the criterion's window (20 trials) before the shift at trial 30 to the block's end.
+  assert.equal(luck.from, 10);
+  assert.equal((luck.lucky ?? luck.others).length, 50);
+  const all = s.accuracy_curve.da;
+  if (luck.lucky_seeds === 0) assert.deepEqual(luck.others, all.slice(10));
   assert.deepEqual(Object.keys(s.by_learner), ['spiking', 'gradient']);
   assert.deepEqual(s.trials_to_criterion, s.by_learner.spiking.trials_to_criterion);
   assert.deepEqual(s.runs, { done: 8, total: 8 });

@@ -11,14 +11,14 @@ const fmt = (x: number | null | undefined, digits = 1) =>
 function accuracyCharts(s: GoNoGoSummary, learner: string, l: GoNoGoLearnerSummary): string {
   const withCurve = s.conditions.filter((c) => l.accuracy_curve?.[c]);
   if (withCurve.length === 0) return '';
-  const points = (ys: number[], from = 0, to = ys.length) =>
-    ys.slice(from, to).map((y, i) => [from + i + 1, y] as [number, number]);
-  const window = s.criterion.window;
+  // Trial numbers from 1; `offset` is the trial index of ys[0].
+  const points = (ys: number[], from = 0, to = ys.length, offset = 0) =>
+    ys.slice(from - offset, to - offset).map((y, i) => [from + i + 1, y] as [number, number]);
   const charts = [
     lineChart(
       withCurve.slice(0, 3).map((c) => ({ label: c, points: points(l.accuracy_curve[c]) })),
       {
-        title: `${learner}: fraction correct over the last ${window} trials of the block (mean over seeds)`,
+        title: `${learner}: fraction correct over the last ${s.criterion.window} trials of the block (mean over seeds)`,
         xLabel: 'trial',
         yLabel: 'correct',
       },
@@ -27,17 +27,17 @@ function accuracyCharts(s: GoNoGoSummary, learner: string, l: GoNoGoLearnerSumma
   const [first, second] = withCurve;
   const starts = s.blocks.map((_, i) => s.blocks.slice(0, i).reduce((a, b) => a + b.trials, 0));
   for (const shift of l.lucky_curves[first] ?? []) {
-    const from = Math.max(0, starts[shift.block] - window);
+    const from = shift.from;
     const to = starts[shift.block] + s.blocks[shift.block].trials;
     const series = [
       ...(shift.lucky
-        ? [{ label: `${first}, lucky (${shift.lucky_seeds})`, points: points(shift.lucky, from, to) }]
+        ? [{ label: `${first}, lucky (${shift.lucky_seeds})`, points: points(shift.lucky, from, to, from) }]
         : []),
       ...(shift.others
         ? [
             {
               label: `${first}, others (${shift.other_seeds})`,
-              points: points(shift.others, from, to),
+              points: points(shift.others, from, to, from),
             },
           ]
         : []),

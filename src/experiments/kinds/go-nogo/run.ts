@@ -31,11 +31,13 @@ export interface GoNoGoLearnerSummary {
   accuracy_curve: PerCondition<number[]>;
   /**
    * Per shift, the accuracy curve over the seeds that re-adapted within `luckyWithin` trials of it ("lucky") and
-   * over the others (null where none): DA-only's two kinds of run.
+   * over the others (null where none): DA-only's two kinds of run. The curves run from trial `from` (the criterion's
+   * window before the shift) to the block's end.
    */
   lucky_curves: PerCondition<
     {
       block: number;
+      from: number;
       lucky_seeds: number;
       other_seeds: number;
       lucky: number[] | null;
@@ -135,17 +137,30 @@ function learnerSummary(
     const recorded = runs.filter((r) => r.correct);
     if (recorded.length) {
       const curves = recorded.map((r) => accuracyCurve(r.correct!, starts, w));
-      const meanCurve = (cs: Float64Array[]) =>
-        cs.length ? Array.from(cs[0], (_, t) => Number(mean(cs.map((c) => c[t])).toFixed(4))) : null;
+      const meanCurve = (cs: Float64Array[], from = 0, to = cs[0]?.length ?? 0) =>
+        cs.length
+          ? Array.from({ length: to - from }, (_, t) => Number(mean(cs.map((c) => c[from + t])).toFixed(4)))
+          : null;
       out.accuracy_curve[condition] = meanCurve(curves)!;
       out.lucky_curves[condition] = shiftBlocks.map((b) => {
         const lucky = recorded.map((r) => (ttc(r, b) ?? Infinity) <= cfg.luckyWithin);
+        const from = Math.max(0, starts[b] - w);
+        const to = starts[b] + blocks[b].trials;
         return {
           block: b,
+          from,
           lucky_seeds: lucky.filter(Boolean).length,
           other_seeds: lucky.filter((x) => !x).length,
-          lucky: meanCurve(curves.filter((_, i) => lucky[i])),
-          others: meanCurve(curves.filter((_, i) => !lucky[i])),
+          lucky: meanCurve(
+            curves.filter((_, i) => lucky[i]),
+            from,
+            to,
+          ),
+          others: meanCurve(
+            curves.filter((_, i) => !lucky[i]),
+            from,
+            to,
+          ),
         };
       });
     }
