@@ -135,6 +135,59 @@ test('a new head learned within the first surprising batches is still a change (
   assert.deepEqual(m.delays, [2, 2, 2, 2], JSON.stringify(m));
 });
 
+test('a run of surprising batches held back by the refractory period is scored by the live network again', async () => {
+  // Contexts of 60 steps against a refractory period of 200: the changes after the first detection come inside it.
+  // The copy taken at a run's first batch scores only its next `consecutive` - 1 batches; a held-back run is scored
+  // by the live network, which learns the new context, as it was before runs were scored by a copy.
+  const ds = await loadDataset('mnist');
+  const benchmark = splitBenchmark(ds, splitContexts(10, 2, 1));
+  const strategy = createStrategy(
+    'neuromodulated',
+    { hidden: [32], latent: 8, refractory: 200, window: 20, snapshotEvery: 10, consecutive: 3 },
+    'task',
+  ) as ContinualStrategy & { detectedAt: number[] };
+  const learner = new ContinualLearner(
+    benchmark,
+    {
+      scenario: 'task',
+      hidden: [64],
+      lr: 1e-3,
+      iterationsPerContext: 60,
+      batchSize: 64,
+      seed: 1,
+      evalSamples: 50,
+    },
+    strategy,
+  );
+  // Per step, whether sampleBatch scored the batch with a network other than the live one.
+  const byCopy: boolean[] = [];
+  const logits = learner.logits.bind(learner);
+  let sampling = false;
+  learner.logits = (x, rows, model = learner.model) => {
+    if (sampling && model !== learner.model) byCopy[byCopy.length - 1] = true;
+    return logits(x, rows, model);
+  };
+  const sample = strategy.sampleBatch!.bind(strategy);
+  strategy.sampleBatch = (l) => {
+    byCopy.push(false);
+    sampling = true;
+    try {
+      return sample(l);
+    } finally {
+      sampling = false;
+    }
+  };
+  learner.run();
+  let longest = 0;
+  for (let t = 0, n = 0; t < byCopy.length; t++) longest = Math.max(longest, (n = byCopy[t] ? n + 1 : 0));
+  assert.ok(byCopy.some(Boolean), 'some run was scored by the copy');
+  assert.ok(longest <= 2, `steps in a row scored by the copy: ${longest} (at most consecutive - 1 = 2)`);
+  assert.ok(
+    strategy.detectedAt.length >= 1 && strategy.detectedAt.length < 4,
+    strategy.detectedAt.join(', '),
+  );
+});
+
 test('a continual grid with the task-free method reports switch_detection next to the baselines', async () => {
   const dir = tempDir();
   const exp = join(dir, 'grid.yaml');

@@ -83,9 +83,8 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
     const detectedAt: number[] = [];
     const trace = new PeakTrace(['surprise', 'noradrenaline', 'plasticity_rate', 'replay_share']);
     let surprise = 0;
-    // One copy of the classifier, reused by every run of surprising batches.
+    // The classifier as it was at the first batch of the latest run of surprising ones (one copy, reused).
     let frozen: Sequential | null = null;
-    let runStart: Sequential | null = null;
 
     // Built at the first step: the method has no context hooks, so the protocol tells it nothing about contexts.
     const init = (learner: Learner) => {
@@ -144,19 +143,18 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
           term.from.fill(0);
           term.to.fill(seenOutputs);
         }
-        // Surprise: this batch's loss against the window's, before the step learns it. Inside a run of surprising
-        // batches the loss is the network's as it was when the run began: a new head or an easy new pairing is
-        // learned within the run's first steps, and the live loss would end the run before it counted as a change.
-        if (detector.pending === 0) runStart = null;
-        const scorer = runStart ?? learner.model;
-        const loss = termsLoss(
-          learner.logits(batch.x, batch.rows, scorer),
-          batch.rows,
-          learner.outputs,
-          batch.terms,
-        );
-        const reading = detector.score(loss);
-        if (reading.surprising && !runStart) runStart = frozen = copyInto(frozen, learner);
+        // Surprise: this batch's loss against the window's, before the step learns it. Within the first `consecutive`
+        // batches of a run of surprising ones the loss is the network's as it was when the run began: a new head or an
+        // easy new pairing is learned within a few steps, and the live loss would end the run before it counted as a
+        // change. Past them (a run held back by the refractory period) the live network scores again, and the window
+        // only ever learns live losses.
+        const lossOf = (model: Sequential) =>
+          termsLoss(learner.logits(batch.x, batch.rows, model), batch.rows, learner.outputs, batch.terms);
+        const live = lossOf(learner.model);
+        const pending = detector.pending;
+        const scored = pending > 0 && pending < consecutive && frozen ? lossOf(frozen) : live;
+        const reading = detector.score(scored);
+        if (reading.surprising && reading.run === 1) frozen = copyInto(frozen, learner);
         // Noradrenaline reads the surprise clipped to twice the threshold (a change is a burst, not a blow-up).
         surprise = Math.min(Math.max(0, reading.z), 2 * settings.threshold);
         system!.update({ surprise }, 1);
@@ -164,7 +162,7 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
         modulateLearningRates(learner.optimizer, learner.model, system!);
         // The last snapshot taken before the surprise began (it is `consecutive` steps old).
         const before = snapshot && snapshot.at <= step - reading.run ? snapshot : previous;
-        if (detector.settle(reading, loss, before !== null)) {
+        if (detector.settle(reading, live, before !== null)) {
           // A change: consolidate what was known before it; the detector learns the new context's losses afresh.
           taught = before;
           detections++;
