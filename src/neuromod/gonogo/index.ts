@@ -1,6 +1,12 @@
 export { GO, NO_GO, validateTask, shiftKinds, drawTrials, outcomeOf, standardTask } from './task.js';
 export type { GoNoGoTaskSpec, GoNoGoBlock, ShiftKind, Trial, Outcome } from './task.js';
-export { accuracyCurve, blockMetrics, conditionalActionEntropy, DEFAULT_CRITERION, isCorrect } from './metrics.js';
+export {
+  accuracyCurve,
+  blockMetrics,
+  conditionalActionEntropy,
+  DEFAULT_CRITERION,
+  isCorrect,
+} from './metrics.js';
 export type { BlockMetrics, Criterion, TrialRecord } from './metrics.js';
 export type { GoNoGoAgent } from './agent.js';
 export { SpikingActorCritic, DEFAULT_SPIKING_AGENT, type SpikingAgentParameters } from './spiking-agent.js';
