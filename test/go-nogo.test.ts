@@ -387,6 +387,15 @@ test('retention counts only the seeds that learned the rules in between (not lea
   assert.deepEqual(s.trials_to_criterion.da, [45, 46.5, 27.5]);
   assert.deepEqual(s.readapted_fraction.da, [0.5, 1, 1]);
   assert.deepEqual(s.lucky_fraction.da, [0, 0, 0.5]);
+  // Learning curves only when every cell records its trials (else they would cover other seeds than the rest).
+  assert.equal(s.accuracy_curve.da, undefined);
+  const right = new Array(200).fill(1);
+  cells.set('gradient-da-s0', { ...cells.get('gradient-da-s0')!, correct: right });
+  assert.equal(summarizeGoNoGo(cfg, cells).accuracy_curve.da, undefined);
+  cells.set('gradient-da-s1', { ...cells.get('gradient-da-s1')!, correct: right });
+  const both = summarizeGoNoGo(cfg, cells);
+  assert.equal(both.accuracy_curve.da.length, 200);
+  assert.ok(both.accuracy_curve.da.every((a) => a === 1));
 });
 
 test('gradient learner with modules: a noradrenaline burst switches module, and a returning rule finds its own again', () => {

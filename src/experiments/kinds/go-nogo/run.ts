@@ -25,8 +25,8 @@ export interface GoNoGoLearnerSummary {
   /** Per shift: mean H(A|C) over the window after the shift minus the window before it. */
   entropy_rise: PerCondition<number[]>;
   /**
-   * Per trial, the fraction correct over the criterion's window within the block, mean over seeds (cells that
-   * record it).
+   * Per trial, the fraction correct over the criterion's window within the block, mean over seeds; absent when a
+   * cell from before it was recorded is among them (the curves then cover the same seeds as the other metrics).
    */
   accuracy_curve: PerCondition<number[]>;
   /**
@@ -135,7 +135,7 @@ function learnerSummary(
     const curve = runs[0].entropy.map((_, t) => mean(runs.map((r) => r.entropy[t])));
     out.entropy_curve[condition] = curve.map((x) => Number(x.toFixed(4)));
     const recorded = runs.filter((r) => r.correct);
-    if (recorded.length) {
+    if (recorded.length === runs.length) {
       const curves = recorded.map((r) => accuracyCurve(r.correct!, starts, w));
       const meanCurve = (cs: Float64Array[], from = 0, to = cs[0]?.length ?? 0) =>
         cs.length
