@@ -14,9 +14,13 @@ function accuracyCharts(s: GoNoGoSummary, learner: string, l: GoNoGoLearnerSumma
   // Trial numbers from 1; `offset` is the trial index of ys[0].
   const points = (ys: number[], from = 0, to = ys.length, offset = 0) =>
     ys.slice(from - offset, to - offset).map((y, i) => [from + i + 1, y] as [number, number]);
+  // The same colour for a condition in every chart: the first three conditions in order, the lucky seeds lighter.
+  const colors = ['#1f77b4', '#d62728', '#2ca02c'];
   const charts = [
     lineChart(
-      withCurve.slice(0, 3).map((c) => ({ label: c, points: points(l.accuracy_curve[c]) })),
+      withCurve
+        .slice(0, 3)
+        .map((c, i) => ({ label: c, points: points(l.accuracy_curve[c]), color: colors[i] })),
       {
         title: `${learner}: fraction correct over the last ${s.criterion.window} trials of the block (mean over seeds)`,
         xLabel: 'trial',
@@ -31,17 +35,26 @@ function accuracyCharts(s: GoNoGoSummary, learner: string, l: GoNoGoLearnerSumma
     const to = starts[shift.block] + s.blocks[shift.block].trials;
     const series = [
       ...(shift.lucky
-        ? [{ label: `${first}, lucky (${shift.lucky_seeds})`, points: points(shift.lucky, from, to, from) }]
+        ? [
+            {
+              label: `${first}, lucky (${shift.lucky_seeds})`,
+              points: points(shift.lucky, from, to, from),
+              color: '#17becf',
+            },
+          ]
         : []),
       ...(shift.others
         ? [
             {
               label: `${first}, others (${shift.other_seeds})`,
               points: points(shift.others, from, to, from),
+              color: colors[0],
             },
           ]
         : []),
-      ...(second ? [{ label: second, points: points(l.accuracy_curve[second], from, to) }] : []),
+      ...(second
+        ? [{ label: second, points: points(l.accuracy_curve[second], from, to), color: colors[1] }]
+        : []),
     ];
     charts.push(
       lineChart(series, {
