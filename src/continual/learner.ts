@@ -77,9 +77,12 @@ export class ContinualLearner implements LearnerApi {
     return mlp([this.benchmark.inputSize], [...this.options.hidden], this.heads.outputs, 0);
   }
 
-  /** A frozen copy of the network as it is now (LwF's and generative replay's teacher). */
-  snapshot(): Sequential {
-    const copy = this.buildModel();
+  /**
+   * A frozen copy of the network as it is now (LwF's and generative replay's teacher), written into `into` (a
+   * network of this run's architecture) when given, so a copy taken again and again reuses its memory.
+   */
+  snapshot(into?: Sequential): Sequential {
+    const copy = into ?? this.buildModel();
     const from = this.model.params();
     copy.params().forEach((p, i) => p.value.set(from[i].value));
     return copy;

@@ -50,7 +50,7 @@ export interface ContinualLearner {
   step: number;
   strategy: ContinualStrategy;
   buildModel(): Sequential;
-  snapshot(): Sequential;
+  snapshot(into?: Sequential): Sequential;
   trainingRange(of: number, during?: number): [number, number];
   gather(
     k: number,

@@ -84,7 +84,7 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
     const trace = new PeakTrace(['surprise', 'noradrenaline', 'plasticity_rate', 'replay_share']);
     let surprise = 0;
     // The classifier as it was at the first batch of the latest run of surprising ones (one copy, reused).
-    let frozen: Sequential | null = null;
+    let frozen: Sequential | undefined;
 
     // Built at the first step: the method has no context hooks, so the protocol tells it nothing about contexts.
     const init = (learner: Learner) => {
@@ -154,7 +154,7 @@ export const neuromodulatedReplay: StrategyKind<typeof settingsSchema> = {
         const pending = detector.pending;
         const scored = pending > 0 && pending < consecutive && frozen ? lossOf(frozen) : live;
         const reading = detector.score(scored);
-        if (reading.surprising && reading.run === 1) frozen = copyInto(frozen, learner);
+        if (reading.surprising && reading.run === 1) frozen = learner.snapshot(frozen);
         // Noradrenaline reads the surprise clipped to twice the threshold (a change is a burst, not a blow-up).
         surprise = Math.min(Math.max(0, reading.z), 2 * settings.threshold);
         system!.update({ surprise }, 1);
@@ -225,14 +225,6 @@ interface Snapshot {
   seenOutputs: number;
   seenHeads: number[];
   at: number;
-}
-
-/** The learner's classifier copied into `into` (a new copy the first time). */
-function copyInto(into: Sequential | null, learner: Learner): Sequential {
-  if (!into) return learner.snapshot();
-  const from = learner.model.params();
-  into.params().forEach((p, i) => p.value.set(from[i].value));
-  return into;
 }
 
 /** The head (context) whose outputs hold output y. */

@@ -34,7 +34,6 @@ export interface BlockMetrics {
 
 /** Whether the action was the right one: Go on a Go cue, withholding on a No-Go cue. */
 export const isCorrect = (r: TrialRecord) => (r.action === GO) === r.isGo;
-const correct = isCorrect;
 
 /**
  * Per trial, the fraction correct (`correct[t]` 1 or 0) over the last `window` trials of its block, fewer at the
@@ -77,8 +76,8 @@ export function blockMetrics(
     let trialsToCriterion: number | null = null;
     let inWindow = 0;
     for (let t = 0; t < rs.length; t++) {
-      inWindow += correct(rs[t]) ? 1 : 0;
-      if (t >= criterion.window) inWindow -= correct(rs[t - criterion.window]) ? 1 : 0;
+      inWindow += isCorrect(rs[t]) ? 1 : 0;
+      if (t >= criterion.window) inWindow -= isCorrect(rs[t - criterion.window]) ? 1 : 0;
       if (t + 1 >= criterion.window && inWindow >= criterion.accuracy * criterion.window) {
         trialsToCriterion = t + 1;
         break;
@@ -88,7 +87,7 @@ export function blockMetrics(
       block,
       shift: kinds[block],
       trials: rs.length,
-      accuracy: rs.length ? rs.filter(correct).length / rs.length : NaN,
+      accuracy: rs.length ? rs.filter(isCorrect).length / rs.length : NaN,
       hitRate: goTrials.length ? hits / goTrials.length : NaN,
       falseAlarmRate: noGoTrials.length ? falseAlarms / noGoTrials.length : NaN,
       dPrime:

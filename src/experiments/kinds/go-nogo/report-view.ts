@@ -29,10 +29,9 @@ function accuracyCharts(s: GoNoGoSummary, learner: string, l: GoNoGoLearnerSumma
     ),
   ];
   const [first, second] = withCurve;
-  const starts = s.blocks.map((_, i) => s.blocks.slice(0, i).reduce((a, b) => a + b.trials, 0));
   for (const shift of l.lucky_curves[first] ?? []) {
     const from = shift.from;
-    const to = starts[shift.block] + s.blocks[shift.block].trials;
+    const to = from + (shift.lucky ?? shift.others)!.length;
     const series = [
       ...(shift.lucky
         ? [

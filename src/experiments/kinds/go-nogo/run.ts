@@ -134,16 +134,15 @@ function learnerSummary(
     out.d_prime[condition] = blocks.map((_, b) => mean(runs.map((r) => r.blocks[b].dPrime)));
     const curve = runs[0].entropy.map((_, t) => mean(runs.map((r) => r.entropy[t])));
     out.entropy_curve[condition] = curve.map((x) => Number(x.toFixed(4)));
-    const recorded = runs.filter((r) => r.correct);
-    if (recorded.length === runs.length) {
-      const curves = recorded.map((r) => accuracyCurve(r.correct!, starts, w));
+    if (runs.every((r) => r.correct)) {
+      const curves = runs.map((r) => accuracyCurve(r.correct!, starts, w));
       const meanCurve = (cs: Float64Array[], from = 0, to = cs[0]?.length ?? 0) =>
         cs.length
           ? Array.from({ length: to - from }, (_, t) => Number(mean(cs.map((c) => c[from + t])).toFixed(4)))
           : null;
       out.accuracy_curve[condition] = meanCurve(curves)!;
       out.lucky_curves[condition] = shiftBlocks.map((b) => {
-        const lucky = recorded.map((r) => (ttc(r, b) ?? Infinity) <= cfg.luckyWithin);
+        const lucky = runs.map((r) => (ttc(r, b) ?? Infinity) <= cfg.luckyWithin);
         const from = Math.max(0, starts[b] - w);
         const to = starts[b] + blocks[b].trials;
         return {
