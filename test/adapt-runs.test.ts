@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildVisionStream } from '../src/adapt/vision/index.js';
 import { visionMetrics, visionSchema } from '../src/experiments/kinds/adapt-vision/run.js';
+import { methodsTable, summarizeMethods } from '../src/experiments/adapt-summary.js';
 import { REPO_ROOT, runCli, tempDir, testNeeding } from './helpers.js';
 
 interface MethodEntry {
@@ -180,4 +181,31 @@ test('the vision stream: seeded, clean images from the held-out set, each test i
     () => buildVisionStream(test, clean, [{ ...segments[0], batches: 3 }], 10, 3),
     /heldOutImages: expected at least/,
   );
+});
+
+test('a metric missing from some seeds is averaged over the others, and the table says over how many', () => {
+  const methods = summarizeMethods(
+    {
+      a: [{ score: 1, recovery: 4 }, { score: 3, recovery: NaN }, { score: 5 }],
+      b: [{ score: 2, recovery: 1 }],
+    },
+    'score',
+  );
+  assert.deepEqual([methods.a.seeds, methods.a.n, methods.a.mean], [3, 3, 3]);
+  assert.deepEqual([methods.a.metrics.recovery.n, methods.a.metrics.recovery.mean], [1, 4]);
+  const table = String(
+    methodsTable({
+      kind: 'k',
+      name: 'n',
+      headline: { metric: 'score', description: 'd', better: 'higher' },
+      metricDescriptions: {},
+      methods,
+      seeds: [0, 1, 2],
+      runs: { done: 4, total: 6 },
+    }),
+  );
+  assert.match(table, /<td>4\.000 ± 0\.000 \(n=1 of 3\)<\/td>/);
+  assert.match(table, /<td>3\.000 ± 2\.000<\/td>/);
+  assert.match(table, /<td>1\.000 ± 0\.000<\/td>/);
+  assert.match(table, /4 of 6 runs/);
 });

@@ -93,3 +93,37 @@ test('every experiment file shipped in experiments/ (and its folders) validates'
     assert.equal(typeof cfg.name, 'string', f);
   }
 });
+
+test('a seed listed twice, in any kind and in its --quick settings, is one line naming the list', async () => {
+  const { parse } = await import('yaml');
+  const { readFileSync } = await import('node:fs');
+  const { validateAnyExperiment } = await import('../src/experiments/index.js');
+  const dir = join(REPO_ROOT, 'experiments');
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml'));
+  const paths = new Set<string>();
+  for (const f of files) {
+    const raw = parse(readFileSync(join(dir, f), 'utf8')) as Record<string, Record<string, unknown>>;
+    for (const [holder, at] of [
+      [raw, 'seeds'],
+      [raw.quick, 'quick.seeds'],
+      [raw.grid, 'grid.seeds'],
+      [(raw.grid as Record<string, Record<string, unknown>> | undefined)?.quick, 'grid.quick.seeds'],
+      [raw.heterogeneity, 'heterogeneity.seeds'],
+    ] as const) {
+      if (!holder || !Array.isArray(holder.seeds)) continue;
+      const seeds = holder.seeds;
+      holder.seeds = [...seeds, seeds[0]];
+      assert.throws(
+        () => validateAnyExperiment(raw, f),
+        (e: Error) =>
+          e.message.startsWith(`${f}: ${at}: expected each seed once, found [`) && !e.message.includes('\n'),
+        `${f} ${at}`,
+      );
+      holder.seeds = seeds;
+      paths.add(at);
+    }
+  }
+  // The shipped files cover the run lists and the --quick lists of several kinds.
+  for (const at of ['seeds', 'quick.seeds', 'grid.seeds', 'heterogeneity.seeds'])
+    assert.ok(paths.has(at), at);
+});

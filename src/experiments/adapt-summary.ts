@@ -11,6 +11,8 @@ export interface OverSeeds {
 /** One method of an adaptation case: its headline metric over seeds, and every other metric the same way. */
 export interface AdaptMethodSummary extends OverSeeds {
   metric: string;
+  /** The seeds finished for this method (a metric's n is smaller where a seed lacks it). */
+  seeds: number;
   metrics: Record<string, OverSeeds>;
 }
 
@@ -41,7 +43,7 @@ export function summarizeMethods(
     if (seeds.length === 0) continue;
     const names = [...new Set(seeds.flatMap((s) => Object.keys(s)))];
     const metrics = Object.fromEntries(names.map((n) => [n, overSeeds(seeds.map((s) => s[n] ?? NaN))]));
-    out[method] = { metric: headline, ...(metrics[headline] ?? overSeeds([])), metrics };
+    out[method] = { metric: headline, seeds: seeds.length, ...(metrics[headline] ?? overSeeds([])), metrics };
   }
   return out;
 }
@@ -52,8 +54,11 @@ export function meanCurve(curves: readonly (readonly [number, number][])[]): [nu
   return curves[0].map(([x], i) => [x, mean(curves.map((c) => c[i]?.[1]).filter((y) => Number.isFinite(y)))]);
 }
 
-const fmt = (s: OverSeeds | undefined, digits: number) =>
-  !s || !Number.isFinite(s.mean) ? '–' : `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}`;
+/** Mean ± std, and how many seeds it covers when a seed lacks the metric (a NaN is left out of the mean, not hidden). */
+const fmt = (s: OverSeeds | undefined, digits: number, seeds: number) =>
+  !s || !Number.isFinite(s.mean)
+    ? '–'
+    : `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}${s.n < seeds ? ` (n=${s.n} of ${seeds})` : ''}`;
 
 /** The methods table of a case's report: every metric as mean ± std over seeds, the headline first. */
 export function methodsTable(s: AdaptSummaryBase, digits = 3): Html {
@@ -71,10 +76,10 @@ export function methodsTable(s: AdaptSummaryBase, digits = 3): Html {
       </tr>
       ${methods.map(
         (m) =>
-          html`<tr><th>${m}</th>${metrics.map((k) => html`<td>${fmt(s.methods[m].metrics[k], digits)}</td>`)}</tr>`,
+          html`<tr><th>${m}</th>${metrics.map((k) => html`<td>${fmt(s.methods[m].metrics[k], digits, s.methods[m].seeds)}</td>`)}</tr>`,
       )}
     </table>
-    <p>Mean ± sample standard deviation over ${s.runs.done} of ${s.runs.total} seeds. Headline: ${s.headline.metric},
+    <p>Mean ± sample standard deviation over the seeds finished (${s.runs.done} of ${s.runs.total} runs). Headline: ${s.headline.metric},
       ${s.headline.description} (${s.headline.better} is better).</p>
     <ul>
       ${metrics.map((m) => html`<li><b>${m}</b>: ${s.metricDescriptions[m] ?? ''}</li>`)}

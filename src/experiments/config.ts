@@ -41,6 +41,15 @@ export const experimentFields = {
   seed: z.number().int().min(0).max(0xffffffff).default(0),
 };
 
+/** A list of run seeds: at least one, each a 32-bit unsigned integer, none twice (a repeat would be one run counted twice). */
+export const seedList = z
+  .array(z.number().int().min(0).max(0xffffffff))
+  .min(1)
+  .superRefine((seeds, ctx) => {
+    if (new Set(seeds).size !== seeds.length)
+      ctx.addIssue({ code: 'custom', message: `expected each seed once, found ${JSON.stringify(seeds)}` });
+  });
+
 /** What is checked before the kind's own schema, so no kind can let an unsafe name or seed through. */
 const experimentBaseSchema = z.looseObject({
   ...experimentFields,

@@ -14,7 +14,7 @@ import {
 } from '../../../adapt/cartpole/index.js';
 import { Rng } from '../../../util/rng.js';
 import { mean } from '../../../util/stats.js';
-import { experimentFields, refineDistinct, refineWith } from '../../config.js';
+import { experimentFields, refineDistinct, seedList, refineWith } from '../../config.js';
 import { finishedCells, runCellGrid, type CellGrid } from '../../cell-grid.js';
 import type { TaskRunContext } from '../../task-kind.js';
 import { meanCurve, summarizeMethods, type AdaptSummaryBase } from '../../adapt-summary.js';
@@ -55,7 +55,7 @@ export const cartPoleSchema = z
       .array(z.enum(CARTPOLE_METHODS))
       .min(1)
       .default([...CARTPOLE_METHODS]),
-    seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1),
+    seeds: seedList,
     /** How the fixed network and the Hebbian rules are found (on the first phase's dynamics). */
     evolution: z.strictObject({
       fixed: evolutionSchema,
@@ -72,7 +72,7 @@ export const cartPoleSchema = z
       .default({ practiceEpisodes: 200, options: {} }),
     quick: z
       .strictObject({
-        seeds: z.array(z.number().int().min(0)).min(1),
+        seeds: seedList,
         episodesPerPhase: positiveInt,
         generations: positiveInt,
         practiceEpisodes: z.number().int().min(0),
@@ -81,7 +81,6 @@ export const cartPoleSchema = z
       .optional(),
   })
   .superRefine((cfg, ctx) => {
-    refineDistinct(ctx, cfg.seeds, 'seeds', 'seed');
     refineDistinct(ctx, cfg.methods, 'methods', 'method');
     refineDistinct(
       ctx,

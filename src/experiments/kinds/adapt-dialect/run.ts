@@ -7,7 +7,7 @@ import {
   type DialectSeedResult,
 } from '../../../adapt/dialect/index.js';
 import { WORD_LISTS, readWordList, type WordListName } from '../../../data/index.js';
-import { experimentFields, refineDistinct } from '../../config.js';
+import { experimentFields, refineDistinct, seedList } from '../../config.js';
 import { finishedCells, runCellGrid, type CellGrid } from '../../cell-grid.js';
 import type { TaskRunContext } from '../../task-kind.js';
 import { meanCurve, summarizeMethods, type AdaptSummaryBase } from '../../adapt-summary.js';
@@ -30,7 +30,7 @@ export const dialectSchema = z
       .array(z.enum(DIALECT_METHODS))
       .min(1)
       .default([...DIALECT_METHODS]),
-    seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1),
+    seeds: seedList,
     model: z
       .strictObject({ contextChars: positiveInt.max(16), hiddenUnits: positiveInt.max(4096) })
       .default({ contextChars: d.contextChars, hiddenUnits: d.hiddenUnits }),
@@ -60,7 +60,7 @@ export const dialectSchema = z
       .default(d.neuromodulation),
     quick: z
       .strictObject({
-        seeds: z.array(z.number().int().min(0)).min(1),
+        seeds: seedList,
         pretrainWords: positiveInt,
         epochs: positiveInt,
         streamWords: positiveInt,
@@ -68,7 +68,6 @@ export const dialectSchema = z
       .optional(),
   })
   .superRefine((cfg, ctx) => {
-    refineDistinct(ctx, cfg.seeds, 'seeds', 'seed');
     refineDistinct(ctx, cfg.methods, 'methods', 'method');
     if (cfg.task.first === cfg.task.second)
       ctx.addIssue({

@@ -9,7 +9,7 @@ import {
 } from '../../../adapt/vision/index.js';
 import { getDatasetSpec, loadDataset } from '../../../data/index.js';
 import { mean } from '../../../util/stats.js';
-import { experimentFields, refineDistinct, refineWith } from '../../config.js';
+import { experimentFields, refineDistinct, seedList, refineWith } from '../../config.js';
 import { finishedCells, runCellGrid, type CellGrid } from '../../cell-grid.js';
 import type { TaskRunContext } from '../../task-kind.js';
 import {
@@ -42,7 +42,7 @@ export const visionSchema = z
       datasets: z.array(z.enum(DATASETS)).min(1),
     }),
     methods: z.array(z.enum(ADAPTER_NAMES)).min(1),
-    seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1),
+    seeds: seedList,
     model: z
       .strictObject({ channels: z.array(positiveInt.max(512)).min(1).max(4) })
       .default({ channels: [16, 32] }),
@@ -73,7 +73,7 @@ export const visionSchema = z
       .default({}),
     quick: z
       .strictObject({
-        seeds: z.array(z.number().int().min(0)).min(1),
+        seeds: seedList,
         datasets: z.array(z.enum(DATASETS)).min(1),
         trainImages: positiveInt,
         epochs: positiveInt,
@@ -82,7 +82,6 @@ export const visionSchema = z
       .optional(),
   })
   .superRefine((cfg, ctx) => {
-    refineDistinct(ctx, cfg.seeds, 'seeds', 'seed');
     refineDistinct(ctx, cfg.methods, 'methods', 'method');
     refineDistinct(ctx, cfg.task.datasets, 'task.datasets', 'dataset');
     refineDistinct(

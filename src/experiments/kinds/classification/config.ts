@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { datasetNames, getDatasetSpec } from '../../../data/index.js';
 import { NEUROPLASTIC_ABLATIONS } from '../../../optim/index.js';
 import { formatAmount, modelBudget, overBudget, MODEL_BYTES } from '../../../util/budget.js';
-import { experimentFields, parseWith } from '../../config.js';
+import { experimentFields, parseWith, seedList } from '../../config.js';
 
 const positiveInt = z.number().int().positive();
 /** Sane upper bounds: far above any model or run this engine trains, low enough that no count is absurd. */
@@ -132,7 +132,6 @@ const optimizerSpec = z.discriminatedUnion('name', [sgdSpec, adamSpec, neuroplas
 const epochs = positiveInt.max(LIMITS.epochs);
 const batchSize = positiveInt.max(LIMITS.batch);
 const cellName = z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"');
-const seedValue = z.number().int().min(0).max(0xffffffff);
 
 /**
  * A grid of runs: every training fraction x optimizer x seed, each a full run of the experiment with those
@@ -140,7 +139,7 @@ const seedValue = z.number().int().min(0).max(0xffffffff);
  */
 const gridLimits = { fractions: 100, seeds: 1000, optimizers: 100, compare: 1000 };
 const gridFractions = z.array(fraction).min(1).max(gridLimits.fractions);
-const gridSeeds = z.array(seedValue).min(1).max(gridLimits.seeds);
+const gridSeeds = seedList.max(gridLimits.seeds);
 const gridSpec = z.strictObject({
   trainFractions: gridFractions,
   seeds: gridSeeds,

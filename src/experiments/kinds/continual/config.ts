@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { experimentFields, refineDistinct } from '../../config.js';
+import { experimentFields, refineDistinct, seedList } from '../../config.js';
 import { getDatasetSpec } from '../../../data/index.js';
 import {
   createStrategy,
@@ -106,7 +106,7 @@ export const continualSchema = z
     ]),
     protocol: protocolSchema,
     scenarios: z.array(z.enum(SCENARIOS)).min(1),
-    seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1),
+    seeds: seedList,
     methods: z.record(
       z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, "_" or "-"'),
       methodSchema,
@@ -117,7 +117,7 @@ export const continualSchema = z
     /** What `run --quick` changes: fewer seeds and iterations, fewer test samples. */
     quick: z
       .strictObject({
-        seeds: z.array(z.number().int().min(0)).min(1),
+        seeds: seedList,
         iterationsPerContext: positiveInt,
         evalSamples: positiveInt.optional(),
         methodSettings: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
@@ -132,7 +132,6 @@ export const continualSchema = z
         message: 'expected at least one method, found none',
       });
     refineDistinct(ctx, cfg.scenarios, 'scenarios', 'scenario');
-    refineDistinct(ctx, cfg.seeds, 'seeds', 'seed');
     const classes = getDatasetSpec(cfg.task.dataset).classes.length;
     if (cfg.task.benchmark === 'split' && cfg.task.contexts) {
       try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { experimentFields, refineDistinct, refineWith } from '../../config.js';
+import { experimentFields, refineDistinct, seedList, refineWith } from '../../config.js';
 import {
   DEFAULT_GRADIENT_AGENT,
   DEFAULT_SPIKING_AGENT,
@@ -37,7 +37,7 @@ export const goNoGoSchema = z
     learners: z.array(z.enum(LEARNERS)).min(1),
     /** all, da, da_na, without_X, without_X_Y (X, Y among da, na, ach, 5ht). */
     conditions: z.array(z.string()).min(1),
-    seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1),
+    seeds: seedList,
     criterion: z
       .strictObject({ window: positiveInt, accuracy: probability })
       .default({ window: 20, accuracy: 0.8 }),
@@ -58,7 +58,7 @@ export const goNoGoSchema = z
       .default({ spiking: {}, gradient: {} }),
     quick: z
       .strictObject({
-        seeds: z.array(z.number().int().min(0)).min(1),
+        seeds: seedList,
         trialsPerBlock: positiveInt,
         /** The conditions --quick runs (default: all of the file's). */
         conditions: z.array(z.string()).min(1).optional(),
@@ -73,7 +73,6 @@ export const goNoGoSchema = z
     cfg.quick?.conditions?.forEach((c, i) =>
       refineWith(ctx, [], () => removedBy(c, `quick.conditions.${i}`)),
     );
-    refineDistinct(ctx, cfg.seeds, 'seeds', 'seed');
     refineDistinct(ctx, cfg.learners, 'learners', 'learner');
     refineWith(ctx, [], () => new NeuromodulatorySystem(neuromodulationOf(cfg, 'all')));
     for (const [learner, defaults] of [

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { experimentFields } from '../../config.js';
+import { experimentFields, seedList } from '../../config.js';
 import { v1ModelFields } from '../v1-rates/model.js';
 
 const ms = z.number().positive();
@@ -56,7 +56,7 @@ export const v1RulesSchema = z.strictObject({
   searches: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), searchSchema).default({}),
   /** One shared rule against per-type rules: the same search, strategy and budget, per seed. */
   heterogeneity: z
-    .strictObject({ search: searchSchema, seeds: z.array(z.number().int().min(0)).min(1) })
+    .strictObject({ search: searchSchema, seeds: seedList })
     .optional(),
   /** Evaluations per re-evaluated rule (seeds) for the best rules, the scales and the few-shot curve. */
   reevaluations: count.default(3),
