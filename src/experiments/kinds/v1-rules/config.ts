@@ -55,9 +55,7 @@ export const v1RulesSchema = z.strictObject({
   /** Named searches over per-type rules (the study's competitive swarm, NSGA-II as control). */
   searches: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), searchSchema).default({}),
   /** One shared rule against per-type rules: the same search, strategy and budget, per seed. */
-  heterogeneity: z
-    .strictObject({ search: searchSchema, seeds: seedList })
-    .optional(),
+  heterogeneity: z.strictObject({ search: searchSchema, seeds: seedList }).optional(),
   /** Evaluations per re-evaluated rule (seeds) for the best rules, the scales and the few-shot curve. */
   reevaluations: count.default(3),
   /**
