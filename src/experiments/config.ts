@@ -45,10 +45,7 @@ export const experimentFields = {
 export const seedList = z
   .array(z.number().int().min(0).max(0xffffffff))
   .min(1)
-  .superRefine((seeds, ctx) => {
-    if (new Set(seeds).size !== seeds.length)
-      ctx.addIssue({ code: 'custom', message: `expected each seed once, found ${JSON.stringify(seeds)}` });
-  });
+  .superRefine((seeds, ctx) => refineDistinct(ctx, seeds, null, 'seed'));
 
 /** What is checked before the kind's own schema, so no kind can let an unsafe name or seed through. */
 const experimentBaseSchema = z.looseObject({
@@ -72,17 +69,17 @@ function lookup(obj: unknown, path: PropertyKey[]): unknown {
 }
 
 /** Validates an experiment of any registered kind, chosen by its `task.kind`. */
-/** In a schema's superRefine: an issue at `field` when `list` names something twice. */
+/** In a schema's superRefine: an issue at `field` (null: the refined value itself) when `list` names something twice. */
 export function refineDistinct(
   ctx: z.RefinementCtx,
   list: readonly unknown[],
-  field: string,
+  field: string | null,
   what: string,
 ): void {
   if (new Set(list).size !== list.length)
     ctx.addIssue({
       code: 'custom',
-      path: [field],
+      path: field === null ? [] : [field],
       message: `expected each ${what} once, found ${JSON.stringify(list)}`,
     });
 }
